@@ -1,0 +1,87 @@
+//! Writing and reading the audit log.
+
+use serde_json::Value;
+use yuming_core::access::{Actor, Right};
+use yuming_core::audit::ChainBreak;
+use yuming_store::{NewAuditEntry, StoredAuditEntry, Tx};
+
+use crate::{App, AppError, RequestContext};
+
+/// One state change to record.
+pub(crate) struct Change<'a> {
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: &'a str,
+    pub tenant: &'a str,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// Appends the audit entry of `change` inside the use case's transaction. Call it as the
+/// last write before commit.
+pub(crate) async fn record(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    actor: &str,
+    change: Change<'_>,
+) -> Result<(), AppError> {
+    let entry = NewAuditEntry {
+        actor: actor.to_owned(),
+        tenant: change.tenant.to_owned(),
+        action: change.action.to_owned(),
+        object_type: change.object_type.to_owned(),
+        object_id: change.object_id.to_owned(),
+        request_id: ctx.request_id.clone(),
+        before: summary(&change.before),
+        after: summary(&change.after),
+    };
+    tx.append_audit(&entry, app.now()).await?;
+    Ok(())
+}
+
+fn summary(value: &Value) -> String {
+    if value.is_null() {
+        String::new()
+    } else {
+        value.to_string()
+    }
+}
+
+/// A page of audit entries visible to the actor, newest first.
+pub struct AuditListing {
+    /// The entries.
+    pub entries: Vec<StoredAuditEntry>,
+    /// Cursor for the next page.
+    pub next_before_seq: Option<i64>,
+}
+
+/// Lists audit entries: a customer sees its tenant's, staff with the right see all.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<AuditListing, AppError> {
+    actor.require(Right::AuditRead)?;
+    let tenant = if actor.role.is_staff() {
+        None
+    } else {
+        Some(actor.tenant_id.as_str())
+    };
+    let mut tx = app.db().read().await?;
+    let page = tx.audit_page(tenant, before_seq, limit).await?;
+    tx.commit().await?;
+    Ok(AuditListing {
+        entries: page.entries,
+        next_before_seq: page.next_before_seq,
+    })
+}
+
+/// Verifies the whole hash chain: the number of intact entries, or the first bad one.
+pub async fn verify(app: &App) -> Result<Result<i64, ChainBreak>, AppError> {
+    let mut tx = app.db().read().await?;
+    let outcome = tx.verify_audit_chain().await?;
+    tx.commit().await?;
+    Ok(outcome)
+}

@@ -1,0 +1,127 @@
+//! The application object every entry point holds, and the per-request context.
+
+use std::sync::Arc;
+
+use yuming_core::clock::{Clock, Timestamp};
+use yuming_core::credentials::LockoutPolicy;
+use yuming_store::Db;
+
+use crate::crypto::Cipher;
+use crate::password::PasswordHasher;
+
+/// Settings the use cases need (a slice of the configuration, so that this crate does not
+/// depend on how configuration is loaded).
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// Lifetime of login tokens.
+    pub session_ttl_secs: i64,
+    /// Failed-login lockout schedule.
+    pub lockout: LockoutPolicy,
+    /// Login attempts per source IP per minute.
+    pub login_attempts_per_ip_per_minute: i64,
+    /// Whether self sign-up is open.
+    pub allow_signup: bool,
+    /// Argon2id memory cost (KiB).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            session_ttl_secs: 24 * 3600,
+            lockout: LockoutPolicy::default(),
+            login_attempts_per_ip_per_minute: 30,
+            allow_signup: true,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+        }
+    }
+}
+
+/// The application: database, clock, cipher and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    cipher: Cipher,
+    hasher: PasswordHasher,
+    settings: AppSettings,
+    /// Verified against when an e-mail is unknown, so that unknown and known accounts take
+    /// the same time to refuse.
+    dummy_password_hash: tokio::sync::OnceCell<String>,
+}
+
+impl App {
+    /// Assembles the application from its adapters.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, cipher: Cipher, settings: AppSettings) -> App {
+        let hasher = PasswordHasher::new(settings.argon2_memory_kib, settings.argon2_iterations);
+        App {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                cipher,
+                hasher,
+                settings,
+                dummy_password_hash: tokio::sync::OnceCell::new(),
+            }),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// Now, from the injected clock.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// The field/file cipher.
+    pub fn cipher(&self) -> &Cipher {
+        &self.inner.cipher
+    }
+
+    /// The password hasher.
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &AppSettings {
+        &self.inner.settings
+    }
+
+    pub(crate) async fn dummy_password_hash(&self) -> Result<&str, crate::AppError> {
+        self.inner
+            .dummy_password_hash
+            .get_or_try_init(|| self.inner.hasher.hash("dummy password for timing"))
+            .await
+            .map(String::as_str)
+    }
+}
+
+/// Where a request came from, for audit entries, logs and rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    /// The request id (`x-request-id`), or a CLI/job label.
+    pub request_id: String,
+    /// The client's IP address, when known.
+    pub client_ip: Option<String>,
+}
+
+impl RequestContext {
+    /// A context for operator commands and background work.
+    pub fn internal(label: &str) -> Self {
+        RequestContext {
+            request_id: label.to_owned(),
+            client_ip: None,
+        }
+    }
+}

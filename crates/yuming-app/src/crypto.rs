@@ -1,0 +1,193 @@
+//! Field and file encryption (AES-256-GCM under the master key, with rotation), random
+//! tokens and digests.
+
+use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use sha2::{Digest, Sha256};
+
+/// Format version of sealed values: `0x01 ‖ key id (4) ‖ nonce (12) ‖ ciphertext+tag`.
+const VERSION: u8 = 1;
+
+/// Why a key or a sealed value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The master key is not base64 of exactly 32 bytes.
+    #[error("master key must be base64 of 32 bytes")]
+    BadKey,
+    /// The value was sealed under a key this server does not have.
+    #[error("sealed with an unknown key")]
+    UnknownKey,
+    /// The value is truncated, altered or sealed for another context.
+    #[error("sealed value failed authentication")]
+    Corrupt,
+}
+
+/// Encrypts and decrypts values with the current master key; older keys still decrypt.
+#[derive(Clone)]
+pub struct Cipher {
+    current: (u32, Aes256Gcm),
+    previous: Vec<(u32, Aes256Gcm)>,
+}
+
+impl std::fmt::Debug for Cipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("Cipher")
+            .field("key_id", &self.current.0)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key_from_base64(b64: &str) -> Result<(u32, Aes256Gcm), CryptoError> {
+    let bytes = STANDARD
+        .decode(b64.trim())
+        .map_err(|_| CryptoError::BadKey)?;
+    if bytes.len() != 32 {
+        return Err(CryptoError::BadKey);
+    }
+    let digest = Sha256::digest(&bytes);
+    let key_id = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| CryptoError::BadKey)?;
+    Ok((key_id, cipher))
+}
+
+impl Cipher {
+    /// A cipher from the base64 master key and older keys kept for rotation.
+    pub fn from_base64(current: &str, previous: &[String]) -> Result<Cipher, CryptoError> {
+        Ok(Cipher {
+            current: key_from_base64(current)?,
+            previous: previous
+                .iter()
+                .map(|k| key_from_base64(k))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// A fresh random master key, base64.
+    pub fn generate_key_base64() -> String {
+        STANDARD.encode(random_bytes::<32>())
+    }
+
+    /// Encrypts `plaintext`, binding it to `context` (e.g. `account.totp:<id>`) so that a
+    /// sealed value copied to another row or column does not decrypt.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> Vec<u8> {
+        let nonce = Nonce::generate();
+        let (key_id, cipher) = &self.current;
+        let payload = Payload {
+            msg: plaintext,
+            aad: context.as_bytes(),
+        };
+        let Ok(ciphertext) = cipher.encrypt(&nonce, payload) else {
+            unreachable!("AES-GCM encryption of an in-memory buffer cannot fail")
+        };
+        let mut out = Vec::with_capacity(1 + 4 + 12 + ciphertext.len());
+        out.push(VERSION);
+        out.extend_from_slice(&key_id.to_be_bytes());
+        out.extend_from_slice(nonce.as_slice());
+        out.extend_from_slice(&ciphertext);
+        out
+    }
+
+    /// Decrypts a value sealed by [`seal`](Self::seal) with the same context.
+    pub fn open(&self, sealed: &[u8], context: &str) -> Result<Vec<u8>, CryptoError> {
+        if sealed.len() < 1 + 4 + 12 + 16 || sealed[0] != VERSION {
+            return Err(CryptoError::Corrupt);
+        }
+        let key_id = u32::from_be_bytes([sealed[1], sealed[2], sealed[3], sealed[4]]);
+        let cipher = std::iter::once(&self.current)
+            .chain(self.previous.iter())
+            .find(|(id, _)| *id == key_id)
+            .map(|(_, c)| c)
+            .ok_or(CryptoError::UnknownKey)?;
+        let nonce = Nonce::try_from(&sealed[5..17]).map_err(|_| CryptoError::Corrupt)?;
+        let payload = Payload {
+            msg: &sealed[17..],
+            aad: context.as_bytes(),
+        };
+        cipher
+            .decrypt(&nonce, payload)
+            .map_err(|_| CryptoError::Corrupt)
+    }
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0_u8; N];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without an entropy source no secret can be made safely; this is unrecoverable.
+        panic!("the operating system's random number generator failed");
+    }
+    bytes
+}
+
+/// A random URL-safe token with `N` bytes of entropy.
+pub fn random_token<const N: usize>() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<N>())
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// A new opaque, non-sequential identifier with a type prefix, e.g. `acc_…`.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_and_open_round_trip_with_context() {
+        let key = Cipher::generate_key_base64();
+        let cipher = Cipher::from_base64(&key, &[]).expect("key");
+        let sealed = cipher.seal(b"110105194912310021", "contact.id:1");
+        assert_ne!(&sealed[17..], b"110105194912310021");
+        assert_eq!(
+            cipher.open(&sealed, "contact.id:1").as_deref(),
+            Ok(&b"110105194912310021"[..])
+        );
+        assert_eq!(
+            cipher.open(&sealed, "contact.id:2"),
+            Err(CryptoError::Corrupt)
+        );
+        let mut tampered = sealed.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert_eq!(
+            cipher.open(&tampered, "contact.id:1"),
+            Err(CryptoError::Corrupt)
+        );
+        assert_eq!(
+            cipher.open(&sealed[..10], "contact.id:1"),
+            Err(CryptoError::Corrupt)
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_old_values_readable() {
+        let old_key = Cipher::generate_key_base64();
+        let old = Cipher::from_base64(&old_key, &[]).expect("key");
+        let sealed = old.seal(b"secret", "x");
+        let new = Cipher::from_base64(&Cipher::generate_key_base64(), &[old_key]).expect("key");
+        assert_eq!(new.open(&sealed, "x").as_deref(), Ok(&b"secret"[..]));
+        let stranger = Cipher::from_base64(&Cipher::generate_key_base64(), &[]).expect("key");
+        assert_eq!(stranger.open(&sealed, "x"), Err(CryptoError::UnknownKey));
+    }
+
+    #[test]
+    fn bad_keys_are_refused() {
+        assert_eq!(
+            Cipher::from_base64("short", &[]).err(),
+            Some(CryptoError::BadKey)
+        );
+        assert_eq!(
+            Cipher::from_base64(&STANDARD.encode([0_u8; 16]), &[]).err(),
+            Some(CryptoError::BadKey)
+        );
+    }
+}

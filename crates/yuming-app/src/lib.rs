@@ -1,0 +1,18 @@
+//! Application layer: the use cases every entry point (HTTP API, console, CLI, scheduler)
+//! calls. Each use case authorises the actor once, runs in one transaction and writes its
+//! audit entry in that same transaction.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod idempotency;
+pub mod password;
+pub mod rate_limit;
+
+mod context;
+
+pub use context::{App, AppSettings, RequestContext};
+pub use error::{AppError, ErrorInfo, ErrorKind};

@@ -1,0 +1,417 @@
+use yuming_app::accounts::{self, LoginInput, NewAccountInput, NewSubAccountInput};
+use yuming_app::{AppError, ErrorKind, RequestContext};
+use yuming_core::access::{Actor, Right, Role};
+use yuming_core::totp;
+use yuming_test_support::{TestDb, both_backends, test_app};
+
+fn ctx() -> RequestContext {
+    RequestContext {
+        request_id: "test".into(),
+        client_ip: Some("192.0.2.1".into()),
+    }
+}
+
+fn input(email: &str) -> NewAccountInput {
+    NewAccountInput {
+        email: email.into(),
+        password: "correct horse battery".into(),
+        display_name: "测试用户".into(),
+    }
+}
+
+fn login(email: &str, password: &str) -> LoginInput {
+    LoginInput {
+        email: email.into(),
+        password: password.into(),
+        totp: None,
+    }
+}
+
+fn code(e: Result<impl std::fmt::Debug, AppError>) -> &'static str {
+    e.err().map(|e| e.code).unwrap_or("OK")
+}
+
+both_backends!(signup_login_logout, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let account = accounts::signup(&app, &ctx(), input(" Alice@Example.com "))
+        .await
+        .expect("signup");
+    assert_eq!(account.email, "alice@example.com");
+    assert_eq!(account.role, Role::Customer);
+    assert_eq!(account.tenant_id, account.id);
+    assert_eq!(
+        code(accounts::signup(&app, &ctx(), input("alice@example.com")).await),
+        "EMAIL_TAKEN"
+    );
+
+    let session = accounts::login(
+        &app,
+        &ctx(),
+        login("ALICE@example.com", "correct horse battery"),
+    )
+    .await
+    .expect("login");
+    let actor = accounts::authenticate_token(&app, &session.token)
+        .await
+        .expect("token works");
+    assert_eq!(actor.account_id, account.id);
+    accounts::logout(&app, &ctx(), &actor)
+        .await
+        .expect("logout");
+    assert_eq!(
+        code(accounts::authenticate_token(&app, &session.token).await),
+        "INVALID_TOKEN"
+    );
+    assert_eq!(
+        code(accounts::authenticate_token(&app, "forged").await),
+        "INVALID_TOKEN"
+    );
+});
+
+both_backends!(bad_signup_input_writes_nothing, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let mut weak = input("weak@example.com");
+    weak.password = "short".into();
+    assert_eq!(
+        code(accounts::signup(&app, &ctx(), weak).await),
+        "WEAK_PASSWORD"
+    );
+    assert_eq!(
+        code(accounts::signup(&app, &ctx(), input("not-an-email")).await),
+        "INVALID_EMAIL"
+    );
+    assert_eq!(
+        code(accounts::signup(&app, &ctx(), input("x'); DROP TABLE accounts;--@evil.cn")).await),
+        "INVALID_EMAIL"
+    );
+    assert_eq!(
+        code(accounts::login(&app, &ctx(), login("weak@example.com", "short")).await),
+        "INVALID_CREDENTIALS"
+    );
+    assert_eq!(
+        yuming_app::audit::verify(&app).await.expect("verify"),
+        Ok(0)
+    );
+});
+
+both_backends!(sessions_expire_with_the_clock, |t: TestDb| async move {
+    let (app, clock) = test_app(&t.db);
+    accounts::signup(&app, &ctx(), input("bob@example.com"))
+        .await
+        .expect("signup");
+    let session = accounts::login(
+        &app,
+        &ctx(),
+        login("bob@example.com", "correct horse battery"),
+    )
+    .await
+    .expect("login");
+    clock.advance_secs(app.settings().session_ttl_secs - 1);
+    assert!(
+        accounts::authenticate_token(&app, &session.token)
+            .await
+            .is_ok()
+    );
+    clock.advance_secs(1);
+    assert_eq!(
+        code(accounts::authenticate_token(&app, &session.token).await),
+        "INVALID_TOKEN"
+    );
+});
+
+both_backends!(repeated_failures_lock_the_account, |t: TestDb| async move {
+    let (app, clock) = test_app(&t.db);
+    accounts::signup(&app, &ctx(), input("carol@example.com"))
+        .await
+        .expect("signup");
+    for _ in 0..4 {
+        assert_eq!(
+            code(
+                accounts::login(&app, &ctx(), login("carol@example.com", "wrong password!")).await
+            ),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    let fifth = accounts::login(&app, &ctx(), login("carol@example.com", "wrong password!"))
+        .await
+        .expect_err("locks");
+    assert_eq!(
+        (fifth.code, fifth.kind, fifth.retry_after_secs),
+        ("ACCOUNT_LOCKED", ErrorKind::TooManyRequests, Some(60))
+    );
+    // Even the right password is refused while locked.
+    assert_eq!(
+        code(
+            accounts::login(
+                &app,
+                &ctx(),
+                login("carol@example.com", "correct horse battery")
+            )
+            .await
+        ),
+        "ACCOUNT_LOCKED"
+    );
+    clock.advance_secs(61);
+    accounts::login(
+        &app,
+        &ctx(),
+        login("carol@example.com", "correct horse battery"),
+    )
+    .await
+    .expect("unlocked");
+});
+
+both_backends!(login_rate_limit_per_ip, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let limit = app.settings().login_attempts_per_ip_per_minute;
+    for _ in 0..limit {
+        assert_eq!(
+            code(accounts::login(&app, &ctx(), login("nobody@example.com", "whatever pw")).await),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    assert_eq!(
+        code(accounts::login(&app, &ctx(), login("nobody@example.com", "whatever pw")).await),
+        "RATE_LIMITED"
+    );
+});
+
+both_backends!(
+    password_change_revokes_other_sessions,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        accounts::signup(&app, &ctx(), input("dan@example.com"))
+            .await
+            .expect("signup");
+        let first = accounts::login(
+            &app,
+            &ctx(),
+            login("dan@example.com", "correct horse battery"),
+        )
+        .await
+        .expect("login");
+        let second = accounts::login(
+            &app,
+            &ctx(),
+            login("dan@example.com", "correct horse battery"),
+        )
+        .await
+        .expect("login");
+        let actor = accounts::authenticate_token(&app, &first.token)
+            .await
+            .expect("auth");
+        assert_eq!(
+            code(
+                accounts::change_password(&app, &ctx(), &actor, "wrong", "new passphrase 1").await
+            ),
+            "WRONG_PASSWORD"
+        );
+        accounts::change_password(
+            &app,
+            &ctx(),
+            &actor,
+            "correct horse battery",
+            "new passphrase 1",
+        )
+        .await
+        .expect("change");
+        assert!(
+            accounts::authenticate_token(&app, &first.token)
+                .await
+                .is_ok()
+        );
+        assert_eq!(
+            code(accounts::authenticate_token(&app, &second.token).await),
+            "INVALID_TOKEN"
+        );
+        assert_eq!(
+            code(
+                accounts::login(
+                    &app,
+                    &ctx(),
+                    login("dan@example.com", "correct horse battery")
+                )
+                .await
+            ),
+            "INVALID_CREDENTIALS"
+        );
+        accounts::login(&app, &ctx(), login("dan@example.com", "new passphrase 1"))
+            .await
+            .expect("new password works");
+    }
+);
+
+both_backends!(totp_enrolment_and_login, |t: TestDb| async move {
+    let (app, clock) = test_app(&t.db);
+    accounts::signup(&app, &ctx(), input("erin@example.com"))
+        .await
+        .expect("signup");
+    let session = accounts::login(
+        &app,
+        &ctx(),
+        login("erin@example.com", "correct horse battery"),
+    )
+    .await
+    .expect("login");
+    let actor = accounts::authenticate_token(&app, &session.token)
+        .await
+        .expect("auth");
+    let enrolment = accounts::totp_begin(&app, &ctx(), &actor)
+        .await
+        .expect("begin");
+    assert!(
+        enrolment
+            .otpauth_url
+            .starts_with("otpauth://totp/Yuming:erin@example.com?secret=")
+    );
+    let secret = totp::base32_decode(&enrolment.secret).expect("base32");
+    assert_eq!(
+        code(accounts::totp_set_enabled(&app, &ctx(), &actor, "000000", true).await),
+        "INVALID_TOTP"
+    );
+    let now_code = totp::code_at(&secret, app.now());
+    accounts::totp_set_enabled(&app, &ctx(), &actor, &now_code, true)
+        .await
+        .expect("enable");
+
+    assert_eq!(
+        code(
+            accounts::login(
+                &app,
+                &ctx(),
+                login("erin@example.com", "correct horse battery")
+            )
+            .await
+        ),
+        "TOTP_REQUIRED"
+    );
+    clock.advance_secs(60);
+    let fresh = totp::code_at(&secret, app.now());
+    let with_code = LoginInput {
+        totp: Some(fresh.clone()),
+        ..login("erin@example.com", "correct horse battery")
+    };
+    accounts::login(&app, &ctx(), with_code.clone())
+        .await
+        .expect("login with code");
+    // The same code cannot be used twice.
+    assert_eq!(
+        code(accounts::login(&app, &ctx(), with_code).await),
+        "INVALID_TOTP"
+    );
+});
+
+both_backends!(
+    sub_accounts_get_a_subset_of_rights,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let parent = accounts::signup(&app, &ctx(), input("corp@example.com"))
+            .await
+            .expect("signup");
+        let session = accounts::login(
+            &app,
+            &ctx(),
+            login("corp@example.com", "correct horse battery"),
+        )
+        .await
+        .expect("login");
+        let parent_actor = accounts::authenticate_token(&app, &session.token)
+            .await
+            .expect("auth");
+        let sub_input = |rights: &[&str]| NewSubAccountInput {
+            account: input("ops@example.com"),
+            rights: rights.iter().map(|r| r.to_string()).collect(),
+        };
+        assert_eq!(
+            code(
+                accounts::create_sub_account(
+                    &app,
+                    &ctx(),
+                    &parent_actor,
+                    sub_input(&["staff:admin"])
+                )
+                .await
+            ),
+            "RIGHT_NOT_GRANTABLE"
+        );
+        assert_eq!(
+            code(
+                accounts::create_sub_account(&app, &ctx(), &parent_actor, sub_input(&["bogus"]))
+                    .await
+            ),
+            "UNKNOWN_RIGHT"
+        );
+        let sub = accounts::create_sub_account(
+            &app,
+            &ctx(),
+            &parent_actor,
+            sub_input(&["domains:read", "dns:manage"]),
+        )
+        .await
+        .expect("create sub");
+        assert_eq!(sub.tenant_id, parent.id);
+        assert_eq!(sub.parent_id.as_deref(), Some(parent.id.as_str()));
+
+        let sub_session = accounts::login(
+            &app,
+            &ctx(),
+            login("ops@example.com", "correct horse battery"),
+        )
+        .await
+        .expect("sub login");
+        let sub_actor: Actor = accounts::authenticate_token(&app, &sub_session.token)
+            .await
+            .expect("auth");
+        assert!(sub_actor.is_sub_account());
+        assert!(sub_actor.authorize(&parent.id, Right::DnsManage).is_ok());
+        assert!(sub_actor.authorize(&parent.id, Right::BillingPay).is_err());
+        // A sub-account cannot create API keys without the right, nor manage sub-accounts.
+        assert_eq!(
+            code(yuming_app::api_keys::create(&app, &ctx(), &sub_actor, "k").await),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(accounts::list_sub_accounts(&app, &sub_actor).await),
+            "FORBIDDEN"
+        );
+
+        let updated =
+            accounts::update_sub_account(&app, &ctx(), &parent_actor, &sub.id, None, Some(true))
+                .await
+                .expect("disable");
+        assert_eq!(updated.status, "disabled");
+        assert_eq!(
+            code(accounts::authenticate_token(&app, &sub_session.token).await),
+            "INVALID_TOKEN"
+        );
+        assert_eq!(
+            accounts::list_sub_accounts(&app, &parent_actor)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+
+        // Another tenant cannot touch the sub-account.
+        accounts::signup(&app, &ctx(), input("rival@example.com"))
+            .await
+            .expect("signup");
+        let rival_session = accounts::login(
+            &app,
+            &ctx(),
+            login("rival@example.com", "correct horse battery"),
+        )
+        .await
+        .expect("login");
+        let rival = accounts::authenticate_token(&app, &rival_session.token)
+            .await
+            .expect("auth");
+        assert_eq!(
+            code(
+                accounts::update_sub_account(&app, &ctx(), &rival, &sub.id, None, Some(false))
+                    .await
+            ),
+            "NOT_FOUND"
+        );
+    }
+);

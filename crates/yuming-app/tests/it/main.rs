@@ -1,0 +1,5 @@
+//! Use-case stories, each run on SQLite and on PostgreSQL.
+
+mod accounts;
+mod api_keys;
+mod audit_chain;

@@ -1,0 +1,362 @@
+//! Yuming's configuration: one TOML file plus `YUMING_*` environment overrides.
+//!
+//! Precedence: built-in defaults < TOML file < environment. Top-level keys are overridden by
+//! `YUMING_<KEY>` (e.g. `YUMING_HTTP_ADDR`), nested keys by `YUMING_<SECTION>__<KEY>`
+//! (e.g. `YUMING_AUTH__SESSION_TTL_SECS`). This crate does not read the environment or the
+//! file system itself: the binary passes both in.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The whole configuration tree.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// SQLite file, uploads and generated keys live here.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to `sqlite://<data_dir>/yuming.db`.
+    pub database_url: Option<String>,
+    /// API, console and RDAP listener.
+    pub http_addr: String,
+    /// Authoritative DNS listener (UDP and TCP); empty turns it off.
+    pub dns_addr: String,
+    /// WHOIS listener; empty turns it off.
+    pub whois_addr: String,
+    /// Base64 of the 32-byte master key; generated into the data dir when unset.
+    pub master_key: Option<String>,
+    /// Older master keys (base64), still accepted for decryption during key rotation.
+    pub previous_master_keys: Vec<String>,
+    /// `smtp://host:port`; unset writes mail to the outbox table only.
+    pub smtp_url: Option<String>,
+    /// Simulation and staging only: shifts every component's clock by this many seconds.
+    pub clock_offset_secs: i64,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+    /// Authentication settings.
+    pub auth: AuthConfig,
+    /// HTTP API settings.
+    pub http: HttpConfig,
+    /// Database pool settings.
+    pub database: DatabaseConfig,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Authentication settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Lifetime of a login token.
+    pub session_ttl_secs: i64,
+    /// Argon2id memory cost in KiB (OWASP minimum 19 MiB).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+    /// Failed logins before the account is locked.
+    pub lockout_threshold: i64,
+    /// First lock length in seconds; doubles with each further failure.
+    pub lockout_base_secs: i64,
+    /// Longest lock in seconds.
+    pub lockout_max_secs: i64,
+    /// Login attempts allowed per source IP per minute.
+    pub login_attempts_per_ip_per_minute: i64,
+    /// Whether anyone may sign up (off for invite-only installations).
+    pub allow_signup: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl_secs: 24 * 3600,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            lockout_threshold: 5,
+            lockout_base_secs: 60,
+            lockout_max_secs: 3600,
+            login_attempts_per_ip_per_minute: 30,
+            allow_signup: true,
+        }
+    }
+}
+
+/// HTTP API settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Largest accepted request body for JSON endpoints.
+    pub body_limit_bytes: usize,
+    /// Requests taking longer are answered 503.
+    pub request_timeout_secs: u64,
+    /// Unauthenticated `POST /api/v1/validate` calls per source IP per minute.
+    pub validate_per_ip_per_minute: i64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            validate_per_ip_per_minute: 600,
+        }
+    }
+}
+
+/// Database pool settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Connections in the pool.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            max_connections: 16,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            http_addr: "127.0.0.1:8080".into(),
+            dns_addr: "127.0.0.1:5353".into(),
+            whois_addr: "127.0.0.1:4343".into(),
+            master_key: None,
+            previous_master_keys: Vec::new(),
+            smtp_url: None,
+            clock_offset_secs: 0,
+            log_format: LogFormat::Text,
+            auth: AuthConfig::default(),
+            http: HttpConfig::default(),
+            database: DatabaseConfig::default(),
+        }
+    }
+}
+
+/// A configuration that could not be loaded, naming the culprit.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not valid TOML or has unknown keys or wrong types.
+    #[error("configuration file: {0}")]
+    File(String),
+    /// An environment variable could not be applied.
+    #[error("environment variable {name}: {reason}")]
+    Env {
+        /// The variable.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Builds the configuration from the file's text (if any) and the environment variables.
+    pub fn load(
+        file_text: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut tree: toml::Table = match file_text {
+            Some(text) => text
+                .parse::<toml::Table>()
+                .map_err(|e| ConfigError::File(e.to_string()))?,
+            None => toml::Table::new(),
+        };
+        let mut overrides: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("YUMING_"))
+            .collect();
+        overrides.sort();
+        for (name, raw) in overrides {
+            apply_env(&mut tree, &name, &raw)?;
+        }
+        let config: Config = toml::Value::Table(tree)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::File(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The database URL, defaulting to the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}/yuming.db", self.data_dir.display()),
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |name: &str, reason: &str| Err(ConfigError::File(format!("{name}: {reason}")));
+        if self.auth.session_ttl_secs < 60 {
+            return bad("auth.session_ttl_secs", "must be at least 60");
+        }
+        if self.auth.argon2_memory_kib < 8 || self.auth.argon2_iterations < 1 {
+            return bad(
+                "auth.argon2_*",
+                "memory must be at least 8 KiB and iterations at least 1",
+            );
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return bad("http.body_limit_bytes", "must be at least 1024");
+        }
+        Ok(())
+    }
+}
+
+/// Variables the binary reads itself rather than as configuration keys.
+const NOT_CONFIG: [&str; 4] = [
+    "YUMING_CONFIG",
+    "YUMING_LOG",
+    "YUMING_TEST_PG_URL",
+    "YUMING_PASSWORD",
+];
+
+fn apply_env(tree: &mut toml::Table, name: &str, raw: &str) -> Result<(), ConfigError> {
+    if NOT_CONFIG.contains(&name) {
+        return Ok(());
+    }
+    let path: Vec<String> = name["YUMING_".len()..]
+        .split("__")
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if path.iter().any(String::is_empty) {
+        return Err(ConfigError::Env {
+            name: name.into(),
+            reason: "empty key segment".into(),
+        });
+    }
+    let value = env_value(&path, raw);
+    let mut table = tree;
+    for (i, key) in path.iter().enumerate() {
+        if i + 1 == path.len() {
+            table.insert(key.clone(), value);
+            break;
+        }
+        let entry = table
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = match entry {
+            toml::Value::Table(t) => t,
+            _ => {
+                return Err(ConfigError::Env {
+                    name: name.into(),
+                    reason: format!("{key} is not a section"),
+                });
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Environment values are strings; keys known to be numbers, booleans or lists are typed
+/// here so that `YUMING_CLOCK_OFFSET_SECS=-86400` works.
+fn env_value(path: &[String], raw: &str) -> toml::Value {
+    let key = path.last().map(String::as_str).unwrap_or_default();
+    if key == "previous_master_keys" {
+        return toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.into()))
+                .collect(),
+        );
+    }
+    let string_keys = [
+        "data_dir",
+        "database_url",
+        "http_addr",
+        "dns_addr",
+        "whois_addr",
+        "master_key",
+        "smtp_url",
+        "log_format",
+    ];
+    if !string_keys.contains(&key) {
+        if let Ok(i) = raw.trim().parse::<i64>() {
+            return toml::Value::Integer(i);
+        }
+        if let Ok(b) = raw.trim().parse::<bool>() {
+            return toml::Value::Boolean(b);
+        }
+    }
+    toml::Value::String(raw.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let config = Config::load(None, env(&[])).expect("defaults load");
+        assert_eq!(config, Config::default());
+        assert_eq!(config.database_url(), "sqlite://./data/yuming.db");
+        assert_eq!(config.http_addr, "127.0.0.1:8080");
+        assert_eq!(config.dns_addr, "127.0.0.1:5353");
+        assert_eq!(config.whois_addr, "127.0.0.1:4343");
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let file =
+            "http_addr = \"0.0.0.0:9000\"\nclock_offset_secs = 5\n[auth]\nsession_ttl_secs = 600\n";
+        let config = Config::load(
+            Some(file),
+            env(&[
+                ("YUMING_CLOCK_OFFSET_SECS", "-86400"),
+                ("YUMING_DATA_DIR", "/tmp/y"),
+                ("YUMING_AUTH__LOCKOUT_THRESHOLD", "3"),
+                ("YUMING_DNS_ADDR", ""),
+                ("YUMING_PREVIOUS_MASTER_KEYS", "a, b"),
+                ("YUMING_CONFIG", "ignored.toml"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(config.http_addr, "0.0.0.0:9000");
+        assert_eq!(config.clock_offset_secs, -86_400);
+        assert_eq!(config.auth.session_ttl_secs, 600);
+        assert_eq!(config.auth.lockout_threshold, 3);
+        assert_eq!(config.dns_addr, "");
+        assert_eq!(
+            config.previous_master_keys,
+            vec!["a".to_string(), "b".to_string()]
+        );
+        assert_eq!(config.database_url(), "sqlite:///tmp/y/yuming.db");
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_errors() {
+        assert!(Config::load(Some("htp_addr = \"x\""), env(&[])).is_err());
+        assert!(Config::load(Some("[auth]\nsession_ttl_secs = \"long\""), env(&[])).is_err());
+        assert!(Config::load(None, env(&[("YUMING_AUTH__SESSION_TTL_SECS", "ten")])).is_err());
+        assert!(Config::load(None, env(&[("YUMING_NO_SUCH_KEY", "1")])).is_err());
+        assert!(Config::load(Some("not toml ["), env(&[])).is_err());
+    }
+
+    #[test]
+    fn shipped_example_config_parses() {
+        let text = include_str!("../../../yuming.example.toml");
+        let config = Config::load(Some(text), env(&[])).expect("example parses");
+        assert_eq!(config.http_addr, "127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,12 @@
+//! Yuming's domain layer: pure types and rules.
+//!
+//! Nothing in this crate performs I/O, reads the system clock or knows about
+//! HTTP, SQL or JSON. Time is always a parameter (`now: Timestamp`).
+
+pub mod access;
+pub mod audit;
+pub mod clock;
+pub mod credentials;
+pub mod rules;
+pub mod signing;
+pub mod totp;

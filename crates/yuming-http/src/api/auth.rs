@@ -1,0 +1,135 @@
+//! Sign-up, login, logout, the caller's account, password change and TOTP.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+
+use crate::dto::{
+    AccountDto, ErrorBody, LoginRequest, LoginResponse, PasswordChangeRequest, SignupRequest,
+    TotpCodeRequest, TotpSetupResponse,
+};
+use crate::extract::{ApiJson, Auth, Ctx};
+use crate::{ApiError, AppState};
+
+/// Creates a customer account.
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses((status = 201, body = AccountDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn signup(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> Result<(StatusCode, Json<AccountDto>), ApiError> {
+    let input = NewAccountInput {
+        email: body.email,
+        password: body.password,
+        display_name: body.display_name,
+    };
+    let account = accounts::signup(&state.app, &ctx, input).await?;
+    Ok((StatusCode::CREATED, Json(account.into())))
+}
+
+/// Logs in and returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let input = LoginInput {
+        email: body.email,
+        password: body.password,
+        totp: body.totp,
+    };
+    let session = accounts::login(&state.app, &ctx, input).await?;
+    Ok(Json(LoginResponse {
+        token: session.token,
+        expires_at: session.expires_at.to_rfc3339(),
+        account: session.account.into(),
+    }))
+}
+
+/// Ends the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+) -> Result<StatusCode, ApiError> {
+    accounts::logout(&state.app, &ctx, &actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = AccountDto), (status = 401, body = ErrorBody)))]
+pub async fn me(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<AccountDto>, ApiError> {
+    Ok(Json(accounts::me(&state.app, &actor).await?.into()))
+}
+
+/// Changes the password; every other session is revoked.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])),
+    request_body = PasswordChangeRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<PasswordChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::change_password(
+        &state.app,
+        &ctx,
+        &actor,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts TOTP enrolment and returns the secret once.
+#[utoipa::path(post, path = "/api/v1/auth/totp/setup", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = TotpSetupResponse), (status = 409, body = ErrorBody)))]
+pub async fn totp_setup(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+) -> Result<Json<TotpSetupResponse>, ApiError> {
+    let enrolment = accounts::totp_begin(&state.app, &ctx, &actor).await?;
+    Ok(Json(TotpSetupResponse {
+        secret: enrolment.secret,
+        otpauth_url: enrolment.otpauth_url,
+    }))
+}
+
+/// Confirms TOTP enrolment with a current code; from then on login needs a code.
+#[utoipa::path(post, path = "/api/v1/auth/totp/enable", tag = "auth", security(("bearer" = [])),
+    request_body = TotpCodeRequest, responses((status = 204), (status = 400, body = ErrorBody)))]
+pub async fn totp_enable(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<TotpCodeRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::totp_set_enabled(&state.app, &ctx, &actor, &body.code, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns TOTP off, confirmed with a current code.
+#[utoipa::path(post, path = "/api/v1/auth/totp/disable", tag = "auth", security(("bearer" = [])),
+    request_body = TotpCodeRequest, responses((status = 204), (status = 400, body = ErrorBody)))]
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<TotpCodeRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::totp_set_enabled(&state.app, &ctx, &actor, &body.code, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,9 @@
+//! Handlers, one module per resource. Each handler extracts, calls one use case and maps the
+//! result to a DTO.
+
+pub mod admin;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod sub_accounts;

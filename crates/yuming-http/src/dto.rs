@@ -1,0 +1,311 @@
+//! Wire types of the JSON API. Requests reject unknown fields; times are RFC 3339 strings.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yuming_app::accounts::AccountView;
+use yuming_app::api_keys::ApiKeyView;
+use yuming_core::clock::Timestamp;
+use yuming_store::StoredAuditEntry;
+
+/// The error envelope of every 4xx/5xx response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// One error.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable UPPER_SNAKE code.
+    #[schema(example = "INVALID_EMAIL")]
+    pub code: String,
+    /// English message.
+    pub message: String,
+    /// Chinese message.
+    pub message_zh: String,
+    /// The offending field, as a dotted path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `GET /healthz` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+}
+
+/// Sign-up request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// E-mail, also the login name.
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    /// Name shown in the console.
+    pub display_name: String,
+}
+
+/// Login request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// E-mail.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Six-digit TOTP code, when enrolled.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// A new login session.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Expiry, RFC 3339.
+    pub expires_at: String,
+    /// The account.
+    pub account: AccountDto,
+}
+
+/// An account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountDto {
+    /// Opaque id.
+    pub id: String,
+    /// E-mail.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// `admin`, `reviewer`, `support`, `finance` or `customer`.
+    pub role: String,
+    /// The tenant the account acts in.
+    pub tenant_id: String,
+    /// The parent account of a sub-account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// Rights held, e.g. `domains:read`.
+    pub rights: Vec<String>,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Whether login needs a TOTP code.
+    pub totp_enabled: bool,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+}
+
+impl From<AccountView> for AccountDto {
+    fn from(view: AccountView) -> Self {
+        AccountDto {
+            id: view.id,
+            email: view.email,
+            display_name: view.display_name,
+            role: view.role.as_str().to_owned(),
+            tenant_id: view.tenant_id,
+            parent_id: view.parent_id,
+            rights: view.rights.iter().map(|r| r.as_str().to_owned()).collect(),
+            status: view.status,
+            totp_enabled: view.totp_enabled,
+            created_at: view.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// Password change request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    /// The current password.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// A TOTP secret being enrolled (shown once).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TotpSetupResponse {
+    /// Base32 secret.
+    pub secret: String,
+    /// `otpauth://` URL for a QR code.
+    pub otpauth_url: String,
+}
+
+/// A TOTP code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCodeRequest {
+    /// Six digits from the authenticator.
+    pub code: String,
+}
+
+/// API key creation request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyCreateRequest {
+    /// A label, 1–64 characters.
+    pub name: String,
+}
+
+/// An API key (without its secret).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyDto {
+    /// Key id for `X-Yuming-Key`.
+    pub id: String,
+    /// Label.
+    pub name: String,
+    /// The account whose rights the key carries.
+    pub account_id: String,
+    /// Creation time.
+    pub created_at: String,
+    /// Last use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// Revocation time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiKeyView> for ApiKeyDto {
+    fn from(view: ApiKeyView) -> Self {
+        ApiKeyDto {
+            id: view.id,
+            name: view.name,
+            account_id: view.account_id,
+            created_at: view.created_at.to_rfc3339(),
+            last_used_at: view.last_used_at.map(Timestamp::to_rfc3339),
+            revoked_at: view.revoked_at.map(Timestamp::to_rfc3339),
+        }
+    }
+}
+
+/// A new API key with its secret, shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyCreated {
+    /// The key.
+    #[serde(flatten)]
+    pub key: ApiKeyDto,
+    /// The signing secret. It is not stored and cannot be shown again.
+    pub secret: String,
+}
+
+/// The caller's API keys.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyList {
+    /// Keys, newest first.
+    pub api_keys: Vec<ApiKeyDto>,
+}
+
+/// Sub-account creation request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubAccountCreateRequest {
+    /// E-mail.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Display name.
+    pub display_name: String,
+    /// Rights to grant, a subset of the parent's, e.g. `["domains:read", "dns:manage"]`.
+    pub rights: Vec<String>,
+}
+
+/// Sub-account change request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubAccountUpdateRequest {
+    /// New rights (replaces the old set).
+    #[serde(default)]
+    pub rights: Option<Vec<String>>,
+    /// Disable (`true`) or re-enable (`false`).
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// Sub-accounts of the caller's tenant.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubAccountList {
+    /// Sub-accounts, oldest first.
+    pub sub_accounts: Vec<AccountDto>,
+}
+
+/// Staff account creation (admin only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserCreateRequest {
+    /// E-mail.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Display name.
+    pub display_name: String,
+    /// `admin`, `reviewer`, `support`, `finance` or `customer`.
+    pub role: String,
+}
+
+/// Audit listing query.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Return entries with a sequence number below this (the previous page's cursor).
+    #[serde(default)]
+    pub before_seq: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryDto {
+    /// Position in the hash chain.
+    pub seq: i64,
+    /// Time, RFC 3339.
+    pub at: String,
+    /// Acting account.
+    pub actor: String,
+    /// Action, e.g. `api_key.create`.
+    pub action: String,
+    /// Object kind.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: String,
+    /// Request id.
+    pub request_id: String,
+    /// Summary before (JSON text, may be empty).
+    pub before: String,
+    /// Summary after (JSON text, may be empty).
+    pub after: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl From<StoredAuditEntry> for AuditEntryDto {
+    fn from(e: StoredAuditEntry) -> Self {
+        AuditEntryDto {
+            seq: e.seq,
+            at: Timestamp(e.at).to_rfc3339(),
+            actor: e.actor,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            request_id: e.request_id,
+            before: e.before_summary,
+            after: e.after_summary,
+            hash: e.hash,
+        }
+    }
+}
+
+/// A page of audit entries.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditList {
+    /// Entries, newest first.
+    pub entries: Vec<AuditEntryDto>,
+    /// Cursor for the next page, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before_seq: Option<i64>,
+}

@@ -1,0 +1,61 @@
+//! The HTTP entry point: the JSON API under `/api/v1`, health and the OpenAPI document.
+//!
+//! This is the only crate that knows HTTP and JSON. Handlers are thin: extract, call one use
+//! case of `yuming-app`, map the result to a DTO.
+
+mod error;
+mod extract;
+mod middleware;
+mod openapi;
+
+pub mod api;
+pub mod dto;
+
+use std::time::Duration;
+
+use axum::Router;
+use yuming_app::App;
+
+pub use error::ApiError;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application.
+    pub app: App,
+    /// HTTP settings.
+    pub settings: HttpSettings,
+}
+
+/// HTTP-specific settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Requests taking longer are answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The complete router.
+pub fn router(state: AppState) -> Router {
+    let (api_router, document) = openapi::api_router();
+    let document_json =
+        std::sync::Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    middleware::wrap(api_router, document_json, state)
+}
+
+/// The OpenAPI document of `/api/v1`, generated from the handlers' annotations.
+pub fn openapi_json() -> String {
+    openapi::document()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into())
+}

@@ -1,0 +1,253 @@
+//! Cross-cutting HTTP concerns: request ids and tracing, panics, timeouts, body limits,
+//! security headers, authentication (bearer tokens and signed requests) and idempotency.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sha2::{Digest, Sha256};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use yuming_app::{AppError, ErrorKind, accounts, api_keys, idempotency};
+use yuming_core::signing::SignedParts;
+
+use crate::extract::{Auth, request_context};
+use crate::{ApiError, AppState};
+
+/// Largest response body stored for idempotent replay.
+const MAX_STORED_RESPONSE: usize = 4 * 1024 * 1024;
+
+/// Adds the OpenAPI route, fallbacks and every layer.
+pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -> Router {
+    let body_limit = state.settings.body_limit_bytes;
+    let request_timeout = state.settings.request_timeout;
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let json = openapi_json.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], json.as_str().to_owned()) }
+        }),
+    )
+    .fallback(not_found)
+    .method_not_allowed_fallback(method_not_allowed)
+    .layer(from_fn_with_state(state.clone(), idempotent))
+    .layer(from_fn_with_state(state.clone(), authenticate))
+    .layer(DefaultBodyLimit::max(body_limit))
+    .layer(from_fn(move |req: Request, next: Next| async move {
+        match tokio::time::timeout(request_timeout, next.run(req)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::from(AppError::new(
+                ErrorKind::Unavailable,
+                "TIMEOUT",
+                "the request took too long",
+                "请求处理超时",
+            ))
+            .into_response(),
+        }
+    }))
+    .layer(from_fn(security_headers))
+    .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+        ApiError::from(AppError::internal("handler panicked")).into_response()
+    }))
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+        tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+    }))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    AppError::new(
+        ErrorKind::NotFound,
+        "NOT_FOUND",
+        "no such endpoint",
+        "接口不存在",
+    )
+    .into()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this method is not allowed on this endpoint",
+        "该接口不支持此请求方法",
+    )
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
+    response
+}
+
+fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Resolves `Authorization: Bearer` or an HMAC-signed request to an actor. Requests with
+/// credentials that fail are refused here; requests without credentials pass, and handlers
+/// that need an actor refuse them through the `Auth` extractor.
+async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match resolve_actor(&state, req).await {
+        Ok(req) => next.run(req).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn resolve_actor(state: &AppState, req: Request) -> Result<Request, ApiError> {
+    if let Some(key_id) = header_str(&req, "x-yuming-key").map(str::to_owned) {
+        let timestamp = header_str(&req, "x-yuming-timestamp")
+            .unwrap_or("")
+            .to_owned();
+        let nonce = header_str(&req, "x-yuming-nonce").unwrap_or("").to_owned();
+        let signature = header_str(&req, "x-yuming-signature")
+            .unwrap_or("")
+            .to_owned();
+        let (mut parts, body) = req.into_parts();
+        let limit = state.settings.body_limit_bytes;
+        let bytes = to_bytes(body, limit)
+            .await
+            .map_err(|_| ApiError::too_large(limit))?;
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .to_owned();
+        let signed = SignedParts {
+            method: parts.method.as_str(),
+            path_and_query: &path_and_query,
+            timestamp: &timestamp,
+            nonce: &nonce,
+            body: &bytes,
+        };
+        let headers = api_keys::SignatureHeaders {
+            key_id: &key_id,
+            signature: &signature,
+        };
+        let actor = api_keys::authenticate_signed(&state.app, headers, &signed).await?;
+        parts.extensions.insert(Auth(actor));
+        return Ok(Request::from_parts(parts, Body::from(bytes)));
+    }
+    if let Some(authorization) = header_str(&req, "authorization") {
+        let Some(token) = authorization.strip_prefix("Bearer ").map(str::trim) else {
+            return Err(AppError::unauthenticated(
+                "INVALID_TOKEN",
+                "Authorization must be 'Bearer <token>'",
+                "Authorization 须为 'Bearer <token>'",
+            )
+            .into());
+        };
+        let actor = accounts::authenticate_token(&state.app, token).await?;
+        let mut req = req;
+        req.extensions_mut().insert(Auth(actor));
+        return Ok(req);
+    }
+    Ok(req)
+}
+
+/// Replays the stored response of a repeated mutating request with the same
+/// `Idempotency-Key` and body; refuses the key with another body.
+async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mutating = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let Some(key) = header_str(&req, "idempotency-key").map(str::to_owned) else {
+        return next.run(req).await;
+    };
+    if !mutating {
+        return next.run(req).await;
+    }
+    let scope = match req.extensions().get::<Auth>() {
+        Some(Auth(actor)) => actor.account_id.clone(),
+        None => format!(
+            "anonymous:{}",
+            request_context(req.headers(), req.extensions())
+                .client_ip
+                .unwrap_or_default()
+        ),
+    };
+    let (parts, body) = req.into_parts();
+    let limit = state.settings.body_limit_bytes;
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        return ApiError::too_large(limit).into_response();
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .as_bytes(),
+    );
+    hasher.update(b"\n");
+    hasher.update(&bytes);
+    let request_hash = hex::encode(hasher.finalize());
+    match idempotency::claim(&state.app, &scope, &key, &request_hash).await {
+        Err(error) => return ApiError::from(error).into_response(),
+        Ok(Some((status, body))) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (status, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            headers.insert(
+                HeaderName::from_static("idempotent-replayed"),
+                HeaderValue::from_static("true"),
+            );
+            return response;
+        }
+        Ok(None) => {}
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let (response_parts, response_body) = response.into_parts();
+    let Ok(response_bytes) = to_bytes(response_body, MAX_STORED_RESPONSE).await else {
+        let _ = idempotency::release(&state.app, &scope, &key).await;
+        return ApiError::from(AppError::internal(
+            "response too large to store for idempotency",
+        ))
+        .into_response();
+    };
+    let outcome = if response_parts.status.is_server_error() {
+        idempotency::release(&state.app, &scope, &key).await
+    } else {
+        idempotency::complete(
+            &state.app,
+            &scope,
+            &key,
+            response_parts.status.as_u16(),
+            &response_bytes,
+        )
+        .await
+    };
+    if let Err(error) = outcome {
+        tracing::error!(%error, "could not record idempotent response");
+    }
+    Response::from_parts(response_parts, Body::from(response_bytes))
+}

@@ -1,0 +1,216 @@
+//! The hash-chained audit log. Appending locks the chain head, so entries are totally
+//! ordered and each links to the one before, even with several instances writing.
+
+use yuming_core::audit::{AuditEntry, ChainBreak, ChainVerifier};
+use yuming_core::clock::Timestamp;
+
+use crate::db::{StoreError, Tx, map_err};
+
+/// What a use case records about one state change.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuditEntry {
+    /// Acting account id, `system` or `cli`.
+    pub actor: String,
+    /// Tenant owning the changed object (empty for platform objects).
+    pub tenant: String,
+    /// Action name, e.g. `api_key.create`.
+    pub action: String,
+    /// Object kind.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: String,
+    /// Request id for log correlation.
+    pub request_id: String,
+    /// Summary before the change (JSON, no secrets).
+    pub before: String,
+    /// Summary after the change (JSON, no secrets).
+    pub after: String,
+}
+
+/// An entry as stored, with its hash.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAuditEntry {
+    /// Position in the chain.
+    pub seq: i64,
+    /// Commit time.
+    pub at: i64,
+    /// Acting account.
+    pub actor: String,
+    /// Owning tenant.
+    pub tenant: String,
+    /// Action name.
+    pub action: String,
+    /// Object kind.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: String,
+    /// Request id.
+    pub request_id: String,
+    /// Summary before.
+    pub before_summary: String,
+    /// Summary after.
+    pub after_summary: String,
+    /// Hash of the previous entry.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl StoredAuditEntry {
+    fn to_entry(&self) -> AuditEntry {
+        AuditEntry {
+            seq: self.seq,
+            at: Timestamp(self.at),
+            actor: self.actor.clone(),
+            tenant: self.tenant.clone(),
+            action: self.action.clone(),
+            object_type: self.object_type.clone(),
+            object_id: self.object_id.clone(),
+            request_id: self.request_id.clone(),
+            before: self.before_summary.clone(),
+            after: self.after_summary.clone(),
+            prev_hash: self.prev_hash.clone(),
+        }
+    }
+}
+
+/// One page of a tenant's audit entries, newest first.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    /// The entries.
+    pub entries: Vec<StoredAuditEntry>,
+    /// Pass as `before_seq` to get the next page; `None` at the end.
+    pub next_before_seq: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+macro_rules! audit_columns {
+    () => {
+        "seq, at, actor, tenant, action, object_type, object_id, request_id, \
+     before_summary, after_summary, prev_hash, hash"
+    };
+}
+
+impl Tx {
+    /// Appends an entry at `now` and returns its sequence number. Call it as the last write
+    /// of a transaction: on PostgreSQL it holds the chain-head row lock until commit.
+    pub async fn append_audit(
+        &mut self,
+        new: &NewAuditEntry,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let head = per_backend!(self,
+            sqlite: c => sqlx::query_as::<_, Head>("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(c).await.map_err(map_err),
+            postgres: c => sqlx::query_as::<_, Head>("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+                .fetch_one(c).await.map_err(map_err),
+        )?;
+        let entry = AuditEntry {
+            seq: head.seq + 1,
+            at: now,
+            actor: new.actor.clone(),
+            tenant: new.tenant.clone(),
+            action: new.action.clone(),
+            object_type: new.object_type.clone(),
+            object_id: new.object_id.clone(),
+            request_id: new.request_id.clone(),
+            before: new.before.clone(),
+            after: new.after.clone(),
+            prev_hash: head.hash,
+        };
+        let hash = entry.compute_hash();
+        let insert = "INSERT INTO audit_log (seq, at, actor, tenant, action, object_type, object_id, \
+                      request_id, before_summary, after_summary, prev_hash, hash) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        on_conn!(self, c => sqlx::query(insert)
+            .bind(entry.seq)
+            .bind(entry.at.0)
+            .bind(&entry.actor)
+            .bind(&entry.tenant)
+            .bind(&entry.action)
+            .bind(&entry.object_type)
+            .bind(&entry.object_id)
+            .bind(&entry.request_id)
+            .bind(&entry.before)
+            .bind(&entry.after)
+            .bind(&entry.prev_hash)
+            .bind(&hash)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        let update = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+        on_conn!(self, c => sqlx::query(update).bind(entry.seq).bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(entry.seq)
+    }
+
+    /// A tenant's entries (all entries for `None`), newest first, `limit` per page.
+    pub async fn audit_page(
+        &mut self,
+        tenant: Option<&str>,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<AuditPage, StoreError> {
+        let limit = limit.clamp(1, 500);
+        let sql = concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit_log WHERE ($1 IS NULL OR tenant = $1) AND seq < $2 \
+             ORDER BY seq DESC LIMIT $3"
+        );
+        let entries = on_conn!(self, c => sqlx::query_as::<_, StoredAuditEntry>(sql)
+            .bind(tenant)
+            .bind(before_seq.unwrap_or(i64::MAX))
+            .bind(limit + 1)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))?;
+        let mut entries = entries;
+        let next_before_seq = if entries.len() as i64 > limit {
+            entries.truncate(limit as usize);
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            entries,
+            next_before_seq,
+        })
+    }
+
+    /// Verifies the whole chain in batches and returns the number of entries, or the first
+    /// break.
+    pub async fn verify_audit_chain(&mut self) -> Result<Result<i64, ChainBreak>, StoreError> {
+        let mut verifier = ChainVerifier::new();
+        let mut after_seq = 0_i64;
+        let sql = concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 2000"
+        );
+        loop {
+            let batch = on_conn!(self, c => sqlx::query_as::<_, StoredAuditEntry>(sql)
+                .bind(after_seq)
+                .fetch_all(c)
+                .await
+                .map_err(map_err))?;
+            let Some(last) = batch.last() else { break };
+            after_seq = last.seq;
+            for stored in &batch {
+                if let Err(broken) = verifier.push(&stored.to_entry(), &stored.hash) {
+                    return Ok(Err(broken));
+                }
+            }
+        }
+        let head = on_conn!(self, c => sqlx::query_as::<_, Head>("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(c)
+            .await
+            .map_err(map_err))?;
+        Ok(verifier.finish(head.seq, &head.hash))
+    }
+}

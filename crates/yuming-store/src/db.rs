@@ -1,0 +1,261 @@
+//! Connection pools for both backends, transactions and error mapping.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (WAL).
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness constraint was violated; names the constraint (or column) if known.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// The URL names no supported backend.
+    #[error("unsupported database url: {0}")]
+    UnsupportedUrl(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether this is a uniqueness violation of the named constraint or column.
+    pub fn is_conflict_on(&self, name: &str) -> bool {
+        matches!(self, StoreError::Conflict(c) if c.contains(name))
+    }
+}
+
+/// Maps driver errors, turning uniqueness violations into [`StoreError::Conflict`].
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+    {
+        // PostgreSQL names the constraint; SQLite names the columns in the message.
+        let name = db
+            .constraint()
+            .map(str::to_owned)
+            .unwrap_or_else(|| db.message().to_owned());
+        return StoreError::Conflict(name);
+    }
+    if matches!(error, sqlx::Error::RowNotFound) {
+        return StoreError::NotFound;
+    }
+    StoreError::Database(error)
+}
+
+/// A pool on one of the two backends. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    inner: DbInner,
+}
+
+#[derive(Debug, Clone)]
+enum DbInner {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One transaction. Dropping it without [`Tx::commit`] rolls back.
+pub struct Tx {
+    pub(crate) inner: TxInner,
+}
+
+pub(crate) enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection of either backend; the
+/// body is compiled once per backend.
+macro_rules! on_conn {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::db::TxInner::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::db::TxInner::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`on_conn!`] but with a different statement per backend.
+macro_rules! per_backend {
+    ($tx:expr, sqlite: $conn_s:ident => $body_s:expr, postgres: $conn_p:ident => $body_p:expr $(,)?) => {
+        match &mut $tx.inner {
+            $crate::db::TxInner::Sqlite(t) => {
+                let $conn_s: &mut sqlx::SqliteConnection = &mut **t;
+                $body_s
+            }
+            $crate::db::TxInner::Postgres(t) => {
+                let $conn_p: &mut sqlx::PgConnection = &mut **t;
+                $body_p
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Opens a pool for `sqlite://path` (created if missing, WAL) or `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(map_err)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL is durable against application crashes in WAL mode and loses at
+                // most the last transactions on power loss; FULL would fsync every commit.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .connect_with(options)
+                .await
+                .map_err(map_err)?;
+            Ok(Db {
+                inner: DbInner::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(map_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(map_err)?;
+            Ok(Db {
+                inner: DbInner::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// Applies pending migrations of this backend (append-only, embedded at compile time).
+    /// Safe to run from several instances at once: PostgreSQL takes an advisory lock.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.inner {
+            DbInner::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            DbInner::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match &self.inner {
+            DbInner::Sqlite(_) => Backend::Sqlite,
+            DbInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so it waits for other writers instead of failing on upgrade.
+    pub async fn write(&self) -> Result<Tx, StoreError> {
+        let inner = match &self.inner {
+            DbInner::Sqlite(pool) => {
+                TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?)
+            }
+            DbInner::Postgres(pool) => TxInner::Postgres(pool.begin().await.map_err(map_err)?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Starts a transaction that only reads.
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        let inner = match &self.inner {
+            DbInner::Sqlite(pool) => TxInner::Sqlite(pool.begin().await.map_err(map_err)?),
+            DbInner::Postgres(pool) => TxInner::Postgres(pool.begin().await.map_err(map_err)?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut tx = self.read().await?;
+        on_conn!(tx, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        tx.commit().await
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        match &self.inner {
+            DbInner::Sqlite(pool) => pool.close().await,
+            DbInner::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Runs raw SQL, for tests and operators' repair tools only (e.g. proving that
+    /// `audit verify` notices an edited row).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let n = on_conn!(tx, c => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await.map_err(map_err),
+            TxInner::Postgres(t) => t.commit().await.map_err(map_err),
+        }
+    }
+
+    /// Which backend this transaction runs on.
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Removes a password from a URL before it appears in an error or log line.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_url("sqlite://./data/y.db"), "sqlite://./data/y.db");
+    }
+}

@@ -1,0 +1,26 @@
+//! Storage adapter: SQLite (embedded default) and PostgreSQL (scale-out) through sqlx.
+//!
+//! This is the only crate that contains SQL. Both backends run the same statements wherever
+//! the dialects agree (numbered `$n` parameters, `RETURNING`, `ON CONFLICT`); the few that
+//! differ are written per backend next to each other. Every repository method runs inside a
+//! [`Tx`], so a use case's reads and writes commit or roll back together.
+
+#[macro_use]
+mod db;
+mod accounts;
+mod api_keys;
+mod audit;
+mod housekeeping;
+mod idempotency;
+mod rate;
+mod sessions;
+
+pub use accounts::{AccountRow, NewAccount};
+pub use api_keys::{ApiKeyRow, NewApiKey};
+pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
+pub use db::{Backend, Db, StoreError, Tx, redact_url};
+
+pub use idempotency::IdempotencyClaim;
+pub use sessions::SessionRow;
+/// The driver error type carried by [`StoreError::Database`].
+pub use sqlx::Error as SqlxError;

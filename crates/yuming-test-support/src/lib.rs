@@ -1,0 +1,220 @@
+//! Test support: a fresh database per test on each backend, a fake clock and a cheaply
+//! configured [`App`].
+//!
+//! PostgreSQL tests use `YUMING_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! as an administrative connection, create `yuming_test_<random>` for one test and drop it
+//! afterwards, even when the test panics. When PostgreSQL cannot be reached the test is
+//! skipped with a message, except under `CI=true`, where that is a failure.
+
+use std::sync::Arc;
+
+use sqlx::Connection;
+use yuming_app::clock::FakeClock;
+use yuming_app::crypto::Cipher;
+use yuming_app::{App, AppSettings};
+use yuming_core::clock::Timestamp;
+use yuming_store::{Backend, Db};
+
+/// 2026-01-01T00:00:00Z, the default start of every fake clock.
+pub const EPOCH_2026: Timestamp = Timestamp(1_767_225_600);
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// The migrated database.
+    pub db: Db,
+    /// Its URL, for tests that start the binary against it.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(
+        #[expect(dead_code, reason = "held so the directory lives as long as the test")]
+        tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("YUMING_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
+}
+
+fn url_with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{}", &base[..path_start], name);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+impl TestDb {
+    /// A migrated SQLite database in a temporary directory.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/yuming.db", dir.path().display());
+        let db = Db::connect(&url, 8).await.expect("open sqlite");
+        db.migrate().await.expect("migrate sqlite");
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A migrated PostgreSQL database of its own, or `None` (skip) when PostgreSQL is not
+    /// reachable outside CI.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = pg_admin_url();
+        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(conn) => conn,
+            Err(e) if !in_ci() => {
+                eprintln!("skipping PostgreSQL test: cannot connect to {admin_url}: {e}");
+                return None;
+            }
+            Err(e) => panic!("CI=true and PostgreSQL at {admin_url} is unreachable: {e}"),
+        };
+        let name = format!("yuming_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let url = url_with_database(&admin_url, &name);
+        let db = Db::connect(&url, 8).await.expect("connect test database");
+        db.migrate().await.expect("migrate postgres");
+        Some(TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside any async context we can await in, so use a thread with its
+            // own small runtime; FORCE ends the pool's remaining connections.
+            let handle = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut admin)
+                            .await
+                        {
+                            eprintln!("could not drop test database {name}: {e}");
+                        }
+                        let _ = admin.close().await;
+                    }
+                });
+            });
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Settings with cheap password hashing so that tests run fast; everything else default.
+pub fn test_settings() -> AppSettings {
+    AppSettings {
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
+        ..AppSettings::default()
+    }
+}
+
+/// An application over `db` with a fake clock at [`EPOCH_2026`] and a random master key.
+pub fn test_app(db: &Db) -> (App, FakeClock) {
+    test_app_with(db, test_settings())
+}
+
+/// Like [`test_app`] with explicit settings.
+pub fn test_app_with(db: &Db, settings: AppSettings) -> (App, FakeClock) {
+    let clock = FakeClock::at(EPOCH_2026);
+    let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[]).expect("cipher");
+    (
+        App::new(db.clone(), Arc::new(clock.clone()), cipher, settings),
+        clock,
+    )
+}
+
+/// Runs the same async test body on SQLite and on PostgreSQL:
+///
+/// ```text
+/// both_backends!(signup_then_login, |db: TestDb| async move { ... });
+/// ```
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::TestDb::sqlite().await;
+                ($body)(db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::TestDb::postgres().await {
+                    ($body)(db).await;
+                }
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_with_database;
+
+    #[test]
+    fn database_name_replaces_the_path() {
+        assert_eq!(
+            url_with_database("postgres://u@h:5432/postgres", "t1"),
+            "postgres://u@h:5432/t1"
+        );
+        assert_eq!(
+            url_with_database("postgres://u@h", "t1"),
+            "postgres://u@h/t1"
+        );
+        assert_eq!(
+            url_with_database("postgres://u@h/p?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
+}

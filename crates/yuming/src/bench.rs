@@ -1,0 +1,308 @@
+//! `yuming bench auth`: login and authenticated-request throughput over real HTTP on
+//! 127.0.0.1, and the cost of the audit write per state change. Bounded in time; sends
+//! traffic to loopback only.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use yuming_app::clock::SystemClock;
+use yuming_app::crypto::Cipher;
+use yuming_app::{App, RequestContext, accounts};
+use yuming_config::Config;
+use yuming_core::clock::Timestamp;
+use yuming_core::signing::{SignedParts, sign};
+use yuming_http::{AppState, HttpSettings};
+use yuming_store::{Db, NewAuditEntry};
+
+use crate::setup;
+
+struct Phase {
+    name: &'static str,
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_us: Vec<u64>,
+}
+
+impl Phase {
+    fn report(&mut self) {
+        self.latencies_us.sort_unstable();
+        let pct = |p: f64| {
+            let n = self.latencies_us.len();
+            if n == 0 {
+                0
+            } else {
+                self.latencies_us[((n as f64 * p) as usize).min(n - 1)]
+            }
+        };
+        // Integer arithmetic only: requests per second with one decimal.
+        let per_sec_x10 = (self.requests as u128 * 10_000_000) / self.elapsed.as_micros().max(1);
+        println!(
+            "{:<34} {:>7}.{} req/s   p50 {:>6} µs   p99 {:>6} µs   ({} requests, {} errors)",
+            self.name,
+            per_sec_x10 / 10,
+            per_sec_x10 % 10,
+            pct(0.50),
+            pct(0.99),
+            self.requests,
+            self.errors
+        );
+    }
+}
+
+/// Runs `make_request` from `concurrency` clients for `seconds`.
+async fn run_phase<F, Fut>(
+    name: &'static str,
+    concurrency: usize,
+    seconds: u64,
+    make_request: F,
+) -> Phase
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let make_request = Arc::new(make_request);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..concurrency {
+        let make_request = make_request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut i = 0;
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                if !make_request(client * 1_000_000 + i).await {
+                    errors += 1;
+                }
+                latencies.push(t0.elapsed().as_micros() as u64);
+                i += 1;
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut phase = Phase {
+        name,
+        requests: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies_us: Vec::new(),
+    };
+    for task in tasks {
+        if let Ok((latencies, errors)) = task.await {
+            phase.requests += latencies.len();
+            phase.errors += errors;
+            phase.latencies_us.extend(latencies);
+        }
+    }
+    phase.elapsed = started.elapsed();
+    phase
+}
+
+/// The benchmark.
+pub async fn auth(
+    config: &Config,
+    database_url: Option<String>,
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let temp_dir = tempfile::tempdir()?;
+    let url =
+        database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", temp_dir.path().display()));
+    let db = Db::connect(&url, config.database.max_connections)
+        .await
+        .context("connecting")?;
+    db.migrate().await?;
+    let mut settings = setup::app_settings(config);
+    settings.login_attempts_per_ip_per_minute = i64::MAX;
+    let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[])?;
+    let app = App::new(
+        db.clone(),
+        Arc::new(SystemClock::default()),
+        cipher,
+        settings,
+    );
+    println!(
+        "backend {:?}, argon2id m={} KiB t={}, {} clients, {} s per phase, {} cores",
+        db.backend(),
+        config.auth.argon2_memory_kib,
+        config.auth.argon2_iterations,
+        concurrency,
+        seconds,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    let router = yuming_http::router(AppState {
+        app: app.clone(),
+        settings: HttpSettings::default(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+
+    let email = "bench@example.com";
+    let password = "bench password 123";
+    let signup = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&serde_json::json!({ "email": email, "password": password, "display_name": "bench" }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        signup.status().is_success(),
+        "signup failed: {}",
+        signup.status()
+    );
+
+    let login_body = serde_json::json!({ "email": email, "password": password });
+    let (c, b, body) = (client.clone(), base.clone(), login_body.clone());
+    let mut login = run_phase("POST /api/v1/auth/login", concurrency, seconds, move |_| {
+        let (c, b, body) = (c.clone(), b.clone(), body.clone());
+        async move {
+            matches!(c.post(format!("{b}/api/v1/auth/login")).json(&body).send().await, Ok(r) if r.status().is_success())
+        }
+    })
+    .await;
+    login.report();
+
+    let session = accounts::login(
+        &app,
+        &RequestContext::internal("bench"),
+        accounts::LoginInput {
+            email: email.into(),
+            password: password.into(),
+            totp: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = session.token;
+    let (c, b) = (client.clone(), base.clone());
+    let mut bearer = run_phase("GET /api/v1/me (bearer token)", concurrency, seconds, move |_| {
+        let (c, b, token) = (c.clone(), b.clone(), token.clone());
+        async move {
+            matches!(c.get(format!("{b}/api/v1/me")).bearer_auth(token).send().await, Ok(r) if r.status().is_success())
+        }
+    })
+    .await;
+    bearer.report();
+
+    let actor =
+        accounts::authenticate_token(&app, &session_token_for(&app, email, password).await?)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key =
+        yuming_app::api_keys::create(&app, &RequestContext::internal("bench"), &actor, "bench")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (c, b, key_id, secret) = (
+        client.clone(),
+        base.clone(),
+        key.key.id.clone(),
+        key.secret.clone(),
+    );
+    let mut signed = run_phase(
+        "GET /api/v1/me (HMAC-signed)",
+        concurrency,
+        seconds,
+        move |i| {
+            let (c, b, key_id, secret) = (c.clone(), b.clone(), key_id.clone(), secret.clone());
+            async move {
+                let timestamp = SystemClock::default_now().0.to_string();
+                let nonce = format!("bench-nonce-{i:016}");
+                let parts = SignedParts {
+                    method: "GET",
+                    path_and_query: "/api/v1/me",
+                    timestamp: &timestamp,
+                    nonce: &nonce,
+                    body: b"",
+                };
+                let signature = sign(secret.as_bytes(), &parts);
+                matches!(c.get(format!("{b}/api/v1/me"))
+                .header("X-Yuming-Key", key_id)
+                .header("X-Yuming-Timestamp", timestamp)
+                .header("X-Yuming-Nonce", nonce)
+                .header("X-Yuming-Signature", signature)
+                .send().await, Ok(r) if r.status().is_success())
+            }
+        },
+    )
+    .await;
+    signed.report();
+    server.abort();
+
+    audit_cost(&db).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn session_token_for(app: &App, email: &str, password: &str) -> anyhow::Result<String> {
+    let session = accounts::login(
+        app,
+        &RequestContext::internal("bench"),
+        accounts::LoginInput {
+            email: email.into(),
+            password: password.into(),
+            totp: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(session.token)
+}
+
+/// Compares a write transaction holding one small row with the same transaction plus the
+/// chained audit append, sequentially, so the difference is the audit write's own cost.
+async fn audit_cost(db: &Db) -> anyhow::Result<()> {
+    const N: u32 = 2_000;
+    let now = Timestamp(1_800_000_000);
+    let started = Instant::now();
+    for i in 0..N {
+        let mut tx = db.write().await?;
+        tx.hit_rate_counter(&format!("bench:{i}"), 0).await?;
+        tx.commit().await?;
+    }
+    let baseline = started.elapsed() / N;
+    let started = Instant::now();
+    for i in 0..N {
+        let mut tx = db.write().await?;
+        tx.hit_rate_counter(&format!("bench-audit:{i}"), 0).await?;
+        tx.append_audit(
+            &NewAuditEntry {
+                actor: "bench".into(),
+                tenant: "bench".into(),
+                action: "bench.change".into(),
+                object_type: "bench".into(),
+                object_id: i.to_string(),
+                request_id: "bench".into(),
+                before: "{\"n\":0}".into(),
+                after: "{\"n\":1}".into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let with_audit = started.elapsed() / N;
+    println!(
+        "state change without audit          {:>7} µs/op\nstate change with chained audit     {:>7} µs/op   (audit write adds {} µs)",
+        baseline.as_micros(),
+        with_audit.as_micros(),
+        with_audit.as_micros().saturating_sub(baseline.as_micros())
+    );
+    Ok(())
+}

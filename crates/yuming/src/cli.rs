@@ -1,0 +1,102 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Yuming (域名): domain registrar and ICP filing platform.
+#[derive(Debug, Parser)]
+#[command(name = "yuming", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: `yuming.toml` if present. Environment variables
+    /// `YUMING_*` override it.
+    #[arg(long, global = true, env = "YUMING_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then run every enabled listener until SIGINT/SIGTERM.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Inspect the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Scheduled work.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Print the OpenAPI document of /api/v1.
+    Openapi,
+    /// Reproducible benchmarks against 127.0.0.1 only.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+/// `yuming user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account of any role; the password is read from standard input.
+    Create {
+        /// E-mail (login name).
+        #[arg(long)]
+        email: String,
+        /// admin, reviewer, support, finance or customer.
+        #[arg(long)]
+        role: String,
+        /// Display name (default: the e-mail's local part).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// `yuming audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain: exit 0 when intact, 1 naming the first bad entry.
+    Verify,
+}
+
+/// `yuming jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Perform all scheduled work that is due now, then exit.
+    RunOnce,
+}
+
+/// `yuming bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Login and authenticated-request throughput over HTTP on 127.0.0.1, and the cost of
+    /// the audit write per state change. Uses a fresh temporary SQLite database unless
+    /// `--database-url` names a PostgreSQL database (which must be empty or disposable).
+    Auth {
+        /// Database to benchmark (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Seconds per measured phase.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+}

@@ -1,0 +1,117 @@
+//! Dispatch of the commands.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use yuming_app::accounts::{self, NewAccountInput};
+use yuming_app::{RequestContext, audit, idempotency};
+use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+
+use crate::cli::{AuditCommand, BenchCommand, Cli, Command, JobsCommand, UserCommand};
+use crate::{bench, serve, setup};
+
+/// The actor of operator commands run on the server.
+fn operator() -> Actor {
+    Actor {
+        account_id: "cli".into(),
+        tenant_id: String::new(),
+        role: Role::Admin,
+        rights: RightSet::all(),
+        method: AuthMethod::Operator,
+    }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = setup::load_config(cli.config.as_deref())?;
+    setup::init_logging(config.log_format);
+    match cli.command {
+        Command::Serve => serve::serve(config).await.map(|()| ExitCode::SUCCESS),
+        Command::Migrate => {
+            let db = setup::open_db(&config).await?;
+            db.migrate().await.context("applying migrations")?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    display_name,
+                    password_stdin: _,
+                },
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use admin, reviewer, support, finance or customer")
+            })?;
+            let password = setup::read_password_stdin()?;
+            let app = setup::build_app(&config).await?;
+            let display_name = display_name
+                .unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_owned());
+            let input = NewAccountInput {
+                email,
+                password,
+                display_name,
+            };
+            let account = accounts::create_user(
+                &app,
+                &RequestContext::internal("cli:user-create"),
+                &operator(),
+                input,
+                role,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+            println!(
+                "created {} account {} ({})",
+                account.role, account.email, account.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let app = setup::build_app(&config).await?;
+            match audit::verify(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Ok(n) => {
+                    println!("audit chain intact: {n} entries");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    eprintln!("audit chain broken: {broken}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Jobs {
+            command: JobsCommand::RunOnce,
+        } => {
+            let app = setup::build_app(&config).await?;
+            let purged = idempotency::purge_ephemeral(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "jobs done: purged {purged} expired sessions, nonces, idempotency keys and rate windows"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            println!("{}", yuming_http::openapi_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Auth {
+                    database_url,
+                    concurrency,
+                    seconds,
+                },
+        } => bench::auth(&config, database_url, concurrency, seconds)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,75 @@
+//! `yuming serve`: every enabled listener in one process, with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use yuming_config::Config;
+use yuming_http::{AppState, HttpSettings};
+
+use crate::setup;
+
+/// Runs until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = setup::build_app(&config).await?;
+    let state = AppState {
+        app: app.clone(),
+        settings: HttpSettings {
+            body_limit_bytes: config.http.body_limit_bytes,
+            request_timeout: Duration::from_secs(config.http.request_timeout_secs),
+        },
+    };
+    let router = yuming_http::router(state);
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .with_context(|| format!("binding the HTTP listener to {}", config.http_addr))?;
+    let local = listener.local_addr()?;
+    tracing::info!(http = %local, database = ?app.db().backend(), "yuming is serving");
+
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("HTTP server")?;
+    housekeeping.abort();
+    app.db().close().await;
+    tracing::info!("yuming stopped");
+    Ok(())
+}
+
+/// Periodic purge of expired security bookkeeping; the scheduler proper arrives with the
+/// lifecycle work.
+async fn housekeeping(app: yuming_app::App) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        if let Err(error) = yuming_app::idempotency::purge_ephemeral(&app).await {
+            tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

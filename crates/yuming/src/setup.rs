@@ -1,0 +1,159 @@
+//! Loading configuration, the master key and logging; building the application.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use yuming_app::clock::SystemClock;
+use yuming_app::crypto::Cipher;
+use yuming_app::{App, AppSettings};
+use yuming_config::{Config, LogFormat};
+use yuming_core::credentials::LockoutPolicy;
+use yuming_store::{Db, redact_url};
+
+/// Reads the configuration file (explicit, or `yuming.toml` if present) and the environment.
+pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
+    let path: Option<PathBuf> = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(PathBuf::from("yuming.toml")).filter(|p| p.exists()),
+    };
+    let text = match &path {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+        }
+        None => None,
+    };
+    let config = Config::load(text.as_deref(), std::env::vars()).with_context(|| {
+        format!(
+            "loading configuration{}",
+            path.map(|p| format!(" from {}", p.display()))
+                .unwrap_or_default()
+        )
+    })?;
+    Ok(config)
+}
+
+/// Starts logging: `YUMING_LOG` (or `RUST_LOG`) filters, default `info`.
+pub fn init_logging(format: LogFormat) {
+    let filter = std::env::var("YUMING_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// The master key: from configuration, else from `<data_dir>/master.key`, else generated
+/// there (mode 0600) with a warning.
+pub fn master_key(config: &Config) -> anyhow::Result<String> {
+    if let Some(key) = config
+        .master_key
+        .as_deref()
+        .filter(|k| !k.trim().is_empty())
+    {
+        return Ok(key.trim().to_owned());
+    }
+    let path = config.data_dir.join("master.key");
+    if path.exists() {
+        let key = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return Ok(key.trim().to_owned());
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let key = Cipher::generate_key_base64();
+    write_private(&path, &key)?;
+    tracing::warn!(
+        path = %path.display(),
+        "generated a new master key; back it up: without it encrypted personal data and uploads cannot be read. \
+         Set YUMING_MASTER_KEY to manage it yourself"
+    );
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("creating {}", path.display()))
+}
+
+/// Opens the database named by the configuration, creating the data dir for SQLite.
+pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    Db::connect(&url, config.database.max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", redact_url(&url)))
+}
+
+/// Application settings from the configuration.
+pub fn app_settings(config: &Config) -> AppSettings {
+    AppSettings {
+        session_ttl_secs: config.auth.session_ttl_secs,
+        lockout: LockoutPolicy {
+            threshold: config.auth.lockout_threshold,
+            base_lock_secs: config.auth.lockout_base_secs,
+            max_lock_secs: config.auth.lockout_max_secs,
+        },
+        login_attempts_per_ip_per_minute: config.auth.login_attempts_per_ip_per_minute,
+        allow_signup: config.auth.allow_signup,
+        argon2_memory_kib: config.auth.argon2_memory_kib,
+        argon2_iterations: config.auth.argon2_iterations,
+    }
+}
+
+/// Opens and migrates the database and assembles the application.
+pub async fn build_app(config: &Config) -> anyhow::Result<App> {
+    if config.clock_offset_secs != 0 {
+        tracing::warn!(
+            offset_secs = config.clock_offset_secs,
+            "SIMULATION CLOCK: every component runs {} seconds {} real time (YUMING_CLOCK_OFFSET_SECS)",
+            config.clock_offset_secs.abs(),
+            if config.clock_offset_secs > 0 {
+                "ahead of"
+            } else {
+                "behind"
+            }
+        );
+    }
+    let key = master_key(config)?;
+    let cipher = Cipher::from_base64(&key, &config.previous_master_keys).context("master key")?;
+    let db = open_db(config).await?;
+    db.migrate().await.context("applying migrations")?;
+    let clock = Arc::new(SystemClock::with_offset(config.clock_offset_secs));
+    Ok(App::new(db, clock, cipher, app_settings(config)))
+}
+
+/// Refuses an empty or whitespace password read from stdin.
+pub fn read_password_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password)
+}
