@@ -21,6 +21,8 @@ pub struct AppSettings {
     pub login_attempts_per_ip_per_minute: i64,
     /// Whether self sign-up is open.
     pub allow_signup: bool,
+    /// Unauthenticated validation requests per source IP per minute.
+    pub validate_per_ip_per_minute: i64,
     /// Argon2id memory cost (KiB).
     pub argon2_memory_kib: u32,
     /// Argon2id iterations.
@@ -34,6 +36,7 @@ impl Default for AppSettings {
             lockout: LockoutPolicy::default(),
             login_attempts_per_ip_per_minute: 30,
             allow_signup: true,
+            validate_per_ip_per_minute: 600,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
         }

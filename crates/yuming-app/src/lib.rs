@@ -11,6 +11,7 @@ pub mod error;
 pub mod idempotency;
 pub mod password;
 pub mod rate_limit;
+pub mod validation;
 
 mod context;
 

@@ -80,8 +80,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ("INVALID_FIELD", "字段类型或取值无效")
         };
         let mut error = AppError::bad_request(code, message.clone(), zh);
-        let field = if code == "MISSING_FIELD" || code == "UNKNOWN_FIELD" {
-            // serde names the field in the message; the path points at its parent.
+        let field = if code == "MISSING_FIELD" {
+            // serde names the missing field in the message; the path points at its parent.
             message.split('`').nth(1).map(|name| {
                 if path == "." {
                     name.to_owned()

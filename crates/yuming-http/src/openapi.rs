@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{admin, api_keys, audit, auth, health, sub_accounts};
+use crate::api::{admin, api_keys, audit, auth, health, sub_accounts, validate};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ use crate::api::{admin, api_keys, audit, auth, health, sub_accounts};
         (name = "sub-accounts", description = "Enterprise sub-accounts"),
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "admin", description = "Platform administration"),
+        (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
     )
 )]
 struct ApiDoc;
@@ -69,6 +70,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(sub_accounts::update))
         .routes(routes!(audit::list))
         .routes(routes!(admin::create_user))
+        .routes(routes!(validate::validate))
         .split_for_parts()
 }
 

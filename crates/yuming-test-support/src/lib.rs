@@ -84,6 +84,13 @@ impl TestDb {
     /// A migrated PostgreSQL database of its own, or `None` (skip) when PostgreSQL is not
     /// reachable outside CI.
     pub async fn postgres() -> Option<TestDb> {
+        let test_db = TestDb::postgres_unmigrated().await?;
+        test_db.db.migrate().await.expect("migrate postgres");
+        Some(test_db)
+    }
+
+    /// An empty PostgreSQL database of its own (for testing that the binary migrates it).
+    pub async fn postgres_unmigrated() -> Option<TestDb> {
         let admin_url = pg_admin_url();
         let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
             Ok(conn) => conn,
@@ -101,7 +108,6 @@ impl TestDb {
         let _ = admin.close().await;
         let url = url_with_database(&admin_url, &name);
         let db = Db::connect(&url, 8).await.expect("connect test database");
-        db.migrate().await.expect("migrate postgres");
         Some(TestDb {
             db,
             url,

@@ -7,3 +7,4 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod sub_accounts;
+pub mod validate;

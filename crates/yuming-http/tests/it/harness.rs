@@ -1,0 +1,168 @@
+//! A router over a fresh database, and helpers to call it.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use yuming_app::App;
+use yuming_app::AppSettings;
+use yuming_app::clock::FakeClock;
+use yuming_http::{AppState, HttpSettings};
+use yuming_test_support::{TestDb, test_app_with, test_settings};
+
+pub struct Harness {
+    pub router: Router,
+    pub app: App,
+    pub clock: FakeClock,
+    #[expect(dead_code, reason = "keeps the database alive for the test")]
+    pub db: TestDb,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+impl Reply {
+    /// The error code of an error envelope, after checking the envelope's shape.
+    pub fn code(&self) -> &str {
+        let error = &self.json["error"];
+        assert!(error["message"].is_string(), "no message in {}", self.json);
+        assert!(
+            error["message_zh"].is_string(),
+            "no message_zh in {}",
+            self.json
+        );
+        error["code"].as_str().unwrap_or("")
+    }
+}
+
+impl Harness {
+    pub fn new(db: TestDb) -> Harness {
+        Harness::with_settings(db, test_settings())
+    }
+
+    pub fn with_settings(db: TestDb, settings: AppSettings) -> Harness {
+        let (app, clock) = test_app_with(&db.db, settings);
+        let settings = HttpSettings {
+            body_limit_bytes: 64 * 1024,
+            ..HttpSettings::default()
+        };
+        let router = yuming_http::router(AppState {
+            app: app.clone(),
+            settings,
+        });
+        Harness {
+            router,
+            app,
+            clock,
+            db,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(value) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(value.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).expect("request")).await
+    }
+
+    /// Signs up and logs in; returns (account id, token).
+    pub async fn customer(&self, email: &str) -> (String, String) {
+        let signup = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/signup",
+                None,
+                Some(json!({
+                    "email": email, "password": "correct horse battery", "display_name": "测试"
+                })),
+            )
+            .await;
+        assert_eq!(signup.status, StatusCode::CREATED, "{}", signup.json);
+        let login = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({
+                    "email": email, "password": "correct horse battery"
+                })),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.json);
+        (
+            signup.json["id"].as_str().unwrap_or_default().to_owned(),
+            login.json["token"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Logs in again and returns a new token.
+    pub async fn login(&self, email: &str) -> String {
+        let login = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({
+                    "email": email, "password": "correct horse battery"
+                })),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.json);
+        login.json["token"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The number of audit entries (each state change writes one).
+    pub async fn audit_count(&self) -> i64 {
+        yuming_app::audit::verify(&self.app)
+            .await
+            .expect("verify")
+            .expect("chain intact")
+    }
+}

@@ -1,0 +1,9 @@
+//! HTTP-level stories through the router (no socket), each on SQLite and PostgreSQL.
+
+mod harness;
+
+mod errors;
+mod idempotency;
+mod signed_requests;
+mod tenant_isolation;
+mod validate;

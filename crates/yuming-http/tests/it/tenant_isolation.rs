@@ -1,0 +1,171 @@
+//! Walks every authenticated route of the OpenAPI document with a second tenant's
+//! credentials: another tenant's resources answer 404 and never appear in a response.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use yuming_test_support::{TestDb, both_backends};
+
+use crate::harness::Harness;
+
+both_backends!(
+    second_tenant_sees_nothing_of_the_first,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (alice_id, alice) = h.customer("alice@example.com").await;
+        let (bob_id, _) = h.customer("bob@example.com").await;
+
+        let key = h
+            .call(
+                Method::POST,
+                "/api/v1/api-keys",
+                Some(&alice),
+                Some(json!({"name": "alice-key"})),
+            )
+            .await;
+        let key_id = key.json["id"].as_str().unwrap_or_default().to_owned();
+        let sub = h
+            .call(
+                Method::POST,
+                "/api/v1/sub-accounts",
+                Some(&alice),
+                Some(json!({
+                    "email": "alice-ops@example.com", "password": "correct horse battery",
+                    "display_name": "ops", "rights": ["domains:read"]
+                })),
+            )
+            .await;
+        assert_eq!(sub.status, StatusCode::CREATED, "{}", sub.json);
+        let sub_id = sub.json["id"].as_str().unwrap_or_default().to_owned();
+        let alice_resources = [alice_id.clone(), key_id.clone(), sub_id.clone()];
+        let alice_markers = [
+            alice_id.as_str(),
+            key_id.as_str(),
+            sub_id.as_str(),
+            "alice@example.com",
+            "alice-ops@example.com",
+            "alice-key",
+        ];
+
+        let doc = h
+            .call(Method::GET, "/api/openapi.json", None, None)
+            .await
+            .json;
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        let mut walked = 0;
+        for (template, operations) in &paths {
+            for (method_name, operation) in operations.as_object().into_iter().flatten() {
+                let Ok(method) = method_name.to_ascii_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                let secured = operation["security"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty());
+                if !secured {
+                    continue;
+                }
+                walked += 1;
+                let has_params = template.contains('{');
+                let candidates: Vec<String> = if has_params {
+                    alice_resources
+                        .iter()
+                        .map(|id| fill(template, id))
+                        .collect()
+                } else {
+                    vec![template.clone()]
+                };
+                let body =
+                    matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
+
+                // Without credentials every secured route refuses.
+                let anonymous = h
+                    .call(method.clone(), &candidates[0], None, body.clone())
+                    .await;
+                assert_eq!(
+                    anonymous.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {template} without credentials"
+                );
+
+                for path in candidates {
+                    // A fresh session per call: the walk also visits logout and password change.
+                    let bob = h.login("bob@example.com").await;
+                    let reply = h
+                        .call(method.clone(), &path, Some(&bob), body.clone())
+                        .await;
+                    assert_ne!(
+                        reply.status,
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "{method} {path}"
+                    );
+                    if has_params {
+                        assert_eq!(
+                            reply.status,
+                            StatusCode::NOT_FOUND,
+                            "{method} {path} as bob: {}",
+                            reply.json
+                        );
+                    }
+                    let text = reply.json.to_string();
+                    for marker in alice_markers {
+                        assert!(
+                            !text.contains(marker),
+                            "{method} {path} leaked {marker}: {text}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(walked >= 10, "walked only {walked} secured operations");
+
+        // Alice's resources are untouched and still hers.
+        let keys = h
+            .call(Method::GET, "/api/v1/api-keys", Some(&alice), None)
+            .await;
+        let keys: Vec<Value> = keys.json["api_keys"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            keys.iter()
+                .any(|k| k["id"] == key_id.as_str() && k.get("revoked_at").is_none())
+        );
+        let subs = h
+            .call(Method::GET, "/api/v1/sub-accounts", Some(&alice), None)
+            .await;
+        assert_eq!(subs.json["sub_accounts"][0]["status"], "active");
+
+        // Bob's own audit log holds only bob's entries.
+        let bob = h.login("bob@example.com").await;
+        let audit = h.call(Method::GET, "/api/v1/audit", Some(&bob), None).await;
+        let entries = audit.json["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!entries.is_empty());
+        assert!(
+            entries.iter().all(|e| e["actor"] == bob_id.as_str()),
+            "{}",
+            audit.json
+        );
+    }
+);
+
+fn fill(template: &str, id: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push_str(id);
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

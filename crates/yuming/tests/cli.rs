@@ -1,0 +1,321 @@
+//! The binary from the outside: `serve` on SQLite and PostgreSQL, operator commands, and
+//! `audit verify` catching an edited row on both backends.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use yuming_test_support::TestDb;
+
+fn yuming() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_yuming"));
+    // Start from a clean slate: no inherited configuration.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("YUMING_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("YUMING_LOG", "warn")
+        .env("YUMING_DNS_ADDR", "")
+        .env("YUMING_WHOIS_ADDR", "");
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
+        let port = free_port();
+        let mut command = yuming();
+        command
+            .arg("serve")
+            .current_dir(data_dir)
+            .env("YUMING_DATA_DIR", data_dir.join("data"))
+            .env("YUMING_HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("YUMING_AUTH__ARGON2_MEMORY_KIB", "64")
+            .env("YUMING_AUTH__ARGON2_ITERATIONS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(url) = database_url {
+            command.env("YUMING_DATABASE_URL", url);
+        }
+        let child = command.spawn().expect("start yuming serve");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    async fn wait_healthy(&mut self) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = self.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                }
+                panic!("yuming serve exited early with {status}: {stderr}");
+            }
+            if let Ok(response) = reqwest::get(format!("{}/healthz", self.base)).await {
+                if response.status().is_success() {
+                    return response.json().await.expect("json");
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "yuming serve did not become healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGTERM, then the process must exit on its own with success.
+    fn stop_gracefully(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "graceful shutdown exits 0, got {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "did not shut down");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn signup_and_login(base: &str) {
+    let client = reqwest::Client::new();
+    let signup = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&serde_json::json!({"email": "a@example.com", "password": "correct horse battery", "display_name": "A"}))
+        .send()
+        .await
+        .expect("signup");
+    assert_eq!(signup.status(), 201);
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "a@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_embedded_sqlite_with_no_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path(), None);
+    assert_eq!(
+        server.wait_healthy().await,
+        serde_json::json!({"status": "ok"})
+    );
+    signup_and_login(&server.base).await;
+    assert!(
+        dir.path().join("data/yuming.db").exists(),
+        "SQLite file created on first start"
+    );
+    let key_file = dir.path().join("data/master.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("master key generated")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "master key is private");
+    }
+    server.stop_gracefully();
+
+    // The operator commands work on the same database.
+    let verify = yuming()
+        .arg("audit")
+        .arg("verify")
+        .current_dir(dir.path())
+        .env("YUMING_DATA_DIR", dir.path().join("data"))
+        .output()
+        .expect("run");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact: 2 entries"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_migrates_a_fresh_postgres_database() {
+    let Some(db) = TestDb::postgres_unmigrated().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path(), Some(&db.url));
+    assert_eq!(
+        server.wait_healthy().await,
+        serde_json::json!({"status": "ok"})
+    );
+    signup_and_login(&server.base).await;
+    server.stop_gracefully();
+}
+
+fn run_with_db(
+    db_url: &str,
+    data_dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    let mut child = yuming()
+        .args(args)
+        .env("YUMING_DATABASE_URL", db_url)
+        .env("YUMING_DATA_DIR", data_dir)
+        .env("YUMING_AUTH__ARGON2_MEMORY_KIB", "64")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run yuming");
+    if let Some(mut pipe) = child.stdin.take() {
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).expect("stdin");
+        }
+    }
+    child.wait_with_output().expect("output")
+}
+
+async fn audit_verify_names_the_edited_entry(db: TestDb) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, role) in ["admin", "reviewer", "customer"].iter().enumerate() {
+        let email = format!("user{i}@example.com");
+        let out = run_with_db(
+            &db.url,
+            dir.path(),
+            &[
+                "user",
+                "create",
+                "--email",
+                &email,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            Some("correct horse battery\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("created {role} account")));
+    }
+    let bad_role = run_with_db(
+        &db.url,
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@example.com",
+            "--role",
+            "root",
+            "--password-stdin",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert!(!bad_role.status.success());
+    let no_password = run_with_db(
+        &db.url,
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "y@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(""),
+    );
+    assert!(!no_password.status.success());
+
+    let ok = run_with_db(&db.url, dir.path(), &["audit", "verify"], None);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 entries"));
+
+    db.db
+        .execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+        .await
+        .expect("tamper");
+    let broken = run_with_db(&db.url, dir.path(), &["audit", "verify"], None);
+    assert_eq!(broken.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        stderr.contains("audit entry 2 content does not match its hash"),
+        "{stderr}"
+    );
+
+    let jobs = run_with_db(&db.url, dir.path(), &["jobs", "run-once"], None);
+    assert!(
+        jobs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&jobs.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_on_sqlite() {
+    audit_verify_names_the_edited_entry(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        audit_verify_names_the_edited_entry(db).await;
+    }
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = yuming().arg("--help").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in [
+        "serve", "migrate", "user", "audit", "jobs", "openapi", "bench",
+    ] {
+        assert!(text.contains(command), "--help lacks {command}");
+    }
+    let bad_config = yuming()
+        .args(["migrate"])
+        .env("YUMING_AUTH__SESSION_TTL_SECS", "soon")
+        .output()
+        .expect("run");
+    assert!(!bad_config.status.success());
+    assert!(String::from_utf8_lossy(&bad_config.stderr).contains("session_ttl_secs"));
+}
