@@ -68,10 +68,10 @@ impl Server {
                 }
                 panic!("yuming serve exited early with {status}: {stderr}");
             }
-            if let Ok(response) = reqwest::get(format!("{}/healthz", self.base)).await {
-                if response.status().is_success() {
-                    return response.json().await.expect("json");
-                }
+            if let Ok(response) = reqwest::get(format!("{}/healthz", self.base)).await
+                && response.status().is_success()
+            {
+                return response.json().await.expect("json");
             }
             assert!(
                 Instant::now() < deadline,
@@ -198,10 +198,8 @@ fn run_with_db(
         .stderr(Stdio::piped())
         .spawn()
         .expect("run yuming");
-    if let Some(mut pipe) = child.stdin.take() {
-        if let Some(text) = stdin {
-            pipe.write_all(text.as_bytes()).expect("stdin");
-        }
+    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+        pipe.write_all(text.as_bytes()).expect("stdin");
     }
     child.wait_with_output().expect("output")
 }
