@@ -5,8 +5,11 @@
 
 pub mod access;
 pub mod audit;
+pub mod catalogue;
 pub mod clock;
 pub mod credentials;
+pub mod lifecycle;
+pub mod money;
 pub mod rules;
 pub mod signing;
 pub mod totp;
