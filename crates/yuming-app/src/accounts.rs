@@ -883,3 +883,22 @@ pub async fn update_sub_account(
     tx.commit().await?;
     Ok(after)
 }
+
+/// The tenant id of the account with this e-mail (operator tools address customers by
+/// e-mail).
+pub async fn tenant_of_email(app: &App, email: &str) -> Result<String, AppError> {
+    let email = Email::parse(email)?;
+    let mut tx = app.db().read().await?;
+    let row = tx.account_by_email(email.as_str()).await?;
+    tx.commit().await?;
+    let row = row.ok_or_else(|| {
+        AppError::new(
+            ErrorKind::NotFound,
+            "ACCOUNT_NOT_FOUND",
+            "no account with this e-mail",
+            "没有使用该邮箱的账户",
+        )
+        .with_field("email")
+    })?;
+    Ok(row.tenant_id)
+}

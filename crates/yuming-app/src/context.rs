@@ -8,6 +8,7 @@ use yuming_store::Db;
 
 use crate::crypto::Cipher;
 use crate::password::PasswordHasher;
+use crate::registry::{LocalRegistry, RegistryConnector};
 
 /// Settings the use cases need (a slice of the configuration, so that this crate does not
 /// depend on how configuration is loaded).
@@ -23,6 +24,8 @@ pub struct AppSettings {
     pub allow_signup: bool,
     /// Unauthenticated validation requests per source IP per minute.
     pub validate_per_ip_per_minute: i64,
+    /// Nameservers of new domains when the customer names none.
+    pub default_nameservers: Vec<String>,
     /// Argon2id memory cost (KiB).
     pub argon2_memory_kib: u32,
     /// Argon2id iterations.
@@ -37,6 +40,7 @@ impl Default for AppSettings {
             login_attempts_per_ip_per_minute: 30,
             allow_signup: true,
             validate_per_ip_per_minute: 600,
+            default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
         }
@@ -58,6 +62,8 @@ struct Inner {
     /// Verified against when an e-mail is unknown, so that unknown and known accounts take
     /// the same time to refuse.
     dummy_password_hash: tokio::sync::OnceCell<String>,
+    catalogue: crate::catalogue::CatalogueCache,
+    registries: Vec<Arc<dyn RegistryConnector>>,
 }
 
 impl App {
@@ -72,6 +78,8 @@ impl App {
                 hasher,
                 settings,
                 dummy_password_hash: tokio::sync::OnceCell::new(),
+                catalogue: crate::catalogue::CatalogueCache::default(),
+                registries: vec![Arc::new(LocalRegistry)],
             }),
         }
     }
@@ -99,6 +107,25 @@ impl App {
     /// The settings.
     pub fn settings(&self) -> &AppSettings {
         &self.inner.settings
+    }
+
+    /// The registry connector of this name (as named in the catalogue).
+    pub fn registry(&self, name: &str) -> Result<Arc<dyn RegistryConnector>, crate::AppError> {
+        self.inner
+            .registries
+            .iter()
+            .find(|r| r.name() == name)
+            .cloned()
+            .ok_or_else(|| crate::AppError::internal(format!("no registry connector named {name}")))
+    }
+
+    pub(crate) fn catalogue_cache(&self) -> &crate::catalogue::CatalogueCache {
+        &self.inner.catalogue
+    }
+
+    /// Forgets the in-memory catalogue so the next use reloads it.
+    pub fn invalidate_catalogue(&self) {
+        self.inner.catalogue.invalidate();
     }
 
     pub(crate) async fn dummy_password_hash(&self) -> Result<&str, crate::AppError> {

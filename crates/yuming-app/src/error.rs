@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Forbidden,
     /// 404: no such object for this actor (including other tenants' objects).
     NotFound,
+    /// 402: the balance does not cover the charge.
+    PaymentRequired,
     /// 409: conflicts with the current state (taken e-mail, request in progress).
     Conflict,
     /// 422: well-formed but cannot be processed (idempotency key reused with another body).

@@ -5,12 +5,16 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
+pub mod catalogue;
 pub mod clock;
 pub mod crypto;
+pub mod domains;
 pub mod error;
 pub mod idempotency;
 pub mod password;
 pub mod rate_limit;
+pub mod registry;
 pub mod validation;
 
 mod context;

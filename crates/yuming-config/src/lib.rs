@@ -38,6 +38,24 @@ pub struct Config {
     pub http: HttpConfig,
     /// Database pool settings.
     pub database: DatabaseConfig,
+    /// Registrar settings.
+    pub registrar: RegistrarConfig,
+}
+
+/// Registrar settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrarConfig {
+    /// Nameservers given to new domains whose registrant names none (the platform's DNS).
+    pub default_nameservers: Vec<String>,
+}
+
+impl Default for RegistrarConfig {
+    fn default() -> Self {
+        RegistrarConfig {
+            default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
+        }
+    }
 }
 
 /// Log line format.
@@ -142,6 +160,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             http: HttpConfig::default(),
             database: DatabaseConfig::default(),
+            registrar: RegistrarConfig::default(),
         }
     }
 }
@@ -264,7 +283,7 @@ fn apply_env(tree: &mut toml::Table, name: &str, raw: &str) -> Result<(), Config
 /// here so that `YUMING_CLOCK_OFFSET_SECS=-86400` works.
 fn env_value(path: &[String], raw: &str) -> toml::Value {
     let key = path.last().map(String::as_str).unwrap_or_default();
-    if key == "previous_master_keys" {
+    if key == "previous_master_keys" || key == "default_nameservers" {
         return toml::Value::Array(
             raw.split(',')
                 .map(str::trim)

@@ -106,9 +106,36 @@ fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 /// credentials that fail are refused here; requests without credentials pass, and handlers
 /// that need an actor refuse them through the `Auth` extractor.
 async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match resolve_actor(&state, req).await {
+    match resolve_actor(&state, req)
+        .await
+        .and_then(require_staff_for_admin)
+    {
         Ok(req) => next.run(req).await,
         Err(error) => error.into_response(),
+    }
+}
+
+/// `/api/v1/admin/…` is for platform staff: customers are refused before their input is
+/// even parsed. Each use case still checks its own right.
+fn require_staff_for_admin(req: Request) -> Result<Request, ApiError> {
+    if !req.uri().path().starts_with("/api/v1/admin/") {
+        return Ok(req);
+    }
+    match req.extensions().get::<Auth>() {
+        None => Err(AppError::unauthenticated(
+            "UNAUTHENTICATED",
+            "log in as platform staff",
+            "请以平台工作人员身份登录",
+        )
+        .into()),
+        Some(Auth(actor)) if !actor.role.is_staff() => Err(AppError::new(
+            ErrorKind::Forbidden,
+            "FORBIDDEN",
+            "this endpoint is for platform staff",
+            "该接口仅供平台工作人员使用",
+        )
+        .into()),
+        Some(_) => Ok(req),
     }
 }
 

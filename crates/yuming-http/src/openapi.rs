@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{admin, api_keys, audit, auth, health, sub_accounts, validate};
+use crate::api::{admin, api_keys, audit, auth, billing, domains, health, sub_accounts, validate};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,8 @@ use crate::api::{admin, api_keys, audit, auth, health, sub_accounts, validate};
         (name = "sub-accounts", description = "Enterprise sub-accounts"),
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "admin", description = "Platform administration"),
+        (name = "domains", description = "Availability, registration, renewal, management"),
+        (name = "billing", description = "Balance, ledger and orders"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
     )
 )]
@@ -71,6 +73,16 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(audit::list))
         .routes(routes!(admin::create_user))
         .routes(routes!(validate::validate))
+        .routes(routes!(domains::check_one, domains::check_bulk))
+        .routes(routes!(domains::register, domains::list))
+        .routes(routes!(domains::get, domains::update))
+        .routes(routes!(domains::renew))
+        .routes(routes!(domains::auth_code))
+        .routes(routes!(domains::reset_auth_code))
+        .routes(routes!(billing::balance))
+        .routes(routes!(billing::ledger))
+        .routes(routes!(billing::orders))
+        .routes(routes!(billing::credit))
         .split_for_parts()
 }
 

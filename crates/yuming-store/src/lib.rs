@@ -10,15 +10,21 @@ mod db;
 mod accounts;
 mod api_keys;
 mod audit;
+mod catalogue;
+mod domains;
 mod housekeeping;
 mod idempotency;
+mod ledger;
 mod rate;
 mod sessions;
 
 pub use accounts::{AccountRow, NewAccount};
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
+pub use catalogue::TldRow;
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
+pub use domains::{DomainHistoryEntry, DomainRow, HeldName};
+pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 
 pub use idempotency::IdempotencyClaim;
 pub use sessions::SessionRow;

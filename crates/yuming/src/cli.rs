@@ -29,6 +29,16 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The TLD catalogue.
+    Tld {
+        #[command(subcommand)]
+        command: TldCommand,
+    },
+    /// Customer balances.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
     /// Inspect the tamper-evident audit log.
     Audit {
         #[command(subcommand)]
@@ -65,6 +75,38 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+/// `yuming tld …`
+#[derive(Debug, Subcommand)]
+pub enum TldCommand {
+    /// List the TLDs on sale with periods and prices.
+    List,
+    /// Import a catalogue file (TOML): TLDs are replaced by name, others kept.
+    Import {
+        /// The catalogue file.
+        file: PathBuf,
+    },
+}
+
+/// `yuming account …`
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Credit a customer's balance (a top-up received outside the platform).
+    Credit {
+        /// The customer's e-mail.
+        #[arg(long)]
+        email: String,
+        /// Amount in minor units (fen), positive.
+        #[arg(long)]
+        amount: i64,
+        /// ISO 4217 currency.
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        /// Reference, e.g. a bank transfer number.
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 

@@ -7,7 +7,9 @@ use yuming_app::accounts::{self, NewAccountInput};
 use yuming_app::{RequestContext, audit, idempotency};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 
-use crate::cli::{AuditCommand, BenchCommand, Cli, Command, JobsCommand, UserCommand};
+use crate::cli::{
+    AccountCommand, AuditCommand, BenchCommand, Cli, Command, JobsCommand, TldCommand, UserCommand,
+};
 use crate::{bench, serve, setup};
 
 /// The actor of operator commands run on the server.
@@ -18,6 +20,13 @@ fn operator() -> Actor {
         role: Role::Admin,
         rights: RightSet::all(),
         method: AuthMethod::Operator,
+    }
+}
+
+fn app_error(e: yuming_app::AppError) -> anyhow::Error {
+    match &e.field {
+        Some(field) => anyhow::anyhow!("{} ({}, {field})", e.message, e.code),
+        None => anyhow::anyhow!("{} ({})", e.message, e.code),
     }
 }
 
@@ -67,6 +76,88 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "created {} account {} ({})",
                 account.role, account.email, account.id
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tld {
+            command: TldCommand::List,
+        } => {
+            let app = setup::build_app(&config).await?;
+            let catalogue = yuming_app::catalogue::current(&app)
+                .await
+                .map_err(app_error)?;
+            println!(
+                "{:<8} {:<12} {:<6} {:>5} {:>12} {:>12} {:>12} {:>12}  realname",
+                "tld", "ascii", "years", "grace", "register", "renew", "transfer", "restore"
+            );
+            for tld in catalogue.tlds() {
+                println!(
+                    "{:<8} {:<12} {:>2}-{:<3} {:>5} {:>12} {:>12} {:>12} {:>12}  {}",
+                    tld.unicode,
+                    tld.ascii,
+                    tld.min_years,
+                    tld.max_years,
+                    tld.periods.add_grace_days,
+                    tld.prices.register.to_string(),
+                    tld.prices.renew.to_string(),
+                    tld.prices.transfer.to_string(),
+                    tld.prices.restore.to_string(),
+                    if tld.realname_required {
+                        "required"
+                    } else {
+                        "-"
+                    },
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tld {
+            command: TldCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let app = setup::build_app(&config).await?;
+            let summary = yuming_app::catalogue::import(
+                &app,
+                &RequestContext::internal("cli:tld-import"),
+                &operator(),
+                &text,
+            )
+            .await
+            .map_err(app_error)?;
+            println!(
+                "imported {} TLD(s): {}{}",
+                summary.tlds.len(),
+                summary.tlds.join(", "),
+                if summary.screening {
+                    "; screening list replaced"
+                } else {
+                    ""
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Account {
+            command:
+                AccountCommand::Credit {
+                    email,
+                    amount,
+                    currency,
+                    note,
+                },
+        } => {
+            let app = setup::build_app(&config).await?;
+            let currency = yuming_core::money::Currency::parse(&currency)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let tenant = accounts::tenant_of_email(&app, &email)
+                .await
+                .map_err(app_error)?;
+            let amount = yuming_core::money::Money::new(amount, currency);
+            let ctx = RequestContext::internal("cli:account-credit");
+            let balance =
+                yuming_app::billing::credit(&app, &ctx, &operator(), &tenant, amount, &note)
+                    .await
+                    .map_err(app_error)?;
+            println!("credited {amount} to {email}; balance {}", balance.balance);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

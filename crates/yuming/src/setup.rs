@@ -119,6 +119,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         login_attempts_per_ip_per_minute: config.auth.login_attempts_per_ip_per_minute,
         allow_signup: config.auth.allow_signup,
         validate_per_ip_per_minute: config.http.validate_per_ip_per_minute,
+        default_nameservers: config.registrar.default_nameservers.clone(),
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
     }

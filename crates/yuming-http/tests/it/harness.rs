@@ -16,7 +16,6 @@ pub struct Harness {
     pub router: Router,
     pub app: App,
     pub clock: FakeClock,
-    #[expect(dead_code, reason = "keeps the database alive for the test")]
     pub db: TestDb,
 }
 
@@ -156,6 +155,42 @@ impl Harness {
             .await;
         assert_eq!(login.status, StatusCode::OK, "{}", login.json);
         login.json["token"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Credits a tenant's balance and gives it a verified registrant contact; returns the
+    /// contact id.
+    pub async fn fund_and_contact(&self, tenant: &str, balance: i64) -> String {
+        let operator = yuming_core::access::Actor {
+            account_id: "cli".into(),
+            tenant_id: String::new(),
+            role: yuming_core::access::Role::Admin,
+            rights: yuming_core::access::RightSet::all(),
+            method: yuming_core::access::AuthMethod::Operator,
+        };
+        let amount = yuming_core::money::Money::new(balance, yuming_core::money::Currency::Cny);
+        yuming_app::billing::credit(
+            &self.app,
+            &yuming_app::RequestContext::internal("test"),
+            &operator,
+            tenant,
+            amount,
+            "test",
+        )
+        .await
+        .expect("credit");
+        let contact_id = format!("con_{tenant}");
+        self.db
+            .db
+            .execute_raw(&format!(
+                "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, \
+                 id_number_digest, email, phone, address_sealed, country, province, city, verification_status, \
+                 manual_review, created_at, updated_at) VALUES ('{contact_id}', '{tenant}', 'person', '张三', \
+                 'resident_id', '', '1101**********002X', 'd', 'c@example.com', '+86.13800138000', '', 'CN', '北京', \
+                 '北京', 'verified', FALSE, 0, 0)"
+            ))
+            .await
+            .expect("contact");
+        contact_id
     }
 
     /// The number of audit entries (each state change writes one).

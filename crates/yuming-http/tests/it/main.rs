@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod domains;
 mod errors;
 mod idempotency;
 mod signed_requests;

@@ -36,7 +36,25 @@ both_backends!(
             .await;
         assert_eq!(sub.status, StatusCode::CREATED, "{}", sub.json);
         let sub_id = sub.json["id"].as_str().unwrap_or_default().to_owned();
-        let alice_resources = [alice_id.clone(), key_id.clone(), sub_id.clone()];
+        let contact = h.fund_and_contact(&alice_id, 100_000).await;
+        let domain = h
+            .call(
+                Method::POST,
+                "/api/v1/domains",
+                Some(&alice),
+                Some(json!({
+                    "name": "alice-shop.com", "years": 1, "registrant_contact_id": contact
+                })),
+            )
+            .await;
+        assert_eq!(domain.status, StatusCode::CREATED, "{}", domain.json);
+        let alice_resources = [
+            alice_id.clone(),
+            key_id.clone(),
+            sub_id.clone(),
+            "alice-shop.com".to_owned(),
+            contact.clone(),
+        ];
         let alice_markers = [
             alice_id.as_str(),
             key_id.as_str(),
@@ -73,8 +91,13 @@ both_backends!(
                 } else {
                     vec![template.clone()]
                 };
+                // A minimal valid body, so that the request reaches the ownership check.
                 let body =
-                    matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
+                    matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| {
+                        let schema =
+                            &operation["requestBody"]["content"]["application/json"]["schema"];
+                        sample(&doc, schema)
+                    });
 
                 // Without credentials every secured route refuses.
                 let anonymous = h
@@ -98,9 +121,18 @@ both_backends!(
                         "{method} {path}"
                     );
                     if has_params {
+                        // Staff-only endpoints refuse a customer whatever the id; every other
+                        // route hides another tenant's object.
+                        let staff_only = operation["tags"]
+                            .as_array()
+                            .is_some_and(|tags| tags.iter().any(|t| t == "admin"));
+                        let expected = if staff_only {
+                            StatusCode::FORBIDDEN
+                        } else {
+                            StatusCode::NOT_FOUND
+                        };
                         assert_eq!(
-                            reply.status,
-                            StatusCode::NOT_FOUND,
+                            reply.status, expected,
                             "{method} {path} as bob: {}",
                             reply.json
                         );
@@ -168,4 +200,38 @@ fn fill(template: &str, id: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A minimal value satisfying `schema`: required properties only, simple defaults.
+fn sample(doc: &Value, schema: &Value) -> Value {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        return sample(doc, &doc["components"]["schemas"][name]);
+    }
+    let kind = match &schema["type"] {
+        Value::Array(kinds) => kinds
+            .iter()
+            .find(|k| *k != "null")
+            .cloned()
+            .unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    match kind.as_str() {
+        Some("string") => json!("x"),
+        Some("integer") | Some("number") => json!(1),
+        Some("boolean") => json!(false),
+        Some("array") => json!([]),
+        _ => {
+            let mut object = serde_json::Map::new();
+            for name in schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                object.insert(name.to_owned(), sample(doc, &schema["properties"][name]));
+            }
+            Value::Object(object)
+        }
+    }
 }

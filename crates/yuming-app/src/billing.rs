@@ -1,0 +1,197 @@
+//! Balances, top-ups, the customer's ledger and order history.
+
+use serde_json::json;
+use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
+use yuming_core::money::{self, Currency, HolderId, Money};
+use yuming_store::{LedgerEntryRow, OrderRow};
+
+use crate::audit::{self, Change};
+use crate::crypto::new_id;
+use crate::domains::book;
+use crate::{App, AppError, RequestContext};
+
+/// The largest single top-up: 10 million yuan.
+pub const MAX_TOP_UP_MINOR: i64 = 1_000_000_000;
+
+/// A customer's balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BalanceView {
+    /// What may be spent (credit-normal).
+    pub balance: Money,
+    /// How far below zero it may go.
+    pub credit_limit: Money,
+}
+
+/// Credits `amount` to a tenant's balance (finance staff and operators): a top-up received
+/// outside the platform, e.g. a bank transfer.
+pub async fn credit(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tenant_id: &str,
+    amount: Money,
+    note: &str,
+) -> Result<BalanceView, AppError> {
+    actor.require(Right::BillingManage)?;
+    if amount.minor() <= 0 || amount.minor() > MAX_TOP_UP_MINOR {
+        return Err(AppError::bad_request(
+            "INVALID_AMOUNT",
+            format!("the amount must be 1 to {MAX_TOP_UP_MINOR} minor units"),
+            format!("金额须在 1 到 {MAX_TOP_UP_MINOR} 分之间"),
+        )
+        .with_field("amount"));
+    }
+    let note = note.trim();
+    if note.chars().count() > 200 || note.chars().any(char::is_control) {
+        return Err(AppError::bad_request(
+            "INVALID_NOTE",
+            "the note must have at most 200 printable characters",
+            "备注最多 200 个可打印字符",
+        )
+        .with_field("note"));
+    }
+    let holder = HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let account = tx
+        .account_by_id(tenant_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if account.tenant_id != account.id {
+        return Err(AppError::bad_request(
+            "NOT_A_TENANT",
+            "credit the parent account, not a sub-account",
+            "请为主账户充值，而非子账户",
+        )
+        .with_field("email"));
+    }
+    let order_id = new_id("ord");
+    let balance = tx
+        .change_balance(tenant_id, amount.currency().code(), amount.minor(), now.0)
+        .await?
+        .ok_or_else(|| AppError::internal("a credit was refused"))?;
+    let transaction =
+        money::top_up(&holder, amount).map_err(|e| AppError::internal(format!("top-up: {e}")))?;
+    book(&mut tx, &transaction, &order_id, note, now).await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: tenant_id.to_owned(),
+        actor_id: actor.account_id.clone(),
+        kind: "topup".into(),
+        domain_name: None,
+        years: None,
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "note": note }).to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    audit::record(app, &mut tx, ctx, &actor.account_id, Change {
+        action: "account.credit",
+        object_type: "balance",
+        object_id: tenant_id,
+        tenant: tenant_id,
+        before: serde_json::Value::Null,
+        after: json!({ "amount": amount.minor(), "currency": amount.currency().code(), "balance": balance, "order_id": order_id, "note": note }),
+    })
+    .await?;
+    let limit = tx
+        .balance(tenant_id, amount.currency().code())
+        .await?
+        .credit_limit;
+    tx.commit().await?;
+    Ok(BalanceView {
+        balance: Money::new(balance, amount.currency()),
+        credit_limit: Money::new(limit, amount.currency()),
+    })
+}
+
+/// The actor's tenant balance in `currency`.
+pub async fn balance(
+    app: &App,
+    actor: &Actor,
+    currency: Currency,
+) -> Result<BalanceView, AppError> {
+    actor.require(Right::BillingRead)?;
+    let mut tx = app.db().read().await?;
+    let row = tx.balance(&actor.tenant_id, currency.code()).await?;
+    tx.commit().await?;
+    Ok(BalanceView {
+        balance: Money::new(row.balance, currency),
+        credit_limit: Money::new(row.credit_limit, currency),
+    })
+}
+
+/// One movement of the customer's balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerLine {
+    /// Posting id.
+    pub id: String,
+    /// Balanced transaction id.
+    pub transaction_id: String,
+    /// Effect on the balance: positive credits it (top-up, refund), negative spends.
+    pub amount: Money,
+    /// The order.
+    pub order_id: Option<String>,
+    /// Description.
+    pub memo: String,
+    /// Time.
+    pub at: Timestamp,
+}
+
+/// The customer's balance movements, newest first.
+pub async fn ledger(
+    app: &App,
+    actor: &Actor,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LedgerLine>, AppError> {
+    actor.require(Right::BillingRead)?;
+    let mut tx = app.db().read().await?;
+    let rows: Vec<LedgerEntryRow> = tx
+        .ledger_of_holder(&actor.tenant_id, before.unwrap_or(i64::MAX), limit)
+        .await?;
+    tx.commit().await?;
+    rows.into_iter()
+        .filter(|r| r.account == "customer_balance")
+        .map(|r| {
+            let currency = Currency::parse(&r.currency)
+                .map_err(|_| AppError::internal(format!("stored currency {}", r.currency)))?;
+            Ok(LedgerLine {
+                id: r.id,
+                transaction_id: r.transaction_id,
+                // Postings are debit-positive; a customer balance is credit-normal.
+                amount: Money::new(-r.amount, currency),
+                order_id: r.order_id,
+                memo: r.memo,
+                at: Timestamp(r.created_at),
+            })
+        })
+        .collect()
+}
+
+/// The tenant's orders, newest first.
+pub async fn orders(
+    app: &App,
+    actor: &Actor,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OrderRow>, AppError> {
+    actor.require(Right::BillingRead)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx
+        .orders_of_owner(&actor.tenant_id, before.unwrap_or(i64::MAX), limit)
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// The sum of all postings per currency: always zero for a consistent ledger.
+pub async fn ledger_sums(app: &App) -> Result<Vec<(String, i64)>, AppError> {
+    let mut tx = app.db().read().await?;
+    let sums = tx.ledger_sums().await?;
+    tx.commit().await?;
+    Ok(sums)
+}

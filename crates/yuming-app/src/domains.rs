@@ -1,0 +1,1048 @@
+//! Registrar use cases: availability (single and bulk), registration and renewal paid from
+//! the balance in one transaction, and domain management.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use yuming_core::access::{Actor, Right};
+use yuming_core::catalogue::{self, Catalogue, Operation, Prices, TldPolicy, Unavailable};
+use yuming_core::clock::Timestamp;
+use yuming_core::lifecycle::{
+    self, DomainRecord, LifecycleError, Phase, Projection, Renewal, RenewalKind, StatusFlags,
+};
+use yuming_core::money::{self, HolderId, Money};
+use yuming_core::rules::Problem;
+use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
+use yuming_core::rules::epp_status::EppStatus;
+use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, LedgerEntryRow, OrderRow, Tx};
+
+use crate::audit::{self, Change};
+use crate::catalogue as stored_catalogue;
+use crate::crypto::{new_id, random_token};
+use crate::{App, AppError, ErrorKind, RequestContext};
+
+/// Most names in one bulk check.
+pub const MAX_BULK_CHECK: usize = 1_000;
+
+/// The answer for one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    /// The input as given.
+    pub input: String,
+    /// Unicode and A-label forms, when the name parsed.
+    pub name: Option<(String, String)>,
+    /// Whether it can be registered now.
+    pub available: bool,
+    /// Why not: `REGISTERED`, `VARIANT_REGISTERED`, `RESERVED`, `BLOCKED`,
+    /// `INVALID_SYNTAX`, `UNSUPPORTED_TLD`, `NOT_SECOND_LEVEL`.
+    pub reason: Option<&'static str>,
+    /// Rule findings behind an `INVALID_SYNTAX` or `BLOCKED`, and non-blocking warnings.
+    pub problems: Vec<Problem>,
+    /// Whether premium prices apply.
+    pub premium: bool,
+    /// Per-year register and renew prices, for names under a sold TLD.
+    pub price: Option<Prices>,
+    /// The name will be held for a naming review after registration.
+    pub needs_review: bool,
+}
+
+fn record_of_held(held: &HeldName) -> DomainRecord {
+    DomainRecord {
+        created_at: Timestamp(held.created_at),
+        expires_at: Timestamp(held.expires_at),
+        registered_years: 1,
+        last_renewal: None,
+        last_transferred_at: None,
+        pending_transfer_since: None,
+        deleted_at: held.deleted_at.map(Timestamp),
+        restored_at: held.restored_at.map(Timestamp),
+        flags: StatusFlags::new(),
+        auto_renew: false,
+    }
+}
+
+/// Whether a held name has been released by the passage of time (the scheduler may not
+/// have purged it yet).
+fn is_released(held: &HeldName, catalogue: &Catalogue, now: Timestamp) -> bool {
+    let Some(tld) = catalogue.tld(&held.tld) else {
+        return false;
+    };
+    lifecycle::project(&record_of_held(held), &tld.periods, now)
+        .is_ok_and(|p| p.phase == Phase::Released)
+}
+
+/// Checks names against the catalogue and the registries; results in input order, one bad
+/// name never fails the batch.
+pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, AppError> {
+    if inputs.len() > MAX_BULK_CHECK {
+        return Err(AppError::bad_request(
+            "TOO_MANY_NAMES",
+            format!("at most {MAX_BULK_CHECK} names per request"),
+            format!("每次最多查询 {MAX_BULK_CHECK} 个域名"),
+        )
+        .with_field("names"));
+    }
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let decisions: Vec<Result<catalogue::Registrable<'_>, Unavailable>> = inputs
+        .iter()
+        .map(|input| catalogue.registrable(input))
+        .collect();
+    // One registry round per connector for every registrable name.
+    let mut by_registry: HashMap<&str, Vec<DomainName>> = HashMap::new();
+    for decision in decisions.iter().flatten() {
+        by_registry
+            .entry(decision.tld.registry.as_str())
+            .or_default()
+            .push(decision.name.clone());
+    }
+    let mut held: HashMap<String, (Option<HeldName>, Option<HeldName>)> = HashMap::new();
+    if !by_registry.is_empty() {
+        let mut tx = app.db().read().await?;
+        for (registry, names) in &by_registry {
+            let connector = app.registry(registry)?;
+            for result in connector.check(&mut tx, names).await? {
+                held.insert(result.name, (result.held_by_name, result.held_by_variant));
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(inputs
+        .iter()
+        .zip(decisions)
+        .map(|(input, decision)| match decision {
+            Err(unavailable) => {
+                let problems = match &unavailable {
+                    Unavailable::InvalidSyntax(p) | Unavailable::Blocked(p) => p.clone(),
+                    _ => Vec::new(),
+                };
+                Availability {
+                    input: input.clone(),
+                    name: None,
+                    available: false,
+                    reason: Some(unavailable.code()),
+                    problems,
+                    premium: false,
+                    price: None,
+                    needs_review: false,
+                }
+            }
+            Ok(registrable) => {
+                let (by_name, by_variant) = held
+                    .get(registrable.name.ascii())
+                    .cloned()
+                    .unwrap_or_default();
+                let reason = match (by_name, by_variant) {
+                    (Some(h), _) if !is_released(&h, &catalogue, now) => Some("REGISTERED"),
+                    (_, Some(h)) if !is_released(&h, &catalogue, now) => Some("VARIANT_REGISTERED"),
+                    _ => None,
+                };
+                Availability {
+                    input: input.clone(),
+                    name: Some((
+                        registrable.name.unicode().to_owned(),
+                        registrable.name.ascii().to_owned(),
+                    )),
+                    available: reason.is_none(),
+                    reason,
+                    problems: registrable.warnings.clone(),
+                    premium: registrable.premium,
+                    price: Some(registrable.prices),
+                    needs_review: registrable.needs_review,
+                }
+            }
+        })
+        .collect())
+}
+
+/// Up to `limit` available alternatives for a taken name: the same label under the other
+/// TLDs of the catalogue.
+pub async fn suggestions(
+    app: &App,
+    taken: &Availability,
+    limit: usize,
+) -> Result<Vec<Availability>, AppError> {
+    // A reserved name did not pass the catalogue, so parse the input itself.
+    let unicode = match &taken.name {
+        Some((unicode, _)) => unicode.clone(),
+        None => match DomainName::parse(&taken.input, &DomainPolicy::GENERIC) {
+            Ok(parsed) => parsed.value.unicode().to_owned(),
+            Err(_) => return Ok(Vec::new()),
+        },
+    };
+    let Some((label, tld)) = unicode.split_once('.') else {
+        return Ok(Vec::new());
+    };
+    let catalogue = stored_catalogue::current(app).await?;
+    let candidates: Vec<String> = catalogue
+        .tlds()
+        .filter(|t| t.unicode != tld)
+        .map(|t| format!("{label}.{}", t.unicode))
+        .collect();
+    let mut found: Vec<Availability> = check(app, &candidates)
+        .await?
+        .into_iter()
+        .filter(|a| a.available)
+        .collect();
+    found.truncate(limit);
+    Ok(found)
+}
+
+/// What the API shows of a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainView {
+    /// Unicode form.
+    pub name: String,
+    /// A-label form.
+    pub ascii: String,
+    /// Owning tenant.
+    pub owner_id: String,
+    /// Registrant contact.
+    pub registrant_contact_id: String,
+    /// Lifecycle phase at the clock's now.
+    pub phase: Phase,
+    /// EPP statuses (derived from the stored facts at now).
+    pub statuses: Vec<String>,
+    /// RGP grace periods running now.
+    pub grace_periods: Vec<String>,
+    /// Registration time.
+    pub created_at: Timestamp,
+    /// Expiry.
+    pub expires_at: Timestamp,
+    /// Automatic renewal on.
+    pub auto_renew: bool,
+    /// Nameservers.
+    pub nameservers: Vec<String>,
+    /// Held for naming review.
+    pub needs_review: bool,
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn lifecycle_error(error: LifecycleError) -> AppError {
+    let code = error.code();
+    let (kind, zh) = match code {
+        "INVALID_YEARS" => (ErrorKind::BadRequest, "期限无效"),
+        "RENEWAL_TOO_LONG" => (
+            ErrorKind::Unprocessable,
+            "续费后有效期不能超过自今日起 10 年",
+        ),
+        "NOT_RENEWABLE_IN_PHASE" => (ErrorKind::Unprocessable, "域名当前状态不可续费"),
+        "RESTORE_REQUIRED" => (ErrorKind::Unprocessable, "域名处于赎回期，须先赎回"),
+        "RESTORE_OUTSIDE_REDEMPTION" => (ErrorKind::Unprocessable, "仅赎回期内可赎回"),
+        "TRANSFER_LOCKED" => (ErrorKind::Unprocessable, "域名处于转移锁定期"),
+        "STATUS_PROHIBITS" => (ErrorKind::Unprocessable, "域名状态禁止该操作"),
+        "DOMAIN_RELEASED" => (ErrorKind::NotFound, "域名已释放"),
+        _ => (ErrorKind::Unprocessable, "域名生命周期规则不允许该操作"),
+    };
+    let field = if code == "INVALID_YEARS" || code == "RENEWAL_TOO_LONG" {
+        Some("years")
+    } else {
+        None
+    };
+    let error = AppError::new(kind, code, error.to_string(), zh);
+    match field {
+        Some(f) => error.with_field(f),
+        None => error,
+    }
+}
+
+/// The lifecycle facts of a stored row.
+pub fn record_of(row: &DomainRow) -> Result<DomainRecord, AppError> {
+    let statuses: Vec<EppStatus> = split_list(&row.flags)
+        .iter()
+        .map(|f| {
+            EppStatus::from_epp(f)
+                .ok_or_else(|| AppError::internal(format!("stored flag {f:?} is unknown")))
+        })
+        .collect::<Result<_, _>>()?;
+    let flags = StatusFlags::from_statuses(&statuses)
+        .map_err(|e| AppError::internal(format!("stored flags: {e}")))?;
+    let last_renewal = match (
+        row.last_renewal_at,
+        row.last_renewal_years,
+        row.last_renewal_kind.as_deref(),
+        row.last_renewal_prev_expiry,
+    ) {
+        (Some(at), Some(years), Some(kind), Some(previous)) => Some(Renewal {
+            at: Timestamp(at),
+            years: u32::try_from(years).unwrap_or(0),
+            kind: match kind {
+                "auto" => RenewalKind::Auto,
+                "restore" => RenewalKind::Restore,
+                _ => RenewalKind::Explicit,
+            },
+            previous_expires_at: Timestamp(previous),
+        }),
+        _ => None,
+    };
+    Ok(DomainRecord {
+        created_at: Timestamp(row.created_at),
+        expires_at: Timestamp(row.expires_at),
+        registered_years: u32::try_from(row.registered_years).unwrap_or(1),
+        last_renewal,
+        last_transferred_at: row.last_transferred_at.map(Timestamp),
+        pending_transfer_since: row.pending_transfer_since.map(Timestamp),
+        deleted_at: row.deleted_at.map(Timestamp),
+        restored_at: row.restored_at.map(Timestamp),
+        flags,
+        auto_renew: row.auto_renew,
+    })
+}
+
+/// Writes lifecycle facts back into a row.
+pub fn apply_record(row: &mut DomainRow, record: &DomainRecord) {
+    row.expires_at = record.expires_at.0;
+    row.registered_years = i64::from(record.registered_years);
+    if let Some(renewal) = &record.last_renewal {
+        row.last_renewal_at = Some(renewal.at.0);
+        row.last_renewal_years = Some(i64::from(renewal.years));
+        row.last_renewal_kind = Some(
+            match renewal.kind {
+                RenewalKind::Explicit => "explicit",
+                RenewalKind::Auto => "auto",
+                RenewalKind::Restore => "restore",
+            }
+            .to_owned(),
+        );
+        row.last_renewal_prev_expiry = Some(renewal.previous_expires_at.0);
+    }
+    row.last_transferred_at = record.last_transferred_at.map(|t| t.0);
+    row.pending_transfer_since = record.pending_transfer_since.map(|t| t.0);
+    row.deleted_at = record.deleted_at.map(|t| t.0);
+    row.restored_at = record.restored_at.map(|t| t.0);
+    row.flags = record
+        .flags
+        .as_slice()
+        .iter()
+        .map(|s| s.as_epp())
+        .collect::<Vec<_>>()
+        .join(",");
+    row.auto_renew = record.auto_renew;
+}
+
+fn view(row: &DomainRow, projection: &Projection) -> DomainView {
+    DomainView {
+        name: row.unicode_name.clone(),
+        ascii: row.name.clone(),
+        owner_id: row.owner_id.clone(),
+        registrant_contact_id: row.registrant_contact_id.clone(),
+        phase: projection.phase,
+        statuses: projection
+            .statuses
+            .as_ref()
+            .map(|s| s.as_slice().iter().map(|x| x.as_epp().to_owned()).collect())
+            .unwrap_or_default(),
+        grace_periods: projection
+            .grace_periods
+            .iter()
+            .map(|g| g.status.as_epp().to_owned())
+            .collect(),
+        created_at: Timestamp(row.created_at),
+        expires_at: Timestamp(row.expires_at),
+        auto_renew: row.auto_renew,
+        nameservers: split_list(&row.nameservers),
+        needs_review: row.needs_review,
+    }
+}
+
+fn project_row(row: &DomainRow, tld: &TldPolicy, now: Timestamp) -> Result<Projection, AppError> {
+    lifecycle::project(&record_of(row)?, &tld.periods, now).map_err(lifecycle_error)
+}
+
+fn unavailable_error(unavailable: Unavailable) -> AppError {
+    let (kind, en, zh) = match &unavailable {
+        Unavailable::InvalidSyntax(_) => (
+            ErrorKind::BadRequest,
+            "the domain name is not valid",
+            "域名格式无效",
+        ),
+        Unavailable::UnsupportedTld => (
+            ErrorKind::BadRequest,
+            "this TLD is not offered",
+            "不支持该顶级域",
+        ),
+        Unavailable::NotSecondLevel => (
+            ErrorKind::BadRequest,
+            "only second-level names can be registered",
+            "仅可注册二级域名",
+        ),
+        Unavailable::Reserved => (
+            ErrorKind::Conflict,
+            "the name is reserved",
+            "该域名为保留域名",
+        ),
+        Unavailable::Blocked(_) => (
+            ErrorKind::Conflict,
+            "the name is not allowed",
+            "该域名含禁止注册的内容",
+        ),
+    };
+    let detail = match &unavailable {
+        Unavailable::InvalidSyntax(problems) | Unavailable::Blocked(problems) => {
+            problems.first().cloned()
+        }
+        _ => None,
+    };
+    let (en, zh) = match detail {
+        Some(problem) => (
+            format!("{en}: {}", problem.message),
+            format!("{zh}：{}", problem.message_zh),
+        ),
+        None => (en.to_owned(), zh.to_owned()),
+    };
+    AppError::new(kind, unavailable.code(), en, zh).with_field("name")
+}
+
+/// Checks and normalises nameservers: host names, at most 13, no duplicates.
+pub fn parse_nameservers(names: &[String]) -> Result<Vec<String>, AppError> {
+    if names.len() > 13 {
+        return Err(AppError::bad_request(
+            "TOO_MANY_NAMESERVERS",
+            "at most 13 nameservers",
+            "最多 13 个域名服务器",
+        )
+        .with_field("nameservers"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let parsed = DomainName::parse(name, &DomainPolicy::GENERIC).map_err(|rejection| {
+            AppError::bad_request(
+                "INVALID_NAMESERVER",
+                format!("{name:?} is not a host name: {rejection}"),
+                format!("{name:?} 不是有效的主机名"),
+            )
+            .with_field(format!("nameservers[{i}]"))
+        })?;
+        let ascii = parsed.value.ascii().to_owned();
+        if !out.contains(&ascii) {
+            out.push(ascii);
+        }
+    }
+    Ok(out)
+}
+
+/// A registration request.
+#[derive(Debug, Clone)]
+pub struct RegisterInput {
+    /// The name, Unicode or A-label.
+    pub name: String,
+    /// Term in years.
+    pub years: u32,
+    /// Registrant contact of the caller's tenant.
+    pub registrant_contact_id: String,
+    /// Nameservers; the platform's when empty.
+    pub nameservers: Option<Vec<String>>,
+    /// Automatic renewal.
+    pub auto_renew: bool,
+}
+
+/// The result of a paid operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The domain after the operation.
+    pub domain: DomainView,
+    /// The order.
+    pub order_id: String,
+    /// What was charged.
+    pub charged: Money,
+    /// The balance afterwards.
+    pub balance: Money,
+}
+
+fn insufficient_balance(needed: Money) -> AppError {
+    AppError::new(
+        ErrorKind::PaymentRequired,
+        "INSUFFICIENT_BALANCE",
+        format!("the balance does not cover {needed}"),
+        format!("余额不足以支付 {needed}"),
+    )
+}
+
+/// Debits `amount` from the tenant's balance and books the charge, in `tx`.
+async fn charge(
+    tx: &mut Tx,
+    tenant: &str,
+    amount: Money,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<Money, AppError> {
+    let holder =
+        HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    let currency = amount.currency().code();
+    let Some(balance) = tx
+        .change_balance(tenant, currency, -amount.minor(), now.0)
+        .await?
+    else {
+        return Err(insufficient_balance(amount));
+    };
+    let transaction =
+        money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
+    book(tx, &transaction, order_id, memo, now).await?;
+    Ok(Money::new(balance, amount.currency()))
+}
+
+/// Appends a balanced transaction's postings.
+pub(crate) async fn book(
+    tx: &mut Tx,
+    transaction: &money::Transaction,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let transaction_id = new_id("txn");
+    let rows: Vec<LedgerEntryRow> = transaction
+        .postings()
+        .iter()
+        .map(|posting| LedgerEntryRow {
+            id: new_id("le"),
+            transaction_id: transaction_id.clone(),
+            account: posting.account().kind().as_str().to_owned(),
+            holder_id: posting.account().holder().map(|h| h.as_str().to_owned()),
+            amount: posting.amount().minor(),
+            currency: posting.amount().currency().code().to_owned(),
+            order_id: Some(order_id.to_owned()),
+            memo: memo.to_owned(),
+            created_at: now.0,
+        })
+        .collect();
+    tx.insert_ledger_entries(&rows).await?;
+    Ok(())
+}
+
+fn auth_code_context(domain_id: &str) -> String {
+    format!("domain.auth_code:{domain_id}")
+}
+
+/// A new random auth code: 16 characters from an unambiguous alphabet, with every class EPP
+/// registries commonly require.
+fn new_auth_code() -> String {
+    format!("Ym-{}9a", random_token::<12>())
+}
+
+/// Registers a name for `years`, charging the balance; all or nothing.
+pub async fn register(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    input: RegisterInput,
+) -> Result<Receipt, AppError> {
+    actor.require(Right::DomainsManage)?;
+    actor.require(Right::BillingPay)?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let registrable = catalogue
+        .registrable(&input.name)
+        .map_err(unavailable_error)?;
+    let tld = registrable.tld;
+    tld.check_years(input.years)
+        .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    let nameservers = match &input.nameservers {
+        Some(list) if !list.is_empty() => parse_nameservers(list)?,
+        _ => app.settings().default_nameservers.clone(),
+    };
+    let now = app.now();
+    let record = DomainRecord::register(input.years, &tld.periods, now).map_err(lifecycle_error)?;
+    let amount = catalogue::price(&registrable.prices, Operation::Register, input.years)
+        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let connector = app.registry(&tld.registry)?;
+
+    let id = new_id("dom");
+    let order_id = new_id("ord");
+    let auth_code = app
+        .cipher()
+        .seal(new_auth_code().as_bytes(), &auth_code_context(&id));
+    let mut row = DomainRow {
+        id: id.clone(),
+        name: registrable.name.ascii().to_owned(),
+        unicode_name: registrable.name.unicode().to_owned(),
+        tld: tld.ascii.clone(),
+        variant_key: registrable.name.variant_key(),
+        owner_id: actor.tenant_id.clone(),
+        registrant_contact_id: input.registrant_contact_id.clone(),
+        registry: tld.registry.clone(),
+        flags: String::new(),
+        nameservers: nameservers.join(","),
+        auth_code_sealed: auth_code,
+        auto_renew: input.auto_renew,
+        needs_review: registrable.needs_review,
+        created_at: now.0,
+        expires_at: 0,
+        registered_years: 0,
+        last_renewal_at: None,
+        last_renewal_years: None,
+        last_renewal_kind: None,
+        last_renewal_prev_expiry: None,
+        last_transferred_at: None,
+        pending_transfer_since: None,
+        deleted_at: None,
+        restored_at: None,
+        purged_at: None,
+        updated_at: now.0,
+    };
+    let mut record = record;
+    record.auto_renew = input.auto_renew;
+    apply_record(&mut row, &record);
+
+    let mut tx = app.db().write().await?;
+    require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
+    release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
+    connector.create(&mut tx, &row).await?;
+    let balance = charge(
+        &mut tx,
+        &actor.tenant_id,
+        amount,
+        &order_id,
+        &format!("register {} {}y", row.name, input.years),
+        now,
+    )
+    .await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: actor.tenant_id.clone(),
+        actor_id: actor.account_id.clone(),
+        kind: "register".into(),
+        domain_name: Some(row.name.clone()),
+        years: Some(i64::from(input.years)),
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name }).to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    let summary = json!({ "name": row.unicode_name, "years": input.years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
+    history(
+        &mut tx,
+        &row.id,
+        "register",
+        actor,
+        Some(&order_id),
+        &summary,
+        now,
+    )
+    .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "domain.register",
+            object_type: "domain",
+            object_id: &row.name,
+            tenant: &actor.tenant_id,
+            before: serde_json::Value::Null,
+            after: summary,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let projection = project_row(&row, tld, now)?;
+    Ok(Receipt {
+        domain: view(&row, &projection),
+        order_id,
+        charged: amount,
+        balance,
+    })
+}
+
+/// The registrant contact must exist in the actor's tenant; another tenant's contact is not
+/// found. Real-name verification is not needed to register: an unverified name is held
+/// (serverHold) per its TLD's policy until the contact is verified.
+async fn require_owned_contact(
+    tx: &mut Tx,
+    actor: &Actor,
+    contact_id: &str,
+) -> Result<(), AppError> {
+    match tx.contact_owner(contact_id).await? {
+        Some(owner) if actor.authorize(&owner, Right::DomainsManage).is_ok() => Ok(()),
+        _ => Err(AppError::new(
+            ErrorKind::NotFound,
+            "CONTACT_NOT_FOUND",
+            "no such registrant contact",
+            "登记联系人不存在",
+        )
+        .with_field("registrant_contact_id")),
+    }
+}
+
+/// Purges a row whose name the lifecycle has released, so the name can be taken again
+/// even if the scheduler has not run yet.
+async fn release_if_expired(
+    tx: &mut Tx,
+    catalogue: &Catalogue,
+    name: &DomainName,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let held = tx
+        .held_names(&[name.ascii().to_owned()], &[name.variant_key()])
+        .await?;
+    for h in held {
+        if is_released(&h, catalogue, now)
+            && let Some(row) = tx.domain_by_name(&h.name).await?
+        {
+            tx.purge_domain(&row.id, now.0).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn history(
+    tx: &mut Tx,
+    domain_id: &str,
+    action: &str,
+    actor: &Actor,
+    order_id: Option<&str>,
+    detail: &serde_json::Value,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    tx.append_domain_history(&DomainHistoryEntry {
+        id: &new_id("dh"),
+        domain_id,
+        action,
+        actor: &actor.account_id,
+        order_id,
+        detail: &detail.to_string(),
+        at: now.0,
+    })
+    .await?;
+    Ok(())
+}
+
+/// Normalises a name given in a URL or body to its A-label, for lookups.
+fn ascii_of(name: &str) -> Result<String, AppError> {
+    DomainName::parse(name, &DomainPolicy::GENERIC)
+        .map(|v| v.value.ascii().to_owned())
+        .map_err(|_| AppError::not_found())
+}
+
+/// Loads a domain the actor may act on with `right`, locked for update; another tenant's
+/// name is `NOT_FOUND`.
+async fn load_for_update<'c>(
+    tx: &mut Tx,
+    catalogue: &'c Catalogue,
+    actor: &Actor,
+    name: &str,
+    right: Right,
+) -> Result<(DomainRow, &'c TldPolicy), AppError> {
+    let ascii = ascii_of(name)?;
+    let row = tx
+        .domain_by_name_for_update(&ascii)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    actor.authorize(&row.owner_id, right)?;
+    let tld = catalogue
+        .tld(&row.tld)
+        .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
+    Ok((row, tld))
+}
+
+/// Renews a domain for `years`, charging the balance; never beyond ten years from now.
+pub async fn renew(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    years: u32,
+) -> Result<Receipt, AppError> {
+    actor.require(Right::BillingPay)?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
+    tld.check_years(years)
+        .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    let before = record_of(&row)?;
+    let renewed = lifecycle::renew(&before, &tld.periods, years, now).map_err(lifecycle_error)?;
+    let label = row.name.split('.').next().unwrap_or_default().to_owned();
+    let (prices, _) = tld.prices_for(&label);
+    let amount = catalogue::price(&prices, Operation::Renew, years)
+        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let previous_expiry = row.expires_at;
+    apply_record(&mut row, &renewed);
+    row.updated_at = now.0;
+    let order_id = new_id("ord");
+    app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
+    let balance = charge(
+        &mut tx,
+        &row.owner_id,
+        amount,
+        &order_id,
+        &format!("renew {} {years}y", row.name),
+        now,
+    )
+    .await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: row.owner_id.clone(),
+        actor_id: actor.account_id.clone(),
+        kind: "renew".into(),
+        domain_name: Some(row.name.clone()),
+        years: Some(i64::from(years)),
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at })
+            .to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    let summary = json!({ "years": years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
+    history(
+        &mut tx,
+        &row.id,
+        "renew",
+        actor,
+        Some(&order_id),
+        &summary,
+        now,
+    )
+    .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "domain.renew",
+            object_type: "domain",
+            object_id: &row.name,
+            tenant: &row.owner_id,
+            before: json!({ "expires_at": previous_expiry }),
+            after: summary,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let projection = project_row(&row, tld, now)?;
+    Ok(Receipt {
+        domain: view(&row, &projection),
+        order_id,
+        charged: amount,
+        balance,
+    })
+}
+
+/// The caller's domains, by A-label, `limit` after `after`.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<DomainView>, AppError> {
+    actor.require(Right::DomainsRead)?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().read().await?;
+    let rows = tx
+        .domains_of_owner(&actor.tenant_id, after.unwrap_or(""), limit)
+        .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            let tld = catalogue
+                .tld(&row.tld)
+                .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
+            Ok(view(row, &project_row(row, tld, now)?))
+        })
+        .collect()
+}
+
+/// One domain of the caller's tenant.
+pub async fn get(app: &App, actor: &Actor, name: &str) -> Result<DomainView, AppError> {
+    let catalogue = stored_catalogue::current(app).await?;
+    let ascii = ascii_of(name)?;
+    let mut tx = app.db().read().await?;
+    let row = tx
+        .domain_by_name(&ascii)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    actor.authorize(&row.owner_id, Right::DomainsRead)?;
+    let tld = catalogue
+        .tld(&row.tld)
+        .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
+    Ok(view(&row, &project_row(&row, tld, app.now())?))
+}
+
+/// A change to a domain's registration data (EPP `<update>`).
+#[derive(Debug, Clone, Default)]
+pub struct DomainUpdate {
+    /// New nameservers.
+    pub nameservers: Option<Vec<String>>,
+    /// Registrar lock: sets or clears clientTransferProhibited, clientDeleteProhibited and
+    /// clientUpdateProhibited together.
+    pub locked: Option<bool>,
+    /// Automatic renewal.
+    pub auto_renew: Option<bool>,
+}
+
+const LOCK_FLAGS: [EppStatus; 3] = [
+    EppStatus::ClientTransferProhibited,
+    EppStatus::ClientDeleteProhibited,
+    EppStatus::ClientUpdateProhibited,
+];
+
+fn status_prohibits(status: EppStatus) -> AppError {
+    AppError::new(
+        ErrorKind::Unprocessable,
+        "STATUS_PROHIBITS",
+        format!(
+            "the domain's status {} prohibits this change; unlock it first",
+            status.as_epp()
+        ),
+        format!("域名状态 {} 禁止此修改，请先解锁", status.as_epp()),
+    )
+}
+
+/// Updates nameservers, the registrar lock and automatic renewal.
+pub async fn update(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    change: DomainUpdate,
+) -> Result<DomainView, AppError> {
+    let nameservers = change
+        .nameservers
+        .as_deref()
+        .map(parse_nameservers)
+        .transpose()?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
+    let mut record = record_of(&row)?;
+    let projection = lifecycle::project(&record, &tld.periods, now).map_err(lifecycle_error)?;
+    if projection.phase.is_deleted() {
+        return Err(AppError::new(
+            ErrorKind::Unprocessable,
+            "NOT_UPDATABLE_IN_PHASE",
+            "a deleted domain cannot be changed",
+            "已删除的域名不可修改",
+        ));
+    }
+    for server_status in [EppStatus::ServerUpdateProhibited] {
+        if record.flags.contains(server_status) {
+            return Err(status_prohibits(server_status));
+        }
+    }
+    // With the registrar lock on, only unlocking (and auto-renew) is accepted.
+    let unlocking = change.locked == Some(false);
+    if record.flags.contains(EppStatus::ClientUpdateProhibited)
+        && nameservers.is_some()
+        && !unlocking
+    {
+        return Err(status_prohibits(EppStatus::ClientUpdateProhibited));
+    }
+    let before =
+        json!({ "nameservers": row.nameservers, "flags": row.flags, "auto_renew": row.auto_renew });
+    if let Some(locked) = change.locked {
+        for flag in LOCK_FLAGS {
+            if locked {
+                record.flags.insert(flag).map_err(lifecycle_error)?;
+            } else {
+                record.flags.remove(flag);
+            }
+        }
+    }
+    if let Some(auto_renew) = change.auto_renew {
+        record.auto_renew = auto_renew;
+    }
+    apply_record(&mut row, &record);
+    if let Some(servers) = &nameservers {
+        row.nameservers = servers.join(",");
+    }
+    row.updated_at = now.0;
+    app.registry(&tld.registry)?.update(&mut tx, &row).await?;
+    let after =
+        json!({ "nameservers": row.nameservers, "flags": row.flags, "auto_renew": row.auto_renew });
+    history(&mut tx, &row.id, "update", actor, None, &after, now).await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "domain.update",
+            object_type: "domain",
+            object_id: &row.name,
+            tenant: &row.owner_id,
+            before,
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view(&row, &project_row(&row, tld, now)?))
+}
+
+/// The domain's auth code (transfer secret), optionally replaced by a new one first.
+pub async fn auth_code(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    reset: bool,
+) -> Result<String, AppError> {
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = if reset {
+        app.db().write().await?
+    } else {
+        app.db().read().await?
+    };
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
+    let code = if reset {
+        let code = new_auth_code();
+        row.auth_code_sealed = app
+            .cipher()
+            .seal(code.as_bytes(), &auth_code_context(&row.id));
+        row.updated_at = now.0;
+        app.registry(&tld.registry)?.update(&mut tx, &row).await?;
+        history(
+            &mut tx,
+            &row.id,
+            "auth_code_reset",
+            actor,
+            None,
+            &json!({}),
+            now,
+        )
+        .await?;
+        audit::record(
+            app,
+            &mut tx,
+            ctx,
+            &actor.account_id,
+            Change {
+                action: "domain.auth_code_reset",
+                object_type: "domain",
+                object_id: &row.name,
+                tenant: &row.owner_id,
+                before: serde_json::Value::Null,
+                after: serde_json::Value::Null,
+            },
+        )
+        .await?;
+        code
+    } else {
+        let plain = app
+            .cipher()
+            .open(&row.auth_code_sealed, &auth_code_context(&row.id))
+            .map_err(|e| AppError::internal(format!("auth code: {e}")))?;
+        String::from_utf8(plain).map_err(|_| AppError::internal("auth code is not UTF-8"))?
+    };
+    tx.commit().await?;
+    Ok(code)
+}

@@ -1,0 +1,609 @@
+//! Registrar stories on both backends: availability, registration and renewal through the
+//! ledger, concurrency, bad input, management.
+
+use std::sync::Arc;
+
+use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::{App, AppError, RequestContext, billing, catalogue};
+use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_core::money::{Currency, Money};
+use yuming_test_support::{TestDb, both_backends, test_app};
+
+fn ctx() -> RequestContext {
+    RequestContext::internal("test")
+}
+
+fn operator() -> Actor {
+    Actor {
+        account_id: "cli".into(),
+        tenant_id: String::new(),
+        role: Role::Admin,
+        rights: RightSet::all(),
+        method: AuthMethod::Operator,
+    }
+}
+
+fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
+    r.err().map(|e| e.code).unwrap_or("OK")
+}
+
+/// A customer with `balance` fen and one registrant contact; returns (actor, contact id).
+async fn customer(app: &App, db: &TestDb, email: &str, balance: i64) -> (Actor, String) {
+    accounts::signup(
+        app,
+        &ctx(),
+        NewAccountInput {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            display_name: "客户".into(),
+        },
+    )
+    .await
+    .expect("signup");
+    let session = accounts::login(
+        app,
+        &ctx(),
+        LoginInput {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            totp: None,
+        },
+    )
+    .await
+    .expect("login");
+    let actor = accounts::authenticate_token(app, &session.token)
+        .await
+        .expect("auth");
+    if balance > 0 {
+        billing::credit(
+            app,
+            &ctx(),
+            &operator(),
+            &actor.tenant_id,
+            Money::new(balance, Currency::Cny),
+            "test top-up",
+        )
+        .await
+        .expect("credit");
+    }
+    let contact_id = format!("con_{}", actor.tenant_id);
+    // Contacts have their own use cases; here a verified contact row is all a registration needs.
+    db.db
+        .execute_raw(&format!(
+            "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, id_number_digest, \
+             email, phone, address_sealed, country, province, city, verification_status, manual_review, created_at, updated_at) \
+             VALUES ('{contact_id}', '{}', 'person', '张三', 'resident_id', '', '1101**********002X', 'd', '{email}', \
+             '+86.13800138000', '', 'CN', '北京', '北京', 'verified', FALSE, 0, 0)",
+            actor.tenant_id
+        ))
+        .await
+        .expect("contact");
+    (actor, contact_id)
+}
+
+fn register_input(name: &str, years: u32, contact: &str) -> RegisterInput {
+    RegisterInput {
+        name: name.into(),
+        years,
+        registrant_contact_id: contact.into(),
+        nameservers: None,
+        auto_renew: false,
+    }
+}
+
+async fn balance_of(app: &App, actor: &Actor) -> i64 {
+    billing::balance(app, actor, Currency::Cny)
+        .await
+        .expect("balance")
+        .balance
+        .minor()
+}
+
+async fn assert_ledger_balanced(app: &App) {
+    for (currency, sum) in billing::ledger_sums(app).await.expect("sums") {
+        assert_eq!(sum, 0, "ledger of {currency} sums to zero");
+    }
+}
+
+both_backends!(availability_reasons_and_prices, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    domains::register(
+        &app,
+        &ctx(),
+        &alice,
+        register_input("taken.com", 1, &contact),
+    )
+    .await
+    .expect("register");
+    domains::register(&app, &ctx(), &alice, register_input("中國.cn", 1, &contact))
+        .await
+        .expect("register IDN");
+
+    let inputs: Vec<String> = [
+        "free.com",
+        "TAKEN.com",
+        "中国.cn",
+        "nic.com",
+        "car.com",
+        "abc--d.cn",
+        "example.org",
+        "a.b.com",
+        "例子.中国",
+        "xn--fsqu00a.xn--fiqs8s",
+        "-bad.com",
+        "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let results = domains::check(&app, &inputs).await.expect("check");
+    let reasons: Vec<Option<&str>> = results.iter().map(|r| r.reason).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            None,
+            Some("REGISTERED"),
+            Some("VARIANT_REGISTERED"),
+            Some("RESERVED"),
+            None,
+            Some("INVALID_SYNTAX"),
+            Some("UNSUPPORTED_TLD"),
+            Some("NOT_SECOND_LEVEL"),
+            None,
+            None,
+            Some("INVALID_SYNTAX"),
+            Some("INVALID_SYNTAX"),
+        ]
+    );
+    assert_eq!(results[0].price.map(|p| p.register.minor()), Some(6_900));
+    assert!(results[4].premium && results[4].price.map(|p| p.register.minor()) == Some(2_000_000));
+    assert_eq!(
+        results[8].name,
+        Some(("例子.中国".to_owned(), "xn--fsqu00a.xn--fiqs8s".to_owned()))
+    );
+    assert!(!results[5].problems.is_empty(), "syntax failures say why");
+
+    let too_many: Vec<String> = (0..1001).map(|i| format!("n{i}.com")).collect();
+    assert_eq!(
+        code(domains::check(&app, &too_many).await),
+        "TOO_MANY_NAMES"
+    );
+    let thousand: Vec<String> = (0..1000).map(|i| format!("n{i}.com")).collect();
+    let checked = domains::check(&app, &thousand).await.expect("1000 names");
+    assert!(
+        checked
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.input == format!("n{i}.com") && r.available)
+    );
+
+    let taken = &domains::check(&app, &["taken.com".to_owned()])
+        .await
+        .expect("check")[0];
+    let suggestions = domains::suggestions(&app, taken, 5)
+        .await
+        .expect("suggestions");
+    assert!(
+        suggestions.iter().any(|s| s.input == "taken.net"),
+        "{suggestions:?}"
+    );
+});
+
+both_backends!(
+    registration_and_renewal_through_the_ledger,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 10_000).await;
+        let receipt = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("example-shop.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        assert_eq!(
+            (receipt.charged.minor(), receipt.balance.minor()),
+            (6_900, 3_100)
+        );
+        assert_eq!(receipt.domain.statuses, vec!["ok".to_owned()]);
+        assert_eq!(receipt.domain.grace_periods, vec!["addPeriod".to_owned()]);
+        assert_eq!(balance_of(&app, &alice).await, 3_100);
+
+        let before_audit = yuming_app::audit::verify(&app)
+            .await
+            .expect("verify")
+            .expect("intact");
+        let poor = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("second.com", 1, &contact),
+        )
+        .await;
+        assert_eq!(code(poor), "INSUFFICIENT_BALANCE");
+        assert_eq!(
+            code(domains::get(&app, &alice, "second.com").await),
+            "NOT_FOUND",
+            "nothing written"
+        );
+        assert_eq!(balance_of(&app, &alice).await, 3_100);
+        assert_eq!(
+            yuming_app::audit::verify(&app).await.expect("verify"),
+            Ok(before_audit)
+        );
+
+        billing::credit(
+            &app,
+            &ctx(),
+            &operator(),
+            &alice.tenant_id,
+            Money::new(100_000, Currency::Cny),
+            "more",
+        )
+        .await
+        .expect("credit");
+        let renewed = domains::renew(&app, &ctx(), &alice, "EXAMPLE-SHOP.com", 2)
+            .await
+            .expect("renew");
+        assert_eq!(renewed.charged.minor(), 2 * 7_900);
+        assert_eq!(
+            renewed.domain.expires_at.0 - receipt.domain.expires_at.0,
+            (365 + 366) * 86_400
+        );
+        assert_eq!(
+            code(domains::renew(&app, &ctx(), &alice, "example-shop.com", 8).await),
+            "RENEWAL_TOO_LONG"
+        );
+        assert_eq!(
+            code(domains::renew(&app, &ctx(), &alice, "example-shop.com", 0).await),
+            "INVALID_YEARS"
+        );
+
+        let lines = billing::ledger(&app, &alice, None, 50)
+            .await
+            .expect("ledger");
+        assert_eq!(
+            lines.iter().map(|l| l.amount.minor()).sum::<i64>(),
+            balance_of(&app, &alice).await
+        );
+        assert!(
+            lines.iter().all(|l| l.order_id.is_some()),
+            "every entry links to its order"
+        );
+        let orders = billing::orders(&app, &alice, None, 50)
+            .await
+            .expect("orders");
+        let kinds: Vec<&str> = orders.iter().map(|o| o.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "register").count(), 1);
+        assert_eq!(kinds.iter().filter(|k| **k == "renew").count(), 1);
+        assert_eq!(kinds.iter().filter(|k| **k == "topup").count(), 2);
+        assert_ledger_balanced(&app).await;
+        let running = balance_of(&app, &alice).await;
+        let mut tx = t.db.read().await.expect("tx");
+        assert_eq!(
+            tx.ledger_balance_of_holder(&alice.tenant_id, "CNY")
+                .await
+                .expect("sum"),
+            running
+        );
+        tx.commit().await.expect("commit");
+    }
+);
+
+both_backends!(
+    bad_registration_input_changes_nothing,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        let (_bob, bobs_contact) = customer(&app, &t, "bob@example.com", 0).await;
+        // The first use of the catalogue seeds the default one (an audited change of its own).
+        catalogue::current(&app).await.expect("catalogue");
+        let before = yuming_app::audit::verify(&app)
+            .await
+            .expect("verify")
+            .expect("intact");
+        for (input, expected) in [
+            (register_input("ok-name.com", 0, &contact), "INVALID_YEARS"),
+            (register_input("ok-name.com", 11, &contact), "INVALID_YEARS"),
+            (
+                register_input("ok-name.org", 1, &contact),
+                "UNSUPPORTED_TLD",
+            ),
+            (register_input("ab--cd.com", 1, &contact), "INVALID_SYNTAX"),
+            (register_input("abc--d.cn", 1, &contact), "INVALID_SYNTAX"),
+            (
+                register_input(&format!("{}.com", "a".repeat(64)), 1, &contact),
+                "INVALID_SYNTAX",
+            ),
+            (register_input("nic.com", 1, &contact), "RESERVED"),
+            (
+                register_input("ok-name.com", 1, &bobs_contact),
+                "CONTACT_NOT_FOUND",
+            ),
+            (
+                register_input("ok-name.com", 1, "con_missing"),
+                "CONTACT_NOT_FOUND",
+            ),
+            (
+                RegisterInput {
+                    nameservers: Some(vec!["not a host".into()]),
+                    ..register_input("ok-name.com", 1, &contact)
+                },
+                "INVALID_NAMESERVER",
+            ),
+        ] {
+            let name = input.name.clone();
+            assert_eq!(
+                code(domains::register(&app, &ctx(), &alice, input).await),
+                expected,
+                "{name}"
+            );
+        }
+        assert_eq!(balance_of(&app, &alice).await, 100_000);
+        assert_eq!(
+            yuming_app::audit::verify(&app).await.expect("verify"),
+            Ok(before),
+            "nothing written"
+        );
+        assert_eq!(
+            code(
+                billing::credit(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    &alice.tenant_id,
+                    Money::new(-5, Currency::Cny),
+                    ""
+                )
+                .await
+            ),
+            "INVALID_AMOUNT"
+        );
+        assert_eq!(
+            code(
+                billing::credit(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    &alice.tenant_id,
+                    Money::new(i64::MAX, Currency::Cny),
+                    ""
+                )
+                .await
+            ),
+            "INVALID_AMOUNT"
+        );
+        assert_eq!(
+            code(
+                billing::credit(
+                    &app,
+                    &ctx(),
+                    &alice,
+                    &alice.tenant_id,
+                    Money::new(5, Currency::Cny),
+                    ""
+                )
+                .await
+            ),
+            "FORBIDDEN"
+        );
+    }
+);
+
+both_backends!(fifty_accounts_race_for_one_name, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let mut racers = Vec::new();
+    for i in 0..50 {
+        racers.push(customer(&app, &t, &format!("racer{i}@example.com"), 10_000).await);
+    }
+    let app = Arc::new(app);
+    let tasks: Vec<_> = racers
+        .into_iter()
+        .map(|(actor, contact)| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                domains::register(
+                    &app,
+                    &ctx(),
+                    &actor,
+                    register_input("contested.com", 1, &contact),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(_) => winners += 1,
+            Err(e) => assert!(
+                matches!(e.code, "REGISTERED" | "DOMAIN_UNAVAILABLE"),
+                "unexpected {e}"
+            ),
+        }
+    }
+    assert_eq!(winners, 1);
+    let mut tx = t.db.read().await.expect("tx");
+    let charges: i64 = tx
+        .ledger_sums()
+        .await
+        .expect("sums")
+        .iter()
+        .map(|(_, s)| *s)
+        .sum();
+    tx.commit().await.expect("commit");
+    assert_eq!(charges, 0);
+    let registrations =
+        t.db.execute_raw("UPDATE orders SET status = status WHERE kind = 'register'")
+            .await
+            .expect("count");
+    assert_eq!(registrations, 1, "exactly one charge");
+});
+
+both_backends!(balance_for_ten_buys_exactly_ten, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 10 * 6_900).await;
+    let app = Arc::new(app);
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let (app, alice, contact) = (app.clone(), alice.clone(), contact.clone());
+            tokio::spawn(async move {
+                domains::register(
+                    &app,
+                    &ctx(),
+                    &alice,
+                    register_input(&format!("name{i}.com"), 1, &contact),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(e.code, "INSUFFICIENT_BALANCE"),
+        }
+    }
+    assert_eq!(ok, 10);
+    assert_eq!(balance_of(&app, &alice).await, 0);
+    assert_ledger_balanced(&app).await;
+    assert_eq!(
+        domains::list(&app, &alice, None, 100)
+            .await
+            .expect("list")
+            .len(),
+        10
+    );
+});
+
+both_backends!(management_and_tenant_scoping, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    let (bob, _) = customer(&app, &t, "bob@example.com", 0).await;
+    domains::register(
+        &app,
+        &ctx(),
+        &alice,
+        register_input("例子.中国", 2, &contact),
+    )
+    .await
+    .expect("register");
+
+    let view = domains::get(&app, &alice, "xn--fsqu00a.xn--fiqs8s")
+        .await
+        .expect("get by A-label");
+    assert_eq!(
+        (view.name.as_str(), view.ascii.as_str()),
+        ("例子.中国", "xn--fsqu00a.xn--fiqs8s")
+    );
+    assert_eq!(
+        view.nameservers,
+        vec!["ns1.example.net".to_owned(), "ns2.example.net".to_owned()]
+    );
+    assert_eq!(
+        code(domains::get(&app, &bob, "例子.中国").await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(domains::renew(&app, &ctx(), &bob, "例子.中国", 1).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(domains::auth_code(&app, &ctx(), &bob, "例子.中国", false).await),
+        "NOT_FOUND"
+    );
+    assert!(
+        domains::list(&app, &bob, None, 100)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    let ns = DomainUpdate {
+        nameservers: Some(vec!["NS1.Example.COM".into(), "ns1.example.com".into()]),
+        ..DomainUpdate::default()
+    };
+    let updated = domains::update(&app, &ctx(), &alice, "例子.中国", ns)
+        .await
+        .expect("nameservers");
+    assert_eq!(updated.nameservers, vec!["ns1.example.com".to_owned()]);
+
+    let locked = domains::update(
+        &app,
+        &ctx(),
+        &alice,
+        "例子.中国",
+        DomainUpdate {
+            locked: Some(true),
+            ..DomainUpdate::default()
+        },
+    )
+    .await
+    .expect("lock");
+    assert!(
+        locked
+            .statuses
+            .contains(&"clientTransferProhibited".to_owned())
+    );
+    let blocked = DomainUpdate {
+        nameservers: Some(vec!["ns9.example.com".into()]),
+        ..DomainUpdate::default()
+    };
+    assert_eq!(
+        code(domains::update(&app, &ctx(), &alice, "例子.中国", blocked).await),
+        "STATUS_PROHIBITS"
+    );
+    let unlocked = domains::update(
+        &app,
+        &ctx(),
+        &alice,
+        "例子.中国",
+        DomainUpdate {
+            locked: Some(false),
+            ..DomainUpdate::default()
+        },
+    )
+    .await
+    .expect("unlock");
+    assert_eq!(unlocked.statuses, vec!["ok".to_owned()]);
+
+    let first = domains::auth_code(&app, &ctx(), &alice, "例子.中国", false)
+        .await
+        .expect("auth code");
+    let second = domains::auth_code(&app, &ctx(), &alice, "例子.中国", true)
+        .await
+        .expect("reset");
+    assert_ne!(first, second);
+    assert_eq!(
+        domains::auth_code(&app, &ctx(), &alice, "例子.中国", false)
+            .await
+            .expect("auth code"),
+        second
+    );
+});
+
+both_backends!(catalogue_import_changes_prices, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let before = &domains::check(&app, &["x.top".to_owned()])
+        .await
+        .expect("check")[0];
+    assert_eq!(before.price.map(|p| p.register.minor()), Some(900));
+    let file = "[[tld]]\nname = \"top\"\nprices = { register = 1200, renew = 2900, transfer = 2900, restore = 12000 }\nreserved = [\"x\"]\n";
+    let summary = catalogue::import(&app, &ctx(), &operator(), file)
+        .await
+        .expect("import");
+    assert_eq!(summary.tlds, vec!["top".to_owned()]);
+    let after = &domains::check(&app, &["y.top".to_owned(), "x.top".to_owned()])
+        .await
+        .expect("check");
+    assert_eq!(after[0].price.map(|p| p.register.minor()), Some(1_200));
+    assert_eq!(after[1].reason, Some("RESERVED"));
+    assert_eq!(
+        code(catalogue::import(&app, &ctx(), &operator(), "[[tld]]\nname = \"top\"").await),
+        "INVALID_CATALOGUE"
+    );
+});

@@ -1,0 +1,111 @@
+//! Balance, ledger, orders and staff credits.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use yuming_app::AppError;
+use yuming_app::billing;
+use yuming_core::money::{Currency, Money};
+
+use crate::dto::{
+    BalanceDto, CreditRequest, ErrorBody, LedgerDto, LedgerLineDto, OrderDto, OrderList,
+    TimePageQuery,
+};
+use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
+use crate::{ApiError, AppState};
+
+/// The tenant's balance (CNY).
+#[utoipa::path(get, path = "/api/v1/account/balance", tag = "billing", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = BalanceDto)))]
+pub async fn balance(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<BalanceDto>, ApiError> {
+    Ok(Json(
+        billing::balance(&state.app, &actor, Currency::Cny)
+            .await?
+            .into(),
+    ))
+}
+
+/// Balance movements, newest first; each links to its order.
+#[utoipa::path(get, path = "/api/v1/account/ledger", tag = "billing", security(("bearer" = []), ("api_key" = [])),
+    params(TimePageQuery), responses((status = 200, body = LedgerDto)))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(query): ApiQuery<TimePageQuery>,
+) -> Result<Json<LedgerDto>, ApiError> {
+    let lines =
+        billing::ledger(&state.app, &actor, query.before, query.limit.unwrap_or(50)).await?;
+    Ok(Json(LedgerDto {
+        entries: lines
+            .into_iter()
+            .map(|l| LedgerLineDto {
+                id: l.id,
+                transaction_id: l.transaction_id,
+                amount: l.amount.into(),
+                order_id: l.order_id,
+                memo: l.memo,
+                at: l.at.to_rfc3339(),
+            })
+            .collect(),
+    }))
+}
+
+/// Order history, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "billing", security(("bearer" = []), ("api_key" = [])),
+    params(TimePageQuery), responses((status = 200, body = OrderList)))]
+pub async fn orders(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(query): ApiQuery<TimePageQuery>,
+) -> Result<Json<OrderList>, ApiError> {
+    let rows = billing::orders(&state.app, &actor, query.before, query.limit.unwrap_or(50)).await?;
+    Ok(Json(OrderList {
+        orders: rows
+            .into_iter()
+            .map(|o| OrderDto {
+                id: o.id,
+                kind: o.kind,
+                domain: o.domain_name,
+                years: o.years,
+                amount: crate::dto::MoneyDto {
+                    amount: o.amount,
+                    currency: o.currency,
+                },
+                status: o.status,
+                created_at: yuming_core::clock::Timestamp(o.created_at).to_rfc3339(),
+            })
+            .collect(),
+    }))
+}
+
+/// Credits a customer's balance (finance staff).
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/credit", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "the customer (tenant) account id")), request_body = CreditRequest,
+    responses((status = 200, body = BalanceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn credit(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreditRequest>,
+) -> Result<Json<BalanceDto>, ApiError> {
+    let currency = Currency::parse(body.currency.as_deref().unwrap_or("CNY")).map_err(|_| {
+        AppError::bad_request("UNKNOWN_CURRENCY", "unknown currency", "未知币种")
+            .with_field("currency")
+    })?;
+    let amount = Money::new(body.amount, currency);
+    Ok(Json(
+        billing::credit(
+            &state.app,
+            &ctx,
+            &actor,
+            &id,
+            amount,
+            body.note.as_deref().unwrap_or(""),
+        )
+        .await?
+        .into(),
+    ))
+}

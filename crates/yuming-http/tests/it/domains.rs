@@ -1,0 +1,276 @@
+//! Registrar endpoints: availability, idempotent paid registration, renewal, management.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::json;
+use yuming_test_support::{TestDb, both_backends};
+
+use crate::harness::Harness;
+
+both_backends!(check_endpoints, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let one = h
+        .call(
+            Method::GET,
+            "/api/v1/domains/check?name=%E4%BE%8B%E5%AD%90.%E4%B8%AD%E5%9B%BD",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.json);
+    assert_eq!(one.json["name"], "例子.中国");
+    assert_eq!(one.json["ascii"], "xn--fsqu00a.xn--fiqs8s");
+    assert_eq!(one.json["available"], true);
+    assert_eq!(one.json["premium"], false);
+    assert_eq!(
+        one.json["price"]["register"],
+        json!({"amount": 2900, "currency": "CNY"})
+    );
+
+    let reserved = h
+        .call(
+            Method::GET,
+            "/api/v1/domains/check?name=nic.com",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            reserved.json["available"].clone(),
+            reserved.json["reason"].clone()
+        ),
+        (json!(false), json!("RESERVED"))
+    );
+    assert!(
+        reserved.json["suggestions"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        reserved.json
+    );
+
+    let bulk = h
+        .call(
+            Method::POST,
+            "/api/v1/domains/check",
+            None,
+            Some(json!({"names": ["a-1.com", "bad..com", "x.org", "car.com"]})),
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::OK);
+    let reasons: Vec<serde_json::Value> = bulk.json["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["reason"].clone())
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            json!(null),
+            json!("INVALID_SYNTAX"),
+            json!("UNSUPPORTED_TLD"),
+            json!(null)
+        ]
+    );
+    assert_eq!(bulk.json["results"][3]["premium"], true);
+
+    let names: Vec<String> = (0..1001).map(|i| format!("n{i}.com")).collect();
+    let too_many = h
+        .call(
+            Method::POST,
+            "/api/v1/domains/check",
+            None,
+            Some(json!({ "names": names })),
+        )
+        .await;
+    assert_eq!(
+        (too_many.status, too_many.code()),
+        (StatusCode::BAD_REQUEST, "TOO_MANY_NAMES")
+    );
+    let missing = h
+        .call(Method::GET, "/api/v1/domains/check", None, None)
+        .await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::BAD_REQUEST, "INVALID_QUERY")
+    );
+});
+
+fn register(token: &str, key: &str, body: serde_json::Value) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/domains")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+both_backends!(idempotent_paid_registration, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (alice_id, alice) = h.customer("alice@example.com").await;
+    let contact = h.fund_and_contact(&alice_id, 50_000).await;
+    let body = json!({"name": "例子.中国", "years": 2, "registrant_contact_id": contact, "auto_renew": true});
+    let first = h.send(register(&alice, "reg-1", body.clone())).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.json);
+    assert_eq!(
+        first.json["charged"],
+        json!({"amount": 5800, "currency": "CNY"})
+    );
+    assert_eq!(
+        first.json["balance"],
+        json!({"amount": 44200, "currency": "CNY"})
+    );
+    let second = h.send(register(&alice, "reg-1", body.clone())).await;
+    assert_eq!(
+        (second.status, second.json.clone()),
+        (StatusCode::CREATED, first.json.clone()),
+        "identical response"
+    );
+
+    let orders = h
+        .call(Method::GET, "/api/v1/orders", Some(&alice), None)
+        .await;
+    let registrations = orders.json["orders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| o["kind"] == "register")
+        .count();
+    assert_eq!(registrations, 1, "one charge");
+    let balance = h
+        .call(Method::GET, "/api/v1/account/balance", Some(&alice), None)
+        .await;
+    assert_eq!(balance.json["balance"]["amount"], 44_200);
+    let ledger = h
+        .call(Method::GET, "/api/v1/account/ledger", Some(&alice), None)
+        .await;
+    let amounts: Vec<i64> = ledger.json["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["amount"]["amount"].as_i64())
+        .collect();
+    let mut amounts = amounts;
+    amounts.sort_unstable();
+    assert_eq!(amounts, vec![-5_800, 50_000]);
+
+    // Without the key a retry is a new request and the name is taken.
+    let again = h
+        .call(Method::POST, "/api/v1/domains", Some(&alice), Some(body))
+        .await;
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "REGISTERED")
+    );
+
+    let detail = h
+        .call(
+            Method::GET,
+            "/api/v1/domains/%E4%BE%8B%E5%AD%90.%E4%B8%AD%E5%9B%BD",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.json);
+    assert_eq!(detail.json["auto_renew"], true);
+    let renewed = h
+        .call(
+            Method::POST,
+            "/api/v1/domains/xn--fsqu00a.xn--fiqs8s/renew",
+            Some(&alice),
+            Some(json!({"years": 1})),
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.json);
+    let locked = h
+        .call(
+            Method::PATCH,
+            "/api/v1/domains/xn--fsqu00a.xn--fiqs8s",
+            Some(&alice),
+            Some(json!({"locked": true})),
+        )
+        .await;
+    assert!(
+        locked.json["statuses"]
+            .as_array()
+            .is_some_and(|s| s.contains(&json!("clientTransferProhibited")))
+    );
+    let code = h
+        .call(
+            Method::GET,
+            "/api/v1/domains/xn--fsqu00a.xn--fiqs8s/auth-code",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert!(
+        code.json["auth_code"]
+            .as_str()
+            .is_some_and(|c| c.len() >= 16)
+    );
+});
+
+both_backends!(bad_registration_requests, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (alice_id, alice) = h.customer("alice@example.com").await;
+    let contact = h.fund_and_contact(&alice_id, 50_000).await;
+    for (body, status, code) in [
+        (
+            json!({"name": "ok.com", "years": "x", "registrant_contact_id": contact}),
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+        ),
+        (
+            json!({"name": "ok.com", "years": -1, "registrant_contact_id": contact}),
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+        ),
+        (
+            json!({"name": "ok.com", "years": 0, "registrant_contact_id": contact}),
+            StatusCode::BAD_REQUEST,
+            "INVALID_YEARS",
+        ),
+        (
+            json!({"name": "ok.com", "years": 11, "registrant_contact_id": contact}),
+            StatusCode::BAD_REQUEST,
+            "INVALID_YEARS",
+        ),
+        (
+            json!({"name": "ok.org", "years": 1, "registrant_contact_id": contact}),
+            StatusCode::BAD_REQUEST,
+            "UNSUPPORTED_TLD",
+        ),
+        (
+            json!({"name": "ok.com", "years": 1, "registrant_contact_id": "con_other"}),
+            StatusCode::NOT_FOUND,
+            "CONTACT_NOT_FOUND",
+        ),
+        (
+            json!({"name": "car.com", "years": 1, "registrant_contact_id": contact}),
+            StatusCode::PAYMENT_REQUIRED,
+            "INSUFFICIENT_BALANCE",
+        ),
+    ] {
+        let reply = h
+            .call(
+                Method::POST,
+                "/api/v1/domains",
+                Some(&alice),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!((reply.status, reply.code()), (status, code), "{body}");
+    }
+    let balance = h
+        .call(Method::GET, "/api/v1/account/balance", Some(&alice), None)
+        .await;
+    assert_eq!(balance.json["balance"]["amount"], 50_000);
+    let domains = h
+        .call(Method::GET, "/api/v1/domains", Some(&alice), None)
+        .await;
+    assert_eq!(domains.json["domains"].as_array().map(Vec::len), Some(0));
+});

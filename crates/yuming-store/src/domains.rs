@@ -1,0 +1,310 @@
+//! Domains: the local registry's authoritative record and the registrar's view in one row,
+//! with an append-only history.
+
+use crate::db::{StoreError, Tx, map_err};
+
+/// A domain as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DomainRow {
+    /// Opaque id.
+    pub id: String,
+    /// A-label form, lower case.
+    pub name: String,
+    /// Unicode form.
+    pub unicode_name: String,
+    /// ASCII TLD.
+    pub tld: String,
+    /// Shared key of the name's simplified/traditional variants.
+    pub variant_key: String,
+    /// Owning tenant.
+    pub owner_id: String,
+    /// Registrant contact.
+    pub registrant_contact_id: String,
+    /// Registry connector name.
+    pub registry: String,
+    /// client*/server*/inactive flags, comma-separated.
+    pub flags: String,
+    /// Nameservers, comma-separated.
+    pub nameservers: String,
+    /// Encrypted auth code.
+    pub auth_code_sealed: Vec<u8>,
+    /// Automatic renewal on expiry.
+    pub auto_renew: bool,
+    /// Held for naming review.
+    pub needs_review: bool,
+    /// Registration time.
+    pub created_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Years bought at registration.
+    pub registered_years: i64,
+    /// Latest renewal time.
+    pub last_renewal_at: Option<i64>,
+    /// Latest renewal's years.
+    pub last_renewal_years: Option<i64>,
+    /// Latest renewal's kind (`explicit`, `auto`, `restore`).
+    pub last_renewal_kind: Option<String>,
+    /// Expiry before the latest renewal.
+    pub last_renewal_prev_expiry: Option<i64>,
+    /// Latest completed transfer.
+    pub last_transferred_at: Option<i64>,
+    /// Pending transfer request time.
+    pub pending_transfer_since: Option<i64>,
+    /// Latest delete command.
+    pub deleted_at: Option<i64>,
+    /// Latest restore.
+    pub restored_at: Option<i64>,
+    /// Released and registrable again.
+    pub purged_at: Option<i64>,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+macro_rules! domain_columns {
+    () => {
+        "id, name, unicode_name, tld, variant_key, owner_id, registrant_contact_id, registry, flags, \
+         nameservers, auth_code_sealed, auto_renew, needs_review, created_at, expires_at, registered_years, \
+         last_renewal_at, last_renewal_years, last_renewal_kind, last_renewal_prev_expiry, last_transferred_at, \
+         pending_transfer_since, deleted_at, restored_at, purged_at, updated_at"
+    };
+}
+
+/// A live (not purged) row that holds a name or one of its variants.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HeldName {
+    /// A-label name.
+    pub name: String,
+    /// Variant key.
+    pub variant_key: String,
+    /// Owning tenant.
+    pub owner_id: String,
+    /// ASCII TLD.
+    pub tld: String,
+    /// Registration time.
+    pub created_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Latest delete command.
+    pub deleted_at: Option<i64>,
+    /// Latest restore.
+    pub restored_at: Option<i64>,
+}
+
+impl Tx {
+    /// Inserts a new domain. A live row with the same name or variant key is a
+    /// `Conflict` naming `domains_live_name_idx`/`name` or `domains_live_variant_idx`/`variant_key`.
+    pub async fn insert_domain(&mut self, row: &DomainRow) -> Result<(), StoreError> {
+        let sql = concat!(
+            "INSERT INTO domains (",
+            domain_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+             $20, $21, $22, $23, $24, $25, $26)"
+        );
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(&row.id)
+            .bind(&row.name)
+            .bind(&row.unicode_name)
+            .bind(&row.tld)
+            .bind(&row.variant_key)
+            .bind(&row.owner_id)
+            .bind(&row.registrant_contact_id)
+            .bind(&row.registry)
+            .bind(&row.flags)
+            .bind(&row.nameservers)
+            .bind(&row.auth_code_sealed)
+            .bind(row.auto_renew)
+            .bind(row.needs_review)
+            .bind(row.created_at)
+            .bind(row.expires_at)
+            .bind(row.registered_years)
+            .bind(row.last_renewal_at)
+            .bind(row.last_renewal_years)
+            .bind(&row.last_renewal_kind)
+            .bind(row.last_renewal_prev_expiry)
+            .bind(row.last_transferred_at)
+            .bind(row.pending_transfer_since)
+            .bind(row.deleted_at)
+            .bind(row.restored_at)
+            .bind(row.purged_at)
+            .bind(row.updated_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Writes every mutable field of a domain back (renewal, flags, nameservers, contact…).
+    pub async fn update_domain(&mut self, row: &DomainRow) -> Result<(), StoreError> {
+        let sql = "UPDATE domains SET registrant_contact_id = $2, flags = $3, nameservers = $4, \
+                   auth_code_sealed = $5, auto_renew = $6, needs_review = $7, expires_at = $8, \
+                   last_renewal_at = $9, last_renewal_years = $10, last_renewal_kind = $11, \
+                   last_renewal_prev_expiry = $12, last_transferred_at = $13, pending_transfer_since = $14, \
+                   deleted_at = $15, restored_at = $16, purged_at = $17, updated_at = $18, owner_id = $19 \
+                   WHERE id = $1";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(&row.id)
+            .bind(&row.registrant_contact_id)
+            .bind(&row.flags)
+            .bind(&row.nameservers)
+            .bind(&row.auth_code_sealed)
+            .bind(row.auto_renew)
+            .bind(row.needs_review)
+            .bind(row.expires_at)
+            .bind(row.last_renewal_at)
+            .bind(row.last_renewal_years)
+            .bind(&row.last_renewal_kind)
+            .bind(row.last_renewal_prev_expiry)
+            .bind(row.last_transferred_at)
+            .bind(row.pending_transfer_since)
+            .bind(row.deleted_at)
+            .bind(row.restored_at)
+            .bind(row.purged_at)
+            .bind(row.updated_at)
+            .bind(&row.owner_id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The live row holding this A-label name.
+    pub async fn domain_by_name(&mut self, name: &str) -> Result<Option<DomainRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            domain_columns!(),
+            " FROM domains WHERE name = $1 AND purged_at IS NULL"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql).bind(name).fetch_optional(c).await.map_err(map_err))
+    }
+
+    /// Same as [`Tx::domain_by_name`] but locks the row until commit on PostgreSQL (SQLite
+    /// write transactions already hold the database lock).
+    pub async fn domain_by_name_for_update(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<DomainRow>, StoreError> {
+        per_backend!(self,
+            sqlite: c => sqlx::query_as::<_, DomainRow>(concat!("SELECT ", domain_columns!(), " FROM domains WHERE name = $1 AND purged_at IS NULL"))
+                .bind(name).fetch_optional(c).await.map_err(map_err),
+            postgres: c => sqlx::query_as::<_, DomainRow>(concat!("SELECT ", domain_columns!(), " FROM domains WHERE name = $1 AND purged_at IS NULL FOR UPDATE"))
+                .bind(name).fetch_optional(c).await.map_err(map_err),
+        )
+    }
+
+    /// A tenant's live domains, by name, `limit` after `after_name`.
+    pub async fn domains_of_owner(
+        &mut self,
+        owner_id: &str,
+        after_name: &str,
+        limit: i64,
+    ) -> Result<Vec<DomainRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            domain_columns!(),
+            " FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql)
+            .bind(owner_id)
+            .bind(after_name)
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// The live rows holding any of these names or variant keys (availability checks).
+    pub async fn held_names(
+        &mut self,
+        names: &[String],
+        variant_keys: &[String],
+    ) -> Result<Vec<HeldName>, StoreError> {
+        let mut held = Vec::new();
+        // Chunks keep the statement within every backend's parameter limit.
+        for (names, keys) in names.chunks(400).zip(variant_keys.chunks(400)) {
+            let placeholders = |offset: usize, n: usize| {
+                (1..=n)
+                    .map(|i| format!("${}", i + offset))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let sql = format!(
+                "SELECT name, variant_key, owner_id, tld, created_at, expires_at, deleted_at, restored_at FROM domains \
+                 WHERE purged_at IS NULL AND (name IN ({}) OR variant_key IN ({}))",
+                placeholders(0, names.len()),
+                placeholders(names.len(), keys.len())
+            );
+            let rows = on_conn!(self, c => {
+                let mut query = sqlx::query_as::<_, HeldName>(sqlx::AssertSqlSafe(sql.clone()));
+                for name in names {
+                    query = query.bind(name);
+                }
+                for key in keys {
+                    query = query.bind(key);
+                }
+                query.fetch_all(c).await.map_err(map_err)
+            })?;
+            held.extend(rows);
+        }
+        Ok(held)
+    }
+
+    /// The owner of a contact, if the contact exists.
+    pub async fn contact_owner(&mut self, contact_id: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT owner_id FROM contacts WHERE id = $1";
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).bind(contact_id).fetch_optional(c).await.map_err(map_err))
+    }
+
+    /// Marks a released name so that it can be registered again.
+    pub async fn purge_domain(&mut self, id: &str, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE domains SET purged_at = $2, updated_at = $2 WHERE id = $1 AND purged_at IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Appends a history row.
+    pub async fn append_domain_history(
+        &mut self,
+        entry: &DomainHistoryEntry<'_>,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO domain_history (id, domain_id, action, actor, order_id, detail, at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(entry.id)
+            .bind(entry.domain_id)
+            .bind(entry.action)
+            .bind(entry.actor)
+            .bind(entry.order_id)
+            .bind(entry.detail)
+            .bind(entry.at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+}
+
+/// One history row of a domain.
+#[derive(Debug, Clone)]
+pub struct DomainHistoryEntry<'a> {
+    /// Opaque id.
+    pub id: &'a str,
+    /// The domain.
+    pub domain_id: &'a str,
+    /// What happened, e.g. `register`, `renew`.
+    pub action: &'a str,
+    /// Who did it.
+    pub actor: &'a str,
+    /// The paying order, if any.
+    pub order_id: Option<&'a str>,
+    /// JSON detail.
+    pub detail: &'a str,
+    /// When.
+    pub at: i64,
+}
