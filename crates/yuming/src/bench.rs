@@ -306,3 +306,165 @@ async fn audit_cost(db: &Db) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Bulk availability and registrations per second.
+pub async fn registrar(
+    config: &Config,
+    database_url: Option<String>,
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let temp_dir = tempfile::tempdir()?;
+    let url =
+        database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", temp_dir.path().display()));
+    let db = Db::connect(&url, config.database.max_connections)
+        .await
+        .context("connecting")?;
+    db.migrate().await?;
+    let mut settings = setup::app_settings(config);
+    settings.login_attempts_per_ip_per_minute = i64::MAX;
+    // Accounts are set up, not measured here: cheap hashing keeps set-up short.
+    settings.argon2_memory_kib = 64;
+    settings.argon2_iterations = 1;
+    let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[])?;
+    let app = App::new(
+        db.clone(),
+        Arc::new(SystemClock::default()),
+        cipher,
+        settings,
+    );
+    println!(
+        "backend {:?}, {} clients, {} s per phase, {} cores",
+        db.backend(),
+        concurrency,
+        seconds,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let router = yuming_http::router(AppState {
+        app: app.clone(),
+        settings: HttpSettings {
+            body_limit_bytes: 4 * 1024 * 1024,
+            ..HttpSettings::default()
+        },
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+
+    // One customer per client with money and a contact, so registrations do not contend on
+    // one balance row.
+    let operator = yuming_core::access::Actor {
+        account_id: "bench".into(),
+        tenant_id: String::new(),
+        role: yuming_core::access::Role::Admin,
+        rights: yuming_core::access::RightSet::all(),
+        method: yuming_core::access::AuthMethod::Operator,
+    };
+    let ctx = RequestContext::internal("bench");
+    let mut customers = Vec::new();
+    for i in 0..concurrency {
+        let email = format!("bench{i}@example.com");
+        accounts::signup(
+            &app,
+            &ctx,
+            accounts::NewAccountInput {
+                email: email.clone(),
+                password: "bench password 1".into(),
+                display_name: "b".into(),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let token = session_token_for(&app, &email, "bench password 1").await?;
+        let actor = accounts::authenticate_token(&app, &token)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let money =
+            yuming_core::money::Money::new(1_000_000_000, yuming_core::money::Currency::Cny);
+        yuming_app::billing::credit(&app, &ctx, &operator, &actor.tenant_id, money, "bench")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let contact = format!("con_bench_{i}");
+        db.execute_raw(&format!(
+            "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, id_number_digest, \
+             email, phone, address_sealed, country, province, city, verification_status, manual_review, created_at, updated_at) \
+             VALUES ('{contact}', '{}', 'person', '张三', 'resident_id', '', '1101**********002X', 'bench', '{email}', \
+             '+86.13800138000', '', 'CN', '北京', '北京', 'verified', FALSE, 0, 0)",
+            actor.tenant_id
+        ))
+        .await?;
+        customers.push((token, contact));
+    }
+    // Some registered names so that checks find hits.
+    for i in 0..200 {
+        let (token, contact) = &customers[i % customers.len()];
+        let response = client
+            .post(format!("{base}/api/v1/domains"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"name": format!("taken{i}.com"), "years": 1, "registrant_contact_id": contact}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "seed registration failed: {}",
+            response.status()
+        );
+    }
+
+    let tlds = ["com", "net", "cn", "top", "中国"];
+    let batch: Vec<String> = (0..1000)
+        .map(|i| {
+            if i % 10 == 0 {
+                format!("taken{}.com", i % 200)
+            } else {
+                format!("free-name-{i}.{}", tlds[i % tlds.len()])
+            }
+        })
+        .collect();
+    let body = Arc::new(serde_json::json!({ "names": batch }));
+    let (c, b) = (client.clone(), base.clone());
+    let mut bulk = run_phase("POST /api/v1/domains/check x1000", concurrency, seconds, move |_| {
+        let (c, b, body) = (c.clone(), b.clone(), body.clone());
+        async move { matches!(c.post(format!("{b}/api/v1/domains/check")).json(&*body).send().await, Ok(r) if r.status().is_success()) }
+    })
+    .await;
+    bulk.report();
+    let names_per_sec =
+        (bulk.requests as u128 * 1000 * 1_000_000) / bulk.elapsed.as_micros().max(1);
+    println!(
+        "{:<34} {:>9} names/s",
+        "  = bulk availability", names_per_sec
+    );
+
+    let customers = Arc::new(customers);
+    let (c, b) = (client.clone(), base.clone());
+    let mut registrations = run_phase("POST /api/v1/domains (1 year)", concurrency, seconds, move |i| {
+        let (c, b, customers) = (c.clone(), b.clone(), customers.clone());
+        async move {
+            let (token, contact) = &customers[(i / 1_000_000) % customers.len()];
+            let body = serde_json::json!({"name": format!("reg-{i}.com"), "years": 1, "registrant_contact_id": contact});
+            matches!(c.post(format!("{b}/api/v1/domains")).bearer_auth(token).json(&body).send().await, Ok(r) if r.status().is_success())
+        }
+    })
+    .await;
+    registrations.report();
+    server.abort();
+    let sums = yuming_app::billing::ledger_sums(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("ledger sums after the run: {sums:?}");
+    db.close().await;
+    Ok(())
+}

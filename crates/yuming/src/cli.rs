@@ -141,4 +141,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Bulk availability (1000 names per request) and paid registrations per second over HTTP
+    /// on 127.0.0.1. Uses a fresh temporary SQLite database unless `--database-url` names a
+    /// disposable PostgreSQL database.
+    Registrar {
+        /// Database to benchmark (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Seconds per measured phase.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }

@@ -196,6 +196,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench {
             command:
+                BenchCommand::Registrar {
+                    database_url,
+                    concurrency,
+                    seconds,
+                },
+        } => bench::registrar(&config, database_url, concurrency, seconds)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            command:
                 BenchCommand::Auth {
                     database_url,
                     concurrency,
