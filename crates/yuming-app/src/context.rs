@@ -64,6 +64,7 @@ struct Inner {
     dummy_password_hash: tokio::sync::OnceCell<String>,
     catalogue: crate::catalogue::CatalogueCache,
     registries: Vec<Arc<dyn RegistryConnector>>,
+    availability: crate::availability::AvailabilityIndex,
 }
 
 impl App {
@@ -80,6 +81,7 @@ impl App {
                 dummy_password_hash: tokio::sync::OnceCell::new(),
                 catalogue: crate::catalogue::CatalogueCache::default(),
                 registries: vec![Arc::new(LocalRegistry)],
+                availability: crate::availability::AvailabilityIndex::default(),
             }),
         }
     }
@@ -117,6 +119,10 @@ impl App {
             .find(|r| r.name() == name)
             .cloned()
             .ok_or_else(|| crate::AppError::internal(format!("no registry connector named {name}")))
+    }
+
+    pub(crate) fn availability(&self) -> &crate::availability::AvailabilityIndex {
+        &self.inner.availability
     }
 
     pub(crate) fn catalogue_cache(&self) -> &crate::catalogue::CatalogueCache {

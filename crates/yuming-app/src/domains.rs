@@ -1,8 +1,6 @@
 //! Registrar use cases: availability (single and bulk), registration and renewal paid from
 //! the balance in one transaction, and domain management.
 
-use std::collections::HashMap;
-
 use serde_json::json;
 use yuming_core::access::{Actor, Right};
 use yuming_core::catalogue::{self, Catalogue, Operation, Prices, TldPolicy, Unavailable};
@@ -14,7 +12,9 @@ use yuming_core::money::{self, HolderId, Money};
 use yuming_core::rules::Problem;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_core::rules::epp_status::EppStatus;
-use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, LedgerEntryRow, OrderRow, Tx};
+use yuming_store::{
+    DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, LedgerEntryRow, OrderRow, Tx,
+};
 
 use crate::audit::{self, Change};
 use crate::catalogue as stored_catalogue;
@@ -88,25 +88,10 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
         .iter()
         .map(|input| catalogue.registrable(input))
         .collect();
-    // One registry round per connector for every registrable name.
-    let mut by_registry: HashMap<&str, Vec<DomainName>> = HashMap::new();
-    for decision in decisions.iter().flatten() {
-        by_registry
-            .entry(decision.tld.registry.as_str())
-            .or_default()
-            .push(decision.name.clone());
-    }
-    let mut held: HashMap<String, (Option<HeldName>, Option<HeldName>)> = HashMap::new();
-    if !by_registry.is_empty() {
-        let mut tx = app.db().read().await?;
-        for (registry, names) in &by_registry {
-            let connector = app.registry(registry)?;
-            for result in connector.check(&mut tx, names).await? {
-                held.insert(result.name, (result.held_by_name, result.held_by_variant));
-            }
-        }
-        tx.commit().await?;
-    }
+    // Answered from this instance's availability index (cache-first); the registry
+    // confirms inside the paying transaction.
+    crate::availability::fresh(app).await?;
+    let index = app.availability();
     Ok(inputs
         .iter()
         .zip(decisions)
@@ -128,10 +113,8 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
                 }
             }
             Ok(registrable) => {
-                let (by_name, by_variant) = held
-                    .get(registrable.name.ascii())
-                    .cloned()
-                    .unwrap_or_default();
+                let (by_name, by_variant) =
+                    index.lookup(registrable.name.ascii(), &registrable.name.variant_key());
                 let reason = match (by_name, by_variant) {
                     (Some(h), _) if !is_released(&h, &catalogue, now) => Some("REGISTERED"),
                     (_, Some(h)) if !is_released(&h, &catalogue, now) => Some("VARIANT_REGISTERED"),
@@ -644,6 +627,7 @@ pub async fn register(
     )
     .await?;
     tx.commit().await?;
+    app.availability().note(held_change(&row));
     let projection = project_row(&row, tld, now)?;
     Ok(Receipt {
         domain: view(&row, &projection),
@@ -714,6 +698,24 @@ async fn history(
     })
     .await?;
     Ok(())
+}
+
+/// The availability index's view of a row just written.
+fn held_change(row: &DomainRow) -> HeldNameChange {
+    HeldNameChange {
+        held: HeldName {
+            name: row.name.clone(),
+            variant_key: row.variant_key.clone(),
+            owner_id: row.owner_id.clone(),
+            tld: row.tld.clone(),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            deleted_at: row.deleted_at,
+            restored_at: row.restored_at,
+        },
+        purged_at: row.purged_at,
+        updated_at: row.updated_at,
+    }
 }
 
 /// Normalises a name given in a URL or body to its A-label, for lookups.
@@ -822,6 +824,7 @@ pub async fn renew(
     )
     .await?;
     tx.commit().await?;
+    app.availability().note(held_change(&row));
     let projection = project_row(&row, tld, now)?;
     Ok(Receipt {
         domain: view(&row, &projection),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod availability;
 pub mod billing;
 pub mod catalogue;
 pub mod clock;

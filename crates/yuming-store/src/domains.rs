@@ -90,7 +90,36 @@ pub struct HeldName {
     pub restored_at: Option<i64>,
 }
 
+/// A held name with the facts an availability index needs to follow changes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HeldNameChange {
+    /// The held name.
+    #[sqlx(flatten)]
+    pub held: HeldName,
+    /// Set once the name was released and purged.
+    pub purged_at: Option<i64>,
+    /// Last change of the row.
+    pub updated_at: i64,
+}
+
 impl Tx {
+    /// Every live held name (the initial load of an availability index).
+    pub async fn all_held_names(&mut self) -> Result<Vec<HeldNameChange>, StoreError> {
+        let sql = "SELECT name, variant_key, owner_id, tld, created_at, expires_at, deleted_at, restored_at, purged_at, \
+                   updated_at FROM domains WHERE purged_at IS NULL";
+        on_conn!(self, c => sqlx::query_as::<_, HeldNameChange>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Rows changed at or after `since` (updated_at), purged ones included, oldest first.
+    pub async fn held_names_changed_since(
+        &mut self,
+        since: i64,
+    ) -> Result<Vec<HeldNameChange>, StoreError> {
+        let sql = "SELECT name, variant_key, owner_id, tld, created_at, expires_at, deleted_at, restored_at, purged_at, \
+                   updated_at FROM domains WHERE updated_at >= $1 ORDER BY updated_at";
+        on_conn!(self, c => sqlx::query_as::<_, HeldNameChange>(sql).bind(since).fetch_all(c).await.map_err(map_err))
+    }
+
     /// Inserts a new domain. A live row with the same name or variant key is a
     /// `Conflict` naming `domains_live_name_idx`/`name` or `domains_live_variant_idx`/`variant_key`.
     pub async fn insert_domain(&mut self, row: &DomainRow) -> Result<(), StoreError> {

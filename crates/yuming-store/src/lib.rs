@@ -23,7 +23,7 @@ pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use catalogue::TldRow;
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
-pub use domains::{DomainHistoryEntry, DomainRow, HeldName};
+pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 
 pub use idempotency::IdempotencyClaim;

@@ -607,3 +607,49 @@ both_backends!(catalogue_import_changes_prices, |t: TestDb| async move {
         "INVALID_CATALOGUE"
     );
 });
+
+both_backends!(
+    another_instance_sees_registrations,
+    |t: TestDb| async move {
+        let (a, _clock) = test_app(&t.db);
+        let (b, _clock_b) = test_app(&t.db);
+        let (alice, contact) = customer(&a, &t, "alice@example.com", 100_000).await;
+        let names = vec!["shared-name.com".to_owned()];
+        assert!(domains::check(&b, &names).await.expect("check")[0].available);
+        domains::register(
+            &a,
+            &ctx(),
+            &alice,
+            register_input("shared-name.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        assert_eq!(
+            domains::check(&a, &names).await.expect("check")[0].reason,
+            Some("REGISTERED"),
+            "own writes at once"
+        );
+        yuming_app::availability::refresh_now(&b)
+            .await
+            .expect("poll");
+        assert_eq!(
+            domains::check(&b, &names).await.expect("check")[0].reason,
+            Some("REGISTERED"),
+            "other instance after a poll"
+        );
+        // Registration on the second instance is refused by the registry whatever its index says.
+        let (bob, bobs_contact) = customer(&b, &t, "bob@example.com", 100_000).await;
+        assert_eq!(
+            code(
+                domains::register(
+                    &b,
+                    &ctx(),
+                    &bob,
+                    register_input("shared-name.com", 1, &bobs_contact)
+                )
+                .await
+            ),
+            "REGISTERED"
+        );
+    }
+);
