@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::lifecycle::TldPeriods;
 use crate::money::{Money, MoneyError};
 use crate::rules::domain_name::{DomainName, DomainPolicy};
-use crate::rules::naming_review::{BlockTerm, MatchKind, Verdict, naming_review};
+use crate::rules::naming_review::{BlockTerm, Blocklist, MatchKind, Verdict};
 use crate::rules::{Problem, Rejection};
 
 /// Per-year prices of the four paid operations.
@@ -151,6 +151,7 @@ pub struct Registrable<'c> {
 pub struct Catalogue {
     tlds: BTreeMap<String, TldPolicy>,
     screening: Vec<ScreeningTerm>,
+    blocklist: Blocklist,
 }
 
 impl Catalogue {
@@ -159,9 +160,19 @@ impl Catalogue {
         tlds: impl IntoIterator<Item = TldPolicy>,
         screening: Vec<ScreeningTerm>,
     ) -> Catalogue {
+        let terms: Vec<BlockTerm<'_>> = screening
+            .iter()
+            .map(|t| BlockTerm {
+                term: &t.term,
+                kind: t.kind,
+                verdict: t.verdict,
+            })
+            .collect();
+        let blocklist = Blocklist::new(&terms);
         Catalogue {
             tlds: tlds.into_iter().map(|t| (t.ascii.clone(), t)).collect(),
             screening,
+            blocklist,
         }
     }
 
@@ -201,16 +212,8 @@ impl Catalogue {
         if tld.reserved.contains(label) {
             return Err(Unavailable::Reserved);
         }
-        let terms: Vec<BlockTerm<'_>> = self
-            .screening
-            .iter()
-            .map(|t| BlockTerm {
-                term: &t.term,
-                kind: t.kind,
-                verdict: t.verdict,
-            })
-            .collect();
-        let review = naming_review(name.ascii(), &terms);
+        // The Unicode form spares the review an IDNA decode.
+        let review = self.blocklist.review(name.unicode());
         let mut warnings = parsed.warnings;
         let needs_review = match review.verdict {
             Verdict::Reject => return Err(Unavailable::Blocked(review.problems())),

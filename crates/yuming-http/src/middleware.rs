@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use yuming_app::{AppError, ErrorKind, accounts, api_keys, idempotency};
 use yuming_core::signing::SignedParts;
@@ -60,8 +62,37 @@ pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -
         tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
     }))
     .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .layer(SetRequestIdLayer::x_request_id(SequentialRequestIds::new()))
     .with_state(state)
+}
+
+/// Request ids `<random instance prefix>-<counter>`: unique across instances without a
+/// system call per request (a UUID v4 would read the OS random source each time).
+#[derive(Clone)]
+struct SequentialRequestIds {
+    prefix: Arc<str>,
+    counter: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl SequentialRequestIds {
+    fn new() -> Self {
+        let prefix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        SequentialRequestIds {
+            prefix: prefix.into(),
+            counter: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+}
+
+impl MakeRequestId for SequentialRequestIds {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 async fn not_found() -> ApiError {

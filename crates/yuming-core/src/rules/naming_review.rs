@@ -140,30 +140,64 @@ impl NamingReview {
 /// not flagged for `中国`. A-labels are decoded first, and matching is
 /// case-insensitive and blind to simplified/traditional differences.
 pub fn naming_review(name: &str, blocklist: &[BlockTerm<'_>]) -> NamingReview {
-    let labels = reviewable_labels(name);
-    let mut hits: Vec<NamingHit> = Vec::new();
-    for entry in blocklist {
-        let term_key = variant_key(entry.term.trim());
-        // An empty term would match everything; ignore configuration slips.
-        if term_key.is_empty() {
-            continue;
-        }
-        let matched = labels
+    Blocklist::new(blocklist).review(name)
+}
+
+/// A blocklist with each term's variant key computed once, for callers that review many
+/// names against the same list (availability checks).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Blocklist {
+    terms: Vec<PreparedTerm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PreparedTerm {
+    term: String,
+    key: String,
+    kind: MatchKind,
+    verdict: Verdict,
+}
+
+impl Blocklist {
+    /// Prepares `blocklist`; empty terms are dropped (they would match everything).
+    pub fn new(blocklist: &[BlockTerm<'_>]) -> Blocklist {
+        let terms = blocklist
             .iter()
-            .any(|label| matches(label, &term_key, entry.kind));
-        if matched && !hits.iter().any(|hit| hit.term == entry.term.trim()) {
-            hits.push(NamingHit {
-                term: entry.term.trim().to_owned(),
-                verdict: entry.verdict,
-            });
-        }
+            .filter_map(|entry| {
+                let key = variant_key(entry.term.trim());
+                (!key.is_empty()).then(|| PreparedTerm {
+                    term: entry.term.trim().to_owned(),
+                    key,
+                    kind: entry.kind,
+                    verdict: entry.verdict,
+                })
+            })
+            .collect();
+        Blocklist { terms }
     }
-    let verdict = hits
-        .iter()
-        .map(|hit| hit.verdict)
-        .max()
-        .unwrap_or(Verdict::Pass);
-    NamingReview { verdict, hits }
+
+    /// Reviews a label or a domain name, as [`naming_review`] does.
+    pub fn review(&self, name: &str) -> NamingReview {
+        let labels = reviewable_labels(name);
+        let mut hits: Vec<NamingHit> = Vec::new();
+        for entry in &self.terms {
+            let matched = labels
+                .iter()
+                .any(|label| matches(label, &entry.key, entry.kind));
+            if matched && !hits.iter().any(|hit| hit.term == entry.term) {
+                hits.push(NamingHit {
+                    term: entry.term.clone(),
+                    verdict: entry.verdict,
+                });
+            }
+        }
+        let verdict = hits
+            .iter()
+            .map(|hit| hit.verdict)
+            .max()
+            .unwrap_or(Verdict::Pass);
+        NamingReview { verdict, hits }
+    }
 }
 
 /// Splits a name into the labels to review, as variant keys.
