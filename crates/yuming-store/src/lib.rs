@@ -10,6 +10,7 @@ mod db;
 mod accounts;
 mod api_keys;
 mod audit;
+mod contacts;
 mod housekeeping;
 mod idempotency;
 mod rate;
@@ -18,6 +19,9 @@ mod sessions;
 pub use accounts::{AccountRow, NewAccount};
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
+pub use contacts::{
+    ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, VerificationChange,
+};
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 
 pub use idempotency::IdempotencyClaim;
