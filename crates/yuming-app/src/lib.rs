@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+pub mod contacts;
 pub mod crypto;
 pub mod error;
 pub mod idempotency;

@@ -3,3 +3,4 @@
 mod accounts;
 mod api_keys;
 mod audit_chain;
+mod contacts;
