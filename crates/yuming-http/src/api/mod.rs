@@ -5,6 +5,8 @@ pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod health;
+pub mod review;
 pub mod sub_accounts;
 pub mod validate;

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod contacts;
 mod errors;
 mod idempotency;
 mod signed_requests;
