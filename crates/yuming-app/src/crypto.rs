@@ -5,6 +5,7 @@ use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 /// Format version of sealed values: `0x01 ‖ key id (4) ‖ nonce (12) ‖ ciphertext+tag`.
@@ -29,6 +30,9 @@ pub enum CryptoError {
 pub struct Cipher {
     current: (u32, Aes256Gcm),
     previous: Vec<(u32, Aes256Gcm)>,
+    /// HMAC-SHA256(master key, "blind-index"): the root of the blind-index keys, so that
+    /// the master key itself is used for nothing but encryption.
+    blind_index_root: [u8; 32],
 }
 
 impl std::fmt::Debug for Cipher {
@@ -40,29 +44,57 @@ impl std::fmt::Debug for Cipher {
     }
 }
 
-fn key_from_base64(b64: &str) -> Result<(u32, Aes256Gcm), CryptoError> {
+fn key_bytes_from_base64(b64: &str) -> Result<Vec<u8>, CryptoError> {
     let bytes = STANDARD
         .decode(b64.trim())
         .map_err(|_| CryptoError::BadKey)?;
     if bytes.len() != 32 {
         return Err(CryptoError::BadKey);
     }
-    let digest = Sha256::digest(&bytes);
+    Ok(bytes)
+}
+
+fn key_from_bytes(bytes: &[u8]) -> Result<(u32, Aes256Gcm), CryptoError> {
+    let digest = Sha256::digest(bytes);
     let key_id = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
-    let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| CryptoError::BadKey)?;
+    let cipher = Aes256Gcm::new_from_slice(bytes).map_err(|_| CryptoError::BadKey)?;
     Ok((key_id, cipher))
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of every length, so this cannot fail.
+    let Ok(mut mac) = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key) else {
+        unreachable!("HMAC accepts keys of every length")
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 impl Cipher {
     /// A cipher from the base64 master key and older keys kept for rotation.
     pub fn from_base64(current: &str, previous: &[String]) -> Result<Cipher, CryptoError> {
+        let current_bytes = key_bytes_from_base64(current)?;
         Ok(Cipher {
-            current: key_from_base64(current)?,
+            current: key_from_bytes(&current_bytes)?,
             previous: previous
                 .iter()
-                .map(|k| key_from_base64(k))
+                .map(|k| key_from_bytes(&key_bytes_from_base64(k)?))
                 .collect::<Result<_, _>>()?,
+            blind_index_root: hmac_sha256(&current_bytes, b"blind-index"),
         })
+    }
+
+    /// A keyed blind index of `value`: lower-case hex HMAC-SHA256 under a key derived from
+    /// the master key for `purpose` (e.g. `contact.id_number`). Equal values give equal
+    /// indexes, so rows can be matched without decrypting them, while someone holding the
+    /// database but not the key cannot test guesses (a plain hash of an 18-digit ID number
+    /// is brute-forced in minutes). Distinct purposes give unrelated indexes.
+    ///
+    /// The index follows the current master key only: after a key rotation, stored indexes
+    /// must be recomputed (from the opened values) before lookups match again.
+    pub fn blind_index(&self, value: &str, purpose: &str) -> String {
+        let purpose_key = hmac_sha256(&self.blind_index_root, purpose.as_bytes());
+        hex::encode(hmac_sha256(&purpose_key, value.as_bytes()))
     }
 
     /// A fresh random master key, base64.
@@ -177,6 +209,40 @@ mod tests {
         assert_eq!(new.open(&sealed, "x").as_deref(), Ok(&b"secret"[..]));
         let stranger = Cipher::from_base64(&Cipher::generate_key_base64(), &[]).expect("key");
         assert_eq!(stranger.open(&sealed, "x"), Err(CryptoError::UnknownKey));
+    }
+
+    #[test]
+    fn blind_indexes_are_keyed_and_separated_by_purpose() {
+        let key = Cipher::generate_key_base64();
+        let cipher = Cipher::from_base64(&key, &[]).expect("key");
+        let index = cipher.blind_index("11010519491231002X", "contact.id_number");
+        assert_eq!(index.len(), 64);
+        assert!(
+            index
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        // Deterministic under one key, also for a second cipher from the same key.
+        let same_key = Cipher::from_base64(&key, &[]).expect("key");
+        assert_eq!(
+            same_key.blind_index("11010519491231002X", "contact.id_number"),
+            index
+        );
+        assert_ne!(
+            cipher.blind_index("11010519491231003X", "contact.id_number"),
+            index
+        );
+        assert_ne!(
+            cipher.blind_index("11010519491231002X", "contact.phone"),
+            index
+        );
+        // Keyed: not a plain hash, and another master key gives another index.
+        assert_ne!(sha256_hex(b"11010519491231002X"), index);
+        let other = Cipher::from_base64(&Cipher::generate_key_base64(), &[]).expect("key");
+        assert_ne!(
+            other.blind_index("11010519491231002X", "contact.id_number"),
+            index
+        );
     }
 
     #[test]

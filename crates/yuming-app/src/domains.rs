@@ -645,8 +645,14 @@ async fn require_owned_contact(
     actor: &Actor,
     contact_id: &str,
 ) -> Result<(), AppError> {
-    match tx.contact_owner(contact_id).await? {
-        Some(owner) if actor.authorize(&owner, Right::DomainsManage).is_ok() => Ok(()),
+    match tx.contact_by_id(contact_id).await? {
+        Some(contact)
+            if actor
+                .authorize(&contact.owner_id, Right::DomainsManage)
+                .is_ok() =>
+        {
+            Ok(())
+        }
         _ => Err(AppError::new(
             ErrorKind::NotFound,
             "CONTACT_NOT_FOUND",

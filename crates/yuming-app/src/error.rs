@@ -2,6 +2,7 @@
 //! offending field, and a kind that entry points map to their own status codes.
 
 use yuming_core::access::{Denied, Right};
+use yuming_core::contact::{ContactError, ContactKind, NAME_MAX_CHARS, REASON_MAX_CHARS};
 use yuming_core::credentials::CredentialError;
 use yuming_core::signing::SigningError;
 use yuming_store::{SqlxError, StoreError};
@@ -265,5 +266,125 @@ impl From<SigningError> for AppError {
             }
         };
         AppError::unauthenticated(code, error.to_string(), zh).with_field(field)
+    }
+}
+
+impl From<ContactError> for AppError {
+    fn from(error: ContactError) -> Self {
+        let bad = |code, field: &str, message: String, message_zh: String| {
+            AppError::bad_request(code, message, message_zh).with_field(field)
+        };
+        match error {
+            ContactError::UnknownKind => bad(
+                "INVALID_CONTACT_KIND",
+                "kind",
+                "kind must be person or organization".into(),
+                "kind 须为 person（个人）或 organization（单位）".into(),
+            ),
+            ContactError::UnknownIdType => bad(
+                "INVALID_ID_TYPE",
+                "id_type",
+                "id_type must be resident_id, passport, hk_macau_permit, taiwan_permit, \
+                 foreign_permanent_resident or uscc"
+                    .into(),
+                "id_type 须为 resident_id、passport、hk_macau_permit、taiwan_permit、\
+                 foreign_permanent_resident 或 uscc"
+                    .into(),
+            ),
+            ContactError::IdTypeNotAllowed {
+                kind: ContactKind::Person,
+                ..
+            } => bad(
+                "ID_TYPE_NOT_ALLOWED",
+                "id_type",
+                "a person is identified by a personal document: resident_id, passport, \
+                 hk_macau_permit, taiwan_permit or foreign_permanent_resident"
+                    .into(),
+                "个人须使用个人证件：居民身份证、护照、港澳通行证、台湾通行证或外国人永久居留身份证"
+                    .into(),
+            ),
+            ContactError::IdTypeNotAllowed {
+                kind: ContactKind::Organization,
+                ..
+            } => bad(
+                "ID_TYPE_NOT_ALLOWED",
+                "id_type",
+                "an organization is identified by its unified social credit code (uscc)".into(),
+                "单位须使用统一社会信用代码（uscc）".into(),
+            ),
+            ContactError::InvalidName => bad(
+                "INVALID_NAME",
+                "name",
+                format!("name must have 1 to {NAME_MAX_CHARS} printable characters"),
+                format!("名称须为 1 到 {NAME_MAX_CHARS} 个可打印字符"),
+            ),
+            ContactError::NameNotChinese => bad(
+                "NAME_NOT_CHINESE",
+                "name",
+                "the holder of a mainland document must be named in Chinese, as on the document"
+                    .into(),
+                "所有者（中文）字段必须包含中文字符，并与证件一致".into(),
+            ),
+            ContactError::InvalidPhone => bad(
+                "INVALID_PHONE",
+                "phone",
+                "phone must be +country.number (e.g. +86.13800138000) or an 11-digit \
+                 mainland mobile number"
+                    .into(),
+                "电话须为 +国家码.号码 格式（如 +86.13800138000）或 11 位中国大陆手机号".into(),
+            ),
+            ContactError::InvalidCountry => bad(
+                "INVALID_COUNTRY",
+                "address.country",
+                "country must be an ISO 3166-1 alpha-2 code such as CN".into(),
+                "国家或地区须为 ISO 3166-1 两位字母代码，如 CN".into(),
+            ),
+            ContactError::InvalidAddressPart(part) => bad(
+                "INVALID_ADDRESS",
+                &format!("address.{}", part.as_str()),
+                format!(
+                    "address.{} must have 1 to {} printable characters",
+                    part.as_str(),
+                    part.max_chars()
+                ),
+                format!(
+                    "地址 {} 须为 1 到 {} 个可打印字符",
+                    part.as_str(),
+                    part.max_chars()
+                ),
+            ),
+            ContactError::InvalidPostalCode => bad(
+                "INVALID_POSTAL_CODE",
+                "address.postal_code",
+                "postal code must be 6 digits in China, elsewhere up to 16 letters, digits, \
+                 spaces and hyphens"
+                    .into(),
+                "邮政编码在中国须为 6 位数字，其他国家或地区最多 16 个字母、数字、空格或连字符".into(),
+            ),
+            ContactError::UnknownDecision => bad(
+                "INVALID_DECISION",
+                "decision",
+                "decision must be approve or reject".into(),
+                "decision 须为 approve（通过）或 reject（驳回）".into(),
+            ),
+            ContactError::ReasonRequired => bad(
+                "REASON_REQUIRED",
+                "reason",
+                "a rejection needs a reason for the customer".into(),
+                "驳回时必须填写原因".into(),
+            ),
+            ContactError::InvalidReason => bad(
+                "INVALID_REASON",
+                "reason",
+                format!("reason must have 1 to {REASON_MAX_CHARS} printable characters"),
+                format!("原因须为 1 到 {REASON_MAX_CHARS} 个可打印字符"),
+            ),
+            ContactError::NotPending => AppError::new(
+                ErrorKind::Conflict,
+                "CONTACT_NOT_PENDING",
+                "the contact was already reviewed",
+                "该联系人已审核，不能再次审核",
+            ),
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod availability;
 pub mod billing;
 pub mod catalogue;
 pub mod clock;
+pub mod contacts;
 pub mod crypto;
 pub mod domains;
 pub mod error;

@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod catalogue;
 pub mod clock;
+pub mod contact;
 pub mod credentials;
 pub mod lifecycle;
 pub mod money;

@@ -8,7 +8,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{admin, api_keys, audit, auth, billing, domains, health, sub_accounts, validate};
+use crate::api::{
+    admin, api_keys, audit, auth, billing, contacts, domains, health, review, sub_accounts,
+    validate,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +28,8 @@ use crate::api::{admin, api_keys, audit, auth, billing, domains, health, sub_acc
         (name = "auth", description = "Accounts, sessions, TOTP"),
         (name = "api-keys", description = "API keys for HMAC-signed requests"),
         (name = "sub-accounts", description = "Enterprise sub-accounts"),
+        (name = "contacts", description = "Registrant contacts and their real-name verification"),
+        (name = "review", description = "Reviewers' queues (staff)"),
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "admin", description = "Platform administration"),
         (name = "domains", description = "Availability, registration, renewal, management"),
@@ -70,6 +75,11 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(api_keys::revoke))
         .routes(routes!(sub_accounts::create, sub_accounts::list))
         .routes(routes!(sub_accounts::update))
+        .routes(routes!(contacts::create, contacts::list))
+        .routes(routes!(contacts::get))
+        .routes(routes!(review::contact_queue))
+        .routes(routes!(review::contact_document))
+        .routes(routes!(review::contact_decision))
         .routes(routes!(audit::list))
         .routes(routes!(admin::create_user))
         .routes(routes!(validate::validate))

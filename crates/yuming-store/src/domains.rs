@@ -283,12 +283,6 @@ impl Tx {
         Ok(held)
     }
 
-    /// The owner of a contact, if the contact exists.
-    pub async fn contact_owner(&mut self, contact_id: &str) -> Result<Option<String>, StoreError> {
-        let sql = "SELECT owner_id FROM contacts WHERE id = $1";
-        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).bind(contact_id).fetch_optional(c).await.map_err(map_err))
-    }
-
     /// Marks a released name so that it can be registered again.
     pub async fn purge_domain(&mut self, id: &str, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE domains SET purged_at = $2, updated_at = $2 WHERE id = $1 AND purged_at IS NULL";

@@ -11,6 +11,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod catalogue;
+mod contacts;
 mod domains;
 mod housekeeping;
 mod idempotency;
@@ -22,6 +23,9 @@ pub use accounts::{AccountRow, NewAccount};
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use catalogue::TldRow;
+pub use contacts::{
+    ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, VerificationChange,
+};
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};

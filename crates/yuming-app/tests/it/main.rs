@@ -3,4 +3,5 @@
 mod accounts;
 mod api_keys;
 mod audit_chain;
+mod contacts;
 mod registrar;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::domains::{self, DomainUpdate, RegisterInput};
 use yuming_app::{App, AppError, RequestContext, billing, catalogue};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
@@ -29,7 +30,7 @@ fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
 }
 
 /// A customer with `balance` fen and one registrant contact; returns (actor, contact id).
-async fn customer(app: &App, db: &TestDb, email: &str, balance: i64) -> (Actor, String) {
+async fn customer(app: &App, _db: &TestDb, email: &str, balance: i64) -> (Actor, String) {
     accounts::signup(
         app,
         &ctx(),
@@ -67,18 +68,29 @@ async fn customer(app: &App, db: &TestDb, email: &str, balance: i64) -> (Actor, 
         .await
         .expect("credit");
     }
-    let contact_id = format!("con_{}", actor.tenant_id);
-    // Contacts have their own use cases; here a verified contact row is all a registration needs.
-    db.db
-        .execute_raw(&format!(
-            "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, id_number_digest, \
-             email, phone, address_sealed, country, province, city, verification_status, manual_review, created_at, updated_at) \
-             VALUES ('{contact_id}', '{}', 'person', '张三', 'resident_id', '', '1101**********002X', 'd', '{email}', \
-             '+86.13800138000', '', 'CN', '北京', '北京', 'verified', FALSE, 0, 0)",
-            actor.tenant_id
-        ))
-        .await
-        .expect("contact");
+    let contact = contacts::create(
+        app,
+        &ctx(),
+        &actor,
+        &NewContactInput {
+            kind: "person".into(),
+            name: "张三".into(),
+            id_type: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            email: email.into(),
+            phone: "+86.13800138000".into(),
+            address: AddressFields {
+                country: "CN".into(),
+                province: "北京市".into(),
+                city: "北京市".into(),
+                street: "长安街 1 号".into(),
+                postal_code: None,
+            },
+        },
+    )
+    .await
+    .expect("contact");
+    let contact_id = contact.id;
     (actor, contact_id)
 }
 

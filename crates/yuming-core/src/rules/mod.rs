@@ -1,7 +1,8 @@
 //! Validation rules for the identifiers people type into registrar and ICP
 //! filing forms: resident ID numbers, unified social credit codes,
-//! organisation codes, ICP and public-security filing numbers, domain names,
-//! website names, EPP status sets and the domain naming review.
+//! organisation codes, passports and travel permits, ICP and public-security
+//! filing numbers, domain names, website names, EPP status sets and the domain
+//! naming review.
 //!
 //! Every rule is a pure function of its input. Where the answer depends on the
 //! date, `today` is a parameter: nothing here reads the clock. The rule book is
@@ -21,6 +22,7 @@ pub mod org_code;
 pub mod province;
 pub mod resident_id;
 pub mod site_name;
+pub mod travel_document;
 pub mod uscc;
 
 #[cfg(test)]
@@ -219,6 +221,8 @@ pub mod code {
 
     /// Warning: a legacy 15-digit resident ID was upgraded to 18 digits.
     pub const LEGACY_ID_UPGRADED: &str = "LEGACY_ID_UPGRADED";
+    /// Warning: a travel document number has a legacy shape; the document may have expired.
+    pub const LEGACY_FORMAT: &str = "LEGACY_FORMAT";
     /// Warning: a USCC region code is not a known province code.
     pub const UNKNOWN_REGION: &str = "UNKNOWN_REGION";
     /// Warning: a colloquial province prefix (川ICP备) was corrected (蜀ICP备).
@@ -321,6 +325,21 @@ pub(crate) fn too_long_rejection() -> Rejection {
 /// full-width digits and letters become ASCII, then drops whitespace.
 pub(crate) fn fold_code_input(input: &str) -> String {
     input.nfkc().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Masks an identifier for display: the first `keep_start` and last
+/// `keep_end` characters stay visible, the rest become `*`. A value too short
+/// to hide anything that way is masked completely.
+pub fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= keep_start + keep_end {
+        return "*".repeat(chars.len());
+    }
+    let hidden = chars.len() - keep_start - keep_end;
+    let mut masked: String = chars[..keep_start].iter().collect();
+    masked.push_str(&"*".repeat(hidden));
+    masked.extend(&chars[chars.len() - keep_end..]);
+    masked
 }
 
 /// Whether `c` belongs to the Han script (Chinese characters, incl. 〇 and 々).

@@ -14,6 +14,7 @@ use time::{Date, Month};
 
 use super::{
     Checked, Findings, MAX_INPUT_BYTES, Rejection, code, empty_rejection, fold_code_input,
+    mask_middle,
     province::{self, Province},
     too_long_rejection,
 };
@@ -320,15 +321,7 @@ pub fn upgrade_legacy(input: &str) -> Result<String, Rejection> {
 /// Masks any identifier for display: first 4 and last 4 characters visible,
 /// the rest replaced by `*`; inputs of 8 characters or fewer are fully masked.
 pub fn mask(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let hidden = chars.len() - 8;
-    let mut masked: String = chars[..4].iter().collect();
-    masked.push_str(&"*".repeat(hidden));
-    masked.extend(&chars[chars.len() - 4..]);
-    masked
+    mask_middle(number, 4, 4)
 }
 
 #[cfg(test)]

@@ -74,3 +74,16 @@ fn helpers() {
     assert_eq!(show_char('\0'), "U+0000");
     assert_eq!(show_char('a'), "'a' (U+0061)");
 }
+
+#[test]
+fn mask_middle_keeps_the_ends() {
+    assert_eq!(mask_middle("E12345678", 2, 2), "E1*****78");
+    assert_eq!(
+        mask_middle("11010519491231002X", 4, 4),
+        "1101**********002X"
+    );
+    assert_eq!(mask_middle("12345", 2, 2), "12*45");
+    assert_eq!(mask_middle("1234", 2, 2), "****");
+    assert_eq!(mask_middle("", 2, 2), "");
+    assert_eq!(mask_middle("中文中文中", 2, 2), "中文*文中");
+}

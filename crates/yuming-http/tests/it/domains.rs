@@ -112,7 +112,7 @@ fn register(token: &str, key: &str, body: serde_json::Value) -> Request<Body> {
 both_backends!(idempotent_paid_registration, |db: TestDb| async move {
     let h = Harness::new(db);
     let (alice_id, alice) = h.customer("alice@example.com").await;
-    let contact = h.fund_and_contact(&alice_id, 50_000).await;
+    let contact = h.fund_and_contact(&alice_id, &alice, 50_000).await;
     let body = json!({"name": "例子.中国", "years": 2, "registrant_contact_id": contact, "auto_renew": true});
     let first = h.send(register(&alice, "reg-1", body.clone())).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.json);
@@ -217,7 +217,7 @@ both_backends!(idempotent_paid_registration, |db: TestDb| async move {
 both_backends!(bad_registration_requests, |db: TestDb| async move {
     let h = Harness::new(db);
     let (alice_id, alice) = h.customer("alice@example.com").await;
-    let contact = h.fund_and_contact(&alice_id, 50_000).await;
+    let contact = h.fund_and_contact(&alice_id, &alice, 50_000).await;
     for (body, status, code) in [
         (
             json!({"name": "ok.com", "years": "x", "registrant_contact_id": contact}),

@@ -16,6 +16,7 @@ pub struct Harness {
     pub router: Router,
     pub app: App,
     pub clock: FakeClock,
+    #[expect(dead_code, reason = "keeps the database alive for the test")]
     pub db: TestDb,
 }
 
@@ -157,9 +158,8 @@ impl Harness {
         login.json["token"].as_str().unwrap_or_default().to_owned()
     }
 
-    /// Credits a tenant's balance and gives it a verified registrant contact; returns the
-    /// contact id.
-    pub async fn fund_and_contact(&self, tenant: &str, balance: i64) -> String {
+    /// Credits a tenant's balance (as finance staff would).
+    pub async fn fund(&self, tenant: &str, balance: i64) {
         let operator = yuming_core::access::Actor {
             account_id: "cli".into(),
             tenant_id: String::new(),
@@ -178,19 +178,21 @@ impl Harness {
         )
         .await
         .expect("credit");
-        let contact_id = format!("con_{tenant}");
-        self.db
-            .db
-            .execute_raw(&format!(
-                "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, \
-                 id_number_digest, email, phone, address_sealed, country, province, city, verification_status, \
-                 manual_review, created_at, updated_at) VALUES ('{contact_id}', '{tenant}', 'person', '张三', \
-                 'resident_id', '', '1101**********002X', 'd', 'c@example.com', '+86.13800138000', '', 'CN', '北京', \
-                 '北京', 'verified', FALSE, 0, 0)"
-            ))
-            .await
-            .expect("contact");
-        contact_id
+    }
+
+    /// Funds a tenant and submits a registrant contact through the API; returns its id.
+    pub async fn fund_and_contact(&self, tenant: &str, token: &str, balance: i64) -> String {
+        self.fund(tenant, balance).await;
+        let contact = self
+            .call(Method::POST, "/api/v1/contacts", Some(token), Some(json!({
+                "kind": "person", "name": "张三", "id_type": "resident_id",
+                "id_number": "11010519491231002X", "email": "holder@example.com",
+                "phone": "+86.13800138000",
+                "address": {"country": "CN", "province": "北京市", "city": "北京市", "street": "长安街 1 号"}
+            })))
+            .await;
+        assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.json);
+        contact.json["id"].as_str().unwrap_or_default().to_owned()
     }
 
     /// The number of audit entries (each state change writes one).

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod contacts;
 mod domains;
 mod errors;
 mod idempotency;

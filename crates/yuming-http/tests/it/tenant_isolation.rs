@@ -36,14 +36,30 @@ both_backends!(
             .await;
         assert_eq!(sub.status, StatusCode::CREATED, "{}", sub.json);
         let sub_id = sub.json["id"].as_str().unwrap_or_default().to_owned();
-        let contact = h.fund_and_contact(&alice_id, 100_000).await;
+        let contact = h
+            .call(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(&alice),
+                Some(json!({
+                    "kind": "person", "name": "爱丽丝", "id_type": "resident_id",
+                    "id_number": "11010519491231002X", "email": "alice-holder@example.com",
+                    "phone": "+86.13800138000",
+                    "address": {"country": "CN", "province": "北京市", "city": "北京市",
+                                "street": "爱丽丝路 1 号"}
+                })),
+            )
+            .await;
+        assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.json);
+        let contact_id = contact.json["id"].as_str().unwrap_or_default().to_owned();
+        h.fund(&alice_id, 100_000).await;
         let domain = h
             .call(
                 Method::POST,
                 "/api/v1/domains",
                 Some(&alice),
                 Some(json!({
-                    "name": "alice-shop.com", "years": 1, "registrant_contact_id": contact
+                    "name": "alice-shop.com", "years": 1, "registrant_contact_id": contact_id
                 })),
             )
             .await;
@@ -53,15 +69,21 @@ both_backends!(
             key_id.clone(),
             sub_id.clone(),
             "alice-shop.com".to_owned(),
-            contact.clone(),
+            contact_id.clone(),
         ];
         let alice_markers = [
             alice_id.as_str(),
             key_id.as_str(),
             sub_id.as_str(),
+            contact_id.as_str(),
             "alice@example.com",
             "alice-ops@example.com",
             "alice-key",
+            "alice-holder@example.com",
+            "爱丽丝",
+            "1101**********002X",
+            "11010519491231002X",
+            "alice-shop",
         ];
 
         let doc = h
@@ -165,6 +187,15 @@ both_backends!(
             .call(Method::GET, "/api/v1/sub-accounts", Some(&alice), None)
             .await;
         assert_eq!(subs.json["sub_accounts"][0]["status"], "active");
+        let contact = h
+            .call(
+                Method::GET,
+                &format!("/api/v1/contacts/{contact_id}"),
+                Some(&alice),
+                None,
+            )
+            .await;
+        assert_eq!(contact.json["verification"]["status"], "pending");
 
         // Bob's own audit log holds only bob's entries.
         let bob = h.login("bob@example.com").await;

@@ -1,0 +1,321 @@
+//! Contacts over HTTP: the contract shape of `POST /api/v1/contacts`, masking, errors on the
+//! envelope, and the reviewer endpoints.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+use yuming_app::RequestContext;
+use yuming_app::accounts::{self, NewAccountInput};
+use yuming_core::access::{Actor, Role};
+use yuming_test_support::{TestDb, both_backends};
+
+use crate::harness::Harness;
+
+const ID_NUMBER: &str = "11010519491231002X";
+const STREET: &str = "海淀区中关村大街 27 号";
+
+fn person() -> Value {
+    json!({
+        "kind": "person",
+        "name": "张三",
+        "id_type": "resident_id",
+        "id_number": ID_NUMBER,
+        "email": "zhang.san@example.com",
+        "phone": "13800138000",
+        "address": {
+            "country": "CN", "province": "北京市", "city": "北京市",
+            "street": STREET, "postal_code": "100080"
+        }
+    })
+}
+
+async fn reviewer(h: &Harness) -> String {
+    accounts::create_user(
+        &h.app,
+        &RequestContext::internal("test"),
+        &Actor::system(),
+        NewAccountInput {
+            email: "reviewer@example.com".into(),
+            password: "correct horse battery".into(),
+            display_name: "初审员".into(),
+        },
+        Role::Reviewer,
+    )
+    .await
+    .expect("reviewer");
+    h.login("reviewer@example.com").await
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    keys
+}
+
+both_backends!(contacts_over_http, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (alice_id, alice) = h.customer("alice@example.com").await;
+
+    let created = h
+        .call(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&alice),
+            Some(person()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let contact = &created.json;
+    assert_eq!(
+        keys(contact),
+        vec![
+            "address",
+            "created_at",
+            "email",
+            "id",
+            "id_number_masked",
+            "id_type",
+            "kind",
+            "name",
+            "phone",
+            "verification"
+        ]
+    );
+    assert_eq!(
+        keys(&contact["address"]),
+        vec!["city", "country", "province"]
+    );
+    assert_eq!(
+        contact["verification"],
+        json!({"status": "pending", "manual_review": false})
+    );
+    assert_eq!(contact["id_number_masked"], "1101**********002X");
+    assert_eq!(contact["phone"], "+86.13800138000");
+    assert_eq!(contact["kind"], "person");
+    assert_eq!(contact["id_type"], "resident_id");
+    let id = contact["id"].as_str().unwrap_or_default().to_owned();
+    assert!(id.starts_with("con_"));
+    let text = created.json.to_string();
+    assert!(
+        !text.contains(ID_NUMBER) && !text.contains(STREET),
+        "{text}"
+    );
+
+    let fetched = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    assert_eq!(fetched.json, created.json);
+    let listed = h
+        .call(Method::GET, "/api/v1/contacts?limit=10", Some(&alice), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.json, json!({"contacts": [created.json.clone()]}));
+    let bad_cursor = h
+        .call(
+            Method::GET,
+            "/api/v1/contacts?cursor=nope",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (bad_cursor.status, bad_cursor.code()),
+        (StatusCode::BAD_REQUEST, "INVALID_CURSOR")
+    );
+
+    // Rule failures and malformed bodies answer on the error envelope, naming the field.
+    let audit_before = h.audit_count().await;
+    let mut bad_check_digit = person();
+    bad_check_digit["id_number"] = json!("36042619910102009X");
+    let mut unknown_field = person();
+    unknown_field["address"]["district"] = json!("海淀区");
+    let mut missing_city = person();
+    if let Some(address) = missing_city["address"].as_object_mut() {
+        address.remove("city");
+    }
+    let mut uscc_person = person();
+    uscc_person["id_type"] = json!("uscc");
+    for (body, status, code, field) in [
+        (
+            bad_check_digit,
+            StatusCode::BAD_REQUEST,
+            "CHECKSUM_MISMATCH",
+            "id_number",
+        ),
+        (
+            unknown_field,
+            StatusCode::BAD_REQUEST,
+            "UNKNOWN_FIELD",
+            "address.district",
+        ),
+        (
+            missing_city,
+            StatusCode::BAD_REQUEST,
+            "MISSING_FIELD",
+            "address.city",
+        ),
+        (
+            uscc_person,
+            StatusCode::BAD_REQUEST,
+            "ID_TYPE_NOT_ALLOWED",
+            "id_type",
+        ),
+    ] {
+        let reply = h
+            .call(Method::POST, "/api/v1/contacts", Some(&alice), Some(body))
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (status, code),
+            "{}",
+            reply.json
+        );
+        assert_eq!(reply.json["error"]["field"], field, "{}", reply.json);
+    }
+    assert_eq!(h.audit_count().await, audit_before);
+
+    // A retried submission with the same Idempotency-Key creates one contact.
+    h.clock.advance_secs(60);
+    let submit = |key: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/contacts")
+            .header("authorization", format!("Bearer {alice}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(person().to_string()))
+            .expect("request")
+    };
+    let first = h.send(submit("contact-1")).await;
+    let second = h.send(submit("contact-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(second.json, first.json);
+    assert_eq!(h.audit_count().await, audit_before + 1);
+    let second_id = first.json["id"].as_str().unwrap_or_default().to_owned();
+
+    // Customers have no reviewer endpoints.
+    let queue = h
+        .call(Method::GET, "/api/v1/review/contacts", Some(&alice), None)
+        .await;
+    assert_eq!(
+        (queue.status, queue.code()),
+        (StatusCode::FORBIDDEN, "FORBIDDEN")
+    );
+    let own_decision = h
+        .call(
+            Method::POST,
+            &format!("/api/v1/review/contacts/{id}/decision"),
+            Some(&alice),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(own_decision.status, StatusCode::FORBIDDEN);
+
+    let reviewer = reviewer(&h).await;
+    let queue = h
+        .call(
+            Method::GET,
+            "/api/v1/review/contacts?limit=1",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.json);
+    assert_eq!(queue.json["contacts"][0]["id"], id.as_str(), "oldest first");
+    assert_eq!(queue.json["contacts"][0]["owner_id"], alice_id.as_str());
+    assert!(!queue.json.to_string().contains(ID_NUMBER));
+    let cursor = queue.json["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let next = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/review/contacts?limit=1&cursor={cursor}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(next.json["contacts"][0]["id"], second_id.as_str());
+    assert!(next.json.get("next_cursor").is_none(), "{}", next.json);
+
+    let document = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/review/contacts/{id}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(document.status, StatusCode::OK, "{}", document.json);
+    assert_eq!(document.json["id_number"], ID_NUMBER);
+    assert_eq!(document.json["address"]["street"], STREET);
+    assert_eq!(document.json["contact"]["id"], id.as_str());
+    assert_eq!(document.json["history"][0]["to"], "pending");
+
+    let decision_path = format!("/api/v1/review/contacts/{id}/decision");
+    let decide = |body: Value| h.call(Method::POST, &decision_path, Some(&reviewer), Some(body));
+    let no_reason = decide(json!({"decision": "reject"})).await;
+    assert_eq!(
+        (no_reason.status, no_reason.code()),
+        (StatusCode::BAD_REQUEST, "REASON_REQUIRED")
+    );
+    assert_eq!(no_reason.json["error"]["field"], "reason");
+    let no_decision = decide(json!({})).await;
+    assert_eq!(
+        (no_decision.status, no_decision.code()),
+        (StatusCode::BAD_REQUEST, "INVALID_DECISION")
+    );
+    let rejected = decide(json!({"decision": "reject", "reason": "证件信息与姓名不符"})).await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.json);
+    assert_eq!(rejected.json["verification"]["status"], "rejected");
+    assert_eq!(
+        rejected.json["verification"]["reason"],
+        "证件信息与姓名不符"
+    );
+    assert!(rejected.json["verification"]["reviewed_at"].is_string());
+    let again = decide(json!({"decision": "approve"})).await;
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "CONTACT_NOT_PENDING")
+    );
+
+    // The customer sees the outcome with the reason.
+    let seen = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(
+        seen.json["verification"],
+        json!({
+            "status": "rejected",
+            "reason": "证件信息与姓名不符",
+            "manual_review": false,
+            "reviewed_at": rejected.json["verification"]["reviewed_at"].clone()
+        })
+    );
+
+    let doc = h.call(Method::GET, "/api/openapi.json", None, None).await;
+    for path in [
+        "/api/v1/contacts",
+        "/api/v1/contacts/{id}",
+        "/api/v1/review/contacts",
+        "/api/v1/review/contacts/{id}",
+        "/api/v1/review/contacts/{id}/decision",
+    ] {
+        assert!(doc.json["paths"][path].is_object(), "{path} undocumented");
+    }
+});

@@ -1,0 +1,362 @@
+//! Registrant contacts and the history of their real-name verification status.
+
+use yuming_core::contact::VerificationStatus;
+
+use crate::db::{StoreError, Tx, map_err};
+
+/// A contact as stored. The document number and street address are sealed by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ContactRow {
+    /// Opaque id, `con_…`.
+    pub id: String,
+    /// The owning tenant.
+    pub owner_id: String,
+    /// `person` or `organization`.
+    pub kind: String,
+    /// Holder name as on the document.
+    pub name: String,
+    /// Document type, e.g. `resident_id`.
+    pub id_type: String,
+    /// The normalised document number, encrypted.
+    pub id_number_sealed: Vec<u8>,
+    /// The document number for display, e.g. `1101**********002X`.
+    pub id_number_masked: String,
+    /// Keyed blind index of the document number, for equality lookups.
+    pub id_number_digest: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone, EPP form.
+    pub phone: String,
+    /// The full postal address as JSON, encrypted.
+    pub address_sealed: Vec<u8>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// Province.
+    pub province: String,
+    /// City.
+    pub city: String,
+    /// `pending`, `verified` or `rejected`.
+    pub verification_status: String,
+    /// Why the contact was rejected.
+    pub verification_reason: Option<String>,
+    /// The document needs a human look before it can be verified (USCC check character).
+    pub manual_review: bool,
+    /// For organisations, the subject type the USCC suggests.
+    pub entity_type_hint: Option<String>,
+    /// The reviewer of the last decision.
+    pub reviewed_by: Option<String>,
+    /// Time of the last decision.
+    pub reviewed_at: Option<i64>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change time.
+    pub updated_at: i64,
+}
+
+/// The fields of a new contact; its first history row is written with it.
+#[derive(Debug, Clone)]
+pub struct NewContact<'a> {
+    /// Opaque id.
+    pub id: &'a str,
+    /// Owning tenant.
+    pub owner_id: &'a str,
+    /// `person` or `organization`.
+    pub kind: &'a str,
+    /// Holder name.
+    pub name: &'a str,
+    /// Document type.
+    pub id_type: &'a str,
+    /// Encrypted document number.
+    pub id_number_sealed: &'a [u8],
+    /// Masked document number.
+    pub id_number_masked: &'a str,
+    /// Blind index of the document number.
+    pub id_number_digest: &'a str,
+    /// E-mail.
+    pub email: &'a str,
+    /// Phone, EPP form.
+    pub phone: &'a str,
+    /// Encrypted full address.
+    pub address_sealed: &'a [u8],
+    /// Country code.
+    pub country: &'a str,
+    /// Province.
+    pub province: &'a str,
+    /// City.
+    pub city: &'a str,
+    /// The initial verification status.
+    pub verification_status: &'a str,
+    /// Whether a human must look at the document.
+    pub manual_review: bool,
+    /// Subject type suggested by a USCC.
+    pub entity_type_hint: Option<&'a str>,
+    /// The account that submitted the contact, for the history row.
+    pub actor: &'a str,
+    /// Creation time.
+    pub now: i64,
+}
+
+/// A position in a contact listing: contacts are ordered by creation time, then id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactKey {
+    /// Creation time of the last contact seen.
+    pub created_at: i64,
+    /// Id of the last contact seen.
+    pub id: String,
+}
+
+/// One page of contacts.
+#[derive(Debug, Clone)]
+pub struct ContactPage {
+    /// The contacts.
+    pub contacts: Vec<ContactRow>,
+    /// Where the next page starts; `None` at the end.
+    pub next: Option<ContactKey>,
+}
+
+/// A reviewer's change of a contact's verification status.
+#[derive(Debug, Clone)]
+pub struct VerificationChange<'a> {
+    /// The contact.
+    pub contact_id: &'a str,
+    /// The status the change starts from; the change applies only if it still holds.
+    pub from: &'a str,
+    /// The new status.
+    pub to: &'a str,
+    /// The reviewer's reason.
+    pub reason: Option<&'a str>,
+    /// The reviewing account.
+    pub actor: &'a str,
+    /// Time of the decision.
+    pub now: i64,
+}
+
+/// One verification status change, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ContactReviewRow {
+    /// Order of the changes.
+    pub seq: i64,
+    /// The contact.
+    pub contact_id: String,
+    /// The status before; `None` for the submission.
+    pub from_status: Option<String>,
+    /// The status after.
+    pub to_status: String,
+    /// The reviewer's reason.
+    pub reason: Option<String>,
+    /// The acting account.
+    pub actor: String,
+    /// Time of the change.
+    pub at: i64,
+}
+
+macro_rules! contact_columns {
+    () => {
+        "id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, \
+         id_number_digest, email, phone, address_sealed, country, province, city, \
+         verification_status, verification_reason, manual_review, entity_type_hint, \
+         reviewed_by, reviewed_at, created_at, updated_at"
+    };
+}
+
+/// The largest page of contacts one query returns.
+const MAX_PAGE: i64 = 200;
+
+/// Splits the `limit + 1` rows a page query fetched into the page and the next page's key.
+fn into_page(mut contacts: Vec<ContactRow>, limit: i64) -> ContactPage {
+    let next = if contacts.len() as i64 > limit {
+        contacts.truncate(limit as usize);
+        contacts.last().map(|row| ContactKey {
+            created_at: row.created_at,
+            id: row.id.clone(),
+        })
+    } else {
+        None
+    };
+    ContactPage { contacts, next }
+}
+
+impl Tx {
+    /// Stores a new contact and the history row of its submission.
+    pub async fn insert_contact(&mut self, new: &NewContact<'_>) -> Result<(), StoreError> {
+        let sql = "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, \
+                   id_number_masked, id_number_digest, email, phone, address_sealed, country, \
+                   province, city, verification_status, manual_review, entity_type_hint, \
+                   created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                   $16, $17, $18, $18)";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(new.id)
+            .bind(new.owner_id)
+            .bind(new.kind)
+            .bind(new.name)
+            .bind(new.id_type)
+            .bind(new.id_number_sealed)
+            .bind(new.id_number_masked)
+            .bind(new.id_number_digest)
+            .bind(new.email)
+            .bind(new.phone)
+            .bind(new.address_sealed)
+            .bind(new.country)
+            .bind(new.province)
+            .bind(new.city)
+            .bind(new.verification_status)
+            .bind(new.manual_review)
+            .bind(new.entity_type_hint)
+            .bind(new.now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        self.append_contact_review(
+            new.id,
+            None,
+            new.verification_status,
+            None,
+            new.actor,
+            new.now,
+        )
+        .await
+    }
+
+    /// The contact with this id.
+    pub async fn contact_by_id(&mut self, id: &str) -> Result<Option<ContactRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            contact_columns!(),
+            " FROM contacts WHERE id = $1"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, ContactRow>(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// A tenant's contacts, newest first, `limit` (1–200) per page, starting after `before`.
+    pub async fn contacts_of_owner(
+        &mut self,
+        owner_id: &str,
+        before: Option<&ContactKey>,
+        limit: i64,
+    ) -> Result<ContactPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let sql = concat!(
+            "SELECT ",
+            contact_columns!(),
+            " FROM contacts WHERE owner_id = $1 \
+             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        let rows = on_conn!(self, c => sqlx::query_as::<_, ContactRow>(sql)
+            .bind(owner_id)
+            .bind(before.map(|key| key.created_at))
+            .bind(before.map(|key| key.id.as_str()))
+            .bind(limit + 1)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))?;
+        Ok(into_page(rows, limit))
+    }
+
+    /// Contacts waiting for review, oldest first, `limit` (1–200) per page, starting after
+    /// `after`.
+    pub async fn contact_review_queue(
+        &mut self,
+        after: Option<&ContactKey>,
+        limit: i64,
+    ) -> Result<ContactPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let sql = concat!(
+            "SELECT ",
+            contact_columns!(),
+            " FROM contacts WHERE verification_status = $1 \
+             AND ($2 IS NULL OR created_at > $2 OR (created_at = $2 AND id > $3)) \
+             ORDER BY created_at, id LIMIT $4"
+        );
+        let rows = on_conn!(self, c => sqlx::query_as::<_, ContactRow>(sql)
+            .bind(VerificationStatus::Pending.as_str())
+            .bind(after.map(|key| key.created_at))
+            .bind(after.map(|key| key.id.as_str()))
+            .bind(limit + 1)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))?;
+        Ok(into_page(rows, limit))
+    }
+
+    /// Moves a contact from `change.from` to `change.to` and appends the history row.
+    /// Returns false, changing nothing, when the contact is no longer in `change.from` (a
+    /// concurrent decision won).
+    pub async fn set_contact_verification(
+        &mut self,
+        change: &VerificationChange<'_>,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE contacts SET verification_status = $3, verification_reason = $4, \
+                   reviewed_by = $5, reviewed_at = $6, updated_at = $6 \
+                   WHERE id = $1 AND verification_status = $2";
+        let updated = on_conn!(self, c => sqlx::query(sql)
+            .bind(change.contact_id)
+            .bind(change.from)
+            .bind(change.to)
+            .bind(change.reason)
+            .bind(change.actor)
+            .bind(change.now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        if updated != 1 {
+            return Ok(false);
+        }
+        self.append_contact_review(
+            change.contact_id,
+            Some(change.from),
+            change.to,
+            change.reason,
+            change.actor,
+            change.now,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// A contact's status changes, oldest first.
+    pub async fn contact_reviews(
+        &mut self,
+        contact_id: &str,
+    ) -> Result<Vec<ContactReviewRow>, StoreError> {
+        let sql = "SELECT seq, contact_id, from_status, to_status, reason, actor, at \
+                   FROM contact_reviews WHERE contact_id = $1 ORDER BY seq";
+        on_conn!(self, c => sqlx::query_as::<_, ContactReviewRow>(sql)
+            .bind(contact_id)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    async fn append_contact_review(
+        &mut self,
+        contact_id: &str,
+        from: Option<&str>,
+        to: &str,
+        reason: Option<&str>,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO contact_reviews (contact_id, from_status, to_status, reason, \
+                   actor, at) VALUES ($1, $2, $3, $4, $5, $6)";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(contact_id)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .bind(actor)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+}
