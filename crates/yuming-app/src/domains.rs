@@ -198,6 +198,10 @@ pub struct DomainView {
     pub nameservers: Vec<String>,
     /// Held for naming review.
     pub needs_review: bool,
+    /// Whether the name is published in DNS now.
+    pub resolves: bool,
+    /// Why the registry holds it (serverHold): `REALNAME_UNVERIFIED`, `NAMING_REVIEW`.
+    pub holds: Vec<&'static str>,
 }
 
 fn split_list(text: &str) -> Vec<String> {
@@ -310,18 +314,46 @@ pub fn apply_record(row: &mut DomainRow, record: &DomainRecord) {
     row.auto_renew = record.auto_renew;
 }
 
-fn view(row: &DomainRow, projection: &Projection) -> DomainView {
+/// Registry holds that are not lifecycle facts: an unverified registrant past the TLD's
+/// real-name grace (spec §3.1 RN-2/RN-3) and a pending naming review (RN-1).
+fn holds(
+    row: &DomainRow,
+    tld: &TldPolicy,
+    registrant_verified: bool,
+    now: Timestamp,
+) -> Vec<&'static str> {
+    let mut holds = Vec::new();
+    let grace_ends = Timestamp(row.created_at).plus_days(i64::from(tld.realname_grace_days));
+    if tld.realname_required && !registrant_verified && now >= grace_ends {
+        holds.push("REALNAME_UNVERIFIED");
+    }
+    if row.needs_review {
+        holds.push("NAMING_REVIEW");
+    }
+    holds
+}
+
+fn view(row: &DomainRow, projection: &Projection, holds: Vec<&'static str>) -> DomainView {
+    let mut statuses: Vec<String> = projection
+        .statuses
+        .as_ref()
+        .map(|s| s.as_slice().iter().map(|x| x.as_epp().to_owned()).collect())
+        .unwrap_or_default();
+    let held = !holds.is_empty() && !projection.phase.is_deleted();
+    if held {
+        statuses.retain(|s| s != "ok");
+        if !statuses.iter().any(|s| s == "serverHold") {
+            statuses.push("serverHold".to_owned());
+            statuses.sort();
+        }
+    }
     DomainView {
         name: row.unicode_name.clone(),
         ascii: row.name.clone(),
         owner_id: row.owner_id.clone(),
         registrant_contact_id: row.registrant_contact_id.clone(),
         phase: projection.phase,
-        statuses: projection
-            .statuses
-            .as_ref()
-            .map(|s| s.as_slice().iter().map(|x| x.as_epp().to_owned()).collect())
-            .unwrap_or_default(),
+        statuses,
         grace_periods: projection
             .grace_periods
             .iter()
@@ -332,7 +364,33 @@ fn view(row: &DomainRow, projection: &Projection) -> DomainView {
         auto_renew: row.auto_renew,
         nameservers: split_list(&row.nameservers),
         needs_review: row.needs_review,
+        resolves: projection.resolves && !held,
+        holds: if projection.phase.is_deleted() {
+            Vec::new()
+        } else {
+            holds
+        },
     }
+}
+
+/// Whether the registrant contact of a row has passed real-name verification.
+async fn registrant_verified(tx: &mut Tx, row: &DomainRow) -> Result<bool, AppError> {
+    Ok(tx
+        .contact_by_id(&row.registrant_contact_id)
+        .await?
+        .is_some_and(|c| c.verification_status == "verified"))
+}
+
+/// The API view of a row at `now`, with registry holds.
+async fn view_of(
+    tx: &mut Tx,
+    row: &DomainRow,
+    tld: &TldPolicy,
+    now: Timestamp,
+) -> Result<DomainView, AppError> {
+    let projection = project_row(row, tld, now)?;
+    let verified = registrant_verified(tx, row).await?;
+    Ok(view(row, &projection, holds(row, tld, verified, now)))
 }
 
 fn project_row(row: &DomainRow, tld: &TldPolicy, now: Timestamp) -> Result<Projection, AppError> {
@@ -626,11 +684,11 @@ pub async fn register(
         },
     )
     .await?;
+    let domain = view_of(&mut tx, &row, tld, now).await?;
     tx.commit().await?;
     app.availability().note(held_change(&row));
-    let projection = project_row(&row, tld, now)?;
     Ok(Receipt {
-        domain: view(&row, &projection),
+        domain,
         order_id,
         charged: amount,
         balance,
@@ -829,11 +887,11 @@ pub async fn renew(
         },
     )
     .await?;
+    let domain = view_of(&mut tx, &row, tld, now).await?;
     tx.commit().await?;
     app.availability().note(held_change(&row));
-    let projection = project_row(&row, tld, now)?;
     Ok(Receipt {
-        domain: view(&row, &projection),
+        domain,
         order_id,
         charged: amount,
         balance,
@@ -854,15 +912,15 @@ pub async fn list(
     let rows = tx
         .domains_of_owner(&actor.tenant_id, after.unwrap_or(""), limit)
         .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let tld = catalogue
+            .tld(&row.tld)
+            .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
+        views.push(view_of(&mut tx, row, tld, now).await?);
+    }
     tx.commit().await?;
-    rows.iter()
-        .map(|row| {
-            let tld = catalogue
-                .tld(&row.tld)
-                .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
-            Ok(view(row, &project_row(row, tld, now)?))
-        })
-        .collect()
+    Ok(views)
 }
 
 /// One domain of the caller's tenant.
@@ -874,12 +932,13 @@ pub async fn get(app: &App, actor: &Actor, name: &str) -> Result<DomainView, App
         .domain_by_name(&ascii)
         .await?
         .ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
     actor.authorize(&row.owner_id, Right::DomainsRead)?;
     let tld = catalogue
         .tld(&row.tld)
         .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
-    Ok(view(&row, &project_row(&row, tld, app.now())?))
+    let view = view_of(&mut tx, &row, tld, app.now()).await?;
+    tx.commit().await?;
+    Ok(view)
 }
 
 /// A change to a domain's registration data (EPP `<update>`).
@@ -991,8 +1050,9 @@ pub async fn update(
         },
     )
     .await?;
+    let view = view_of(&mut tx, &row, tld, now).await?;
     tx.commit().await?;
-    Ok(view(&row, &project_row(&row, tld, now)?))
+    Ok(view)
 }
 
 /// The domain's auth code (transfer secret), optionally replaced by a new one first.
@@ -1054,4 +1114,75 @@ pub async fn auth_code(
     };
     tx.commit().await?;
     Ok(code)
+}
+
+/// Changes the registrant (过户 inside one tenant or to another of its contacts): the new
+/// holder's real name must be verified (spec §3.1 RN-5/RN-6), and update locks apply.
+pub async fn change_registrant(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    contact_id: &str,
+) -> Result<DomainView, AppError> {
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
+    let record = record_of(&row)?;
+    if lifecycle::project(&record, &tld.periods, now)
+        .map_err(lifecycle_error)?
+        .phase
+        .is_deleted()
+    {
+        return Err(AppError::new(
+            ErrorKind::Unprocessable,
+            "NOT_UPDATABLE_IN_PHASE",
+            "a deleted domain cannot be changed",
+            "已删除的域名不可修改",
+        ));
+    }
+    for status in [
+        EppStatus::ClientUpdateProhibited,
+        EppStatus::ServerUpdateProhibited,
+    ] {
+        if record.flags.contains(status) {
+            return Err(status_prohibits(status));
+        }
+    }
+    crate::contacts::require_verified(&mut tx, actor, contact_id).await?;
+    let before = json!({ "registrant_contact_id": row.registrant_contact_id });
+    row.registrant_contact_id = contact_id.to_owned();
+    row.updated_at = now.0;
+    app.registry(&tld.registry)?.update(&mut tx, &row).await?;
+    let after = json!({ "registrant_contact_id": row.registrant_contact_id });
+    history(
+        &mut tx,
+        &row.id,
+        "registrant_change",
+        actor,
+        None,
+        &after,
+        now,
+    )
+    .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "domain.registrant_change",
+            object_type: "domain",
+            object_id: &row.name,
+            tenant: &row.owner_id,
+            before,
+            after,
+        },
+    )
+    .await?;
+    let view = view_of(&mut tx, &row, tld, now).await?;
+    tx.commit().await?;
+    Ok(view)
 }

@@ -555,6 +555,10 @@ pub struct DomainDto {
     pub registrant_contact_id: String,
     /// Held for naming review.
     pub needs_review: bool,
+    /// Whether the name is published in DNS now.
+    pub resolves: bool,
+    /// Why the registry holds it: `REALNAME_UNVERIFIED`, `NAMING_REVIEW`.
+    pub holds: Vec<String>,
 }
 
 impl From<yuming_app::domains::DomainView> for DomainDto {
@@ -571,6 +575,8 @@ impl From<yuming_app::domains::DomainView> for DomainDto {
             nameservers: d.nameservers,
             registrant_contact_id: d.registrant_contact_id,
             needs_review: d.needs_review,
+            resolves: d.resolves,
+            holds: d.holds.into_iter().map(str::to_owned).collect(),
         }
     }
 }
@@ -1011,4 +1017,12 @@ impl From<ContactDocument> for ContactDocumentDto {
                 .collect(),
         }
     }
+}
+
+/// Change of registrant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrantChangeRequest {
+    /// A contact of the caller's tenant whose real name is verified.
+    pub contact_id: String,
 }

@@ -87,6 +87,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(domains::register, domains::list))
         .routes(routes!(domains::get, domains::update))
         .routes(routes!(domains::renew))
+        .routes(routes!(domains::change_registrant))
         .routes(routes!(domains::auth_code))
         .routes(routes!(domains::reset_auth_code))
         .routes(routes!(billing::balance))

@@ -396,15 +396,28 @@ pub async fn registrar(
         yuming_app::billing::credit(&app, &ctx, &operator, &actor.tenant_id, money, "bench")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let contact = format!("con_bench_{i}");
-        db.execute_raw(&format!(
-            "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, id_number_digest, \
-             email, phone, address_sealed, country, province, city, verification_status, manual_review, created_at, updated_at) \
-             VALUES ('{contact}', '{}', 'person', '张三', 'resident_id', '', '1101**********002X', 'bench', '{email}', \
-             '+86.13800138000', '', 'CN', '北京', '北京', 'verified', FALSE, 0, 0)",
-            actor.tenant_id
-        ))
-        .await?;
+        let input = yuming_app::contacts::NewContactInput {
+            kind: "person".into(),
+            name: "张三".into(),
+            id_type: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            email: email.clone(),
+            phone: "+86.13800138000".into(),
+            address: yuming_app::contacts::AddressFields {
+                country: "CN".into(),
+                province: "北京市".into(),
+                city: "北京市".into(),
+                street: "长安街 1 号".into(),
+                postal_code: None,
+            },
+        };
+        let contact = yuming_app::contacts::create(&app, &ctx, &actor, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .id;
+        yuming_app::contacts::decide(&app, &ctx, &operator, &contact, "approve", None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         customers.push((token, contact));
     }
     // Some registered names so that checks find hits.

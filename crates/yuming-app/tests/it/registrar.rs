@@ -91,6 +91,10 @@ async fn customer(app: &App, _db: &TestDb, email: &str, balance: i64) -> (Actor,
     .await
     .expect("contact");
     let contact_id = contact.id;
+    // A reviewer verifies the real name, as the queue would.
+    contacts::decide(app, &ctx(), &operator(), &contact_id, "approve", None)
+        .await
+        .expect("approve contact");
     (actor, contact_id)
 }
 
@@ -662,6 +666,101 @@ both_backends!(
                 .await
             ),
             "REGISTERED"
+        );
+    }
+);
+
+both_backends!(
+    real_name_hold_and_change_of_registrant,
+    |t: TestDb| async move {
+        let (app, clock) = test_app(&t.db);
+        let (alice, verified) = customer(&app, &t, "alice@example.com", 100_000).await;
+        let pending = contacts::create(
+            &app,
+            &ctx(),
+            &alice,
+            &NewContactInput {
+                kind: "organization".into(),
+                name: "北京例子科技有限公司".into(),
+                id_type: "uscc".into(),
+                id_number: "91110000600037341L".into(),
+                email: "corp@example.com".into(),
+                phone: "13800138000".into(),
+                address: AddressFields {
+                    country: "CN".into(),
+                    province: "北京市".into(),
+                    city: "北京市".into(),
+                    street: "中关村大街 1 号".into(),
+                    postal_code: Some("100080".into()),
+                },
+            },
+        )
+        .await
+        .expect("organisation contact")
+        .id;
+
+        // .cn holds an unverified name at once; .com after a five-day grace.
+        let cn = domains::register(&app, &ctx(), &alice, register_input("held.cn", 1, &pending))
+            .await
+            .expect("register");
+        assert_eq!(cn.domain.holds, vec!["REALNAME_UNVERIFIED"]);
+        assert_eq!(cn.domain.statuses, vec!["serverHold".to_owned()]);
+        assert!(!cn.domain.resolves);
+        let com = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("grace.com", 1, &pending),
+        )
+        .await
+        .expect("register");
+        assert!(com.domain.holds.is_empty() && com.domain.resolves);
+        clock.advance_days(5);
+        assert_eq!(
+            domains::get(&app, &alice, "grace.com")
+                .await
+                .expect("get")
+                .holds,
+            vec!["REALNAME_UNVERIFIED"]
+        );
+
+        // The registrant can only become a verified contact.
+        assert_eq!(
+            code(domains::change_registrant(&app, &ctx(), &alice, "held.cn", &pending).await),
+            "CONTACT_NOT_VERIFIED"
+        );
+        let changed = domains::change_registrant(&app, &ctx(), &alice, "held.cn", &verified)
+            .await
+            .expect("change");
+        assert_eq!(
+            (
+                changed.registrant_contact_id.as_str(),
+                changed.statuses.clone()
+            ),
+            (verified.as_str(), vec!["ok".to_owned()])
+        );
+        assert!(changed.resolves);
+
+        // Verifying the organisation lifts the other hold.
+        contacts::decide(&app, &ctx(), &operator(), &pending, "approve", None)
+            .await
+            .expect("approve");
+        assert!(
+            domains::get(&app, &alice, "grace.com")
+                .await
+                .expect("get")
+                .holds
+                .is_empty()
+        );
+
+        let (bob, bobs_contact) = customer(&app, &t, "bob@example.com", 0).await;
+        assert_eq!(
+            code(domains::change_registrant(&app, &ctx(), &alice, "held.cn", &bobs_contact).await),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            code(domains::change_registrant(&app, &ctx(), &bob, "held.cn", &bobs_contact).await),
+            "NOT_FOUND"
         );
     }
 );

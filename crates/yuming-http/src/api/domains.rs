@@ -8,7 +8,7 @@ use yuming_app::domains::{self, DomainUpdate, RegisterInput};
 use crate::dto::{
     AuthCodeDto, BulkCheckRequest, BulkCheckResponse, CheckQuery, CheckResultDto, DomainDto,
     DomainList, DomainListQuery, DomainReceiptDto, DomainUpdateRequest, ErrorBody, RegisterRequest,
-    RenewRequest, SuggestionDto,
+    RegistrantChangeRequest, RenewRequest, SuggestionDto,
 };
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
 use crate::{ApiError, AppState};
@@ -177,4 +177,23 @@ pub async fn reset_auth_code(
     Ok(Json(AuthCodeDto {
         auth_code: domains::auth_code(&state.app, &ctx, &actor, &name, true).await?,
     }))
+}
+
+/// Changes the registrant to another contact whose real name is verified.
+#[utoipa::path(put, path = "/api/v1/domains/{name}/registrant", tag = "domains", security(("bearer" = []), ("api_key" = [])),
+    params(("name" = String, Path, description = "domain name")), request_body = RegistrantChangeRequest,
+    responses((status = 200, body = DomainDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn change_registrant(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<RegistrantChangeRequest>,
+) -> Result<Json<DomainDto>, ApiError> {
+    Ok(Json(
+        domains::change_registrant(&state.app, &ctx, &actor, &name, &body.contact_id)
+            .await?
+            .into(),
+    ))
 }
