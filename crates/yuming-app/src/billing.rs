@@ -195,3 +195,59 @@ pub async fn ledger_sums(app: &App) -> Result<Vec<(String, i64)>, AppError> {
     tx.commit().await?;
     Ok(sums)
 }
+
+/// Sets how far below zero a tenant's balance may go (finance staff).
+pub async fn set_credit_limit(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tenant_id: &str,
+    limit: Money,
+) -> Result<BalanceView, AppError> {
+    actor.require(Right::BillingManage)?;
+    if limit.minor() < 0 || limit.minor() > MAX_TOP_UP_MINOR {
+        return Err(AppError::bad_request(
+            "INVALID_AMOUNT",
+            format!("the credit limit must be 0 to {MAX_TOP_UP_MINOR} minor units"),
+            format!("信用额度须在 0 到 {MAX_TOP_UP_MINOR} 分之间"),
+        )
+        .with_field("amount"));
+    }
+    let mut tx = app.db().write().await?;
+    let account = tx
+        .account_by_id(tenant_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if account.tenant_id != account.id {
+        return Err(AppError::bad_request(
+            "NOT_A_TENANT",
+            "set the parent account's limit, not a sub-account's",
+            "请设置主账户的额度",
+        )
+        .with_field("email"));
+    }
+    let currency = limit.currency().code();
+    let before = tx.balance(tenant_id, currency).await?;
+    tx.set_credit_limit(tenant_id, currency, limit.minor(), app.now().0)
+        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "account.credit_limit",
+            object_type: "balance",
+            object_id: tenant_id,
+            tenant: tenant_id,
+            before: json!({ "credit_limit": before.credit_limit, "currency": currency }),
+            after: json!({ "credit_limit": limit.minor(), "currency": currency }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BalanceView {
+        balance: Money::new(before.balance, limit.currency()),
+        credit_limit: limit,
+    })
+}

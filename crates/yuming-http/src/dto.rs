@@ -1026,3 +1026,24 @@ pub struct RegistrantChangeRequest {
     /// A contact of the caller's tenant whose real name is verified.
     pub contact_id: String,
 }
+
+/// The outcome of a naming-review decision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NamingDecisionDto {
+    /// Whether the name was approved.
+    pub approved: bool,
+    /// The domain after approval; absent after a rejection (deleted and refunded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainDto>,
+}
+
+/// A credit limit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditLimitRequest {
+    /// How far below zero the balance may go, minor units, ≥ 0.
+    pub amount: i64,
+    /// ISO 4217 code (default CNY).
+    #[serde(default)]
+    pub currency: Option<String>,
+}

@@ -94,6 +94,9 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(billing::ledger))
         .routes(routes!(billing::orders))
         .routes(routes!(billing::credit))
+        .routes(routes!(billing::credit_limit))
+        .routes(routes!(review::domain_queue))
+        .routes(routes!(review::domain_decision))
         .split_for_parts()
 }
 

@@ -283,6 +283,19 @@ impl Tx {
         Ok(held)
     }
 
+    /// Live domains held for a naming review, oldest first.
+    pub async fn domains_needing_review(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<DomainRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            domain_columns!(),
+            " FROM domains WHERE needs_review = TRUE AND purged_at IS NULL ORDER BY created_at, id LIMIT $1"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql).bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
+    }
+
     /// Marks a released name so that it can be registered again.
     pub async fn purge_domain(&mut self, id: &str, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE domains SET purged_at = $2, updated_at = $2 WHERE id = $1 AND purged_at IS NULL";

@@ -137,6 +137,39 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// The latest order of `kind` for a domain.
+    pub async fn latest_order_for_domain(
+        &mut self,
+        domain_name: &str,
+        kind: &str,
+    ) -> Result<Option<OrderRow>, StoreError> {
+        let sql = "SELECT id, owner_id, actor_id, kind, domain_name, years, amount, currency, status, detail, created_at \
+                   FROM orders WHERE domain_name = $1 AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT 1";
+        on_conn!(self, c => sqlx::query_as::<_, OrderRow>(sql).bind(domain_name).bind(kind).fetch_optional(c).await.map_err(map_err))
+    }
+
+    /// Sets how far below zero a customer's balance may go.
+    pub async fn set_credit_limit(
+        &mut self,
+        holder_id: &str,
+        currency: &str,
+        limit: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO balances (holder_id, currency, balance, credit_limit, updated_at) VALUES ($1, $2, 0, $3, $4) \
+                   ON CONFLICT (holder_id, currency) DO UPDATE SET credit_limit = excluded.credit_limit, updated_at = excluded.updated_at";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(holder_id)
+            .bind(currency)
+            .bind(limit)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+
     /// A customer's balance (zero when there never was one).
     pub async fn balance(
         &mut self,

@@ -764,3 +764,172 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    naming_review_hold_approve_and_reject_with_refund,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 10_000).await;
+        let held = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("sino-trade.cn", 1, &contact),
+        )
+        .await
+        .expect("register");
+        assert!(held.domain.needs_review);
+        assert_eq!(held.domain.holds, vec!["NAMING_REVIEW"]);
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("sinoparts.cn", 1, &contact),
+        )
+        .await
+        .expect("register");
+        assert_eq!(balance_of(&app, &alice).await, 10_000 - 2 * 3_900);
+
+        let queue = domains::naming_review_queue(&app, &operator(), 10)
+            .await
+            .expect("queue");
+        let mut queued: Vec<&str> = queue.iter().map(|d| d.ascii.as_str()).collect();
+        // Both were registered in the same second of the fake clock, so order by name.
+        queued.sort_unstable();
+        assert_eq!(queued, vec!["sino-trade.cn", "sinoparts.cn"]);
+        assert_eq!(
+            code(domains::naming_review_queue(&app, &alice, 10).await),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(
+                domains::decide_naming_review(&app, &ctx(), &alice, "sino-trade.cn", true, None)
+                    .await
+            ),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(
+                domains::decide_naming_review(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    "sino-trade.cn",
+                    false,
+                    None
+                )
+                .await
+            ),
+            "REASON_REQUIRED"
+        );
+
+        let approved =
+            domains::decide_naming_review(&app, &ctx(), &operator(), "sinoparts.cn", true, None)
+                .await
+                .expect("approve");
+        assert!(approved.is_some_and(|d| d.holds.is_empty() && d.resolves));
+        assert_eq!(
+            code(
+                domains::decide_naming_review(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    "sinoparts.cn",
+                    true,
+                    None
+                )
+                .await
+            ),
+            "NOT_UNDER_REVIEW"
+        );
+
+        let rejected = domains::decide_naming_review(
+            &app,
+            &ctx(),
+            &operator(),
+            "sino-trade.cn",
+            false,
+            Some("implies a state body"),
+        )
+        .await
+        .expect("reject");
+        assert!(rejected.is_none());
+        assert_eq!(
+            code(domains::get(&app, &alice, "sino-trade.cn").await),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            balance_of(&app, &alice).await,
+            10_000 - 3_900,
+            "the rejected registration is refunded"
+        );
+        assert_ledger_balanced(&app).await;
+        let again = &domains::check(&app, &["sino-trade.cn".to_owned()])
+            .await
+            .expect("check")[0];
+        assert!(again.available && again.needs_review);
+    }
+);
+
+both_backends!(
+    credit_limit_allows_a_negative_balance,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 0).await;
+        assert_eq!(
+            code(
+                domains::register(
+                    &app,
+                    &ctx(),
+                    &alice,
+                    register_input("on-credit.com", 1, &contact)
+                )
+                .await
+            ),
+            "INSUFFICIENT_BALANCE"
+        );
+        let limit = Money::new(10_000, Currency::Cny);
+        assert_eq!(
+            code(billing::set_credit_limit(&app, &ctx(), &alice, &alice.tenant_id, limit).await),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(
+                billing::set_credit_limit(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    &alice.tenant_id,
+                    Money::new(-1, Currency::Cny)
+                )
+                .await
+            ),
+            "INVALID_AMOUNT"
+        );
+        billing::set_credit_limit(&app, &ctx(), &operator(), &alice.tenant_id, limit)
+            .await
+            .expect("limit");
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("on-credit.com", 1, &contact),
+        )
+        .await
+        .expect("on credit");
+        assert_eq!(balance_of(&app, &alice).await, -6_900);
+        assert_eq!(
+            code(
+                domains::register(
+                    &app,
+                    &ctx(),
+                    &alice,
+                    register_input("too-far.com", 1, &contact)
+                )
+                .await
+            ),
+            "INSUFFICIENT_BALANCE"
+        );
+        assert_ledger_balanced(&app).await;
+    }
+);

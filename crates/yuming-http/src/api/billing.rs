@@ -109,3 +109,31 @@ pub async fn credit(
         .into(),
     ))
 }
+
+/// Sets how far below zero a customer's balance may go (finance staff).
+#[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/credit-limit", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "the customer (tenant) account id")), request_body = crate::dto::CreditLimitRequest,
+    responses((status = 200, body = BalanceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn credit_limit(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<crate::dto::CreditLimitRequest>,
+) -> Result<Json<BalanceDto>, ApiError> {
+    let currency = Currency::parse(body.currency.as_deref().unwrap_or("CNY")).map_err(|_| {
+        AppError::bad_request("UNKNOWN_CURRENCY", "unknown currency", "未知币种")
+            .with_field("currency")
+    })?;
+    Ok(Json(
+        billing::set_credit_limit(
+            &state.app,
+            &ctx,
+            &actor,
+            &id,
+            Money::new(body.amount, currency),
+        )
+        .await?
+        .into(),
+    ))
+}

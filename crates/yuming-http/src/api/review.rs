@@ -74,3 +74,56 @@ pub async fn contact_decision(
     .await?;
     Ok(Json(contact.into()))
 }
+
+/// Domains held for a naming review, oldest first (reviewers).
+#[utoipa::path(get, path = "/api/v1/review/domains", tag = "review", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = crate::dto::DomainList), (status = 403, body = ErrorBody)))]
+pub async fn domain_queue(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<crate::dto::DomainList>, ApiError> {
+    let views = yuming_app::domains::naming_review_queue(&state.app, &actor, 100).await?;
+    Ok(Json(crate::dto::DomainList {
+        domains: views.into_iter().map(crate::dto::DomainDto::from).collect(),
+    }))
+}
+
+/// Approves a held name, or rejects it: the registration is deleted and refunded in full.
+#[utoipa::path(post, path = "/api/v1/review/domains/{name}/decision", tag = "review", security(("bearer" = []), ("api_key" = [])),
+    params(("name" = String, Path, description = "domain name")), request_body = ReviewDecisionRequest,
+    responses((status = 200, body = crate::dto::NamingDecisionDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn domain_decision(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<ReviewDecisionRequest>,
+) -> Result<Json<crate::dto::NamingDecisionDto>, ApiError> {
+    let approve = match body.decision.as_deref() {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => {
+            return Err(yuming_app::AppError::bad_request(
+                "INVALID_DECISION",
+                "decision must be approve or reject",
+                "decision 须为 approve 或 reject",
+            )
+            .with_field("decision")
+            .into());
+        }
+    };
+    let view = yuming_app::domains::decide_naming_review(
+        &state.app,
+        &ctx,
+        &actor,
+        &name,
+        approve,
+        body.reason.as_deref(),
+    )
+    .await?;
+    Ok(Json(crate::dto::NamingDecisionDto {
+        approved: approve,
+        domain: view.map(crate::dto::DomainDto::from),
+    }))
+}
