@@ -9,6 +9,7 @@ use yuming_core::rules::resident_id::{ResidentId, ResidentIdKind, Sex};
 use yuming_core::rules::site_name::{
     DEFAULT_SENSITIVE_WORDS, SiteName, SiteNameContext, SiteOwner,
 };
+use yuming_core::rules::travel_document::{TravelDocument, TravelDocumentKind};
 use yuming_core::rules::uscc::Uscc;
 use yuming_core::rules::{Checked, Problem};
 
@@ -31,6 +32,8 @@ pub enum ValidationKind {
     Domain,
     /// A website name (R-NAME).
     SiteName,
+    /// A passport, HK/Macau or Taiwan permit, or foreign permanent resident ID (format only).
+    TravelDocument(TravelDocumentKind),
 }
 
 impl ValidationKind {
@@ -44,6 +47,12 @@ impl ValidationKind {
             "psb_number" => ValidationKind::PsbNumber,
             "domain" => ValidationKind::Domain,
             "site_name" => ValidationKind::SiteName,
+            "passport" => ValidationKind::TravelDocument(TravelDocumentKind::Passport),
+            "hk_macau_permit" => ValidationKind::TravelDocument(TravelDocumentKind::HkMacauPermit),
+            "taiwan_permit" => ValidationKind::TravelDocument(TravelDocumentKind::TaiwanPermit),
+            "foreign_permanent_resident" => {
+                ValidationKind::TravelDocument(TravelDocumentKind::ForeignPermanentResident)
+            }
             _ => return None,
         })
     }
@@ -211,6 +220,16 @@ pub fn validate(
                     ("tld", d.tld().unicode().to_owned()),
                     ("idn", d.is_idn().to_string()),
                     ("variant_key", d.variant_key()),
+                ]
+            },
+        ),
+        ValidationKind::TravelDocument(kind) => report(
+            TravelDocument::parse(kind, value),
+            |d| d.as_str().to_owned(),
+            |d| {
+                vec![
+                    ("masked", d.mask()),
+                    ("document", kind.name_en().to_owned()),
                 ]
             },
         ),

@@ -20,8 +20,8 @@ pub async fn validate(
     let kind = ValidationKind::parse(&body.kind).ok_or_else(|| {
         AppError::bad_request(
             "INVALID_TYPE",
-            "type must be resident_id, uscc, org_code, icp_number, psb_number, domain or site_name",
-            "type 须为 resident_id、uscc、org_code、icp_number、psb_number、domain 或 site_name",
+            "type must be resident_id, uscc, org_code, icp_number, psb_number, domain, site_name, passport, hk_macau_permit, taiwan_permit or foreign_permanent_resident",
+            "type 须为 resident_id、uscc、org_code、icp_number、psb_number、domain、site_name、passport、hk_macau_permit、taiwan_permit 或 foreign_permanent_resident",
         )
         .with_field("type")
     })?;

@@ -105,6 +105,14 @@ both_backends!(
             Some("FORBIDDEN_PREFIX")
         );
 
+        assert_eq!(
+            validate(&h, "hk_macau_permit", "H12345678").await.json["valid"],
+            true
+        );
+        assert_eq!(
+            validate(&h, "taiwan_permit", "1234567").await.json["valid"],
+            false
+        );
         let garbage = validate(&h, "domain", &"\u{0}\u{1F600}".repeat(3000)).await;
         assert_eq!(garbage.json["valid"], false);
 
@@ -113,7 +121,7 @@ both_backends!(
                 Method::POST,
                 "/api/v1/validate",
                 None,
-                Some(json!({"type": "passport", "value": "x"})),
+                Some(json!({"type": "driving_licence", "value": "x"})),
             )
             .await;
         assert_eq!(
