@@ -659,29 +659,17 @@ pub async fn register(
     })
     .await?;
     let summary = json!({ "name": row.unicode_name, "years": input.years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
-    history(
-        &mut tx,
-        &row.id,
-        "register",
-        actor,
-        Some(&order_id),
-        &summary,
-        now,
-    )
-    .await?;
-    audit::record(
+    record_change(
         app,
         &mut tx,
         ctx,
-        &actor.account_id,
-        Change {
-            action: "domain.register",
-            object_type: "domain",
-            object_id: &row.name,
-            tenant: &actor.tenant_id,
-            before: serde_json::Value::Null,
-            after: summary,
-        },
+        actor,
+        &row,
+        "domain.register",
+        Some(&order_id),
+        serde_json::Value::Null,
+        summary,
+        now,
     )
     .await?;
     let domain = view_of(&mut tx, &row, tld, now).await?;
@@ -742,24 +730,48 @@ async fn release_if_expired(
     Ok(())
 }
 
-async fn history(
+/// Appends the domain's history row and the audit entry of one change (the audit entry last,
+/// as the chain requires). `action` is the audit action, `domain.<what>`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per use case, all named arguments"
+)]
+async fn record_change(
+    app: &App,
     tx: &mut Tx,
-    domain_id: &str,
-    action: &str,
+    ctx: &RequestContext,
     actor: &Actor,
+    row: &DomainRow,
+    action: &str,
     order_id: Option<&str>,
-    detail: &serde_json::Value,
+    before: serde_json::Value,
+    after: serde_json::Value,
     now: Timestamp,
 ) -> Result<(), AppError> {
     tx.append_domain_history(&DomainHistoryEntry {
         id: &new_id("dh"),
-        domain_id,
-        action,
+        domain_id: &row.id,
+        action: action.strip_prefix("domain.").unwrap_or(action),
         actor: &actor.account_id,
         order_id,
-        detail: &detail.to_string(),
+        detail: &after.to_string(),
         at: now.0,
     })
+    .await?;
+    audit::record(
+        app,
+        tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action,
+            object_type: "domain",
+            object_id: &row.name,
+            tenant: &row.owner_id,
+            before,
+            after,
+        },
+    )
     .await?;
     Ok(())
 }
@@ -862,29 +874,17 @@ pub async fn renew(
     })
     .await?;
     let summary = json!({ "years": years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
-    history(
-        &mut tx,
-        &row.id,
-        "renew",
-        actor,
-        Some(&order_id),
-        &summary,
-        now,
-    )
-    .await?;
-    audit::record(
+    record_change(
         app,
         &mut tx,
         ctx,
-        &actor.account_id,
-        Change {
-            action: "domain.renew",
-            object_type: "domain",
-            object_id: &row.name,
-            tenant: &row.owner_id,
-            before: json!({ "expires_at": previous_expiry }),
-            after: summary,
-        },
+        actor,
+        &row,
+        "domain.renew",
+        Some(&order_id),
+        json!({ "expires_at": previous_expiry }),
+        summary,
+        now,
     )
     .await?;
     let domain = view_of(&mut tx, &row, tld, now).await?;
@@ -1034,20 +1034,17 @@ pub async fn update(
     app.registry(&tld.registry)?.update(&mut tx, &row).await?;
     let after =
         json!({ "nameservers": row.nameservers, "flags": row.flags, "auto_renew": row.auto_renew });
-    history(&mut tx, &row.id, "update", actor, None, &after, now).await?;
-    audit::record(
+    record_change(
         app,
         &mut tx,
         ctx,
-        &actor.account_id,
-        Change {
-            action: "domain.update",
-            object_type: "domain",
-            object_id: &row.name,
-            tenant: &row.owner_id,
-            before,
-            after,
-        },
+        actor,
+        &row,
+        "domain.update",
+        None,
+        before,
+        after,
+        now,
     )
     .await?;
     let view = view_of(&mut tx, &row, tld, now).await?;
@@ -1079,29 +1076,19 @@ pub async fn auth_code(
             .seal(code.as_bytes(), &auth_code_context(&row.id));
         row.updated_at = now.0;
         app.registry(&tld.registry)?.update(&mut tx, &row).await?;
-        history(
-            &mut tx,
-            &row.id,
-            "auth_code_reset",
-            actor,
-            None,
-            &json!({}),
-            now,
-        )
-        .await?;
-        audit::record(
+        // The new code itself is never recorded.
+        let nothing = serde_json::Value::Null;
+        record_change(
             app,
             &mut tx,
             ctx,
-            &actor.account_id,
-            Change {
-                action: "domain.auth_code_reset",
-                object_type: "domain",
-                object_id: &row.name,
-                tenant: &row.owner_id,
-                before: serde_json::Value::Null,
-                after: serde_json::Value::Null,
-            },
+            actor,
+            &row,
+            "domain.auth_code_reset",
+            None,
+            nothing.clone(),
+            nothing,
+            now,
         )
         .await?;
         code
@@ -1157,29 +1144,17 @@ pub async fn change_registrant(
     row.updated_at = now.0;
     app.registry(&tld.registry)?.update(&mut tx, &row).await?;
     let after = json!({ "registrant_contact_id": row.registrant_contact_id });
-    history(
-        &mut tx,
-        &row.id,
-        "registrant_change",
-        actor,
-        None,
-        &after,
-        now,
-    )
-    .await?;
-    audit::record(
+    record_change(
         app,
         &mut tx,
         ctx,
-        &actor.account_id,
-        Change {
-            action: "domain.registrant_change",
-            object_type: "domain",
-            object_id: &row.name,
-            tenant: &row.owner_id,
-            before,
-            after,
-        },
+        actor,
+        &row,
+        "domain.registrant_change",
+        None,
+        before,
+        after,
+        now,
     )
     .await?;
     let view = view_of(&mut tx, &row, tld, now).await?;
@@ -1216,10 +1191,28 @@ pub async fn decide_naming_review(
     ctx: &RequestContext,
     actor: &Actor,
     name: &str,
-    approve: bool,
+    decision: Option<&str>,
     reason: Option<&str>,
 ) -> Result<Option<DomainView>, AppError> {
-    actor.require(Right::ReviewQueue)?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::ReviewQueue).await?;
+    // Checked once the actor may see the domain at all, so that a stranger gets 404 whatever
+    // the body says.
+    let approve = match decision {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => {
+            return Err(AppError::bad_request(
+                "INVALID_DECISION",
+                "decision must be approve or reject",
+                "decision 须为 approve 或 reject",
+            )
+            .with_field("decision"));
+        }
+    };
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if !approve && reason.is_none_or(|r| r.chars().count() > 500) {
         return Err(AppError::bad_request(
@@ -1229,11 +1222,6 @@ pub async fn decide_naming_review(
         )
         .with_field("reason"));
     }
-    let catalogue = stored_catalogue::current(app).await?;
-    let now = app.now();
-    let mut tx = app.db().write().await?;
-    let (mut row, tld) =
-        load_for_update(&mut tx, &catalogue, actor, name, Right::ReviewQueue).await?;
     if !row.needs_review {
         return Err(AppError::new(
             ErrorKind::Conflict,
@@ -1286,33 +1274,21 @@ pub async fn decide_naming_review(
     }
     app.registry(&tld.registry)?.update(&mut tx, &row).await?;
     let detail = json!({ "approved": approve, "reason": reason, "refund_order": refund_order });
-    history(
-        &mut tx,
-        &row.id,
-        "naming_review",
-        actor,
-        refund_order.as_deref(),
-        &detail,
-        now,
-    )
-    .await?;
-    audit::record(
+    record_change(
         app,
         &mut tx,
         ctx,
-        &actor.account_id,
-        Change {
-            action: if approve {
-                "domain.naming_review_approve"
-            } else {
-                "domain.naming_review_reject"
-            },
-            object_type: "domain",
-            object_id: &row.name,
-            tenant: &row.owner_id,
-            before: json!({ "needs_review": true }),
-            after: detail,
+        actor,
+        &row,
+        if approve {
+            "domain.naming_review_approve"
+        } else {
+            "domain.naming_review_reject"
         },
+        refund_order.as_deref(),
+        json!({ "needs_review": true }),
+        detail,
+        now,
     )
     .await?;
     let view = if approve {

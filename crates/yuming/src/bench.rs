@@ -102,13 +102,13 @@ where
     phase
 }
 
-/// The benchmark.
-pub async fn auth(
+/// A migrated database (a temporary SQLite file unless `database_url` is given) and an app
+/// over it with the system clock, no login rate limit and a throwaway master key.
+async fn bench_app(
     config: &Config,
     database_url: Option<String>,
-    concurrency: usize,
-    seconds: u64,
-) -> anyhow::Result<()> {
+    cheap_hashing: bool,
+) -> anyhow::Result<(tempfile::TempDir, Db, App)> {
     let temp_dir = tempfile::tempdir()?;
     let url =
         database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", temp_dir.path().display()));
@@ -118,6 +118,10 @@ pub async fn auth(
     db.migrate().await?;
     let mut settings = setup::app_settings(config);
     settings.login_attempts_per_ip_per_minute = i64::MAX;
+    if cheap_hashing {
+        settings.argon2_memory_kib = 64;
+        settings.argon2_iterations = 1;
+    }
     let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[])?;
     let app = App::new(
         db.clone(),
@@ -125,6 +129,17 @@ pub async fn auth(
         cipher,
         settings,
     );
+    Ok((temp_dir, db, app))
+}
+
+/// The benchmark.
+pub async fn auth(
+    config: &Config,
+    database_url: Option<String>,
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let (_temp_dir, db, app) = bench_app(config, database_url, false).await?;
     println!(
         "backend {:?}, argon2id m={} KiB t={}, {} clients, {} s per phase, {} cores",
         db.backend(),
@@ -314,25 +329,8 @@ pub async fn registrar(
     concurrency: usize,
     seconds: u64,
 ) -> anyhow::Result<()> {
-    let temp_dir = tempfile::tempdir()?;
-    let url =
-        database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", temp_dir.path().display()));
-    let db = Db::connect(&url, config.database.max_connections)
-        .await
-        .context("connecting")?;
-    db.migrate().await?;
-    let mut settings = setup::app_settings(config);
-    settings.login_attempts_per_ip_per_minute = i64::MAX;
     // Accounts are set up, not measured here: cheap hashing keeps set-up short.
-    settings.argon2_memory_kib = 64;
-    settings.argon2_iterations = 1;
-    let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[])?;
-    let app = App::new(
-        db.clone(),
-        Arc::new(SystemClock::default()),
-        cipher,
-        settings,
-    );
+    let (_temp_dir, db, app) = bench_app(config, database_url, true).await?;
     println!(
         "backend {:?}, {} clients, {} s per phase, {} cores",
         db.backend(),

@@ -803,8 +803,15 @@ both_backends!(
         );
         assert_eq!(
             code(
-                domains::decide_naming_review(&app, &ctx(), &alice, "sino-trade.cn", true, None)
-                    .await
+                domains::decide_naming_review(
+                    &app,
+                    &ctx(),
+                    &alice,
+                    "sino-trade.cn",
+                    Some("approve"),
+                    None
+                )
+                .await
             ),
             "FORBIDDEN"
         );
@@ -815,7 +822,7 @@ both_backends!(
                     &ctx(),
                     &operator(),
                     "sino-trade.cn",
-                    false,
+                    Some("reject"),
                     None
                 )
                 .await
@@ -823,10 +830,16 @@ both_backends!(
             "REASON_REQUIRED"
         );
 
-        let approved =
-            domains::decide_naming_review(&app, &ctx(), &operator(), "sinoparts.cn", true, None)
-                .await
-                .expect("approve");
+        let approved = domains::decide_naming_review(
+            &app,
+            &ctx(),
+            &operator(),
+            "sinoparts.cn",
+            Some("approve"),
+            None,
+        )
+        .await
+        .expect("approve");
         assert!(approved.is_some_and(|d| d.holds.is_empty() && d.resolves));
         assert_eq!(
             code(
@@ -835,7 +848,7 @@ both_backends!(
                     &ctx(),
                     &operator(),
                     "sinoparts.cn",
-                    true,
+                    Some("approve"),
                     None
                 )
                 .await
@@ -848,7 +861,7 @@ both_backends!(
             &ctx(),
             &operator(),
             "sino-trade.cn",
-            false,
+            Some("reject"),
             Some("implies a state body"),
         )
         .await

@@ -100,30 +100,17 @@ pub async fn domain_decision(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<ReviewDecisionRequest>,
 ) -> Result<Json<crate::dto::NamingDecisionDto>, ApiError> {
-    let approve = match body.decision.as_deref() {
-        Some("approve") => true,
-        Some("reject") => false,
-        _ => {
-            return Err(yuming_app::AppError::bad_request(
-                "INVALID_DECISION",
-                "decision must be approve or reject",
-                "decision 须为 approve 或 reject",
-            )
-            .with_field("decision")
-            .into());
-        }
-    };
     let view = yuming_app::domains::decide_naming_review(
         &state.app,
         &ctx,
         &actor,
         &name,
-        approve,
+        body.decision.as_deref(),
         body.reason.as_deref(),
     )
     .await?;
     Ok(Json(crate::dto::NamingDecisionDto {
-        approved: approve,
+        approved: view.is_some(),
         domain: view.map(crate::dto::DomainDto::from),
     }))
 }
