@@ -85,7 +85,7 @@ fn actor_for(row: &AccountRow, method: AuthMethod) -> Result<Actor, AppError> {
 }
 
 /// Input of a new account.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewAccountInput {
     /// E-mail (normalised here).
     pub email: String,
@@ -237,7 +237,7 @@ pub async fn create_user(
 }
 
 /// Login input.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoginInput {
     /// E-mail.
     pub email: String,
@@ -248,7 +248,7 @@ pub struct LoginInput {
 }
 
 /// A new session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoginOutput {
     /// The bearer token; only its SHA-256 is stored.
     pub token: String,
@@ -581,7 +581,7 @@ pub async fn change_password(
 }
 
 /// A TOTP secret being enrolled, shown once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TotpEnrolment {
     /// Base32 secret to type into an authenticator.
     pub secret: String,
@@ -901,4 +901,47 @@ pub async fn tenant_of_email(app: &App, email: &str) -> Result<String, AppError>
         .with_field("email")
     })?;
     Ok(row.tenant_id)
+}
+
+impl std::fmt::Debug for NewAccountInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs or panic messages.
+        f.debug_struct("NewAccountInput")
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs or panic messages.
+        f.debug_struct("LoginInput")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("totp", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs or panic messages.
+        f.debug_struct("LoginOutput")
+            .field("expires_at", &self.expires_at)
+            .field("account", &self.account)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs or panic messages.
+        f.debug_struct("TotpEnrolment")
+            .field("secret", &"<redacted>")
+            .field("otpauth_url", &"<redacted>")
+            .finish()
+    }
 }

@@ -43,7 +43,7 @@ impl From<&ApiKeyRow> for ApiKeyView {
 }
 
 /// A new key with its secret, which is shown this once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreatedApiKey {
     /// The key.
     pub key: ApiKeyView,
@@ -225,4 +225,14 @@ pub async fn authenticate_signed(
     .ok_or_else(unknown_key)?;
     tx.commit().await?;
     Ok(actor)
+}
+
+impl std::fmt::Debug for CreatedApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret never reaches logs or panic messages.
+        f.debug_struct("CreatedApiKey")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }

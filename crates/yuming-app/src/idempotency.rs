@@ -37,7 +37,13 @@ pub async fn claim(
     tx.commit().await?;
     match claim {
         IdempotencyClaim::New => Ok(None),
-        IdempotencyClaim::Done { status, body } => Ok(Some((status, body))),
+        IdempotencyClaim::Done { status, body } => {
+            let body = app
+                .cipher()
+                .open(&body, &response_context(scope, key))
+                .map_err(|e| AppError::internal(format!("stored idempotent response: {e}")))?;
+            Ok(Some((status, body)))
+        }
         IdempotencyClaim::InProgress => Err(AppError::new(
             ErrorKind::Conflict,
             "IDEMPOTENCY_KEY_IN_PROGRESS",
@@ -56,6 +62,10 @@ pub async fn claim(
     }
 }
 
+fn response_context(scope: &str, key: &str) -> String {
+    format!("idempotency.response:{scope}:{key}")
+}
+
 /// Stores the response of a claimed key.
 pub async fn complete(
     app: &App,
@@ -64,8 +74,11 @@ pub async fn complete(
     status: u16,
     body: &[u8],
 ) -> Result<(), AppError> {
+    // Responses can carry secrets shown once (a new API key) and personal data: stored
+    // encrypted, bound to their scope and key.
+    let sealed = app.cipher().seal(body, &response_context(scope, key));
     let mut tx = app.db().write().await?;
-    tx.complete_idempotency_key(scope, key, status, body)
+    tx.complete_idempotency_key(scope, key, status, &sealed)
         .await?;
     tx.commit().await?;
     Ok(())

@@ -16,7 +16,6 @@ pub struct Harness {
     pub router: Router,
     pub app: App,
     pub clock: FakeClock,
-    #[expect(dead_code, reason = "keeps the database alive for the test")]
     pub db: TestDb,
 }
 

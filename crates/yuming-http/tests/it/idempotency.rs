@@ -36,6 +36,28 @@ both_backends!(retries_return_the_first_response, |db: TestDb| async move {
     );
     assert_eq!(h.audit_count().await, audit_after_first, "no second effect");
 
+    // The stored replay holds the once-shown secret, so it is kept encrypted.
+    let secret = first.json["secret"].as_str().unwrap_or_default().to_owned();
+    assert!(!secret.is_empty());
+    let leaked =
+        h.db.db
+            .execute_raw(&format!(
+                "UPDATE idempotency_keys SET status_code = status_code \
+             WHERE CAST(response_body AS TEXT) LIKE '%{secret}%'"
+            ))
+            .await
+            .expect("query");
+    assert_eq!(leaked, 0, "the API secret is not stored in plain text");
+    let stored = h
+        .db
+        .db
+        .execute_raw(
+            "UPDATE idempotency_keys SET status_code = status_code WHERE response_body IS NOT NULL",
+        )
+        .await
+        .expect("query");
+    assert!(stored >= 1, "the response is stored for replay");
+
     let list = h
         .call(Method::GET, "/api/v1/api-keys", Some(&token), None)
         .await;
