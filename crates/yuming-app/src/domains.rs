@@ -941,6 +941,154 @@ pub async fn get(app: &App, actor: &Actor, name: &str) -> Result<DomainView, App
     Ok(view)
 }
 
+/// The public facts of a registrant that WHOIS and RDAP may show without consent: the
+/// organisation name of a legal person (not personal data), the province and the country
+/// (the ICANN Temporary Specification publishes both). Everything else is redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicRegistrant {
+    /// The contact id, used as the RDAP entity handle.
+    pub handle: String,
+    /// The organisation name, for `organization` contacts only.
+    pub organization: Option<String>,
+    /// Province.
+    pub province: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+/// What WHOIS and RDAP show of a registered name: the same view the API builds (statuses and
+/// holds at now) plus the registry facts a public lookup needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupView {
+    /// The registrar's view at now.
+    pub domain: DomainView,
+    /// The registry object id (Registry Domain ID, RDAP `handle`).
+    pub id: String,
+    /// Last change of the registration data.
+    pub updated_at: Timestamp,
+    /// The registrant's public facts; `None` if the contact row is gone.
+    pub registrant: Option<PublicRegistrant>,
+}
+
+fn public_registrant(contact: &yuming_store::ContactRow) -> PublicRegistrant {
+    PublicRegistrant {
+        handle: contact.id.clone(),
+        organization: (contact.kind == "organization").then(|| contact.name.clone()),
+        province: contact.province.clone(),
+        country: contact.country.clone(),
+    }
+}
+
+/// Why a public lookup found nothing.
+fn no_such_domain() -> AppError {
+    AppError::new(
+        ErrorKind::NotFound,
+        "DOMAIN_NOT_FOUND",
+        "no such domain",
+        "未找到该域名",
+    )
+}
+
+/// Public lookup of a name (WHOIS, RDAP), Unicode or A-label, for anyone. A syntactically
+/// invalid name is `INVALID_DOMAIN_NAME` (400); an unknown name, or one the lifecycle has
+/// released (even before the scheduler purges it), is `DOMAIN_NOT_FOUND` (404). Names in
+/// redemption or pending delete are shown with those statuses.
+pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
+    let parsed = DomainName::parse(name, &DomainPolicy::GENERIC).map_err(|rejection| {
+        AppError::bad_request(
+            "INVALID_DOMAIN_NAME",
+            format!("not a domain name: {rejection}"),
+            "域名格式无效",
+        )
+        .with_field("name")
+    })?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().read().await?;
+    let row = tx
+        .domain_by_name(parsed.value.ascii())
+        .await?
+        .ok_or_else(no_such_domain)?;
+    let Some(tld) = catalogue.tld(&row.tld) else {
+        return Err(AppError::internal(format!(
+            "TLD {} left the catalogue",
+            row.tld
+        )));
+    };
+    let projection = project_row(&row, tld, now)?;
+    if projection.phase == Phase::Released {
+        return Err(no_such_domain());
+    }
+    let contact = tx.contact_by_id(&row.registrant_contact_id).await?;
+    tx.commit().await?;
+    let verified = contact
+        .as_ref()
+        .is_some_and(|c| c.verification_status == "verified");
+    Ok(LookupView {
+        domain: view(&row, &projection, holds(&row, tld, verified, now)),
+        id: row.id.clone(),
+        updated_at: Timestamp(row.updated_at),
+        registrant: contact.as_ref().map(public_registrant),
+    })
+}
+
+/// Whether a host name is a nameserver of any live domain (RDAP nameserver lookup). The name
+/// must be a valid host name (`INVALID_NAMESERVER`, 400); unknown is `NAMESERVER_NOT_FOUND`.
+/// Returns the host's A-label and Unicode forms.
+pub async fn lookup_nameserver(app: &App, name: &str) -> Result<(String, String), AppError> {
+    let parsed = DomainName::parse(name, &DomainPolicy::GENERIC).map_err(|rejection| {
+        AppError::bad_request(
+            "INVALID_NAMESERVER",
+            format!("not a host name: {rejection}"),
+            "主机名无效",
+        )
+        .with_field("name")
+    })?;
+    let ascii = parsed.value.ascii().to_owned();
+    let mut tx = app.db().read().await?;
+    let used = tx.nameserver_in_use(&ascii).await?;
+    tx.commit().await?;
+    if !used {
+        return Err(AppError::new(
+            ErrorKind::NotFound,
+            "NAMESERVER_NOT_FOUND",
+            "no such nameserver",
+            "未找到该域名服务器",
+        ));
+    }
+    Ok((ascii, parsed.value.unicode().to_owned()))
+}
+
+/// The public facts of a registrant contact, by handle, when it is the registrant of a live
+/// domain; any other contact id is `ENTITY_NOT_FOUND`, so handles of contacts that are not
+/// published cannot be probed.
+pub async fn lookup_registrant(app: &App, handle: &str) -> Result<PublicRegistrant, AppError> {
+    let not_found = || {
+        AppError::new(
+            ErrorKind::NotFound,
+            "ENTITY_NOT_FOUND",
+            "no such entity",
+            "未找到该实体",
+        )
+    };
+    // Handles are short opaque ids; anything longer is not one of ours.
+    if handle.is_empty() || handle.len() > 64 {
+        return Err(not_found());
+    }
+    let mut tx = app.db().read().await?;
+    let published = tx.contact_is_registrant(handle).await?;
+    let contact = if published {
+        tx.contact_by_id(handle).await?
+    } else {
+        None
+    };
+    tx.commit().await?;
+    contact
+        .as_ref()
+        .map(public_registrant)
+        .ok_or_else(not_found)
+}
+
 /// A change to a domain's registration data (EPP `<update>`).
 #[derive(Debug, Clone, Default)]
 pub struct DomainUpdate {

@@ -1,4 +1,5 @@
-//! The HTTP entry point: the JSON API under `/api/v1`, health and the OpenAPI document.
+//! The HTTP entry point: the JSON API under `/api/v1`, health, the OpenAPI document and RDAP
+//! under `/rdap` (outside the OpenAPI document).
 //!
 //! This is the only crate that knows HTTP and JSON. Handlers are thin: extract, call one use
 //! case of `yuming-app`, map the result to a DTO.
@@ -7,6 +8,7 @@ mod error;
 mod extract;
 mod middleware;
 mod openapi;
+pub mod rdap;
 
 pub mod api;
 pub mod dto;
@@ -34,6 +36,10 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Requests taking longer are answered 503.
     pub request_timeout: Duration,
+    /// RDAP queries per minute per source IP (in memory, per instance); 0 is unlimited.
+    pub rdap_per_minute: u32,
+    /// What RDAP answers say about the registrar.
+    pub lookup: yuming_lookup::LookupSettings,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +47,8 @@ impl Default for HttpSettings {
         HttpSettings {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            rdap_per_minute: 1000,
+            lookup: yuming_lookup::LookupSettings::default(),
         }
     }
 }
@@ -48,6 +56,10 @@ impl Default for HttpSettings {
 /// The complete router.
 pub fn router(state: AppState) -> Router {
     let (api_router, document) = openapi::api_router();
+    let api_router = api_router.merge(rdap::routes(
+        state.settings.rdap_per_minute,
+        state.settings.lookup.clone(),
+    ));
     let document_json =
         std::sync::Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
     middleware::wrap(api_router, document_json, state)

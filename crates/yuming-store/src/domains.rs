@@ -212,6 +212,25 @@ impl Tx {
         on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql).bind(name).fetch_optional(c).await.map_err(map_err))
     }
 
+    /// Whether a live domain lists this A-label host among its nameservers.
+    pub async fn nameserver_in_use(&mut self, host: &str) -> Result<bool, StoreError> {
+        // The list is stored comma-separated; framing both sides with commas matches whole
+        // entries only. Hosts are validated LDH names, so LIKE's wildcards cannot occur.
+        let sql = "SELECT id FROM domains WHERE purged_at IS NULL \
+                   AND (',' || nameservers || ',') LIKE $1 LIMIT 1";
+        let pattern = format!("%,{host},%");
+        let found: Option<(String,)> = on_conn!(self, c => sqlx::query_as(sql).bind(&pattern).fetch_optional(c).await.map_err(map_err))?;
+        Ok(found.is_some())
+    }
+
+    /// Whether a contact is the registrant of a live domain.
+    pub async fn contact_is_registrant(&mut self, contact_id: &str) -> Result<bool, StoreError> {
+        let sql =
+            "SELECT id FROM domains WHERE purged_at IS NULL AND registrant_contact_id = $1 LIMIT 1";
+        let found: Option<(String,)> = on_conn!(self, c => sqlx::query_as(sql).bind(contact_id).fetch_optional(c).await.map_err(map_err))?;
+        Ok(found.is_some())
+    }
+
     /// Same as [`Tx::domain_by_name`] but locks the row until commit on PostgreSQL (SQLite
     /// write transactions already hold the database lock).
     pub async fn domain_by_name_for_update(

@@ -17,6 +17,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         settings: HttpSettings {
             body_limit_bytes: config.http.body_limit_bytes,
             request_timeout: Duration::from_secs(config.http.request_timeout_secs),
+            ..HttpSettings::default()
         },
     };
     let router = yuming_http::router(state);
@@ -26,14 +27,38 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(http = %local, database = ?app.db().backend(), "yuming is serving");
 
+    // One signal stops every listener: each waits on its own receiver.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let whois = if config.whois_addr.is_empty() {
+        None
+    } else {
+        let whois_listener = tokio::net::TcpListener::bind(&config.whois_addr)
+            .await
+            .with_context(|| format!("binding the WHOIS listener to {}", config.whois_addr))?;
+        tracing::info!(whois = %whois_listener.local_addr()?, "WHOIS is serving");
+        Some(tokio::spawn(yuming_lookup::server::serve(
+            whois_listener,
+            app.clone(),
+            yuming_lookup::server::WhoisSettings::default(),
+            wait_for(stopped.clone()),
+        )))
+    };
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(wait_for(stopped))
     .await
     .context("HTTP server")?;
+    if let Some(whois) = whois {
+        let _ = whois.await;
+    }
     housekeeping.abort();
     app.db().close().await;
     tracing::info!("yuming stopped");
@@ -50,6 +75,11 @@ async fn housekeeping(app: yuming_app::App) {
             tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
         }
     }
+}
+
+/// Completes once the shutdown flag is set (or its sender is gone).
+async fn wait_for(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
 }
 
 async fn shutdown_signal() {

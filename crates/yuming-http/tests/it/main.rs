@@ -6,6 +6,7 @@ mod contacts;
 mod domains;
 mod errors;
 mod idempotency;
+mod lookups;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;

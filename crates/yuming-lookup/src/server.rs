@@ -1,0 +1,171 @@
+//! The WHOIS listener (RFC 3912): one query line per connection, one answer, then close.
+//!
+//! Every connection is bounded: a query line of at most [`whois::MAX_QUERY_BYTES`], a read
+//! timeout so idle connections are dropped, a cap on concurrent connections, and the per-IP
+//! [`RateLimiter`]. Bad input gets one `Error:` line and the connection is closed.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use yuming_app::{App, ErrorKind, domains};
+
+use crate::LookupSettings;
+use crate::limiter::RateLimiter;
+use crate::whois::{self, MAX_QUERY_BYTES, QueryError};
+
+/// WHOIS listener settings.
+#[derive(Debug, Clone)]
+pub struct WhoisSettings {
+    /// Queries per minute per source IP (token bucket); 0 is unlimited.
+    pub per_minute: u32,
+    /// A connection that has not sent its query line within this time is dropped.
+    pub read_timeout: Duration,
+    /// Most connections served at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// What the answers say about the registrar.
+    pub lookup: LookupSettings,
+}
+
+impl Default for WhoisSettings {
+    fn default() -> Self {
+        WhoisSettings {
+            per_minute: 25,
+            read_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            lookup: LookupSettings::default(),
+        }
+    }
+}
+
+/// Accepts connections on `listener` until `shutdown` completes; connections already being
+/// answered finish on their own (each is bounded by the read timeout).
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    settings: WhoisSettings,
+    shutdown: impl Future<Output = ()>,
+) {
+    let settings = Arc::new(settings);
+    let limiter = Arc::new(RateLimiter::new(settings.per_minute));
+    let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let app = app.clone();
+                let settings = settings.clone();
+                let limiter = limiter.clone();
+                tokio::spawn(async move {
+                    answer(stream, peer.ip(), &app, &settings, &limiter).await;
+                    drop(permit);
+                });
+            }
+            Err(error) => {
+                // Usually out of file descriptors: back off instead of spinning.
+                tracing::warn!(%error, "WHOIS accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    tracing::info!("WHOIS listener stopped");
+}
+
+/// Reads up to the first LF, at most `MAX_QUERY_BYTES` + CRLF. `Ok(None)` when the line is
+/// too long.
+async fn read_line(stream: &mut TcpStream) -> std::io::Result<Option<Vec<u8>>> {
+    let limit = MAX_QUERY_BYTES + 2;
+    let mut line = Vec::with_capacity(256);
+    let mut chunk = [0u8; 512];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            // A client that half-closes without a line end still asked something.
+            return Ok(Some(line));
+        }
+        let part = chunk.get(..n).unwrap_or_default();
+        if let Some(end) = part.iter().position(|&b| b == b'\n') {
+            line.extend_from_slice(part.get(..=end).unwrap_or_default());
+            return Ok((line.len() <= limit).then_some(line));
+        }
+        line.extend_from_slice(part);
+        if line.len() > limit {
+            return Ok(None);
+        }
+    }
+}
+
+async fn answer(
+    mut stream: TcpStream,
+    ip: IpAddr,
+    app: &App,
+    settings: &WhoisSettings,
+    limiter: &RateLimiter,
+) {
+    let reply = match limiter.check(ip, Instant::now()) {
+        Err(wait) => format!("Error: rate limit exceeded; try again in {wait} seconds.\r\n"),
+        Ok(()) => match tokio::time::timeout(settings.read_timeout, read_line(&mut stream)).await {
+            Err(_) => "Error: no query received in time.\r\n".to_owned(),
+            Ok(Err(_)) => return,
+            Ok(Ok(None)) => QueryError::TooLong.line().to_owned(),
+            Ok(Ok(Some(line))) => match whois::parse_query(&line) {
+                Err(error) => error.line().to_owned(),
+                Ok(query) => lookup(app, &query, &settings.lookup).await,
+            },
+        },
+    };
+    let write = async {
+        stream.write_all(reply.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    if tokio::time::timeout(settings.read_timeout, write)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    // Closing a socket with unread input makes the kernel send RST, which can destroy the
+    // answer before the client reads it (a 10 000-byte line, say). Read what is left, briefly
+    // and boundedly, so the close is a clean FIN.
+    let mut sink = [0u8; 4096];
+    let mut budget: usize = 1 << 20;
+    let drain = async {
+        while budget > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => budget = budget.saturating_sub(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+}
+
+async fn lookup(app: &App, query: &str, settings: &LookupSettings) -> String {
+    let now = app.now();
+    match domains::lookup(app, query).await {
+        Ok(view) => whois::render_record(&view, settings, now),
+        Err(error) if error.kind == ErrorKind::NotFound => {
+            whois::render_no_match(query, settings, now)
+        }
+        Err(error) if error.kind == ErrorKind::BadRequest => whois::render_invalid(query),
+        Err(error) => {
+            tracing::error!(%error, "WHOIS lookup failed");
+            "Error: the service is temporarily unavailable; try again later.\r\n".to_owned()
+        }
+    }
+}
