@@ -252,6 +252,17 @@ both_backends!(rdap_domain_answers, |db: TestDb| async move {
     let help = rdap(&h, "/rdap/help").await;
     assert_eq!(help.status, StatusCode::OK);
     assert_top_level(&help.json);
+    // RDAP is public: stray or malformed credentials do not turn it into an API error.
+    let with_junk_credentials = h
+        .send(
+            Request::builder()
+                .uri("/rdap/help")
+                .header("authorization", "Basic Zm9vOmJhcg==")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(with_junk_credentials.status, StatusCode::OK);
 });
 
 both_backends!(rdap_entity_and_organisation, |db: TestDb| async move {
