@@ -632,7 +632,8 @@ pub async fn register(
     apply_record(&mut row, &record);
 
     let mut tx = app.db().write().await?;
-    require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
+    let registrant_verified =
+        require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
     release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
     connector.create(&mut tx, &row).await?;
     let balance = charge(
@@ -672,7 +673,12 @@ pub async fn register(
         now,
     )
     .await?;
-    let domain = view_of(&mut tx, &row, tld, now).await?;
+    let projection = project_row(&row, tld, now)?;
+    let domain = view(
+        &row,
+        &projection,
+        holds(&row, tld, registrant_verified, now),
+    );
     tx.commit().await?;
     app.availability().note(held_change(&row));
     Ok(Receipt {
@@ -685,19 +691,20 @@ pub async fn register(
 
 /// The registrant contact must exist in the actor's tenant; another tenant's contact is not
 /// found. Real-name verification is not needed to register: an unverified name is held
-/// (serverHold) per its TLD's policy until the contact is verified.
+/// (serverHold) per its TLD's policy until the contact is verified. Returns whether it is
+/// verified.
 async fn require_owned_contact(
     tx: &mut Tx,
     actor: &Actor,
     contact_id: &str,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     match tx.contact_by_id(contact_id).await? {
         Some(contact)
             if actor
                 .authorize(&contact.owner_id, Right::DomainsManage)
                 .is_ok() =>
         {
-            Ok(())
+            Ok(contact.verification_status == "verified")
         }
         _ => Err(AppError::new(
             ErrorKind::NotFound,

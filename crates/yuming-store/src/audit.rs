@@ -74,6 +74,31 @@ impl StoredAuditEntry {
     }
 }
 
+/// Binds an entry's twelve columns in table order.
+fn bind_entry<'q, DB: sqlx::Database>(
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    entry: &'q AuditEntry,
+    hash: &'q str,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query
+        .bind(entry.seq)
+        .bind(entry.at.0)
+        .bind(entry.actor.as_str())
+        .bind(entry.tenant.as_str())
+        .bind(entry.action.as_str())
+        .bind(entry.object_type.as_str())
+        .bind(entry.object_id.as_str())
+        .bind(entry.request_id.as_str())
+        .bind(entry.before.as_str())
+        .bind(entry.after.as_str())
+        .bind(entry.prev_hash.as_str())
+        .bind(hash)
+}
+
 /// One page of a tenant's audit entries, newest first.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
@@ -124,28 +149,34 @@ impl Tx {
             prev_hash: head.hash,
         };
         let hash = entry.compute_hash();
-        let insert = "INSERT INTO audit_log (seq, at, actor, tenant, action, object_type, object_id, \
-                      request_id, before_summary, after_summary, prev_hash, hash) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-        on_conn!(self, c => sqlx::query(insert)
-            .bind(entry.seq)
-            .bind(entry.at.0)
-            .bind(&entry.actor)
-            .bind(&entry.tenant)
-            .bind(&entry.action)
-            .bind(&entry.object_type)
-            .bind(&entry.object_id)
-            .bind(&entry.request_id)
-            .bind(&entry.before)
-            .bind(&entry.after)
-            .bind(&entry.prev_hash)
-            .bind(&hash)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(map_err))?;
-        let update = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
-        on_conn!(self, c => sqlx::query(update).bind(entry.seq).bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        per_backend!(self,
+            sqlite: c => {
+                let insert = "INSERT INTO audit_log (seq, at, actor, tenant, action, object_type, object_id, \
+                              request_id, before_summary, after_summary, prev_hash, hash) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                bind_entry(sqlx::query(insert), &entry, &hash).execute(&mut *c).await.map_err(map_err)?;
+                sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                    .bind(entry.seq)
+                    .bind(&hash)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(map_err)
+            },
+            // One round trip instead of two while the chain head is locked.
+            postgres: c => {
+                let insert = "WITH appended AS (INSERT INTO audit_log (seq, at, actor, tenant, action, object_type, \
+                              object_id, request_id, before_summary, after_summary, prev_hash, hash) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq, hash) \
+                              UPDATE audit_head SET seq = appended.seq, hash = appended.hash FROM appended \
+                              WHERE audit_head.id = 1";
+                bind_entry(sqlx::query(insert), &entry, &hash)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(map_err)
+            },
+        )?;
         Ok(entry.seq)
     }
 

@@ -114,9 +114,12 @@ impl Tx {
         delta: i64,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let ensure = "INSERT INTO balances (holder_id, currency, balance, credit_limit, updated_at) \
-                      VALUES ($1, $2, 0, 0, $3) ON CONFLICT (holder_id, currency) DO NOTHING";
-        on_conn!(self, c => sqlx::query(ensure)
+        // A debit needs no row of its own: without one the balance is 0 with no credit limit,
+        // and the conditional update below refuses it. Only credits create the row.
+        if delta >= 0 {
+            let ensure = "INSERT INTO balances (holder_id, currency, balance, credit_limit, updated_at) \
+                          VALUES ($1, $2, 0, 0, $3) ON CONFLICT (holder_id, currency) DO NOTHING";
+            on_conn!(self, c => sqlx::query(ensure)
             .bind(holder_id)
             .bind(currency)
             .bind(now)
@@ -124,6 +127,7 @@ impl Tx {
             .await
             .map(|r| r.rows_affected())
             .map_err(map_err))?;
+        }
         let update = "UPDATE balances SET balance = balance + $3, updated_at = $4 \
                       WHERE holder_id = $1 AND currency = $2 AND ($3 >= 0 OR balance + $3 >= -credit_limit) \
                       RETURNING balance";
@@ -190,29 +194,52 @@ impl Tx {
         }))
     }
 
-    /// Appends postings.
+    /// Appends postings in one statement.
     pub async fn insert_ledger_entries(
         &mut self,
         entries: &[LedgerEntryRow],
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO ledger_entries (id, transaction_id, account, holder_id, amount, currency, order_id, memo, \
-                   created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        for entry in entries {
-            on_conn!(self, c => sqlx::query(sql)
-                .bind(&entry.id)
-                .bind(&entry.transaction_id)
-                .bind(&entry.account)
-                .bind(&entry.holder_id)
-                .bind(entry.amount)
-                .bind(&entry.currency)
-                .bind(&entry.order_id)
-                .bind(&entry.memo)
-                .bind(entry.created_at)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected())
-                .map_err(map_err))?;
+        if entries.is_empty() {
+            return Ok(());
         }
+        let tuples: Vec<String> = (0..entries.len())
+            .map(|i| {
+                let n = i * 9;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7,
+                    n + 8,
+                    n + 9
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO ledger_entries (id, transaction_id, account, holder_id, amount, currency, order_id, memo, \
+             created_at) VALUES {}",
+            tuples.join(", ")
+        );
+        on_conn!(self, c => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for entry in entries {
+                query = query
+                    .bind(&entry.id)
+                    .bind(&entry.transaction_id)
+                    .bind(&entry.account)
+                    .bind(&entry.holder_id)
+                    .bind(entry.amount)
+                    .bind(&entry.currency)
+                    .bind(&entry.order_id)
+                    .bind(&entry.memo)
+                    .bind(entry.created_at);
+            }
+            query.execute(c).await.map(|r| r.rows_affected()).map_err(map_err)
+        })?;
         Ok(())
     }
 
