@@ -456,17 +456,9 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Actor, AppErro
     let session_id = sha256_hex(token.as_bytes());
     let now = app.now();
     let mut tx = app.db().read().await?;
-    let Some(session) = tx.session_by_id(&session_id).await? else {
-        return Err(invalid());
-    };
-    if session.revoked_at.is_some() || session.expires_at <= now.0 {
-        return Err(invalid());
-    }
-    let row = tx
-        .account_by_id(&session.account_id)
-        .await?
-        .ok_or_else(invalid)?;
+    let row = tx.account_for_session(&session_id, now.0).await?;
     tx.commit().await?;
+    let row = row.ok_or_else(invalid)?;
     if row.status != "active" {
         return Err(invalid());
     }

@@ -631,10 +631,19 @@ pub async fn register(
     record.auto_renew = input.auto_renew;
     apply_record(&mut row, &record);
 
+    crate::availability::fresh(app).await?;
     let mut tx = app.db().write().await?;
     let registrant_verified =
         require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
-    release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
+    // Only a name the index knows as held can need releasing first (the index holds every
+    // row older than its last poll, and releasing takes months); the registry's own check and
+    // unique indexes still catch anything newer.
+    let (by_name, by_variant) = app
+        .availability()
+        .lookup(registrable.name.ascii(), &registrable.name.variant_key());
+    if by_name.is_some() || by_variant.is_some() {
+        release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
+    }
     connector.create(&mut tx, &row).await?;
     let balance = charge(
         &mut tx,
@@ -1126,6 +1135,30 @@ fn status_prohibits(status: EppStatus) -> AppError {
     )
 }
 
+/// The lifecycle facts of a domain that may be updated at `now`: not deleted, and not under
+/// the registry's update lock. (The registrar's own lock is the caller's to weigh: unlocking
+/// must stay possible.)
+fn updatable_record(
+    row: &DomainRow,
+    tld: &TldPolicy,
+    now: Timestamp,
+) -> Result<DomainRecord, AppError> {
+    let record = record_of(row)?;
+    let projection = lifecycle::project(&record, &tld.periods, now).map_err(lifecycle_error)?;
+    if projection.phase.is_deleted() {
+        return Err(AppError::new(
+            ErrorKind::Unprocessable,
+            "NOT_UPDATABLE_IN_PHASE",
+            "a deleted domain cannot be changed",
+            "已删除的域名不可修改",
+        ));
+    }
+    if record.flags.contains(EppStatus::ServerUpdateProhibited) {
+        return Err(status_prohibits(EppStatus::ServerUpdateProhibited));
+    }
+    Ok(record)
+}
+
 /// Updates nameservers, the registrar lock and automatic renewal.
 pub async fn update(
     app: &App,
@@ -1144,21 +1177,7 @@ pub async fn update(
     let mut tx = app.db().write().await?;
     let (mut row, tld) =
         load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
-    let mut record = record_of(&row)?;
-    let projection = lifecycle::project(&record, &tld.periods, now).map_err(lifecycle_error)?;
-    if projection.phase.is_deleted() {
-        return Err(AppError::new(
-            ErrorKind::Unprocessable,
-            "NOT_UPDATABLE_IN_PHASE",
-            "a deleted domain cannot be changed",
-            "已删除的域名不可修改",
-        ));
-    }
-    for server_status in [EppStatus::ServerUpdateProhibited] {
-        if record.flags.contains(server_status) {
-            return Err(status_prohibits(server_status));
-        }
-    }
+    let mut record = updatable_record(&row, tld, now)?;
     // With the registrar lock on, only unlocking (and auto-renew) is accepted.
     let unlocking = change.locked == Some(false);
     if record.flags.contains(EppStatus::ClientUpdateProhibited)
@@ -1272,26 +1291,9 @@ pub async fn change_registrant(
     let mut tx = app.db().write().await?;
     let (mut row, tld) =
         load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
-    let record = record_of(&row)?;
-    if lifecycle::project(&record, &tld.periods, now)
-        .map_err(lifecycle_error)?
-        .phase
-        .is_deleted()
-    {
-        return Err(AppError::new(
-            ErrorKind::Unprocessable,
-            "NOT_UPDATABLE_IN_PHASE",
-            "a deleted domain cannot be changed",
-            "已删除的域名不可修改",
-        ));
-    }
-    for status in [
-        EppStatus::ClientUpdateProhibited,
-        EppStatus::ServerUpdateProhibited,
-    ] {
-        if record.flags.contains(status) {
-            return Err(status_prohibits(status));
-        }
+    let record = updatable_record(&row, tld, now)?;
+    if record.flags.contains(EppStatus::ClientUpdateProhibited) {
+        return Err(status_prohibits(EppStatus::ClientUpdateProhibited));
     }
     crate::contacts::require_verified(&mut tx, actor, contact_id).await?;
     let before = json!({ "registrant_contact_id": row.registrant_contact_id });

@@ -109,6 +109,25 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// The account behind a live session (not revoked, not expired at `now`), in one query.
+    pub async fn account_for_session(
+        &mut self,
+        session_id: &str,
+        now: i64,
+    ) -> Result<Option<AccountRow>, StoreError> {
+        let sql = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, a.tenant_id, a.rights, \
+                   a.status, a.language, a.totp_secret, a.totp_enabled, a.totp_last_step, a.failed_logins, \
+                   a.locked_until, a.created_at, a.updated_at \
+                   FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                   WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
+        on_conn!(self, c => sqlx::query_as::<_, AccountRow>(sql)
+            .bind(session_id)
+            .bind(now)
+            .fetch_optional(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// The account with this (normalised) e-mail.
     pub async fn account_by_email(
         &mut self,

@@ -34,17 +34,6 @@ impl Tx {
         Ok(())
     }
 
-    /// The session with this id.
-    pub async fn session_by_id(&mut self, id: &str) -> Result<Option<SessionRow>, StoreError> {
-        let sql =
-            "SELECT id, account_id, created_at, expires_at, revoked_at FROM sessions WHERE id = $1";
-        on_conn!(self, c => sqlx::query_as::<_, SessionRow>(sql)
-            .bind(id)
-            .fetch_optional(c)
-            .await
-            .map_err(map_err))
-    }
-
     /// Revokes one session.
     pub async fn revoke_session(&mut self, id: &str, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";

@@ -946,3 +946,58 @@ both_backends!(
         assert_ledger_balanced(&app).await;
     }
 );
+
+both_backends!(
+    a_released_name_can_be_registered_again,
+    |t: TestDb| async move {
+        let (app, clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        let (bob, bobs_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("second-life.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        let names = vec!["second-life.com".to_owned()];
+        // gTLD: one year, 45 days of auto-renew grace, 30 of redemption, 5 of pending delete.
+        clock.advance_days(365 + 45 + 30 + 3);
+        assert_eq!(
+            domains::check(&app, &names).await.expect("check")[0].reason,
+            Some("REGISTERED")
+        );
+        assert_eq!(
+            code(
+                domains::register(
+                    &app,
+                    &ctx(),
+                    &bob,
+                    register_input("second-life.com", 1, &bobs_contact)
+                )
+                .await
+            ),
+            "REGISTERED"
+        );
+        clock.advance_days(3);
+        assert!(
+            domains::check(&app, &names).await.expect("check")[0].available,
+            "released by the passage of time"
+        );
+        let again = domains::register(
+            &app,
+            &ctx(),
+            &bob,
+            register_input("second-life.com", 1, &bobs_contact),
+        )
+        .await
+        .expect("re-register");
+        assert_eq!(again.domain.owner_id, bob.tenant_id);
+        assert_eq!(
+            code(domains::get(&app, &alice, "second-life.com").await),
+            "NOT_FOUND"
+        );
+        assert_ledger_balanced(&app).await;
+    }
+);
