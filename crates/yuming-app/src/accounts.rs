@@ -455,10 +455,11 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Actor, AppErro
     }
     let session_id = sha256_hex(token.as_bytes());
     let now = app.now();
-    let mut tx = app.db().read().await?;
-    let row = tx.account_for_session(&session_id, now.0).await?;
-    tx.commit().await?;
-    let row = row.ok_or_else(invalid)?;
+    let row = app
+        .db()
+        .account_for_session(&session_id, now.0)
+        .await?
+        .ok_or_else(invalid)?;
     if row.status != "active" {
         return Err(invalid());
     }

@@ -192,8 +192,16 @@ impl RegistryConnector for LocalRegistry {
         row: &'a DomainRow,
     ) -> BoxFuture<'a, Result<(), RegistryError>> {
         Box::pin(async move {
-            // Look first so that the answer names the holder precisely; the unique indexes
-            // still decide races between concurrent creates.
+            // A name with Chinese variants is looked up first so that the answer says whether
+            // the name or a variant holds it; for any other name the unique indexes answer
+            // exactly (and still decide races between concurrent creates).
+            if row.variant_key == row.name {
+                return match tx.insert_domain(row).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(from_store(e, row)
+                        .unwrap_or_else(|e| RegistryError::Unavailable(e.to_string()))),
+                };
+            }
             let held = tx
                 .held_names(
                     std::slice::from_ref(&row.name),

@@ -1,6 +1,38 @@
 //! Accounts (customers, sub-accounts and staff).
 
-use crate::db::{StoreError, Tx, map_err};
+use crate::db::{Db, DbInner, StoreError, Tx, map_err};
+
+/// The account behind a live session (not revoked, not expired at `now`).
+const ACCOUNT_FOR_SESSION: &str = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, \
+     a.tenant_id, a.rights, a.status, a.language, a.totp_secret, a.totp_enabled, a.totp_last_step, \
+     a.failed_logins, a.locked_until, a.created_at, a.updated_at \
+     FROM sessions s JOIN accounts a ON a.id = s.account_id \
+     WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
+
+impl Db {
+    /// The account behind a live session, as one statement outside any transaction: every
+    /// authenticated request asks this, and a lone read needs no BEGIN/COMMIT round trips.
+    pub async fn account_for_session(
+        &self,
+        session_id: &str,
+        now: i64,
+    ) -> Result<Option<AccountRow>, StoreError> {
+        match &self.inner {
+            DbInner::Sqlite(pool) => sqlx::query_as::<_, AccountRow>(ACCOUNT_FOR_SESSION)
+                .bind(session_id)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(map_err),
+            DbInner::Postgres(pool) => sqlx::query_as::<_, AccountRow>(ACCOUNT_FOR_SESSION)
+                .bind(session_id)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(map_err),
+        }
+    }
+}
 
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -104,25 +136,6 @@ impl Tx {
         );
         on_conn!(self, c => sqlx::query_as::<_, AccountRow>(sql)
             .bind(id)
-            .fetch_optional(c)
-            .await
-            .map_err(map_err))
-    }
-
-    /// The account behind a live session (not revoked, not expired at `now`), in one query.
-    pub async fn account_for_session(
-        &mut self,
-        session_id: &str,
-        now: i64,
-    ) -> Result<Option<AccountRow>, StoreError> {
-        let sql = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, a.tenant_id, a.rights, \
-                   a.status, a.language, a.totp_secret, a.totp_enabled, a.totp_last_step, a.failed_logins, \
-                   a.locked_until, a.created_at, a.updated_at \
-                   FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                   WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
-        on_conn!(self, c => sqlx::query_as::<_, AccountRow>(sql)
-            .bind(session_id)
-            .bind(now)
             .fetch_optional(c)
             .await
             .map_err(map_err))

@@ -63,11 +63,11 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 /// A pool on one of the two backends. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
-    inner: DbInner,
+    pub(crate) inner: DbInner,
 }
 
 #[derive(Debug, Clone)]
-enum DbInner {
+pub(crate) enum DbInner {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
