@@ -3,7 +3,9 @@
 //! This is the only crate that contains SQL. Both backends run the same statements wherever
 //! the dialects agree (numbered `$n` parameters, `RETURNING`, `ON CONFLICT`); the few that
 //! differ are written per backend next to each other. Every repository method runs inside a
-//! [`Tx`], so a use case's reads and writes commit or roll back together.
+//! [`Tx`], so a use case's reads and writes commit or roll back together; the one exception is
+//! the session lookup of every authenticated request, a lone read run on the pool
+//! (`Db::account_for_session`) to spare two round trips.
 
 #[macro_use]
 mod db;
