@@ -195,25 +195,20 @@ impl RegistryConnector for LocalRegistry {
             // A name with Chinese variants is looked up first so that the answer says whether
             // the name or a variant holds it; for any other name the unique indexes answer
             // exactly (and still decide races between concurrent creates).
-            if row.variant_key == row.name {
-                return match tx.insert_domain(row).await {
-                    Ok(()) => Ok(()),
-                    Err(e) => Err(from_store(e, row)
-                        .unwrap_or_else(|e| RegistryError::Unavailable(e.to_string()))),
-                };
-            }
-            let held = tx
-                .held_names(
-                    std::slice::from_ref(&row.name),
-                    std::slice::from_ref(&row.variant_key),
-                )
-                .await
-                .map_err(|e| RegistryError::Unavailable(e.to_string()))?;
-            if held.iter().any(|h| h.name == row.name) {
-                return Err(RegistryError::Registered);
-            }
-            if !held.is_empty() {
-                return Err(RegistryError::VariantRegistered);
+            if row.variant_key != row.name {
+                let held = tx
+                    .held_names(
+                        std::slice::from_ref(&row.name),
+                        std::slice::from_ref(&row.variant_key),
+                    )
+                    .await
+                    .map_err(|e| RegistryError::Unavailable(e.to_string()))?;
+                if held.iter().any(|h| h.name == row.name) {
+                    return Err(RegistryError::Registered);
+                }
+                if !held.is_empty() {
+                    return Err(RegistryError::VariantRegistered);
+                }
             }
             match tx.insert_domain(row).await {
                 Ok(()) => Ok(()),
