@@ -5,6 +5,7 @@ use serde_json::json;
 use yuming_core::access::{Actor, Right};
 use yuming_core::catalogue::{self, Catalogue, Operation, Prices, TldPolicy, Unavailable};
 use yuming_core::clock::Timestamp;
+use yuming_core::contact::{self, ContactError, ReviewDecision};
 use yuming_core::lifecycle::{
     self, DomainRecord, LifecycleError, Phase, Projection, Renewal, RenewalKind, StatusFlags,
 };
@@ -1356,29 +1357,13 @@ pub async fn decide_naming_review(
     let mut tx = app.db().write().await?;
     let (mut row, tld) =
         load_for_update(&mut tx, &catalogue, actor, name, Right::ReviewQueue).await?;
-    // Checked once the actor may see the domain at all, so that a stranger gets 404 whatever
-    // the body says.
-    let approve = match decision {
-        Some("approve") => true,
-        Some("reject") => false,
-        _ => {
-            return Err(AppError::bad_request(
-                "INVALID_DECISION",
-                "decision must be approve or reject",
-                "decision 须为 approve 或 reject",
-            )
-            .with_field("decision"));
-        }
-    };
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if !approve && reason.is_none_or(|r| r.chars().count() > 500) {
-        return Err(AppError::bad_request(
-            "REASON_REQUIRED",
-            "a rejection needs a reason of 1 to 500 characters",
-            "驳回须填写 1 到 500 个字符的原因",
-        )
-        .with_field("reason"));
-    }
+    // The contact review queue's decision and reason rules, checked once the actor may see
+    // the domain at all, so that a stranger gets 404 whatever the body says.
+    let decision =
+        ReviewDecision::parse(decision.unwrap_or_default()).ok_or(ContactError::UnknownDecision)?;
+    let reason = contact::parse_review_reason(reason, decision)?;
+    let reason = reason.as_deref();
+    let approve = decision == ReviewDecision::Approve;
     if !row.needs_review {
         return Err(AppError::new(
             ErrorKind::Conflict,
