@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod availability;
+pub mod backup;
 pub mod billing;
 pub mod catalogue;
 pub mod clock;

@@ -12,6 +12,7 @@ mod db;
 mod accounts;
 mod api_keys;
 mod audit;
+mod backup;
 mod catalogue;
 mod contacts;
 mod domains;
@@ -24,6 +25,7 @@ mod sessions;
 pub use accounts::{AccountRow, NewAccount};
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
+pub use backup::{DumpSummary, RestoreError};
 pub use catalogue::TldRow;
 pub use contacts::{
     ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, VerificationChange,

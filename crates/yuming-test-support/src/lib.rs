@@ -81,6 +81,27 @@ impl TestDb {
         }
     }
 
+    /// An empty, unmigrated SQLite database in a temporary directory.
+    pub async fn sqlite_unmigrated() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/yuming.db", dir.path().display());
+        let db = Db::connect(&url, 8).await.expect("open sqlite");
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// An empty database of the same backend as `self`, or `None` where [`TestDb::postgres`]
+    /// would skip.
+    pub async fn empty_sibling(&self) -> Option<TestDb> {
+        match self.backend() {
+            Backend::Sqlite => Some(TestDb::sqlite_unmigrated().await),
+            Backend::Postgres => TestDb::postgres_unmigrated().await,
+        }
+    }
+
     /// A migrated PostgreSQL database of its own, or `None` (skip) when PostgreSQL is not
     /// reachable outside CI.
     pub async fn postgres() -> Option<TestDb> {

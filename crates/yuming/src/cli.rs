@@ -49,6 +49,18 @@ pub enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Write a consistent snapshot of the database and the uploaded files to a `.tar.gz`
+    /// (works while `serve` runs). The master key is not included: keep it separately.
+    Backup {
+        /// The archive to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a `yuming backup` archive into an empty database and data directory.
+    Restore {
+        /// The archive to read.
+        archive: PathBuf,
+    },
     /// Print the OpenAPI document of /api/v1.
     Openapi,
     /// Reproducible benchmarks against 127.0.0.1 only.

@@ -300,12 +300,90 @@ async fn audit_verify_on_postgres() {
     }
 }
 
+async fn backup_then_restore_into_a_new_database(db: TestDb) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run_with_db(
+        &db.url,
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let archive = dir.path().join("backups/snap.tar.gz");
+    let archive_arg = archive.to_string_lossy().into_owned();
+    let backup = run_with_db(
+        &db.url,
+        dir.path(),
+        &["backup", "--out", &archive_arg],
+        None,
+    );
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(String::from_utf8_lossy(&backup.stdout).contains("master key is not included"));
+
+    let target = db.empty_sibling().await.expect("new database");
+    let target_dir = tempfile::tempdir().expect("tempdir");
+    let restore = run_with_db(
+        &target.url,
+        target_dir.path(),
+        &["restore", &archive_arg],
+        None,
+    );
+    let stdout = String::from_utf8_lossy(&restore.stdout);
+    assert!(
+        restore.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    assert!(
+        stdout.contains("audit chain intact (1 entries)"),
+        "{stdout}"
+    );
+
+    // The restored database is the service's database now: it cannot be restored over.
+    let again = run_with_db(
+        &target.url,
+        target_dir.path(),
+        &["restore", &archive_arg],
+        None,
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("restore into a new, empty database"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_restore_on_sqlite() {
+    backup_then_restore_into_a_new_database(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_restore_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        backup_then_restore_into_a_new_database(db).await;
+    }
+}
+
 #[test]
 fn help_lists_every_command() {
     let out = yuming().arg("--help").output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     for command in [
-        "serve", "migrate", "user", "audit", "jobs", "openapi", "bench",
+        "serve", "migrate", "user", "audit", "jobs", "openapi", "bench", "backup", "restore",
     ] {
         assert!(text.contains(command), "--help lacks {command}");
     }

@@ -3,5 +3,6 @@
 mod accounts;
 mod api_keys;
 mod audit_chain;
+mod backup;
 mod contacts;
 mod registrar;
