@@ -62,7 +62,8 @@ pub fn router(state: AppState) -> Router {
     ));
     let document_json =
         std::sync::Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
-    middleware::wrap(api_router, document_json, state)
+    let full = middleware::wrap(api_router, document_json, state.clone());
+    middleware::with_fast_check(full, state)
 }
 
 /// The OpenAPI document of `/api/v1`, generated from the handlers' annotations.

@@ -66,6 +66,30 @@ pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -
     .with_state(state)
 }
 
+/// Puts the public single availability check in front of `full` on a short path. It is the
+/// most frequent request a registrar serves (every keystroke of a search box), answers from
+/// memory, and reads neither credentials nor a body, so the authentication, idempotency,
+/// body-limit and trace layers would only cost time; it keeps request ids, security headers
+/// and panic containment. Every other request, including `POST` on the same path, goes to
+/// `full` unchanged.
+pub fn with_fast_check(full: Router, state: AppState) -> Router {
+    let ids = SequentialRequestIds::new();
+    let check = get(crate::api::domains::check_one)
+        .route_layer(from_fn(security_headers))
+        .route_layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                ApiError::from(AppError::internal("handler panicked")).into_response()
+            },
+        ))
+        .route_layer(PropagateRequestIdLayer::x_request_id())
+        .route_layer(SetRequestIdLayer::x_request_id(ids))
+        .fallback_service(full.clone());
+    Router::new()
+        .route("/api/v1/domains/check", check)
+        .fallback_service(full)
+        .with_state(state)
+}
+
 /// Request ids `<random instance prefix>-<counter>`: unique across instances without a
 /// system call per request (a UUID v4 would read the OS random source each time).
 #[derive(Clone)]

@@ -96,6 +96,25 @@ both_backends!(check_endpoints, |db: TestDb| async move {
         (missing.status, missing.code()),
         (StatusCode::BAD_REQUEST, "INVALID_QUERY")
     );
+
+    // The single check has its own short path: it keeps request ids and security headers,
+    // and other methods on the path still reach the full stack's 405.
+    for reply in [&one, &missing] {
+        assert!(
+            reply.headers.contains_key("x-request-id"),
+            "{:?}",
+            reply.headers
+        );
+        assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+    }
+    let put = h
+        .call(Method::PUT, "/api/v1/domains/check", None, None)
+        .await;
+    assert_eq!(
+        (put.status, put.code()),
+        (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED")
+    );
+    assert!(put.headers.contains_key("x-request-id"));
 });
 
 fn register(token: &str, key: &str, body: serde_json::Value) -> Request<Body> {
