@@ -9,6 +9,7 @@ use yuming_store::{LedgerEntryRow, OrderRow};
 use crate::audit::{self, Change};
 use crate::crypto::new_id;
 use crate::domains::book;
+use crate::paging::PageCursor;
 use crate::{App, AppError, RequestContext};
 
 /// The largest single top-up: 10 million yuan.
@@ -141,20 +142,41 @@ pub struct LedgerLine {
     pub at: Timestamp,
 }
 
+/// One page of a list and where the next one starts (`None` on the last page).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows, newest first.
+    pub items: Vec<T>,
+    /// Pass back to get the next page.
+    pub next: Option<PageCursor>,
+}
+
+fn next_cursor<T>(rows: &[T], limit: i64, key: impl Fn(&T) -> (i64, &str)) -> Option<PageCursor> {
+    if (rows.len() as i64) < limit.clamp(1, 500) {
+        return None;
+    }
+    rows.last().map(|row| {
+        let (at, id) = key(row);
+        PageCursor::after(at, id)
+    })
+}
+
 /// The customer's balance movements, newest first.
 pub async fn ledger(
     app: &App,
     actor: &Actor,
-    before: Option<i64>,
+    from: &PageCursor,
     limit: i64,
-) -> Result<Vec<LedgerLine>, AppError> {
+) -> Result<Page<LedgerLine>, AppError> {
     actor.require(Right::BillingRead)?;
     let mut tx = app.db().read().await?;
     let rows: Vec<LedgerEntryRow> = tx
-        .ledger_of_holder(&actor.tenant_id, before.unwrap_or(i64::MAX), limit)
+        .ledger_of_holder(&actor.tenant_id, (from.at, &from.id), limit)
         .await?;
     tx.commit().await?;
-    rows.into_iter()
+    let next = next_cursor(&rows, limit, |r| (r.created_at, &r.id));
+    let items = rows
+        .into_iter()
         .filter(|r| r.account == "customer_balance")
         .map(|r| {
             let currency = Currency::parse(&r.currency)
@@ -169,23 +191,25 @@ pub async fn ledger(
                 at: Timestamp(r.created_at),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Page { items, next })
 }
 
 /// The tenant's orders, newest first.
 pub async fn orders(
     app: &App,
     actor: &Actor,
-    before: Option<i64>,
+    from: &PageCursor,
     limit: i64,
-) -> Result<Vec<OrderRow>, AppError> {
+) -> Result<Page<OrderRow>, AppError> {
     actor.require(Right::BillingRead)?;
     let mut tx = app.db().read().await?;
     let rows = tx
-        .orders_of_owner(&actor.tenant_id, before.unwrap_or(i64::MAX), limit)
+        .orders_of_owner(&actor.tenant_id, (from.at, &from.id), limit)
         .await?;
     tx.commit().await?;
-    Ok(rows)
+    let next = next_cursor(&rows, limit, |r| (r.created_at, &r.id));
+    Ok(Page { items: rows, next })
 }
 
 /// The sum of all postings per currency: always zero for a consistent ledger.

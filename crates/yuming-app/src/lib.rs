@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod domains;
 pub mod error;
 pub mod idempotency;
+pub mod paging;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;

@@ -688,13 +688,19 @@ pub struct LedgerLineDto {
 pub struct LedgerDto {
     /// Movements.
     pub entries: Vec<LedgerLineDto>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Paging by time.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TimePageQuery {
-    /// Entries before this unix time.
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Entries before this unix time (when no cursor is given).
     #[serde(default)]
     pub before: Option<i64>,
     /// Page size, 1–500 (default 50).
@@ -728,6 +734,9 @@ pub struct OrderDto {
 pub struct OrderList {
     /// Orders, newest first.
     pub orders: Vec<OrderDto>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// A credit to a customer's balance (finance staff).

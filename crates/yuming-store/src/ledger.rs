@@ -85,18 +85,21 @@ impl Tx {
         Ok(())
     }
 
-    /// A tenant's orders, newest first.
+    /// A tenant's orders, newest first by `(created_at, id)`, strictly after the row
+    /// `(before_at, before_id)` in that order (`(i64::MAX, "")` for the first page).
     pub async fn orders_of_owner(
         &mut self,
         owner_id: &str,
-        before: i64,
+        (before_at, before_id): (i64, &str),
         limit: i64,
     ) -> Result<Vec<OrderRow>, StoreError> {
         let sql = "SELECT id, owner_id, actor_id, kind, domain_name, years, amount, currency, status, detail, created_at \
-                   FROM orders WHERE owner_id = $1 AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT $3";
+                   FROM orders WHERE owner_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+                   ORDER BY created_at DESC, id DESC LIMIT $4";
         on_conn!(self, c => sqlx::query_as::<_, OrderRow>(sql)
             .bind(owner_id)
-            .bind(before)
+            .bind(before_at)
+            .bind(before_id)
             .bind(limit.clamp(1, 500))
             .fetch_all(c)
             .await
@@ -243,18 +246,21 @@ impl Tx {
         Ok(())
     }
 
-    /// A customer's postings, newest first.
+    /// A customer's postings, newest first by `(created_at, id)`, strictly after the row
+    /// `(before_at, before_id)` in that order (`(i64::MAX, "")` for the first page).
     pub async fn ledger_of_holder(
         &mut self,
         holder_id: &str,
-        before: i64,
+        (before_at, before_id): (i64, &str),
         limit: i64,
     ) -> Result<Vec<LedgerEntryRow>, StoreError> {
         let sql = "SELECT id, transaction_id, account, holder_id, amount, currency, order_id, memo, created_at \
-                   FROM ledger_entries WHERE holder_id = $1 AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT $3";
+                   FROM ledger_entries WHERE holder_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+                   ORDER BY created_at DESC, id DESC LIMIT $4";
         on_conn!(self, c => sqlx::query_as::<_, LedgerEntryRow>(sql)
             .bind(holder_id)
-            .bind(before)
+            .bind(before_at)
+            .bind(before_id)
             .bind(limit.clamp(1, 500))
             .fetch_all(c)
             .await

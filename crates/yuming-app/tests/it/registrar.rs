@@ -6,6 +6,7 @@ use std::sync::Arc;
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
 use yuming_app::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::paging::PageCursor;
 use yuming_app::{App, AppError, RequestContext, billing, catalogue};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::money::{Currency, Money};
@@ -283,9 +284,10 @@ both_backends!(
             "INVALID_YEARS"
         );
 
-        let lines = billing::ledger(&app, &alice, None, 50)
+        let lines = billing::ledger(&app, &alice, &PageCursor::start(), 50)
             .await
-            .expect("ledger");
+            .expect("ledger")
+            .items;
         assert_eq!(
             lines.iter().map(|l| l.amount.minor()).sum::<i64>(),
             balance_of(&app, &alice).await
@@ -294,10 +296,45 @@ both_backends!(
             lines.iter().all(|l| l.order_id.is_some()),
             "every entry links to its order"
         );
-        let orders = billing::orders(&app, &alice, None, 50)
+        let orders = billing::orders(&app, &alice, &PageCursor::start(), 50)
             .await
-            .expect("orders");
+            .expect("orders")
+            .items;
         let kinds: Vec<&str> = orders.iter().map(|o| o.kind.as_str()).collect();
+        // The fake clock stands still, so every row shares one second: paging one row at a
+        // time must still visit each exactly once, in the same order.
+        for limit in [1, 2, 3] {
+            let mut cursor = PageCursor::start();
+            let mut paged = Vec::new();
+            loop {
+                let page = billing::orders(&app, &alice, &cursor, limit)
+                    .await
+                    .expect("page");
+                paged.extend(page.items.into_iter().map(|o| o.id));
+                match page.next {
+                    Some(next) => cursor = next,
+                    None => break,
+                }
+            }
+            assert_eq!(
+                paged,
+                orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(),
+                "limit {limit}"
+            );
+            let mut cursor = PageCursor::start();
+            let mut paged = 0;
+            loop {
+                let page = billing::ledger(&app, &alice, &cursor, limit)
+                    .await
+                    .expect("page");
+                paged += page.items.len();
+                match page.next {
+                    Some(next) => cursor = next,
+                    None => break,
+                }
+            }
+            assert_eq!(paged, lines.len(), "ledger, limit {limit}");
+        }
         assert_eq!(kinds.iter().filter(|k| **k == "register").count(), 1);
         assert_eq!(kinds.iter().filter(|k| **k == "renew").count(), 1);
         assert_eq!(kinds.iter().filter(|k| **k == "topup").count(), 2);

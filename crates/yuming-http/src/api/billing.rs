@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use yuming_app::AppError;
 use yuming_app::billing;
+use yuming_app::paging::PageCursor;
 use yuming_core::money::{Currency, Money};
 
 use crate::dto::{
@@ -35,10 +36,12 @@ pub async fn ledger(
     Auth(actor): Auth,
     ApiQuery(query): ApiQuery<TimePageQuery>,
 ) -> Result<Json<LedgerDto>, ApiError> {
-    let lines =
-        billing::ledger(&state.app, &actor, query.before, query.limit.unwrap_or(50)).await?;
+    let from = PageCursor::from_params(query.cursor.as_deref(), query.before)?;
+    let page = billing::ledger(&state.app, &actor, &from, query.limit.unwrap_or(50)).await?;
     Ok(Json(LedgerDto {
-        entries: lines
+        next_cursor: page.next.map(|c| c.encode()),
+        entries: page
+            .items
             .into_iter()
             .map(|l| LedgerLineDto {
                 id: l.id,
@@ -60,9 +63,12 @@ pub async fn orders(
     Auth(actor): Auth,
     ApiQuery(query): ApiQuery<TimePageQuery>,
 ) -> Result<Json<OrderList>, ApiError> {
-    let rows = billing::orders(&state.app, &actor, query.before, query.limit.unwrap_or(50)).await?;
+    let from = PageCursor::from_params(query.cursor.as_deref(), query.before)?;
+    let page = billing::orders(&state.app, &actor, &from, query.limit.unwrap_or(50)).await?;
     Ok(Json(OrderList {
-        orders: rows
+        next_cursor: page.next.map(|c| c.encode()),
+        orders: page
+            .items
             .into_iter()
             .map(|o| OrderDto {
                 id: o.id,

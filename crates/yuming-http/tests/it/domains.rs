@@ -176,6 +176,44 @@ both_backends!(idempotent_paid_registration, |db: TestDb| async move {
     let mut amounts = amounts;
     amounts.sort_unstable();
     assert_eq!(amounts, vec![-5_800, 50_000]);
+    // Paging with the returned cursor: one entry per page, then the end.
+    let first = h
+        .call(
+            Method::GET,
+            "/api/v1/account/ledger?limit=1",
+            Some(&alice),
+            None,
+        )
+        .await;
+    let cursor = first.json["next_cursor"]
+        .as_str()
+        .expect("next_cursor")
+        .to_owned();
+    let second = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/account/ledger?limit=1&cursor={cursor}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(second.json["entries"].as_array().map(Vec::len), Some(1));
+    assert_ne!(
+        second.json["entries"][0]["id"],
+        first.json["entries"][0]["id"]
+    );
+    let bad = h
+        .call(
+            Method::GET,
+            "/api/v1/orders?cursor=nonsense",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "INVALID_CURSOR")
+    );
 
     // Without the key a retry is a new request and the name is taken.
     let again = h
