@@ -527,6 +527,7 @@ pub async fn decide(
 ) -> Result<ContactView, AppError> {
     let mut tx = app.db().write().await?;
     let row = authorized_row(&mut tx, actor, contact_id, Right::ReviewQueue).await?;
+    actor.authorize_decision(&row.owner_id, Right::ReviewQueue)?;
     let decision = ReviewDecision::parse(decision).ok_or(ContactError::UnknownDecision)?;
     let reason = contact::parse_review_reason(reason, decision)?;
     let before = ContactView::from_row(&row)?;

@@ -1357,6 +1357,7 @@ pub async fn decide_naming_review(
     let mut tx = app.db().write().await?;
     let (mut row, tld) =
         load_for_update(&mut tx, &catalogue, actor, name, Right::ReviewQueue).await?;
+    actor.authorize_decision(&row.owner_id, Right::ReviewQueue)?;
     // The contact review queue's decision and reason rules, checked once the actor may see
     // the domain at all, so that a stranger gets 404 whatever the body says.
     let decision =

@@ -179,6 +179,12 @@ impl From<Denied> for AppError {
         match denied {
             Denied::NotFound => AppError::not_found(),
             Denied::Forbidden(right) => AppError::forbidden(right),
+            Denied::OwnSubmission => AppError::new(
+                ErrorKind::Forbidden,
+                "OWN_SUBMISSION",
+                "reviewers cannot decide on their own account's submissions",
+                "审核员不能审核本账号提交的资料",
+            ),
         }
     }
 }

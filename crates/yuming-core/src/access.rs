@@ -265,6 +265,8 @@ pub enum Denied {
     NotFound,
     /// The resource is the actor's, but the actor lacks the right.
     Forbidden(Right),
+    /// Staff may not decide on a submission of their own tenant (separation of duties).
+    OwnSubmission,
 }
 
 impl Actor {
@@ -298,6 +300,16 @@ impl Actor {
             } else {
                 Denied::NotFound
             });
+        }
+        Ok(())
+    }
+
+    /// [`Actor::authorize`] for a reviewer's decision, which must also come from outside the
+    /// submitting tenant: nobody approves their own real-name, naming or filing submission.
+    pub fn authorize_decision(&self, owner_tenant: &str, right: Right) -> Result<(), Denied> {
+        self.authorize(owner_tenant, right)?;
+        if owner_tenant == self.tenant_id {
+            return Err(Denied::OwnSubmission);
         }
         Ok(())
     }
@@ -370,6 +382,27 @@ mod tests {
             Err(Denied::NotFound)
         );
         assert!(!Role::Customer.rights().contains(Right::PlatformAdmin));
+    }
+
+    #[test]
+    fn reviewers_never_decide_their_own_submissions() {
+        let reviewer = Actor {
+            role: Role::Reviewer,
+            rights: Role::Reviewer.rights(),
+            ..customer("rev")
+        };
+        assert_eq!(
+            reviewer.authorize_decision("alice", Right::ReviewQueue),
+            Ok(())
+        );
+        assert_eq!(
+            reviewer.authorize_decision("rev", Right::ReviewQueue),
+            Err(Denied::OwnSubmission)
+        );
+        assert_eq!(
+            customer("alice").authorize_decision("alice", Right::ReviewQueue),
+            Err(Denied::Forbidden(Right::ReviewQueue))
+        );
     }
 
     #[test]

@@ -679,6 +679,24 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
         "FORBIDDEN"
     );
 
+    // Separation of duties: an administrator cannot approve a contact of their own account.
+    let admin = staff(&app, "admin@example.com", Role::Admin).await;
+    let own = create(&app, &admin, person()).await;
+    assert_eq!(
+        failure(contacts::decide(&app, &ctx(), &admin, &own.id, "approve", None).await).0,
+        "OWN_SUBMISSION"
+    );
+    contacts::decide(
+        &app,
+        &ctx(),
+        &reviewer,
+        &own.id,
+        "reject",
+        Some("test account"),
+    )
+    .await
+    .expect("another reviewer decides");
+
     let queue = contacts::review_queue(&app, &reviewer, None, 50)
         .await
         .expect("queue");
