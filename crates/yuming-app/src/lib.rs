@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod domains;
 pub mod error;
 pub mod idempotency;
+pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;
