@@ -16,6 +16,7 @@ pub mod domains;
 pub mod error;
 pub mod idempotency;
 pub mod paging;
+pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;

@@ -5,4 +5,5 @@ mod api_keys;
 mod audit_chain;
 mod backup;
 mod contacts;
+mod notices;
 mod registrar;
