@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod crypto;
 pub mod domains;
 pub mod error;
+pub mod filing;
 pub mod idempotency;
 pub mod password;
 pub mod rate_limit;

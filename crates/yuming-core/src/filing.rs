@@ -639,6 +639,8 @@ pub mod rule {
     pub const SUBMIT_PER_IP_PER_DAY: &str = "submit.per_ip_per_day";
     /// 1: an empty-shell 主体 may get new sites directly (R-OP-7 provinces).
     pub const EMPTY_SHELL_ADD_OK: &str = "subject.empty_shell_add_ok";
+    /// Comma-separated ASCII TLDs on the MIIT-approved list (R-DOM-3).
+    pub const APPROVED_TLDS: &str = "domain.approved_tlds";
 }
 
 /// The rule values in force for one order: for each key the most specific scope that matches
@@ -680,6 +682,11 @@ impl RuleSet {
     /// An integer rule, `None` when no row applies (the rule is off).
     pub fn int(&self, key: &str) -> Option<i64> {
         self.values.get(key).and_then(|v| v.trim().parse().ok())
+    }
+
+    /// A text rule.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
     }
 
     /// A flag rule: `1`/`true` is on.

@@ -15,6 +15,7 @@ mod audit;
 mod catalogue;
 mod contacts;
 mod domains;
+mod filing;
 mod housekeeping;
 mod idempotency;
 mod ledger;
@@ -30,6 +31,10 @@ pub use contacts::{
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
+pub use filing::{
+    FilingEntityRow, FilingHistoryRow, FilingMaterialRow, FilingNoteRow, FilingOrderRow,
+    FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
+};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 
 pub use idempotency::IdempotencyClaim;
