@@ -1633,7 +1633,7 @@ async fn run_check(
     }
     for (field, mobile, value) in contacts {
         if tx
-            .filing_contact_used_elsewhere(mobile, &value, &digest)
+            .filing_contact_used_elsewhere(mobile, &value, &digest, &row.entity_id)
             .await?
         {
             duplicates.reused_contacts.push(field.to_owned());
@@ -1796,6 +1796,8 @@ pub async fn submit(
     row.status = to.as_str().to_owned();
     row.submitted_at = Some(now.0);
     row.claimed_by = None;
+    // A returned or rejected order goes to the authority again as a new submission.
+    row.authority_ticket = None;
     row.updated_at = now.0;
     if !tx
         .update_filing_order(&row, &expected, &actor.account_id, None)
@@ -2619,6 +2621,10 @@ async fn record_approval(
     entity.principal_mobile = payload.entity.principal.mobile.trim().to_owned();
     entity.principal_email = payload.entity.principal.email.trim().to_lowercase();
     entity.cert_masked = masked(cert_type, &payload.entity.cert_no, today);
+    entity.cert_digest = cert_digest(app, cert_type, &payload.entity.cert_no, today);
+    entity.cert_type = cert_type.as_str().to_owned();
+    entity.entity_type = payload.entity.entity_type.clone();
+    entity.province = i64::from(parse_province(&payload.entity.province)?);
     entity.data_sealed = seal_json(app, &payload.entity, &entity_context(&entity.id))?;
     entity.subject_no = Some(subject_no.to_owned());
     entity.status = if operation == Operation::CancelSubject {
