@@ -1993,6 +1993,8 @@ pub async fn claim(
     actor: &Actor,
     id: &str,
 ) -> Result<OrderView, AppError> {
+    // Staff-only: a customer is refused whatever the id (403, not 404).
+    actor.require(Right::ReviewQueue)?;
     let mut tx = app.db().write().await?;
     let mut row = authorized_order(&mut tx, actor, id, Right::ReviewQueue).await?;
     if row.status != OrderStatus::ProviderReview.as_str() {
@@ -2062,6 +2064,8 @@ pub async fn review_view(
     actor: &Actor,
     id: &str,
 ) -> Result<ReviewView, AppError> {
+    // Staff-only: a customer is refused whatever the id (403, not 404).
+    actor.require(Right::ReviewQueue)?;
     let mut tx = app.db().read().await?;
     let row = authorized_order(&mut tx, actor, id, Right::ReviewQueue).await?;
     tx.commit().await?;
@@ -2120,6 +2124,8 @@ pub async fn approve(
     actor: &Actor,
     id: &str,
 ) -> Result<OrderView, AppError> {
+    // Staff-only: a customer is refused whatever the id (403, not 404).
+    actor.require(Right::ReviewQueue)?;
     let mut tx = app.db().read().await?;
     let row = authorized_order(&mut tx, actor, id, Right::ReviewQueue).await?;
     tx.commit().await?;
@@ -2163,6 +2169,8 @@ pub async fn reject(
     id: &str,
     rejections: &[FieldRejection],
 ) -> Result<OrderView, AppError> {
+    // Staff-only: a customer is refused whatever the id (403, not 404).
+    actor.require(Right::ReviewQueue)?;
     if rejections.is_empty() || rejections.len() > 50 {
         return Err(invalid(
             "INVALID_LENGTH",

@@ -1040,8 +1040,8 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         "{found:?}"
     );
 
-    // Reviewer actions by a customer: 403 on its own order, 404 on another's.
-    for (actor, expected) in [(&alice, ErrorKind::Forbidden), (&bob, ErrorKind::NotFound)] {
+    // Reviewer actions by a customer: 403, whoever owns the order.
+    for (actor, expected) in [(&alice, ErrorKind::Forbidden), (&bob, ErrorKind::Forbidden)] {
         let err = filing::claim(app, &ctx(), actor, &order)
             .await
             .expect_err("not staff");
