@@ -1912,7 +1912,7 @@ async fn status_changed(
     from: OrderStatus,
     to: OrderStatus,
 ) -> Result<(), AppError> {
-    tracing::info!(
+    tracing::debug!(
         order = %row.id,
         from = from.as_str(),
         to = to.as_str(),
