@@ -65,6 +65,7 @@ struct Inner {
     catalogue: crate::catalogue::CatalogueCache,
     registries: Vec<Arc<dyn RegistryConnector>>,
     availability: crate::availability::AvailabilityIndex,
+    filing_authority: std::sync::RwLock<Arc<dyn crate::filing::FilingAuthority>>,
 }
 
 impl App {
@@ -82,6 +83,11 @@ impl App {
                 catalogue: crate::catalogue::CatalogueCache::default(),
                 registries: vec![Arc::new(LocalRegistry)],
                 availability: crate::availability::AvailabilityIndex::default(),
+                filing_authority: std::sync::RwLock::new(Arc::new(
+                    crate::filing::SandboxFilingAuthority::new(
+                        crate::filing::SandboxConfig::default(),
+                    ),
+                )),
             }),
         }
     }
@@ -127,6 +133,24 @@ impl App {
 
     pub(crate) fn catalogue_cache(&self) -> &crate::catalogue::CatalogueCache {
         &self.inner.catalogue
+    }
+
+    /// The filing authority connector (the built-in sandbox unless replaced).
+    pub fn filing_authority(&self) -> Arc<dyn crate::filing::FilingAuthority> {
+        self.inner
+            .filing_authority
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the filing authority connector (at start-up, and in tests).
+    pub fn set_filing_authority(&self, authority: Arc<dyn crate::filing::FilingAuthority>) {
+        *self
+            .inner
+            .filing_authority
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = authority;
     }
 
     /// Forgets the in-memory catalogue so the next use reloads it.

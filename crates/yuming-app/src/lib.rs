@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod crypto;
 pub mod domains;
 pub mod error;
+pub mod filing;
 pub mod idempotency;
 pub mod paging;
 pub mod notices;

@@ -40,6 +40,34 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Registrar settings.
     pub registrar: RegistrarConfig,
+    /// ICP filing settings.
+    pub filing: FilingConfig,
+}
+
+/// ICP filing settings: the built-in sandbox authority and the status sync.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilingConfig {
+    /// Seconds between SMS verification and the sandbox bureau's decision.
+    pub sandbox_decision_delay_secs: i64,
+    /// Share of submissions the sandbox bureau rejects, 0.0–1.0.
+    pub sandbox_rejection_rate: f64,
+    /// Seed of the sandbox's decisions and SMS codes.
+    pub sandbox_seed: u64,
+    /// How often `serve` syncs order status with the authority (at most 1800: the
+    /// authority's decisions must show within 30 minutes).
+    pub sync_interval_secs: u64,
+}
+
+impl Default for FilingConfig {
+    fn default() -> Self {
+        FilingConfig {
+            sandbox_decision_delay_secs: 3600,
+            sandbox_rejection_rate: 0.0,
+            sandbox_seed: 1,
+            sync_interval_secs: 300,
+        }
+    }
 }
 
 /// Registrar settings.
@@ -161,6 +189,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             database: DatabaseConfig::default(),
             registrar: RegistrarConfig::default(),
+            filing: FilingConfig::default(),
         }
     }
 }

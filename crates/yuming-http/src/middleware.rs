@@ -25,6 +25,16 @@ use crate::{ApiError, AppState};
 /// Largest response body stored for idempotent replay.
 const MAX_STORED_RESPONSE: usize = 4 * 1024 * 1024;
 
+/// The body limit of a request: the API default, or the material upload's own limit.
+fn body_limit_for(state: &AppState, path: &str) -> usize {
+    let default = state.settings.body_limit_bytes;
+    if path.starts_with("/api/v1/filing/orders/") && path.contains("/materials/") {
+        default.max(crate::api::filing::MATERIAL_BODY_LIMIT)
+    } else {
+        default
+    }
+}
+
 /// Adds the OpenAPI route, fallbacks and every layer.
 pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -> Router {
     let body_limit = state.settings.body_limit_bytes;
@@ -207,8 +217,8 @@ async fn resolve_actor(state: &AppState, req: Request) -> Result<Request, ApiErr
         let signature = header_str(&req, "x-yuming-signature")
             .unwrap_or("")
             .to_owned();
+        let limit = body_limit_for(state, req.uri().path());
         let (mut parts, body) = req.into_parts();
-        let limit = state.settings.body_limit_bytes;
         let bytes = to_bytes(body, limit)
             .await
             .map_err(|_| ApiError::too_large(limit))?;
@@ -272,8 +282,8 @@ async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> 
                 .unwrap_or_default()
         ),
     };
+    let limit = body_limit_for(&state, req.uri().path());
     let (parts, body) = req.into_parts();
-    let limit = state.settings.body_limit_bytes;
     let Ok(bytes) = to_bytes(body, limit).await else {
         return ApiError::too_large(limit).into_response();
     };

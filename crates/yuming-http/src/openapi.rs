@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, domains, health, review, sub_accounts,
+    admin, api_keys, audit, auth, billing, contacts, domains, filing, health, review, sub_accounts,
     validate,
 };
 
@@ -35,6 +35,7 @@ use crate::api::{
         (name = "domains", description = "Availability, registration, renewal, management"),
         (name = "billing", description = "Balance, ledger and orders"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
+        (name = "filing", description = "ICP filing (备案): entities, sites, servers, orders, self-check, materials"),
     )
 )]
 struct ApiDoc;
@@ -97,6 +98,31 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(billing::credit_limit))
         .routes(routes!(review::domain_queue))
         .routes(routes!(review::domain_decision))
+        .routes(routes!(filing::create_entity, filing::list_entities))
+        .routes(routes!(filing::get_entity))
+        .routes(routes!(filing::create_site))
+        .routes(routes!(filing::add_servers, filing::list_servers))
+        .routes(routes!(filing::create_order, filing::list_orders))
+        .routes(routes!(filing::get_order, filing::update_order))
+        .routes(routes!(filing::verify_type))
+        .routes(routes!(filing::check))
+        .routes(routes!(filing::submit))
+        .routes(routes!(filing::abandon))
+        .routes(routes!(filing::verify_sms))
+        .routes(routes!(filing::history))
+        .routes(routes!(filing::notes, filing::add_note))
+        .routes(routes!(filing::list_materials))
+        .routes(routes!(filing::upload_material))
+        .routes(routes!(filing::material_content))
+        .routes(routes!(filing::review_queue))
+        .routes(routes!(filing::review_order))
+        .routes(routes!(filing::claim))
+        .routes(routes!(filing::approve))
+        .routes(routes!(filing::reject))
+        .routes(routes!(filing::add_ip_pool, filing::list_ip_pools))
+        .routes(routes!(filing::add_rule, filing::list_rules))
+        .routes(routes!(filing::blacklist))
+        .routes(routes!(filing::sync))
         .split_for_parts()
 }
 

@@ -16,6 +16,7 @@ mod backup;
 mod catalogue;
 mod contacts;
 mod domains;
+mod filing;
 mod housekeeping;
 mod idempotency;
 mod ledger;
@@ -33,6 +34,10 @@ pub use contacts::{
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
+pub use filing::{
+    FilingEntityRow, FilingHistoryRow, FilingMaterialRow, FilingNoteRow, FilingOrderRow,
+    FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
+};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
 

@@ -167,4 +167,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// ICP filing: the self-check of one complete order with eight 5 MB materials, and
+    /// submissions per second. A fresh temporary SQLite database unless `--database-url`
+    /// names a disposable PostgreSQL database.
+    Filing {
+        /// Database to benchmark (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Orders submitted in the throughput phase (1–999).
+        #[arg(long, default_value_t = 200)]
+        orders: usize,
+        /// Concurrent clients submitting.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
 }

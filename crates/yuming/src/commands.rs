@@ -187,8 +187,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let purged = idempotency::purge_ephemeral(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let filing = yuming_app::filing::sync(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "jobs done: purged {purged} expired sessions, nonces, idempotency keys and rate windows"
+                "jobs done: purged {purged} expired sessions, nonces, idempotency keys and rate windows; \
+                 filing sync checked {} orders, changed {}, failed {}",
+                filing.checked, filing.changed, filing.failed
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -245,6 +250,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     seconds,
                 },
         } => bench::registrar(&config, database_url, concurrency, seconds)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            command:
+                BenchCommand::Filing {
+                    database_url,
+                    orders,
+                    concurrency,
+                },
+        } => crate::bench_filing::filing(&config, database_url, orders, concurrency)
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Bench {

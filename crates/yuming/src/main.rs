@@ -2,6 +2,7 @@
 //! operator tools working on the same database, also while `serve` runs.
 
 mod bench;
+mod bench_filing;
 mod cli;
 mod commands;
 mod serve;

@@ -49,6 +49,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     });
 
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let filing_sync = tokio::spawn(filing_sync(
+        app.clone(),
+        config.filing.sync_interval_secs.clamp(1, 1800),
+    ));
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -60,6 +64,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = whois.await;
     }
     housekeeping.abort();
+    filing_sync.abort();
     app.db().close().await;
     tracing::info!("yuming stopped");
     Ok(())
@@ -73,6 +78,27 @@ async fn housekeeping(app: yuming_app::App) {
         interval.tick().await;
         if let Err(error) = yuming_app::idempotency::purge_ephemeral(&app).await {
             tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
+        }
+    }
+}
+
+/// Brings filing orders up to date with the authority (pushes, SMS expiry, decisions and
+/// numbers) at least every 30 minutes.
+async fn filing_sync(app: yuming_app::App, every_secs: u64) {
+    let mut interval = tokio::time::interval(Duration::from_secs(every_secs));
+    loop {
+        interval.tick().await;
+        match yuming_app::filing::sync(&app).await {
+            Ok(report) if report.changed > 0 || report.failed > 0 => {
+                tracing::info!(
+                    checked = report.checked,
+                    changed = report.changed,
+                    failed = report.failed,
+                    "filing sync"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "filing sync failed; retrying at the next tick"),
         }
     }
 }

@@ -144,7 +144,17 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     let db = open_db(config).await?;
     db.migrate().await.context("applying migrations")?;
     let clock = Arc::new(SystemClock::with_offset(config.clock_offset_secs));
-    Ok(App::new(db, clock, cipher, app_settings(config)))
+    let app = App::new(db, clock, cipher, app_settings(config));
+    let filing = &config.filing;
+    app.set_filing_authority(Arc::new(yuming_app::filing::SandboxFilingAuthority::new(
+        yuming_app::filing::SandboxConfig {
+            decision_delay_secs: filing.sandbox_decision_delay_secs,
+            rejection_rate: filing.sandbox_rejection_rate.clamp(0.0, 1.0),
+            seed: filing.sandbox_seed,
+            ..yuming_app::filing::SandboxConfig::default()
+        },
+    )));
+    Ok(app)
 }
 
 /// Refuses an empty or whitespace password read from stdin.

@@ -6,4 +6,5 @@ mod audit_chain;
 mod backup;
 mod contacts;
 mod notices;
+mod filing;
 mod registrar;

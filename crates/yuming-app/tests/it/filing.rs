@@ -1,0 +1,1381 @@
+//! ICP filing stories against the sandbox authority, each on SQLite and PostgreSQL: personal
+//! and enterprise first filings from draft to number, then add-site, change and cancel-site;
+//! risk limits, SMS verification, reviewer rights, tenant isolation, materials.
+
+use std::sync::Arc;
+
+use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::filing::{
+    self, EntityInput, FieldRejection, NewOrderInput, OrderView, Payload, PersonInput,
+    SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
+};
+use yuming_app::{App, AppError, ErrorKind, RequestContext, billing};
+use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_core::filing::{OrderStatus, RejectCode, Severity};
+use yuming_core::money::{Currency, Money};
+use yuming_test_support::{TestDb, both_backends, test_app};
+
+const PERSON_ID: &str = "11010519491231002X";
+const USCC: &str = "91110000600037341L";
+const LEGAL_REP_ID: &str = "110105197512120028";
+
+fn ctx() -> RequestContext {
+    RequestContext::internal("test")
+}
+
+fn ctx_ip(ip: &str) -> RequestContext {
+    RequestContext {
+        request_id: "test".into(),
+        client_ip: Some(ip.into()),
+    }
+}
+
+fn operator() -> Actor {
+    Actor {
+        account_id: "cli".into(),
+        tenant_id: String::new(),
+        role: Role::Admin,
+        rights: RightSet::all(),
+        method: AuthMethod::Operator,
+    }
+}
+
+fn code<T>(r: Result<T, AppError>) -> &'static str {
+    match r {
+        Ok(_) => "OK",
+        Err(e) => e.code,
+    }
+}
+
+async fn login(app: &App, email: &str) -> Actor {
+    let session = accounts::login(
+        app,
+        &ctx(),
+        LoginInput {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            totp: None,
+        },
+    )
+    .await
+    .expect("login");
+    accounts::authenticate_token(app, &session.token)
+        .await
+        .expect("auth")
+}
+
+fn account(email: &str) -> NewAccountInput {
+    NewAccountInput {
+        email: email.into(),
+        password: "correct horse battery".into(),
+        display_name: "客户".into(),
+    }
+}
+
+async fn customer(app: &App, email: &str) -> Actor {
+    accounts::signup(app, &ctx(), account(email))
+        .await
+        .expect("signup");
+    let actor = login(app, email).await;
+    billing::credit(
+        app,
+        &ctx(),
+        &operator(),
+        &actor.tenant_id,
+        Money::new(10_000_000, Currency::Cny),
+        "test top-up",
+    )
+    .await
+    .expect("credit");
+    actor
+}
+
+async fn reviewer(app: &App, email: &str) -> Actor {
+    accounts::create_user(
+        app,
+        &ctx(),
+        &Actor::system(),
+        account(email),
+        Role::Reviewer,
+    )
+    .await
+    .expect("reviewer");
+    login(app, email).await
+}
+
+/// A verified registrant contact; returns its id.
+async fn verified_contact(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    name: &str,
+    id_type: &str,
+    number: &str,
+) -> String {
+    let contact = contacts::create(
+        app,
+        &ctx(),
+        actor,
+        &NewContactInput {
+            kind: kind.into(),
+            name: name.into(),
+            id_type: id_type.into(),
+            id_number: number.into(),
+            email: "holder@example.com".into(),
+            phone: "+86.13800138000".into(),
+            address: AddressFields {
+                country: "CN".into(),
+                province: "北京市".into(),
+                city: "北京市".into(),
+                street: "长安街 1 号".into(),
+                postal_code: None,
+            },
+        },
+    )
+    .await
+    .expect("contact");
+    contacts::decide(app, &ctx(), &operator(), &contact.id, "approve", None)
+        .await
+        .expect("verify contact");
+    contact.id
+}
+
+/// Registers `name` for 2 years (resolving: default nameservers).
+async fn register(app: &App, actor: &Actor, name: &str, contact: &str) {
+    domains::register(
+        app,
+        &ctx(),
+        actor,
+        RegisterInput {
+            name: name.into(),
+            years: 2,
+            registrant_contact_id: contact.into(),
+            nameservers: None,
+            auto_renew: false,
+        },
+    )
+    .await
+    .expect("register");
+}
+
+async fn stop_resolving(app: &App, actor: &Actor, name: &str) {
+    domains::update(
+        app,
+        &ctx(),
+        actor,
+        name,
+        DomainUpdate {
+            nameservers: Some(vec![]),
+            locked: None,
+            auto_renew: None,
+        },
+    )
+    .await
+    .expect("clear nameservers");
+}
+
+fn person(name: &str, id: &str, mobile: &str, email: &str) -> PersonInput {
+    PersonInput {
+        name: name.into(),
+        id_type: "resident_id".into(),
+        id_number: id.into(),
+        id_valid_until: None,
+        mobile: mobile.into(),
+        email: email.into(),
+    }
+}
+
+fn personal_entity() -> EntityInput {
+    EntityInput {
+        entity_type: "PERSON".into(),
+        name: "张三".into(),
+        province: "北京".into(),
+        cert_type: "resident_id".into(),
+        cert_no: PERSON_ID.into(),
+        cert_valid_until: None,
+        address: "北京市东城区长安街 1 号".into(),
+        principal: person("张三", PERSON_ID, "13800138000", "zhangsan@example.com"),
+        principal_is_legal_rep: true,
+    }
+}
+
+fn enterprise_entity() -> EntityInput {
+    EntityInput {
+        entity_type: "ENTERPRISE".into(),
+        name: "北京示例科技有限公司".into(),
+        province: "11".into(),
+        cert_type: "uscc".into(),
+        cert_no: USCC.into(),
+        cert_valid_until: Some("2040-01-01".into()),
+        address: "北京市海淀区中关村大街 27 号".into(),
+        principal: person("李四", LEGAL_REP_ID, "13900139000", "lisi@example.com"),
+        principal_is_legal_rep: true,
+    }
+}
+
+fn site(name: &str, domain: &str, principal: PersonInput, ip: &str) -> SiteInput {
+    SiteInput {
+        name: name.into(),
+        domain: domain.into(),
+        homepage: format!("https://www.{domain}/"),
+        content_types: vec![100],
+        preapprovals: vec![],
+        purpose: "记录生活与学习".into(),
+        languages: vec!["zh-CN".into()],
+        principal,
+        servers: vec![ip.into()],
+        remarks: None,
+    }
+}
+
+struct World {
+    app: App,
+    clock: yuming_app::clock::FakeClock,
+    authority: Arc<SandboxFilingAuthority>,
+    reviewer: Actor,
+}
+
+async fn world(db: &TestDb) -> World {
+    let (app, clock) = test_app(&db.db);
+    let authority = Arc::new(SandboxFilingAuthority::new(SandboxConfig {
+        decision_delay_secs: 3600,
+        first_serial: 123,
+        seed: 7,
+        ..SandboxConfig::default()
+    }));
+    app.set_filing_authority(authority.clone());
+    filing::add_ip_pool(&app, &ctx(), &operator(), "203.0.113.0/24", "北京", true)
+        .await
+        .expect("pool");
+    filing::add_ip_pool(&app, &ctx(), &operator(), "192.0.2.0/24", "香港", false)
+        .await
+        .expect("pool");
+    let reviewer = reviewer(&app, "reviewer@example.com").await;
+    World {
+        app,
+        clock,
+        authority,
+        reviewer,
+    }
+}
+
+async fn add_server(w: &World, actor: &Actor, ip: &str) {
+    filing::add_servers(
+        &w.app,
+        &ctx(),
+        actor,
+        &[ServerInput {
+            ip: ip.into(),
+            region: "北京".into(),
+            expires_at: w.app.now().plus_days(400),
+        }],
+    )
+    .await
+    .expect("server");
+}
+
+fn blocking(report: &filing::CheckReport) -> Vec<(RejectCode, String)> {
+    report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Blocking)
+        .map(|p| (p.code, p.field.clone()))
+        .collect()
+}
+
+/// Review, SMS and authority: takes a submitted order to APPROVED.
+async fn through_review(w: &World, applicant: &Actor, order: &str, mobile: &str) -> OrderView {
+    let queue = filing::review_queue(&w.app, &w.reviewer)
+        .await
+        .expect("queue");
+    assert!(queue.iter().any(|o| o.id == order), "in the queue");
+    filing::claim(&w.app, &ctx(), &w.reviewer, order)
+        .await
+        .expect("claim");
+    let review = filing::review_view(&w.app, &ctx(), &w.reviewer, order)
+        .await
+        .expect("review view");
+    assert!(review.check.submittable);
+    let pushed = filing::approve(&w.app, &ctx(), &w.reviewer, order)
+        .await
+        .expect("approve");
+    let needs_sms = pushed.status == OrderStatus::SmsVerify;
+    if needs_sms {
+        let code = w.authority.last_code_for(mobile).expect("sms code sent");
+        let verified = filing::verify_sms(&w.app, &ctx(), applicant, order, &code)
+            .await
+            .expect("sms");
+        assert_eq!(verified.status, OrderStatus::BureauReview);
+    } else {
+        assert_eq!(pushed.status, OrderStatus::BureauReview);
+    }
+    // The bureau decides after the sandbox's delay; sync picks the decision up.
+    let early = filing::sync(&w.app).await.expect("sync");
+    assert_eq!(early.changed, 0);
+    w.clock.advance_secs(3601);
+    let report = filing::sync(&w.app).await.expect("sync");
+    assert!(report.changed >= 1);
+    let done = filing::get_order(&w.app, applicant, order)
+        .await
+        .expect("order");
+    assert_eq!(done.status, OrderStatus::Approved);
+    done
+}
+
+both_backends!(
+    personal_first_filing_then_add_change_and_cancel_site,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        let alice = customer(app, "alice@example.com").await;
+        let contact =
+            verified_contact(app, &alice, "person", "张三", "resident_id", PERSON_ID).await;
+        register(app, &alice, "zhangsan.cn", &contact).await;
+        register(app, &alice, "zhangsan-blog.cn", &contact).await;
+        add_server(&w, &alice, "203.0.113.10").await;
+
+        // Draft with mistakes: a wrong check digit, a name of two letters, a server outside the
+        // mainland pools; the domain is new and resolves.
+        let mut entity_input = personal_entity();
+        entity_input.cert_no = "110105194912310021".into();
+        let entity = filing::create_entity(app, &ctx(), &alice, &entity_input)
+            .await
+            .expect("entity");
+        let mut site_input = site(
+            "ab",
+            "zhangsan.cn",
+            person("张三", PERSON_ID, "13800138000", "zhangsan@example.com"),
+            "192.0.2.10",
+        );
+        site_input.principal.id_number = "110105194912310021".into();
+        let site1 = filing::create_site(app, &ctx(), &alice, &entity.id, &site_input)
+            .await
+            .expect("site");
+        let order = filing::create_order(
+            app,
+            &ctx(),
+            &alice,
+            &NewOrderInput {
+                operation: "FIRST".into(),
+                entity_id: entity.id.clone(),
+                site_id: Some(site1.id.clone()),
+            },
+        )
+        .await
+        .expect("order");
+        assert_eq!(order.status, OrderStatus::Draft);
+        assert!(!order.payload.entity.cert_no.contains("19491231"), "masked");
+
+        let report = filing::check(app, &alice, &order.id).await.expect("check");
+        let found = blocking(&report);
+        for expected in [
+            (RejectCode::CertInvalid, "entity.cert_no"),
+            (RejectCode::SiteNameInvalid, "site.name"),
+            (RejectCode::AccessInvalid, "site.access[0].ip"),
+            (RejectCode::DomainResolving, "site.domain"),
+            (RejectCode::DomainCheckFail, "site.domain"),
+            (RejectCode::DomainNotVerified, "site.domain"),
+        ] {
+            assert!(
+                found.contains(&(expected.0, expected.1.to_owned())),
+                "{expected:?} in {found:?}"
+            );
+        }
+        assert!(
+            report
+                .problems
+                .iter()
+                .all(|p| !p.message_zh.is_empty() && !p.fix.is_empty())
+        );
+        assert_eq!(
+            code(filing::submit(app, &ctx(), &alice, &order.id).await),
+            "INVALID_STATE",
+            "a draft is verified first"
+        );
+
+        // Fixes: the number, the name, the server, DNS off, and 31 days for the domain to age.
+        let mut payload = Payload {
+            entity: personal_entity(),
+            site: Some(site(
+                "张三的学习笔记",
+                "zhangsan.cn",
+                person("张三", PERSON_ID, "13800138000", "zhangsan@example.com"),
+                "203.0.113.10",
+            )),
+        };
+        filing::update_order(app, &ctx(), &alice, &order.id, &payload)
+            .await
+            .expect("fix");
+        stop_resolving(app, &alice, "zhangsan.cn").await;
+        w.clock.advance_days(31);
+        let report = filing::check(app, &alice, &order.id).await.expect("check");
+        assert_eq!(blocking(&report), vec![], "{:?}", report.problems);
+        assert!(report.submittable);
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.code == RejectCode::LivenessFail && p.severity == Severity::Warning)
+        );
+
+        let filling = filing::verify_type(app, &ctx(), &alice, &order.id)
+            .await
+            .expect("verify type");
+        assert_eq!(filling.status, OrderStatus::Filling);
+        // Verified fields are frozen now.
+        let mut frozen = payload.clone();
+        frozen.entity.cert_no = "11010519491231003X".into();
+        let err = filing::update_order(app, &ctx(), &alice, &order.id, &frozen)
+            .await
+            .expect_err("frozen");
+        assert_eq!(err.code, "FIELD_LOCKED");
+        assert_eq!(err.field.as_deref(), Some("entity.cert_no"));
+
+        let submitted = filing::submit(app, &ctx(), &alice, &order.id)
+            .await
+            .expect("submit");
+        assert_eq!(submitted.status, OrderStatus::ProviderReview);
+
+        // The reviewer rejects the site name only; only that field reopens.
+        filing::claim(app, &ctx(), &w.reviewer, &order.id)
+            .await
+            .expect("claim");
+        let rejected = filing::reject(
+            app,
+            &ctx(),
+            &w.reviewer,
+            &order.id,
+            &[FieldRejection {
+                field: "site.name".into(),
+                code: "SITE_NAME_INVALID".into(),
+                comment: "名称请与网站内容相符".into(),
+            }],
+        )
+        .await
+        .expect("reject");
+        assert_eq!(rejected.status, OrderStatus::ProviderRejected);
+        assert_eq!(rejected.rejected_fields, vec!["site.name".to_owned()]);
+        let mut other_field = payload.clone();
+        if let Some(s) = other_field.site.as_mut() {
+            s.purpose = "别的描述".into();
+        }
+        assert_eq!(
+            code(filing::update_order(app, &ctx(), &alice, &order.id, &other_field).await),
+            "FIELD_LOCKED"
+        );
+        if let Some(s) = payload.site.as_mut() {
+            s.name = "张三的读书笔记".into();
+        }
+        filing::update_order(app, &ctx(), &alice, &order.id, &payload)
+            .await
+            .expect("fix rejected field");
+        filing::add_note(app, &ctx(), &alice, &order.id, "message", "已修改网站名称")
+            .await
+            .expect("message");
+        filing::add_note(
+            app,
+            &ctx(),
+            &w.reviewer,
+            &order.id,
+            "call",
+            "已电话核实负责人",
+        )
+        .await
+        .expect("call log");
+        let notes = filing::notes(app, &alice, &order.id).await.expect("notes");
+        assert_eq!(
+            notes.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(),
+            ["rejection", "message", "call"]
+        );
+        filing::submit(app, &ctx(), &alice, &order.id)
+            .await
+            .expect("resubmit");
+
+        through_review(&w, &alice, &order.id, "13800138000").await;
+        let (entity_now, sites) = filing::get_entity(app, &alice, &entity.id)
+            .await
+            .expect("entity");
+        assert_eq!(
+            entity_now.subject_no.as_deref(),
+            Some("京ICP备2026000123号")
+        );
+        assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
+        let history = filing::history(app, &alice, &order.id)
+            .await
+            .expect("history");
+        let path: Vec<&str> = history.iter().map(|h| h.to.as_str()).collect();
+        assert_eq!(
+            path,
+            [
+                "DRAFT",
+                "FILLING",
+                "PROVIDER_REVIEW",
+                "PROVIDER_REJECTED",
+                "PROVIDER_REVIEW",
+                "PENDING_SUBMIT_MIIT",
+                "SMS_VERIFY",
+                "BUREAU_REVIEW",
+                "APPROVED"
+            ]
+        );
+
+        // Add a site under the filed entity: the authority knows the subject, so FIRST is wrong.
+        w.clock.advance_days(1);
+        stop_resolving(app, &alice, "zhangsan-blog.cn").await;
+        let site2 = filing::create_site(
+            app,
+            &ctx(),
+            &alice,
+            &entity.id,
+            &site(
+                "张三的摄影小站",
+                "zhangsan-blog.cn",
+                person("张三", PERSON_ID, "13800138000", "zhangsan@example.com"),
+                "203.0.113.10",
+            ),
+        )
+        .await
+        .expect("site 2");
+        assert_eq!(
+            code(
+                filing::create_order(
+                    app,
+                    &ctx(),
+                    &alice,
+                    &NewOrderInput {
+                        operation: "FIRST".into(),
+                        entity_id: entity.id.clone(),
+                        site_id: Some(site2.id.clone()),
+                    },
+                )
+                .await
+            ),
+            "ALREADY_FILED"
+        );
+        let add = filing::create_order(
+            app,
+            &ctx(),
+            &alice,
+            &NewOrderInput {
+                operation: "ADD_SITE".into(),
+                entity_id: entity.id.clone(),
+                site_id: Some(site2.id.clone()),
+            },
+        )
+        .await
+        .expect("add-site order");
+        filing::verify_type(app, &ctx(), &alice, &add.id)
+            .await
+            .expect("verify");
+        filing::submit(app, &ctx(), &alice, &add.id)
+            .await
+            .expect("submit add-site");
+        through_review(&w, &alice, &add.id, "13800138000").await;
+        let (_, sites) = filing::get_entity(app, &alice, &entity.id)
+            .await
+            .expect("entity");
+        let numbers: Vec<Option<&str>> = sites.iter().map(|s| s.site_no.as_deref()).collect();
+        assert_eq!(
+            numbers,
+            [Some("京ICP备2026000123号-1"), Some("京ICP备2026000123号-2")]
+        );
+
+        // Change the first site's name.
+        w.clock.advance_days(1);
+        let change = filing::create_order(
+            app,
+            &ctx(),
+            &alice,
+            &NewOrderInput {
+                operation: "CHANGE_SITE".into(),
+                entity_id: entity.id.clone(),
+                site_id: Some(site1.id.clone()),
+            },
+        )
+        .await
+        .expect("change order");
+        filing::verify_type(app, &ctx(), &alice, &change.id)
+            .await
+            .expect("verify");
+        let mut changed = filing::get_order(app, &alice, &change.id)
+            .await
+            .expect("order")
+            .payload;
+        changed.entity = personal_entity();
+        if let Some(s) = changed.site.as_mut() {
+            s.name = "张三的技术笔记".into();
+            s.principal = person("张三", PERSON_ID, "13800138000", "zhangsan@example.com");
+        }
+        filing::update_order(app, &ctx(), &alice, &change.id, &changed)
+            .await
+            .expect("change");
+        filing::submit(app, &ctx(), &alice, &change.id)
+            .await
+            .expect("submit change");
+        through_review(&w, &alice, &change.id, "13800138000").await;
+        let (_, sites) = filing::get_entity(app, &alice, &entity.id)
+            .await
+            .expect("entity");
+        assert_eq!(
+            sites[0].site_no.as_deref(),
+            Some("京ICP备2026000123号-1"),
+            "number kept"
+        );
+
+        // Cancel the second site.
+        w.clock.advance_days(1);
+        let cancel = filing::create_order(
+            app,
+            &ctx(),
+            &alice,
+            &NewOrderInput {
+                operation: "CANCEL_SITE".into(),
+                entity_id: entity.id.clone(),
+                site_id: Some(site2.id.clone()),
+            },
+        )
+        .await
+        .expect("cancel order");
+        filing::verify_type(app, &ctx(), &alice, &cancel.id)
+            .await
+            .expect("verify");
+        filing::submit(app, &ctx(), &alice, &cancel.id)
+            .await
+            .expect("submit cancel");
+        through_review(&w, &alice, &cancel.id, "13800138000").await;
+        let (_, sites) = filing::get_entity(app, &alice, &entity.id)
+            .await
+            .expect("entity");
+        assert_eq!(sites[1].status, "cancelled");
+        assert_eq!(sites[0].status, "filed");
+    }
+);
+
+/// A colourful PNG, `w` × `h`, with an optional pHYs density.
+fn png(w: u32, h: u32, dpi: Option<u32>, grey: bool) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        if grey {
+            let v = ((x + y) % 256) as u8;
+            image::Rgb([v, v, v])
+        } else {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8])
+        }
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("encode png");
+    match dpi {
+        Some(dpi) => insert_phys(&out, dpi),
+        None => out,
+    }
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in data {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+    out
+}
+
+/// Inserts a pHYs chunk after IHDR (8-byte signature + 25-byte IHDR chunk).
+fn insert_phys(png: &[u8], dpi: u32) -> Vec<u8> {
+    let ppm = (f64::from(dpi) / 0.0254).round() as u32;
+    let mut data = ppm.to_be_bytes().to_vec();
+    data.extend_from_slice(&ppm.to_be_bytes());
+    data.push(1);
+    let mut out = png[..33].to_vec();
+    out.extend(chunk(b"pHYs", &data));
+    out.extend_from_slice(&png[33..]);
+    out
+}
+
+fn jpeg(w: u32, h: u32, dpi: u16) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
+    encoder.set_pixel_density(image::codecs::jpeg::PixelDensity::dpi(dpi));
+    encoder.encode_image(&img).expect("encode jpeg");
+    out
+}
+
+/// A PNG that claims 50 000 × 50 000 pixels.
+fn bomb() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = 50_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&50_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    out.extend(chunk(b"IHDR", &ihdr));
+    out.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    out.extend(chunk(b"IEND", &[]));
+    out
+}
+
+both_backends!(
+    enterprise_first_filing_with_materials,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        let corp = customer(app, "corp@example.com").await;
+        let contact = verified_contact(
+            app,
+            &corp,
+            "organization",
+            "北京示例科技有限公司",
+            "uscc",
+            USCC,
+        )
+        .await;
+        register(app, &corp, "example-tech.cn", &contact).await;
+        stop_resolving(app, &corp, "example-tech.cn").await;
+        add_server(&w, &corp, "203.0.113.20").await;
+        w.clock.advance_days(31);
+
+        // The principal is not the legal representative: an authorisation letter is needed.
+        let mut entity_input = enterprise_entity();
+        entity_input.principal_is_legal_rep = false;
+        let entity = filing::create_entity(app, &ctx(), &corp, &entity_input)
+            .await
+            .expect("entity");
+        let mut site_input = site(
+            "示例科技官网",
+            "example-tech.cn",
+            person("王五", PERSON_ID, "13700137000", "wangwu@example.com"),
+            "203.0.113.20",
+        );
+        site_input.content_types = vec![0, 3];
+        let s = filing::create_site(app, &ctx(), &corp, &entity.id, &site_input)
+            .await
+            .expect("site");
+        let order = filing::create_order(
+            app,
+            &ctx(),
+            &corp,
+            &NewOrderInput {
+                operation: "FIRST".into(),
+                entity_id: entity.id.clone(),
+                site_id: Some(s.id.clone()),
+            },
+        )
+        .await
+        .expect("order");
+        let found = blocking(&filing::check(app, &corp, &order.id).await.expect("check"));
+        assert!(
+            found.contains(&(RejectCode::PrincipalNotLegalRep, "entity.principal".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(RejectCode::ContentInvalid, "site.preapprovals".into())),
+            "{found:?}"
+        );
+
+        // Materials: every bad upload is refused with its own code; nothing is stored.
+        for (bytes, expected) in [
+            (vec![0u8; materials::MAX_BYTES + 1], "MATERIAL_TOO_LARGE"),
+            (b"%PDF-1.7 renamed to letter.png".to_vec(), "MATERIAL_TYPE"),
+            (
+                png(1800, 1300, None, false)[..5000].to_vec(),
+                "MATERIAL_CORRUPT",
+            ),
+            (bomb(), "MATERIAL_BOMB"),
+            (png(1800, 1300, None, true), "MATERIAL_GREYSCALE"),
+            (png(1000, 700, None, false), "MATERIAL_TOO_SMALL"),
+            (png(1800, 1300, Some(150), false), "MATERIAL_LOW_DPI"),
+            (jpeg(1800, 1300, 96), "MATERIAL_LOW_DPI"),
+        ] {
+            let got = code(
+                materials::upload(app, &ctx(), &corp, &order.id, "authorisation_letter", bytes)
+                    .await,
+            );
+            assert_eq!(got, expected);
+        }
+        assert_eq!(
+            materials::list(app, &corp, &order.id)
+                .await
+                .expect("list")
+                .len(),
+            0
+        );
+        let first = materials::upload(
+            app,
+            &ctx(),
+            &corp,
+            &order.id,
+            "authorisation_letter",
+            jpeg(1000, 800, 300),
+        )
+        .await
+        .expect("jpeg at 300 dpi");
+        assert_eq!(first.dpi, Some(300));
+        let letter = png(1800, 1300, None, false);
+        let second = materials::upload(
+            app,
+            &ctx(),
+            &corp,
+            &order.id,
+            "authorisation_letter",
+            letter.clone(),
+        )
+        .await
+        .expect("png without density but with A5-at-300-dpi pixels");
+        let listed = materials::list(app, &corp, &order.id).await.expect("list");
+        assert_eq!(listed.len(), 2, "history kept");
+        assert_eq!(listed.iter().filter(|m| m.current).count(), 1);
+        let (content_type, bytes) = materials::download(app, &corp, &order.id, &second.id)
+            .await
+            .expect("download");
+        assert_eq!(
+            (content_type.as_str(), bytes == letter),
+            ("image/png", true)
+        );
+
+        // Pre-approval for education content.
+        let mut payload = filing::get_order(app, &corp, &order.id)
+            .await
+            .expect("order")
+            .payload;
+        payload.entity = entity_input.clone();
+        if let Some(site) = payload.site.as_mut() {
+            site.principal = person("王五", PERSON_ID, "13700137000", "wangwu@example.com");
+            site.preapprovals = vec![filing::PreapprovalInput {
+                content_type: 3,
+                document_no: "京教审〔2025〕12号".into(),
+                valid_until: Some("2030-01-01".into()),
+            }];
+        }
+        filing::update_order(app, &ctx(), &corp, &order.id, &payload)
+            .await
+            .expect("fix");
+        let report = filing::check(app, &corp, &order.id).await.expect("check");
+        assert_eq!(blocking(&report), vec![], "{:?}", report.problems);
+        filing::verify_type(app, &ctx(), &corp, &order.id)
+            .await
+            .expect("verify");
+        filing::submit(app, &ctx(), &corp, &order.id)
+            .await
+            .expect("submit");
+        through_review(&w, &corp, &order.id, "13900139000").await;
+        let (entity_now, sites) = filing::get_entity(app, &corp, &entity.id)
+            .await
+            .expect("entity");
+        assert_eq!(
+            entity_now.subject_no.as_deref(),
+            Some("京ICP备2026000123号")
+        );
+        assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
+        // Materials are frozen once the order left the applicant.
+        assert_eq!(
+            code(materials::upload(app, &ctx(), &corp, &order.id, "other", letter).await),
+            "ORDER_NOT_EDITABLE"
+        );
+    }
+);
+
+/// A customer with a clean personal order in FILLING; returns (actor, order id).
+async fn ready_order(
+    w: &World,
+    email: &str,
+    domain: &str,
+    ip: &str,
+    mobile: &str,
+    id: &str,
+) -> (Actor, String) {
+    let app = &w.app;
+    let actor = customer(app, email).await;
+    let contact = verified_contact(app, &actor, "person", "张三", "resident_id", id).await;
+    register(app, &actor, domain, &contact).await;
+    stop_resolving(app, &actor, domain).await;
+    add_server(w, &actor, ip).await;
+    let mut entity_input = personal_entity();
+    entity_input.cert_no = id.into();
+    entity_input.principal = person("张三", id, mobile, &format!("p.{email}"));
+    let entity = filing::create_entity(app, &ctx(), &actor, &entity_input)
+        .await
+        .expect("entity");
+    let s = filing::create_site(
+        app,
+        &ctx(),
+        &actor,
+        &entity.id,
+        &site(
+            "张三的学习笔记",
+            domain,
+            person("张三", id, mobile, &format!("p.{email}")),
+            ip,
+        ),
+    )
+    .await
+    .expect("site");
+    let order = filing::create_order(
+        app,
+        &ctx(),
+        &actor,
+        &NewOrderInput {
+            operation: "FIRST".into(),
+            entity_id: entity.id.clone(),
+            site_id: Some(s.id.clone()),
+        },
+    )
+    .await
+    .expect("order");
+    (actor, order.id)
+}
+
+both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
+    let w = world(&db).await;
+    let app = &w.app;
+    let (alice, order) = ready_order(
+        &w,
+        "alice@example.com",
+        "alice-notes.cn",
+        "203.0.113.30",
+        "13800138000",
+        PERSON_ID,
+    )
+    .await;
+    w.clock.advance_days(31);
+    filing::verify_type(app, &ctx(), &alice, &order)
+        .await
+        .expect("verify");
+
+    // One in-flight order per entity.
+    let entity_id = filing::get_order(app, &alice, &order)
+        .await
+        .expect("order")
+        .entity_id;
+    let (_, sites) = filing::get_entity(app, &alice, &entity_id)
+        .await
+        .expect("entity");
+    let second = NewOrderInput {
+        operation: "FIRST".into(),
+        entity_id: entity_id.clone(),
+        site_id: Some(sites[0].id.clone()),
+    };
+    let err = filing::create_order(app, &ctx(), &alice, &second)
+        .await
+        .expect_err("locked");
+    assert_eq!(
+        (err.code, err.kind),
+        ("ORDER_CONFLICT", ErrorKind::Conflict)
+    );
+
+    // Another tenant: someone else's domain, a server of someone else, the order is 404.
+    let bob = customer(app, "bob@example.com").await;
+    assert_eq!(
+        code(filing::get_order(app, &bob, &order).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(filing::submit(app, &ctx(), &bob, &order).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(code(filing::check(app, &bob, &order).await), "NOT_FOUND");
+    assert_eq!(
+        code(materials::upload(app, &ctx(), &bob, &order, "other", vec![1]).await),
+        "NOT_FOUND"
+    );
+    let bob_entity = filing::create_entity(app, &ctx(), &bob, &enterprise_entity())
+        .await
+        .expect("bob entity");
+    let bob_site = filing::create_site(
+        app,
+        &ctx(),
+        &bob,
+        &bob_entity.id,
+        &site(
+            "示例科技官网",
+            "alice-notes.cn",
+            person("李四", LEGAL_REP_ID, "13900139000", "lisi@example.com"),
+            "203.0.113.30",
+        ),
+    )
+    .await
+    .expect("bob site");
+    let bob_order = filing::create_order(
+        app,
+        &ctx(),
+        &bob,
+        &NewOrderInput {
+            operation: "FIRST".into(),
+            entity_id: bob_entity.id.clone(),
+            site_id: Some(bob_site.id.clone()),
+        },
+    )
+    .await
+    .expect("bob order");
+    let found = blocking(
+        &filing::check(app, &bob, &bob_order.id)
+            .await
+            .expect("check"),
+    );
+    assert!(
+        found.contains(&(RejectCode::DomainNotVerified, "site.domain".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(RejectCode::AccessInvalid, "site.access[0].ip".into())),
+        "{found:?}"
+    );
+
+    // Reviewer actions by a customer: 403, whoever owns the order.
+    for (actor, expected) in [(&alice, ErrorKind::Forbidden), (&bob, ErrorKind::Forbidden)] {
+        let err = filing::claim(app, &ctx(), actor, &order)
+            .await
+            .expect_err("not staff");
+        assert_eq!(err.kind, expected);
+        let err = filing::approve(app, &ctx(), actor, &order)
+            .await
+            .expect_err("not staff");
+        assert_eq!(err.kind, expected);
+    }
+    assert_eq!(
+        filing::review_queue(app, &alice)
+            .await
+            .expect_err("queue")
+            .kind,
+        ErrorKind::Forbidden
+    );
+
+    // Three submissions a day per account: the 4th is refused with the reset time.
+    for round in 0..3 {
+        filing::submit(app, &ctx_ip("198.51.100.1"), &alice, &order)
+            .await
+            .unwrap_or_else(|e| panic!("submission {round}: {e}"));
+        filing::claim(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("claim");
+        filing::reject(
+            app,
+            &ctx(),
+            &w.reviewer,
+            &order,
+            &[FieldRejection {
+                field: "site.purpose".into(),
+                code: "CONTENT_INVALID".into(),
+                comment: "请补充".into(),
+            }],
+        )
+        .await
+        .expect("reject");
+    }
+    let err = filing::submit(app, &ctx_ip("198.51.100.1"), &alice, &order)
+        .await
+        .expect_err("4th");
+    assert_eq!(
+        (err.code, err.kind),
+        ("SUBMISSION_LIMIT", ErrorKind::TooManyRequests)
+    );
+    assert!(err.message.contains("resets at"), "{}", err.message);
+    let retry = err.retry_after_secs.expect("retry after");
+    assert!(retry > 0 && retry <= 86_400);
+    w.clock.advance_secs(retry);
+    filing::submit(app, &ctx_ip("198.51.100.1"), &alice, &order)
+        .await
+        .expect("next day");
+
+    // Five per source IP per day, whichever account submits.
+    filing::claim(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("claim");
+    filing::reject(
+        app,
+        &ctx(),
+        &w.reviewer,
+        &order,
+        &[FieldRejection {
+            field: "site.purpose".into(),
+            code: "CONTENT_INVALID".into(),
+            comment: "请补充".into(),
+        }],
+    )
+    .await
+    .expect("reject");
+    let (carol, carol_order) = ready_order(
+        &w,
+        "carol@example.com",
+        "carol-notes.cn",
+        "203.0.113.31",
+        "13600136000",
+        "110105198001010016",
+    )
+    .await;
+    w.clock.advance_days(31);
+    filing::verify_type(app, &ctx(), &carol, &carol_order)
+        .await
+        .expect("verify");
+    let ip = "198.51.100.9";
+    for _ in 0..2 {
+        filing::submit(app, &ctx_ip(ip), &alice, &order)
+            .await
+            .expect("alice via ip");
+        filing::claim(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("claim");
+        filing::reject(
+            app,
+            &ctx(),
+            &w.reviewer,
+            &order,
+            &[FieldRejection {
+                field: "site.purpose".into(),
+                code: "CONTENT_INVALID".into(),
+                comment: "请补充".into(),
+            }],
+        )
+        .await
+        .expect("reject");
+    }
+    for _ in 0..3 {
+        filing::submit(app, &ctx_ip(ip), &carol, &carol_order)
+            .await
+            .expect("carol via ip");
+        filing::claim(app, &ctx(), &w.reviewer, &carol_order)
+            .await
+            .expect("claim");
+        filing::reject(
+            app,
+            &ctx(),
+            &w.reviewer,
+            &carol_order,
+            &[FieldRejection {
+                field: "site.purpose".into(),
+                code: "CONTENT_INVALID".into(),
+                comment: "请补充".into(),
+            }],
+        )
+        .await
+        .expect("reject");
+    }
+    assert_eq!(
+        code(filing::submit(app, &ctx_ip(ip), &alice, &order).await),
+        "SUBMISSION_LIMIT",
+        "6th from one IP"
+    );
+
+    // SMS: five wrong codes leave tries, the 6th returns the order to the applicant.
+    filing::submit(app, &ctx_ip("198.51.100.2"), &alice, &order)
+        .await
+        .expect("submit");
+    filing::claim(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("claim");
+    let pushed = filing::approve(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("approve");
+    assert_eq!(pushed.status, OrderStatus::SmsVerify);
+    let good = w.authority.last_code_for("13800138000").expect("code");
+    let wrong = if good == "000000" { "111111" } else { "000000" };
+    for remaining in (1..=5).rev() {
+        let err = filing::verify_sms(app, &ctx(), &alice, &order, wrong)
+            .await
+            .expect_err("wrong");
+        assert_eq!(err.code, "SMS_CODE_WRONG");
+        assert!(
+            err.message.contains(&format!("{remaining} tries left")),
+            "{}",
+            err.message
+        );
+    }
+    assert_eq!(
+        code(filing::verify_sms(app, &ctx(), &alice, &order, wrong).await),
+        "SMS_RETURNED"
+    );
+    assert_eq!(
+        filing::get_order(app, &alice, &order)
+            .await
+            .expect("order")
+            .status,
+        OrderStatus::Returned
+    );
+    // The right code no longer helps; the applicant resubmits.
+    assert_eq!(
+        code(filing::verify_sms(app, &ctx(), &alice, &order, &good).await),
+        "INVALID_STATE"
+    );
+
+    // An SMS code that is never entered expires after 24 h; sync returns the order.
+    w.clock.advance_days(1);
+    filing::submit(app, &ctx_ip("198.51.100.3"), &alice, &order)
+        .await
+        .expect("resubmit");
+    filing::claim(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("claim");
+    filing::approve(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("approve");
+    w.clock.advance_secs(24 * 3600);
+    filing::sync(app).await.expect("sync");
+    assert_eq!(
+        filing::get_order(app, &alice, &order)
+            .await
+            .expect("order")
+            .status,
+        OrderStatus::Returned
+    );
+
+    // Abandoning releases the entity's lock.
+    let abandoned = filing::abandon(app, &ctx(), &alice, &order)
+        .await
+        .expect("abandon");
+    assert_eq!(abandoned.status, OrderStatus::Abandoned);
+    assert_eq!(
+        code(filing::abandon(app, &ctx(), &alice, &order).await),
+        "INVALID_STATE"
+    );
+    filing::create_order(app, &ctx(), &alice, &second)
+        .await
+        .expect("lock released");
+});
+
+both_backends!(
+    blacklist_duplicates_and_rules_table,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "203.0.113.30",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        assert_eq!(
+            blocking(&filing::check(app, &alice, &order).await.expect("check")),
+            vec![]
+        );
+
+        // The same certificate from another account, and a phone another entity uses.
+        let (bob, bob_order) = ready_order(
+            &w,
+            "bob@example.com",
+            "bob-notes.cn",
+            "203.0.113.31",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        let found = blocking(&filing::check(app, &bob, &bob_order).await.expect("check"));
+        assert!(
+            found.contains(&(RejectCode::OrderConflict, "entity.cert_no".into())),
+            "{found:?}"
+        );
+        let found = blocking(&filing::check(app, &alice, &order).await.expect("check"));
+        assert!(
+            found.contains(&(RejectCode::OrderConflict, "entity.cert_no".into())),
+            "{found:?}"
+        );
+        filing::abandon(app, &ctx(), &bob, &bob_order)
+            .await
+            .expect("abandon");
+
+        let (carol, carol_order) = ready_order(
+            &w,
+            "carol@example.com",
+            "carol-notes.cn",
+            "203.0.113.32",
+            "13800138000",
+            "110105198001010016",
+        )
+        .await;
+        w.clock.advance_days(31);
+        let found = blocking(
+            &filing::check(app, &carol, &carol_order)
+                .await
+                .expect("check"),
+        );
+        assert!(
+            found.contains(&(RejectCode::ContactInvalid, "entity.principal.mobile".into())),
+            "{found:?}"
+        );
+
+        // Operators blacklist a person: every order naming them is blocked.
+        assert_eq!(
+            code(filing::blacklist(app, &ctx(), &alice, "resident_id", PERSON_ID, "x").await),
+            "FORBIDDEN"
+        );
+        filing::blacklist(
+            app,
+            &ctx(),
+            &operator(),
+            "resident_id",
+            PERSON_ID,
+            "虚假材料",
+        )
+        .await
+        .expect("blacklist");
+        let found = blocking(&filing::check(app, &alice, &order).await.expect("check"));
+        assert!(
+            found.contains(&(RejectCode::Blacklisted, "entity.cert_no".into())),
+            "{found:?}"
+        );
+
+        // The rules table: Tianjin-style minimum age applies from its effective date on.
+        let minor = "110105201001010011";
+        let rule = filing::RuleInput {
+            scope: "province".into(),
+            scope_key: "11".into(),
+            key: "person.min_age".into(),
+            value: "18".into(),
+            source: "test".into(),
+            effective_from: app.now().plus_days(10),
+        };
+        filing::add_rule(app, &ctx(), &operator(), &rule)
+            .await
+            .expect("rule");
+        assert_eq!(
+            code(filing::add_rule(app, &ctx(), &alice, &rule).await),
+            "FORBIDDEN"
+        );
+        let check_char = yuming_core::rules::resident_id::check_char(&minor[..17]).expect("char");
+        let minor = format!("{}{check_char}", &minor[..17]);
+        let (dave, dave_order) = ready_order(
+            &w,
+            "dave@example.com",
+            "dave-notes.cn",
+            "203.0.113.33",
+            "13500135000",
+            &minor,
+        )
+        .await;
+        w.clock.advance_days(31);
+        let found = blocking(&filing::check(app, &dave, &dave_order).await.expect("check"));
+        assert!(
+            found.contains(&(RejectCode::CertInvalid, "entity.principal.id_number".into())),
+            "{found:?}"
+        );
+        let rules = filing::list_rules(app, &operator()).await.expect("rules");
+        assert!(
+            rules
+                .iter()
+                .any(|r| r.rule_key == "submit.per_account_per_day" && r.value == "3")
+        );
+    }
+);
