@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod contact;
 pub mod credentials;
+pub mod dns;
 pub mod lifecycle;
 pub mod money;
 pub mod rules;

@@ -14,6 +14,7 @@ mod api_keys;
 mod audit;
 mod catalogue;
 mod contacts;
+mod dns;
 mod domains;
 mod housekeeping;
 mod idempotency;
@@ -29,6 +30,7 @@ pub use contacts::{
     ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, VerificationChange,
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
+pub use dns::{DnsRecordRow, ServedZoneRow, ZoneRow};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 
