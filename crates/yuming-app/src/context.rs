@@ -30,6 +30,8 @@ pub struct AppSettings {
     pub argon2_memory_kib: u32,
     /// Argon2id iterations.
     pub argon2_iterations: u32,
+    /// Default and minimum TTL of hosted DNS records.
+    pub dns_ttl: yuming_core::dns::TtlPolicy,
 }
 
 impl Default for AppSettings {
@@ -43,6 +45,7 @@ impl Default for AppSettings {
             default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            dns_ttl: yuming_core::dns::TtlPolicy::default(),
         }
     }
 }

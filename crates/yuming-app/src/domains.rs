@@ -394,6 +394,17 @@ async fn view_of(
     Ok(view(row, &projection, holds(row, tld, verified, now)))
 }
 
+/// Whether the domain's delegation is published now: its lifecycle phase and EPP holds, plus
+/// the platform's own holds (real-name verification, naming review). The DNS snapshot's test.
+pub(crate) async fn resolves_now(
+    tx: &mut Tx,
+    row: &DomainRow,
+    tld: &TldPolicy,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    Ok(view_of(tx, row, tld, now).await?.resolves)
+}
+
 fn project_row(row: &DomainRow, tld: &TldPolicy, now: Timestamp) -> Result<Projection, AppError> {
     lifecycle::project(&record_of(row)?, &tld.periods, now).map_err(lifecycle_error)
 }
@@ -646,6 +657,7 @@ pub async fn register(
         release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
     }
     connector.create(&mut tx, &row).await?;
+    crate::dns::create_zone(&mut tx, &row, now).await?;
     let balance = charge(
         &mut tx,
         &actor.tenant_id,

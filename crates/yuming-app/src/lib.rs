@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod contacts;
 pub mod crypto;
+pub mod dns;
 pub mod domains;
 pub mod error;
 pub mod filing;

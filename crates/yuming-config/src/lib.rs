@@ -42,6 +42,8 @@ pub struct Config {
     pub registrar: RegistrarConfig,
     /// ICP filing settings.
     pub filing: FilingConfig,
+    /// Hosted DNS settings.
+    pub dns: DnsConfig,
 }
 
 /// ICP filing settings: the built-in sandbox authority and the status sync.
@@ -66,6 +68,29 @@ impl Default for FilingConfig {
             sandbox_rejection_rate: 0.0,
             sandbox_seed: 1,
             sync_interval_secs: 300,
+        }
+    }
+}
+
+/// Hosted DNS settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DnsConfig {
+    /// TTL of records that name none, seconds.
+    pub default_ttl: u32,
+    /// Smallest TTL a record may have, seconds.
+    pub min_ttl: u32,
+    /// Secondary servers (`ip:port`): sent NOTIFY on change, the only clients allowed AXFR
+    /// (`YUMING_DNS__SECONDARIES=a,b`).
+    pub secondaries: Vec<String>,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            default_ttl: 600,
+            min_ttl: 60,
+            secondaries: Vec::new(),
         }
     }
 }
@@ -190,6 +215,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             registrar: RegistrarConfig::default(),
             filing: FilingConfig::default(),
+            dns: DnsConfig::default(),
         }
     }
 }
@@ -312,7 +338,7 @@ fn apply_env(tree: &mut toml::Table, name: &str, raw: &str) -> Result<(), Config
 /// here so that `YUMING_CLOCK_OFFSET_SECS=-86400` works.
 fn env_value(path: &[String], raw: &str) -> toml::Value {
     let key = path.last().map(String::as_str).unwrap_or_default();
-    if key == "previous_master_keys" || key == "default_nameservers" {
+    if key == "previous_master_keys" || key == "default_nameservers" || key == "secondaries" {
         return toml::Value::Array(
             raw.split(',')
                 .map(str::trim)

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod contact;
 pub mod credentials;
 pub mod filing;
+pub mod dns;
 pub mod lifecycle;
 pub mod money;
 pub mod rules;

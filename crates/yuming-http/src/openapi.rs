@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, domains, filing, health, review, sub_accounts,
+    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, health, review, sub_accounts,
     validate,
 };
 
@@ -33,6 +33,7 @@ use crate::api::{
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "admin", description = "Platform administration"),
         (name = "domains", description = "Availability, registration, renewal, management"),
+        (name = "dns", description = "Hosted DNS zones and records"),
         (name = "billing", description = "Balance, ledger and orders"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
         (name = "filing", description = "ICP filing (备案): entities, sites, servers, orders, self-check, materials"),
@@ -123,6 +124,9 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(filing::add_rule, filing::list_rules))
         .routes(routes!(filing::blacklist))
         .routes(routes!(filing::sync))
+        .routes(routes!(dns::list, dns::create))
+        .routes(routes!(dns::update, dns::delete))
+        .routes(routes!(dns::export, dns::import))
         .split_for_parts()
 }
 

@@ -15,6 +15,7 @@ mod audit;
 mod backup;
 mod catalogue;
 mod contacts;
+mod dns;
 mod domains;
 mod filing;
 mod housekeeping;
@@ -33,6 +34,7 @@ pub use contacts::{
     ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, VerificationChange,
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
+pub use dns::{DnsRecordRow, ServedZoneRow, ZoneRow};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
 pub use filing::{
     FilingEntityRow, FilingHistoryRow, FilingMaterialRow, FilingNoteRow, FilingOrderRow,

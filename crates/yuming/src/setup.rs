@@ -122,6 +122,10 @@ pub fn app_settings(config: &Config) -> AppSettings {
         default_nameservers: config.registrar.default_nameservers.clone(),
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
+        dns_ttl: yuming_core::dns::TtlPolicy {
+            default: config.dns.default_ttl,
+            minimum: config.dns.min_ttl,
+        },
     }
 }
 

@@ -7,4 +7,5 @@ mod backup;
 mod contacts;
 mod notices;
 mod filing;
+mod dns;
 mod registrar;

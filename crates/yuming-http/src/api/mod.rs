@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod contacts;
+pub mod dns;
 pub mod domains;
 pub mod filing;
 pub mod health;

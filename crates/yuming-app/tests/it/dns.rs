@@ -1,0 +1,465 @@
+//! DNS hosting stories on both backends: zone created with the registration, record rules,
+//! serial, audit, zone-file import/export, suspension in the served snapshot.
+
+use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::dns::{self, ImportMode, RecordChange};
+use yuming_app::domains::{self, RegisterInput};
+use yuming_app::{App, AppError, RequestContext, billing};
+use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_core::money::{Currency, Money};
+use yuming_test_support::{TestDb, both_backends, test_app};
+
+fn ctx() -> RequestContext {
+    RequestContext::internal("test")
+}
+
+fn operator() -> Actor {
+    Actor {
+        account_id: "cli".into(),
+        tenant_id: String::new(),
+        role: Role::Admin,
+        rights: RightSet::all(),
+        method: AuthMethod::Operator,
+    }
+}
+
+fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
+    r.err().map(|e| e.code).unwrap_or("OK")
+}
+
+/// A customer with `balance` fen and one registrant contact; returns (actor, contact id).
+async fn customer(app: &App, _db: &TestDb, email: &str, balance: i64) -> (Actor, String) {
+    accounts::signup(
+        app,
+        &ctx(),
+        NewAccountInput {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            display_name: "客户".into(),
+        },
+    )
+    .await
+    .expect("signup");
+    let session = accounts::login(
+        app,
+        &ctx(),
+        LoginInput {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            totp: None,
+        },
+    )
+    .await
+    .expect("login");
+    let actor = accounts::authenticate_token(app, &session.token)
+        .await
+        .expect("auth");
+    if balance > 0 {
+        billing::credit(
+            app,
+            &ctx(),
+            &operator(),
+            &actor.tenant_id,
+            Money::new(balance, Currency::Cny),
+            "test top-up",
+        )
+        .await
+        .expect("credit");
+    }
+    let contact = contacts::create(
+        app,
+        &ctx(),
+        &actor,
+        &NewContactInput {
+            kind: "person".into(),
+            name: "张三".into(),
+            id_type: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            email: email.into(),
+            phone: "+86.13800138000".into(),
+            address: AddressFields {
+                country: "CN".into(),
+                province: "北京市".into(),
+                city: "北京市".into(),
+                street: "长安街 1 号".into(),
+                postal_code: None,
+            },
+        },
+    )
+    .await
+    .expect("contact");
+    let contact_id = contact.id;
+    // A reviewer verifies the real name, as the queue would.
+    contacts::decide(app, &ctx(), &operator(), &contact_id, "approve", None)
+        .await
+        .expect("approve contact");
+    (actor, contact_id)
+}
+
+fn register_input(name: &str, years: u32, contact: &str) -> RegisterInput {
+    RegisterInput {
+        name: name.into(),
+        years,
+        registrant_contact_id: contact.into(),
+        nameservers: None,
+        auto_renew: false,
+    }
+}
+
+fn rr(rtype: &str, name: &str, value: &str) -> RecordChange {
+    RecordChange {
+        rtype: rtype.into(),
+        name: name.into(),
+        value: value.into(),
+        ttl: None,
+        priority: matches!(rtype, "MX" | "SRV").then_some(10),
+    }
+}
+
+async fn audit_count(app: &App) -> i64 {
+    yuming_app::audit::verify(app)
+        .await
+        .expect("verify")
+        .expect("chain intact")
+}
+
+both_backends!(records_rules_serial_and_audit, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    let (bob, _) = customer(&app, &t, "bob@example.com", 0).await;
+    domains::register(
+        &app,
+        &ctx(),
+        &alice,
+        register_input("dns-test.com", 1, &contact),
+    )
+    .await
+    .expect("register");
+    let zone = dns::list_records(&app, &alice, "dns-test.com")
+        .await
+        .expect("zone");
+    assert_eq!(
+        (zone.name.as_str(), zone.serial, zone.records.len()),
+        ("dns-test.com", 1, 0)
+    );
+
+    let www = dns::create_record(
+        &app,
+        &ctx(),
+        &alice,
+        "dns-test.com",
+        rr("A", "www", "192.0.2.10"),
+    )
+    .await
+    .expect("A");
+    assert_eq!(www.record.ttl, 600);
+    dns::create_record(
+        &app,
+        &ctx(),
+        &alice,
+        "dns-test.com",
+        rr("MX", "@", "mail.dns-test.com"),
+    )
+    .await
+    .expect("MX");
+    dns::create_record(
+        &app,
+        &ctx(),
+        &alice,
+        "dns-test.com",
+        rr("CNAME", "邮件", "www.dns-test.com"),
+    )
+    .await
+    .expect("IDN CNAME");
+    let zone = dns::list_records(&app, &alice, "dns-test.com")
+        .await
+        .expect("zone");
+    assert_eq!(zone.serial, 4);
+    assert!(zone.records.iter().any(|r| r.record.name == "xn--5nq051n"));
+
+    // Bad input: the code and field, nothing written, the serial unchanged.
+    let before = audit_count(&app).await;
+    let bad = [
+        (rr("A", "www", "300.1.2.3"), "RECORD_VALUE_INVALID", "value"),
+        (rr("CNAME", "@", "x.example.net"), "CNAME_AT_APEX", "name"),
+        (
+            rr("CNAME", "www", "x.example.net"),
+            "CNAME_NOT_EXCLUSIVE",
+            "name",
+        ),
+        (rr("TXT", "@", &"x".repeat(70_000)), "TXT_TOO_LONG", "value"),
+        (
+            rr("NS", "sub", "ns1.sub.dns-test.com"),
+            "NS_GLUE_MISSING",
+            "value",
+        ),
+        (rr("A", "www", "192.0.2.10"), "RECORD_DUPLICATE", "value"),
+        (rr("HINFO", "www", "x"), "RECORD_TYPE_UNSUPPORTED", "type"),
+    ];
+    for (input, code, field) in bad {
+        let e = dns::create_record(&app, &ctx(), &alice, "dns-test.com", input)
+            .await
+            .expect_err(code);
+        assert_eq!((e.code, e.field.as_deref()), (code, Some(field)));
+    }
+    assert_eq!(audit_count(&app).await, before);
+    assert_eq!(
+        dns::list_records(&app, &alice, "dns-test.com")
+            .await
+            .expect("zone")
+            .serial,
+        4
+    );
+
+    // Another tenant's zone does not exist for bob.
+    assert_eq!(
+        code(dns::list_records(&app, &bob, "dns-test.com").await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(
+            dns::create_record(
+                &app,
+                &ctx(),
+                &bob,
+                "dns-test.com",
+                rr("A", "x", "192.0.2.1")
+            )
+            .await
+        ),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(dns::delete_record(&app, &ctx(), &bob, "dns-test.com", &www.id).await),
+        "NOT_FOUND"
+    );
+
+    // Glue: the NS goes in once its address exists, and the address cannot then be deleted.
+    let glue = dns::create_record(
+        &app,
+        &ctx(),
+        &alice,
+        "dns-test.com",
+        rr("A", "ns1.sub", "192.0.2.53"),
+    )
+    .await
+    .expect("glue");
+    dns::create_record(
+        &app,
+        &ctx(),
+        &alice,
+        "dns-test.com",
+        rr("NS", "sub", "ns1.sub.dns-test.com"),
+    )
+    .await
+    .expect("delegation");
+    assert_eq!(
+        code(dns::delete_record(&app, &ctx(), &alice, "dns-test.com", &glue.id).await),
+        "NS_GLUE_MISSING"
+    );
+
+    let updated = dns::update_record(
+        &app,
+        &ctx(),
+        &alice,
+        "dns-test.com",
+        &www.id,
+        rr("A", "www", "192.0.2.11"),
+    )
+    .await
+    .expect("update");
+    assert_eq!(updated.record.value, "192.0.2.11");
+    let before = audit_count(&app).await;
+    dns::delete_record(&app, &ctx(), &alice, "dns-test.com", &www.id)
+        .await
+        .expect("delete");
+    assert_eq!(audit_count(&app).await, before + 1);
+    let zone = dns::list_records(&app, &alice, "dns-test.com")
+        .await
+        .expect("zone");
+    assert_eq!(zone.serial, 8);
+    assert!(zone.records.iter().all(|r| r.id != www.id));
+});
+
+both_backends!(
+    zone_file_import_export_and_suspension,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("zonefile.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        dns::create_record(
+            &app,
+            &ctx(),
+            &alice,
+            "zonefile.com",
+            rr("A", "old", "192.0.2.1"),
+        )
+        .await
+        .expect("A");
+        let file = "$ORIGIN zonefile.com.\n$TTL 300\n@ IN SOA ns1.x. h.x. 1 2 3 4 5\n@ IN NS ns1.example.net.\n\
+                @ A 192.0.2.80\nwww CNAME @\n@ TXT \"v=spf1 -all\"\n";
+        let merged = dns::import_zone(
+            &app,
+            &ctx(),
+            &alice,
+            "zonefile.com",
+            file,
+            ImportMode::Merge,
+        )
+        .await
+        .expect("merge");
+        assert_eq!(merged.records.len(), 4);
+        let replaced = dns::import_zone(
+            &app,
+            &ctx(),
+            &alice,
+            "zonefile.com",
+            file,
+            ImportMode::Replace,
+        )
+        .await
+        .expect("replace");
+        assert_eq!(replaced.records.len(), 3);
+        assert!(replaced.serial > merged.serial);
+        let text = dns::export_zone(&app, &alice, "zonefile.com")
+            .await
+            .expect("export");
+        assert!(
+            text.contains(&format!(
+                "SOA ns1.example.net. hostmaster.zonefile.com. {} ",
+                replaced.serial
+            )),
+            "{text}"
+        );
+        let again = dns::import_zone(
+            &app,
+            &ctx(),
+            &alice,
+            "zonefile.com",
+            &text,
+            ImportMode::Replace,
+        )
+        .await
+        .expect("re-import of the export");
+        let values = |z: &dns::ZoneView| {
+            z.records
+                .iter()
+                .map(|r| r.record.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(&again), values(&replaced));
+
+        // A bad file changes nothing.
+        let e = dns::import_zone(
+            &app,
+            &ctx(),
+            &alice,
+            "zonefile.com",
+            "x A 1.2.3.4\ny A 999.0.0.1\n",
+            ImportMode::Replace,
+        )
+        .await
+        .expect_err("bad file");
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("RECORD_VALUE_INVALID", Some("zone"))
+        );
+        assert_eq!(
+            dns::list_records(&app, &alice, "zonefile.com")
+                .await
+                .expect("zone")
+                .records
+                .len(),
+            3
+        );
+
+        // The served snapshot: resolving, then on clientHold gone, then back.
+        let served = dns::served_zones_since(&app, 0).await.expect("served");
+        let z = served
+            .iter()
+            .find(|z| z.name == "zonefile.com")
+            .expect("served zone");
+        assert!(z.resolves);
+        assert_eq!(z.records.len(), 3);
+        assert_eq!(z.nameservers, vec!["ns1.example.net", "ns2.example.net"]);
+        let mut tx = t.db.write().await.expect("tx");
+        let mut row = tx
+            .domain_by_name("zonefile.com")
+            .await
+            .expect("row")
+            .expect("some");
+        row.flags = "clientHold".into();
+        tx.update_domain(&row).await.expect("hold");
+        tx.commit().await.expect("commit");
+        let served = dns::served_zones_since(&app, 0).await.expect("served");
+        let z = served
+            .iter()
+            .find(|z| z.name == "zonefile.com")
+            .expect("served zone");
+        assert!(!z.resolves && z.records.is_empty());
+
+        // Mainland-mode hold: staff only, and it takes the zone out of DNS.
+        assert_eq!(
+            code(dns::set_mainland_hold(&app, &ctx(), &alice, "zonefile.com", true).await),
+            "FORBIDDEN"
+        );
+        dns::set_mainland_hold(&app, &ctx(), &operator(), "zonefile.com", true)
+            .await
+            .expect("hold");
+        assert!(
+            dns::list_records(&app, &alice, "zonefile.com")
+                .await
+                .expect("zone")
+                .mainland_hold
+        );
+    }
+);
+
+both_backends!(
+    zones_are_backfilled_for_older_domains,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("older.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        // Simulate a domain registered before DNS hosting: its zone row removed.
+        let mut tx = t.db.write().await.expect("tx");
+        let row = tx
+            .domain_by_name("older.com")
+            .await
+            .expect("row")
+            .expect("some");
+        tx.delete_zone(&row.id).await.expect("drop zone");
+        tx.commit().await.expect("commit");
+        assert!(
+            dns::served_zones_since(&app, 0)
+                .await
+                .expect("served")
+                .iter()
+                .all(|z| z.name != "older.com")
+        );
+        assert_eq!(dns::backfill_zones(&app, 10).await.expect("backfill"), 1);
+        assert_eq!(dns::backfill_zones(&app, 10).await.expect("again"), 0);
+        assert!(
+            dns::served_zones_since(&app, 0)
+                .await
+                .expect("served")
+                .iter()
+                .any(|z| z.name == "older.com")
+        );
+    }
+);
