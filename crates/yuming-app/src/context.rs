@@ -30,6 +30,9 @@ pub struct AppSettings {
     pub argon2_memory_kib: u32,
     /// Argon2id iterations.
     pub argon2_iterations: u32,
+    /// Handling fee kept back when a cancellation inside the add grace period refunds the
+    /// registration, in minor units of the order's currency.
+    pub cancellation_fee_minor: i64,
 }
 
 impl Default for AppSettings {
@@ -43,6 +46,7 @@ impl Default for AppSettings {
             default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            cancellation_fee_minor: 1_000,
         }
     }
 }

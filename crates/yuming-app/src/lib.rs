@@ -6,20 +6,25 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod availability;
+pub mod batches;
 pub mod billing;
+pub mod cancellations;
 pub mod catalogue;
 pub mod clock;
 pub mod contacts;
 pub mod crypto;
 pub mod domains;
 pub mod error;
+pub mod export;
 pub mod idempotency;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;
+pub mod transfers;
 pub mod validation;
 
 mod context;
+mod flow_notices;
 
 pub use context::{App, AppSettings, RequestContext};
 pub use error::{AppError, ErrorInfo, ErrorKind};

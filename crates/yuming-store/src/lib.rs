@@ -15,6 +15,7 @@ mod audit;
 mod catalogue;
 mod contacts;
 mod domains;
+mod flows;
 mod housekeeping;
 mod idempotency;
 mod ledger;
@@ -30,6 +31,7 @@ pub use contacts::{
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
+pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 
 pub use idempotency::IdempotencyClaim;

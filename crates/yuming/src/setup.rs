@@ -122,6 +122,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         default_nameservers: config.registrar.default_nameservers.clone(),
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
+        cancellation_fee_minor: config.registrar.cancellation_fee_minor,
     }
 }
 

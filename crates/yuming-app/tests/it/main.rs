@@ -4,4 +4,5 @@ mod accounts;
 mod api_keys;
 mod audit_chain;
 mod contacts;
+mod flows;
 mod registrar;
