@@ -12,6 +12,7 @@ pub mod rdap;
 
 pub mod api;
 pub mod dto;
+pub mod flow_dto;
 
 use std::time::Duration;
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod billing;
 pub mod contacts;
 pub mod domains;
+pub mod flows;
 pub mod health;
 pub mod review;
 pub mod sub_accounts;

@@ -5,6 +5,7 @@ mod harness;
 mod contacts;
 mod domains;
 mod errors;
+mod flows;
 mod idempotency;
 mod lookups;
 mod signed_requests;
