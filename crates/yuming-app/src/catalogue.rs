@@ -111,6 +111,9 @@ pub struct TldFile {
     /// Days a new name resolves before verification.
     #[serde(default)]
     pub realname_grace_days: u32,
+    /// Cancelling a Chinese IDN needs an uploaded supporting document.
+    #[serde(default)]
+    pub cancellation_idn_document: bool,
 }
 
 fn local() -> String {
@@ -338,6 +341,7 @@ pub fn tld_policy(file: &TldFile, field: &str) -> Result<TldPolicy, AppError> {
         domain_policy,
         realname_required: file.realname_required,
         realname_grace_days: file.realname_grace_days,
+        cancellation_idn_document: file.cancellation_idn_document,
     })
 }
 

@@ -142,7 +142,7 @@ pub struct ContactView {
 }
 
 impl ContactView {
-    fn from_row(row: &ContactRow) -> Result<ContactView, AppError> {
+    pub(crate) fn from_row(row: &ContactRow) -> Result<ContactView, AppError> {
         let corrupt = |column: &str| {
             AppError::internal(format!("contact {} has an unknown {column}", row.id))
         };

@@ -32,6 +32,9 @@ pub struct AppSettings {
     pub argon2_iterations: u32,
     /// Default and minimum TTL of hosted DNS records.
     pub dns_ttl: yuming_core::dns::TtlPolicy,
+    /// Handling fee kept back when a cancellation inside the add grace period refunds the
+    /// registration, in minor units of the order's currency.
+    pub cancellation_fee_minor: i64,
 }
 
 impl Default for AppSettings {
@@ -46,6 +49,7 @@ impl Default for AppSettings {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             dns_ttl: yuming_core::dns::TtlPolicy::default(),
+            cancellation_fee_minor: 1_000,
         }
     }
 }

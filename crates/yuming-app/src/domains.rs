@@ -213,7 +213,7 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn lifecycle_error(error: LifecycleError) -> AppError {
+pub(crate) fn lifecycle_error(error: LifecycleError) -> AppError {
     let code = error.code();
     let (kind, zh) = match code {
         "INVALID_YEARS" => (ErrorKind::BadRequest, "期限无效"),
@@ -383,7 +383,7 @@ async fn registrant_verified(tx: &mut Tx, row: &DomainRow) -> Result<bool, AppEr
 }
 
 /// The API view of a row at `now`, with registry holds.
-async fn view_of(
+pub(crate) async fn view_of(
     tx: &mut Tx,
     row: &DomainRow,
     tld: &TldPolicy,
@@ -405,7 +405,11 @@ pub(crate) async fn resolves_now(
     Ok(view_of(tx, row, tld, now).await?.resolves)
 }
 
-fn project_row(row: &DomainRow, tld: &TldPolicy, now: Timestamp) -> Result<Projection, AppError> {
+pub(crate) fn project_row(
+    row: &DomainRow,
+    tld: &TldPolicy,
+    now: Timestamp,
+) -> Result<Projection, AppError> {
     lifecycle::project(&record_of(row)?, &tld.periods, now).map_err(lifecycle_error)
 }
 
@@ -519,7 +523,7 @@ fn insufficient_balance(needed: Money) -> AppError {
 }
 
 /// Debits `amount` from the tenant's balance and books the charge, in `tx`.
-async fn charge(
+pub(crate) async fn charge(
     tx: &mut Tx,
     tenant: &str,
     amount: Money,
@@ -570,13 +574,13 @@ pub(crate) async fn book(
     Ok(())
 }
 
-fn auth_code_context(domain_id: &str) -> String {
+pub(crate) fn auth_code_context(domain_id: &str) -> String {
     format!("domain.auth_code:{domain_id}")
 }
 
 /// A new random auth code: 16 characters from an unambiguous alphabet, with every class EPP
 /// registries commonly require.
-fn new_auth_code() -> String {
+pub(crate) fn new_auth_code() -> String {
     format!("Ym-{}9a", random_token::<12>())
 }
 
@@ -765,7 +769,7 @@ async fn release_if_expired(
     clippy::too_many_arguments,
     reason = "one call site per use case, all named arguments"
 )]
-async fn record_change(
+pub(crate) async fn record_change(
     app: &App,
     tx: &mut Tx,
     ctx: &RequestContext,
@@ -806,7 +810,7 @@ async fn record_change(
 }
 
 /// The availability index's view of a row just written.
-fn held_change(row: &DomainRow) -> HeldNameChange {
+pub(crate) fn held_change(row: &DomainRow) -> HeldNameChange {
     HeldNameChange {
         held: HeldName {
             name: row.name.clone(),
@@ -824,7 +828,7 @@ fn held_change(row: &DomainRow) -> HeldNameChange {
 }
 
 /// Normalises a name given in a URL or body to its A-label, for lookups.
-fn ascii_of(name: &str) -> Result<String, AppError> {
+pub(crate) fn ascii_of(name: &str) -> Result<String, AppError> {
     DomainName::parse(name, &DomainPolicy::GENERIC)
         .map(|v| v.value.ascii().to_owned())
         .map_err(|_| AppError::not_found())
@@ -832,7 +836,7 @@ fn ascii_of(name: &str) -> Result<String, AppError> {
 
 /// Loads a domain the actor may act on with `right`, locked for update; another tenant's
 /// name is `NOT_FOUND`.
-async fn load_for_update<'c>(
+pub(crate) async fn load_for_update<'c>(
     tx: &mut Tx,
     catalogue: &'c Catalogue,
     actor: &Actor,
@@ -1136,7 +1140,7 @@ const LOCK_FLAGS: [EppStatus; 3] = [
     EppStatus::ClientUpdateProhibited,
 ];
 
-fn status_prohibits(status: EppStatus) -> AppError {
+pub(crate) fn status_prohibits(status: EppStatus) -> AppError {
     AppError::new(
         ErrorKind::Unprocessable,
         "STATUS_PROHIBITS",
@@ -1151,7 +1155,7 @@ fn status_prohibits(status: EppStatus) -> AppError {
 /// The lifecycle facts of a domain that may be updated at `now`: not deleted, and not under
 /// the registry's update lock. (The registrar's own lock is the caller's to weigh: unlocking
 /// must stay possible.)
-fn updatable_record(
+pub(crate) fn updatable_record(
     row: &DomainRow,
     tld: &TldPolicy,
     now: Timestamp,

@@ -7,7 +7,9 @@ pub mod api_keys;
 pub mod audit;
 pub mod availability;
 pub mod backup;
+pub mod batches;
 pub mod billing;
+pub mod cancellations;
 pub mod catalogue;
 pub mod clock;
 pub mod contacts;
@@ -16,15 +18,18 @@ pub mod dns;
 pub mod domains;
 pub mod error;
 pub mod filing;
+pub mod export;
 pub mod idempotency;
 pub mod paging;
 pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;
+pub mod transfers;
 pub mod validation;
 
 mod context;
+mod flow_notices;
 
 pub use context::{App, AppSettings, RequestContext};
 pub use error::{AppError, ErrorInfo, ErrorKind};

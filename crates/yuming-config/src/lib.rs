@@ -101,12 +101,16 @@ impl Default for DnsConfig {
 pub struct RegistrarConfig {
     /// Nameservers given to new domains whose registrant names none (the platform's DNS).
     pub default_nameservers: Vec<String>,
+    /// Handling fee (minor units) kept back when a cancellation inside the add grace period
+    /// refunds the registration.
+    pub cancellation_fee_minor: i64,
 }
 
 impl Default for RegistrarConfig {
     fn default() -> Self {
         RegistrarConfig {
             default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
+            cancellation_fee_minor: 1_000,
         }
     }
 }
@@ -284,6 +288,9 @@ impl Config {
         }
         if self.http.body_limit_bytes < 1024 {
             return bad("http.body_limit_bytes", "must be at least 1024");
+        }
+        if self.registrar.cancellation_fee_minor < 0 {
+            return bad("registrar.cancellation_fee_minor", "must not be negative");
         }
         Ok(())
     }

@@ -63,6 +63,9 @@ pub struct TldPolicy {
     pub realname_required: bool,
     /// Days a new name may resolve before verification (0: held at once).
     pub realname_grace_days: u32,
+    /// Whether cancelling a Chinese IDN under this TLD needs an uploaded supporting
+    /// document (the registry's 注销 form) before staff review.
+    pub cancellation_idn_document: bool,
 }
 
 impl TldPolicy {
@@ -281,6 +284,7 @@ mod tests {
             domain_policy: policy,
             realname_required: true,
             realname_grace_days: 5,
+            cancellation_idn_document: false,
         }
     }
 

@@ -908,6 +908,69 @@ pub fn can_transfer(
     })
 }
 
+/// Records a transfer request at `now` after [`can_transfer`] allowed it: the name carries
+/// `pendingTransfer` until the request is approved, rejected or cancelled.
+///
+/// # Errors
+/// As [`can_transfer`].
+pub fn request_transfer(
+    record: &DomainRecord,
+    periods: &TldPeriods,
+    now: Timestamp,
+) -> Result<(DomainRecord, TransferDecision), LifecycleError> {
+    let decision = can_transfer(record, periods, now)?;
+    let mut pending = record.clone();
+    pending.pending_transfer_since = Some(now);
+    Ok((pending, decision))
+}
+
+/// Completes the pending transfer at `at` (the approval, or the auto-approval instant when a
+/// late scheduler run catches up): the transfer grace and the transfer lock start then, the
+/// term grows by `transfer_adds_years` (never beyond the maximum term from `at`), and the
+/// registrar's own flags are dropped, as they belonged to the losing side.
+///
+/// # Errors
+/// `NOT_TRANSFERABLE_IN_PHASE` when no transfer is pending or the name is no longer live at
+/// `at`; `DATE_OUT_OF_RANGE`; `INCONSISTENT_RECORD`.
+pub fn complete_transfer(
+    record: &DomainRecord,
+    periods: &TldPeriods,
+    at: Timestamp,
+) -> Result<DomainRecord, LifecycleError> {
+    let projection = project(record, periods, at)?;
+    if record.pending_transfer_since.is_none()
+        || !matches!(projection.phase, Phase::Active | Phase::AutoRenewGrace)
+    {
+        return Err(LifecycleError::NotTransferableInPhase {
+            phase: projection.phase,
+        });
+    }
+    let extended = add_years(record.expires_at, periods.transfer_adds_years)?;
+    let latest = add_years(at, periods.max_registration_years)?;
+    let mut transferred = record.clone();
+    transferred.expires_at = extended.min(latest).max(record.expires_at);
+    transferred.last_transferred_at = Some(at);
+    transferred.pending_transfer_since = None;
+    for flag in [
+        EppStatus::ClientTransferProhibited,
+        EppStatus::ClientDeleteProhibited,
+        EppStatus::ClientUpdateProhibited,
+        EppStatus::ClientRenewProhibited,
+        EppStatus::ClientHold,
+    ] {
+        transferred.flags.remove(flag);
+    }
+    Ok(transferred)
+}
+
+/// Clears a pending transfer that was rejected or cancelled; the facts are otherwise
+/// unchanged.
+pub fn end_pending_transfer(record: &DomainRecord) -> DomainRecord {
+    let mut ended = record.clone();
+    ended.pending_transfer_since = None;
+    ended
+}
+
 /// The operation a refund gives back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RefundedOperation {

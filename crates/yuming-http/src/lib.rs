@@ -13,6 +13,7 @@ pub mod rdap;
 pub mod api;
 pub mod dto;
 pub mod filing_dto;
+pub mod flow_dto;
 
 use std::time::Duration;
 

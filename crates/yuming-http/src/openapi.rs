@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, health, review, sub_accounts,
+    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health, review, sub_accounts,
     validate,
 };
 
@@ -127,6 +127,23 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(dns::list, dns::create))
         .routes(routes!(dns::update, dns::delete))
         .routes(routes!(dns::export, dns::import))
+        .routes(routes!(flows::request_transfer, flows::list_transfers))
+        .routes(routes!(flows::get_transfer))
+        .routes(routes!(flows::cancel_transfer))
+        .routes(routes!(flows::accept_holder_change))
+        .routes(routes!(flows::decide_transfer))
+        .routes(routes!(flows::offer_holder_change))
+        .routes(routes!(flows::get_auto_renew, flows::set_auto_renew))
+        .routes(routes!(flows::start_batch))
+        .routes(routes!(flows::get_batch))
+        .routes(routes!(flows::create_cancellation))
+        .routes(routes!(flows::get_cancellation))
+        .routes(routes!(flows::confirm_cancellation_step))
+        .routes(routes!(flows::export_cancellation))
+        .routes(routes!(flows::submit_cancellation))
+        .routes(routes!(flows::cancellation_queue))
+        .routes(routes!(flows::cancellation_document))
+        .routes(routes!(flows::decide_cancellation))
         .split_for_parts()
 }
 

@@ -18,6 +18,7 @@ mod contacts;
 mod dns;
 mod domains;
 mod filing;
+mod flows;
 mod housekeeping;
 mod idempotency;
 mod ledger;
@@ -40,6 +41,7 @@ pub use filing::{
     FilingEntityRow, FilingHistoryRow, FilingMaterialRow, FilingNoteRow, FilingOrderRow,
     FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
 };
+pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
 

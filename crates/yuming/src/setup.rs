@@ -126,6 +126,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
             default: config.dns.default_ttl,
             minimum: config.dns.min_ttl,
         },
+        cancellation_fee_minor: config.registrar.cancellation_fee_minor,
     }
 }
 

@@ -8,4 +8,5 @@ mod contacts;
 mod notices;
 mod filing;
 mod dns;
+mod flows;
 mod registrar;

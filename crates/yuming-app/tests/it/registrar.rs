@@ -12,11 +12,11 @@ use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::money::{Currency, Money};
 use yuming_test_support::{TestDb, both_backends, test_app};
 
-fn ctx() -> RequestContext {
+pub(crate) fn ctx() -> RequestContext {
     RequestContext::internal("test")
 }
 
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     Actor {
         account_id: "cli".into(),
         tenant_id: String::new(),
@@ -26,7 +26,7 @@ fn operator() -> Actor {
     }
 }
 
-fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
+pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
     r.err().map(|e| e.code).unwrap_or("OK")
 }
 
@@ -114,7 +114,7 @@ pub(crate) fn register_input(name: &str, years: u32, contact: &str) -> RegisterI
     }
 }
 
-async fn balance_of(app: &App, actor: &Actor) -> i64 {
+pub(crate) async fn balance_of(app: &App, actor: &Actor) -> i64 {
     billing::balance(app, actor, Currency::Cny)
         .await
         .expect("balance")

@@ -1186,3 +1186,77 @@ fn random_records_never_panic_and_statuses_always_validate() {
     }
     assert!(projected > 15_000, "only {projected} records projected");
 }
+
+#[test]
+fn transfer_request_complete_and_end() {
+    let periods = TldPeriods::gtld();
+    let record = register(1, &periods, t0());
+    // Locked for 60 days after registration.
+    assert_eq!(
+        code(request_transfer(&record, &periods, t0().plus_days(59))),
+        "TRANSFER_LOCKED"
+    );
+    let asked = t0().plus_days(61);
+    let (pending, decision) = ok(request_transfer(&record, &periods, asked));
+    assert_eq!(pending.pending_transfer_since, Some(asked));
+    assert_eq!(decision.auto_approves_at, asked.plus_days(5));
+    // A second request while one is pending is blocked by pendingTransfer.
+    assert_eq!(
+        code(request_transfer(&pending, &periods, asked.plus_days(1))),
+        "STATUS_PROHIBITS"
+    );
+    let ended = end_pending_transfer(&pending);
+    assert_eq!(ended, record);
+
+    let mut locked = pending.clone();
+    locked.flags = flags(&[EppStatus::ClientDeleteProhibited]);
+    let done = ok(complete_transfer(
+        &locked,
+        &periods,
+        decision.auto_approves_at,
+    ));
+    assert_eq!(done.pending_transfer_since, None);
+    assert_eq!(done.last_transferred_at, Some(decision.auto_approves_at));
+    assert_eq!(done.expires_at, ok(add_years(record.expires_at, 1)));
+    assert!(
+        done.flags.as_slice().is_empty(),
+        "the losing side's flags go"
+    );
+    // The new holder is locked for 60 days again, and in transfer grace for 5.
+    assert_eq!(
+        code(request_transfer(
+            &done,
+            &periods,
+            decision.auto_approves_at.plus_days(10)
+        )),
+        "TRANSFER_LOCKED"
+    );
+    let projection = ok(project(&done, &periods, decision.auto_approves_at));
+    assert!(projection.in_grace(RgpStatus::TransferPeriod));
+    // Nothing pending: nothing to complete.
+    assert_eq!(
+        code(complete_transfer(&record, &periods, asked)),
+        "NOT_TRANSFERABLE_IN_PHASE"
+    );
+}
+
+#[test]
+fn cn_transfer_keeps_the_term_and_is_locked_near_expiry() {
+    let periods = TldPeriods::cn();
+    let record = register(1, &periods, t0());
+    assert_eq!(
+        code(request_transfer(
+            &record,
+            &periods,
+            record.expires_at.plus_days(-10)
+        )),
+        "TRANSFER_LOCKED"
+    );
+    let asked = t0().plus_days(100);
+    let (pending, _) = ok(request_transfer(&record, &periods, asked));
+    let done = ok(complete_transfer(&pending, &periods, asked.plus_days(1)));
+    assert_eq!(
+        done.expires_at, record.expires_at,
+        ".cn transfers add no year"
+    );
+}

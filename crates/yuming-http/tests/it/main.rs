@@ -6,6 +6,7 @@ mod contacts;
 mod domains;
 mod errors;
 mod filing;
+mod flows;
 mod idempotency;
 mod lookups;
 mod signed_requests;

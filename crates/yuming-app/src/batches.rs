@@ -1,0 +1,426 @@
+//! Batch operations over up to 50 domains: renew, auto-renew on/off, nameservers,
+//! lock/unlock, cancel. The request is checked and stored with one pending item per domain,
+//! then a background task works through the items; each item runs as its own use case in its
+//! own transaction, so a failed item is never charged and never undoes another. Progress and
+//! per-item results live in the database, so any instance answers `get`.
+//!
+//! Also the per-domain auto-renew settings (on/off and the threshold in days before expiry).
+
+use serde_json::json;
+use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
+use yuming_store::{BatchItemRow, BatchRow};
+
+use crate::catalogue as stored_catalogue;
+use crate::crypto::new_id;
+use crate::domains::{self, DomainUpdate, load_for_update, record_change};
+use crate::{App, AppError, ErrorKind, RequestContext};
+
+/// Most domains per batch.
+pub const MAX_BATCH: usize = 50;
+/// Largest auto-renew threshold, in days before expiry.
+pub const MAX_RENEW_DAYS_BEFORE: u32 = 60;
+
+/// What a batch does to each domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOperation {
+    /// Renew for `years`.
+    Renew {
+        /// Years.
+        years: u32,
+    },
+    /// Turn automatic renewal on or off.
+    AutoRenew {
+        /// On or off.
+        enabled: bool,
+    },
+    /// Replace the nameservers.
+    Nameservers {
+        /// The new list.
+        nameservers: Vec<String>,
+    },
+    /// Set (`true`) or clear the registrar lock.
+    Lock {
+        /// Lock or unlock.
+        locked: bool,
+    },
+    /// Start one cancellation request (注销) for every domain that can be cancelled; it
+    /// continues through its checklist like any other.
+    Cancel,
+}
+
+impl BatchOperation {
+    fn name(&self) -> &'static str {
+        match self {
+            BatchOperation::Renew { .. } => "renew",
+            BatchOperation::AutoRenew { .. } => "auto_renew",
+            BatchOperation::Nameservers { .. } => "nameservers",
+            BatchOperation::Lock { locked: true } => "lock",
+            BatchOperation::Lock { locked: false } => "unlock",
+            BatchOperation::Cancel => "cancel",
+        }
+    }
+}
+
+/// One item's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItemView {
+    /// The domain as given.
+    pub domain: String,
+    /// `pending`, `succeeded`, `failed`.
+    pub status: String,
+    /// The error code of a failure.
+    pub code: Option<String>,
+    /// The error message, or for `cancel` the cancellation request id.
+    pub message: Option<String>,
+    /// The order of a paid item.
+    pub order_id: Option<String>,
+}
+
+/// A batch's progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchView {
+    /// Opaque id.
+    pub id: String,
+    /// The operation.
+    pub operation: String,
+    /// `running` or `completed`.
+    pub status: String,
+    /// Items.
+    pub total: usize,
+    /// Items finished.
+    pub done: usize,
+    /// Items that failed.
+    pub failed: usize,
+    /// Per item, in request order.
+    pub items: Vec<BatchItemView>,
+    /// When requested.
+    pub created_at: Timestamp,
+    /// When finished.
+    pub finished_at: Option<Timestamp>,
+}
+
+fn view(row: &BatchRow, items: &[BatchItemRow]) -> BatchView {
+    BatchView {
+        id: row.id.clone(),
+        operation: row.operation.clone(),
+        status: row.status.clone(),
+        total: items.len(),
+        done: items.iter().filter(|i| i.status != "pending").count(),
+        failed: items.iter().filter(|i| i.status == "failed").count(),
+        items: items
+            .iter()
+            .map(|i| BatchItemView {
+                domain: i.domain_name.clone(),
+                status: i.status.clone(),
+                code: i.code.clone(),
+                message: i.message.clone(),
+                order_id: i.order_id.clone(),
+            })
+            .collect(),
+        created_at: Timestamp(row.created_at),
+        finished_at: row.finished_at.map(Timestamp),
+    }
+}
+
+/// Checks and stores a batch, then starts its work in the background; returns at once with
+/// every item pending. More than 50 domains is `TOO_MANY_DOMAINS` and nothing is stored.
+pub async fn start(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    operation: BatchOperation,
+    names: Vec<String>,
+) -> Result<BatchView, AppError> {
+    actor.require(Right::DomainsManage)?;
+    if names.is_empty() || names.len() > MAX_BATCH {
+        return Err(AppError::bad_request(
+            "TOO_MANY_DOMAINS",
+            format!(
+                "a batch names 1 to {MAX_BATCH} domains, got {}",
+                names.len()
+            ),
+            format!(
+                "每批须包含 1 到 {MAX_BATCH} 个域名，实际 {} 个",
+                names.len()
+            ),
+        )
+        .with_field("domains"));
+    }
+    // Parameters are checked once, up front, so that a bad one fails the whole request.
+    match &operation {
+        BatchOperation::Renew { years } => {
+            actor.require(Right::BillingPay)?;
+            if !(1..=10).contains(years) {
+                return Err(AppError::bad_request(
+                    "INVALID_YEARS",
+                    "the term must be 1 to 10 years",
+                    "期限须为 1 到 10 年",
+                )
+                .with_field("years"));
+            }
+        }
+        BatchOperation::Nameservers { nameservers } => {
+            domains::parse_nameservers(nameservers)?;
+        }
+        _ => {}
+    }
+    let now = app.now();
+    let row = BatchRow {
+        id: new_id("bat"),
+        owner_id: actor.tenant_id.clone(),
+        actor_id: actor.account_id.clone(),
+        operation: operation.name().into(),
+        params: match &operation {
+            BatchOperation::Renew { years } => json!({ "years": years }),
+            BatchOperation::AutoRenew { enabled } => json!({ "enabled": enabled }),
+            BatchOperation::Nameservers { nameservers } => json!({ "nameservers": nameservers }),
+            _ => json!({}),
+        }
+        .to_string(),
+        status: "running".into(),
+        total: i64::try_from(names.len()).unwrap_or(0),
+        created_at: now.0,
+        finished_at: None,
+    };
+    let items: Vec<BatchItemRow> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| BatchItemRow {
+            batch_id: row.id.clone(),
+            position: i64::try_from(i).unwrap_or(0),
+            domain_name: name.clone(),
+            status: "pending".into(),
+            code: None,
+            message: None,
+            order_id: None,
+        })
+        .collect();
+    let mut tx = app.db().write().await?;
+    tx.insert_batch(&row, &items).await?;
+    crate::audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        crate::audit::Change {
+            action: "batch.start",
+            object_type: "batch",
+            object_id: &row.id,
+            tenant: &row.owner_id,
+            before: serde_json::Value::Null,
+            after: json!({ "operation": row.operation, "domains": names }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let started = view(&row, &items);
+    let (app, ctx, actor) = (app.clone(), ctx.clone(), actor.clone());
+    tokio::spawn(async move {
+        if let Err(error) = run(&app, &ctx, &actor, &operation, row, items).await {
+            tracing::error!(%error, "batch stopped");
+        }
+    });
+    Ok(started)
+}
+
+async fn finish_item(app: &App, item: &BatchItemRow) -> Result<(), AppError> {
+    let mut tx = app.db().write().await?;
+    tx.finish_batch_item(item).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn failed(mut item: BatchItemRow, error: &AppError) -> BatchItemRow {
+    item.status = "failed".into();
+    item.code = Some(error.code.to_owned());
+    item.message = Some(error.message.clone());
+    item
+}
+
+async fn run(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    operation: &BatchOperation,
+    row: BatchRow,
+    items: Vec<BatchItemRow>,
+) -> Result<(), AppError> {
+    if *operation == BatchOperation::Cancel {
+        // Each name is checked alone; the ones that pass form one cancellation request.
+        let mut passing = Vec::new();
+        for item in &items {
+            let single = crate::cancellations::check_only(app, actor, &item.domain_name).await;
+            match single {
+                Ok(()) => passing.push(item.clone()),
+                Err(error) => finish_item(app, &failed(item.clone(), &error)).await?,
+            }
+        }
+        if !passing.is_empty() {
+            let names: Vec<String> = passing.iter().map(|i| i.domain_name.clone()).collect();
+            match crate::cancellations::create(app, ctx, actor, &names).await {
+                Ok(request) => {
+                    for mut item in passing {
+                        item.status = "succeeded".into();
+                        item.message = Some(request.id.clone());
+                        finish_item(app, &item).await?;
+                    }
+                }
+                Err(error) => {
+                    for item in passing {
+                        finish_item(app, &failed(item, &error)).await?;
+                    }
+                }
+            }
+        }
+    } else {
+        for mut item in items {
+            let name = item.domain_name.clone();
+            let outcome = match operation {
+                BatchOperation::Renew { years } => domains::renew(app, ctx, actor, &name, *years)
+                    .await
+                    .map(|receipt| Some(receipt.order_id)),
+                BatchOperation::AutoRenew { enabled } => {
+                    set_auto_renew(app, ctx, actor, &name, Some(*enabled), None)
+                        .await
+                        .map(|_| None)
+                }
+                BatchOperation::Nameservers { nameservers } => domains::update(
+                    app,
+                    ctx,
+                    actor,
+                    &name,
+                    DomainUpdate {
+                        nameservers: Some(nameservers.clone()),
+                        ..DomainUpdate::default()
+                    },
+                )
+                .await
+                .map(|_| None),
+                BatchOperation::Lock { locked } => domains::update(
+                    app,
+                    ctx,
+                    actor,
+                    &name,
+                    DomainUpdate {
+                        locked: Some(*locked),
+                        ..DomainUpdate::default()
+                    },
+                )
+                .await
+                .map(|_| None),
+                BatchOperation::Cancel => Ok(None),
+            };
+            item = match outcome {
+                Ok(order_id) => {
+                    item.status = "succeeded".into();
+                    item.order_id = order_id;
+                    item
+                }
+                Err(error) => failed(item, &error),
+            };
+            finish_item(app, &item).await?;
+        }
+    }
+    let mut tx = app.db().write().await?;
+    tx.finish_batch(&row.id, app.now().0).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A batch of the caller's tenant; another tenant's is `NOT_FOUND`.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<BatchView, AppError> {
+    let mut tx = app.db().read().await?;
+    let found = tx.batch_by_id(id).await?;
+    tx.commit().await?;
+    let (row, items) = found.ok_or_else(AppError::not_found)?;
+    actor.authorize(&row.owner_id, Right::DomainsRead)?;
+    Ok(view(&row, &items))
+}
+
+/// A domain's automatic-renewal settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoRenewView {
+    /// A-label.
+    pub name: String,
+    /// On or off.
+    pub enabled: bool,
+    /// Days before expiry at which the scheduler renews (0: on the day of expiry).
+    pub days_before: u32,
+}
+
+/// Reads a domain's automatic-renewal settings.
+pub async fn auto_renew(app: &App, actor: &Actor, name: &str) -> Result<AutoRenewView, AppError> {
+    let view = domains::get(app, actor, name).await?;
+    let mut tx = app.db().read().await?;
+    let row = tx
+        .domain_by_name(&view.ascii)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let days = tx.auto_renew_days_before(&row.id).await?.unwrap_or(0);
+    tx.commit().await?;
+    Ok(AutoRenewView {
+        name: row.name,
+        enabled: row.auto_renew,
+        days_before: u32::try_from(days).unwrap_or(0),
+    })
+}
+
+/// Turns automatic renewal on or off and/or sets its threshold (0 to 60 days before
+/// expiry), in one transaction with one audit entry.
+pub async fn set_auto_renew(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    enabled: Option<bool>,
+    days_before: Option<u32>,
+) -> Result<AutoRenewView, AppError> {
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
+    if let Some(days) = days_before
+        && days > MAX_RENEW_DAYS_BEFORE
+    {
+        return Err(AppError::new(
+            ErrorKind::BadRequest,
+            "INVALID_RENEW_THRESHOLD",
+            format!("the threshold is 0 to {MAX_RENEW_DAYS_BEFORE} days before expiry"),
+            format!("自动续费提前天数须为 0 到 {MAX_RENEW_DAYS_BEFORE}"),
+        )
+        .with_field("days_before"));
+    }
+    let mut record = domains::updatable_record(&row, tld, now)?;
+    let previous_days = tx.auto_renew_days_before(&row.id).await?.unwrap_or(0);
+    let before = json!({ "auto_renew": row.auto_renew, "days_before": previous_days });
+    if let Some(enabled) = enabled {
+        record.auto_renew = enabled;
+    }
+    domains::apply_record(&mut row, &record);
+    row.updated_at = now.0;
+    app.registry(&tld.registry)?.update(&mut tx, &row).await?;
+    let days = days_before.map_or(previous_days, i64::from);
+    tx.set_auto_renew_days_before(&row.id, days, now.0).await?;
+    let after = json!({ "auto_renew": row.auto_renew, "days_before": days });
+    record_change(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        &row,
+        "domain.auto_renew",
+        None,
+        before,
+        after,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AutoRenewView {
+        name: row.name,
+        enabled: row.auto_renew,
+        days_before: u32::try_from(days).unwrap_or(0),
+    })
+}
