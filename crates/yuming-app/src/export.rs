@@ -139,12 +139,15 @@ impl ExportPart for Orders {
         Box::pin(async move {
             let names: Vec<&str> = domains.iter().map(|d| d.name.as_str()).collect();
             let mut out = Vec::new();
-            let mut before = i64::MAX;
-            // Newest first, page by page, keeping the orders of these domains.
+            let mut before = (i64::MAX, String::new());
+            // Newest first, page by page (keyset on (created_at, id), so rows sharing a second
+            // are neither skipped nor repeated), keeping the orders of these domains.
             loop {
-                let page = tx.orders_of_owner(owner_id, before, 500).await?;
+                let page = tx
+                    .orders_of_owner(owner_id, (before.0, &before.1), 500)
+                    .await?;
                 let Some(last) = page.last() else { break };
-                before = last.created_at;
+                before = (last.created_at, last.id.clone());
                 let full = page.len() == 500;
                 for o in &page {
                     if o.domain_name.as_deref().is_some_and(|n| names.contains(&n)) {
