@@ -1673,6 +1673,11 @@ async fn run_check(
         }
     }
 
+    let present: Vec<&str> = materials
+        .iter()
+        .filter(|m| m.current)
+        .map(|m| m.kind.as_str())
+        .collect();
     let problems = filing::self_check(&CheckInput {
         operation,
         entity: &entity,
@@ -1683,6 +1688,7 @@ async fn run_check(
         blacklist_hits: &blacklist_hits,
         // No reachability prober for approved sites yet: nothing is reported down.
         existing_sites_down: &[],
+        materials: &present,
         authority: lookup,
         rules: &rules,
         now,
