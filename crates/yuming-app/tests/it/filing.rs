@@ -11,6 +11,7 @@ use yuming_app::filing::{
     self, EntityInput, FieldRejection, NewOrderInput, OrderView, Payload, PersonInput,
     SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
 };
+use yuming_app::validation::{self, ValidationKind, ValidationOptions};
 use yuming_app::{App, AppError, ErrorKind, RequestContext, billing};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::filing::{OrderStatus, RejectCode, Severity};
