@@ -390,6 +390,29 @@ both_backends!(
                 .iter()
                 .all(|p| !p.message_zh.is_empty() && !p.fix.is_empty())
         );
+        // The self-check and POST /api/v1/validate run the same site-name rule.
+        let validated = validation::validate(
+            ValidationKind::SiteName,
+            "ab",
+            app.now().date(),
+            &ValidationOptions {
+                owner: Some("personal".into()),
+                unit_name: None,
+            },
+        );
+        let from_check: Vec<&str> = report
+            .problems
+            .iter()
+            .filter(|p| p.field == "site.name")
+            .map(|p| p.message.as_str())
+            .collect();
+        let from_validate: Vec<&str> = validated
+            .errors
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect();
+        assert!(!from_check.is_empty());
+        assert_eq!(from_check, from_validate);
         assert_eq!(
             code(filing::submit(app, &ctx(), &alice, &order.id).await),
             "INVALID_STATE",
@@ -503,6 +526,15 @@ both_backends!(
             Some("京ICP备2026000123号")
         );
         assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
+        for number in ["京ICP备2026000123号-1", "京ICP备2026000123号"] {
+            let checked = validation::validate(
+                ValidationKind::IcpNumber,
+                number,
+                app.now().date(),
+                &ValidationOptions::default(),
+            );
+            assert!(checked.valid, "{number}: {:?}", checked.errors);
+        }
         let history = filing::history(app, &alice, &order.id)
             .await
             .expect("history");
