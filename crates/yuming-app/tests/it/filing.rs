@@ -1412,3 +1412,73 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    bureau_rejection_reopens_the_order,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        // A bureau that rejects everything, deciding after 10 minutes.
+        let strict = Arc::new(SandboxFilingAuthority::new(SandboxConfig {
+            decision_delay_secs: 600,
+            rejection_rate: 1.0,
+            seed: 3,
+            ..SandboxConfig::default()
+        }));
+        app.set_filing_authority(strict.clone());
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "203.0.113.30",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        filing::verify_type(app, &ctx(), &alice, &order)
+            .await
+            .expect("verify");
+        filing::submit(app, &ctx(), &alice, &order)
+            .await
+            .expect("submit");
+        filing::claim(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("claim");
+        filing::approve(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("approve");
+        let code = strict.last_code_for("13800138000").expect("sms");
+        filing::verify_sms(app, &ctx(), &alice, &order, &code)
+            .await
+            .expect("sms");
+        w.clock.advance_secs(601);
+        let report = filing::sync(app).await.expect("sync");
+        assert_eq!((report.changed, report.failed), (1, 0));
+        let rejected = filing::get_order(app, &alice, &order).await.expect("order");
+        assert_eq!(rejected.status, OrderStatus::BureauRejected);
+        let notes = filing::notes(app, &alice, &order).await.expect("notes");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.kind == "rejection" && n.code.as_deref() == Some("CONTENT_INVALID"))
+        );
+        // The applicant fixes and resubmits: back to the provider's review, with a new ticket.
+        filing::submit(app, &ctx(), &alice, &order)
+            .await
+            .expect("resubmit");
+        filing::claim(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("claim");
+        let pushed = filing::approve(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("approve");
+        assert_eq!(pushed.status, OrderStatus::SmsVerify);
+        let history = filing::history(app, &alice, &order).await.expect("history");
+        assert!(
+            history
+                .iter()
+                .any(|h| h.to == "BUREAU_REJECTED" && h.actor == "authority")
+        );
+    }
+);
