@@ -15,6 +15,7 @@ pub mod domains;
 pub mod error;
 pub mod filing;
 pub mod idempotency;
+pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;

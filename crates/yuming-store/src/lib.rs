@@ -19,6 +19,7 @@ mod filing;
 mod housekeeping;
 mod idempotency;
 mod ledger;
+mod notices;
 mod rate;
 mod sessions;
 
@@ -36,6 +37,7 @@ pub use filing::{
     FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
 };
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
+pub use notices::NoticeRow;
 
 pub use idempotency::IdempotencyClaim;
 pub use sessions::SessionRow;

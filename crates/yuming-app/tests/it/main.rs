@@ -5,4 +5,5 @@ mod api_keys;
 mod audit_chain;
 mod contacts;
 mod filing;
+mod notices;
 mod registrar;
