@@ -526,6 +526,20 @@ both_backends!(
             Some("京ICP备2026000123号")
         );
         assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
+        // Every status change notified the applicant (in-app here; e-mail rows wait in the
+        // outbox for the mailer).
+        let inbox = yuming_app::notices::inbox(app, &alice, None, 100)
+            .await
+            .expect("inbox");
+        assert!(inbox.iter().all(|n| n.kind == "icp_status_changed"));
+        assert!(inbox.len() >= 8, "{} notices", inbox.len());
+        assert!(
+            inbox
+                .iter()
+                .any(|n| n.body.contains("管局审核通过 (APPROVED)")),
+            "{:?}",
+            inbox.iter().map(|n| &n.body).collect::<Vec<_>>()
+        );
         for number in ["京ICP备2026000123号-1", "京ICP备2026000123号"] {
             let checked = validation::validate(
                 ValidationKind::IcpNumber,
