@@ -1673,6 +1673,11 @@ async fn run_check(
         }
     }
 
+    let present: Vec<&str> = materials
+        .iter()
+        .filter(|m| m.current)
+        .map(|m| m.kind.as_str())
+        .collect();
     let problems = filing::self_check(&CheckInput {
         operation,
         entity: &entity,
@@ -1683,6 +1688,7 @@ async fn run_check(
         blacklist_hits: &blacklist_hits,
         // No reachability prober for approved sites yet: nothing is reported down.
         existing_sites_down: &[],
+        materials: &present,
         authority: lookup,
         rules: &rules,
         now,
@@ -1903,11 +1909,13 @@ async fn apply_event(
     Ok(row.clone())
 }
 
-/// Every status change passes here, inside its transaction: this is where the applicant's
-/// notice (e-mail and SMS in their language) is enqueued once the notices service exists.
+/// Every status change passes here, inside its transaction: the applicant's account is
+/// notified (e-mail and in-app, in the account's language) through the notices outbox, so
+/// the notice exists exactly when the change commits. SMS to the applicant waits for an SMS
+/// channel in the notices service.
 async fn status_changed(
     _app: &App,
-    _tx: &mut Tx,
+    tx: &mut Tx,
     row: &FilingOrderRow,
     from: OrderStatus,
     to: OrderStatus,
@@ -1918,6 +1926,30 @@ async fn status_changed(
         to = to.as_str(),
         "filing order status changed"
     );
+    let mut params = serde_json::Map::new();
+    params.insert("filing".into(), Value::String(row.id.clone()));
+    params.insert(
+        "status".into(),
+        Value::String(format!("{} ({})", to.label_zh(), to.as_str())),
+    );
+    crate::notices::enqueue(
+        tx,
+        &crate::notices::NoticeRequest {
+            account_id: row.owner_id.clone(),
+            kind: crate::notices::NoticeKind::IcpStatusChanged,
+            // One notice per change: an order may pass the same status more than once.
+            occasion: format!(
+                "filing:{}:{}:{}:{}",
+                row.id,
+                from.as_str(),
+                to.as_str(),
+                row.updated_at
+            ),
+            params,
+        },
+        row.updated_at,
+    )
+    .await?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use yuming_app::filing::{
     self, EntityInput, FieldRejection, NewOrderInput, OrderView, Payload, PersonInput,
     SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
 };
+use yuming_app::validation::{self, ValidationKind, ValidationOptions};
 use yuming_app::{App, AppError, ErrorKind, RequestContext, billing};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::filing::{OrderStatus, RejectCode, Severity};
@@ -389,6 +390,29 @@ both_backends!(
                 .iter()
                 .all(|p| !p.message_zh.is_empty() && !p.fix.is_empty())
         );
+        // The self-check and POST /api/v1/validate run the same site-name rule.
+        let validated = validation::validate(
+            ValidationKind::SiteName,
+            "ab",
+            app.now().date(),
+            &ValidationOptions {
+                owner: Some("personal".into()),
+                unit_name: None,
+            },
+        );
+        let from_check: Vec<&str> = report
+            .problems
+            .iter()
+            .filter(|p| p.field == "site.name")
+            .map(|p| p.message.as_str())
+            .collect();
+        let from_validate: Vec<&str> = validated
+            .errors
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect();
+        assert!(!from_check.is_empty());
+        assert_eq!(from_check, from_validate);
         assert_eq!(
             code(filing::submit(app, &ctx(), &alice, &order.id).await),
             "INVALID_STATE",
@@ -502,6 +526,29 @@ both_backends!(
             Some("京ICP备2026000123号")
         );
         assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
+        // Every status change notified the applicant (in-app here; e-mail rows wait in the
+        // outbox for the mailer).
+        let inbox = yuming_app::notices::inbox(app, &alice, None, 100)
+            .await
+            .expect("inbox");
+        assert!(inbox.iter().all(|n| n.kind == "icp_status_changed"));
+        assert!(inbox.len() >= 8, "{} notices", inbox.len());
+        assert!(
+            inbox
+                .iter()
+                .any(|n| n.body.contains("管局审核通过 (APPROVED)")),
+            "{:?}",
+            inbox.iter().map(|n| &n.body).collect::<Vec<_>>()
+        );
+        for number in ["京ICP备2026000123号-1", "京ICP备2026000123号"] {
+            let checked = validation::validate(
+                ValidationKind::IcpNumber,
+                number,
+                app.now().date(),
+                &ValidationOptions::default(),
+            );
+            assert!(checked.valid, "{number}: {:?}", checked.errors);
+        }
         let history = filing::history(app, &alice, &order.id)
             .await
             .expect("history");
@@ -1376,6 +1423,76 @@ both_backends!(
             rules
                 .iter()
                 .any(|r| r.rule_key == "submit.per_account_per_day" && r.value == "3")
+        );
+    }
+);
+
+both_backends!(
+    bureau_rejection_reopens_the_order,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        // A bureau that rejects everything, deciding after 10 minutes.
+        let strict = Arc::new(SandboxFilingAuthority::new(SandboxConfig {
+            decision_delay_secs: 600,
+            rejection_rate: 1.0,
+            seed: 3,
+            ..SandboxConfig::default()
+        }));
+        app.set_filing_authority(strict.clone());
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "203.0.113.30",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        filing::verify_type(app, &ctx(), &alice, &order)
+            .await
+            .expect("verify");
+        filing::submit(app, &ctx(), &alice, &order)
+            .await
+            .expect("submit");
+        filing::claim(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("claim");
+        filing::approve(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("approve");
+        let code = strict.last_code_for("13800138000").expect("sms");
+        filing::verify_sms(app, &ctx(), &alice, &order, &code)
+            .await
+            .expect("sms");
+        w.clock.advance_secs(601);
+        let report = filing::sync(app).await.expect("sync");
+        assert_eq!((report.changed, report.failed), (1, 0));
+        let rejected = filing::get_order(app, &alice, &order).await.expect("order");
+        assert_eq!(rejected.status, OrderStatus::BureauRejected);
+        let notes = filing::notes(app, &alice, &order).await.expect("notes");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.kind == "rejection" && n.code.as_deref() == Some("CONTENT_INVALID"))
+        );
+        // The applicant fixes and resubmits: back to the provider's review, with a new ticket.
+        filing::submit(app, &ctx(), &alice, &order)
+            .await
+            .expect("resubmit");
+        filing::claim(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("claim");
+        let pushed = filing::approve(app, &ctx(), &w.reviewer, &order)
+            .await
+            .expect("approve");
+        assert_eq!(pushed.status, OrderStatus::SmsVerify);
+        let history = filing::history(app, &alice, &order).await.expect("history");
+        assert!(
+            history
+                .iter()
+                .any(|h| h.to == "BUREAU_REJECTED" && h.actor == "authority")
         );
     }
 );

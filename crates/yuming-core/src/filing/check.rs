@@ -182,6 +182,8 @@ pub struct CheckInput<'a> {
     pub blacklist_hits: &'a [String],
     /// Approved sites of the entity found unreachable or without their number.
     pub existing_sites_down: &'a [String],
+    /// Kinds of the materials uploaded (current versions), e.g. `id_front`.
+    pub materials: &'a [&'a str],
     /// What the authority knows; `None` when it was not asked (cancellations, changes).
     pub authority: Option<&'a AuthorityLookup>,
     /// The rules in force for the order's province and provider.
@@ -282,6 +284,7 @@ pub fn self_check(input: &CheckInput<'_>) -> Vec<CheckProblem> {
     }
 
     check_entity(&mut report, input, today);
+    check_materials(&mut report, input);
     if let Some(site) = input.site {
         check_site(&mut report, input, site);
     }
@@ -545,6 +548,43 @@ fn check_entity(report: &mut Report, input: &CheckInput<'_>, _today: Date) {
             "upload an authorisation letter signed by the legal representative",
             "请上传法定代表人签字的授权书",
         );
+    }
+}
+
+/// The materials every non-cancellation order needs. Missing ones are warnings: the
+/// provider's reviewer asks for them, and photos are often added last.
+fn check_materials(report: &mut Report, input: &CheckInput<'_>) {
+    let mut needed: Vec<(&str, RejectCode, &str)> = vec![
+        ("id_front", RejectCode::CertInvalid, "正面证件照"),
+        ("id_back", RejectCode::CertInvalid, "反面证件照"),
+        ("verification_photo", RejectCode::LivenessFail, "核验照片"),
+        ("commitment_letter", RejectCode::CertInvalid, "真实性承诺书"),
+    ];
+    if !input.entity.entity_type.is_person() {
+        needed.push(("business_licence", RejectCode::CertInvalid, "主体证件"));
+    }
+    if input.site.is_some_and(|s| !s.preapprovals.is_empty()) {
+        needed.push((
+            "preapproval",
+            RejectCode::PreapprovalInvalid,
+            "前置审批文件",
+        ));
+    }
+    for (kind, code, zh) in needed {
+        if !input.materials.contains(&kind) {
+            report.add(
+                code,
+                &format!("materials.{kind}"),
+                Severity::Warning,
+                format!(
+                    "the {} material is not uploaded yet",
+                    kind.replace('_', " ")
+                ),
+                format!("尚未上传{zh}"),
+                "upload a colour photo or scan of the original",
+                "请上传原件的彩色照片或扫描件",
+            );
+        }
     }
 }
 

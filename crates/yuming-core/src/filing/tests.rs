@@ -82,6 +82,7 @@ struct Case {
     authority: AuthorityLookup,
     operation: Operation,
     rules: RuleSet,
+    materials: Vec<&'static str>,
 }
 
 impl Case {
@@ -97,6 +98,14 @@ impl Case {
             authority: AuthorityLookup::default(),
             operation: Operation::First,
             rules: rules(),
+            materials: vec![
+                "id_front",
+                "id_back",
+                "verification_photo",
+                "commitment_letter",
+                "business_licence",
+                "preapproval",
+            ],
         }
     }
 
@@ -110,6 +119,7 @@ impl Case {
             duplicates: &self.duplicates,
             blacklist_hits: &self.blacklist,
             existing_sites_down: &self.down,
+            materials: &self.materials,
             authority: Some(&self.authority),
             rules: &self.rules,
             now: NOW,
@@ -249,6 +259,24 @@ fn a_complete_enterprise_order_passes_and_warnings_do_not_block() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].severity, Severity::Warning);
     assert_eq!(problems[0].code, RejectCode::LivenessFail);
+}
+
+#[test]
+fn missing_materials_are_warnings() {
+    let mut c = enterprise_case();
+    c.materials = vec!["id_front"];
+    let problems = c.run();
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert!(problems.iter().all(|p| p.severity == Severity::Warning));
+    for field in [
+        "materials.id_back",
+        "materials.verification_photo",
+        "materials.commitment_letter",
+        "materials.business_licence",
+    ] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    assert!(!fields.contains(&"materials.id_front"));
 }
 
 #[test]
