@@ -353,6 +353,9 @@ async fn complete(
     }
     row.owner_id = transfer.to_owner_id.clone();
     row.registrant_contact_id = transfer.to_contact_id.clone();
+    // The new holder pays for renewals from now on, so it opts in itself.
+    row.auto_renew = false;
+    tx.set_auto_renew_days_before(&row.id, 0, now.0).await?;
     // The losing side knew the old code.
     row.auth_code_sealed = app
         .cipher()

@@ -141,6 +141,9 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     assert_eq!(balance_of(&app, &bob).await, before);
 
     // Silence: auto-approved at requested_at + 5 days, even when read late.
+    yuming_app::batches::set_auto_renew(&app, &ctx(), &alice, "four.com", Some(true), Some(20))
+        .await
+        .expect("alice renews automatically");
     let code_four = auth_code_of(&app, &alice, "four.com").await;
     let silent = transfers::request(&app, &ctx(), &bob, "four.com", &code_four, &bob_contact)
         .await
@@ -155,6 +158,12 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         "dated when it fell due"
     );
     assert_eq!(owner_of(&app, "four.com").await, bob.tenant_id);
+    assert!(
+        !domains::get(&app, &bob, "four.com")
+            .await
+            .expect("get")
+            .auto_renew
+    );
     assert_eq!(
         code(transfers::get(&app, &alice, "nope").await),
         "NOT_FOUND"
