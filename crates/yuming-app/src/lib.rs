@@ -17,6 +17,7 @@ pub mod domains;
 pub mod error;
 pub mod export;
 pub mod idempotency;
+pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;

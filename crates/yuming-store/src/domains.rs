@@ -363,3 +363,43 @@ pub struct DomainHistoryEntry<'a> {
     /// When.
     pub at: i64,
 }
+
+impl Tx {
+    /// Ids of live domains that may need a lifecycle side effect at `now`: expiring before
+    /// `horizon` (reminders, auto-renewal, grace, release) or deleted. Both halves use an
+    /// index (`domains_expiry_idx`, `domains_deleted_idx`); `after_id` pages through them.
+    pub async fn lifecycle_due_ids(
+        &mut self,
+        horizon: i64,
+        after_id: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT id FROM ( \
+                     SELECT id FROM domains WHERE purged_at IS NULL AND expires_at <= $1 AND id > $2 \
+                     UNION \
+                     SELECT id FROM domains WHERE purged_at IS NULL AND deleted_at IS NOT NULL AND id > $2 \
+                   ) due ORDER BY id LIMIT $3";
+        let rows: Vec<(String,)> = on_conn!(self, c => sqlx::query_as(sql).bind(horizon).bind(after_id).bind(limit)
+            .fetch_all(c).await.map_err(map_err))?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Locks a live domain by id for the rest of the transaction, or `None` when it is gone or
+    /// (PostgreSQL) locked by another worker, which is then doing the same work; SQLite's
+    /// write transaction already excludes other writers.
+    pub async fn claim_domain(&mut self, id: &str) -> Result<Option<DomainRow>, StoreError> {
+        per_backend!(self,
+            sqlite: c => sqlx::query_as::<_, DomainRow>(concat!("SELECT ", domain_columns!(), " FROM domains WHERE id = $1 AND purged_at IS NULL"))
+                .bind(id).fetch_optional(c).await.map_err(map_err),
+            postgres: c => sqlx::query_as::<_, DomainRow>(concat!("SELECT ", domain_columns!(), " FROM domains WHERE id = $1 AND purged_at IS NULL FOR UPDATE SKIP LOCKED"))
+                .bind(id).fetch_optional(c).await.map_err(map_err),
+        )
+    }
+
+    /// Counts history rows of an action (operators, tests).
+    pub async fn domain_history_count(&mut self, action: &str) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM domain_history WHERE action = $1";
+        let (n,): (i64,) = on_conn!(self, c => sqlx::query_as(sql).bind(action).fetch_one(c).await.map_err(map_err))?;
+        Ok(n)
+    }
+}

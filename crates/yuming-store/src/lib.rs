@@ -19,6 +19,7 @@ mod flows;
 mod housekeeping;
 mod idempotency;
 mod ledger;
+mod notices;
 mod rate;
 mod sessions;
 
@@ -33,6 +34,7 @@ pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
+pub use notices::NoticeRow;
 
 pub use idempotency::IdempotencyClaim;
 pub use sessions::SessionRow;

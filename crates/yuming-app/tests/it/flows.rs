@@ -76,6 +76,15 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         ("pending", 7_900)
     );
     assert_eq!(balance_of(&app, &bob).await, bob_before - 7_900);
+    let inbox = yuming_app::notices::inbox(&app, &alice, None, 10)
+        .await
+        .expect("inbox");
+    assert!(
+        inbox
+            .iter()
+            .any(|n| n.kind == "transfer_requested" && n.body.contains("one.com")),
+        "the holder is told: {inbox:?}"
+    );
     let seen = domains::get(&app, &alice, "one.com").await.expect("get");
     assert!(
         seen.statuses.contains(&"pendingTransfer".to_owned()),
@@ -369,6 +378,13 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
             .await
             .expect("step");
     }
+    let inbox = yuming_app::notices::inbox(&app, &alice, None, 10)
+        .await
+        .expect("inbox");
+    assert!(
+        inbox.iter().filter(|n| n.kind == "generic").count() >= 2,
+        "final notice and code notice: {inbox:?}"
+    );
     let wrong = Submission {
         code: Some("00000000".into()),
         ..Submission::default()

@@ -5,4 +5,5 @@ mod api_keys;
 mod audit_chain;
 mod contacts;
 mod flows;
+mod notices;
 mod registrar;

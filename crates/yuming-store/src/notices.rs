@@ -1,0 +1,263 @@
+//! Notices: the per-channel outbox (also the in-app inbox), preferences, and job leases.
+
+use crate::db::{StoreError, Tx, map_err};
+
+/// A notice for one channel, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NoticeRow {
+    /// Opaque id.
+    pub id: String,
+    /// The account notified.
+    pub account_id: String,
+    /// Notice kind, e.g. `expiry_reminder`.
+    pub kind: String,
+    /// Dedupe key: one notice per account, kind, occasion and channel.
+    pub occasion: String,
+    /// `email`, `in_app`, `sms`, `webhook`.
+    pub channel: String,
+    /// E-mail address, phone number or empty (in-app).
+    pub recipient: String,
+    /// Language rendered in.
+    pub language: String,
+    /// Rendered subject.
+    pub subject: String,
+    /// Rendered body.
+    pub body: String,
+    /// JSON parameters the text was rendered from.
+    pub params: String,
+    /// `pending`, `sent`, `failed`, `held`.
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// Earliest next delivery attempt.
+    pub next_attempt_at: i64,
+    /// A delivery worker owns the row until then.
+    pub lease_until: i64,
+    /// Latest delivery error.
+    pub last_error: Option<String>,
+    /// When the account read it (in-app).
+    pub read_at: Option<i64>,
+    /// Enqueue time.
+    pub created_at: i64,
+    /// Delivery time.
+    pub sent_at: Option<i64>,
+}
+
+macro_rules! notice_columns {
+    () => {
+        "id, account_id, kind, occasion, channel, recipient, language, subject, body, params, status, attempts, \
+         next_attempt_at, lease_until, last_error, read_at, created_at, sent_at"
+    };
+}
+
+impl Tx {
+    /// Inserts a notice unless one exists for the same account, kind, occasion and channel;
+    /// returns whether it was inserted.
+    pub async fn insert_notice(&mut self, row: &NoticeRow) -> Result<bool, StoreError> {
+        let sql = concat!(
+            "INSERT INTO notice_outbox (",
+            notice_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (account_id, kind, occasion, channel) DO NOTHING"
+        );
+        let inserted = on_conn!(self, c => sqlx::query(sql)
+            .bind(&row.id)
+            .bind(&row.account_id)
+            .bind(&row.kind)
+            .bind(&row.occasion)
+            .bind(&row.channel)
+            .bind(&row.recipient)
+            .bind(&row.language)
+            .bind(&row.subject)
+            .bind(&row.body)
+            .bind(&row.params)
+            .bind(&row.status)
+            .bind(row.attempts)
+            .bind(row.next_attempt_at)
+            .bind(row.lease_until)
+            .bind(&row.last_error)
+            .bind(row.read_at)
+            .bind(row.created_at)
+            .bind(row.sent_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(inserted == 1)
+    }
+
+    /// Claims up to `limit` pending notices of `channel` due at `now` by setting their lease
+    /// to `lease_until`; rows leased by another worker are skipped. On PostgreSQL the
+    /// candidates are locked with `FOR UPDATE SKIP LOCKED`; on SQLite the write transaction
+    /// already serialises claimers.
+    pub async fn claim_notices(
+        &mut self,
+        channel: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
+        let select = "SELECT id FROM notice_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= $2 \
+                      AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3";
+        let ids: Vec<(String,)> = per_backend!(self,
+            sqlite: c => sqlx::query_as(select).bind(channel).bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
+            postgres: c => sqlx::query_as(
+                "SELECT id FROM notice_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= $2 \
+                 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
+            ).bind(channel).bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
+        )?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        let sql = concat!(
+            "UPDATE notice_outbox SET lease_until = $2 WHERE id = $1 RETURNING ",
+            notice_columns!()
+        );
+        for (id,) in ids {
+            let row = on_conn!(self, c => sqlx::query_as::<_, NoticeRow>(sql).bind(&id).bind(lease_until).fetch_one(c).await.map_err(map_err))?;
+            claimed.push(row);
+        }
+        Ok(claimed)
+    }
+
+    /// Records a delivery attempt: `sent` (with `sent_at`), or back to `pending` with the next
+    /// attempt time, or `failed`. The lease is released.
+    pub async fn finish_notice(
+        &mut self,
+        id: &str,
+        status: &str,
+        next_attempt_at: i64,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE notice_outbox SET status = $2, attempts = attempts + 1, next_attempt_at = $3, \
+                   lease_until = 0, last_error = $4, sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END \
+                   WHERE id = $1";
+        on_conn!(self, c => sqlx::query(sql).bind(id).bind(status).bind(next_attempt_at).bind(error).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
+    /// An account's notices of one channel, newest first, `limit` before `before` (created_at).
+    pub async fn notices_of_account(
+        &mut self,
+        account_id: &str,
+        channel: &str,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            notice_columns!(),
+            " FROM notice_outbox WHERE account_id = $1 AND channel = $2 AND created_at < $3 \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, NoticeRow>(sql).bind(account_id).bind(channel).bind(before)
+            .bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Unread in-app notices of an account.
+    pub async fn unread_notice_count(&mut self, account_id: &str) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM notice_outbox WHERE account_id = $1 AND channel = 'in_app' AND read_at IS NULL";
+        let (n,): (i64,) = on_conn!(self, c => sqlx::query_as(sql).bind(account_id).fetch_one(c).await.map_err(map_err))?;
+        Ok(n)
+    }
+
+    /// Marks one in-app notice of the account read; returns whether it exists.
+    pub async fn mark_notice_read(
+        &mut self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE notice_outbox SET read_at = COALESCE(read_at, $3) \
+                   WHERE id = $1 AND account_id = $2 AND channel = 'in_app'";
+        let n = on_conn!(self, c => sqlx::query(sql).bind(id).bind(account_id).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(n == 1)
+    }
+
+    /// Notices of every channel with this kind and occasion (tests and operators).
+    pub async fn notices_by_occasion(
+        &mut self,
+        kind: &str,
+        occasion: &str,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            notice_columns!(),
+            " FROM notice_outbox WHERE kind = $1 AND occasion = $2 ORDER BY channel"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, NoticeRow>(sql).bind(kind).bind(occasion).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Counts notices per status (operators, tests).
+    pub async fn notice_counts(&mut self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let sql = "SELECT kind, status, COUNT(*) FROM notice_outbox GROUP BY kind, status ORDER BY kind, status";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, i64)>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// The channels an account chose for a notice kind, comma-separated, if it chose.
+    pub async fn notice_preference(
+        &mut self,
+        account_id: &str,
+        kind: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT channels FROM notice_preferences WHERE account_id = $1 AND kind = $2";
+        let row: Option<(String,)> = on_conn!(self, c => sqlx::query_as(sql).bind(account_id).bind(kind).fetch_optional(c).await.map_err(map_err))?;
+        Ok(row.map(|(channels,)| channels))
+    }
+
+    /// Every preference an account set, by kind.
+    pub async fn notice_preferences(
+        &mut self,
+        account_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let sql =
+            "SELECT kind, channels FROM notice_preferences WHERE account_id = $1 ORDER BY kind";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String)>(sql).bind(account_id).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Sets the channels of a notice kind for an account.
+    pub async fn set_notice_preference(
+        &mut self,
+        account_id: &str,
+        kind: &str,
+        channels: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO notice_preferences (account_id, kind, channels, updated_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (account_id, kind) DO UPDATE SET channels = excluded.channels, updated_at = excluded.updated_at";
+        on_conn!(self, c => sqlx::query(sql).bind(account_id).bind(kind).bind(channels).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Takes the lease of periodic job `name` for `holder` until `lease_until` when it is
+    /// free (expired) or already `holder`'s; returns whether it is held now.
+    pub async fn acquire_job_lease(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO job_leases (name, holder, lease_until, last_run_at) VALUES ($1, $2, $4, 0) \
+                   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
+                   WHERE job_leases.lease_until <= $3 OR job_leases.holder = excluded.holder";
+        let n = on_conn!(self, c => sqlx::query(sql).bind(name).bind(holder).bind(now).bind(lease_until)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(n == 1)
+    }
+
+    /// Releases a job lease held by `holder` and records the run.
+    pub async fn release_job_lease(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE job_leases SET lease_until = 0, last_run_at = $3 WHERE name = $1 AND holder = $2";
+        on_conn!(self, c => sqlx::query(sql).bind(name).bind(holder).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+}
