@@ -21,6 +21,7 @@ pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;
+pub mod restore;
 pub mod transfers;
 pub mod validation;
 

@@ -814,3 +814,36 @@ both_backends!(
         assert_ledger_balanced(&app).await;
     }
 );
+
+both_backends!(restore_only_in_redemption, |t: TestDb| async move {
+    let (app, clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    domains::register(
+        &app,
+        &ctx(),
+        &alice,
+        register_input("back.com", 1, &contact),
+    )
+    .await
+    .expect("r");
+    let before = balance_of(&app, &alice).await;
+    assert_eq!(
+        code(yuming_app::restore::restore(&app, &ctx(), &alice, "back.com").await),
+        "RESTORE_OUTSIDE_REDEMPTION"
+    );
+    assert_eq!(balance_of(&app, &alice).await, before, "no charge");
+    let (bob, _) = customer(&app, &t, "bob@example.com", 100_000).await;
+    assert_eq!(
+        code(yuming_app::restore::restore(&app, &ctx(), &bob, "back.com").await),
+        "NOT_FOUND"
+    );
+    // Past expiry and the 45-day grace: redemption; the restore fee plus one year.
+    clock.advance_days(365 + 46);
+    let receipt = yuming_app::restore::restore(&app, &ctx(), &alice, "back.com")
+        .await
+        .expect("restore");
+    assert_eq!(receipt.charged.minor(), 16_000 + 7_900);
+    assert_eq!(receipt.domain.phase.as_str(), "active");
+    assert_eq!(balance_of(&app, &alice).await, before - 23_900);
+    assert_ledger_balanced(&app).await;
+});
