@@ -467,7 +467,14 @@ pub async fn confirm_step(
         }
         "final_notice" => {
             let detail = json!({ "cancellation_id": row.id, "domains": view.domains.iter().map(|d| &d.name).collect::<Vec<_>>(), "warning": IRREVERSIBLE });
-            notify(&mut tx, &row.owner_id, "cancellation.final_notice", &detail).await?;
+            notify(
+                &mut tx,
+                &row.owner_id,
+                "cancellation.final_notice",
+                &detail,
+                now,
+            )
+            .await?;
             if !view.requires_totp {
                 let code = confirmation_code();
                 row.code_sealed = Some(app.cipher().seal(code.as_bytes(), &code_context(&row.id)));
@@ -477,6 +484,7 @@ pub async fn confirm_step(
                     &row.owner_id,
                     "cancellation.confirmation_code",
                     &json!({ "cancellation_id": row.id, "code": code, "expires_at": now.0 + CODE_TTL_SECS }),
+                    now,
                 )
                 .await?;
             }
@@ -818,8 +826,9 @@ pub async fn decide(
     row.updated_at = now.0;
     tx.update_cancellation(&row).await?;
     let detail = json!({ "cancellation_id": row.id, "status": row.status, "reason": reason,
+        "domains": domain_rows.iter().map(|d| d.domain_name.clone()).collect::<Vec<_>>(),
         "results": domain_rows.iter().map(|d| json!({ "domain": d.domain_name, "result": d.result })).collect::<Vec<_>>() });
-    notify(&mut tx, &row.owner_id, "cancellation.decided", &detail).await?;
+    notify(&mut tx, &row.owner_id, "cancellation.decided", &detail, now).await?;
     crate::audit::record(
         app,
         &mut tx,

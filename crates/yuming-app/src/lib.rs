@@ -25,6 +25,7 @@ pub mod paging;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;
+pub mod restore;
 pub mod transfers;
 pub mod validation;
 

@@ -250,7 +250,7 @@ pub async fn request(
     row.updated_at = now.0;
     app.registry(&tld.registry)?.update(&mut tx, &row).await?;
     let detail = json!({ "transfer_id": transfer.id, "domain": row.name, "auto_approves_at": decision.auto_approves_at.0 });
-    notify(&mut tx, &row.owner_id, "transfer.requested", &detail).await?;
+    notify(&mut tx, &row.owner_id, "transfer.requested", &detail, now).await?;
     record_change(
         app,
         &mut tx,
@@ -353,6 +353,9 @@ async fn complete(
     }
     row.owner_id = transfer.to_owner_id.clone();
     row.registrant_contact_id = transfer.to_contact_id.clone();
+    // The new holder pays for renewals from now on, so it opts in itself.
+    row.auto_renew = false;
+    tx.set_auto_renew_days_before(&row.id, 0, now.0).await?;
     // The losing side knew the old code.
     row.auth_code_sealed = app
         .cipher()
@@ -365,9 +368,23 @@ async fn complete(
         return Err(no_pending());
     }
     app.registry(&tld.registry)?.update(tx, &row).await?;
-    let detail = json!({ "transfer_id": transfer.id, "kind": transfer.kind, "status": status, "owner_id": row.owner_id, "expires_at": row.expires_at });
-    notify(tx, &transfer.from_owner_id, "transfer.completed", &detail).await?;
-    notify(tx, &transfer.to_owner_id, "transfer.completed", &detail).await?;
+    let detail = json!({ "transfer_id": transfer.id, "domain": row.name, "kind": transfer.kind, "status": status, "owner_id": row.owner_id, "expires_at": row.expires_at });
+    notify(
+        tx,
+        &transfer.from_owner_id,
+        "transfer.completed",
+        &detail,
+        now,
+    )
+    .await?;
+    notify(
+        tx,
+        &transfer.to_owner_id,
+        "transfer.completed",
+        &detail,
+        now,
+    )
+    .await?;
     let action = if transfer.kind == "transfer" {
         "domain.transfer_complete"
     } else {
@@ -503,9 +520,9 @@ async fn end(
     domains::apply_record(row, &lifecycle::end_pending_transfer(&record));
     row.updated_at = now.0;
     app.registry(&tld.registry)?.update(tx, row).await?;
-    let detail = json!({ "transfer_id": transfer.id, "kind": transfer.kind, "status": status, "reason": reason, "refund_order": refund });
-    notify(tx, &transfer.to_owner_id, "transfer.ended", &detail).await?;
-    notify(tx, &transfer.from_owner_id, "transfer.ended", &detail).await?;
+    let detail = json!({ "transfer_id": transfer.id, "domain": row.name, "kind": transfer.kind, "status": status, "reason": reason, "refund_order": refund });
+    notify(tx, &transfer.to_owner_id, "transfer.ended", &detail, now).await?;
+    notify(tx, &transfer.from_owner_id, "transfer.ended", &detail, now).await?;
     record_change(
         app,
         tx,
@@ -692,7 +709,7 @@ pub async fn offer_holder_change(
     };
     tx.insert_transfer(&offer).await?;
     let detail = json!({ "transfer_id": offer.id, "domain": row.name });
-    notify(&mut tx, &to_tenant, "holder_change.offered", &detail).await?;
+    notify(&mut tx, &to_tenant, "holder_change.offered", &detail, now).await?;
     record_change(
         app,
         &mut tx,

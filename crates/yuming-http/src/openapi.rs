@@ -133,6 +133,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(flows::accept_holder_change))
         .routes(routes!(flows::decide_transfer))
         .routes(routes!(flows::offer_holder_change))
+        .routes(routes!(flows::restore_domain))
         .routes(routes!(flows::get_auto_renew, flows::set_auto_renew))
         .routes(routes!(flows::start_batch))
         .routes(routes!(flows::get_batch))

@@ -76,6 +76,15 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         ("pending", 7_900)
     );
     assert_eq!(balance_of(&app, &bob).await, bob_before - 7_900);
+    let inbox = yuming_app::notices::inbox(&app, &alice, None, 10)
+        .await
+        .expect("inbox");
+    assert!(
+        inbox
+            .iter()
+            .any(|n| n.kind == "transfer_requested" && n.body.contains("one.com")),
+        "the holder is told: {inbox:?}"
+    );
     let seen = domains::get(&app, &alice, "one.com").await.expect("get");
     assert!(
         seen.statuses.contains(&"pendingTransfer".to_owned()),
@@ -141,6 +150,9 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     assert_eq!(balance_of(&app, &bob).await, before);
 
     // Silence: auto-approved at requested_at + 5 days, even when read late.
+    yuming_app::batches::set_auto_renew(&app, &ctx(), &alice, "four.com", Some(true), Some(20))
+        .await
+        .expect("alice renews automatically");
     let code_four = auth_code_of(&app, &alice, "four.com").await;
     let silent = transfers::request(&app, &ctx(), &bob, "four.com", &code_four, &bob_contact)
         .await
@@ -155,6 +167,12 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         "dated when it fell due"
     );
     assert_eq!(owner_of(&app, "four.com").await, bob.tenant_id);
+    assert!(
+        !domains::get(&app, &bob, "four.com")
+            .await
+            .expect("get")
+            .auto_renew
+    );
     assert_eq!(
         code(transfers::get(&app, &alice, "nope").await),
         "NOT_FOUND"
@@ -360,6 +378,13 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
             .await
             .expect("step");
     }
+    let inbox = yuming_app::notices::inbox(&app, &alice, None, 10)
+        .await
+        .expect("inbox");
+    assert!(
+        inbox.iter().filter(|n| n.kind == "generic").count() >= 2,
+        "final notice and code notice: {inbox:?}"
+    );
     let wrong = Submission {
         code: Some("00000000".into()),
         ..Submission::default()
@@ -789,3 +814,36 @@ both_backends!(
         assert_ledger_balanced(&app).await;
     }
 );
+
+both_backends!(restore_only_in_redemption, |t: TestDb| async move {
+    let (app, clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    domains::register(
+        &app,
+        &ctx(),
+        &alice,
+        register_input("back.com", 1, &contact),
+    )
+    .await
+    .expect("r");
+    let before = balance_of(&app, &alice).await;
+    assert_eq!(
+        code(yuming_app::restore::restore(&app, &ctx(), &alice, "back.com").await),
+        "RESTORE_OUTSIDE_REDEMPTION"
+    );
+    assert_eq!(balance_of(&app, &alice).await, before, "no charge");
+    let (bob, _) = customer(&app, &t, "bob@example.com", 100_000).await;
+    assert_eq!(
+        code(yuming_app::restore::restore(&app, &ctx(), &bob, "back.com").await),
+        "NOT_FOUND"
+    );
+    // Past expiry and the 45-day grace: redemption; the restore fee plus one year.
+    clock.advance_days(365 + 46);
+    let receipt = yuming_app::restore::restore(&app, &ctx(), &alice, "back.com")
+        .await
+        .expect("restore");
+    assert_eq!(receipt.charged.minor(), 16_000 + 7_900);
+    assert_eq!(receipt.domain.phase.as_str(), "active");
+    assert_eq!(balance_of(&app, &alice).await, before - 23_900);
+    assert_ledger_balanced(&app).await;
+});

@@ -455,3 +455,22 @@ pub async fn decide_cancellation(
         .into(),
     ))
 }
+
+/// Restores a domain in redemption: the restore fee plus any renewal year due, charged in
+/// the same transaction. Outside redemption: 422 `RESTORE_OUTSIDE_REDEMPTION`, no charge.
+#[utoipa::path(post, path = "/api/v1/domains/{name}/restore", tag = "domains", security(("bearer" = []), ("api_key" = [])),
+    params(("name" = String, Path, description = "domain name")),
+    responses((status = 200, body = crate::dto::DomainReceiptDto), (status = 402, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn restore_domain(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(name): Path<String>,
+) -> Result<Json<crate::dto::DomainReceiptDto>, ApiError> {
+    Ok(Json(
+        yuming_app::restore::restore(&state.app, &ctx, &actor, &name)
+            .await?
+            .into(),
+    ))
+}
