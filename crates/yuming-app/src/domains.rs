@@ -213,7 +213,7 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn lifecycle_error(error: LifecycleError) -> AppError {
+pub(crate) fn lifecycle_error(error: LifecycleError) -> AppError {
     let code = error.code();
     let (kind, zh) = match code {
         "INVALID_YEARS" => (ErrorKind::BadRequest, "期限无效"),
@@ -508,7 +508,7 @@ fn insufficient_balance(needed: Money) -> AppError {
 }
 
 /// Debits `amount` from the tenant's balance and books the charge, in `tx`.
-async fn charge(
+pub(crate) async fn charge(
     tx: &mut Tx,
     tenant: &str,
     amount: Money,
@@ -794,7 +794,7 @@ async fn record_change(
 }
 
 /// The availability index's view of a row just written.
-fn held_change(row: &DomainRow) -> HeldNameChange {
+pub(crate) fn held_change(row: &DomainRow) -> HeldNameChange {
     HeldNameChange {
         held: HeldName {
             name: row.name.clone(),

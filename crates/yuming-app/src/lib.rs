@@ -18,6 +18,7 @@ pub mod notices;
 pub mod password;
 pub mod rate_limit;
 pub mod registry;
+pub mod scheduler;
 pub mod validation;
 
 mod context;

@@ -40,6 +40,30 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Registrar settings.
     pub registrar: RegistrarConfig,
+    /// Background jobs (lifecycle sweep, notice delivery).
+    pub scheduler: SchedulerConfig,
+}
+
+/// Background jobs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// Whether `serve` runs the jobs; turn off on instances that should only answer requests.
+    pub enabled: bool,
+    /// Seconds between two runs of the jobs.
+    pub interval_secs: u64,
+    /// Sender of notice e-mail.
+    pub mail_from: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            enabled: true,
+            interval_secs: 60,
+            mail_from: "Yuming <noreply@localhost>".into(),
+        }
+    }
 }
 
 /// Registrar settings.
@@ -161,6 +185,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             database: DatabaseConfig::default(),
             registrar: RegistrarConfig::default(),
+            scheduler: SchedulerConfig::default(),
         }
     }
 }

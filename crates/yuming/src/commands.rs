@@ -185,9 +185,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let purged = idempotency::purge_ephemeral(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mailer = setup::mailer(&config)?;
+            let jobs =
+                yuming_app::scheduler::run_jobs(&app, &setup::instance_id(), mailer.as_ref())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "jobs done: purged {purged} expired sessions, nonces, idempotency keys and rate windows"
             );
+            match jobs.sweep {
+                Some(s) => println!(
+                    "lifecycle sweep: {} due domains, {} auto-renewed, {} auto-renewals failed, {} released, {} notices",
+                    s.examined, s.renewed, s.renew_failed, s.released, s.notices
+                ),
+                None => println!("lifecycle sweep: skipped, another instance holds its lease"),
+            }
+            if mailer.is_some() {
+                println!(
+                    "e-mail: {} sent, {} failed (retried later)",
+                    jobs.emails_sent, jobs.emails_failed
+                );
+            } else {
+                println!("e-mail: smtp_url unset, notices stay in the outbox");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {

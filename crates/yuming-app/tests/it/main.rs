@@ -6,3 +6,4 @@ mod audit_chain;
 mod contacts;
 mod notices;
 mod registrar;
+mod scheduler;

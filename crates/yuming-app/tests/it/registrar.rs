@@ -11,11 +11,11 @@ use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::money::{Currency, Money};
 use yuming_test_support::{TestDb, both_backends, test_app};
 
-fn ctx() -> RequestContext {
+pub(crate) fn ctx() -> RequestContext {
     RequestContext::internal("test")
 }
 
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     Actor {
         account_id: "cli".into(),
         tenant_id: String::new(),
@@ -30,7 +30,12 @@ fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
 }
 
 /// A customer with `balance` fen and one registrant contact; returns (actor, contact id).
-async fn customer(app: &App, _db: &TestDb, email: &str, balance: i64) -> (Actor, String) {
+pub(crate) async fn customer(
+    app: &App,
+    _db: &TestDb,
+    email: &str,
+    balance: i64,
+) -> (Actor, String) {
     accounts::signup(
         app,
         &ctx(),
@@ -98,7 +103,7 @@ async fn customer(app: &App, _db: &TestDb, email: &str, balance: i64) -> (Actor,
     (actor, contact_id)
 }
 
-fn register_input(name: &str, years: u32, contact: &str) -> RegisterInput {
+pub(crate) fn register_input(name: &str, years: u32, contact: &str) -> RegisterInput {
     RegisterInput {
         name: name.into(),
         years,
@@ -108,7 +113,7 @@ fn register_input(name: &str, years: u32, contact: &str) -> RegisterInput {
     }
 }
 
-async fn balance_of(app: &App, actor: &Actor) -> i64 {
+pub(crate) async fn balance_of(app: &App, actor: &Actor) -> i64 {
     billing::balance(app, actor, Currency::Cny)
         .await
         .expect("balance")
@@ -116,7 +121,7 @@ async fn balance_of(app: &App, actor: &Actor) -> i64 {
         .minor()
 }
 
-async fn assert_ledger_balanced(app: &App) {
+pub(crate) async fn assert_ledger_balanced(app: &App) {
     for (currency, sum) in billing::ledger_sums(app).await.expect("sums") {
         assert_eq!(sum, 0, "ledger of {currency} sums to zero");
     }
