@@ -260,3 +260,60 @@ both_backends!(
         assert_ledger_balanced(&app).await;
     }
 );
+
+both_backends!(concurrent_sweeps_act_once, |db: TestDb| async move {
+    let (app, clock) = test_app(&db.db);
+    const N: i64 = 200;
+    let start = N * (6_900 + 7_900) + 100_000;
+    let (alice, contact) = customer(&app, &db, "alice@example.com", start).await;
+    let mut expires = None;
+    for i in 0..N {
+        let mut input = register_input(&format!("due-{i:03}.com"), 1, &contact);
+        input.auto_renew = true;
+        let receipt = domains::register(&app, &ctx(), &alice, input)
+            .await
+            .expect("register");
+        expires = Some(receipt.domain.expires_at);
+    }
+    clock.set(expires.expect("registered"));
+    // Two workers over the same due set at the same time (PostgreSQL: SKIP LOCKED claims;
+    // SQLite: serialised writers).
+    let (a, b) = tokio::join!(
+        tokio::spawn({
+            let app = app.clone();
+            async move { scheduler::sweep(&app).await }
+        }),
+        tokio::spawn({
+            let app = app.clone();
+            async move { scheduler::sweep(&app).await }
+        }),
+    );
+    let (a, b) = (
+        a.expect("join").expect("sweep a"),
+        b.expect("join").expect("sweep b"),
+    );
+    assert_eq!(a.renewed + b.renewed, N as u64, "{a:?} {b:?}");
+    assert_eq!(balance_of(&app, &alice).await, start - N * (6_900 + 7_900));
+    let mut tx = app.db().read().await.expect("tx");
+    assert_eq!(tx.domain_history_count("auto_renew").await.expect("n"), N);
+    let counts = tx.notice_counts().await.expect("counts");
+    tx.commit().await.expect("commit");
+    let renewed_notices: i64 = counts
+        .iter()
+        .filter(|(kind, _, _)| kind == "auto_renew_succeeded")
+        .map(|(_, _, n)| n)
+        .sum();
+    // E-mail and in-app, once per domain.
+    assert_eq!(renewed_notices, 2 * N);
+    let orders = yuming_app::billing::orders(&app, &alice, None, 500)
+        .await
+        .expect("orders");
+    assert_eq!(
+        orders.iter().filter(|o| o.kind == "auto_renew").count() as i64,
+        N
+    );
+    // A third sweep finds nothing left to do.
+    let again = scheduler::sweep(&app).await.expect("again");
+    assert_eq!((again.renewed, again.notices), (0, 0));
+    assert_ledger_balanced(&app).await;
+});
