@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, domains, health, review, sub_accounts,
-    validate,
+    admin, api_keys, audit, auth, billing, contacts, domains, health, notifications, review,
+    sub_accounts, validate,
 };
 
 #[derive(OpenApi)]
@@ -34,6 +34,7 @@ use crate::api::{
         (name = "admin", description = "Platform administration"),
         (name = "domains", description = "Availability, registration, renewal, management"),
         (name = "billing", description = "Balance, ledger and orders"),
+        (name = "notifications", description = "In-app notices and notice preferences"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
     )
 )]
@@ -97,6 +98,11 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(billing::credit_limit))
         .routes(routes!(review::domain_queue))
         .routes(routes!(review::domain_decision))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::preferences))
+        .routes(routes!(notifications::set_preference))
         .split_for_parts()
 }
 

@@ -9,6 +9,7 @@ pub mod billing;
 pub mod contacts;
 pub mod domains;
 pub mod health;
+pub mod notifications;
 pub mod review;
 pub mod sub_accounts;
 pub mod validate;

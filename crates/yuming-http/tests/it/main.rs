@@ -7,6 +7,7 @@ mod domains;
 mod errors;
 mod idempotency;
 mod lookups;
+mod notifications;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;
