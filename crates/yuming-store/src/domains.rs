@@ -403,3 +403,39 @@ impl Tx {
         Ok(n)
     }
 }
+
+impl Tx {
+    /// Benchmarks only: inserts `count` `.com` domains of `owner_id` in one statement; every
+    /// `due_every`-th expires at `now` with auto-renew on, the rest a year later.
+    pub async fn bench_seed_domains(
+        &mut self,
+        owner_id: &str,
+        contact_id: &str,
+        prefix: &str,
+        count: i64,
+        due_every: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        macro_rules! seed_sql {
+            ($sealed:literal) => {
+                concat!(
+                    "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $1) \
+                     INSERT INTO domains (",
+                    domain_columns!(),
+                    ") SELECT $2 || '-' || CAST(n AS TEXT), $2 || '-' || CAST(n AS TEXT) || '.com', \
+                     $2 || '-' || CAST(n AS TEXT) || '.com', 'com', $2 || '-' || CAST(n AS TEXT) || '.com', $3, $4, \
+                     'local', '', 'ns1.example.net,ns2.example.net', ",
+                    $sealed,
+                    ", n % $5 = 0, FALSE, $6 - 31536000, CASE WHEN n % $5 = 0 THEN $6 ELSE $6 + 31536000 END, 1, \
+                     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, $6 FROM seq"
+                )
+            };
+        }
+        per_backend!(self,
+            sqlite: c => sqlx::query(seed_sql!("x'00'")).bind(count).bind(prefix).bind(owner_id).bind(contact_id)
+                .bind(due_every).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err),
+            postgres: c => sqlx::query(seed_sql!("'\\x00'::bytea")).bind(count).bind(prefix).bind(owner_id).bind(contact_id)
+                .bind(due_every).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err),
+        )
+    }
+}

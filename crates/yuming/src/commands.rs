@@ -226,6 +226,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map(|()| ExitCode::SUCCESS),
         Command::Bench {
             command:
+                BenchCommand::Sweep {
+                    database_url,
+                    domains,
+                    due_percent,
+                },
+        } => bench::sweep(&config, database_url, domains, due_percent)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            command:
                 BenchCommand::Auth {
                     database_url,
                     concurrency,
