@@ -74,16 +74,11 @@ pub async fn sweep(app: &App) -> Result<SweepReport, AppError> {
     let now = app.now();
     let horizon = now.plus_days(REMINDER_DAYS[0] + 1).0;
     let mut report = SweepReport::default();
-    let mut cursor = String::new();
-    loop {
-        let mut tx = app.db().read().await?;
-        let ids = tx.lifecycle_due_ids(horizon, &cursor, 500).await?;
-        tx.commit().await?;
-        let Some(last) = ids.last() else { break };
-        cursor = last.clone();
-        for id in ids {
-            report.add(sweep_one(app, &catalogue, &id, now).await?);
-        }
+    let mut tx = app.db().read().await?;
+    let ids = tx.lifecycle_due_ids(horizon).await?;
+    tx.commit().await?;
+    for id in ids {
+        report.add(sweep_one(app, &catalogue, &id, now).await?);
     }
     Ok(report)
 }
