@@ -77,8 +77,12 @@ async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
         }
     };
     let holder = crate::setup::instance_id();
-    let mut interval =
-        tokio::time::interval(Duration::from_secs(config.scheduler.interval_secs.max(1)));
+    let period = Duration::from_secs(config.scheduler.interval_secs.max(1));
+    // The jobs first run one period after start, so that starting a server changes nothing
+    // by itself (the first sweep loads the catalogue, an audited import on a fresh database).
+    // Taken before the interval starts, so that its second tick is not early.
+    let jobs_from = tokio::time::Instant::now() + period;
+    let mut interval = tokio::time::interval(period);
     let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
         interval.tick().await;
@@ -88,7 +92,7 @@ async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
                 tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
             }
         }
-        if !config.scheduler.enabled {
+        if !config.scheduler.enabled || tokio::time::Instant::now() < jobs_from {
             continue;
         }
         match yuming_app::scheduler::run_jobs(&app, &holder, mailer.as_ref()).await {
