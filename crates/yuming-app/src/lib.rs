@@ -27,6 +27,7 @@ pub mod rate_limit;
 pub mod registry;
 pub mod restore;
 pub mod transfers;
+pub mod scheduler;
 pub mod validation;
 
 mod context;

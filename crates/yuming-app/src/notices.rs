@@ -459,14 +459,8 @@ pub async fn set_preference(
     kind: &str,
     channels: &[String],
 ) -> Result<Preference, AppError> {
-    let parsed_kind = NoticeKind::parse(kind).ok_or_else(|| {
-        AppError::bad_request(
-            "UNKNOWN_NOTICE_KIND",
-            "unknown notice kind",
-            "未知的通知类型",
-        )
-        .with_field("kind")
-    })?;
+    // The kind names the resource in the path: an unknown one is not found.
+    let parsed_kind = NoticeKind::parse(kind).ok_or_else(AppError::not_found)?;
     let mut set = BTreeSet::new();
     for (i, name) in channels.iter().enumerate() {
         let channel = Channel::parse(name).ok_or_else(|| {

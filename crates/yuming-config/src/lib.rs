@@ -44,6 +44,8 @@ pub struct Config {
     pub filing: FilingConfig,
     /// Hosted DNS settings.
     pub dns: DnsConfig,
+    /// Background jobs (lifecycle sweep, notice delivery).
+    pub scheduler: SchedulerConfig,
 }
 
 /// ICP filing settings: the built-in sandbox authority and the status sync.
@@ -91,6 +93,28 @@ impl Default for DnsConfig {
             default_ttl: 600,
             min_ttl: 60,
             secondaries: Vec::new(),
+        }
+    }
+}
+
+/// Background jobs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// Whether `serve` runs the jobs; turn off on instances that should only answer requests.
+    pub enabled: bool,
+    /// Seconds between two runs of the jobs.
+    pub interval_secs: u64,
+    /// Sender of notice e-mail.
+    pub mail_from: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            enabled: true,
+            interval_secs: 60,
+            mail_from: "Yuming <noreply@localhost>".into(),
         }
     }
 }
@@ -220,6 +244,7 @@ impl Default for Config {
             registrar: RegistrarConfig::default(),
             filing: FilingConfig::default(),
             dns: DnsConfig::default(),
+            scheduler: SchedulerConfig::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health, review,
+    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health, notifications, review,
     sub_accounts, validate,
 };
 
@@ -35,6 +35,7 @@ use crate::api::{
         (name = "domains", description = "Availability, registration, renewal, management"),
         (name = "dns", description = "Hosted DNS zones and records"),
         (name = "billing", description = "Balance, ledger and orders"),
+        (name = "notifications", description = "In-app notices and notice preferences"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
         (name = "filing", description = "ICP filing (备案): entities, sites, servers, orders, self-check, materials"),
     )
@@ -145,6 +146,11 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(flows::cancellation_queue))
         .routes(routes!(flows::cancellation_document))
         .routes(routes!(flows::decide_cancellation))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::preferences))
+        .routes(routes!(notifications::set_preference))
         .split_for_parts()
 }
 

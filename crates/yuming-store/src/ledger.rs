@@ -285,3 +285,13 @@ impl Tx {
         on_conn!(self, c => sqlx::query_scalar::<_, i64>(sql).bind(holder_id).bind(currency).fetch_one(c).await.map_err(map_err))
     }
 }
+
+impl Tx {
+    /// How many top-ups a holder has had: a low-balance episode is identified by the top-up
+    /// it follows, so one notice is sent per drop below the threshold.
+    pub async fn topup_count(&mut self, owner_id: &str) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM orders WHERE owner_id = $1 AND kind = 'topup'";
+        let (n,): (i64,) = on_conn!(self, c => sqlx::query_as(sql).bind(owner_id).fetch_one(c).await.map_err(map_err))?;
+        Ok(n)
+    }
+}

@@ -479,3 +479,94 @@ pub async fn registrar(
     db.close().await;
     Ok(())
 }
+
+/// Peak resident memory of this process (VmHWM), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Seeds `domains` domains (`due_percent` % of them expiring now with auto-renew on and a
+/// balance that pays for them), then times one full lifecycle sweep.
+pub async fn sweep(
+    config: &Config,
+    database_url: Option<String>,
+    domains: i64,
+    due_percent: i64,
+) -> anyhow::Result<()> {
+    let (_temp_dir, db, app) = bench_app(config, database_url, true).await?;
+    let ctx = RequestContext::internal("bench");
+    let email = format!("sweep-{}@example.com", std::process::id());
+    let account = accounts::signup(
+        &app,
+        &ctx,
+        accounts::NewAccountInput {
+            email: email.clone(),
+            password: "bench password 1".into(),
+            display_name: "b".into(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let owner = account.id;
+    let due_every = (100 / due_percent.clamp(1, 100)).max(1);
+    let due = (domains + due_every - 1) / due_every;
+    let operator = yuming_core::access::Actor {
+        account_id: "bench".into(),
+        tenant_id: String::new(),
+        role: yuming_core::access::Role::Admin,
+        rights: yuming_core::access::RightSet::all(),
+        method: yuming_core::access::AuthMethod::Operator,
+    };
+    let money =
+        yuming_core::money::Money::new(due * 10_000 + 1_000_000, yuming_core::money::Currency::Cny);
+    yuming_app::billing::credit(&app, &ctx, &operator, &owner, money, "bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    let prefix = format!("sweep{}", std::process::id());
+    let mut seeded = 0;
+    // Chunks keep each insert's transaction (and SQLite's WAL) bounded.
+    while seeded < domains {
+        let chunk = (domains - seeded).min(100_000);
+        let mut tx = db.write().await?;
+        tx.bench_seed_domains(
+            &owner,
+            "con_bench",
+            &format!("{prefix}x{seeded}"),
+            chunk,
+            due_every,
+            app.now().0,
+        )
+        .await?;
+        tx.commit().await?;
+        seeded += chunk;
+    }
+    println!(
+        "backend {:?}: seeded {domains} domains ({due} due) in {:.1} s",
+        db.backend(),
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let report = yuming_app::scheduler::sweep(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let elapsed = started.elapsed();
+    println!(
+        "sweep: {:.2} s, {} due domains examined, {} auto-renewed, {} notices; peak RSS {} MiB",
+        elapsed.as_secs_f64(),
+        report.examined,
+        report.renewed,
+        report.notices,
+        peak_rss_kib().map_or_else(|| "?".to_owned(), |k| (k / 1024).to_string())
+    );
+    anyhow::ensure!(
+        report.renewed as i64 == due,
+        "expected {due} renewals, got {}",
+        report.renewed
+    );
+    Ok(())
+}

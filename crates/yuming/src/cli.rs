@@ -156,6 +156,18 @@ pub enum BenchCommand {
     /// Bulk availability (1000 names per request) and paid registrations per second over HTTP
     /// on 127.0.0.1. Uses a fresh temporary SQLite database unless `--database-url` names a
     /// disposable PostgreSQL database.
+    /// One full lifecycle sweep over a seeded domain table.
+    Sweep {
+        /// Database to benchmark (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Domains to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        domains: i64,
+        /// Percentage of them due (expiring now with auto-renew on).
+        #[arg(long, default_value_t = 1)]
+        due_percent: i64,
+    },
     Registrar {
         /// Database to benchmark (default: a temporary SQLite file).
         #[arg(long)]

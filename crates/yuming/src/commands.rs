@@ -187,6 +187,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let purged = idempotency::purge_ephemeral(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mailer = setup::mailer(&config)?;
+            let jobs =
+                yuming_app::scheduler::run_jobs(&app, &setup::instance_id(), mailer.as_ref())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             let filing = yuming_app::filing::sync(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -195,6 +200,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                  filing sync checked {} orders, changed {}, failed {}",
                 filing.checked, filing.changed, filing.failed
             );
+            match jobs.sweep {
+                Some(s) => println!(
+                    "lifecycle sweep: {} due domains, {} auto-renewed, {} auto-renewals failed, {} released, {} notices",
+                    s.examined, s.renewed, s.renew_failed, s.released, s.notices
+                ),
+                None => println!("lifecycle sweep: skipped, another instance holds its lease"),
+            }
+            if mailer.is_some() {
+                println!(
+                    "e-mail: {} sent, {} failed (retried later)",
+                    jobs.emails_sent, jobs.emails_failed
+                );
+            } else {
+                println!("e-mail: smtp_url unset, notices stay in the outbox");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { out } => {
@@ -260,6 +280,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     concurrency,
                 },
         } => crate::bench_filing::filing(&config, database_url, orders, concurrency)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            command:
+                BenchCommand::Sweep {
+                    database_url,
+                    domains,
+                    due_percent,
+                },
+        } => bench::sweep(&config, database_url, domains, due_percent)
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Bench {

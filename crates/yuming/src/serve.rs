@@ -48,7 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = stop.send(true);
     });
 
-    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let housekeeping = tokio::spawn(housekeeping(app.clone(), config.clone()));
     let filing_sync = tokio::spawn(filing_sync(
         app.clone(),
         config.filing.sync_interval_secs.clamp(1, 1800),
@@ -70,14 +70,41 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Periodic purge of expired security bookkeeping; the scheduler proper arrives with the
-/// lifecycle work.
-async fn housekeeping(app: yuming_app::App) {
-    let mut interval = tokio::time::interval(Duration::from_secs(600));
+/// Periodic purge of expired security bookkeeping, and the scheduler's jobs (lifecycle
+/// sweep, notice delivery) every `scheduler.interval_secs`. Each instance runs this; the
+/// sweep's lease and per-domain claims keep instances from doing the same work twice.
+async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
+    let mailer = match crate::setup::mailer(&config) {
+        Ok(mailer) => mailer,
+        Err(error) => {
+            tracing::error!(%error, "smtp_url is invalid; e-mail notices stay in the outbox");
+            None
+        }
+    };
+    let holder = crate::setup::instance_id();
+    let period = Duration::from_secs(config.scheduler.interval_secs.max(1));
+    // The jobs first run one period after start, so that starting a server changes nothing
+    // by itself (the first sweep loads the catalogue, an audited import on a fresh database).
+    // Taken before the interval starts, so that its second tick is not early.
+    let jobs_from = tokio::time::Instant::now() + period;
+    let mut interval = tokio::time::interval(period);
+    let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
         interval.tick().await;
-        if let Err(error) = yuming_app::idempotency::purge_ephemeral(&app).await {
-            tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
+        if last_purge.is_none_or(|at| at.elapsed() >= Duration::from_secs(600)) {
+            last_purge = Some(tokio::time::Instant::now());
+            if let Err(error) = yuming_app::idempotency::purge_ephemeral(&app).await {
+                tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
+            }
+        }
+        if !config.scheduler.enabled || tokio::time::Instant::now() < jobs_from {
+            continue;
+        }
+        match yuming_app::scheduler::run_jobs(&app, &holder, mailer.as_ref()).await {
+            Ok(report) => tracing::debug!(?report, "scheduler jobs ran"),
+            Err(error) => {
+                tracing::warn!(%error, "scheduler jobs failed; retrying at the next tick")
+            }
         }
     }
 }

@@ -174,3 +174,19 @@ pub fn read_password_stdin() -> anyhow::Result<String> {
     }
     Ok(password)
 }
+
+/// The notice mailer for `smtp_url`, or `None` when unset (e-mail then stays in the outbox).
+pub fn mailer(config: &Config) -> anyhow::Result<Option<yuming_app::notices::Mailer>> {
+    match config.smtp_url.as_deref().filter(|url| !url.is_empty()) {
+        None => Ok(None),
+        Some(url) => yuming_app::notices::Mailer::new(url, &config.scheduler.mail_from)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("smtp_url {}: {e}", yuming_store::redact_url(url))),
+    }
+}
+
+/// An identifier of this process for job leases: host name and process id.
+pub fn instance_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
+}

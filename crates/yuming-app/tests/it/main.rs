@@ -10,3 +10,4 @@ mod filing;
 mod flows;
 mod notices;
 mod registrar;
+mod scheduler;

@@ -63,7 +63,7 @@ both_backends!(one_notice_per_occasion_and_inbox, |db: TestDb| async move {
         account_id: alice.account_id.clone(),
         kind: NoticeKind::LowBalance,
         occasion: "low_balance:CNY:1".into(),
-        params: params(json!({ "balance": "¥10.00", "threshold": "¥50.00" })),
+        params: params(json!({ "balance": "10.00 CNY", "threshold": "50.00 CNY" })),
     };
     // Default channels: e-mail and in-app; a repeat of the occasion adds nothing.
     assert_eq!(enqueue(&app, &request).await, 2);
@@ -72,7 +72,7 @@ both_backends!(one_notice_per_occasion_and_inbox, |db: TestDb| async move {
     let inbox = notices::inbox(&app, &alice, None, 50).await.expect("inbox");
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].subject, "账户余额不足");
-    assert!(inbox[0].body.contains("¥10.00"), "{}", inbox[0].body);
+    assert!(inbox[0].body.contains("10.00 CNY"), "{}", inbox[0].body);
     assert_eq!(notices::unread_count(&app, &alice).await.expect("n"), 1);
     // Another account neither sees nor marks it.
     assert!(

@@ -12,6 +12,7 @@ pub mod domains;
 pub mod filing;
 pub mod flows;
 pub mod health;
+pub mod notifications;
 pub mod review;
 pub mod sub_accounts;
 pub mod validate;

@@ -9,6 +9,7 @@ mod filing;
 mod flows;
 mod idempotency;
 mod lookups;
+mod notifications;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;

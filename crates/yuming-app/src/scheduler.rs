@@ -1,0 +1,430 @@
+//! The scheduler's jobs: the lifecycle sweep (reminders, auto-renewal, expiry, redemption
+//! and release notices, release) and notice delivery.
+//!
+//! Lifecycle state is never stored: each domain is projected at `now` by
+//! `yuming_core::lifecycle`, and the sweep only performs the side effects the projection
+//! calls for and that have not happened yet. Every side effect is idempotent on its own —
+//! an auto-renewal is no longer due once the expiry moved, notices are unique per occasion,
+//! a purged row leaves the due set — so a missed, repeated or concurrent sweep converges to
+//! the same result.
+//!
+//! Concurrency: each domain is handled in its own write transaction that first claims the
+//! row. On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`, so concurrent workers split
+//! the due set and never wait on each other; a worker that reaches a row after another
+//! committed sees the new facts and does nothing. On SQLite `BEGIN IMMEDIATE` serialises
+//! the writers, which gives the same exactly-once result on one machine.
+
+use serde_json::{Map, Value, json};
+use yuming_core::catalogue::{self as rules, Operation};
+use yuming_core::clock::Timestamp;
+use yuming_core::lifecycle::{self, Phase};
+use yuming_core::money::{Currency, Money};
+use yuming_store::{DomainHistoryEntry, DomainRow, OrderRow, Tx};
+
+use crate::audit::{self, Change};
+use crate::catalogue as stored_catalogue;
+use crate::crypto::new_id;
+use crate::domains::{apply_record, charge, held_change, record_of};
+use crate::notices::{self, NoticeKind, NoticeRequest};
+use crate::{App, AppError, RequestContext};
+
+/// Days before expiry at which a reminder is sent.
+pub const REMINDER_DAYS: [i64; 3] = [30, 7, 1];
+
+/// Days after expiry during which an "expired" notice is still worth sending.
+pub const EXPIRED_NOTICE_DAYS: i64 = 5;
+
+/// Balance (minor units, CNY) under which the low-balance notice is sent.
+pub const LOW_BALANCE_THRESHOLD: i64 = 5_000;
+
+/// The actor name history and audit entries of the scheduler carry.
+pub const SCHEDULER_ACTOR: &str = "scheduler";
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Due domains examined (claimed).
+    pub examined: u64,
+    /// Auto-renewals charged.
+    pub renewed: u64,
+    /// Auto-renewals that could not be charged (first failure per expiry).
+    pub renew_failed: u64,
+    /// Names released.
+    pub released: u64,
+    /// Notice rows written.
+    pub notices: u64,
+}
+
+impl SweepReport {
+    fn add(&mut self, other: SweepReport) {
+        self.examined += other.examined;
+        self.renewed += other.renewed;
+        self.renew_failed += other.renew_failed;
+        self.released += other.released;
+        self.notices += other.notices;
+    }
+}
+
+/// Runs the lifecycle sweep over every due domain at the clock's `now`.
+///
+/// The due set comes from indexes (expiry within the reminder horizon, or deleted), never
+/// from a scan of all domains.
+pub async fn sweep(app: &App) -> Result<SweepReport, AppError> {
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let horizon = now.plus_days(REMINDER_DAYS[0] + 1).0;
+    let mut report = SweepReport::default();
+    let mut tx = app.db().read().await?;
+    let ids = tx.lifecycle_due_ids(horizon).await?;
+    tx.commit().await?;
+    for id in ids {
+        report.add(sweep_one(app, &catalogue, &id, now).await?);
+    }
+    Ok(report)
+}
+
+async fn sweep_one(
+    app: &App,
+    catalogue: &rules::Catalogue,
+    id: &str,
+    now: Timestamp,
+) -> Result<SweepReport, AppError> {
+    let mut report = SweepReport::default();
+    let mut tx = app.db().write().await?;
+    let Some(mut row) = tx.claim_domain(id).await? else {
+        return Ok(report);
+    };
+    report.examined = 1;
+    let Some(tld) = catalogue.tld(&row.tld) else {
+        tracing::warn!(domain = %row.name, tld = %row.tld, "TLD left the catalogue; not swept");
+        return Ok(report);
+    };
+    let mut record = record_of(&row)?;
+
+    if lifecycle::auto_renew_due(&record, &tld.periods, now)
+        .map_err(crate::domains::lifecycle_error)?
+        .is_some()
+    {
+        let label = row.name.split('.').next().unwrap_or_default().to_owned();
+        let (prices, _) = tld.prices_for(&label);
+        let amount = rules::price(&prices, Operation::Renew, 1)
+            .map_err(|e| AppError::internal(format!("price: {e}")))?;
+        let previous_expiry = row.expires_at;
+        let outcome = match lifecycle::auto_renew(&record, &tld.periods, now) {
+            Ok(renewed) => {
+                let order_id = new_id("ord");
+                match charge(
+                    &mut tx,
+                    &row.owner_id,
+                    amount,
+                    &order_id,
+                    &format!("auto-renew {} 1y", row.name),
+                    now,
+                )
+                .await
+                {
+                    Ok(balance) => Ok((renewed, order_id, balance)),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(crate::domains::lifecycle_error(e)),
+        };
+        match outcome {
+            Ok((renewed, order_id, balance)) => {
+                apply_record(&mut row, &renewed);
+                row.updated_at = now.0;
+                app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
+                tx.insert_order(&OrderRow {
+                    id: order_id.clone(),
+                    owner_id: row.owner_id.clone(),
+                    actor_id: SCHEDULER_ACTOR.into(),
+                    kind: "auto_renew".into(),
+                    domain_name: Some(row.name.clone()),
+                    years: Some(1),
+                    amount: amount.minor(),
+                    currency: amount.currency().code().into(),
+                    status: "completed".into(),
+                    detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at }).to_string(),
+                    created_at: now.0,
+                })
+                .await?;
+                report.notices += notify(
+                    &mut tx,
+                    &row,
+                    NoticeKind::AutoRenewSucceeded,
+                    format!("auto_renew:{}:{previous_expiry}", row.id),
+                    json!({ "expires_at": date(row.expires_at), "amount": amount.to_string() }),
+                    now,
+                )
+                .await? as u64;
+                report.notices += low_balance(&mut tx, &row.owner_id, balance, now).await? as u64;
+                history(&mut tx, &row, "auto_renew", Some(&order_id),
+                    json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at, "amount": amount.minor() }), now).await?;
+                audit::record(app, &mut tx, &RequestContext::internal("scheduler"), SCHEDULER_ACTOR, Change {
+                    action: "domain.auto_renew",
+                    object_type: "domain",
+                    object_id: &row.name,
+                    tenant: &row.owner_id,
+                    before: json!({ "expires_at": previous_expiry }),
+                    after: json!({ "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() }),
+                })
+                .await?;
+                report.renewed = 1;
+                record = renewed;
+            }
+            Err(error) => {
+                // Nothing was charged (the balance update is conditional); the customer is
+                // told once per expiry and the next sweeps retry until the grace runs out.
+                let sent = notify(&mut tx, &row, NoticeKind::AutoRenewFailed,
+                    format!("auto_renew_failed:{}:{previous_expiry}", row.id),
+                    json!({ "amount": amount.to_string(), "reason_zh": error.message_zh, "reason_en": error.message }), now).await?;
+                if sent > 0 {
+                    history(
+                        &mut tx,
+                        &row,
+                        "auto_renew_failed",
+                        None,
+                        json!({ "code": error.code, "amount": amount.minor() }),
+                        now,
+                    )
+                    .await?;
+                    report.notices += sent as u64;
+                    report.renew_failed = 1;
+                }
+            }
+        }
+    }
+
+    let projection =
+        lifecycle::project(&record, &tld.periods, now).map_err(crate::domains::lifecycle_error)?;
+    match projection.phase {
+        Phase::Active => {
+            let days_left = (row.expires_at - now.0 + 86_399).div_euclid(86_400);
+            // Only the nearest threshold crossed: a sweep that missed the 30-day mark at
+            // 6 days left sends the 7-day reminder, not both.
+            if let Some(days) = REMINDER_DAYS
+                .iter()
+                .rev()
+                .copied()
+                .find(|d| days_left <= *d)
+                && days_left > 0
+            {
+                let (zh, en) = if row.auto_renew {
+                    (
+                        "（已开启自动续费，请保证余额充足）",
+                        " (auto-renew is on: keep your balance sufficient)",
+                    )
+                } else {
+                    ("", "")
+                };
+                report.notices += notify(&mut tx, &row, NoticeKind::ExpiryReminder,
+                    format!("expiry:{days}d:{}:{}", row.id, row.expires_at),
+                    json!({ "days": days, "expires_at": date(row.expires_at), "auto_renew_zh": zh, "auto_renew_en": en }), now).await? as u64;
+            }
+        }
+        Phase::AutoRenewGrace => {
+            if now.0 - row.expires_at <= EXPIRED_NOTICE_DAYS * 86_400 {
+                let grace_ends = projection.deletion.redemption_starts_at;
+                report.notices += notify(&mut tx, &row, NoticeKind::DomainExpired,
+                    format!("expired:{}:{}", row.id, row.expires_at),
+                    json!({ "expires_at": date(row.expires_at), "grace_ends_at": date(grace_ends.0) }), now).await? as u64;
+            }
+        }
+        Phase::Redemption => {
+            let starts = projection.deletion.redemption_starts_at.0;
+            let sent = notify(&mut tx, &row, NoticeKind::DomainRedemption,
+                format!("redemption:{}:{starts}", row.id),
+                json!({ "pending_delete_at": date(projection.deletion.pending_delete_starts_at.0) }), now).await?;
+            if sent > 0 {
+                history(
+                    &mut tx,
+                    &row,
+                    "redemption",
+                    None,
+                    json!({ "since": starts }),
+                    now,
+                )
+                .await?;
+                report.notices += sent as u64;
+            }
+        }
+        Phase::PendingDelete => {}
+        Phase::Released => {
+            tx.purge_domain(&row.id, now.0).await?;
+            row.purged_at = Some(now.0);
+            row.updated_at = now.0;
+            report.notices += notify(
+                &mut tx,
+                &row,
+                NoticeKind::DomainReleased,
+                format!("released:{}", row.id),
+                json!({}),
+                now,
+            )
+            .await? as u64;
+            history(
+                &mut tx,
+                &row,
+                "release",
+                None,
+                json!({ "released_at": projection.deletion.released_at.0 }),
+                now,
+            )
+            .await?;
+            audit::record(
+                app,
+                &mut tx,
+                &RequestContext::internal("scheduler"),
+                SCHEDULER_ACTOR,
+                Change {
+                    action: "domain.release",
+                    object_type: "domain",
+                    object_id: &row.name,
+                    tenant: &row.owner_id,
+                    before: json!({ "expires_at": row.expires_at, "deleted_at": row.deleted_at }),
+                    after: json!({ "purged_at": now.0 }),
+                },
+            )
+            .await?;
+            report.released = 1;
+        }
+    }
+    tx.commit().await?;
+    if report.renewed > 0 || report.released > 0 {
+        app.availability().note(held_change(&row));
+    }
+    Ok(report)
+}
+
+fn date(ts: i64) -> String {
+    Timestamp(ts).date().to_string()
+}
+
+async fn notify(
+    tx: &mut Tx,
+    row: &DomainRow,
+    kind: NoticeKind,
+    occasion: String,
+    extra: Value,
+    now: Timestamp,
+) -> Result<usize, AppError> {
+    let mut params = Map::new();
+    params.insert("domain".into(), Value::String(row.unicode_name.clone()));
+    if let Value::Object(extra) = extra {
+        params.extend(extra);
+    }
+    notices::enqueue(
+        tx,
+        &NoticeRequest {
+            account_id: row.owner_id.clone(),
+            kind,
+            occasion,
+            params,
+        },
+        now.0,
+    )
+    .await
+}
+
+async fn history(
+    tx: &mut Tx,
+    row: &DomainRow,
+    action: &str,
+    order_id: Option<&str>,
+    detail: Value,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    tx.append_domain_history(&DomainHistoryEntry {
+        id: &new_id("dh"),
+        domain_id: &row.id,
+        action,
+        actor: SCHEDULER_ACTOR,
+        order_id,
+        detail: &detail.to_string(),
+        at: now.0,
+    })
+    .await?;
+    Ok(())
+}
+
+/// Sends the low-balance notice when `balance` (after a charge) is under the threshold,
+/// once per episode: an episode ends with the next top-up. Call it in the transaction of
+/// any charge.
+pub async fn low_balance(
+    tx: &mut Tx,
+    holder: &str,
+    balance: Money,
+    now: Timestamp,
+) -> Result<usize, AppError> {
+    if balance.currency() != Currency::Cny || balance.minor() >= LOW_BALANCE_THRESHOLD {
+        return Ok(0);
+    }
+    let episode = tx.topup_count(holder).await?;
+    let mut params = Map::new();
+    params.insert("balance".into(), Value::String(balance.to_string()));
+    params.insert(
+        "threshold".into(),
+        Value::String(Money::new(LOW_BALANCE_THRESHOLD, Currency::Cny).to_string()),
+    );
+    notices::enqueue(
+        tx,
+        &NoticeRequest {
+            account_id: holder.to_owned(),
+            kind: NoticeKind::LowBalance,
+            occasion: format!("low_balance:CNY:{episode}"),
+            params,
+        },
+        now.0,
+    )
+    .await
+}
+
+/// What one run of the periodic jobs did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobsReport {
+    /// The lifecycle sweep, when this worker held its lease.
+    pub sweep: Option<SweepReport>,
+    /// E-mail notices sent.
+    pub emails_sent: usize,
+    /// E-mail delivery attempts that failed (retried with backoff).
+    pub emails_failed: usize,
+}
+
+/// How long a job's lease lasts: a worker that dies mid-job frees it after this.
+pub const JOB_LEASE_SECS: i64 = 900;
+
+/// Runs the periodic jobs once as `holder` (an instance id): the lifecycle sweep when no
+/// other instance holds its lease, then e-mail delivery when a mailer is configured
+/// (without one, e-mail stays in the outbox).
+pub async fn run_jobs(
+    app: &App,
+    holder: &str,
+    mailer: Option<&notices::Mailer>,
+) -> Result<JobsReport, AppError> {
+    let mut report = JobsReport::default();
+    let now = app.now().0;
+    let mut tx = app.db().write().await?;
+    let leased = tx
+        .acquire_job_lease("lifecycle_sweep", holder, now, now + JOB_LEASE_SECS)
+        .await?;
+    tx.commit().await?;
+    if leased {
+        let outcome = sweep(app).await;
+        let mut tx = app.db().write().await?;
+        tx.release_job_lease("lifecycle_sweep", holder, app.now().0)
+            .await?;
+        tx.commit().await?;
+        report.sweep = Some(outcome?);
+    }
+    if let Some(mailer) = mailer {
+        loop {
+            let (sent, failed) = notices::deliver_email(app, mailer, 100).await?;
+            report.emails_sent += sent;
+            report.emails_failed += failed;
+            if sent + failed < 100 {
+                break;
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,319 @@
+//! The lifecycle sweep on both backends: a domain's whole life under the fake clock with
+//! reminders delivered through a real SMTP server (aiosmtpd), auto-renew failure, redemption,
+//! release and re-registration; concurrent sweeps charging exactly once.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use yuming_app::notices::{self, Mailer};
+use yuming_app::{App, domains, scheduler};
+use yuming_core::clock::Timestamp;
+use yuming_core::lifecycle::Phase;
+use yuming_test_support::{TestDb, both_backends, test_app};
+
+use super::registrar::{assert_ledger_balanced, balance_of, ctx, customer, register_input};
+
+/// A real SMTP server process writing every message into a maildir.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start() -> SmtpSink {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let dir = tempfile::tempdir().expect("maildir");
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("mail"))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd==1.4.6)");
+        // Owned by the sink at once, so that its Drop reaps the process on every path.
+        let sink = SmtpSink { child, port, dir };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return sink;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not listen on {port}");
+    }
+
+    fn mailer(&self) -> Mailer {
+        Mailer::new(
+            &format!("smtp://127.0.0.1:{}", self.port),
+            "Yuming <noreply@yuming.test>",
+        )
+        .expect("mailer")
+    }
+
+    /// Every message received so far, raw.
+    fn messages(&self) -> Vec<String> {
+        let new = self.dir.path().join("mail").join("new");
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&new)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths.iter().map(|p| read(p)).collect()
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("message")
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One sweep, then delivery of whatever e-mail it queued.
+async fn tick(app: &App, mailer: &Mailer) -> scheduler::SweepReport {
+    let report = scheduler::sweep(app).await.expect("sweep");
+    let (_, failed) = notices::deliver_email(app, mailer, 100)
+        .await
+        .expect("deliver");
+    assert_eq!(failed, 0, "SMTP delivery failed");
+    report
+}
+
+fn decoded_subjects(messages: &[String]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Subject: "))
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn phase_of(app: &App, actor: &yuming_core::access::Actor, name: &str) -> Phase {
+    domains::get(app, actor, name).await.expect("get").phase
+}
+
+both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
+    let sink = SmtpSink::start();
+    let mailer = sink.mailer();
+    let (app, clock) = test_app(&db.db);
+    // Enough for the registration only: the auto-renewal will find an empty balance.
+    let (alice, contact) = customer(&app, &db, "alice@example.com", 6_900).await;
+    let mut input = register_input("lifecycle-story.com", 1, &contact);
+    input.auto_renew = true;
+    let receipt = domains::register(&app, &ctx(), &alice, input)
+        .await
+        .expect("register");
+    let expires = receipt.domain.expires_at;
+    assert_eq!(balance_of(&app, &alice).await, 0);
+
+    // Nothing is due a year ahead.
+    let report = tick(&app, &mailer).await;
+    assert_eq!(report.notices, 0);
+    assert!(sink.messages().is_empty());
+
+    // 30, 7 and 1 days before expiry: one reminder each, by e-mail through SMTP; repeats
+    // of the sweep send nothing more.
+    for (days, expected) in [(30, 1), (7, 2), (1, 3)] {
+        clock.set(Timestamp(expires.0 - days * 86_400 + 3_600));
+        tick(&app, &mailer).await;
+        tick(&app, &mailer).await;
+        let messages = sink.messages();
+        assert_eq!(messages.len(), expected, "after the {days}-day sweep");
+        assert!(messages.iter().all(|m| m.contains("To: alice@example.com")));
+    }
+    // Subjects are RFC 2047 encoded (Chinese); the decoded text is in the outbox.
+    assert_eq!(decoded_subjects(&sink.messages()).len(), 3);
+    let inbox = notices::inbox(&app, &alice, None, 50).await.expect("inbox");
+    let subjects: Vec<&str> = inbox.iter().map(|i| i.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        vec![
+            "域名 lifecycle-story.com 将于 1 天后到期",
+            "域名 lifecycle-story.com 将于 7 天后到期",
+            "域名 lifecycle-story.com 将于 30 天后到期",
+        ]
+    );
+
+    // Expiry: the auto-renewal is due but the balance is empty: no charge, never negative,
+    // one failure notice and one "expired" notice; the name stops resolving.
+    clock.set(Timestamp(expires.0 + 3_600));
+    let report = tick(&app, &mailer).await;
+    assert_eq!(report.renewed, 0);
+    assert_eq!(report.renew_failed, 1);
+    let report = tick(&app, &mailer).await;
+    assert_eq!((report.renew_failed, report.notices), (0, 0));
+    assert_eq!(balance_of(&app, &alice).await, 0);
+    let view = domains::get(&app, &alice, "lifecycle-story.com")
+        .await
+        .expect("get");
+    assert_eq!(view.phase, Phase::AutoRenewGrace);
+    assert!(!view.resolves);
+    assert_eq!(sink.messages().len(), 5);
+
+    // Past the 45-day auto-renew grace: redemption, notified once.
+    clock.set(Timestamp(expires.0 + 46 * 86_400));
+    let report = tick(&app, &mailer).await;
+    assert_eq!(report.renewed, 0, "no renewal outside the grace period");
+    assert_eq!(
+        phase_of(&app, &alice, "lifecycle-story.com").await,
+        Phase::Redemption
+    );
+    assert_eq!(sink.messages().len(), 6);
+    assert_eq!(balance_of(&app, &alice).await, 0);
+
+    // A second domain of another account runs out entirely: pending delete, then released
+    // and registered by a third account.
+    let (bob, bob_contact) = customer(&app, &db, "bob@example.com", 6_900).await;
+    let receipt = domains::register(
+        &app,
+        &ctx(),
+        &bob,
+        register_input("second-life.com", 1, &bob_contact),
+    )
+    .await
+    .expect("register second");
+    let second_expiry = receipt.domain.expires_at;
+    // gTLD: 45 days grace + 30 redemption → pending delete; + 5 → released.
+    clock.set(Timestamp(second_expiry.0 + 76 * 86_400));
+    tick(&app, &mailer).await;
+    assert_eq!(
+        phase_of(&app, &bob, "second-life.com").await,
+        Phase::PendingDelete
+    );
+    clock.set(Timestamp(second_expiry.0 + 81 * 86_400));
+    let report = tick(&app, &mailer).await;
+    assert!(report.released >= 1);
+    let again = tick(&app, &mailer).await;
+    assert_eq!(again.released, 0);
+    assert!(domains::get(&app, &bob, "second-life.com").await.is_err());
+    let availability = domains::check(&app, &["second-life.com".to_owned()])
+        .await
+        .expect("check");
+    assert!(availability[0].available);
+    let (carol, carol_contact) = customer(&app, &db, "carol@example.com", 6_900).await;
+    let receipt = domains::register(
+        &app,
+        &ctx(),
+        &carol,
+        register_input("second-life.com", 1, &carol_contact),
+    )
+    .await
+    .expect("re-register");
+    assert_eq!(receipt.domain.owner_id, carol.tenant_id);
+
+    let mut tx = app.db().read().await.expect("tx");
+    assert_eq!(
+        tx.domain_history_count("auto_renew_failed")
+            .await
+            .expect("n"),
+        1
+    );
+    assert_eq!(tx.domain_history_count("release").await.expect("n"), 2);
+    tx.commit().await.expect("commit");
+    assert_ledger_balanced(&app).await;
+});
+
+both_backends!(
+    auto_renew_charges_once_and_warns_low_balance,
+    |db: TestDb| async move {
+        let (app, clock) = test_app(&db.db);
+        let (alice, contact) =
+            customer(&app, &db, "alice@example.com", 6_900 + 7_900 + 1_000).await;
+        let mut input = register_input("renews-itself.com", 1, &contact);
+        input.auto_renew = true;
+        let receipt = domains::register(&app, &ctx(), &alice, input)
+            .await
+            .expect("register");
+        let expires = receipt.domain.expires_at;
+        // Due from 00:00 UTC on the day of expiry, so the name never lapses.
+        clock.set(expires);
+        let report = scheduler::sweep(&app).await.expect("sweep");
+        assert_eq!(
+            report.renewed,
+            1,
+            "{report:?} {:?}",
+            notices::inbox(&app, &alice, None, 50).await
+        );
+        assert_eq!(scheduler::sweep(&app).await.expect("again").renewed, 0);
+        assert_eq!(balance_of(&app, &alice).await, 1_000);
+        let view = domains::get(&app, &alice, "renews-itself.com")
+            .await
+            .expect("get");
+        assert_eq!(view.phase, Phase::Active);
+        assert!(view.expires_at.0 > expires.0 + 364 * 86_400);
+        let inbox = notices::inbox(&app, &alice, None, 50).await.expect("inbox");
+        let kinds: Vec<&str> = inbox.iter().map(|i| i.kind.as_str()).collect();
+        assert!(kinds.contains(&"auto_renew_succeeded"), "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "low_balance").count(), 1);
+        assert_ledger_balanced(&app).await;
+    }
+);
+
+both_backends!(concurrent_sweeps_act_once, |db: TestDb| async move {
+    let (app, clock) = test_app(&db.db);
+    const N: i64 = 200;
+    let start = N * (6_900 + 7_900) + 100_000;
+    let (alice, contact) = customer(&app, &db, "alice@example.com", start).await;
+    let mut expires = None;
+    for i in 0..N {
+        let mut input = register_input(&format!("due-{i:03}.com"), 1, &contact);
+        input.auto_renew = true;
+        let receipt = domains::register(&app, &ctx(), &alice, input)
+            .await
+            .expect("register");
+        expires = Some(receipt.domain.expires_at);
+    }
+    clock.set(expires.expect("registered"));
+    // Two workers over the same due set at the same time (PostgreSQL: SKIP LOCKED claims;
+    // SQLite: serialised writers).
+    let (a, b) = tokio::join!(
+        tokio::spawn({
+            let app = app.clone();
+            async move { scheduler::sweep(&app).await }
+        }),
+        tokio::spawn({
+            let app = app.clone();
+            async move { scheduler::sweep(&app).await }
+        }),
+    );
+    let (a, b) = (
+        a.expect("join").expect("sweep a"),
+        b.expect("join").expect("sweep b"),
+    );
+    assert_eq!(a.renewed + b.renewed, N as u64, "{a:?} {b:?}");
+    assert_eq!(balance_of(&app, &alice).await, start - N * (6_900 + 7_900));
+    let mut tx = app.db().read().await.expect("tx");
+    assert_eq!(tx.domain_history_count("auto_renew").await.expect("n"), N);
+    let counts = tx.notice_counts().await.expect("counts");
+    tx.commit().await.expect("commit");
+    let renewed_notices: i64 = counts
+        .iter()
+        .filter(|(kind, _, _)| kind == "auto_renew_succeeded")
+        .map(|(_, _, n)| n)
+        .sum();
+    // E-mail and in-app, once per domain.
+    assert_eq!(renewed_notices, 2 * N);
+    let orders = yuming_app::billing::orders(&app, &alice, None, 500)
+        .await
+        .expect("orders");
+    assert_eq!(
+        orders.iter().filter(|o| o.kind == "auto_renew").count() as i64,
+        N
+    );
+    // A third sweep finds nothing left to do.
+    let again = scheduler::sweep(&app).await.expect("again");
+    assert_eq!((again.renewed, again.notices), (0, 0));
+    assert_ledger_balanced(&app).await;
+});
