@@ -26,8 +26,8 @@ pub mod password;
 pub mod rate_limit;
 pub mod registry;
 pub mod restore;
-pub mod transfers;
 pub mod scheduler;
+pub mod transfers;
 pub mod validation;
 
 mod context;

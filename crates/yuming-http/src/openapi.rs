@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health, notifications, review,
-    sub_accounts, validate,
+    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health,
+    notifications, review, sub_accounts, validate,
 };
 
 #[derive(OpenApi)]

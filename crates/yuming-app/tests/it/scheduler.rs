@@ -305,11 +305,16 @@ both_backends!(concurrent_sweeps_act_once, |db: TestDb| async move {
         .sum();
     // E-mail and in-app, once per domain.
     assert_eq!(renewed_notices, 2 * N);
-    let orders = yuming_app::billing::orders(&app, &alice, None, 500)
-        .await
-        .expect("orders");
+    let orders =
+        yuming_app::billing::orders(&app, &alice, &yuming_app::paging::PageCursor::start(), 500)
+            .await
+            .expect("orders");
     assert_eq!(
-        orders.iter().filter(|o| o.kind == "auto_renew").count() as i64,
+        orders
+            .items
+            .iter()
+            .filter(|o| o.kind == "auto_renew")
+            .count() as i64,
         N
     );
     // A third sweep finds nothing left to do.
