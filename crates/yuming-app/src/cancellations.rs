@@ -78,9 +78,9 @@ impl FilingDependencies for NoFilingModule {
     }
 }
 
-/// The filing check in use (the ICP module replaces [`NoFilingModule`] here).
+/// The filing check in use: the platform's own ICP filing module.
 pub fn filing_dependencies() -> Box<dyn FilingDependencies> {
-    Box::new(NoFilingModule)
+    Box::new(crate::filing::dependencies::IcpFilings)
 }
 
 /// Withdraws what DNS publishes for a cancelled domain, in the deleting transaction. Built

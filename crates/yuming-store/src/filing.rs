@@ -594,6 +594,27 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// What ties a domain to ICP filing: its sites that are filed, or that an open (non-final)
+    /// order works on, as `(site id, site number, site status, open order id)`.
+    pub async fn filing_ties_of_domain(
+        &mut self,
+        domain: &str,
+    ) -> Result<Vec<(String, Option<String>, String, Option<String>)>, StoreError> {
+        let sql = "SELECT s.id, s.site_no, s.status, \
+                   (SELECT o.id FROM filing_orders o WHERE o.site_id = s.id AND o.lock_key IS NOT NULL \
+                    ORDER BY o.created_at, o.id LIMIT 1) \
+                   FROM filing_sites s WHERE s.domain = $1 AND s.status <> 'cancelled' ORDER BY s.created_at, s.id";
+        let rows: Vec<(String, Option<String>, String, Option<String>)> = on_conn!(self, c => sqlx::query_as(sql)
+            .bind(domain)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, _, status, open)| status == "filed" || open.is_some())
+            .collect())
+    }
+
     /// Stores a new order and its first history row. While `lock_key` is set, a second
     /// non-final order of the entity is [`StoreError::Conflict`] on `lock_key`.
     pub async fn insert_filing_order(

@@ -7,6 +7,7 @@
 //! transactions, never inside one.
 
 pub mod authority;
+pub mod dependencies;
 pub mod materials;
 
 use std::net::IpAddr;

@@ -12,7 +12,7 @@ use yuming_app::filing::{
     SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
 };
 use yuming_app::validation::{self, ValidationKind, ValidationOptions};
-use yuming_app::{App, AppError, ErrorKind, RequestContext, billing};
+use yuming_app::{App, AppError, ErrorKind, RequestContext, billing, cancellations};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::filing::{OrderStatus, RejectCode, Severity};
 use yuming_core::money::{Currency, Money};
@@ -673,6 +673,26 @@ both_backends!(
 
         // Cancel the second site.
         w.clock.advance_days(1);
+        // Cancelling (注销) the domain of a filed site is held at the checklist's filings step
+        // until the site's filing is cancelled.
+        let release = cancellations::create(app, &ctx(), &alice, &["zhangsan-blog.cn".to_owned()])
+            .await
+            .expect("cancellation request");
+        assert_eq!(
+            release.domains[0]
+                .filings
+                .iter()
+                .map(|f| f.number.as_str())
+                .collect::<Vec<_>>(),
+            vec!["京ICP备2026000123号-2"]
+        );
+        cancellations::confirm_step(app, &ctx(), &alice, &release.id, "status")
+            .await
+            .expect("status step");
+        assert_eq!(
+            code(cancellations::confirm_step(app, &ctx(), &alice, &release.id, "filings").await),
+            "FILINGS_BOUND"
+        );
         let cancel = filing::create_order(
             app,
             &ctx(),
@@ -697,6 +717,13 @@ both_backends!(
             .expect("entity");
         assert_eq!(sites[1].status, "cancelled");
         assert_eq!(sites[0].status, "filed");
+        let release = cancellations::get(app, &alice, &release.id)
+            .await
+            .expect("cancellation");
+        assert!(release.domains[0].filings.is_empty());
+        cancellations::confirm_step(app, &ctx(), &alice, &release.id, "filings")
+            .await
+            .expect("no filing holds the domain any more");
     }
 );
 

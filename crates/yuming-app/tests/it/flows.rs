@@ -333,7 +333,7 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
     );
     assert!(
         request.domains[0].filings.is_empty(),
-        "no ICP module: no filings"
+        "no ICP filing uses the domain"
     );
     assert_eq!(
         code(cancellations::create(&app, &ctx(), &alice, &["bye.com".to_owned()]).await),
