@@ -222,7 +222,11 @@ async fn poll_loop(app: App, shared: Shared, settings: DnsSettings) {
         polls += 1;
         let started = app.now().0;
         // A full reload once a minute catches time-driven changes (grace ends, holds).
-        let from = if polls.is_multiple_of(60) { 0 } else { since - 2 };
+        let from = if polls.is_multiple_of(60) {
+            0
+        } else {
+            since - 2
+        };
         match yuming_app::dns::served_zones_since(&app, from).await {
             Ok(changed) if !changed.is_empty() => {
                 let mut next = (*shared.current()).clone();
