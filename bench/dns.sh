@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # DNS benchmark on 127.0.0.1 only, bounded in time: the same 10 000-record zone served by
 # `yuming serve` (SQLite; records imported through the API) and by Knot, each measured with
-# dnsperf over UDP in the same run, then the ratio.
-# Needs: a release build (cargo build --release -p yuming), dnsperf, knotd, curl, python3.
+# dnsperf over UDP in the same run, then the ratio; then RDAP domain lookups with wrk against
+# `yuming serve` and nginx serving the same JSON as a static file.
+# Needs: a release build (cargo build --release -p yuming), dnsperf, knotd, dig, wrk, nginx,
+# curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release/yuming}
@@ -16,7 +18,7 @@ work=$(mktemp -d)
 cleanup() {
     [ -n "${yuming_pid:-}" ] && kill "$yuming_pid" 2>/dev/null || true
     [ -n "${knot_pid:-}" ] && kill "$knot_pid" 2>/dev/null || true
-    rm -rf "$work"
+    [ -f "$work/nginx.pid" ] &&     rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -92,3 +94,25 @@ echo "knot:   $knot_qps qps"
 yuming_qps=$(run $YPORT)
 echo "yuming: $yuming_qps qps"
 python3 -c "print(f'ratio yuming/knot: {float(\"$yuming_qps\") / float(\"$knot_qps\") * 100:.0f} %')"
+
+echo "== RDAP: wrk against /rdap/domain/$ZONE (SQLite) vs nginx serving the same JSON, ${DURATION}s each"
+mkdir -p "$work/www"
+curl -sf "http://$HTTP/rdap/domain/$ZONE" > "$work/www/rdap.json"
+cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    types { application/rdap+json json; }
+    server { listen 127.0.0.1:18181; root $work/www; }
+}
+CONF
+nginx -c "$work/nginx.conf"
+sleep 0.5
+nginx_rps=$(wrk -t2 -c32 -d"${DURATION}s" http://127.0.0.1:18181/rdap.json | awk '/Requests\/sec/ {print $2}')
+echo "nginx:  $nginx_rps req/s (static $(wc -c < "$work/www/rdap.json")-byte JSON)"
+rdap_rps=$(wrk -t2 -c32 -d"${DURATION}s" "http://$HTTP/rdap/domain/$ZONE" | awk '/Requests\/sec/ {print $2}')
+echo "yuming: $rdap_rps req/s"
+python3 -c "print(f'ratio yuming/nginx: {float(\"$rdap_rps\") / float(\"$nginx_rps\") * 100:.0f} %')"
