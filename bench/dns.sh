@@ -77,7 +77,7 @@ zone:
   - domain: $ZONE
     file: $work/$ZONE.zone
 CONF
-knotd -c "$work/knot/knot.conf" 2>"$work/knot/log" &
+knotd -c "$work/knot/knot.conf" >"$work/knot/log" 2>&1 &
 knot_pid=$!
 for _ in $(seq 1 50); do [ -n "$(dig @127.0.0.1 -p $KPORT +short h0.$ZONE A)" ] && break; sleep 0.2; done
 for port in $YPORT $KPORT; do
