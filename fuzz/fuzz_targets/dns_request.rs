@@ -1,5 +1,6 @@
 //! Bytes → response over UDP and TCP against a zone with every record type, a delegation, a
 //! CNAME chain and an oversized RRset: must never panic, and a reply always carries the id.
+//! Run with `--features lookup`.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -13,8 +14,18 @@ fn snapshot() -> &'static Snapshot {
     static S: OnceLock<Snapshot> = OnceLock::new();
     S.get_or_init(|| {
         let rec = |t: &str, n: &str, v: &str, p: Option<i64>| {
-            check_record("example.cn", &RecordInput { rtype: t, name: n, value: v, ttl: None, priority: p }, TtlPolicy::default())
-                .expect("record")
+            check_record(
+                "example.cn",
+                &RecordInput {
+                    rtype: t,
+                    name: n,
+                    value: v,
+                    ttl: None,
+                    priority: p,
+                },
+                TtlPolicy::default(),
+            )
+            .expect("record")
         };
         let mut records = vec![
             rec("A", "www", "192.0.2.1", None),
@@ -37,7 +48,12 @@ fn snapshot() -> &'static Snapshot {
         let mut s = Snapshot::default();
         s.apply(&[ServedZone {
             name: "example.cn".into(),
-            soa: SoaFields { mname: "ns1.example.net".into(), rname: "hostmaster.example.cn".into(), serial: 1, timers: [1, 2, 3, 4] },
+            soa: SoaFields {
+                mname: "ns1.example.net".into(),
+                rname: "hostmaster.example.cn".into(),
+                serial: 1,
+                timers: [1, 2, 3, 4],
+            },
             nameservers: vec!["ns1.example.net".into()],
             records,
             resolves: true,

@@ -13,8 +13,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = check_zone("example.cn", &records);
-    let soa = SoaFields { mname: "ns1.example.net".into(), rname: "h.example.cn".into(), serial: 1, timers: [1, 2, 3, 4] };
+    let soa = SoaFields {
+        mname: "ns1.example.net".into(),
+        rname: "h.example.cn".into(),
+        serial: 1,
+        timers: [1, 2, 3, 4],
+    };
     let rendered = render_zone_file("example.cn", &soa, &[], &records);
-    let again = parse_zone_file("example.cn", &rendered, TtlPolicy::default()).expect("our own output parses");
+    let again = parse_zone_file("example.cn", &rendered, TtlPolicy::default())
+        .expect("our own output parses");
     assert_eq!(again, records);
 });
