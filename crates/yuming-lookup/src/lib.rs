@@ -6,6 +6,8 @@
 //! WHOIS TCP listener lives in [`server`]; the RDAP routes are mounted by `yuming-http`.
 //! Both are rate limited per source IP by the in-memory [`limiter::RateLimiter`].
 
+pub mod dns;
+pub mod dns_server;
 pub mod limiter;
 pub mod rdap;
 pub mod server;

@@ -43,6 +43,37 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             wait_for(stopped.clone()),
         )))
     };
+    let dns = if config.dns_addr.is_empty() {
+        None
+    } else {
+        let udp = std::net::UdpSocket::bind(&config.dns_addr)
+            .with_context(|| format!("binding the DNS UDP socket to {}", config.dns_addr))?;
+        let tcp = tokio::net::TcpListener::bind(udp.local_addr()?)
+            .await
+            .with_context(|| format!("binding the DNS TCP listener to {}", config.dns_addr))?;
+        let mut secondaries = Vec::new();
+        for s in &config.dns.secondaries {
+            secondaries.push(
+                s.parse::<SocketAddr>()
+                    .with_context(|| format!("dns.secondaries: {s:?} is not ip:port"))?,
+            );
+        }
+        let shared = yuming_lookup::dns_server::initial_snapshot(&app)
+            .await
+            .context("loading the DNS zones")?;
+        tracing::info!(dns = %udp.local_addr()?, zones = shared.current().len(), "DNS is serving");
+        Some(tokio::spawn(yuming_lookup::dns_server::serve(
+            udp,
+            tcp,
+            app.clone(),
+            shared,
+            yuming_lookup::dns_server::DnsSettings {
+                secondaries,
+                ..Default::default()
+            },
+            wait_for(stopped.clone()),
+        )))
+    };
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop.send(true);
@@ -62,6 +93,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     .context("HTTP server")?;
     if let Some(whois) = whois {
         let _ = whois.await;
+    }
+    if let Some(dns) = dns {
+        let _ = dns.await;
     }
     housekeeping.abort();
     filing_sync.abort();

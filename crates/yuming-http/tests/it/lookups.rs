@@ -533,3 +533,71 @@ both_backends!(whois_debian_client, |db: TestDb| async move {
         "{text}"
     );
 });
+
+// An RDAP client that is not ours: PyPI `whoisit` (installed by `.ci/run`) parses the domain
+// answer served over a real HTTP listener.
+both_backends!(rdap_whoisit_client, |db: TestDb| async move {
+    let available = std::process::Command::new("python3")
+        .args(["-c", "import whoisit"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "whoisit must be installed under CI"
+        );
+        eprintln!("skipping: whoisit is not installed (pip install whoisit)");
+        return;
+    }
+    let h = Harness::new(db);
+    registered(&h, "fay@example.com", "whoisit-check.com", false).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    let router = h.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/tools/whoisit_check.py"
+    );
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args([script, &port, "whoisit-check.com"])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run python3");
+    let parsed: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "whoisit output is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert_eq!(parsed["name"], "whoisit-check.com", "{parsed}");
+    let nameservers = parsed["nameservers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(nameservers.len(), 2, "{parsed}");
+    assert!(
+        parsed["registration_date"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("2026")),
+        "{parsed}"
+    );
+    assert!(
+        parsed["expiration_date"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("2027")),
+        "{parsed}"
+    );
+    let statuses = parsed["status"].as_array().cloned().unwrap_or_default();
+    assert!(!statuses.is_empty(), "{parsed}");
+});

@@ -1,0 +1,197 @@
+use yuming_core::dns::{RecordInput, SoaFields, TtlPolicy, check_record};
+
+use super::*;
+
+fn zone() -> Snapshot {
+    let rec = |t: &str, n: &str, v: &str| {
+        check_record(
+            "example.cn",
+            &RecordInput {
+                rtype: t,
+                name: n,
+                value: v,
+                ttl: None,
+                priority: (t == "MX").then_some(5),
+            },
+            TtlPolicy::default(),
+        )
+        .expect("record")
+    };
+    let mut records = vec![
+        rec("A", "www", "192.0.2.1"),
+        rec("CNAME", "alias", "www.example.cn"),
+        rec("MX", "@", "mail.example.cn"),
+        rec("A", "a.b.deep", "192.0.2.9"),
+        rec("NS", "sub", "ns1.sub.example.cn"),
+        rec("A", "ns1.sub", "192.0.2.53"),
+    ];
+    for i in 0..200 {
+        records.push(rec("A", "big", &format!("10.0.{}.{}", i / 250, i % 250)));
+    }
+    let mut s = Snapshot::default();
+    s.apply(&[ServedZone {
+        name: "example.cn".into(),
+        soa: SoaFields {
+            mname: "ns1.example.net".into(),
+            rname: "hostmaster.example.cn".into(),
+            serial: 3,
+            timers: [1, 2, 3, 4],
+        },
+        nameservers: vec!["ns1.example.net".into()],
+        records,
+        resolves: true,
+    }]);
+    s
+}
+
+fn query(name: &str, qtype: u16, edns: bool) -> Vec<u8> {
+    let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, u8::from(edns)];
+    put_name(&mut q, name);
+    q.extend_from_slice(&qtype.to_be_bytes());
+    q.extend_from_slice(&1u16.to_be_bytes());
+    if edns {
+        q.extend_from_slice(&[0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0]);
+    }
+    q
+}
+
+fn ask(s: &Snapshot, packet: &[u8], t: Transport) -> Vec<u8> {
+    match answer(s, packet, t, Vec::new()) {
+        Outcome::Reply(r) => r,
+        _ => panic!("no reply"),
+    }
+}
+
+/// (rcode, aa, tc, answers, authority, additional)
+fn shape(r: &[u8]) -> (u8, bool, bool, u16, u16, u16) {
+    (
+        r[3] & 0x0f,
+        r[2] & 0x04 != 0,
+        r[2] & 0x02 != 0,
+        be16(r, 6).unwrap(),
+        be16(r, 8).unwrap(),
+        be16(r, 10).unwrap(),
+    )
+}
+
+#[test]
+fn answers_nxdomain_nodata_referral_cname() {
+    let s = zone();
+    assert_eq!(
+        shape(&ask(&s, &query("WWW.example.cn", 1, false), Transport::Udp)),
+        (0, true, false, 1, 0, 0)
+    );
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("nope.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (3, true, false, 0, 1, 0)
+    );
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("www.example.cn", 28, false),
+            Transport::Udp
+        )),
+        (0, true, false, 0, 1, 0)
+    );
+    // Empty non-terminal: NODATA, not NXDOMAIN.
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("b.deep.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (0, true, false, 0, 1, 0)
+    );
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("host.sub.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (0, false, false, 0, 1, 1)
+    );
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("alias.example.cn", 1, true),
+            Transport::Udp
+        )),
+        (0, true, false, 2, 0, 1)
+    );
+    assert_eq!(
+        shape(&ask(&s, &query("example.cn", 255, false), Transport::Udp)),
+        (0, true, false, 1, 0, 0)
+    );
+    assert_eq!(
+        shape(&ask(&s, &query("example.org", 1, false), Transport::Udp)),
+        (5, false, false, 0, 0, 0)
+    );
+    // 200 A records do not fit 512 bytes: TC over UDP, whole over TCP.
+    assert_eq!(
+        shape(&ask(&s, &query("big.example.cn", 1, false), Transport::Udp)),
+        (0, true, true, 0, 0, 0)
+    );
+    assert_eq!(
+        shape(&ask(&s, &query("big.example.cn", 1, false), Transport::Tcp)),
+        (0, true, false, 200, 0, 0)
+    );
+    assert!(matches!(
+        answer(
+            &s,
+            &query("example.cn", 252, false),
+            Transport::Udp,
+            Vec::new()
+        ),
+        Outcome::Reply(_)
+    ));
+    assert!(matches!(
+        answer(
+            &s,
+            &query("example.cn", 252, false),
+            Transport::Tcp,
+            Vec::new()
+        ),
+        Outcome::Transfer(..)
+    ));
+}
+
+#[test]
+fn malformed_packets_get_formerr_or_nothing() {
+    let s = zone();
+    assert!(matches!(
+        answer(&s, &[1, 2, 3], Transport::Udp, Vec::new()),
+        Outcome::Drop
+    ));
+    let mut two = query("www.example.cn", 1, false);
+    two[5] = 2;
+    assert_eq!(shape(&ask(&s, &two, Transport::Udp)).0, 1);
+    let mut truncated = query("www.example.cn", 1, false);
+    truncated.truncate(20);
+    assert_eq!(shape(&ask(&s, &truncated, Transport::Udp)).0, 1);
+    let mut pointer = query("www.example.cn", 1, false);
+    pointer[12] = 0xC0;
+    assert_eq!(shape(&ask(&s, &pointer, Transport::Udp)).0, 1);
+    // Every prefix and a byte flip at every position: never a panic.
+    let base = query("alias.example.cn", 1, true);
+    for n in 0..base.len() {
+        let _ = answer(&s, &base[..n], Transport::Udp, Vec::new());
+        for v in [0u8, 0x3f, 0x40, 0xc0, 0xff] {
+            let mut p = base.clone();
+            p[n] = v;
+            let _ = answer(&s, &p, Transport::Udp, Vec::new());
+        }
+    }
+}
+
+#[test]
+fn transfer_starts_and_ends_with_soa() {
+    let s = zone();
+    let z = s.zone("example.cn").expect("zone");
+    let messages = transfer_messages(z, &query("example.cn", 252, false));
+    let answers: u16 = messages.iter().map(|m| be16(m, 6).unwrap()).sum();
+    assert_eq!(answers, 2 + 1 + 206);
+}

@@ -1,0 +1,262 @@
+//! The authoritative DNS listeners: UDP on dedicated threads (one per core, blocking
+//! `recv_from`/`send_to` on clones of one socket: no executor hop per datagram), TCP on tokio
+//! with length-prefixed frames, an idle timeout and a connection cap, and the poller that
+//! keeps the snapshot current and sends NOTIFY to the secondaries.
+//!
+//! Freshness: every second the poller asks the database for zones whose zone or domain row
+//! changed since the previous poll (with a two-second overlap, as times are whole seconds),
+//! so a change made through any instance is served within about two seconds. A full reload
+//! every minute picks up changes that are only a matter of time (a grace period ending).
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use yuming_app::App;
+
+use crate::dns::{Outcome, Snapshot, Transport, answer, notify_message, transfer_messages};
+
+/// Listener settings.
+#[derive(Debug, Clone)]
+pub struct DnsSettings {
+    /// Secondaries: sent NOTIFY, allowed AXFR/IXFR (by IP).
+    pub secondaries: Vec<SocketAddr>,
+    /// UDP worker threads.
+    pub udp_threads: usize,
+    /// A TCP connection idle longer than this is closed.
+    pub tcp_idle: Duration,
+    /// Concurrent TCP connections.
+    pub tcp_connections: usize,
+    /// Poll interval of the change feed.
+    pub poll: Duration,
+}
+
+impl Default for DnsSettings {
+    fn default() -> Self {
+        DnsSettings {
+            secondaries: Vec::new(),
+            udp_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            tcp_idle: Duration::from_secs(10),
+            tcp_connections: 256,
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The current snapshot, swapped whole on reload.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<RwLock<Arc<Snapshot>>>);
+
+impl Shared {
+    /// The snapshot to answer one request from.
+    pub fn current(&self) -> Arc<Snapshot> {
+        match self.0.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn replace(&self, snapshot: Snapshot) {
+        let new = Arc::new(snapshot);
+        match self.0.write() {
+            Ok(mut g) => *g = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+}
+
+/// Loads every zone (the first snapshot).
+pub async fn initial_snapshot(app: &App) -> Result<Shared, yuming_app::AppError> {
+    yuming_app::dns::backfill_zones(app, 500).await?;
+    let mut snapshot = Snapshot::default();
+    snapshot.apply(&yuming_app::dns::served_zones_since(app, 0).await?);
+    let shared = Shared::default();
+    shared.replace(snapshot);
+    Ok(shared)
+}
+
+/// Runs UDP and TCP on `udp`/`tcp` and the poller until `shutdown` completes.
+pub async fn serve(
+    udp: UdpSocket,
+    tcp: TcpListener,
+    app: App,
+    shared: Shared,
+    settings: DnsSettings,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    // The read timeout lets the threads notice the stop flag.
+    let _ = udp.set_read_timeout(Some(Duration::from_millis(250)));
+    for _ in 0..settings.udp_threads.max(1) {
+        let Ok(socket) = udp.try_clone() else {
+            continue;
+        };
+        let shared = shared.clone();
+        let stop = Arc::clone(&stop);
+        threads.push(std::thread::spawn(move || {
+            udp_loop(&socket, &shared, &stop)
+        }));
+    }
+    let poller = tokio::spawn(poll_loop(app, shared.clone(), settings.clone()));
+    let limit = Arc::new(Semaphore::new(settings.tcp_connections));
+    let allowed: Arc<Vec<IpAddr>> =
+        Arc::new(settings.secondaries.iter().map(SocketAddr::ip).collect());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = tcp.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+                    // Over the cap: close at once rather than queue.
+                    drop(stream);
+                    continue;
+                };
+                let shared = shared.clone();
+                let allowed = Arc::clone(&allowed);
+                let idle = settings.tcp_idle;
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let _ = tcp_connection(stream, peer, &shared, &allowed, idle).await;
+                });
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    poller.abort();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+fn udp_loop(socket: &UdpSocket, shared: &Shared, stop: &AtomicBool) {
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::with_capacity(1500);
+    while !stop.load(Ordering::Relaxed) {
+        let Ok((n, peer)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        let snapshot = shared.current();
+        match answer(
+            &snapshot,
+            &buf[..n],
+            Transport::Udp,
+            std::mem::take(&mut out),
+        ) {
+            Outcome::Reply(reply) => {
+                let _ = socket.send_to(&reply, peer);
+                out = reply;
+            }
+            Outcome::Transfer(_, buffer) => out = buffer,
+            Outcome::Drop => {}
+        }
+    }
+}
+
+async fn tcp_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    allowed: &[IpAddr],
+    idle: Duration,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let mut len = [0u8; 2];
+        match tokio::time::timeout(idle, stream.read_exact(&mut len)).await {
+            Ok(Ok(_)) => {}
+            _ => return Ok(()),
+        }
+        let n = usize::from(u16::from_be_bytes(len));
+        // A frame shorter than a header cannot be a request; the peer is confused.
+        if n < 12 {
+            return Ok(());
+        }
+        match tokio::time::timeout(idle, stream.read_exact(&mut buf[..n])).await {
+            Ok(Ok(_)) => {}
+            _ => return Ok(()),
+        }
+        let snapshot = shared.current();
+        let messages = match answer(&snapshot, &buf[..n], Transport::Tcp, Vec::new()) {
+            Outcome::Reply(reply) => vec![reply],
+            Outcome::Transfer(zone, _) if allowed.contains(&peer.ip()) => {
+                transfer_messages(&zone, &buf[..n])
+            }
+            Outcome::Transfer(..) => {
+                tracing::info!(%peer, "zone transfer refused: not a configured secondary");
+                vec![refused(&buf[..n])]
+            }
+            Outcome::Drop => return Ok(()),
+        };
+        for m in messages {
+            let len = u16::try_from(m.len()).unwrap_or(u16::MAX);
+            stream.write_all(&len.to_be_bytes()).await?;
+            stream.write_all(&m[..usize::from(len)]).await?;
+        }
+    }
+}
+
+/// REFUSED echoing the request's id and question.
+fn refused(request: &[u8]) -> Vec<u8> {
+    let mut r = request.to_vec();
+    if r.len() >= 12 {
+        r[2] = 0x80 | (r[2] & 0x79);
+        r[3] = crate::dns::rcode::REFUSED;
+        r[6..12].copy_from_slice(&[0; 6]);
+    }
+    r
+}
+
+async fn poll_loop(app: App, shared: Shared, settings: DnsSettings) {
+    let mut interval = tokio::time::interval(settings.poll);
+    let mut since = app.now().0;
+    let mut polls: u64 = 0;
+    let mut notify_id: u16 = 1;
+    loop {
+        interval.tick().await;
+        polls += 1;
+        let started = app.now().0;
+        // A full reload once a minute catches time-driven changes (grace ends, holds).
+        let from = if polls.is_multiple_of(60) {
+            0
+        } else {
+            since - 2
+        };
+        match yuming_app::dns::served_zones_since(&app, from).await {
+            Ok(changed) if !changed.is_empty() => {
+                let mut next = (*shared.current()).clone();
+                let notify = next.apply(&changed);
+                shared.replace(next);
+                since = started;
+                if !notify.is_empty() && !settings.secondaries.is_empty() {
+                    for zone in &notify {
+                        notify_id = notify_id.wrapping_add(1);
+                        send_notify(zone, notify_id, &settings.secondaries).await;
+                    }
+                }
+            }
+            Ok(_) => since = started,
+            Err(error) => tracing::warn!(%error, "DNS snapshot refresh failed; retrying"),
+        }
+    }
+}
+
+async fn send_notify(zone: &str, id: u16, secondaries: &[SocketAddr]) {
+    let message = notify_message(zone, id);
+    for secondary in secondaries {
+        let bind: SocketAddr = if secondary.is_ipv4() {
+            ([0, 0, 0, 0], 0).into()
+        } else {
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+        };
+        if let Ok(socket) = tokio::net::UdpSocket::bind(bind).await {
+            let _ = socket.send_to(&message, secondary).await;
+            tracing::debug!(%zone, %secondary, "NOTIFY sent");
+        }
+    }
+}
