@@ -83,10 +83,10 @@ pub fn filing_dependencies() -> Box<dyn FilingDependencies> {
     Box::new(crate::filing::dependencies::IcpFilings)
 }
 
-/// Withdraws what DNS publishes for a cancelled domain, in the deleting transaction. Built
-/// in: the delegation (nameservers) is cleared. The DNS hosting part adds the removal of its
-/// zone here.
-async fn clear_dns(_tx: &mut Tx, row: &mut DomainRow) -> Result<(), AppError> {
+/// Withdraws what DNS publishes for a cancelled domain, in the deleting transaction: the
+/// delegation (nameservers) and the hosted zone with its records.
+async fn clear_dns(tx: &mut Tx, row: &mut DomainRow) -> Result<(), AppError> {
+    crate::dns::remove_zone(tx, row).await?;
     row.nameservers.clear();
     Ok(())
 }

@@ -435,19 +435,43 @@ pub async fn export_zone(app: &App, actor: &Actor, name: &str) -> Result<String,
     let now = app.now();
     let mut tx = app.db().write().await?;
     let (domain, zone) = load_zone(&mut tx, actor, name, Right::DomainsRead, now).await?;
-    let rows = tx.zone_records(&domain.id).await?;
+    let text = render_zone(&mut tx, &domain, &zone).await?;
     tx.commit().await?;
+    Ok(text)
+}
+
+async fn render_zone(tx: &mut Tx, domain: &DomainRow, zone: &ZoneRow) -> Result<String, AppError> {
+    let rows = tx.zone_records(&domain.id).await?;
     let records = rows
         .iter()
         .map(record_of_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let ns = nameservers_of(&domain);
+    let ns = nameservers_of(domain);
     Ok(dns::render_zone_file(
         &zone.name,
-        &soa_of(&zone, &ns),
+        &soa_of(zone, &ns),
         &ns,
         &records,
     ))
+}
+
+/// The hosted zone of `domain` as a master file, if it has one (for data exports).
+pub(crate) async fn zone_file_of(
+    tx: &mut Tx,
+    domain: &DomainRow,
+) -> Result<Option<String>, AppError> {
+    match tx.zone_for_update(&domain.id).await? {
+        Some(zone) => Ok(Some(render_zone(tx, domain, &zone).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Withdraws a cancelled domain's hosted zone (records and zone row), in the deleting
+/// transaction; the name answers REFUSED from the next snapshot on.
+pub(crate) async fn remove_zone(tx: &mut Tx, domain: &DomainRow) -> Result<(), AppError> {
+    tx.delete_zone_records(&domain.id).await?;
+    tx.delete_zone(&domain.id).await?;
+    Ok(())
 }
 
 /// Imports a master file (SOA and apex NS are the platform's and are skipped); all or nothing.

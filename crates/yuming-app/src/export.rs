@@ -230,6 +230,35 @@ impl ExportPart for Delegation {
     }
 }
 
+/// The hosted zones (records as served), as RFC 1035 master files.
+pub struct HostedZones;
+
+impl ExportPart for HostedZones {
+    fn name(&self) -> &'static str {
+        "zones"
+    }
+
+    fn files<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        _owner_id: &'a str,
+        domains: &'a [DomainRow],
+    ) -> BoxFuture<'a, Result<Vec<ExportFile>, AppError>> {
+        Box::pin(async move {
+            let mut files = Vec::new();
+            for d in domains {
+                if let Some(text) = crate::dns::zone_file_of(tx, d).await? {
+                    files.push(ExportFile {
+                        path: format!("zones/{}.zone", d.name),
+                        bytes: text.into_bytes(),
+                    });
+                }
+            }
+            Ok(files)
+        })
+    }
+}
+
 /// The parts of an export, in archive order.
 pub fn parts() -> Vec<Box<dyn ExportPart>> {
     vec![
@@ -237,6 +266,7 @@ pub fn parts() -> Vec<Box<dyn ExportPart>> {
         Box::new(Orders),
         Box::new(History),
         Box::new(Delegation),
+        Box::new(HostedZones),
     ]
 }
 

@@ -316,6 +316,21 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
     .await
     .expect("register");
     let after_register = balance_of(&app, &alice).await;
+    yuming_app::dns::create_record(
+        &app,
+        &ctx(),
+        &alice,
+        "bye.com",
+        yuming_app::dns::RecordChange {
+            rtype: "A".into(),
+            name: "www".into(),
+            value: "192.0.2.7".into(),
+            ttl: None,
+            priority: None,
+        },
+    )
+    .await
+    .expect("record");
 
     assert_eq!(
         code(cancellations::create(&app, &ctx(), &bob, &["bye.com".to_owned()]).await),
@@ -360,6 +375,19 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
         .await
         .expect("tar.gz");
     assert_eq!(&tgz[..2], &[0x1f, 0x8b], "gzip magic");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(tgz.as_slice()));
+    let zone_file = archive
+        .entries()
+        .expect("entries")
+        .filter_map(Result::ok)
+        .find(|e| e.path().is_ok_and(|p| p.ends_with("zones/bye.com.zone")))
+        .map(|mut e| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut e, &mut text).expect("zone text");
+            text
+        })
+        .expect("the hosted zone is exported");
+    assert!(zone_file.contains("192.0.2.7"), "{zone_file}");
     let zip = cancellations::export_archive(&app, &alice, &request.id, ArchiveFormat::Zip)
         .await
         .expect("zip");
@@ -370,6 +398,7 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
         "orders/orders.json",
         "history/bye.com.json",
         "delegation/bye.com.zone",
+        "zones/bye.com.zone",
     ] {
         assert!(zip_text.contains(part), "{part} in the archive");
     }
@@ -447,6 +476,10 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
     let gone = domains::get(&app, &alice, "bye.com").await.expect("get");
     assert_eq!(gone.phase.as_str(), "released");
     assert!(gone.nameservers.is_empty(), "delegation cleared");
+    let zone = yuming_app::dns::list_records(&app, &alice, "bye.com")
+        .await
+        .expect("zone");
+    assert!(zone.records.is_empty(), "hosted records cleared: {zone:?}");
     let available = domains::check(&app, &["bye.com".to_owned()])
         .await
         .expect("check");
