@@ -40,6 +40,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Registrar settings.
     pub registrar: RegistrarConfig,
+    /// The registrar's identity in WHOIS and RDAP answers.
+    pub lookup: LookupConfig,
     /// ICP filing settings.
     pub filing: FilingConfig,
     /// Hosted DNS settings.
@@ -115,6 +117,40 @@ impl Default for SchedulerConfig {
             enabled: true,
             interval_secs: 60,
             mail_from: "Yuming <noreply@localhost>".into(),
+        }
+    }
+}
+
+/// What WHOIS and RDAP answers say about the registrar running the platform.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LookupConfig {
+    /// Registrar name.
+    pub registrar_name: String,
+    /// Registrar web site.
+    pub registrar_url: String,
+    /// Host name of the registrar's WHOIS server, as printed in records.
+    pub whois_server: String,
+    /// Abuse contact e-mail.
+    pub abuse_email: String,
+    /// Abuse contact phone, EPP form (`+86.1000000000`).
+    pub abuse_phone: String,
+    /// Public base URL of RDAP, without the trailing slash; used for `self` links.
+    pub rdap_base_url: String,
+    /// Terms of use of the lookup services.
+    pub terms_url: String,
+}
+
+impl Default for LookupConfig {
+    fn default() -> Self {
+        LookupConfig {
+            registrar_name: "Yuming".into(),
+            registrar_url: "https://yuming.example".into(),
+            whois_server: "whois.yuming.example".into(),
+            abuse_email: "abuse@yuming.example".into(),
+            abuse_phone: "+86.1000000000".into(),
+            rdap_base_url: "https://yuming.example/rdap".into(),
+            terms_url: "https://yuming.example/legal/whois-terms".into(),
         }
     }
 }
@@ -242,6 +278,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             database: DatabaseConfig::default(),
             registrar: RegistrarConfig::default(),
+            lookup: LookupConfig::default(),
             filing: FilingConfig::default(),
             dns: DnsConfig::default(),
             scheduler: SchedulerConfig::default(),
@@ -388,6 +425,13 @@ fn env_value(path: &[String], raw: &str) -> toml::Value {
         "master_key",
         "smtp_url",
         "log_format",
+        "registrar_name",
+        "registrar_url",
+        "whois_server",
+        "abuse_email",
+        "abuse_phone",
+        "rdap_base_url",
+        "terms_url",
     ];
     if !string_keys.contains(&key) {
         if let Ok(i) = raw.trim().parse::<i64>() {
@@ -434,10 +478,14 @@ mod tests {
                 ("YUMING_DNS_ADDR", ""),
                 ("YUMING_PREVIOUS_MASTER_KEYS", "a, b"),
                 ("YUMING_CONFIG", "ignored.toml"),
+                ("YUMING_LOOKUP__REGISTRAR_NAME", "示例注册商"),
+                ("YUMING_LOOKUP__ABUSE_PHONE", "10086"),
                 ("HOME", "/root"),
             ]),
         )
         .expect("loads");
+        assert_eq!(config.lookup.registrar_name, "示例注册商");
+        assert_eq!(config.lookup.abuse_phone, "10086", "kept as text");
         assert_eq!(config.http_addr, "0.0.0.0:9000");
         assert_eq!(config.clock_offset_secs, -86_400);
         assert_eq!(config.auth.session_ttl_secs, 600);

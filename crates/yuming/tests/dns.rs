@@ -91,6 +91,7 @@ async fn dig_and_a_knot_secondary_see_records_made_through_the_api() {
         .env("YUMING_HTTP_ADDR", format!("127.0.0.1:{http}"))
         .env("YUMING_DNS_ADDR", format!("127.0.0.1:{dns}"))
         .env("YUMING_DNS__SECONDARIES", format!("127.0.0.1:{knot_port}"))
+        .env("YUMING_LOOKUP__TERMS_URL", "https://registrar.test/terms")
         .stdout(Stdio::null());
     let _server = Kill(server.spawn().expect("yuming serve"));
     let base = format!("http://127.0.0.1:{http}");
@@ -121,6 +122,13 @@ async fn dig_and_a_knot_secondary_see_records_made_through_the_api() {
             }
         };
     use reqwest::Method;
+    // The registrar identity comes from `[lookup]` (here through the environment).
+    let (s, help) = call(Method::GET, "/rdap/help".into(), None, None).await;
+    assert_eq!(s, 200);
+    assert!(
+        help.to_string().contains("https://registrar.test/terms"),
+        "{help}"
+    );
     let (s, _) = call(Method::POST, "/api/v1/auth/signup".into(), None, Some(json!({"email": "d@example.com", "password": "correct horse battery", "display_name": "D"}))).await;
     assert_eq!(s, 201);
     let (_, login) = call(
