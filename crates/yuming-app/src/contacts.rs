@@ -598,3 +598,48 @@ pub async fn require_verified(
     }
     Ok(view)
 }
+
+/// The registrant's consent to lookups showing its name, e-mail and phone (WHOIS and RDAP
+/// redact them by default; identity numbers and street addresses are never shown). The
+/// tenant's own contacts only; every change is an audit entry, as consent must be provable.
+pub async fn set_disclosure(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    contact_id: &str,
+    disclose: bool,
+) -> Result<bool, AppError> {
+    let mut tx = app.db().write().await?;
+    let row = authorized_row(&mut tx, actor, contact_id, Right::DomainsManage).await?;
+    let before = tx.contact_disclosure(&row.id).await?;
+    if before != disclose {
+        tx.set_contact_disclosure(&row.id, disclose, app.now().0)
+            .await?;
+        audit::record(
+            app,
+            &mut tx,
+            ctx,
+            &actor.account_id,
+            Change {
+                action: "contact.disclosure",
+                object_type: "contact",
+                object_id: &row.id,
+                tenant: &row.owner_id,
+                before: json!({ "disclose": before }),
+                after: json!({ "disclose": disclose }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(disclose)
+}
+
+/// Whether the contact consented to disclosure in lookups.
+pub async fn disclosure(app: &App, actor: &Actor, contact_id: &str) -> Result<bool, AppError> {
+    let mut tx = app.db().read().await?;
+    let row = authorized_row(&mut tx, actor, contact_id, Right::DomainsRead).await?;
+    let disclose = tx.contact_disclosure(&row.id).await?;
+    tx.commit().await?;
+    Ok(disclose)
+}

@@ -987,6 +987,19 @@ pub struct PublicRegistrant {
     pub province: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
+    /// Name, e-mail and phone, present only when the registrant consented to disclosure.
+    pub disclosed: Option<DisclosedRegistrant>,
+}
+
+/// What a registrant who consented lets lookups show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosedRegistrant {
+    /// Name (person or organisation).
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone, EPP form.
+    pub phone: String,
 }
 
 /// What WHOIS and RDAP show of a registered name: the same view the API builds (statuses and
@@ -1003,12 +1016,17 @@ pub struct LookupView {
     pub registrant: Option<PublicRegistrant>,
 }
 
-fn public_registrant(contact: &yuming_store::ContactRow) -> PublicRegistrant {
+fn public_registrant(contact: &yuming_store::ContactRow, disclose: bool) -> PublicRegistrant {
     PublicRegistrant {
         handle: contact.id.clone(),
         organization: (contact.kind == "organization").then(|| contact.name.clone()),
         province: contact.province.clone(),
         country: contact.country.clone(),
+        disclosed: disclose.then(|| DisclosedRegistrant {
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+        }),
     }
 }
 
@@ -1053,6 +1071,10 @@ pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
         return Err(no_such_domain());
     }
     let contact = tx.contact_by_id(&row.registrant_contact_id).await?;
+    let disclose = match &contact {
+        Some(c) => tx.contact_disclosure(&c.id).await?,
+        None => false,
+    };
     tx.commit().await?;
     let verified = contact
         .as_ref()
@@ -1061,7 +1083,7 @@ pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
         domain: view(&row, &projection, holds(&row, tld, verified, now)),
         id: row.id.clone(),
         updated_at: Timestamp(row.updated_at),
-        registrant: contact.as_ref().map(public_registrant),
+        registrant: contact.as_ref().map(|c| public_registrant(c, disclose)),
     })
 }
 
@@ -1115,10 +1137,14 @@ pub async fn lookup_registrant(app: &App, handle: &str) -> Result<PublicRegistra
     } else {
         None
     };
+    let disclose = match &contact {
+        Some(c) => tx.contact_disclosure(&c.id).await?,
+        None => false,
+    };
     tx.commit().await?;
     contact
         .as_ref()
-        .map(public_registrant)
+        .map(|c| public_registrant(c, disclose))
         .ok_or_else(not_found)
 }
 

@@ -1198,3 +1198,11 @@ pub struct NotificationPreferenceRequest {
     /// `email`, `in_app`; empty turns the kind off.
     pub channels: Vec<String>,
 }
+
+/// A registrant's consent to disclosure in WHOIS and RDAP.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureDto {
+    /// `true`: name, e-mail and phone are shown; `false` (default): redacted.
+    pub disclose: bool,
+}

@@ -80,6 +80,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(sub_accounts::update))
         .routes(routes!(contacts::create, contacts::list))
         .routes(routes!(contacts::get))
+        .routes(routes!(contacts::disclosure, contacts::set_disclosure))
         .routes(routes!(review::contact_queue))
         .routes(routes!(review::contact_document))
         .routes(routes!(review::contact_decision))

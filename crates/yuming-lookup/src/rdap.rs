@@ -112,15 +112,18 @@ fn registrant_entity(
             format!("{base}.handle"),
         ));
     }
-    redacted.push(redaction(
-        "Registrant Name",
-        "emptyValue",
-        "postPath",
-        format!("{vcard}[?(@[0]=='fn')][3]"),
-    ));
+    let disclosed = registrant.disclosed.as_ref();
+    if disclosed.is_none() {
+        redacted.push(redaction(
+            "Registrant Name",
+            "emptyValue",
+            "postPath",
+            format!("{vcard}[?(@[0]=='fn')][3]"),
+        ));
+    }
     let mut properties = vec![
         json!(["version", {}, "text", "4.0"]),
-        json!(["fn", {}, "text", ""]),
+        json!(["fn", {}, "text", disclosed.map_or("", |d| d.name.as_str())]),
     ];
     match &registrant.organization {
         Some(org) => properties.push(json!(["org", {}, "text", org])),
@@ -156,18 +159,26 @@ fn registrant_entity(
         "postPath",
         format!("{adr}[5]"),
     ));
-    redacted.push(redaction(
-        "Registrant Phone",
-        "removal",
-        "prePath",
-        format!("{vcard}[?(@[0]=='tel')]"),
-    ));
-    redacted.push(redaction(
-        "Registrant Email",
-        "removal",
-        "prePath",
-        format!("{vcard}[?(@[0]=='email')]"),
-    ));
+    match disclosed {
+        Some(d) => {
+            properties.push(json!(["tel", {"type": "voice"}, "uri", format!("tel:{}", d.phone)]));
+            properties.push(json!(["email", {}, "text", d.email]));
+        }
+        None => {
+            redacted.push(redaction(
+                "Registrant Phone",
+                "removal",
+                "prePath",
+                format!("{vcard}[?(@[0]=='tel')]"),
+            ));
+            redacted.push(redaction(
+                "Registrant Email",
+                "removal",
+                "prePath",
+                format!("{vcard}[?(@[0]=='email')]"),
+            ));
+        }
+    }
     let mut entity = json!({
         "objectClassName": "entity",
         "roles": ["registrant"],

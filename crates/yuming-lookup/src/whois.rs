@@ -131,8 +131,12 @@ pub fn render_record(view: &LookupView, settings: &LookupSettings, now: Timestam
         );
     }
     let registrant = view.registrant.as_ref();
+    let disclosed = registrant.and_then(|r| r.disclosed.as_ref());
     line("Registry Registrant ID", REDACTED);
-    line("Registrant Name", REDACTED);
+    line(
+        "Registrant Name",
+        disclosed.map_or(REDACTED, |d| d.name.as_str()),
+    );
     line(
         "Registrant Organization",
         registrant
@@ -150,8 +154,14 @@ pub fn render_record(view: &LookupView, settings: &LookupSettings, now: Timestam
         "Registrant Country",
         registrant.map_or(REDACTED, |r| r.country.as_str()),
     );
-    line("Registrant Phone", REDACTED);
-    line("Registrant Email", REDACTED);
+    line(
+        "Registrant Phone",
+        disclosed.map_or(REDACTED, |d| d.phone.as_str()),
+    );
+    line(
+        "Registrant Email",
+        disclosed.map_or(REDACTED, |d| d.email.as_str()),
+    );
     for ns in &domain.nameservers {
         line("Name Server", &ns.to_ascii_uppercase());
     }

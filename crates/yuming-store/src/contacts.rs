@@ -220,6 +220,36 @@ impl Tx {
     }
 
     /// The contact with this id.
+    /// Whether the contact consented to showing its name, e-mail and phone in lookups.
+    pub async fn contact_disclosure(&mut self, id: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT disclose FROM contacts WHERE id = $1";
+        let found: Option<bool> = on_conn!(self, c => sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+            .map_err(map_err))?;
+        Ok(found.unwrap_or(false))
+    }
+
+    /// Records the contact's consent (or its withdrawal); false when no such contact.
+    pub async fn set_contact_disclosure(
+        &mut self,
+        id: &str,
+        disclose: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE contacts SET disclose = $2, updated_at = $3 WHERE id = $1";
+        let affected = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(disclose)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(map_err))?;
+        Ok(affected == 1)
+    }
+
     pub async fn contact_by_id(&mut self, id: &str) -> Result<Option<ContactRow>, StoreError> {
         let sql = concat!(
             "SELECT ",

@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use yuming_app::contacts::{self, AddressFields, NewContactInput};
 
-use crate::dto::{ContactCreateRequest, ContactDto, ContactList, ContactListQuery, ErrorBody};
+use crate::dto::{
+    ContactCreateRequest, ContactDto, ContactList, ContactListQuery, DisclosureDto, ErrorBody,
+};
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
 use crate::{ApiError, AppState};
 
@@ -70,4 +72,33 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ContactDto>, ApiError> {
     Ok(Json(contacts::get(&state.app, &actor, &id).await?.into()))
+}
+
+/// Whether the contact consented to WHOIS/RDAP showing its name, e-mail and phone.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/disclosure", tag = "contacts", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "contact id")),
+    responses((status = 200, body = DisclosureDto), (status = 404, body = ErrorBody)))]
+pub async fn disclosure(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<DisclosureDto>, ApiError> {
+    let disclose = contacts::disclosure(&state.app, &actor, &id).await?;
+    Ok(Json(DisclosureDto { disclose }))
+}
+
+/// Gives or withdraws the consent: with `disclose: true`, WHOIS and RDAP show the name,
+/// e-mail and phone (never the identity number or street address); the default is redacted.
+#[utoipa::path(put, path = "/api/v1/contacts/{id}/disclosure", tag = "contacts", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "contact id")), request_body = DisclosureDto,
+    responses((status = 200, body = DisclosureDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_disclosure(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DisclosureDto>,
+) -> Result<Json<DisclosureDto>, ApiError> {
+    let disclose = contacts::set_disclosure(&state.app, &ctx, &actor, &id, body.disclose).await?;
+    Ok(Json(DisclosureDto { disclose }))
 }

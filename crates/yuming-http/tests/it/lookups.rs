@@ -601,3 +601,100 @@ both_backends!(rdap_whoisit_client, |db: TestDb| async move {
     let statuses = parsed["status"].as_array().cloned().unwrap_or_default();
     assert!(!statuses.is_empty(), "{parsed}");
 });
+
+both_backends!(registrant_disclosure_opt_in, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (id, token) = h.customer("erin@example.com").await;
+    h.fund(&id, 100_000).await;
+    let contact = h
+        .call(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&token),
+            Some(json!({
+                "kind": "person", "name": "李四", "id_type": "resident_id",
+                "id_number": "11010519491231002X", "email": "lisi@example.com",
+                "phone": "+86.13900139000",
+                "address": {"country": "CN", "province": "北京市", "city": "北京市", "street": "长安街 2 号"}
+            })),
+        )
+        .await;
+    let contact_id = contact.json["id"].as_str().expect("id").to_owned();
+    let reg = h
+        .call(
+            Method::POST,
+            "/api/v1/domains",
+            Some(&token),
+            Some(json!({"name": "lisi.com", "years": 1, "registrant_contact_id": contact_id})),
+        )
+        .await;
+    assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.json);
+    let path = format!("/api/v1/contacts/{contact_id}/disclosure");
+    let default = h.call(Method::GET, &path, Some(&token), None).await;
+    assert_eq!(
+        default.json,
+        json!({"disclose": false}),
+        "redacted by default"
+    );
+    let before = rdap(&h, "/rdap/domain/lisi.com").await;
+    assert!(!before.json.to_string().contains("lisi@example.com"));
+    assert!(redacted_names(&before.json).contains(&"Registrant Email".to_owned()));
+
+    // Another tenant cannot give consent for this contact.
+    let (_, mallory) = h.customer("mallory@example.com").await;
+    let stranger = h
+        .call(
+            Method::PUT,
+            &path,
+            Some(&mallory),
+            Some(json!({"disclose": true})),
+        )
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+
+    let audit_before = h.audit_count().await;
+    let set = h
+        .call(
+            Method::PUT,
+            &path,
+            Some(&token),
+            Some(json!({"disclose": true})),
+        )
+        .await;
+    assert_eq!(set.json, json!({"disclose": true}), "{}", set.json);
+    assert_eq!(
+        h.audit_count().await,
+        audit_before + 1,
+        "consent is audited"
+    );
+
+    let after = rdap(&h, "/rdap/domain/lisi.com").await;
+    let text = after.json.to_string();
+    for shown in ["李四", "lisi@example.com", "tel:+86.13900139000"] {
+        assert!(text.contains(shown), "{shown} in {text}");
+    }
+    for hidden in ["11010519491231002X", "长安街"] {
+        assert!(!text.contains(hidden), "{hidden} never shown");
+    }
+    let names = redacted_names(&after.json);
+    assert!(!names.contains(&"Registrant Email".to_owned()), "{names:?}");
+    assert!(names.contains(&"Registrant Street".to_owned()), "{names:?}");
+
+    let addr = whois_listener(
+        &h,
+        WhoisSettings {
+            per_minute: 0,
+            ..WhoisSettings::default()
+        },
+    )
+    .await;
+    let record = whois(addr, b"lisi.com\r\n").await;
+    for line in [
+        "Registrant Name: 李四\r\n",
+        "Registrant Email: lisi@example.com\r\n",
+        "Registrant Phone: +86.13900139000\r\n",
+        "Registrant Street: REDACTED FOR PRIVACY\r\n",
+    ] {
+        assert!(record.contains(line), "{line} in {record}");
+    }
+});
