@@ -153,10 +153,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
-    /// Bulk availability (1000 names per request) and paid registrations per second over HTTP
-    /// on 127.0.0.1. Uses a fresh temporary SQLite database unless `--database-url` names a
-    /// disposable PostgreSQL database.
-    /// One full lifecycle sweep over a seeded domain table.
+    /// One full lifecycle sweep over a seeded domain table: time and peak memory. Uses a
+    /// fresh temporary SQLite database unless `--database-url` names a disposable PostgreSQL
+    /// database.
     Sweep {
         /// Database to benchmark (default: a temporary SQLite file).
         #[arg(long)]
@@ -168,6 +167,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         due_percent: i64,
     },
+    /// Bulk availability (1000 names per request) and paid registrations per second over HTTP
+    /// on 127.0.0.1. Uses a fresh temporary SQLite database unless `--database-url` names a
+    /// disposable PostgreSQL database.
     Registrar {
         /// Database to benchmark (default: a temporary SQLite file).
         #[arg(long)]
