@@ -1637,3 +1637,85 @@ both_backends!(
         assert_eq!(again, (0, 0));
     }
 );
+
+both_backends!(status_changes_text_the_applicant, |db: TestDb| async move {
+    let w = world(&db).await;
+    let app = &w.app;
+    let (alice, order) = ready_order(
+        &w,
+        "alice@example.com",
+        "alice-sms.cn",
+        "203.0.113.41",
+        "13800138000",
+        PERSON_ID,
+    )
+    .await;
+    w.clock.advance_days(31);
+    filing::verify_type(app, &ctx(), &alice, &order)
+        .await
+        .expect("verify");
+    filing::submit(app, &ctx(), &alice, &order)
+        .await
+        .expect("submit");
+    // Queued, not yet sent: nothing reads as sent before the gateway ran.
+    assert!(
+        yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+            .await
+            .expect("sms")
+            .is_empty()
+    );
+    let gateway = yuming_app::notices::SandboxSmsGateway;
+    let (sent, failed) = yuming_app::notices::deliver_sms(app, &gateway, 100)
+        .await
+        .expect("deliver");
+    assert_eq!(failed, 0);
+    assert!(sent >= 1, "{sent} sent");
+    let texts = yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+        .await
+        .expect("sms");
+    assert_eq!(texts.len(), sent);
+    // One SMS per status change, to the principal's mobile, like the in-app notices.
+    let inbox = yuming_app::notices::inbox(app, &alice, None, 100)
+        .await
+        .expect("inbox");
+    let filing_inbox = inbox
+        .iter()
+        .filter(|n| n.kind == "icp_status_changed")
+        .count();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.kind == "icp_status_changed")
+            .count(),
+        filing_inbox
+    );
+    assert!(texts.iter().all(|t| t.recipient == "13800138000"));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.body.contains(&order) && t.body.contains("(PROVIDER_REVIEW)")),
+        "{:?}",
+        texts.iter().map(|t| &t.body).collect::<Vec<_>>()
+    );
+    // The reviewer's approval pushes it on: the next change is texted too, once.
+    filing::claim(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("claim");
+    filing::approve(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("approve");
+    let (more, _) = yuming_app::notices::deliver_sms(app, &gateway, 100)
+        .await
+        .expect("deliver");
+    assert!(more >= 1);
+    let texts = yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+        .await
+        .expect("sms");
+    assert!(texts.iter().any(|t| t.body.contains("(SMS_VERIFY)")));
+    assert_eq!(
+        yuming_app::notices::deliver_sms(app, &gateway, 100)
+            .await
+            .expect("deliver"),
+        (0, 0)
+    );
+});
