@@ -18,6 +18,7 @@ use yuming_store::{NoticeRow, Tx};
 
 use crate::audit::{self, Change};
 use crate::crypto::new_id;
+use crate::registry::BoxFuture;
 use crate::{App, AppError, RequestContext};
 
 /// What a notice is about. Stored by [`NoticeKind::as_str`].
@@ -97,7 +98,11 @@ impl NoticeKind {
     /// Channels used when the account chose none for this kind: money and losing a name
     /// matter enough for e-mail; everything lands in the in-app inbox.
     pub fn default_channels(&self) -> Vec<Channel> {
-        vec![Channel::Email, Channel::InApp]
+        match self {
+            // Issue 7: every filing status change reaches the applicant by SMS too.
+            NoticeKind::IcpStatusChanged => vec![Channel::Email, Channel::InApp, Channel::Sms],
+            _ => vec![Channel::Email, Channel::InApp],
+        }
     }
 
     /// (subject, body) templates in zh-CN and en; `{name}` is replaced by the parameter.
@@ -223,17 +228,21 @@ pub enum Channel {
     Email,
     /// The in-app inbox.
     InApp,
+    /// SMS to the mobile the occasion names (`NoticeRequest::sms_to`), through the
+    /// [`SmsGateway`].
+    Sms,
 }
 
 impl Channel {
     /// Every channel.
-    pub const ALL: [Channel; 2] = [Channel::Email, Channel::InApp];
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::InApp, Channel::Sms];
 
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",
             Channel::InApp => "in_app",
+            Channel::Sms => "sms",
         }
     }
 
@@ -254,6 +263,8 @@ pub struct NoticeRequest {
     pub occasion: String,
     /// Template parameters (a JSON object; strings and numbers).
     pub params: Map<String, Value>,
+    /// The mobile that gets the SMS channel's copy (a filing's applicant); `None` skips SMS.
+    pub sms_to: Option<String>,
 }
 
 /// Renders a notice in `language` (`en`, anything else is zh-CN).
@@ -292,6 +303,11 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
         let (recipient, status) = match channel {
             Channel::Email => (account.email.clone(), "pending"),
             Channel::InApp => (String::new(), "sent"),
+            // Accounts carry no phone number: an SMS goes only where the occasion names one.
+            Channel::Sms => match request.sms_to.as_deref().map(str::trim) {
+                Some(mobile) if !mobile.is_empty() => (mobile.to_owned(), "pending"),
+                _ => continue,
+            },
         };
         let row = NoticeRow {
             id: new_id("ntc"),
@@ -581,15 +597,82 @@ pub async fn deliver_email(
     mailer: &Mailer,
     limit: i64,
 ) -> Result<(usize, usize), AppError> {
+    deliver(app, Channel::Email, &Sender::Mail(mailer), limit).await
+}
+
+/// Sends up to `limit` due SMS notices through `gateway`, with the same lease, retry and
+/// back-off as [`deliver_email`]. Returns (sent, failed attempts).
+pub async fn deliver_sms(
+    app: &App,
+    gateway: &dyn SmsGateway,
+    limit: i64,
+) -> Result<(usize, usize), AppError> {
+    deliver(app, Channel::Sms, &Sender::Sms(gateway), limit).await
+}
+
+/// Sends SMS. Network I/O for a real provider: never called inside a transaction.
+pub trait SmsGateway: Send + Sync {
+    /// Sends `text` to `mobile`; the error text is kept on the outbox row.
+    fn send<'a>(&'a self, mobile: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// The built-in gateway for development and tests: accepts every message without leaving
+/// the machine. What it "sent" is the outbox row itself, marked `sent` in the database, so
+/// any process can read it ([`sms_sent`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SandboxSmsGateway;
+
+impl SmsGateway for SandboxSmsGateway {
+    fn send<'a>(&'a self, mobile: &'a str, _text: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            if mobile.trim().is_empty() {
+                return Err("no mobile".into());
+            }
+            Ok(())
+        })
+    }
+}
+
+/// SMS sent to an account's mobiles, newest first (the sandbox gateway's record).
+pub async fn sms_sent(app: &App, account_id: &str, limit: i64) -> Result<Vec<NoticeRow>, AppError> {
+    let mut tx = app.db().read().await?;
+    let rows = tx
+        .notices_of_account(account_id, Channel::Sms.as_str(), i64::MAX, limit)
+        .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().filter(|r| r.status == "sent").collect())
+}
+
+enum Sender<'a> {
+    Mail(&'a Mailer),
+    Sms(&'a dyn SmsGateway),
+}
+
+impl Sender<'_> {
+    async fn send(&self, row: &NoticeRow) -> Result<(), String> {
+        match self {
+            Sender::Mail(mailer) => mailer.send(row).await,
+            // An SMS carries the body only: the subject would be repeated text on a phone.
+            Sender::Sms(gateway) => gateway.send(&row.recipient, &row.body).await,
+        }
+    }
+}
+
+async fn deliver(
+    app: &App,
+    channel: Channel,
+    sender: &Sender<'_>,
+    limit: i64,
+) -> Result<(usize, usize), AppError> {
     let now = app.now().0;
     let mut tx = app.db().write().await?;
     let claimed = tx
-        .claim_notices(Channel::Email.as_str(), now, now + 300, limit)
+        .claim_notices(channel.as_str(), now, now + 300, limit)
         .await?;
     tx.commit().await?;
     let (mut sent, mut failed) = (0, 0);
     for row in claimed {
-        let outcome = mailer.send(&row).await;
+        let outcome = sender.send(&row).await;
         let now = app.now().0;
         let mut tx = app.db().write().await?;
         match outcome {
@@ -598,7 +681,7 @@ pub async fn deliver_email(
                 sent += 1;
             }
             Err(error) => {
-                tracing::warn!(notice = %row.id, %error, "e-mail delivery failed");
+                tracing::warn!(notice = %row.id, channel = channel.as_str(), %error, "notice delivery failed");
                 let status = if row.attempts + 1 >= MAX_ATTEMPTS {
                     "failed"
                 } else {

@@ -1912,10 +1912,10 @@ async fn apply_event(
 
 /// Every status change passes here, inside its transaction: the applicant's account is
 /// notified (e-mail and in-app, in the account's language) through the notices outbox, so
-/// the notice exists exactly when the change commits. SMS to the applicant waits for an SMS
-/// channel in the notices service.
+/// the notice exists exactly when the change commits. The SMS copy goes to the subject
+/// principal's mobile from the order's payload.
 async fn status_changed(
-    _app: &App,
+    app: &App,
     tx: &mut Tx,
     row: &FilingOrderRow,
     from: OrderStatus,
@@ -1933,6 +1933,15 @@ async fn status_changed(
         "status".into(),
         Value::String(format!("{} ({})", to.label_zh(), to.as_str())),
     );
+    // The applicant is the subject's principal (负责人): the mobile the authority also texts.
+    let sms_to = match open_json::<Payload>(app, &row.payload_sealed, &order_context(&row.id)) {
+        Ok(payload) => Some(payload.entity.principal.mobile.trim().to_owned()),
+        Err(e) => {
+            // A notice never blocks the change it reports; e-mail and in-app still go out.
+            tracing::warn!(order = %row.id, error = %e, "no applicant mobile for the SMS notice");
+            None
+        }
+    };
     crate::notices::enqueue(
         tx,
         &crate::notices::NoticeRequest {
@@ -1947,6 +1956,7 @@ async fn status_changed(
                 row.updated_at
             ),
             params,
+            sms_to,
         },
         row.updated_at,
     )

@@ -1523,3 +1523,226 @@ both_backends!(
         );
     }
 );
+
+/// A local SMTP server (Python `aiosmtpd`) that appends every message it accepts, decoded,
+/// as one JSON line to a file; killed when dropped.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+const SMTP_SINK_PY: &str = r#"
+import sys, json, time
+from email import message_from_bytes, policy
+from aiosmtpd.controller import Controller
+
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        m = message_from_bytes(envelope.content, policy=policy.default)
+        part = m.get_body(preferencelist=("plain",))
+        record = {"to": envelope.rcpt_tos, "subject": str(m["subject"]),
+                  "body": part.get_content() if part is not None else ""}
+        with open(sys.argv[2], "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return "250 OK"
+
+Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1])).start()
+print("ready", flush=True)
+while True:
+    time.sleep(3600)
+"#;
+
+impl SmtpSink {
+    fn start() -> SmtpSink {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("mail.jsonl");
+        // A free port: bind, read it, release it for the server.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut child = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(SMTP_SINK_PY)
+            .arg(port.to_string())
+            .arg(&log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (see .ci/run)");
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            std::io::BufReader::new(out)
+                .read_line(&mut line)
+                .expect("sink output");
+        }
+        assert_eq!(line.trim(), "ready", "aiosmtpd did not start");
+        SmtpSink {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn received(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+both_backends!(
+    status_change_email_reaches_a_real_smtp_server,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-mail.cn",
+            "203.0.113.40",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        filing::verify_type(app, &ctx(), &alice, &order)
+            .await
+            .expect("verify");
+        filing::submit(app, &ctx(), &alice, &order)
+            .await
+            .expect("submit");
+        let sink = SmtpSink::start();
+        let mailer = yuming_app::notices::Mailer::new(
+            &format!("smtp://127.0.0.1:{}", sink.port),
+            "noreply@yuming.test",
+        )
+        .expect("mailer");
+        let (sent, failed) = yuming_app::notices::deliver_email(app, &mailer, 100)
+            .await
+            .expect("deliver");
+        assert_eq!(failed, 0);
+        assert!(sent >= 1, "{sent} sent");
+        let mail = sink.received();
+        assert_eq!(mail.len(), sent);
+        let filing_mail: Vec<_> = mail
+            .iter()
+            .filter(|m| {
+                m["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(order.as_str()))
+            })
+            .collect();
+        assert!(!filing_mail.is_empty(), "{mail:?}");
+        for m in &filing_mail {
+            assert_eq!(m["to"], serde_json::json!(["alice@example.com"]));
+            assert_eq!(m["subject"], format!("备案 {order} 状态变更"));
+        }
+        // The submission moved the order into the provider's review: that change was mailed.
+        assert!(
+            filing_mail.iter().any(|m| m["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("(PROVIDER_REVIEW)"))),
+            "{filing_mail:?}"
+        );
+        // Delivered once: a second run finds nothing due.
+        let again = yuming_app::notices::deliver_email(app, &mailer, 100)
+            .await
+            .expect("deliver");
+        assert_eq!(again, (0, 0));
+    }
+);
+
+both_backends!(status_changes_text_the_applicant, |db: TestDb| async move {
+    let w = world(&db).await;
+    let app = &w.app;
+    let (alice, order) = ready_order(
+        &w,
+        "alice@example.com",
+        "alice-sms.cn",
+        "203.0.113.41",
+        "13800138000",
+        PERSON_ID,
+    )
+    .await;
+    w.clock.advance_days(31);
+    filing::verify_type(app, &ctx(), &alice, &order)
+        .await
+        .expect("verify");
+    filing::submit(app, &ctx(), &alice, &order)
+        .await
+        .expect("submit");
+    // Queued, not yet sent: nothing reads as sent before the gateway ran.
+    assert!(
+        yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+            .await
+            .expect("sms")
+            .is_empty()
+    );
+    let gateway = yuming_app::notices::SandboxSmsGateway;
+    let (sent, failed) = yuming_app::notices::deliver_sms(app, &gateway, 100)
+        .await
+        .expect("deliver");
+    assert_eq!(failed, 0);
+    assert!(sent >= 1, "{sent} sent");
+    let texts = yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+        .await
+        .expect("sms");
+    assert_eq!(texts.len(), sent);
+    // One SMS per status change, to the principal's mobile, like the in-app notices.
+    let inbox = yuming_app::notices::inbox(app, &alice, None, 100)
+        .await
+        .expect("inbox");
+    let filing_inbox = inbox
+        .iter()
+        .filter(|n| n.kind == "icp_status_changed")
+        .count();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.kind == "icp_status_changed")
+            .count(),
+        filing_inbox
+    );
+    assert!(texts.iter().all(|t| t.recipient == "13800138000"));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.body.contains(&order) && t.body.contains("(PROVIDER_REVIEW)")),
+        "{:?}",
+        texts.iter().map(|t| &t.body).collect::<Vec<_>>()
+    );
+    // The reviewer's approval pushes it on: the next change is texted too, once.
+    filing::claim(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("claim");
+    filing::approve(app, &ctx(), &w.reviewer, &order)
+        .await
+        .expect("approve");
+    let (more, _) = yuming_app::notices::deliver_sms(app, &gateway, 100)
+        .await
+        .expect("deliver");
+    assert!(more >= 1);
+    let texts = yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+        .await
+        .expect("sms");
+    assert!(texts.iter().any(|t| t.body.contains("(SMS_VERIFY)")));
+    assert_eq!(
+        yuming_app::notices::deliver_sms(app, &gateway, 100)
+            .await
+            .expect("deliver"),
+        (0, 0)
+    );
+});

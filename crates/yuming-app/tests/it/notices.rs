@@ -64,6 +64,8 @@ both_backends!(one_notice_per_occasion_and_inbox, |db: TestDb| async move {
         kind: NoticeKind::LowBalance,
         occasion: "low_balance:CNY:1".into(),
         params: params(json!({ "balance": "10.00 CNY", "threshold": "50.00 CNY" })),
+        // No SMS for this kind by default: a mobile here adds no row.
+        sms_to: Some("13800138000".into()),
     };
     // Default channels: e-mail and in-app; a repeat of the occasion adds nothing.
     assert_eq!(enqueue(&app, &request).await, 2);
