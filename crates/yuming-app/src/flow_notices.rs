@@ -133,6 +133,7 @@ pub(crate) async fn notify(
         kind: notice_kind,
         occasion: format!("{kind}:{id}:{status}"),
         params,
+        sms_to: None,
     };
     notices::enqueue(tx, &request, now.0).await?;
     Ok(())

@@ -215,6 +215,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 println!("e-mail: smtp_url unset, notices stay in the outbox");
             }
+            println!(
+                "sms (sandbox gateway): {} recorded, {} failed (retried later)",
+                jobs.sms_sent, jobs.sms_failed
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { out } => {
