@@ -75,7 +75,10 @@ pub async fn sweep(app: &App) -> Result<SweepReport, AppError> {
     let horizon = now.plus_days(REMINDER_DAYS[0] + 1).0;
     let mut report = SweepReport::default();
     let mut tx = app.db().read().await?;
-    let ids = tx.lifecycle_due_ids(horizon).await?;
+    let ahead = now
+        .plus_days(i64::from(crate::batches::MAX_RENEW_DAYS_BEFORE) + 1)
+        .0;
+    let ids = tx.lifecycle_due_ids(horizon, now.0, ahead).await?;
     tx.commit().await?;
     for id in ids {
         report.add(sweep_one(app, &catalogue, &id, now).await?);
@@ -100,8 +103,13 @@ async fn sweep_one(
         return Ok(report);
     };
     let mut record = record_of(&row)?;
+    let days_before = if row.auto_renew {
+        u32::try_from(tx.auto_renew_days_before(&row.id).await?.unwrap_or(0)).unwrap_or(0)
+    } else {
+        0
+    };
 
-    if lifecycle::auto_renew_due(&record, &tld.periods, now)
+    if lifecycle::auto_renew_due_ahead(&record, &tld.periods, now, days_before)
         .map_err(crate::domains::lifecycle_error)?
         .is_some()
     {
@@ -110,7 +118,7 @@ async fn sweep_one(
         let amount = rules::price(&prices, Operation::Renew, 1)
             .map_err(|e| AppError::internal(format!("price: {e}")))?;
         let previous_expiry = row.expires_at;
-        let outcome = match lifecycle::auto_renew(&record, &tld.periods, now) {
+        let outcome = match lifecycle::auto_renew_ahead(&record, &tld.periods, now, days_before) {
             Ok(renewed) => {
                 let order_id = new_id("ord");
                 match charge(
@@ -394,6 +402,8 @@ pub struct JobsReport {
     pub sms_sent: usize,
     /// SMS delivery attempts that failed (retried with backoff).
     pub sms_failed: usize,
+    /// Transfers completed because their approval period ran out.
+    pub transfers_completed: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -421,6 +431,15 @@ pub async fn run_jobs(
             .await?;
         tx.commit().await?;
         report.sweep = Some(outcome?);
+    }
+    // Each due transfer completes in its own transaction that re-checks its state, so
+    // concurrent instances cannot complete one twice.
+    loop {
+        let done = crate::transfers::complete_due(app, 100).await?;
+        report.transfers_completed += done;
+        if done < 100 {
+            break;
+        }
     }
     if let Some(mailer) = mailer {
         loop {

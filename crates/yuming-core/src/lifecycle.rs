@@ -719,11 +719,29 @@ pub fn auto_renew_due(
     periods: &TldPeriods,
     now: Timestamp,
 ) -> Result<Option<AutoRenewDue>, LifecycleError> {
+    auto_renew_due_ahead(record, periods, now, 0)
+}
+
+/// As [`auto_renew_due`], for an account that asked to renew `days_before` days ahead of
+/// expiry: due from 00:00 UTC on that earlier day.
+///
+/// # Errors
+/// `INCONSISTENT_RECORD`.
+pub fn auto_renew_due_ahead(
+    record: &DomainRecord,
+    periods: &TldPeriods,
+    now: Timestamp,
+    days_before: u32,
+) -> Result<Option<AutoRenewDue>, LifecycleError> {
     if !record.auto_renew {
         return Ok(None);
     }
     let projection = project(record, periods, now)?;
-    let due_since = start_of_utc_day(record.expires_at);
+    let due_since = start_of_utc_day(
+        record
+            .expires_at
+            .plus_secs(-i64::from(days_before) * SECONDS_PER_DAY),
+    );
     let due = !projection.phase.is_deleted() && now >= due_since;
     Ok(due.then_some(AutoRenewDue {
         due_since,
@@ -743,7 +761,20 @@ pub fn auto_renew(
     periods: &TldPeriods,
     now: Timestamp,
 ) -> Result<DomainRecord, LifecycleError> {
-    if auto_renew_due(record, periods, now)?.is_none() {
+    auto_renew_ahead(record, periods, now, 0)
+}
+
+/// As [`auto_renew`], with the account's renewal threshold (see [`auto_renew_due_ahead`]).
+///
+/// # Errors
+/// `AUTO_RENEW_NOT_DUE`, then as [`can_renew`].
+pub fn auto_renew_ahead(
+    record: &DomainRecord,
+    periods: &TldPeriods,
+    now: Timestamp,
+    days_before: u32,
+) -> Result<DomainRecord, LifecycleError> {
+    if auto_renew_due_ahead(record, periods, now, days_before)?.is_none() {
         return Err(LifecycleError::AutoRenewNotDue);
     }
     let decision = can_renew(record, periods, 1, now)?;

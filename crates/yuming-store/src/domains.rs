@@ -370,11 +370,24 @@ impl Tx {
     /// index (`domains_expiry_idx`, `domains_deleted_idx`); there is deliberately no id
     /// cursor, which made SQLite walk the primary key instead (26 s of a 34 s sweep over
     /// 1M rows). The due set is a small fraction of all domains, so one list is fine.
-    pub async fn lifecycle_due_ids(&mut self, horizon: i64) -> Result<Vec<String>, StoreError> {
+    ///
+    /// Auto-renew domains whose renewal threshold (`auto_renew_days_before`, at most
+    /// `ahead_horizon - now`) has been reached at `now` are included even beyond `horizon`;
+    /// the range on `expires_at` keeps that arm on the expiry index.
+    pub async fn lifecycle_due_ids(
+        &mut self,
+        horizon: i64,
+        now: i64,
+        ahead_horizon: i64,
+    ) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT id FROM domains WHERE purged_at IS NULL AND expires_at <= $1 \
                    UNION \
-                   SELECT id FROM domains WHERE purged_at IS NULL AND deleted_at IS NOT NULL";
-        let rows: Vec<(String,)> = on_conn!(self, c => sqlx::query_as(sql).bind(horizon)
+                   SELECT id FROM domains WHERE purged_at IS NULL AND deleted_at IS NOT NULL \
+                   UNION \
+                   SELECT id FROM domains WHERE purged_at IS NULL AND auto_renew \
+                     AND expires_at > $1 AND expires_at <= $3 \
+                     AND expires_at - auto_renew_days_before * 86400 <= $2 + 86399";
+        let rows: Vec<(String,)> = on_conn!(self, c => sqlx::query_as(sql).bind(horizon).bind(now).bind(ahead_horizon)
             .fetch_all(c).await.map_err(map_err))?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }

@@ -173,6 +173,29 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
     assert_eq!(sink.messages().len(), 6);
     assert_eq!(balance_of(&app, &alice).await, 0);
 
+    // A top-up, then a restore during redemption: the restore fee plus one year, and the
+    // name resolves again.
+    yuming_app::billing::credit(
+        &app,
+        &ctx(),
+        &crate::registrar::operator(),
+        &alice.tenant_id,
+        yuming_core::money::Money::new(30_000, yuming_core::money::Currency::Cny),
+        "top-up",
+    )
+    .await
+    .expect("top-up");
+    let receipt = yuming_app::restore::restore(&app, &ctx(), &alice, "lifecycle-story.com")
+        .await
+        .expect("restore");
+    assert_eq!(receipt.charged.minor(), 16_000 + 7_900);
+    assert_eq!(balance_of(&app, &alice).await, 30_000 - 23_900);
+    let view = domains::get(&app, &alice, "lifecycle-story.com")
+        .await
+        .expect("get");
+    assert_eq!(view.phase, Phase::Active);
+    assert!(view.resolves);
+
     // A second domain of another account runs out entirely: pending delete, then released
     // and registered by a third account.
     let (bob, bob_contact) = customer(&app, &db, "bob@example.com", 6_900).await;

@@ -955,6 +955,42 @@ fn auto_renew_schedule() {
 }
 
 #[test]
+fn auto_renew_ahead_of_expiry() {
+    let periods = TldPeriods::gtld();
+    let on = DomainRecord {
+        auto_renew: true,
+        ..register(1, &periods, t0())
+    };
+    let expiry = on.expires_at;
+    let ten_days_early = ts("2026-02-28T00:00:00Z");
+    assert_eq!(
+        ok(auto_renew_due_ahead(
+            &on,
+            &periods,
+            ten_days_early.plus_secs(-1),
+            10
+        )),
+        None
+    );
+    assert_eq!(
+        ok(auto_renew_due_ahead(&on, &periods, ten_days_early, 10)),
+        Some(AutoRenewDue {
+            due_since: ten_days_early,
+            renews_from: expiry,
+        })
+    );
+    // Without a threshold the same moment is too early.
+    assert_eq!(ok(auto_renew_due(&on, &periods, ten_days_early)), None);
+    // Renewing early still adds the year to the old expiry, and only once.
+    let renewed = ok(auto_renew_ahead(&on, &periods, ten_days_early, 10));
+    assert_eq!(renewed.expires_at, ts("2027-03-10T08:00:00Z"));
+    assert_eq!(
+        code(auto_renew_ahead(&renewed, &periods, ten_days_early, 10)),
+        "AUTO_RENEW_NOT_DUE"
+    );
+}
+
+#[test]
 fn status_flags_and_dns() {
     for derived in [
         EppStatus::Ok,
