@@ -216,8 +216,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("e-mail: smtp_url unset, notices stay in the outbox");
             }
             println!(
-                "sms (sandbox gateway): {} recorded, {} failed (retried later)",
-                jobs.sms_sent, jobs.sms_failed
+                "sms (sandbox gateway): {} recorded, {} failed (retried later); {} transfers auto-approved",
+                jobs.sms_sent, jobs.sms_failed, jobs.transfers_completed
             );
             Ok(ExitCode::SUCCESS)
         }
