@@ -1,14 +1,13 @@
 //! DNS hosting stories on both backends: zone created with the registration, record rules,
 //! serial, audit, zone-file import/export, suspension in the served snapshot.
 
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::dns::{self, ImportMode, RecordChange};
-use yuming_app::domains::{self, RegisterInput};
-use yuming_app::{App, AppError, RequestContext, billing};
+use yuming_app::domains;
+use yuming_app::{App, AppError, RequestContext};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
-use yuming_core::money::{Currency, Money};
 use yuming_test_support::{TestDb, both_backends, test_app};
+
+use crate::registrar::{customer, register_input};
 
 fn ctx() -> RequestContext {
     RequestContext::internal("test")
@@ -26,85 +25,6 @@ fn operator() -> Actor {
 
 fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
     r.err().map(|e| e.code).unwrap_or("OK")
-}
-
-/// A customer with `balance` fen and one registrant contact; returns (actor, contact id).
-async fn customer(app: &App, _db: &TestDb, email: &str, balance: i64) -> (Actor, String) {
-    accounts::signup(
-        app,
-        &ctx(),
-        NewAccountInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            display_name: "客户".into(),
-        },
-    )
-    .await
-    .expect("signup");
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    let actor = accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth");
-    if balance > 0 {
-        billing::credit(
-            app,
-            &ctx(),
-            &operator(),
-            &actor.tenant_id,
-            Money::new(balance, Currency::Cny),
-            "test top-up",
-        )
-        .await
-        .expect("credit");
-    }
-    let contact = contacts::create(
-        app,
-        &ctx(),
-        &actor,
-        &NewContactInput {
-            kind: "person".into(),
-            name: "张三".into(),
-            id_type: "resident_id".into(),
-            id_number: "11010519491231002X".into(),
-            email: email.into(),
-            phone: "+86.13800138000".into(),
-            address: AddressFields {
-                country: "CN".into(),
-                province: "北京市".into(),
-                city: "北京市".into(),
-                street: "长安街 1 号".into(),
-                postal_code: None,
-            },
-        },
-    )
-    .await
-    .expect("contact");
-    let contact_id = contact.id;
-    // A reviewer verifies the real name, as the queue would.
-    contacts::decide(app, &ctx(), &operator(), &contact_id, "approve", None)
-        .await
-        .expect("approve contact");
-    (actor, contact_id)
-}
-
-fn register_input(name: &str, years: u32, contact: &str) -> RegisterInput {
-    RegisterInput {
-        name: name.into(),
-        years,
-        registrant_contact_id: contact.into(),
-        nameservers: None,
-        auto_renew: false,
-    }
 }
 
 fn rr(rtype: &str, name: &str, value: &str) -> RecordChange {
