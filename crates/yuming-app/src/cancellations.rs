@@ -106,6 +106,10 @@ pub struct CancellationDomainView {
     pub result: Option<String>,
     /// End of the stray-traffic watch.
     pub monitor_until: Option<Timestamp>,
+    /// DNS queries for the name counted during the watch: traffic that still expects it.
+    pub stray_queries: i64,
+    /// When the last of them arrived.
+    pub last_stray_at: Option<Timestamp>,
 }
 
 /// A cancellation request as shown.
@@ -221,6 +225,8 @@ async fn view_of(
             filings,
             result: d.result.clone(),
             monitor_until: d.monitor_until.map(Timestamp),
+            stray_queries: d.stray_queries,
+            last_stray_at: d.last_stray_at.map(Timestamp),
         });
     }
     let confirmed = steps_of(row);
@@ -343,6 +349,8 @@ pub async fn create(
             result: None,
             refund_order_id: None,
             monitor_until: None,
+            stray_queries: 0,
+            last_stray_at: None,
         })
         .collect();
     tx.insert_cancellation(&cancellation, &domain_rows).await?;
@@ -949,4 +957,21 @@ pub async fn monitored_names(app: &App) -> Result<Vec<(String, Timestamp)>, AppE
         .into_iter()
         .map(|(n, until)| (n, Timestamp(until)))
         .collect())
+}
+
+/// Adds DNS queries counted for watched names (from the authoritative server) to their
+/// watches, in one transaction. Counts for a name whose watch has ended are dropped: the
+/// server's list of watched names trails the database by up to a minute.
+pub async fn record_stray_traffic(app: &App, counts: &[(String, u64)]) -> Result<(), AppError> {
+    if counts.iter().all(|(_, n)| *n == 0) {
+        return Ok(());
+    }
+    let now = app.now().0;
+    let mut tx = app.db().write().await?;
+    for (name, count) in counts.iter().filter(|(_, n)| *n > 0) {
+        let count = i64::try_from(*count).unwrap_or(i64::MAX);
+        tx.add_stray_queries(name, count, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

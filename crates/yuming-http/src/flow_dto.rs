@@ -295,6 +295,11 @@ pub struct CancellationDomainDto {
     /// End of the 30-day watch for stray traffic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitor_until: Option<String>,
+    /// DNS queries for the name counted during the watch (traffic that still expects it).
+    pub stray_queries: i64,
+    /// When the last of them arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_stray_at: Option<String>,
 }
 
 /// A cancellation request.
@@ -353,6 +358,8 @@ impl From<CancellationView> for CancellationDto {
                         .collect(),
                     result: d.result,
                     monitor_until: d.monitor_until.map(Timestamp::to_rfc3339),
+                    stray_queries: d.stray_queries,
+                    last_stray_at: d.last_stray_at.map(Timestamp::to_rfc3339),
                 })
                 .collect(),
             reason: v.reason,

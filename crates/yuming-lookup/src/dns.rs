@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use yuming_app::dns::ServedZone;
 use yuming_core::dns::{RecordType, caa_parts, srv_parts, txt_strings};
@@ -81,10 +82,13 @@ impl Default for Rr {
     }
 }
 
-/// Every served zone.
+/// Every served zone, and the cancelled names under their stray-traffic watch.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     zones: HashMap<Box<str>, Arc<Zone>>,
+    /// Watched name → queries counted since the last drain. The counters are shared by
+    /// every clone, so a snapshot swapped in by the poller keeps counting into them.
+    watched: HashMap<Box<str>, Arc<AtomicU64>>,
 }
 
 impl Snapshot {
@@ -120,6 +124,63 @@ impl Snapshot {
     /// Whether no zone is served.
     pub fn is_empty(&self) -> bool {
         self.zones.is_empty()
+    }
+
+    /// Replaces the set of watched (cancelled) names, keeping the uncounted queries of
+    /// names that stay watched.
+    pub fn set_watched<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        let mut next = HashMap::new();
+        for name in names {
+            let counter = self
+                .watched
+                .get(name)
+                .map_or_else(|| Arc::new(AtomicU64::new(0)), Arc::clone);
+            next.insert(Box::from(name), counter);
+        }
+        self.watched = next;
+    }
+
+    /// Takes the queries counted per watched name since the last drain (names with none
+    /// are left out).
+    pub fn drain_stray(&self) -> Vec<(String, u64)> {
+        let mut counts: Vec<(String, u64)> = self
+            .watched
+            .iter()
+            .filter_map(|(name, n)| {
+                let count = n.swap(0, Ordering::Relaxed);
+                (count > 0).then(|| (name.to_string(), count))
+            })
+            .collect();
+        counts.sort();
+        counts
+    }
+
+    /// Gives counts that could not be recorded back, to go with the next drain.
+    pub fn restore_stray(&self, counts: &[(String, u64)]) {
+        for (name, count) in counts {
+            if let Some(n) = self.watched.get(name.as_str()) {
+                n.fetch_add(*count, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Counts a query for a name the platform does not serve, if it is at or below a
+    /// watched name.
+    fn note_stray(&self, qname: &str) {
+        if self.watched.is_empty() {
+            return;
+        }
+        let mut rest = qname;
+        loop {
+            if let Some(n) = self.watched.get(rest) {
+                n.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            match rest.split_once('.') {
+                Some((_, parent)) => rest = parent,
+                None => return,
+            }
+        }
     }
 
     /// The zone holding `qname` (longest suffix match).
@@ -505,6 +566,7 @@ pub fn answer(snapshot: &Snapshot, packet: &[u8], transport: Transport, out: Vec
         return Outcome::Reply(Response::new(&q, out, false, rcode::REFUSED).finish(limit));
     }
     let Some(zone) = snapshot.find(&q.qname) else {
+        snapshot.note_stray(&q.qname);
         return Outcome::Reply(Response::new(&q, out, false, rcode::REFUSED).finish(limit));
     };
     if q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR {

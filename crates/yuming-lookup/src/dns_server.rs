@@ -7,6 +7,8 @@
 //! changed since the previous poll (with a two-second overlap, as times are whole seconds),
 //! so a change made through any instance is served within about two seconds. A full reload
 //! every minute picks up changes that are only a matter of time (a grace period ending).
+//! The same minute stores how many queries arrived for cancelled names under their 30-day
+//! stray-traffic watch and reloads that list.
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,7 +78,25 @@ pub async fn initial_snapshot(app: &App) -> Result<Shared, yuming_app::AppError>
     snapshot.apply(&yuming_app::dns::served_zones_since(app, 0).await?);
     let shared = Shared::default();
     shared.replace(snapshot);
+    refresh_watch(app, &shared).await?;
     Ok(shared)
+}
+
+/// Stores the queries counted for cancelled names since the last call and reloads the list
+/// of names under their stray-traffic watch. Counts that cannot be stored are kept for the
+/// next call.
+pub async fn refresh_watch(app: &App, shared: &Shared) -> Result<(), yuming_app::AppError> {
+    let current = shared.current();
+    let counts = current.drain_stray();
+    if let Err(error) = yuming_app::cancellations::record_stray_traffic(app, &counts).await {
+        current.restore_stray(&counts);
+        return Err(error);
+    }
+    let names = yuming_app::cancellations::monitored_names(app).await?;
+    let mut next = (*shared.current()).clone();
+    next.set_watched(names.iter().map(|(name, _)| name.as_str()));
+    shared.replace(next);
+    Ok(())
 }
 
 /// Runs UDP and TCP on `udp`/`tcp` and the poller until `shutdown` completes.
@@ -227,6 +247,11 @@ async fn poll_loop(app: App, shared: Shared, settings: DnsSettings) {
         } else {
             since - 2
         };
+        if from == 0
+            && let Err(error) = refresh_watch(&app, &shared).await
+        {
+            tracing::warn!(%error, "stray-traffic watch refresh failed; retrying");
+        }
         match yuming_app::dns::served_zones_since(&app, from).await {
             Ok(changed) if !changed.is_empty() => {
                 let mut next = (*shared.current()).clone();

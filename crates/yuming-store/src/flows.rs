@@ -100,6 +100,10 @@ pub struct CancellationDomainRow {
     pub refund_order_id: Option<String>,
     /// End of the stray-traffic watch.
     pub monitor_until: Option<i64>,
+    /// DNS queries for the name seen during the watch.
+    pub stray_queries: i64,
+    /// When the last of them was counted.
+    pub last_stray_at: Option<i64>,
 }
 
 /// A batch as stored.
@@ -364,8 +368,8 @@ impl Tx {
         let sql = format!("SELECT {CANCELLATION_COLUMNS} FROM cancellations WHERE id = $1");
         let row = on_conn!(self, c => sqlx::query_as::<_, CancellationRow>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await.map_err(map_err))?;
         let Some(row) = row else { return Ok(None) };
-        let sql = "SELECT cancellation_id, position, domain_id, domain_name, result, refund_order_id, monitor_until \
-                   FROM cancellation_domains WHERE cancellation_id = $1 ORDER BY position";
+        let sql = "SELECT cancellation_id, position, domain_id, domain_name, result, refund_order_id, monitor_until, \
+                   stray_queries, last_stray_at FROM cancellation_domains WHERE cancellation_id = $1 ORDER BY position";
         let domains = on_conn!(self, c => sqlx::query_as::<_, CancellationDomainRow>(sql).bind(id).fetch_all(c).await.map_err(map_err))?;
         Ok(Some((row, domains)))
     }
@@ -391,6 +395,26 @@ impl Tx {
         let sql = "SELECT domain_name, monitor_until FROM cancellation_domains WHERE monitor_until > $1 \
                    ORDER BY domain_name";
         on_conn!(self, c => sqlx::query_as::<_, (String, i64)>(sql).bind(now).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Adds `count` stray queries seen at `at` to every watch of `name` still running then.
+    /// Returns the number of watches counted.
+    pub async fn add_stray_queries(
+        &mut self,
+        name: &str,
+        count: i64,
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        let sql = "UPDATE cancellation_domains SET stray_queries = stray_queries + $2, last_stray_at = $3 \
+                   WHERE domain_name = $1 AND monitor_until > $3";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(name)
+            .bind(count)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))
     }
 
     /// A domain's history, oldest first, as (action, actor, order id, detail JSON, at).

@@ -487,6 +487,25 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
     let watched = cancellations::monitored_names(&app).await.expect("monitor");
     assert_eq!(watched.len(), 1);
     assert_eq!(watched[0].0, "bye.com");
+    // What the DNS server counted for the name reaches the request.
+    cancellations::record_stray_traffic(
+        &app,
+        &[
+            ("bye.com".to_owned(), 3),
+            ("never-cancelled.com".to_owned(), 9),
+        ],
+    )
+    .await
+    .expect("stray traffic");
+    clock.advance_days(2);
+    cancellations::record_stray_traffic(&app, &[("bye.com".to_owned(), 2)])
+        .await
+        .expect("stray traffic");
+    let counted = cancellations::get(&app, &alice, &request.id)
+        .await
+        .expect("get");
+    assert_eq!(counted.domains[0].stray_queries, 5);
+    assert_eq!(counted.domains[0].last_stray_at, Some(app.now()));
     clock.advance_days(31);
     assert!(
         cancellations::monitored_names(&app)
@@ -494,6 +513,13 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
             .expect("monitor")
             .is_empty()
     );
+    cancellations::record_stray_traffic(&app, &[("bye.com".to_owned(), 7)])
+        .await
+        .expect("after the watch");
+    let after = cancellations::get(&app, &alice, &request.id)
+        .await
+        .expect("get");
+    assert_eq!(after.domains[0].stray_queries, 5, "the watch has ended");
     assert_ledger_balanced(&app).await;
 
     // Outside the add grace period: deleted without refund.

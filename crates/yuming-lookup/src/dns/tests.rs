@@ -195,3 +195,37 @@ fn transfer_starts_and_ends_with_soa() {
     let answers: u16 = messages.iter().map(|m| be16(m, 6).unwrap()).sum();
     assert_eq!(answers, 2 + 1 + 206);
 }
+
+#[test]
+fn queries_for_watched_cancelled_names_are_counted_and_refused() {
+    let mut s = zone();
+    s.set_watched(["gone.cn", "left.com"]);
+    for name in ["gone.cn", "www.gone.cn", "mail.GONE.cn"] {
+        let r = ask(
+            &s,
+            &query(&name.to_ascii_lowercase(), 1, false),
+            Transport::Udp,
+        );
+        assert_eq!(shape(&r).0, rcode::REFUSED, "{name} is not served");
+    }
+    // Served names and names outside the watch are not counted.
+    ask(&s, &query("www.example.cn", 1, false), Transport::Udp);
+    ask(&s, &query("other.cn", 1, false), Transport::Udp);
+    ask(&s, &query("notgone.cn", 1, false), Transport::Udp);
+    // A clone (the poller's next snapshot) counts into the same counters.
+    let next = s.clone();
+    ask(&next, &query("left.com", 28, true), Transport::Tcp);
+    assert_eq!(
+        s.drain_stray(),
+        vec![("gone.cn".to_owned(), 3), ("left.com".to_owned(), 1)]
+    );
+    assert!(s.drain_stray().is_empty(), "a drain takes the counts");
+
+    // Counts that could not be stored come back with the next drain; a name that left the
+    // watch keeps nothing.
+    s.restore_stray(&[("gone.cn".to_owned(), 2), ("left.com".to_owned(), 5)]);
+    s.set_watched(["gone.cn"]);
+    ask(&s, &query("gone.cn", 1, false), Transport::Udp);
+    ask(&s, &query("left.com", 1, false), Transport::Udp);
+    assert_eq!(s.drain_stray(), vec![("gone.cn".to_owned(), 3)]);
+}
