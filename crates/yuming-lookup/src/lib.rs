@@ -13,39 +13,9 @@ pub mod rdap;
 pub mod server;
 pub mod whois;
 
-/// What the lookups say about the registrar itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LookupSettings {
-    /// Registrar name.
-    pub registrar_name: String,
-    /// Registrar web site.
-    pub registrar_url: String,
-    /// Host name of the registrar's WHOIS server.
-    pub whois_server: String,
-    /// Abuse contact e-mail.
-    pub abuse_email: String,
-    /// Abuse contact phone, EPP form.
-    pub abuse_phone: String,
-    /// Public base URL of the RDAP service, without the trailing slash (e.g.
-    /// `https://rdap.example.net/rdap`); used for `self` links.
-    pub rdap_base_url: String,
-    /// Terms of use page.
-    pub terms_url: String,
-}
-
-impl Default for LookupSettings {
-    fn default() -> Self {
-        LookupSettings {
-            registrar_name: "Yuming".into(),
-            registrar_url: "https://yuming.example".into(),
-            whois_server: "whois.yuming.example".into(),
-            abuse_email: "abuse@yuming.example".into(),
-            abuse_phone: "+86.1000000000".into(),
-            rdap_base_url: "https://yuming.example/rdap".into(),
-            terms_url: "https://yuming.example/legal/whois-terms".into(),
-        }
-    }
-}
+/// What the lookups say about the registrar itself: the `[lookup]` section of the
+/// configuration, one type so that its defaults live in one place.
+pub use yuming_config::LookupConfig as LookupSettings;
 
 /// The text shown in place of personal data.
 pub const REDACTED: &str = "REDACTED FOR PRIVACY";

@@ -17,7 +17,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         settings: HttpSettings {
             body_limit_bytes: config.http.body_limit_bytes,
             request_timeout: Duration::from_secs(config.http.request_timeout_secs),
-            lookup: lookup_settings(&config),
+            lookup: config.lookup.clone(),
             ..HttpSettings::default()
         },
     };
@@ -41,7 +41,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             whois_listener,
             app.clone(),
             yuming_lookup::server::WhoisSettings {
-                lookup: lookup_settings(&config),
+                lookup: config.lookup.clone(),
                 ..yuming_lookup::server::WhoisSettings::default()
             },
             wait_for(stopped.clone()),
@@ -193,18 +193,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
-}
-
-/// The registrar identity that WHOIS and RDAP answers carry, from `[lookup]`.
-fn lookup_settings(config: &Config) -> yuming_lookup::LookupSettings {
-    let l = &config.lookup;
-    yuming_lookup::LookupSettings {
-        registrar_name: l.registrar_name.clone(),
-        registrar_url: l.registrar_url.clone(),
-        whois_server: l.whois_server.clone(),
-        abuse_email: l.abuse_email.clone(),
-        abuse_phone: l.abuse_phone.clone(),
-        rdap_base_url: l.rdap_base_url.clone(),
-        terms_url: l.terms_url.clone(),
-    }
 }
