@@ -79,6 +79,10 @@ impl App {
     /// Assembles the application from its adapters.
     pub fn new(db: Db, clock: Arc<dyn Clock>, cipher: Cipher, settings: AppSettings) -> App {
         let hasher = PasswordHasher::new(settings.argon2_memory_kib, settings.argon2_iterations);
+        let sandbox_authority = Arc::new(crate::filing::SandboxFilingAuthority::new(
+            crate::filing::SandboxConfig::default(),
+            db.clone(),
+        ));
         App {
             inner: Arc::new(Inner {
                 db,
@@ -90,11 +94,7 @@ impl App {
                 catalogue: crate::catalogue::CatalogueCache::default(),
                 registries: vec![Arc::new(LocalRegistry)],
                 availability: crate::availability::AvailabilityIndex::default(),
-                filing_authority: std::sync::RwLock::new(Arc::new(
-                    crate::filing::SandboxFilingAuthority::new(
-                        crate::filing::SandboxConfig::default(),
-                    ),
-                )),
+                filing_authority: std::sync::RwLock::new(sandbox_authority),
             }),
         }
     }

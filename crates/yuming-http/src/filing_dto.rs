@@ -809,3 +809,20 @@ pub struct SyncReportDto {
     /// Orders the authority could not be asked about.
     pub failed: usize,
 }
+
+/// Which phone's sandbox messages to read.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSmsQuery {
+    /// The principal's mobile number.
+    pub mobile: String,
+}
+
+/// A text message the built-in sandbox authority sent.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SandboxMessageDto {
+    /// The text, with the verification code.
+    pub body: String,
+    /// When it was sent (RFC 3339).
+    pub sent_at: String,
+}

@@ -126,6 +126,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(filing::add_rule, filing::list_rules))
         .routes(routes!(filing::blacklist))
         .routes(routes!(filing::sync))
+        .routes(routes!(filing::sandbox_sms))
         .routes(routes!(dns::list, dns::create))
         .routes(routes!(dns::update, dns::delete))
         .routes(routes!(dns::export, dns::import))

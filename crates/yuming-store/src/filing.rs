@@ -694,6 +694,21 @@ impl Tx {
         Ok(true)
     }
 
+    /// The order with this id, locked for the rest of the transaction on PostgreSQL (SQLite's
+    /// write transaction already excludes other writers): instances syncing at once then see
+    /// each other's transitions instead of racing them.
+    pub async fn filing_order_for_update(
+        &mut self,
+        id: &str,
+    ) -> Result<Option<FilingOrderRow>, StoreError> {
+        per_backend!(self,
+            sqlite: c => sqlx::query_as::<_, FilingOrderRow>(concat!("SELECT ", order_columns!(), " FROM filing_orders WHERE id = $1"))
+                .bind(id).fetch_optional(c).await.map_err(map_err),
+            postgres: c => sqlx::query_as::<_, FilingOrderRow>(concat!("SELECT ", order_columns!(), " FROM filing_orders WHERE id = $1 FOR UPDATE"))
+                .bind(id).fetch_optional(c).await.map_err(map_err),
+        )
+    }
+
     /// The order with this id.
     pub async fn filing_order(&mut self, id: &str) -> Result<Option<FilingOrderRow>, StoreError> {
         let sql = concat!(

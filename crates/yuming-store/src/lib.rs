@@ -24,6 +24,7 @@ mod idempotency;
 mod ledger;
 mod notices;
 mod rate;
+mod sandbox_authority;
 mod sessions;
 
 pub use accounts::{AccountRow, NewAccount};
@@ -44,6 +45,7 @@ pub use filing::{
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
+pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
 
 pub use idempotency::IdempotencyClaim;
 pub use sessions::SessionRow;

@@ -158,6 +158,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
             seed: filing.sandbox_seed,
             ..yuming_app::filing::SandboxConfig::default()
         },
+        app.db().clone(),
     )));
     Ok(app)
 }

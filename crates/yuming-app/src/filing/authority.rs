@@ -2,14 +2,20 @@
 //! it accepts a submission and decides later, sends the SMS verification codes itself (as
 //! MIIT does, to the principals' mobiles), returns an order after 24 h or the 6th wrong code,
 //! and issues numbers in the §1.10 grammar.
+//!
+//! The sandbox keeps its records (tickets, code hashes, serials, filed subjects and sites, the
+//! messages it sent) in the platform's database, in tables of its own, so that every instance
+//! (`serve`, `jobs run-once`, the next start) sees the same authority; a ticket is decided
+//! under a row lock, so two instances syncing at once issue one number.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use yuming_core::clock::Timestamp;
 use yuming_core::filing::{AuthorityLookup, Operation, SiteAtAuthority, SubjectAtAuthority};
 use yuming_core::rules::icp_number::IcpFilingNumber;
 use yuming_core::rules::province;
+use yuming_store::{Db, SandboxSubjectRow, SandboxTicketRow, StoreError, Tx};
 
 use crate::registry::BoxFuture;
 
@@ -132,7 +138,7 @@ pub struct SandboxConfig {
     pub decision_delay_secs: i64,
     /// Share of submissions the bureau rejects, 0.0–1.0.
     pub rejection_rate: f64,
-    /// Seed of the decisions and SMS codes (deterministic for tests).
+    /// Seed of the bureau's decisions (with the ticket id: the same draw on every instance).
     pub seed: u64,
     /// First serial of each province and year (real numbers look like `2026000123`).
     pub first_serial: u32,
@@ -155,279 +161,378 @@ impl Default for SandboxConfig {
     }
 }
 
-#[derive(Debug, Clone)]
-struct TicketState {
-    submission: Submission,
-    phase: Phase,
-    code: String,
-    code_expires: Timestamp,
-    wrong: u32,
-    decide_at: Timestamp,
-    reject: bool,
-}
+const PHASE_SMS: &str = "sms";
+const PHASE_REVIEW: &str = "review";
+const PHASE_RETURNED: &str = "returned";
+const PHASE_DONE: &str = "done";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
-    Sms,
-    Review,
-    Returned,
-    Done(AuthorityStatus),
-}
-
-#[derive(Debug, Clone)]
-struct SubjectState {
-    number: IcpFilingNumber,
-    sites: HashMap<u32, String>,
-    next_site: u32,
-}
-
-#[derive(Debug, Default)]
-struct SandboxState {
-    rng: u64,
-    tickets: HashMap<String, TicketState>,
-    subjects: HashMap<String, SubjectState>,
-    /// Filed domains: certificate key and site serial.
-    sites: HashMap<String, (String, u32)>,
-    serials: HashMap<(u8, i32), u32>,
-    outbox: Vec<(String, String)>,
-}
-
-impl SandboxState {
-    /// splitmix64: deterministic for a seed, good enough to spread decisions.
-    fn next(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// The built-in sandbox authority (in memory: it stands for an outside system).
+/// The built-in sandbox authority. It stands for an outside system; its state is in the
+/// `sandbox_authority_*` tables of the database it is given.
 pub struct SandboxFilingAuthority {
     config: SandboxConfig,
-    state: Mutex<SandboxState>,
+    db: Db,
 }
 
 impl SandboxFilingAuthority {
-    /// A sandbox with `config`.
-    pub fn new(config: SandboxConfig) -> SandboxFilingAuthority {
-        SandboxFilingAuthority {
-            state: Mutex::new(SandboxState {
-                rng: config.seed,
-                ..SandboxState::default()
-            }),
-            config,
-        }
+    /// A sandbox with `config`, keeping its records in `db`.
+    pub fn new(config: SandboxConfig, db: Db) -> SandboxFilingAuthority {
+        SandboxFilingAuthority { config, db }
     }
 
     /// SMS texts the sandbox "sent" to `mobile`, oldest first (what the applicant reads on
     /// the phone).
-    pub fn sms_sent_to(&self, mobile: &str) -> Vec<String> {
-        self.lock()
-            .outbox
-            .iter()
-            .filter(|(to, _)| to == mobile)
-            .map(|(_, text)| text.clone())
-            .collect()
+    pub async fn sms_sent_to(&self, mobile: &str) -> Result<Vec<String>, AuthorityError> {
+        let mut tx = self.db.read().await.map_err(unavailable)?;
+        let texts = tx.sandbox_sms_to(mobile).await.map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(texts.into_iter().map(|(body, _)| body).collect())
     }
 
     /// The last code sent to `mobile`.
-    pub fn last_code_for(&self, mobile: &str) -> Option<String> {
-        self.sms_sent_to(mobile).last().and_then(|text| {
+    pub async fn last_code_for(&self, mobile: &str) -> Option<String> {
+        let texts = self.sms_sent_to(mobile).await.ok()?;
+        texts.last().and_then(|text| {
             text.split(|c: char| !c.is_ascii_digit())
                 .find(|part| part.len() == 6)
                 .map(str::to_owned)
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, SandboxState> {
-        // A panic while holding the lock cannot leave the maps half-written in a way that
-        // matters for a sandbox; keep serving.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// How many subject and site numbers the sandbox has on file.
+    pub async fn numbers_on_file(&self) -> Result<(i64, i64), AuthorityError> {
+        let mut tx = self.db.read().await.map_err(unavailable)?;
+        let counts = tx.sandbox_numbers_issued().await.map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(counts)
     }
 
-    fn do_submit(&self, submission: &Submission, now: Timestamp) -> Result<Ticket, AuthorityError> {
-        let mut state = self.lock();
-        let id = format!("sbx-{:016x}", state.next());
-        let code = format!("{:06}", state.next() % 1_000_000);
-        let reject = (state.next() % 10_000) as f64 / 10_000.0 < self.config.rejection_rate;
+    /// Whether the bureau will reject this ticket: a deterministic draw from the seed and
+    /// the ticket id, so a given seed gives the same share on every instance.
+    fn draws_rejection(&self, ticket: &str) -> bool {
+        let digest = Sha256::digest(format!("{}:{ticket}", self.config.seed).as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        let draw = (u64::from_be_bytes(first) % 10_000) as f64 / 10_000.0;
+        draw < self.config.rejection_rate
+    }
+
+    async fn do_submit(
+        &self,
+        submission: &Submission,
+        now: Timestamp,
+    ) -> Result<Ticket, AuthorityError> {
+        let id = format!("sbx-{}", uuid::Uuid::new_v4().simple());
+        let code = random_code()?;
         let sms_required = submission.operation.needs_sms();
+        let row = SandboxTicketRow {
+            id: id.clone(),
+            order_id: submission.order_id.clone(),
+            operation: submission.operation.as_str().to_owned(),
+            province: i64::from(submission.province),
+            cert_key: submission.cert_key.clone(),
+            domain: submission.domain.clone(),
+            site_no: submission.site_no.clone(),
+            phase: if sms_required {
+                PHASE_SMS
+            } else {
+                PHASE_REVIEW
+            }
+            .to_owned(),
+            code_hash: code_hash(&id, &code),
+            code_expires_at: now.plus_secs(self.config.sms_ttl_secs).0,
+            wrong_codes: 0,
+            decide_at: now.plus_secs(self.config.decision_delay_secs).0,
+            reject: self.draws_rejection(&id),
+            result: None,
+            created_at: now.0,
+            updated_at: now.0,
+        };
+        let mut tx = self.db.write().await.map_err(unavailable)?;
+        if !tx.insert_sandbox_ticket(&row).await.map_err(unavailable)? {
+            // Pushed twice (two instances at once): the open ticket stands, no second code.
+            let open = tx
+                .open_sandbox_ticket_of_order(&submission.order_id)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| AuthorityError::Unavailable("open ticket vanished".into()))?;
+            tx.commit().await.map_err(unavailable)?;
+            return Ok(Ticket {
+                sms_required: open.phase == PHASE_SMS,
+                id: open.id,
+            });
+        }
         if sms_required {
             for mobile in &submission.mobiles {
-                state.outbox.push((
-                    mobile.clone(),
-                    format!("【工信部】您的备案短信核验码为 {code}，24小时内有效。"),
-                ));
+                let text = format!("【工信部】您的备案短信核验码为 {code}，24小时内有效。");
+                tx.insert_sandbox_sms(mobile, &text, now.0)
+                    .await
+                    .map_err(unavailable)?;
             }
         }
-        state.tickets.insert(
-            id.clone(),
-            TicketState {
-                submission: submission.clone(),
-                phase: if sms_required {
-                    Phase::Sms
-                } else {
-                    Phase::Review
-                },
-                code,
-                code_expires: now.plus_secs(self.config.sms_ttl_secs),
-                wrong: 0,
-                decide_at: now.plus_secs(self.config.decision_delay_secs),
-                reject,
-            },
-        );
+        tx.commit().await.map_err(unavailable)?;
         Ok(Ticket { id, sms_required })
     }
 
-    fn do_verify(
+    async fn do_verify(
         &self,
         ticket: &str,
         code: &str,
         now: Timestamp,
     ) -> Result<SmsOutcome, AuthorityError> {
-        let delay = self.config.decision_delay_secs;
-        let max_wrong = self.config.sms_max_wrong;
-        let mut state = self.lock();
-        let t = state
-            .tickets
-            .get_mut(ticket)
+        let mut tx = self.db.write().await.map_err(unavailable)?;
+        let mut t = tx
+            .sandbox_ticket_for_update(ticket)
+            .await
+            .map_err(unavailable)?
             .ok_or(AuthorityError::UnknownTicket)?;
-        match t.phase {
-            Phase::Sms => {}
-            Phase::Returned => return Ok(SmsOutcome::Returned),
+        match t.phase.as_str() {
+            PHASE_SMS => {}
+            PHASE_RETURNED => return Ok(SmsOutcome::Returned),
             _ => return Err(AuthorityError::Refused("not awaiting an SMS code".into())),
         }
-        if now >= t.code_expires {
-            t.phase = Phase::Returned;
-            return Ok(SmsOutcome::Returned);
-        }
-        if code.trim() == t.code {
-            t.phase = Phase::Review;
-            t.decide_at = now.plus_secs(delay);
-            return Ok(SmsOutcome::Verified);
-        }
-        t.wrong += 1;
-        if t.wrong > max_wrong {
-            t.phase = Phase::Returned;
-            return Ok(SmsOutcome::Returned);
-        }
-        Ok(SmsOutcome::Wrong {
-            remaining: max_wrong + 1 - t.wrong,
-        })
+        let outcome = if now.0 >= t.code_expires_at {
+            t.phase = PHASE_RETURNED.into();
+            SmsOutcome::Returned
+        } else if bool::from(
+            code_hash(&t.id, code.trim())
+                .as_bytes()
+                .ct_eq(t.code_hash.as_bytes()),
+        ) {
+            t.phase = PHASE_REVIEW.into();
+            t.decide_at = now.plus_secs(self.config.decision_delay_secs).0;
+            SmsOutcome::Verified
+        } else {
+            t.wrong_codes += 1;
+            let max_wrong = i64::from(self.config.sms_max_wrong);
+            if t.wrong_codes > max_wrong {
+                t.phase = PHASE_RETURNED.into();
+                SmsOutcome::Returned
+            } else {
+                SmsOutcome::Wrong {
+                    remaining: u32::try_from(max_wrong + 1 - t.wrong_codes).unwrap_or(0),
+                }
+            }
+        };
+        t.updated_at = now.0;
+        tx.update_sandbox_ticket(&t).await.map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(outcome)
     }
 
-    fn do_status(&self, ticket: &str, now: Timestamp) -> Result<AuthorityStatus, AuthorityError> {
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let t = state
-            .tickets
-            .get_mut(ticket)
+    async fn do_status(
+        &self,
+        ticket: &str,
+        now: Timestamp,
+    ) -> Result<AuthorityStatus, AuthorityError> {
+        let mut tx = self.db.write().await.map_err(unavailable)?;
+        let mut t = tx
+            .sandbox_ticket_for_update(ticket)
+            .await
+            .map_err(unavailable)?
             .ok_or(AuthorityError::UnknownTicket)?;
-        match &t.phase {
-            Phase::Sms if now >= t.code_expires => {
-                t.phase = Phase::Returned;
-                Ok(AuthorityStatus::Returned)
+        let status = match t.phase.as_str() {
+            PHASE_SMS if now.0 >= t.code_expires_at => {
+                t.phase = PHASE_RETURNED.into();
+                AuthorityStatus::Returned
             }
-            Phase::Sms => Ok(AuthorityStatus::AwaitingSms),
-            Phase::Returned => Ok(AuthorityStatus::Returned),
-            Phase::Done(status) => Ok(status.clone()),
-            Phase::Review if now < t.decide_at => Ok(AuthorityStatus::InReview),
-            Phase::Review => {
+            PHASE_SMS => return Ok(AuthorityStatus::AwaitingSms),
+            PHASE_RETURNED => return Ok(AuthorityStatus::Returned),
+            PHASE_DONE => return decision_of(t.result.as_deref()),
+            _ if now.0 < t.decide_at => return Ok(AuthorityStatus::InReview),
+            _ => {
                 let decided = if t.reject {
                     AuthorityStatus::Rejected {
                         codes: vec!["CONTENT_INVALID".into()],
                     }
                 } else {
-                    let submission = t.submission.clone();
-                    apply_approval(
-                        &mut state.subjects,
-                        &mut state.sites,
-                        &mut state.serials,
-                        self.config.first_serial,
-                        &submission,
-                        now,
-                    )?
+                    approve(&mut tx, self.config.first_serial, &t, now).await?
                 };
-                if let Some(t) = state.tickets.get_mut(ticket) {
-                    t.phase = Phase::Done(decided.clone());
-                }
-                Ok(decided)
+                t.phase = PHASE_DONE.into();
+                t.result = Some(decision_json(&decided).to_string());
+                decided
             }
-        }
+        };
+        t.updated_at = now.0;
+        tx.update_sandbox_ticket(&t).await.map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(status)
+    }
+
+    async fn do_lookup(
+        &self,
+        cert_key: &str,
+        domain: Option<&str>,
+    ) -> Result<AuthorityLookup, AuthorityError> {
+        let mut tx = self.db.read().await.map_err(unavailable)?;
+        let subject_filed = match tx.sandbox_subject(cert_key).await.map_err(unavailable)? {
+            Some(subject) => Some(SubjectAtAuthority {
+                subject_no: subject.subject_no,
+                empty_shell: tx.sandbox_site_count(cert_key).await.map_err(unavailable)? == 0,
+                // The sandbox serves one provider: everything it filed went through us.
+                at_this_provider: true,
+            }),
+            None => None,
+        };
+        let site_filed = match domain {
+            Some(d) => tx
+                .sandbox_site_subject(d)
+                .await
+                .map_err(unavailable)?
+                .map(|cert| SiteAtAuthority {
+                    same_subject: cert == cert_key,
+                    accessed_here: true,
+                }),
+            None => None,
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(AuthorityLookup {
+            subject_filed,
+            site_filed,
+        })
     }
 }
 
-/// Records an approval in the sandbox's registry of filings and returns the numbers.
-fn apply_approval(
-    subjects: &mut HashMap<String, SubjectState>,
-    sites: &mut HashMap<String, (String, u32)>,
-    serials: &mut HashMap<(u8, i32), u32>,
+fn unavailable(e: StoreError) -> AuthorityError {
+    AuthorityError::Unavailable(format!("sandbox authority records: {e}"))
+}
+
+/// Six random digits.
+fn random_code() -> Result<String, AuthorityError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AuthorityError::Unavailable(format!("no randomness: {e}")))?;
+    Ok(format!("{:06}", u64::from_le_bytes(bytes) % 1_000_000))
+}
+
+/// The stored form of a code: salted with its ticket so equal codes differ.
+fn code_hash(ticket: &str, code: &str) -> String {
+    hex::encode(Sha256::digest(format!("{ticket}:{code}").as_bytes()))
+}
+
+fn decision_json(status: &AuthorityStatus) -> Value {
+    match status {
+        AuthorityStatus::Approved {
+            subject_no,
+            site_no,
+        } => json!({ "decision": "approved", "subject_no": subject_no, "site_no": site_no }),
+        AuthorityStatus::Rejected { codes } => json!({ "decision": "rejected", "codes": codes }),
+        AuthorityStatus::Returned => json!({ "decision": "returned" }),
+        AuthorityStatus::InReview | AuthorityStatus::AwaitingSms => json!({ "decision": "open" }),
+    }
+}
+
+fn decision_of(stored: Option<&str>) -> Result<AuthorityStatus, AuthorityError> {
+    let corrupt = || AuthorityError::Unavailable("sandbox decision record unreadable".into());
+    let value: Value = serde_json::from_str(stored.ok_or_else(corrupt)?).map_err(|_| corrupt())?;
+    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+    match value.get("decision").and_then(Value::as_str) {
+        Some("approved") => Ok(AuthorityStatus::Approved {
+            subject_no: text("subject_no").ok_or_else(corrupt)?,
+            site_no: text("site_no"),
+        }),
+        Some("rejected") => Ok(AuthorityStatus::Rejected {
+            codes: value
+                .get("codes")
+                .and_then(Value::as_array)
+                .map(|codes| {
+                    codes
+                        .iter()
+                        .filter_map(|c| c.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        Some("returned") => Ok(AuthorityStatus::Returned),
+        _ => Err(corrupt()),
+    }
+}
+
+/// Records an approval in the sandbox's registry of filings and returns the numbers: a new
+/// subject takes the next serial of its province and year, a new site the next suffix.
+async fn approve(
+    tx: &mut Tx,
     first_serial: u32,
-    submission: &Submission,
+    ticket: &SandboxTicketRow,
     now: Timestamp,
 ) -> Result<AuthorityStatus, AuthorityError> {
     let today = now.date();
-    let cert = submission.cert_key.clone();
-    if !subjects.contains_key(&cert) {
-        let province = province::by_code(submission.province)
-            .ok_or_else(|| AuthorityError::Refused("unknown province".into()))?;
-        let year = today.year();
-        let serial = serials
-            .entry((submission.province, year))
-            .or_insert(first_serial);
-        let number = IcpFilingNumber::from_parts(province, year, *serial, None, today)
-            .map_err(|r| AuthorityError::Refused(r.to_string()))?;
-        *serial += 1;
-        subjects.insert(
-            cert.clone(),
-            SubjectState {
-                number,
-                sites: HashMap::new(),
-                next_site: 1,
-            },
-        );
-    }
-    let subject = subjects
-        .get_mut(&cert)
-        .ok_or_else(|| AuthorityError::Refused("subject vanished".into()))?;
-    let subject_no = subject.number.subject_number();
-    let site_no = match submission.operation {
-        op if op.creates_site() => {
-            let domain = submission.domain.clone().unwrap_or_default();
-            let n = subject.next_site;
-            subject.next_site += 1;
-            subject.sites.insert(n, domain.clone());
-            sites.insert(domain, (cert.clone(), n));
-            Some(
-                subject
-                    .number
-                    .with_site(Some(n))
-                    .map_err(|r| AuthorityError::Refused(r.to_string()))?
-                    .to_string(),
+    let operation = Operation::parse(&ticket.operation)
+        .ok_or_else(|| AuthorityError::Refused("unknown operation".into()))?;
+    let province_code = u8::try_from(ticket.province)
+        .map_err(|_| AuthorityError::Refused("unknown province".into()))?;
+    let province = province::by_code(province_code)
+        .ok_or_else(|| AuthorityError::Refused("unknown province".into()))?;
+    let cert = ticket.cert_key.as_str();
+    let subject = match tx.sandbox_subject(cert).await.map_err(unavailable)? {
+        Some(subject) => subject,
+        None => {
+            let year = today.year();
+            let serial = tx
+                .take_sandbox_serial(ticket.province, i64::from(year), i64::from(first_serial))
+                .await
+                .map_err(unavailable)?;
+            let number = IcpFilingNumber::from_parts(
+                province,
+                year,
+                u32::try_from(serial).unwrap_or(u32::MAX),
+                None,
+                today,
             )
+            .map_err(|r| AuthorityError::Refused(r.to_string()))?;
+            let row = SandboxSubjectRow {
+                cert_key: cert.to_owned(),
+                subject_no: number.subject_number(),
+                province: ticket.province,
+                year: i64::from(year),
+                serial,
+                next_site: 1,
+                created_at: now.0,
+            };
+            tx.insert_sandbox_subject(&row).await.map_err(unavailable)?;
+            tx.sandbox_subject(cert)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| AuthorityError::Unavailable("subject vanished".into()))?
+        }
+    };
+    let number = IcpFilingNumber::from_parts(
+        province,
+        i32::try_from(subject.year).unwrap_or(today.year()),
+        u32::try_from(subject.serial).unwrap_or(u32::MAX),
+        None,
+        today,
+    )
+    .map_err(|r| AuthorityError::Refused(r.to_string()))?;
+    let site_no = match operation {
+        op if op.creates_site() => {
+            let domain = ticket.domain.clone().unwrap_or_default();
+            let n = tx
+                .take_sandbox_site_suffix(cert)
+                .await
+                .map_err(unavailable)?;
+            let site_no = number
+                .with_site(Some(u32::try_from(n).unwrap_or(u32::MAX)))
+                .map_err(|r| AuthorityError::Refused(r.to_string()))?
+                .to_string();
+            tx.insert_sandbox_site(&domain, cert, n, &site_no, now.0)
+                .await
+                .map_err(unavailable)?;
+            Some(site_no)
         }
         Operation::CancelSite => {
-            if let Some(domain) = &submission.domain
-                && let Some((_, n)) = sites.remove(domain)
-            {
-                subject.sites.remove(&n);
+            if let Some(domain) = &ticket.domain {
+                tx.delete_sandbox_site(domain).await.map_err(unavailable)?;
             }
-            submission.site_no.clone()
+            ticket.site_no.clone()
         }
         Operation::CancelSubject => {
-            for domain in subject.sites.values() {
-                sites.remove(domain);
-            }
-            subjects.remove(&cert);
+            tx.delete_sandbox_subject(cert).await.map_err(unavailable)?;
             None
         }
-        _ => submission.site_no.clone(),
+        _ => ticket.site_no.clone(),
     };
     Ok(AuthorityStatus::Approved {
-        subject_no,
+        subject_no: subject.subject_no,
         site_no,
     })
 }
@@ -438,26 +543,7 @@ impl FilingAuthority for SandboxFilingAuthority {
         cert_key: &'a str,
         domain: Option<&'a str>,
     ) -> BoxFuture<'a, Result<AuthorityLookup, AuthorityError>> {
-        Box::pin(async move {
-            let state = self.lock();
-            let subject_filed = state.subjects.get(cert_key).map(|s| SubjectAtAuthority {
-                subject_no: s.number.subject_number(),
-                empty_shell: s.sites.is_empty(),
-                // The sandbox serves one provider: everything it filed went through us.
-                at_this_provider: true,
-            });
-            let site_filed =
-                domain
-                    .and_then(|d| state.sites.get(d))
-                    .map(|(cert, _)| SiteAtAuthority {
-                        same_subject: cert == cert_key,
-                        accessed_here: true,
-                    });
-            Ok(AuthorityLookup {
-                subject_filed,
-                site_filed,
-            })
-        })
+        Box::pin(self.do_lookup(cert_key, domain))
     }
 
     fn submit<'a>(
@@ -465,7 +551,7 @@ impl FilingAuthority for SandboxFilingAuthority {
         submission: &'a Submission,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Ticket, AuthorityError>> {
-        Box::pin(async move { self.do_submit(submission, now) })
+        Box::pin(self.do_submit(submission, now))
     }
 
     fn verify_sms<'a>(
@@ -474,7 +560,7 @@ impl FilingAuthority for SandboxFilingAuthority {
         code: &'a str,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<SmsOutcome, AuthorityError>> {
-        Box::pin(async move { self.do_verify(ticket, code, now) })
+        Box::pin(self.do_verify(ticket, code, now))
     }
 
     fn status<'a>(
@@ -482,6 +568,36 @@ impl FilingAuthority for SandboxFilingAuthority {
         ticket: &'a str,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<AuthorityStatus, AuthorityError>> {
-        Box::pin(async move { self.do_status(ticket, now) })
+        Box::pin(self.do_status(ticket, now))
     }
+}
+
+/// A text message the sandbox authority sent to a principal's phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxMessage {
+    /// The text, with the verification code.
+    pub body: String,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+}
+
+/// The messages the built-in sandbox authority sent to `mobile`, oldest first: on a sandbox
+/// deployment there is no phone, so platform admins read the codes here. Empty when the
+/// platform talks to a real authority.
+pub async fn sandbox_messages(
+    app: &crate::App,
+    actor: &yuming_core::access::Actor,
+    mobile: &str,
+) -> Result<Vec<SandboxMessage>, crate::AppError> {
+    actor.require(yuming_core::access::Right::PlatformAdmin)?;
+    let mut tx = app.db().read().await?;
+    let texts = tx.sandbox_sms_to(mobile.trim()).await?;
+    tx.commit().await?;
+    Ok(texts
+        .into_iter()
+        .map(|(body, at)| SandboxMessage {
+            body,
+            sent_at: Timestamp(at),
+        })
+        .collect())
 }

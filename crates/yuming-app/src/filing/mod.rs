@@ -2397,7 +2397,7 @@ async fn push_to_authority(app: &App, id: &str) -> Result<(), AppError> {
         .await
         .map_err(authority_error)?;
     let mut tx = app.db().write().await?;
-    let Some(mut row) = tx.filing_order(id).await? else {
+    let Some(mut row) = tx.filing_order_for_update(id).await? else {
         return Ok(());
     };
     if row.status != OrderStatus::PendingSubmitMiit.as_str() {
@@ -2580,7 +2580,7 @@ async fn sync_one(app: &App, row: &FilingOrderRow) -> Result<bool, AppError> {
         _ => return Ok(false),
     };
     let mut tx = app.db().write().await?;
-    let Some(mut row) = tx.filing_order(&row.id).await? else {
+    let Some(mut row) = tx.filing_order_for_update(&row.id).await? else {
         return Ok(false);
     };
     if row.status != current.as_str() {

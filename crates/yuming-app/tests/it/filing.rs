@@ -8,8 +8,8 @@ use yuming_app::accounts::{self, LoginInput, NewAccountInput};
 use yuming_app::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::domains::{self, DomainUpdate, RegisterInput};
 use yuming_app::filing::{
-    self, EntityInput, FieldRejection, NewOrderInput, OrderView, Payload, PersonInput,
-    SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
+    self, EntityInput, FieldRejection, FilingAuthority, NewOrderInput, OrderView, Payload,
+    PersonInput, SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
 };
 use yuming_app::validation::{self, ValidationKind, ValidationOptions};
 use yuming_app::{App, AppError, ErrorKind, RequestContext, billing, cancellations};
@@ -231,6 +231,16 @@ fn site(name: &str, domain: &str, principal: PersonInput, ip: &str) -> SiteInput
     }
 }
 
+/// The sandbox authority every test world starts with.
+fn sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        decision_delay_secs: 3600,
+        first_serial: 123,
+        seed: 7,
+        ..SandboxConfig::default()
+    }
+}
+
 struct World {
     app: App,
     clock: yuming_app::clock::FakeClock,
@@ -240,12 +250,10 @@ struct World {
 
 async fn world(db: &TestDb) -> World {
     let (app, clock) = test_app(&db.db);
-    let authority = Arc::new(SandboxFilingAuthority::new(SandboxConfig {
-        decision_delay_secs: 3600,
-        first_serial: 123,
-        seed: 7,
-        ..SandboxConfig::default()
-    }));
+    let authority = Arc::new(SandboxFilingAuthority::new(
+        sandbox_config(),
+        app.db().clone(),
+    ));
     app.set_filing_authority(authority.clone());
     filing::add_ip_pool(&app, &ctx(), &operator(), "203.0.113.0/24", "北京", true)
         .await
@@ -304,7 +312,11 @@ async fn through_review(w: &World, applicant: &Actor, order: &str, mobile: &str)
         .expect("approve");
     let needs_sms = pushed.status == OrderStatus::SmsVerify;
     if needs_sms {
-        let code = w.authority.last_code_for(mobile).expect("sms code sent");
+        let code = w
+            .authority
+            .last_code_for(mobile)
+            .await
+            .expect("sms code sent");
         let verified = filing::verify_sms(&w.app, &ctx(), applicant, order, &code)
             .await
             .expect("sms");
@@ -1260,7 +1272,11 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         .await
         .expect("approve");
     assert_eq!(pushed.status, OrderStatus::SmsVerify);
-    let good = w.authority.last_code_for("13800138000").expect("code");
+    let good = w
+        .authority
+        .last_code_for("13800138000")
+        .await
+        .expect("code");
     let wrong = if good == "000000" { "111111" } else { "000000" };
     for remaining in (1..=5).rev() {
         let err = filing::verify_sms(app, &ctx(), &alice, &order, wrong)
@@ -1460,12 +1476,15 @@ both_backends!(
         let w = world(&db).await;
         let app = &w.app;
         // A bureau that rejects everything, deciding after 10 minutes.
-        let strict = Arc::new(SandboxFilingAuthority::new(SandboxConfig {
-            decision_delay_secs: 600,
-            rejection_rate: 1.0,
-            seed: 3,
-            ..SandboxConfig::default()
-        }));
+        let strict = Arc::new(SandboxFilingAuthority::new(
+            SandboxConfig {
+                decision_delay_secs: 600,
+                rejection_rate: 1.0,
+                seed: 3,
+                ..SandboxConfig::default()
+            },
+            app.db().clone(),
+        ));
         app.set_filing_authority(strict.clone());
         let (alice, order) = ready_order(
             &w,
@@ -1489,7 +1508,7 @@ both_backends!(
         filing::approve(app, &ctx(), &w.reviewer, &order)
             .await
             .expect("approve");
-        let code = strict.last_code_for("13800138000").expect("sms");
+        let code = strict.last_code_for("13800138000").await.expect("sms");
         filing::verify_sms(app, &ctx(), &alice, &order, &code)
             .await
             .expect("sms");
@@ -1746,3 +1765,198 @@ both_backends!(status_changes_text_the_applicant, |db: TestDb| async move {
         (0, 0)
     );
 });
+
+/// Another instance over the same database (same master key and clock), with its own
+/// sandbox connector object: what `yuming jobs run-once` or the next start is.
+fn second_instance(w: &World) -> App {
+    let app = App::new(
+        w.app.db().clone(),
+        Arc::new(w.clock.clone()),
+        w.app.cipher().clone(),
+        yuming_test_support::test_settings(),
+    );
+    app.set_filing_authority(Arc::new(SandboxFilingAuthority::new(
+        sandbox_config(),
+        app.db().clone(),
+    )));
+    app
+}
+
+/// Takes an order to the authority: type check, submission, review.
+async fn pushed(w: &World, applicant: &Actor, order: &str) {
+    let app = &w.app;
+    filing::verify_type(app, &ctx(), applicant, order)
+        .await
+        .expect("verify");
+    filing::submit(app, &ctx(), applicant, order)
+        .await
+        .expect("submit");
+    filing::claim(app, &ctx(), &w.reviewer, order)
+        .await
+        .expect("claim");
+    let pushed = filing::approve(app, &ctx(), &w.reviewer, order)
+        .await
+        .expect("approve");
+    assert_eq!(pushed.status, OrderStatus::SmsVerify);
+}
+
+both_backends!(
+    sandbox_authority_is_shared_by_instances_and_survives_restarts,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let (alice, alice_order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "203.0.113.30",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        let (bob, bob_order) = ready_order(
+            &w,
+            "bob@example.com",
+            "bob-notes.cn",
+            "203.0.113.31",
+            "13900139000",
+            LEGAL_REP_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        // "serve" opens both tickets at the sandbox authority.
+        pushed(&w, &alice, &alice_order).await;
+        pushed(&w, &bob, &bob_order).await;
+
+        // A second instance, with a connector object of its own, sees the messages the
+        // authority sent and takes the SMS codes: nothing lives in the first one's memory.
+        let other = second_instance(&w);
+        let sandbox = SandboxFilingAuthority::new(sandbox_config(), db.db.clone());
+        for (actor, order, mobile) in [
+            (&alice, &alice_order, "13800138000"),
+            (&bob, &bob_order, "13900139000"),
+        ] {
+            let texts = sandbox.sms_sent_to(mobile).await.expect("texts");
+            assert_eq!(texts.len(), 1, "one code per submission: {texts:?}");
+            assert!(texts[0].contains("24小时内有效"));
+            let code = sandbox.last_code_for(mobile).await.expect("code");
+            let verified = filing::verify_sms(&other, &ctx(), actor, order, &code)
+                .await
+                .expect("verified through the other instance");
+            assert_eq!(verified.status, OrderStatus::BureauReview);
+        }
+        // Platform admins read the sandbox's messages (there is no phone); customers cannot.
+        let read = filing::authority::sandbox_messages(&other, &operator(), " 13800138000 ")
+            .await
+            .expect("admin reads");
+        assert_eq!(read.len(), 1);
+        assert!(read[0].body.contains("核验码"));
+        assert_eq!(
+            code(filing::authority::sandbox_messages(&other, &alice, "13800138000").await),
+            "FORBIDDEN"
+        );
+        // The same order pushed twice (two instances at once) keeps one ticket and one code.
+        let twice = yuming_app::filing::Submission {
+            order_id: "order-pushed-twice".into(),
+            operation: yuming_core::filing::Operation::First,
+            province: 11,
+            cert_key: "resident_id:110105194912310021".into(),
+            domain: Some("twice.cn".into()),
+            site_no: None,
+            mobiles: vec!["13700137000".into()],
+        };
+        let other_authority = other.filing_authority();
+        let now = w.app.now();
+        let (first, second) = tokio::join!(
+            sandbox.submit(&twice, now),
+            other_authority.submit(&twice, now)
+        );
+        assert_eq!(first.expect("first").id, second.expect("second").id);
+        assert_eq!(
+            sandbox
+                .sms_sent_to("13700137000")
+                .await
+                .expect("texts")
+                .len(),
+            1
+        );
+        // The code is stored only as a hash.
+        let mut tx = db.db.read().await.expect("tx");
+        let code = sandbox.last_code_for("13800138000").await.expect("code");
+        assert_eq!(
+            tx.sandbox_numbers_issued().await.expect("numbers"),
+            (0, 0),
+            "nothing decided yet"
+        );
+        tx.commit().await.expect("commit");
+        let dump = {
+            let mut out = Vec::new();
+            db.db.dump_sql(&mut out).await.expect("dump");
+            String::from_utf8_lossy(&out).to_string()
+        };
+        let tickets: Vec<&str> = dump
+            .lines()
+            .filter(|l| l.contains("sandbox_authority_tickets"))
+            .collect();
+        assert_eq!(tickets.len(), 3, "{tickets:?}");
+        assert!(tickets.iter().all(|l| !l.contains(&format!("'{code}'"))));
+
+        // After a restart (a third instance, a fresh connector) the bureau decides and two
+        // instances sync at the same moment: each order moves once, each number is issued once.
+        let third = second_instance(&w);
+        w.clock.advance_secs(3601);
+        let (a, b) = tokio::join!(filing::sync(&other), filing::sync(&third));
+        let (a, b) = (a.expect("sync"), b.expect("sync"));
+        assert_eq!(a.changed + b.changed, 2, "{a:?} {b:?}");
+        assert_eq!((a.failed, b.failed), (0, 0));
+        let again = filing::sync(&third).await.expect("sync");
+        assert_eq!(again.changed, 0, "nothing left to do");
+        assert_eq!(
+            sandbox.numbers_on_file().await.expect("numbers"),
+            (2, 2),
+            "two subjects, two sites"
+        );
+        let mut numbers = Vec::new();
+        for (actor, order) in [(&alice, &alice_order), (&bob, &bob_order)] {
+            let view = filing::get_order(&third, actor, order)
+                .await
+                .expect("order");
+            assert_eq!(view.status, OrderStatus::Approved);
+            let history = filing::history(&third, actor, order)
+                .await
+                .expect("history");
+            assert_eq!(
+                history
+                    .iter()
+                    .filter(|h| h.to == OrderStatus::Approved.as_str())
+                    .count(),
+                1,
+                "approved once: {history:?}"
+            );
+            let entities = filing::list_entities(&third, actor)
+                .await
+                .expect("entities");
+            let (entity, sites) = filing::get_entity(&third, actor, &entities[0].id)
+                .await
+                .expect("entity");
+            numbers.push((
+                entity.subject_no.expect("subject no"),
+                sites[0].site_no.clone(),
+            ));
+        }
+        numbers.sort();
+        assert_eq!(
+            numbers,
+            [
+                (
+                    "京ICP备2026000123号".to_owned(),
+                    Some("京ICP备2026000123号-1".to_owned())
+                ),
+                (
+                    "京ICP备2026000124号".to_owned(),
+                    Some("京ICP备2026000124号-1".to_owned())
+                ),
+            ],
+            "distinct serials from the shared counter"
+        );
+    }
+);

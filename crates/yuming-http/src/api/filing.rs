@@ -11,13 +11,14 @@ use yuming_app::{AppError, ErrorKind};
 use yuming_core::clock::Timestamp;
 
 use crate::dto::ErrorBody;
-use crate::extract::{ApiJson, Auth, Ctx};
+use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
 use crate::filing_dto::{
     BlacklistRequest, CheckReportDto, EntityDto, EntityListDto, EntityViewDto, HistoryDto,
     IpPoolCreateRequest, IpPoolDto, IpPoolListDto, MaterialDto, MaterialListDto, NoteCreateRequest,
     NoteDto, NoteListDto, OrderCreateRequest, OrderDto, OrderListDto, PayloadDto, RejectRequest,
-    ReviewOrderDto, RuleCreateRequest, RuleDto, RuleListDto, ServerDto, ServerListDto,
-    ServersCreateRequest, SiteDto, SiteViewDto, SmsCodeRequest, SyncReportDto,
+    ReviewOrderDto, RuleCreateRequest, RuleDto, RuleListDto, SandboxMessageDto, SandboxSmsQuery,
+    ServerDto, ServerListDto, ServersCreateRequest, SiteDto, SiteViewDto, SmsCodeRequest,
+    SyncReportDto,
 };
 use crate::{ApiError, AppState};
 
@@ -578,6 +579,28 @@ pub async fn blacklist(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The text messages the built-in sandbox authority sent to a mobile, oldest first (admins):
+/// a sandbox deployment has no phones, so this is where its SMS verification codes are read.
+#[utoipa::path(get, path = "/api/v1/admin/filing/sandbox/sms", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(SandboxSmsQuery),
+    responses((status = 200, body = Vec<SandboxMessageDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn sandbox_sms(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(query): ApiQuery<SandboxSmsQuery>,
+) -> Result<Json<Vec<SandboxMessageDto>>, ApiError> {
+    let messages = filing::authority::sandbox_messages(&state.app, &actor, &query.mobile).await?;
+    Ok(Json(
+        messages
+            .into_iter()
+            .map(|m| SandboxMessageDto {
+                body: m.body,
+                sent_at: m.sent_at.to_rfc3339(),
+            })
+            .collect(),
+    ))
 }
 
 /// Runs the authority sync now (admins; the scheduler runs it at least every 30 minutes).

@@ -213,6 +213,18 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         )
         .await;
     assert_eq!(pools.status, StatusCode::FORBIDDEN);
+    let sandbox = h
+        .call(
+            Method::GET,
+            "/api/v1/admin/filing/sandbox/sms?mobile=13800138000",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (sandbox.status, sandbox.code()),
+        (StatusCode::FORBIDDEN, "FORBIDDEN")
+    );
 
     // The document lists the filing routes.
     let doc = h
@@ -224,6 +236,7 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         "/api/v1/filing/orders/{id}/materials/{kind}",
         "/api/v1/review/filing/{id}/reject",
         "/api/v1/admin/filing/rules",
+        "/api/v1/admin/filing/sandbox/sms",
     ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
