@@ -151,7 +151,12 @@ pub struct Page<T> {
     pub next: Option<PageCursor>,
 }
 
-fn next_cursor<T>(rows: &[T], limit: i64, key: impl Fn(&T) -> (i64, &str)) -> Option<PageCursor> {
+/// The cursor after a full page's last row (`None` when the page was not full).
+pub(crate) fn next_cursor<T>(
+    rows: &[T],
+    limit: i64,
+    key: impl Fn(&T) -> (i64, &str),
+) -> Option<PageCursor> {
     if (rows.len() as i64) < limit.clamp(1, 500) {
         return None;
     }

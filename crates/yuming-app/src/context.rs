@@ -35,6 +35,8 @@ pub struct AppSettings {
     /// Handling fee kept back when a cancellation inside the add grace period refunds the
     /// registration, in minor units of the order's currency.
     pub cancellation_fee_minor: i64,
+    /// Whether webhook endpoints may point into private networks (loopback, RFC 1918, …).
+    pub webhook_private_targets: bool,
 }
 
 impl Default for AppSettings {
@@ -50,6 +52,7 @@ impl Default for AppSettings {
             argon2_iterations: 2,
             dns_ttl: yuming_core::dns::TtlPolicy::default(),
             cancellation_fee_minor: 1_000,
+            webhook_private_targets: false,
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod restore;
 pub mod scheduler;
 pub mod transfers;
 pub mod validation;
+pub mod webhooks;
 
 mod context;
 mod flow_notices;

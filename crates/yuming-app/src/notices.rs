@@ -96,12 +96,18 @@ impl NoticeKind {
     }
 
     /// Channels used when the account chose none for this kind: money and losing a name
-    /// matter enough for e-mail; everything lands in the in-app inbox.
+    /// matter enough for e-mail; everything lands in the in-app inbox and at the account's
+    /// webhook endpoints (if it registered any).
     pub fn default_channels(&self) -> Vec<Channel> {
         match self {
             // Issue 7: every filing status change reaches the applicant by SMS too.
-            NoticeKind::IcpStatusChanged => vec![Channel::Email, Channel::InApp, Channel::Sms],
-            _ => vec![Channel::Email, Channel::InApp],
+            NoticeKind::IcpStatusChanged => vec![
+                Channel::Email,
+                Channel::InApp,
+                Channel::Sms,
+                Channel::Webhook,
+            ],
+            _ => vec![Channel::Email, Channel::InApp, Channel::Webhook],
         }
     }
 
@@ -231,11 +237,19 @@ pub enum Channel {
     /// SMS to the mobile the occasion names (`NoticeRequest::sms_to`), through the
     /// [`SmsGateway`].
     Sms,
+    /// A signed POST to each of the account's webhook endpoints subscribed to the kind
+    /// ([`crate::webhooks`]); nothing when it has none.
+    Webhook,
 }
 
 impl Channel {
     /// Every channel.
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::InApp, Channel::Sms];
+    pub const ALL: [Channel; 4] = [
+        Channel::Email,
+        Channel::InApp,
+        Channel::Sms,
+        Channel::Webhook,
+    ];
 
     /// The stable name.
     pub fn as_str(self) -> &'static str {
@@ -243,6 +257,7 @@ impl Channel {
             Channel::Email => "email",
             Channel::InApp => "in_app",
             Channel::Sms => "sms",
+            Channel::Webhook => "webhook",
         }
     }
 
@@ -308,6 +323,20 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
                 Some(mobile) if !mobile.is_empty() => (mobile.to_owned(), "pending"),
                 _ => continue,
             },
+            // One delivery per endpoint, in the webhook tables (not the outbox).
+            Channel::Webhook => {
+                inserted += crate::webhooks::enqueue(
+                    tx,
+                    &request.account_id,
+                    &request.kind,
+                    &request.occasion,
+                    (&subject, &body),
+                    &request.params,
+                    now,
+                )
+                .await?;
+                continue;
+            }
         };
         let row = NoticeRow {
             id: new_id("ntc"),

@@ -404,6 +404,10 @@ pub struct JobsReport {
     pub sms_failed: usize,
     /// Transfers completed because their approval period ran out.
     pub transfers_completed: usize,
+    /// Webhook deliveries accepted by their endpoints.
+    pub webhooks_sent: usize,
+    /// Webhook delivery attempts that failed (retried with backoff).
+    pub webhooks_failed: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -457,6 +461,16 @@ pub async fn run_jobs(
         let (sent, failed) = notices::deliver_sms(app, &notices::SandboxSmsGateway, 100).await?;
         report.sms_sent += sent;
         report.sms_failed += failed;
+        if sent + failed < 100 {
+            break;
+        }
+    }
+    // Deliveries are claimed under a lease (SKIP LOCKED on PostgreSQL): instances share the
+    // work without sending one twice.
+    loop {
+        let (sent, failed) = crate::webhooks::deliver_webhooks(app, 100).await?;
+        report.webhooks_sent += sent;
+        report.webhooks_failed += failed;
         if sent + failed < 100 {
             break;
         }

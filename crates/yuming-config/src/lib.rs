@@ -109,6 +109,9 @@ pub struct SchedulerConfig {
     pub interval_secs: u64,
     /// Sender of notice e-mail.
     pub mail_from: String,
+    /// Whether webhook endpoints may point into private networks (loopback, RFC 1918,
+    /// link-local…). Off by default so that tenants cannot reach internal services.
+    pub webhook_allow_private_targets: bool,
 }
 
 impl Default for SchedulerConfig {
@@ -117,6 +120,7 @@ impl Default for SchedulerConfig {
             enabled: true,
             interval_secs: 60,
             mail_from: "Yuming <noreply@localhost>".into(),
+            webhook_allow_private_targets: false,
         }
     }
 }

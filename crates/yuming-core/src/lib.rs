@@ -16,3 +16,4 @@ pub mod money;
 pub mod rules;
 pub mod signing;
 pub mod totp;
+pub mod webhook;

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::{
     admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health,
-    notifications, review, sub_accounts, validate,
+    notifications, review, sub_accounts, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -27,6 +27,7 @@ use crate::api::{
         (name = "health", description = "Liveness"),
         (name = "auth", description = "Accounts, sessions, TOTP"),
         (name = "api-keys", description = "API keys for HMAC-signed requests"),
+        (name = "webhooks", description = "Signed webhooks: endpoints, secrets shown once, the delivery log"),
         (name = "sub-accounts", description = "Enterprise sub-accounts"),
         (name = "contacts", description = "Registrant contacts and their real-name verification"),
         (name = "review", description = "Reviewers' queues (staff)"),
@@ -76,6 +77,11 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(auth::totp_disable))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::retry))
         .routes(routes!(sub_accounts::create, sub_accounts::list))
         .routes(routes!(sub_accounts::update))
         .routes(routes!(contacts::create, contacts::list))

@@ -26,6 +26,7 @@ mod notices;
 mod rate;
 mod sandbox_authority;
 mod sessions;
+mod webhooks;
 
 pub use accounts::{AccountRow, NewAccount};
 pub use api_keys::{ApiKeyRow, NewApiKey};
@@ -46,6 +47,7 @@ pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, 
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
 pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
+pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
 pub use idempotency::IdempotencyClaim;
 pub use sessions::SessionRow;

@@ -127,6 +127,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
             minimum: config.dns.min_ttl,
         },
         cancellation_fee_minor: config.registrar.cancellation_fee_minor,
+        webhook_private_targets: config.scheduler.webhook_allow_private_targets,
     }
 }
 

@@ -11,3 +11,4 @@ mod flows;
 mod notices;
 mod registrar;
 mod scheduler;
+mod webhooks;

@@ -127,9 +127,14 @@ both_backends!(one_notice_per_occasion_and_inbox, |db: TestDb| async move {
         .iter()
         .find(|p| p.kind == "expiry_reminder")
         .expect("kind");
+    // Webhook is on by default: it delivers only where the account registered endpoints.
     assert_eq!(
         expiry.channels,
-        vec!["email".to_owned(), "in_app".to_owned()]
+        vec![
+            "email".to_owned(),
+            "in_app".to_owned(),
+            "webhook".to_owned()
+        ]
     );
 });
 

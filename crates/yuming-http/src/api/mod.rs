@@ -16,3 +16,4 @@ pub mod notifications;
 pub mod review;
 pub mod sub_accounts;
 pub mod validate;
+pub mod webhooks;

@@ -13,3 +13,4 @@ mod notifications;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;
+mod webhooks;

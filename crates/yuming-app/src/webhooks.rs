@@ -1,0 +1,758 @@
+//! Signed webhooks: the notice channel that POSTs each notice to the tenant's endpoints.
+//!
+//! [`crate::notices::enqueue`] writes one delivery per subscribed endpoint inside the caller's
+//! transaction (unique per endpoint and occasion, so a notice reaches an endpoint once).
+//! [`deliver_webhooks`] claims due deliveries under a lease, POSTs them outside any
+//! transaction and records every attempt in the delivery log; failures back off like e-mail
+//! and give up after [`crate::notices::MAX_ATTEMPTS`]. The body is signed as described in
+//! [`yuming_core::webhook`] with the endpoint's secret, which is shown once and kept sealed.
+//!
+//! Endpoints may not point into private networks (loopback, RFC 1918, link-local, …) unless
+//! the operator allows it (`scheduler.webhook_allow_private_targets`); the check is repeated
+//! on the resolved address at every delivery and the connection is pinned to that address,
+//! so a name that later resolves inward is refused too.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
+use yuming_store::{Tx, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
+
+use crate::audit::{self, Change};
+use crate::billing::{Page, next_cursor};
+use crate::crypto::{new_id, random_token};
+use crate::notices::{MAX_ATTEMPTS, NoticeKind, backoff_secs};
+use crate::paging::PageCursor;
+use crate::{App, AppError, RequestContext};
+
+/// Endpoints one tenant may have.
+pub const MAX_ENDPOINTS: usize = 10;
+
+/// Longest accepted endpoint URL.
+const MAX_URL_LEN: usize = 2048;
+
+/// Connect and whole-request limits of one delivery attempt.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the tenant sets on an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EndpointInput {
+    /// `https://…` (or `http://…`).
+    pub url: String,
+    /// Free text, up to 200 characters.
+    pub description: String,
+    /// Notice kinds to receive; empty = every kind.
+    pub kinds: Vec<String>,
+    /// Whether deliveries are made.
+    pub enabled: bool,
+}
+
+/// An endpoint as shown (never with its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointView {
+    /// Id.
+    pub id: String,
+    /// Target.
+    pub url: String,
+    /// Free text.
+    pub description: String,
+    /// Subscribed kinds (empty = every kind).
+    pub kinds: Vec<String>,
+    /// Whether deliveries are made.
+    pub enabled: bool,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A new or rotated endpoint with its signing secret: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointWithSecret {
+    /// The endpoint.
+    pub endpoint: EndpointView,
+    /// `whsec_…`: the HMAC key of `Yuming-Signature`.
+    pub secret: String,
+}
+
+/// One attempt of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptView {
+    /// 1, 2, …
+    pub attempt: i64,
+    /// When.
+    pub at: Timestamp,
+    /// The HTTP status that came back.
+    pub http_status: Option<i64>,
+    /// What went wrong, when no 2xx came back.
+    pub error: Option<String>,
+}
+
+/// One delivery with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryView {
+    /// Id (the `Yuming-Webhook-Id` header and the payload's `id`).
+    pub id: String,
+    /// Notice kind.
+    pub kind: String,
+    /// The notice's occasion.
+    pub occasion: String,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    /// Next attempt, while pending.
+    pub next_attempt_at: Option<Timestamp>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// The JSON body sent.
+    pub payload: Value,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<AttemptView>,
+}
+
+fn view(row: &WebhookEndpointRow) -> EndpointView {
+    EndpointView {
+        id: row.id.clone(),
+        url: row.url.clone(),
+        description: row.description.clone(),
+        kinds: split_kinds(&row.kinds),
+        enabled: row.enabled,
+        created_at: Timestamp(row.created_at),
+        updated_at: Timestamp(row.updated_at),
+    }
+}
+
+fn split_kinds(kinds: &str) -> Vec<String> {
+    kinds
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn secret_context(endpoint_id: &str) -> String {
+    format!("webhook.secret:{endpoint_id}")
+}
+
+fn new_secret() -> String {
+    format!("whsec_{}", random_token::<32>())
+}
+
+/// Checks and normalises an endpoint input; the URL rules live here only.
+fn checked(input: &EndpointInput, allow_private: bool) -> Result<(String, String), AppError> {
+    let url_error = |code: &'static str, en: &str, zh: &str| {
+        AppError::bad_request(code, en.to_owned(), zh.to_owned()).with_field("url")
+    };
+    let raw = input.url.trim();
+    if raw.is_empty() || raw.len() > MAX_URL_LEN {
+        return Err(url_error(
+            "INVALID_WEBHOOK_URL",
+            "the URL must be 1–2048 characters",
+            "URL 长度须为 1–2048 个字符",
+        ));
+    }
+    let url = reqwest::Url::parse(raw).map_err(|_| {
+        url_error(
+            "INVALID_WEBHOOK_URL",
+            "not an absolute http(s) URL",
+            "不是有效的 http(s) 绝对地址",
+        )
+    })?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
+        return Err(url_error(
+            "INVALID_WEBHOOK_URL",
+            "the URL must use http or https and name a host",
+            "URL 须使用 http 或 https 并包含主机名",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(url_error(
+            "INVALID_WEBHOOK_URL",
+            "credentials in the URL are not accepted; verify the signature instead",
+            "URL 中不得包含用户名或密码，请校验签名",
+        ));
+    }
+    if !allow_private
+        && let Some(ip) = literal_ip(&url)
+        && !is_public(ip)
+    {
+        return Err(url_error(
+            "WEBHOOK_URL_PRIVATE",
+            "the URL points into a private or local network",
+            "URL 指向内网或本机地址",
+        ));
+    }
+    if input.description.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            "INVALID_DESCRIPTION",
+            "the description is longer than 200 characters",
+            "描述超过 200 个字符",
+        )
+        .with_field("description"));
+    }
+    let mut kinds = Vec::new();
+    for (i, kind) in input.kinds.iter().enumerate() {
+        let parsed = NoticeKind::parse(kind.trim()).ok_or_else(|| {
+            AppError::bad_request(
+                "UNKNOWN_NOTICE_KIND",
+                "unknown notice kind",
+                "未知的通知类型",
+            )
+            .with_field(format!("kinds[{i}]"))
+        })?;
+        if !kinds.contains(&parsed.as_str()) {
+            kinds.push(parsed.as_str());
+        }
+    }
+    kinds.sort_unstable();
+    Ok((url.to_string(), kinds.join(",")))
+}
+
+fn literal_ip(url: &reqwest::Url) -> Option<IpAddr> {
+    url.host_str()?.trim_matches(['[', ']']).parse().ok()
+}
+
+/// Whether an address is on the public internet (not loopback, private, link-local, CGNAT,
+/// multicast, unspecified or a mapped form of those).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+async fn owned_endpoint(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+) -> Result<WebhookEndpointRow, AppError> {
+    let row = tx
+        .webhook_endpoint(id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    actor.authorize(&row.account_id, Right::ApiKeysManage)?;
+    Ok(row)
+}
+
+async fn record(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    actor: &Actor,
+    action: &'static str,
+    row: &WebhookEndpointRow,
+    before: Value,
+) -> Result<(), AppError> {
+    // Never the secret: only what the endpoint looks like.
+    let after = if action == "webhook.delete" {
+        Value::Null
+    } else {
+        json!({ "url": row.url, "kinds": row.kinds, "enabled": row.enabled })
+    };
+    audit::record(
+        app,
+        tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action,
+            object_type: "webhook_endpoint",
+            object_id: &row.id,
+            tenant: &row.account_id,
+            before,
+            after,
+        },
+    )
+    .await
+}
+
+/// Adds an endpoint for the actor's tenant and returns it with its secret (shown once).
+pub async fn create(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    input: &EndpointInput,
+) -> Result<EndpointWithSecret, AppError> {
+    actor.authorize(&actor.tenant_id, Right::ApiKeysManage)?;
+    let (url, kinds) = checked(input, app.settings().webhook_private_targets)?;
+    let now = app.now().0;
+    let id = new_id("whk");
+    let secret = new_secret();
+    let row = WebhookEndpointRow {
+        id: id.clone(),
+        account_id: actor.tenant_id.clone(),
+        url,
+        description: input.description.trim().to_owned(),
+        kinds,
+        enabled: input.enabled,
+        secret_sealed: app.cipher().seal(secret.as_bytes(), &secret_context(&id)),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = app.db().write().await?;
+    if tx.webhook_endpoints_of(&actor.tenant_id).await?.len() >= MAX_ENDPOINTS {
+        return Err(AppError::new(
+            crate::ErrorKind::Conflict,
+            "TOO_MANY_WEBHOOKS",
+            format!("an account may have at most {MAX_ENDPOINTS} webhook endpoints"),
+            format!("每个账户最多 {MAX_ENDPOINTS} 个 Webhook 地址"),
+        ));
+    }
+    tx.insert_webhook_endpoint(&row).await?;
+    record(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        "webhook.create",
+        &row,
+        Value::Null,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(EndpointWithSecret {
+        endpoint: view(&row),
+        secret,
+    })
+}
+
+/// The tenant's endpoints.
+pub async fn list(app: &App, actor: &Actor) -> Result<Vec<EndpointView>, AppError> {
+    actor.authorize(&actor.tenant_id, Right::ApiKeysManage)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.webhook_endpoints_of(&actor.tenant_id).await?;
+    tx.commit().await?;
+    Ok(rows.iter().map(view).collect())
+}
+
+/// One endpoint.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<EndpointView, AppError> {
+    let mut tx = app.db().read().await?;
+    let row = owned_endpoint(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(view(&row))
+}
+
+/// Replaces an endpoint's settings (its secret stays).
+pub async fn update(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+    input: &EndpointInput,
+) -> Result<EndpointView, AppError> {
+    let mut tx = app.db().write().await?;
+    // Whose it is comes first: another tenant's id is not found, whatever the body says.
+    let mut row = owned_endpoint(&mut tx, actor, id).await?;
+    let (url, kinds) = checked(input, app.settings().webhook_private_targets)?;
+    let before = json!({ "url": row.url, "kinds": row.kinds, "enabled": row.enabled });
+    row.url = url;
+    row.kinds = kinds;
+    row.description = input.description.trim().to_owned();
+    row.enabled = input.enabled;
+    row.updated_at = app.now().0;
+    tx.update_webhook_endpoint(&row).await?;
+    record(app, &mut tx, ctx, actor, "webhook.update", &row, before).await?;
+    tx.commit().await?;
+    Ok(view(&row))
+}
+
+/// Replaces an endpoint's secret; the new one is shown once and signs every later attempt.
+pub async fn rotate_secret(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+) -> Result<EndpointWithSecret, AppError> {
+    let secret = new_secret();
+    let mut tx = app.db().write().await?;
+    let mut row = owned_endpoint(&mut tx, actor, id).await?;
+    row.secret_sealed = app
+        .cipher()
+        .seal(secret.as_bytes(), &secret_context(&row.id));
+    row.updated_at = app.now().0;
+    tx.update_webhook_endpoint(&row).await?;
+    record(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        "webhook.rotate_secret",
+        &row,
+        Value::Null,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(EndpointWithSecret {
+        endpoint: view(&row),
+        secret,
+    })
+}
+
+/// Removes an endpoint with its delivery log.
+pub async fn delete(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+) -> Result<(), AppError> {
+    let mut tx = app.db().write().await?;
+    let row = owned_endpoint(&mut tx, actor, id).await?;
+    let before = json!({ "url": row.url, "kinds": row.kinds, "enabled": row.enabled });
+    tx.delete_webhook_endpoint(&row.id).await?;
+    record(app, &mut tx, ctx, actor, "webhook.delete", &row, before).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An endpoint's deliveries with their attempts, newest first.
+pub async fn deliveries(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    from: &PageCursor,
+    limit: i64,
+) -> Result<Page<DeliveryView>, AppError> {
+    let mut tx = app.db().read().await?;
+    let endpoint = owned_endpoint(&mut tx, actor, id).await?;
+    let rows = tx
+        .webhook_deliveries_of(&endpoint.id, from.at, &from.id, limit)
+        .await?;
+    let next = next_cursor(&rows, limit, |r| (r.created_at, r.id.as_str()));
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let attempts = tx.webhook_attempts_of(&row.id).await?;
+        items.push(delivery_view(row, attempts));
+    }
+    tx.commit().await?;
+    Ok(Page { items, next })
+}
+
+fn delivery_view(row: WebhookDeliveryRow, attempts: Vec<WebhookAttemptRow>) -> DeliveryView {
+    DeliveryView {
+        payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
+        next_attempt_at: (row.status == "pending").then_some(Timestamp(row.next_attempt_at)),
+        id: row.id,
+        kind: row.kind,
+        occasion: row.occasion,
+        status: row.status,
+        created_at: Timestamp(row.created_at),
+        delivered_at: row.delivered_at.map(Timestamp),
+        attempts: attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                attempt: a.attempt,
+                at: Timestamp(a.at),
+                http_status: a.http_status,
+                error: a.error,
+            })
+            .collect(),
+    }
+}
+
+/// Makes a delivery due again now (after fixing the receiver); the same body and id are sent,
+/// signed with the current secret.
+pub async fn redeliver(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    endpoint_id: &str,
+    delivery_id: &str,
+) -> Result<DeliveryView, AppError> {
+    let mut tx = app.db().write().await?;
+    let endpoint = owned_endpoint(&mut tx, actor, endpoint_id).await?;
+    let delivery = tx
+        .webhook_delivery(delivery_id)
+        .await?
+        .filter(|d| d.endpoint_id == endpoint.id)
+        .ok_or_else(AppError::not_found)?;
+    tx.redeliver_webhook(&delivery.id, app.now().0).await?;
+    record(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        "webhook.redeliver",
+        &endpoint,
+        json!({ "delivery": delivery.id, "status": delivery.status }),
+    )
+    .await?;
+    let row = tx
+        .webhook_delivery(&delivery.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let attempts = tx.webhook_attempts_of(&row.id).await?;
+    tx.commit().await?;
+    Ok(delivery_view(row, attempts))
+}
+
+/// Writes a delivery of a notice to every enabled endpoint of the account subscribed to its
+/// kind, in the caller's transaction (called by [`crate::notices::enqueue`]). Returns how
+/// many were new.
+pub(crate) async fn enqueue(
+    tx: &mut Tx,
+    account_id: &str,
+    kind: &NoticeKind,
+    occasion: &str,
+    message: (&str, &str),
+    params: &Map<String, Value>,
+    now: i64,
+) -> Result<usize, AppError> {
+    let mut inserted = 0;
+    for endpoint in tx.webhook_endpoints_of(account_id).await? {
+        let kinds = split_kinds(&endpoint.kinds);
+        if !endpoint.enabled || !(kinds.is_empty() || kinds.iter().any(|k| k == kind.as_str())) {
+            continue;
+        }
+        let id = new_id("whd");
+        let payload = json!({
+            "id": id,
+            "kind": kind.as_str(),
+            "occasion": occasion,
+            "account_id": account_id,
+            "created_at": Timestamp(now).to_rfc3339(),
+            "subject": message.0,
+            "body": message.1,
+            "data": params,
+        });
+        let row = WebhookDeliveryRow {
+            id,
+            endpoint_id: endpoint.id.clone(),
+            account_id: account_id.to_owned(),
+            kind: kind.as_str().to_owned(),
+            occasion: occasion.to_owned(),
+            payload: payload.to_string(),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            lease_until: 0,
+            last_status: None,
+            last_error: None,
+            created_at: now,
+            delivered_at: None,
+        };
+        if tx.insert_webhook_delivery(&row).await? {
+            inserted += 1;
+        }
+    }
+    Ok(inserted)
+}
+
+/// Sends up to `limit` due deliveries: claims them under a lease in one short transaction,
+/// POSTs each outside any transaction, records the attempt. A worker that dies mid-send
+/// leaves its rows to be claimed again when the lease ends. Returns (delivered, failed
+/// attempts).
+pub async fn deliver_webhooks(app: &App, limit: i64) -> Result<(usize, usize), AppError> {
+    let now = app.now().0;
+    let mut tx = app.db().write().await?;
+    let claimed = tx.claim_webhook_deliveries(now, now + 300, limit).await?;
+    tx.commit().await?;
+    let (mut sent, mut failed) = (0, 0);
+    for mut delivery in claimed {
+        let mut tx = app.db().read().await?;
+        let endpoint = tx.webhook_endpoint(&delivery.endpoint_id).await?;
+        tx.commit().await?;
+        let outcome = match &endpoint {
+            Some(endpoint) if endpoint.enabled => post(app, endpoint, &delivery).await,
+            Some(_) => Err((None, "endpoint disabled".to_owned())),
+            None => Err((None, "endpoint deleted".to_owned())),
+        };
+        let now = app.now().0;
+        delivery.attempts += 1;
+        let attempt = WebhookAttemptRow {
+            delivery_id: delivery.id.clone(),
+            attempt: delivery.attempts,
+            at: now,
+            http_status: match &outcome {
+                Ok(status) => Some(*status),
+                Err((status, _)) => *status,
+            },
+            error: outcome.as_ref().err().map(|(_, e)| e.clone()),
+        };
+        delivery.last_status = attempt.http_status;
+        delivery.last_error = attempt.error.clone();
+        if outcome.is_ok() {
+            delivery.status = "sent".into();
+            delivery.delivered_at = Some(now);
+            sent += 1;
+        } else {
+            let disabled = endpoint.as_ref().is_none_or(|e| !e.enabled);
+            delivery.status = if disabled || delivery.attempts >= MAX_ATTEMPTS {
+                "failed".into()
+            } else {
+                "pending".into()
+            };
+            delivery.next_attempt_at = now + backoff_secs(delivery.attempts - 1);
+            failed += 1;
+            tracing::warn!(delivery = %delivery.id, error = ?attempt.error, "webhook delivery failed");
+        }
+        let mut tx = app.db().write().await?;
+        tx.finish_webhook_attempt(&delivery, &attempt).await?;
+        tx.commit().await?;
+    }
+    Ok((sent, failed))
+}
+
+/// One POST: the HTTP status on 2xx, else the status (if any) and what went wrong.
+async fn post(
+    app: &App,
+    endpoint: &WebhookEndpointRow,
+    delivery: &WebhookDeliveryRow,
+) -> Result<i64, (Option<i64>, String)> {
+    let secret = app
+        .cipher()
+        .open(&endpoint.secret_sealed, &secret_context(&endpoint.id))
+        .map_err(|_| (None, "the endpoint's secret cannot be opened".to_owned()))?;
+    let secret = String::from_utf8(secret).map_err(|_| (None, "secret unreadable".to_owned()))?;
+    let url = reqwest::Url::parse(&endpoint.url).map_err(|e| (None, format!("url: {e}")))?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let address = resolve(&host, port, app.settings().webhook_private_targets).await?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .resolve(&host, address)
+        .build()
+        .map_err(|e| (None, format!("client: {e}")))?;
+    let timestamp = app.now().0;
+    let body = delivery.payload.clone().into_bytes();
+    let signature = yuming_core::webhook::sign(&secret, timestamp, &body);
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "Yuming-Webhooks/1")
+        .header("yuming-webhook-id", &delivery.id)
+        .header("yuming-event", &delivery.kind)
+        .header("yuming-timestamp", timestamp.to_string())
+        .header("yuming-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| (None, describe(&e)))?;
+    // The response body is not read: only the status matters.
+    let status = i64::from(response.status().as_u16());
+    if response.status().is_success() {
+        Ok(status)
+    } else {
+        Err((Some(status), format!("HTTP {status}")))
+    }
+}
+
+/// The address to connect to: the first the name resolves to, refused when it is not public
+/// (unless private targets are allowed).
+async fn resolve(
+    host: &str,
+    port: u16,
+    allow_private: bool,
+) -> Result<SocketAddr, (Option<i64>, String)> {
+    let mut addresses = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|e| (None, format!("dns: {e}")))?;
+    let address = addresses
+        .next()
+        .ok_or_else(|| (None, "dns: no address".to_owned()))?;
+    if !allow_private && !is_public(address.ip()) {
+        return Err((
+            None,
+            format!("refused: {} is not a public address", address.ip()),
+        ));
+    }
+    Ok(address)
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timeout".into()
+    } else if error.is_connect() {
+        "connection failed".into()
+    } else {
+        "request failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_and_private_addresses() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().expect("ip")), "{private}");
+        }
+        for public in ["203.0.113.9", "8.8.8.8", "2001:db8::1", "100.128.0.1"] {
+            assert!(is_public(public.parse().expect("ip")), "{public}");
+        }
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        let input = |url: &str| EndpointInput {
+            url: url.into(),
+            ..EndpointInput::default()
+        };
+        let code = |url: &str, private: bool| checked(&input(url), private).err().map(|e| e.code);
+        assert_eq!(code("https://hooks.example.com/yuming", false), None);
+        assert_eq!(
+            code("ftp://example.com/", false),
+            Some("INVALID_WEBHOOK_URL")
+        );
+        assert_eq!(code("not a url", false), Some("INVALID_WEBHOOK_URL"));
+        assert_eq!(
+            code("https://user:pw@example.com/", false),
+            Some("INVALID_WEBHOOK_URL")
+        );
+        assert_eq!(
+            code("http://127.0.0.1:8080/", false),
+            Some("WEBHOOK_URL_PRIVATE")
+        );
+        assert_eq!(code("http://[::1]/", false), Some("WEBHOOK_URL_PRIVATE"));
+        assert_eq!(code("http://127.0.0.1:8080/", true), None);
+        let kinds = EndpointInput {
+            url: "https://example.com/".into(),
+            kinds: vec!["low_balance".into(), "nope".into()],
+            ..EndpointInput::default()
+        };
+        let error = checked(&kinds, false).expect_err("unknown kind");
+        assert_eq!(
+            (error.code, error.field.as_deref()),
+            ("UNKNOWN_NOTICE_KIND", Some("kinds[1]"))
+        );
+    }
+}
