@@ -1,10 +1,10 @@
 //! Balances, top-ups, the customer's ledger and order history.
 
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
 use yuming_core::money::{self, Currency, HolderId, Money};
-use yuming_store::{LedgerEntryRow, OrderRow};
+use yuming_store::{LedgerEntryRow, OrderRow, Tx};
 
 use crate::audit::{self, Change};
 use crate::crypto::new_id;
@@ -14,6 +14,105 @@ use crate::{App, AppError, RequestContext};
 
 /// The largest single top-up: 10 million yuan.
 pub const MAX_TOP_UP_MINOR: i64 = 1_000_000_000;
+
+/// The CNY balance (fen) under which an account gets the low-balance notice, unless it chose
+/// another threshold: 50 CNY.
+pub const DEFAULT_LOW_BALANCE_THRESHOLD: i64 = 5_000;
+
+/// The highest threshold an account may choose: 1 million yuan.
+pub const MAX_LOW_BALANCE_THRESHOLD: i64 = 100_000_000;
+
+/// Sends the low-balance notice when `balance` (after a debit) is under the account's
+/// threshold, once per episode: an episode ends with the next top-up. Called in the
+/// transaction of every debit ([`crate::domains::charge`]).
+pub async fn low_balance_notice(
+    tx: &mut Tx,
+    holder: &str,
+    balance: Money,
+    now: Timestamp,
+) -> Result<usize, AppError> {
+    if balance.currency() != Currency::Cny {
+        return Ok(0);
+    }
+    let threshold = tx
+        .low_balance_threshold(holder)
+        .await?
+        .unwrap_or(DEFAULT_LOW_BALANCE_THRESHOLD);
+    if balance.minor() >= threshold {
+        return Ok(0);
+    }
+    let episode = tx.topup_count(holder).await?;
+    let mut params = Map::new();
+    params.insert("balance".into(), Value::String(balance.to_string()));
+    params.insert(
+        "threshold".into(),
+        Value::String(Money::new(threshold, Currency::Cny).to_string()),
+    );
+    crate::notices::enqueue(
+        tx,
+        &crate::notices::NoticeRequest {
+            account_id: holder.to_owned(),
+            kind: crate::notices::NoticeKind::LowBalance,
+            occasion: format!("low_balance:CNY:{episode}"),
+            params,
+            sms_to: None,
+        },
+        now.0,
+    )
+    .await
+}
+
+/// The tenant's low-balance threshold (CNY).
+pub async fn low_balance_threshold(app: &App, actor: &Actor) -> Result<Money, AppError> {
+    actor.authorize(&actor.tenant_id, Right::BillingRead)?;
+    let mut tx = app.db().read().await?;
+    let threshold = tx.low_balance_threshold(&actor.tenant_id).await?;
+    tx.commit().await?;
+    Ok(Money::new(
+        threshold.unwrap_or(DEFAULT_LOW_BALANCE_THRESHOLD),
+        Currency::Cny,
+    ))
+}
+
+/// Sets the tenant's low-balance threshold in fen (0 turns the notice off).
+pub async fn set_low_balance_threshold(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    amount_minor: i64,
+) -> Result<Money, AppError> {
+    actor.authorize(&actor.tenant_id, Right::BillingPay)?;
+    if !(0..=MAX_LOW_BALANCE_THRESHOLD).contains(&amount_minor) {
+        return Err(AppError::bad_request(
+            "INVALID_THRESHOLD",
+            format!("the threshold must be 0–{MAX_LOW_BALANCE_THRESHOLD} fen"),
+            format!("阈值须为 0–{MAX_LOW_BALANCE_THRESHOLD} 分"),
+        )
+        .with_field("amount"));
+    }
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let before = tx.low_balance_threshold(&actor.tenant_id).await?;
+    tx.set_low_balance_threshold(&actor.tenant_id, Some(amount_minor), now.0)
+        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "billing.low_balance_threshold",
+            object_type: "account",
+            object_id: &actor.tenant_id,
+            tenant: &actor.tenant_id,
+            before: json!({ "threshold": before }),
+            after: json!({ "threshold": amount_minor }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Money::new(amount_minor, Currency::Cny))
+}
 
 /// A customer's balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -543,7 +543,10 @@ pub(crate) async fn charge(
     let transaction =
         money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
     book(tx, &transaction, order_id, memo, now).await?;
-    Ok(Money::new(balance, amount.currency()))
+    let balance = Money::new(balance, amount.currency());
+    // Every debit path comes through here, so the low-balance check is made once, here.
+    crate::billing::low_balance_notice(tx, tenant, balance, now).await?;
+    Ok(balance)
 }
 
 /// Appends a balanced transaction's postings.

@@ -18,7 +18,6 @@ use serde_json::{Map, Value, json};
 use yuming_core::catalogue::{self as rules, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{self, Phase};
-use yuming_core::money::{Currency, Money};
 use yuming_store::{DomainHistoryEntry, DomainRow, OrderRow, Tx};
 
 use crate::audit::{self, Change};
@@ -33,9 +32,6 @@ pub const REMINDER_DAYS: [i64; 3] = [30, 7, 1];
 
 /// Days after expiry during which an "expired" notice is still worth sending.
 pub const EXPIRED_NOTICE_DAYS: i64 = 5;
-
-/// Balance (minor units, CNY) under which the low-balance notice is sent.
-pub const LOW_BALANCE_THRESHOLD: i64 = 5_000;
 
 /// The actor name history and audit entries of the scheduler carry.
 pub const SCHEDULER_ACTOR: &str = "scheduler";
@@ -131,14 +127,15 @@ async fn sweep_one(
                 )
                 .await
                 {
-                    Ok(balance) => Ok((renewed, order_id, balance)),
+                    // The charge itself sends the low-balance notice when it is due.
+                    Ok(_balance) => Ok((renewed, order_id)),
                     Err(e) => Err(e),
                 }
             }
             Err(e) => Err(crate::domains::lifecycle_error(e)),
         };
         match outcome {
-            Ok((renewed, order_id, balance)) => {
+            Ok((renewed, order_id)) => {
                 apply_record(&mut row, &renewed);
                 row.updated_at = now.0;
                 app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
@@ -165,7 +162,6 @@ async fn sweep_one(
                     now,
                 )
                 .await? as u64;
-                report.notices += low_balance(&mut tx, &row.owner_id, balance, now).await? as u64;
                 history(&mut tx, &row, "auto_renew", Some(&order_id),
                     json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at, "amount": amount.minor() }), now).await?;
                 audit::record(app, &mut tx, &RequestContext::internal("scheduler"), SCHEDULER_ACTOR, Change {
@@ -354,39 +350,6 @@ async fn history(
     })
     .await?;
     Ok(())
-}
-
-/// Sends the low-balance notice when `balance` (after a charge) is under the threshold,
-/// once per episode: an episode ends with the next top-up. Call it in the transaction of
-/// any charge.
-pub async fn low_balance(
-    tx: &mut Tx,
-    holder: &str,
-    balance: Money,
-    now: Timestamp,
-) -> Result<usize, AppError> {
-    if balance.currency() != Currency::Cny || balance.minor() >= LOW_BALANCE_THRESHOLD {
-        return Ok(0);
-    }
-    let episode = tx.topup_count(holder).await?;
-    let mut params = Map::new();
-    params.insert("balance".into(), Value::String(balance.to_string()));
-    params.insert(
-        "threshold".into(),
-        Value::String(Money::new(LOW_BALANCE_THRESHOLD, Currency::Cny).to_string()),
-    );
-    notices::enqueue(
-        tx,
-        &NoticeRequest {
-            account_id: holder.to_owned(),
-            kind: NoticeKind::LowBalance,
-            occasion: format!("low_balance:CNY:{episode}"),
-            params,
-            sms_to: None,
-        },
-        now.0,
-    )
-    .await
 }
 
 /// What one run of the periodic jobs did.

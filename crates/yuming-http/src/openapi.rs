@@ -101,6 +101,10 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(domains::auth_code))
         .routes(routes!(domains::reset_auth_code))
         .routes(routes!(billing::balance))
+        .routes(routes!(
+            billing::low_balance_threshold,
+            billing::set_low_balance_threshold
+        ))
         .routes(routes!(billing::ledger))
         .routes(routes!(billing::orders))
         .routes(routes!(billing::credit))

@@ -254,3 +254,27 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// The account's low-balance threshold in fen, when it chose one.
+    pub async fn low_balance_threshold(
+        &mut self,
+        account_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT low_balance_threshold FROM accounts WHERE id = $1";
+        let found: Option<Option<i64>> = on_conn!(self, c => sqlx::query_scalar(sql).bind(account_id).fetch_optional(c).await.map_err(map_err))?;
+        Ok(found.flatten())
+    }
+
+    /// Sets (or with `None` resets to the default) the account's low-balance threshold.
+    pub async fn set_low_balance_threshold(
+        &mut self,
+        account_id: &str,
+        threshold: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE accounts SET low_balance_threshold = $2, updated_at = $3 WHERE id = $1";
+        on_conn!(self, c => sqlx::query(sql).bind(account_id).bind(threshold).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+}

@@ -110,6 +110,11 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
     let (app, clock) = test_app(&db.db);
     // Enough for the registration only: the auto-renewal will find an empty balance.
     let (alice, contact) = customer(&app, &db, "alice@example.com", 6_900).await;
+    // Alice turned the low-balance notice off, so the mail counted below is the lifecycle's
+    // alone (that notice has its own test).
+    yuming_app::billing::set_low_balance_threshold(&app, &ctx(), &alice, 0)
+        .await
+        .expect("threshold");
     let mut input = register_input("lifecycle-story.com", 1, &contact);
     input.auto_renew = true;
     let receipt = domains::register(&app, &ctx(), &alice, input)
@@ -345,3 +350,118 @@ both_backends!(concurrent_sweeps_act_once, |db: TestDb| async move {
     assert_eq!((again.renewed, again.notices), (0, 0));
     assert_ledger_balanced(&app).await;
 });
+
+both_backends!(
+    auto_renew_threshold_beyond_the_reminder_horizon,
+    |db: TestDb| async move {
+        let (app, clock) = test_app(&db.db);
+        let (alice, contact) = customer(&app, &db, "alice@example.com", 6_900 + 7_900 * 3).await;
+        let receipt = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("early.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        let expires = receipt.domain.expires_at;
+        yuming_app::batches::set_auto_renew(
+            &app,
+            &ctx(),
+            &alice,
+            "early.com",
+            Some(true),
+            Some(45),
+        )
+        .await
+        .expect("45 days ahead");
+        // 46 days before expiry: not yet due.
+        clock.set(Timestamp(expires.0 - 46 * 86_400));
+        assert_eq!(scheduler::sweep(&app).await.expect("sweep").renewed, 0);
+        // 45 days before: renewed once, ahead of the 30-day reminder, however often it runs.
+        clock.set(Timestamp(expires.0 - 45 * 86_400));
+        assert_eq!(scheduler::sweep(&app).await.expect("sweep").renewed, 1);
+        assert_eq!(scheduler::sweep(&app).await.expect("again").renewed, 0);
+        clock.advance_days(16);
+        assert_eq!(scheduler::sweep(&app).await.expect("at 29 days").renewed, 0);
+        let view = domains::get(&app, &alice, "early.com").await.expect("get");
+        assert_eq!(view.expires_at.0, expires.0 + 365 * 86_400);
+        assert_eq!(balance_of(&app, &alice).await, 7_900 * 2, "charged once");
+        let inbox = notices::inbox(&app, &alice, None, 50).await.expect("inbox");
+        assert!(
+            inbox.iter().all(|n| n.kind != "expiry_reminder"),
+            "renewed before any reminder was due: {inbox:?}"
+        );
+        assert_ledger_balanced(&app).await;
+    }
+);
+
+both_backends!(
+    low_balance_threshold_is_per_account_and_checked_on_every_debit,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let (alice, contact) = customer(&app, &db, "alice@example.com", 20_000).await;
+        let (bob, _) = customer(&app, &db, "bob@example.com", 0).await;
+        assert_eq!(
+            yuming_app::billing::low_balance_threshold(&app, &bob)
+                .await
+                .expect("default")
+                .minor(),
+            5_000
+        );
+        let set = yuming_app::billing::set_low_balance_threshold(&app, &ctx(), &alice, 15_000)
+            .await
+            .expect("set");
+        assert_eq!(set.minor(), 15_000);
+        let bad = yuming_app::billing::set_low_balance_threshold(&app, &ctx(), &alice, -1)
+            .await
+            .expect_err("negative");
+        assert_eq!(
+            (bad.code, bad.field.as_deref()),
+            ("INVALID_THRESHOLD", Some("amount"))
+        );
+        let low_notices = |app: App, alice: yuming_core::access::Actor| async move {
+            notices::inbox(&app, &alice, None, 50)
+                .await
+                .expect("inbox")
+                .into_iter()
+                .filter(|n| n.kind == "low_balance")
+                .count()
+        };
+        // A manual registration (not the scheduler) takes the balance under 150 CNY.
+        domains::register(&app, &ctx(), &alice, register_input("one.com", 1, &contact))
+            .await
+            .expect("register");
+        assert_eq!(balance_of(&app, &alice).await, 13_100);
+        assert_eq!(low_notices(app.clone(), alice.clone()).await, 1);
+        // Still the same episode: no second notice.
+        domains::register(&app, &ctx(), &alice, register_input("two.com", 1, &contact))
+            .await
+            .expect("register");
+        assert_eq!(low_notices(app.clone(), alice.clone()).await, 1);
+        // 0 turns it off, even in a new episode.
+        yuming_app::billing::credit(
+            &app,
+            &ctx(),
+            &crate::registrar::operator(),
+            &alice.tenant_id,
+            yuming_core::money::Money::new(10_000, yuming_core::money::Currency::Cny),
+            "top-up",
+        )
+        .await
+        .expect("credit");
+        yuming_app::billing::set_low_balance_threshold(&app, &ctx(), &alice, 0)
+            .await
+            .expect("off");
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("three.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        assert_eq!(balance_of(&app, &alice).await, 9_300);
+        assert_eq!(low_notices(app.clone(), alice.clone()).await, 1);
+    }
+);

@@ -143,3 +143,43 @@ pub async fn credit_limit(
         .into(),
     ))
 }
+
+/// A low-balance threshold to set.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LowBalanceThresholdRequest {
+    /// CNY minor units (fen); 0 turns the notice off.
+    pub amount: i64,
+}
+
+/// The balance under which the tenant gets the low-balance notice (default 50 CNY).
+#[utoipa::path(get, path = "/api/v1/account/low-balance-threshold", tag = "billing", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = crate::dto::MoneyDto), (status = 403, body = ErrorBody)))]
+pub async fn low_balance_threshold(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<crate::dto::MoneyDto>, ApiError> {
+    Ok(Json(
+        billing::low_balance_threshold(&state.app, &actor)
+            .await?
+            .into(),
+    ))
+}
+
+/// Sets the tenant's low-balance threshold; every debit below it sends one notice per
+/// episode (until the next top-up).
+#[utoipa::path(put, path = "/api/v1/account/low-balance-threshold", tag = "billing", security(("bearer" = []), ("api_key" = [])),
+    request_body = LowBalanceThresholdRequest,
+    responses((status = 200, body = crate::dto::MoneyDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn set_low_balance_threshold(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<LowBalanceThresholdRequest>,
+) -> Result<Json<crate::dto::MoneyDto>, ApiError> {
+    Ok(Json(
+        billing::set_low_balance_threshold(&state.app, &ctx, &actor, body.amount)
+            .await?
+            .into(),
+    ))
+}

@@ -2,7 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use yuming_app::scheduler;
+use yuming_app::billing;
 use yuming_core::money::{Currency, Money};
 use yuming_test_support::{TestDb, both_backends};
 
@@ -15,7 +15,7 @@ both_backends!(inbox_mark_read_and_preferences, |db: TestDb| async move {
     // The same low-balance episode twice: one notice.
     for _ in 0..2 {
         let mut tx = h.app.db().write().await.expect("tx");
-        scheduler::low_balance(
+        billing::low_balance_notice(
             &mut tx,
             &alice,
             Money::new(1_000, Currency::Cny),

@@ -114,6 +114,41 @@ both_backends!(webhook_endpoints_over_http, |db: TestDb| async move {
         .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
 
+    // The low-balance threshold sits with the account's other notice settings.
+    let threshold = h
+        .call(
+            Method::GET,
+            "/api/v1/account/low-balance-threshold",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(threshold.json, json!({"amount": 5000, "currency": "CNY"}));
+    let set = h
+        .call(
+            Method::PUT,
+            "/api/v1/account/low-balance-threshold",
+            Some(&alice),
+            Some(json!({"amount": 20000})),
+        )
+        .await;
+    assert_eq!(
+        (set.status, set.json["amount"].clone()),
+        (StatusCode::OK, json!(20000))
+    );
+    let bad = h
+        .call(
+            Method::PUT,
+            "/api/v1/account/low-balance-threshold",
+            Some(&alice),
+            Some(json!({"amount": -5})),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "INVALID_THRESHOLD")
+    );
+
     let doc = h
         .call(Method::GET, "/api/openapi.json", None, None)
         .await
