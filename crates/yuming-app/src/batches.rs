@@ -7,7 +7,7 @@
 //! Also the per-domain auto-renew settings (on/off and the threshold in days before expiry).
 
 use serde_json::json;
-use yuming_core::access::{Actor, Right};
+use yuming_core::access::{Actor, AuthMethod, Right};
 use yuming_core::clock::Timestamp;
 use yuming_store::{BatchItemRow, BatchRow};
 
@@ -18,6 +18,9 @@ use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// Most domains per batch.
 pub const MAX_BATCH: usize = 50;
+/// How long a worker holds a running batch without finishing an item before the jobs take
+/// it over.
+pub const BATCH_LEASE_SECS: i64 = 300;
 /// Largest auto-renew threshold, in days before expiry.
 pub const MAX_RENEW_DAYS_BEFORE: u32 = 60;
 
@@ -196,8 +199,11 @@ pub async fn start(
             order_id: None,
         })
         .collect();
+    let holder = new_id("wrk");
     let mut tx = app.db().write().await?;
     tx.insert_batch(&row, &items).await?;
+    tx.lease_batch(&row.id, &holder, now.0 + BATCH_LEASE_SECS)
+        .await?;
     crate::audit::record(
         app,
         &mut tx,
@@ -217,16 +223,127 @@ pub async fn start(
     let started = view(&row, &items);
     let (app, ctx, actor) = (app.clone(), ctx.clone(), actor.clone());
     tokio::spawn(async move {
-        if let Err(error) = run(&app, &ctx, &actor, &operation, row, items).await {
-            tracing::error!(%error, "batch stopped");
+        if let Err(error) = run(&app, &ctx, &actor, &operation, &row.id, &holder, items).await {
+            // The lease runs out and the jobs resume the batch.
+            tracing::error!(%error, batch = %row.id, "batch stopped; the jobs resume it");
         }
     });
     Ok(started)
 }
 
-async fn finish_item(app: &App, item: &BatchItemRow) -> Result<(), AppError> {
+/// Resumes batches whose instance stopped working on them (their lease ran out): claims up
+/// to `limit` under a lease for `holder` and finishes their pending items, each exactly once.
+/// Returns how many batches it finished.
+pub async fn resume_stalled(app: &App, holder: &str, limit: i64) -> Result<usize, AppError> {
+    let now = app.now().0;
+    let mut tx = app.db().write().await?;
+    let ids = tx
+        .claim_stalled_batches(now, holder, now + BATCH_LEASE_SECS, limit)
+        .await?;
+    tx.commit().await?;
+    let mut finished = 0;
+    for id in ids {
+        let mut tx = app.db().read().await?;
+        let found = tx.batch_by_id(&id).await?;
+        let actor = match &found {
+            Some((row, _)) => {
+                crate::accounts::actor_of_account(&mut tx, &row.actor_id, AuthMethod::System)
+                    .await?
+            }
+            None => None,
+        };
+        tx.commit().await?;
+        let Some((row, items)) = found else { continue };
+        let pending: Vec<BatchItemRow> = items
+            .into_iter()
+            .filter(|i| i.status == "pending")
+            .collect();
+        let ctx = RequestContext::internal(&format!("{}/resume", row.id));
+        let outcome = match (actor, operation_of(&row)) {
+            (Some(actor), Some(operation)) => {
+                run(app, &ctx, &actor, &operation, &row.id, holder, pending).await
+            }
+            // The account was closed, or the row is unreadable: the items cannot run.
+            (actor, _) => {
+                let error = match actor {
+                    None => AppError::new(
+                        ErrorKind::Forbidden,
+                        "ACCOUNT_INACTIVE",
+                        "the account that started the batch is no longer active",
+                        "发起批量操作的账户已停用",
+                    ),
+                    Some(_) => {
+                        AppError::internal(format!("batch {} has unknown parameters", row.id))
+                    }
+                };
+                for item in pending {
+                    finish_item(app, &failed(item, &error), &row.id, holder).await?;
+                }
+                let mut tx = app.db().write().await?;
+                tx.finish_batch(&row.id, app.now().0).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        };
+        match outcome {
+            Ok(()) => finished += 1,
+            Err(error) => tracing::warn!(%error, batch = %row.id, "resumed batch stopped"),
+        }
+    }
+    Ok(finished)
+}
+
+/// The operation a stored batch row describes.
+fn operation_of(row: &BatchRow) -> Option<BatchOperation> {
+    let params: serde_json::Value = serde_json::from_str(&row.params).ok()?;
+    Some(match row.operation.as_str() {
+        "renew" => BatchOperation::Renew {
+            years: u32::try_from(params.get("years")?.as_u64()?).ok()?,
+        },
+        "auto_renew" => BatchOperation::AutoRenew {
+            enabled: params.get("enabled")?.as_bool()?,
+        },
+        "nameservers" => BatchOperation::Nameservers {
+            nameservers: params
+                .get("nameservers")?
+                .as_array()?
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect(),
+        },
+        "lock" => BatchOperation::Lock { locked: true },
+        "unlock" => BatchOperation::Lock { locked: false },
+        "cancel" => BatchOperation::Cancel,
+        _ => return None,
+    })
+}
+
+/// The request id an item's use case runs under: its audit entry, written in the same
+/// transaction as its effect, then proves that it committed.
+fn item_request_id(batch_id: &str, position: i64) -> String {
+    format!("{batch_id}/{position}")
+}
+
+/// Whether the use case run under `request_id` committed, with its audit entry's object id
+/// and after-summary.
+async fn committed(app: &App, request_id: &str) -> Result<Option<(String, String)>, AppError> {
+    let mut tx = app.db().read().await?;
+    let entry = tx.audit_entry_of_request(request_id).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Records an item's outcome and renews the batch's lease, in one transaction.
+async fn finish_item(
+    app: &App,
+    item: &BatchItemRow,
+    batch_id: &str,
+    holder: &str,
+) -> Result<(), AppError> {
     let mut tx = app.db().write().await?;
     tx.finish_batch_item(item).await?;
+    tx.lease_batch(batch_id, holder, app.now().0 + BATCH_LEASE_SECS)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -238,37 +355,56 @@ fn failed(mut item: BatchItemRow, error: &AppError) -> BatchItemRow {
     item
 }
 
+/// Works through `items` (the pending ones of batch `batch_id`), renewing the lease after
+/// each. An item whose use case already committed (its audit entry exists: the previous
+/// worker stopped before recording it) is recorded as succeeded, not run again.
 async fn run(
     app: &App,
     ctx: &RequestContext,
     actor: &Actor,
     operation: &BatchOperation,
-    row: BatchRow,
+    batch_id: &str,
+    holder: &str,
     items: Vec<BatchItemRow>,
 ) -> Result<(), AppError> {
     if *operation == BatchOperation::Cancel {
-        // Each name is checked alone; the ones that pass form one cancellation request.
-        let mut passing = Vec::new();
-        for item in &items {
-            let single = crate::cancellations::check_only(app, actor, &item.domain_name).await;
-            match single {
-                Ok(()) => passing.push(item.clone()),
-                Err(error) => finish_item(app, &failed(item.clone(), &error)).await?,
+        let request_id = format!("{batch_id}/cancel");
+        if let Some((cancellation_id, _)) = committed(app, &request_id).await? {
+            for mut item in items {
+                item.status = "succeeded".into();
+                item.message = Some(cancellation_id.clone());
+                finish_item(app, &item, batch_id, holder).await?;
             }
-        }
-        if !passing.is_empty() {
-            let names: Vec<String> = passing.iter().map(|i| i.domain_name.clone()).collect();
-            match crate::cancellations::create(app, ctx, actor, &names).await {
-                Ok(request) => {
-                    for mut item in passing {
-                        item.status = "succeeded".into();
-                        item.message = Some(request.id.clone());
-                        finish_item(app, &item).await?;
+        } else {
+            // Each name is checked alone; the ones that pass form one cancellation request.
+            let mut passing = Vec::new();
+            for item in &items {
+                let single = crate::cancellations::check_only(app, actor, &item.domain_name).await;
+                match single {
+                    Ok(()) => passing.push(item.clone()),
+                    Err(error) => {
+                        finish_item(app, &failed(item.clone(), &error), batch_id, holder).await?
                     }
                 }
-                Err(error) => {
-                    for item in passing {
-                        finish_item(app, &failed(item, &error)).await?;
+            }
+            if !passing.is_empty() {
+                let names: Vec<String> = passing.iter().map(|i| i.domain_name.clone()).collect();
+                let item_ctx = RequestContext {
+                    request_id,
+                    client_ip: ctx.client_ip.clone(),
+                };
+                match crate::cancellations::create(app, &item_ctx, actor, &names).await {
+                    Ok(request) => {
+                        for mut item in passing {
+                            item.status = "succeeded".into();
+                            item.message = Some(request.id.clone());
+                            finish_item(app, &item, batch_id, holder).await?;
+                        }
+                    }
+                    Err(error) => {
+                        for item in passing {
+                            finish_item(app, &failed(item, &error), batch_id, holder).await?;
+                        }
                     }
                 }
             }
@@ -276,6 +412,23 @@ async fn run(
     } else {
         for mut item in items {
             let name = item.domain_name.clone();
+            let request_id = item_request_id(batch_id, item.position);
+            if let Some((_, after)) = committed(app, &request_id).await? {
+                item.status = "succeeded".into();
+                item.order_id = serde_json::from_str::<serde_json::Value>(&after)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("order_id")
+                            .and_then(|o| o.as_str())
+                            .map(str::to_owned)
+                    });
+                finish_item(app, &item, batch_id, holder).await?;
+                continue;
+            }
+            let ctx = &RequestContext {
+                request_id,
+                client_ip: ctx.client_ip.clone(),
+            };
             let outcome = match operation {
                 BatchOperation::Renew { years } => domains::renew(app, ctx, actor, &name, *years)
                     .await
@@ -319,11 +472,11 @@ async fn run(
                 }
                 Err(error) => failed(item, &error),
             };
-            finish_item(app, &item).await?;
+            finish_item(app, &item, batch_id, holder).await?;
         }
     }
     let mut tx = app.db().write().await?;
-    tx.finish_batch(&row.id, app.now().0).await?;
+    tx.finish_batch(batch_id, app.now().0).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -367,6 +367,8 @@ pub struct JobsReport {
     pub sms_failed: usize,
     /// Transfers completed because their approval period ran out.
     pub transfers_completed: usize,
+    /// Batches resumed and finished after their instance stopped.
+    pub batches_resumed: usize,
     /// Webhook deliveries accepted by their endpoints.
     pub webhooks_sent: usize,
     /// Webhook delivery attempts that failed (retried with backoff).
@@ -399,6 +401,9 @@ pub async fn run_jobs(
         tx.commit().await?;
         report.sweep = Some(outcome?);
     }
+    // Batches whose instance stopped mid-way (their lease ran out) are finished here; items
+    // that had already committed are recognised by their audit entries, not run again.
+    report.batches_resumed += crate::batches::resume_stalled(app, holder, 10).await?;
     // Each due transfer completes in its own transaction that re-checks its state, so
     // concurrent instances cannot complete one twice.
     loop {

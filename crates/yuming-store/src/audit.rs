@@ -245,3 +245,15 @@ impl Tx {
         Ok(verifier.finish(head.seq, &head.hash))
     }
 }
+
+impl Tx {
+    /// The first audit entry written under `request_id`, as (object id, after summary): the
+    /// proof that the use case run under that id committed.
+    pub async fn audit_entry_of_request(
+        &mut self,
+        request_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let sql = "SELECT object_id, after_summary FROM audit_log WHERE request_id = $1 ORDER BY seq LIMIT 1";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String)>(sql).bind(request_id).fetch_optional(c).await.map_err(map_err))
+    }
+}

@@ -467,10 +467,10 @@ impl Tx {
         Ok(())
     }
 
-    /// Records one item's outcome.
+    /// Records one item's outcome (once: a finished item keeps its first outcome).
     pub async fn finish_batch_item(&mut self, item: &BatchItemRow) -> Result<(), StoreError> {
         let sql = "UPDATE batch_items SET status = $3, code = $4, message = $5, order_id = $6 \
-                   WHERE batch_id = $1 AND position = $2";
+                   WHERE batch_id = $1 AND position = $2 AND status = 'pending'";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&item.batch_id)
             .bind(item.position)
@@ -485,9 +485,9 @@ impl Tx {
         Ok(())
     }
 
-    /// Marks a batch completed.
+    /// Marks a batch completed and frees its lease.
     pub async fn finish_batch(&mut self, id: &str, now: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE batches SET status = 'completed', finished_at = $2 WHERE id = $1";
+        let sql = "UPDATE batches SET status = 'completed', finished_at = $2, lease_until = 0 WHERE id = $1";
         on_conn!(self, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
         Ok(())
     }
@@ -505,5 +505,42 @@ impl Tx {
                    WHERE batch_id = $1 ORDER BY position";
         let items = on_conn!(self, c => sqlx::query_as::<_, BatchItemRow>(sql).bind(id).fetch_all(c).await.map_err(map_err))?;
         Ok(Some((row, items)))
+    }
+}
+
+impl Tx {
+    /// Leases a running batch to `holder` until `until` (at the start and after every item).
+    pub async fn lease_batch(
+        &mut self,
+        id: &str,
+        holder: &str,
+        until: i64,
+    ) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE batches SET lease_until = $3, holder = $2 WHERE id = $1 AND status = 'running'";
+        on_conn!(self, c => sqlx::query(sql).bind(id).bind(holder).bind(until).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` running batches whose lease ran out (their instance stopped),
+    /// leasing them to `holder` until `until`; rows another worker is claiming are skipped on
+    /// PostgreSQL.
+    pub async fn claim_stalled_batches(
+        &mut self,
+        now: i64,
+        holder: &str,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let ids: Vec<String> = per_backend!(self,
+            sqlite: c => sqlx::query_scalar("SELECT id FROM batches WHERE status = 'running' AND lease_until <= $1 ORDER BY created_at, id LIMIT $2")
+                .bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
+            postgres: c => sqlx::query_scalar("SELECT id FROM batches WHERE status = 'running' AND lease_until <= $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED")
+                .bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
+        )?;
+        for id in &ids {
+            self.lease_batch(id, holder, until).await?;
+        }
+        Ok(ids)
     }
 }

@@ -219,6 +219,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "sms (sandbox gateway): {} recorded, {} failed (retried later); {} transfers auto-approved",
                 jobs.sms_sent, jobs.sms_failed, jobs.transfers_completed
             );
+            println!(
+                "webhooks: {} delivered, {} failed (retried later); {} stalled batches resumed",
+                jobs.webhooks_sent, jobs.webhooks_failed, jobs.batches_resumed
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { out } => {

@@ -465,3 +465,116 @@ both_backends!(
         assert_eq!(low_notices(app.clone(), alice.clone()).await, 1);
     }
 );
+
+both_backends!(stalled_batches_are_resumed_once, |db: TestDb| async move {
+    let (app, clock) = test_app(&db.db);
+    let (alice, contact) = customer(
+        &app,
+        &db,
+        "alice@example.com",
+        3 * 6_900 + 3 * 7_900 + 1_000,
+    )
+    .await;
+    let mut expiries = Vec::new();
+    for name in ["a-stalled.com", "b-stalled.com", "c-stalled.com"] {
+        let receipt = domains::register(&app, &ctx(), &alice, register_input(name, 1, &contact))
+            .await
+            .expect("register");
+        expiries.push(receipt.domain.expires_at.0);
+    }
+    // A batch accepted by an instance that died at once: all items pending, its lease
+    // still running; the first item's renewal had committed before the crash.
+    let now = app.now().0;
+    let batch_id = "bat_stalled";
+    let mut tx = db.db.write().await.expect("tx");
+    tx.insert_batch(
+        &yuming_store::BatchRow {
+            id: batch_id.into(),
+            owner_id: alice.tenant_id.clone(),
+            actor_id: alice.account_id.clone(),
+            operation: "renew".into(),
+            params: r#"{"years":1}"#.into(),
+            status: "running".into(),
+            total: 3,
+            created_at: now,
+            finished_at: None,
+        },
+        &["a-stalled.com", "b-stalled.com", "c-stalled.com"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| yuming_store::BatchItemRow {
+                batch_id: batch_id.into(),
+                position: i as i64,
+                domain_name: (*name).into(),
+                status: "pending".into(),
+                code: None,
+                message: None,
+                order_id: None,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("batch");
+    tx.lease_batch(
+        batch_id,
+        "dead-instance",
+        now + yuming_app::batches::BATCH_LEASE_SECS,
+    )
+    .await
+    .expect("lease");
+    tx.commit().await.expect("commit");
+    let first = domains::renew(
+        &app,
+        &yuming_app::RequestContext::internal(&format!("{batch_id}/0")),
+        &alice,
+        "a-stalled.com",
+        1,
+    )
+    .await
+    .expect("renewed before the crash");
+
+    // Within the lease nobody takes it over.
+    assert_eq!(
+        yuming_app::batches::resume_stalled(&app, "w1", 10)
+            .await
+            .expect("resume"),
+        0
+    );
+    clock.advance_secs(yuming_app::batches::BATCH_LEASE_SECS + 1);
+    // Two instances at once: one resumes it, each item happens once.
+    let (one, two) = tokio::join!(
+        yuming_app::batches::resume_stalled(&app, "w1", 10),
+        yuming_app::batches::resume_stalled(&app, "w2", 10)
+    );
+    assert_eq!(one.expect("w1") + two.expect("w2"), 1);
+    assert_eq!(
+        yuming_app::batches::resume_stalled(&app, "w1", 10)
+            .await
+            .expect("again"),
+        0
+    );
+    let batch = yuming_app::batches::get(&app, &alice, batch_id)
+        .await
+        .expect("batch");
+    assert_eq!(batch.status, "completed");
+    assert_eq!((batch.done, batch.failed), (3, 0));
+    assert_eq!(
+        batch.items[0].order_id.as_deref(),
+        Some(first.order_id.as_str()),
+        "the committed item is recognised, not repeated"
+    );
+    assert!(batch.items.iter().all(|i| i.order_id.is_some()));
+    assert_eq!(
+        balance_of(&app, &alice).await,
+        1_000,
+        "three renewals, charged once each"
+    );
+    for (name, expires) in ["a-stalled.com", "b-stalled.com", "c-stalled.com"]
+        .iter()
+        .zip(&expiries)
+    {
+        let view = domains::get(&app, &alice, name).await.expect("get");
+        assert_eq!(view.expires_at.0, expires + 365 * 86_400, "{name}");
+    }
+    assert_ledger_balanced(&app).await;
+});
