@@ -37,6 +37,10 @@ pub struct AppSettings {
     pub cancellation_fee_minor: i64,
     /// Whether webhook endpoints may point into private networks (loopback, RFC 1918, …).
     pub webhook_private_targets: bool,
+    /// Days a filing certificate is valid from issue.
+    pub certificate_validity_days: i64,
+    /// Public filing look-ups per source IP per minute.
+    pub public_lookups_per_ip_per_minute: i64,
 }
 
 impl Default for AppSettings {
@@ -53,6 +57,8 @@ impl Default for AppSettings {
             dns_ttl: yuming_core::dns::TtlPolicy::default(),
             cancellation_fee_minor: 1_000,
             webhook_private_targets: false,
+            certificate_validity_days: 365,
+            public_lookups_per_ip_per_minute: 60,
         }
     }
 }

@@ -48,6 +48,8 @@ pub enum NoticeKind {
     Cancellation,
     /// The status of an ICP filing changed.
     IcpStatusChanged,
+    /// A filing certificate ends within 30 days.
+    FilingCertificateRenewal,
     /// Anything else: rendered from the `subject`/`body` (and `subject_en`/`body_en`)
     /// parameters, so other parts of the platform can notify before they add a kind.
     Generic,
@@ -55,7 +57,7 @@ pub enum NoticeKind {
 
 impl NoticeKind {
     /// Every kind, for the preferences API.
-    pub const ALL: [NoticeKind; 13] = [
+    pub const ALL: [NoticeKind; 14] = [
         NoticeKind::ExpiryReminder,
         NoticeKind::DomainExpired,
         NoticeKind::AutoRenewSucceeded,
@@ -68,6 +70,7 @@ impl NoticeKind {
         NoticeKind::TransferRejected,
         NoticeKind::Cancellation,
         NoticeKind::IcpStatusChanged,
+        NoticeKind::FilingCertificateRenewal,
         NoticeKind::Generic,
     ];
 
@@ -86,6 +89,7 @@ impl NoticeKind {
             NoticeKind::TransferRejected => "transfer_rejected",
             NoticeKind::Cancellation => "cancellation",
             NoticeKind::IcpStatusChanged => "icp_status_changed",
+            NoticeKind::FilingCertificateRenewal => "filing_certificate_renewal",
             NoticeKind::Generic => "generic",
         }
     }
@@ -220,6 +224,16 @@ impl NoticeKind {
                 (
                     "ICP filing {filing} changed",
                     "Your ICP filing {filing} is now: {status}.",
+                ),
+            ],
+            NoticeKind::FilingCertificateRenewal => [
+                (
+                    "{domain} 的备案证书即将到期",
+                    "网站 {domain}（{number}）的备案证书将于 {valid_until} 到期，请在控制台续期证书。",
+                ),
+                (
+                    "The filing certificate of {domain} ends soon",
+                    "The filing certificate of {domain} ({number}) ends on {valid_until}; renew it in the console.",
                 ),
             ],
             NoticeKind::Generic => [("{subject}", "{body}"), ("{subject_en}", "{body_en}")],

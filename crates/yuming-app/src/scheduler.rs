@@ -369,6 +369,8 @@ pub struct JobsReport {
     pub transfers_completed: usize,
     /// Batches resumed and finished after their instance stopped.
     pub batches_resumed: usize,
+    /// Filing certificate renewal reminders queued.
+    pub certificate_reminders: usize,
     /// Webhook deliveries accepted by their endpoints.
     pub webhooks_sent: usize,
     /// Webhook delivery attempts that failed (retried with backoff).
@@ -404,6 +406,8 @@ pub async fn run_jobs(
     // Batches whose instance stopped mid-way (their lease ran out) are finished here; items
     // that had already committed are recognised by their audit entries, not run again.
     report.batches_resumed += crate::batches::resume_stalled(app, holder, 10).await?;
+    // Idempotent per certificate (the notice's occasion), so every instance may run it.
+    report.certificate_reminders += crate::filing::certificates::remind_renewals(app).await?;
     // Each due transfer completes in its own transaction that re-checks its state, so
     // concurrent instances cannot complete one twice.
     loop {

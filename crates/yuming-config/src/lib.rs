@@ -63,6 +63,10 @@ pub struct FilingConfig {
     /// How often `serve` syncs order status with the authority (at most 1800: the
     /// authority's decisions must show within 30 minutes).
     pub sync_interval_secs: u64,
+    /// Days a filing certificate is valid from issue (renewal reminder 30 days before).
+    pub certificate_validity_days: i64,
+    /// Public filing look-ups per source IP per minute.
+    pub public_lookups_per_ip_per_minute: i64,
 }
 
 impl Default for FilingConfig {
@@ -72,6 +76,8 @@ impl Default for FilingConfig {
             sandbox_rejection_rate: 0.0,
             sandbox_seed: 1,
             sync_interval_secs: 300,
+            certificate_validity_days: 365,
+            public_lookups_per_ip_per_minute: 60,
         }
     }
 }

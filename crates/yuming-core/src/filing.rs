@@ -6,6 +6,7 @@
 //! about the domain, the servers, duplicates, the blacklist, what the authority knows about
 //! the certificate) and passes them in with `now`.
 
+pub mod certificate;
 mod check;
 #[cfg(test)]
 mod tests;

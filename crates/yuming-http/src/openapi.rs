@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, flows, health,
-    notifications, review, sub_accounts, validate, webhooks,
+    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, filing_after, flows,
+    health, notifications, review, sub_accounts, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -137,6 +137,13 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(filing::blacklist))
         .routes(routes!(filing::sync))
         .routes(routes!(filing::sandbox_sms))
+        .routes(routes!(filing_after::certificate))
+        .routes(routes!(filing_after::certificate_pdf))
+        .routes(routes!(filing_after::renew_certificate))
+        .routes(routes!(filing_after::footer))
+        .routes(routes!(filing_after::public_keys))
+        .routes(routes!(filing_after::verify))
+        .routes(routes!(filing_after::public_lookup))
         .routes(routes!(dns::list, dns::create))
         .routes(routes!(dns::update, dns::delete))
         .routes(routes!(dns::export, dns::import))

@@ -18,6 +18,7 @@ mod contacts;
 mod dns;
 mod domains;
 mod filing;
+mod filing_after;
 mod flows;
 mod housekeeping;
 mod idempotency;
@@ -43,6 +44,7 @@ pub use filing::{
     FilingEntityRow, FilingHistoryRow, FilingMaterialRow, FilingNoteRow, FilingOrderRow,
     FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
 };
+pub use filing_after::{CertificateRow, SigningKeyRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;

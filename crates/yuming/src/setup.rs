@@ -128,6 +128,8 @@ pub fn app_settings(config: &Config) -> AppSettings {
         },
         cancellation_fee_minor: config.registrar.cancellation_fee_minor,
         webhook_private_targets: config.scheduler.webhook_allow_private_targets,
+        certificate_validity_days: config.filing.certificate_validity_days.clamp(1, 3650),
+        public_lookups_per_ip_per_minute: config.filing.public_lookups_per_ip_per_minute,
     }
 }
 

@@ -7,6 +7,7 @@
 //! transactions, never inside one.
 
 pub mod authority;
+pub mod certificates;
 pub mod dependencies;
 pub mod materials;
 
@@ -1443,6 +1444,16 @@ pub async fn verify_type(
 }
 
 async fn rules_for(tx: &mut Tx, payload: &Payload, now: Timestamp) -> Result<RuleSet, AppError> {
+    let province = parse_province(&payload.entity.province)?;
+    rules_for_province(tx, province, now).await
+}
+
+/// The rules in force for a province at `now`.
+async fn rules_for_province(
+    tx: &mut Tx,
+    province: u8,
+    now: Timestamp,
+) -> Result<RuleSet, AppError> {
     let rows = tx.filing_rules().await?;
     let rows: Vec<RuleRow> = rows
         .into_iter()
@@ -1461,7 +1472,6 @@ async fn rules_for(tx: &mut Tx, payload: &Payload, now: Timestamp) -> Result<Rul
             })
         })
         .collect();
-    let province = parse_province(&payload.entity.province)?;
     Ok(RuleSet::resolve(&rows, province, PROVIDER, now))
 }
 
@@ -2711,6 +2721,10 @@ async fn record_approval(
         };
         site.updated_at = now.0;
         tx.update_filing_site(&site).await?;
+        // A filed site gets its signed certificate in the same transaction.
+        if site.status == "filed" {
+            certificates::issue(app, tx, &site, &entity).await?;
+        }
     }
     Ok(())
 }

@@ -1960,3 +1960,262 @@ both_backends!(
         );
     }
 );
+
+/// Text of a PDF as poppler's `pdftotext` reads it, when it is installed (CI installs it).
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("certificate.pdf");
+    std::fs::write(&path, pdf).ok()?;
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+both_backends!(
+    approved_site_gets_a_signed_certificate_footer_and_public_record,
+    |db: TestDb| async move {
+        use yuming_app::filing::certificates::{self, LookupKey};
+        let w = world(&db).await;
+        let app = &w.app;
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "203.0.113.30",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        pushed(&w, &alice, &order).await;
+        let sms_code = w
+            .authority
+            .last_code_for("13800138000")
+            .await
+            .expect("code");
+        filing::verify_sms(app, &ctx(), &alice, &order, &sms_code)
+            .await
+            .expect("sms");
+        w.clock.advance_secs(3601);
+        filing::sync(app).await.expect("sync");
+        let entities = filing::list_entities(app, &alice).await.expect("entities");
+        let (entity, sites) = filing::get_entity(app, &alice, &entities[0].id)
+            .await
+            .expect("entity");
+        let site_id = sites[0].id.clone();
+        assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
+
+        // The certificate was issued with the approval and verifies.
+        let signed = certificates::certificate(app, &alice, &site_id)
+            .await
+            .expect("certificate");
+        let cert = &signed.certificate;
+        assert_eq!(cert.site_no, "京ICP备2026000123号-1");
+        assert_eq!(cert.subject_no, entity.subject_no.clone().expect("subject"));
+        assert_eq!(cert.domain, "alice-notes.cn");
+        assert_eq!(cert.entity_name, "张*", "a person's name is masked");
+        assert_eq!(cert.valid_until.0 - cert.issued_at.0, 365 * 86_400);
+        let document: serde_json::Value =
+            serde_json::from_str(&cert.canonical_json()).expect("json");
+        let verified = certificates::verify(app, &document, &signed.signature)
+            .await
+            .expect("verify");
+        assert_eq!((verified.valid, verified.reason), (true, "VALID"));
+        // One changed byte, in a field or in the signature, and it fails.
+        let mut altered = document.clone();
+        altered["domain"] = serde_json::json!("alice-notes.cm");
+        assert_eq!(
+            certificates::verify(app, &altered, &signed.signature)
+                .await
+                .expect("verify")
+                .reason,
+            "BAD_SIGNATURE"
+        );
+        let mut signature = signed.signature.clone().into_bytes();
+        signature[3] = if signature[3] == b'A' { b'B' } else { b'A' };
+        let signature = String::from_utf8(signature).expect("ascii");
+        assert_eq!(
+            certificates::verify(app, &document, &signature)
+                .await
+                .expect("verify")
+                .reason,
+            "BAD_SIGNATURE"
+        );
+        let mut unknown = document.clone();
+        unknown["key_id"] = serde_json::json!("fsk-nope");
+        assert_eq!(
+            certificates::verify(app, &unknown, &signed.signature)
+                .await
+                .expect("verify")
+                .reason,
+            "UNKNOWN_KEY"
+        );
+        assert_eq!(
+            certificates::verify(app, &serde_json::json!({"id": 1}), &signed.signature)
+                .await
+                .expect("verify")
+                .reason,
+            "MALFORMED"
+        );
+        let keys = certificates::public_keys(app).await.expect("keys");
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].key_id, cert.key_id);
+
+        // The PDF: signed bytes, one flipped byte fails, a PDF reader finds the number.
+        let (pdf, pdf_signature) = certificates::certificate_pdf(app, &alice, &site_id)
+            .await
+            .expect("pdf");
+        assert!(pdf.starts_with(b"%PDF-1.4"));
+        assert!(
+            certificates::verify_pdf(app, &pdf, &pdf_signature)
+                .await
+                .expect("verify")
+                .valid
+        );
+        let mut flipped = pdf.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0x01;
+        assert_eq!(
+            certificates::verify_pdf(app, &flipped, &pdf_signature)
+                .await
+                .expect("verify")
+                .reason,
+            "BAD_SIGNATURE"
+        );
+        if let Some(text) = pdf_text(&pdf) {
+            assert!(text.contains("京ICP备2026000123号-1"), "{text}");
+            assert!(text.contains("alice-notes.cn"), "{text}");
+        } else {
+            assert!(std::env::var("CI").is_err(), "CI installs poppler-utils");
+        }
+        // Another tenant sees none of it.
+        let bob = customer(app, "bob@example.com").await;
+        assert_eq!(
+            code(certificates::certificate(app, &bob, &site_id).await),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            code(certificates::footer(app, &bob, &site_id).await),
+            "NOT_FOUND"
+        );
+
+        // The footer shows the site number; a province rule (as Guangdong has) switches it
+        // to the subject number.
+        let footer = certificates::footer(app, &alice, &site_id)
+            .await
+            .expect("footer");
+        assert_eq!(footer.number, "京ICP备2026000123号-1");
+        assert!(footer.html.contains("https://beian.miit.gov.cn/"));
+        filing::add_rule(
+            app,
+            &ctx(),
+            &operator(),
+            &filing::RuleInput {
+                scope: "province".into(),
+                scope_key: "11".into(),
+                key: "footer.subject_number".into(),
+                value: "1".into(),
+                source: "test".into(),
+                effective_from: app.now(),
+            },
+        )
+        .await
+        .expect("rule");
+        assert_eq!(
+            certificates::footer(app, &alice, &site_id)
+                .await
+                .expect("footer")
+                .number,
+            "京ICP备2026000123号"
+        );
+
+        // The public record: by domain and by number, public fields only.
+        for key in [
+            LookupKey::Domain("ALICE-NOTES.cn".into()),
+            LookupKey::Number("京ICP备2026000123号-1".into()),
+            LookupKey::Number("京ICP备2026000123号".into()),
+        ] {
+            let found = certificates::public_lookup(app, &ctx_ip("198.51.100.9"), &key)
+                .await
+                .expect("lookup");
+            assert_eq!(found.len(), 1, "{key:?}");
+            let shown = format!("{found:?}");
+            // (The site name, which the applicant chose and MIIT publishes, may name them.)
+            for secret in [
+                "13800138000",
+                "p.alice",
+                "11010519491231002X",
+                "19491231",
+                "203.0.113",
+            ] {
+                assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+            }
+            assert_eq!(found[0].entity_name, "张*");
+            assert_eq!(found[0].certificate_id.as_deref(), Some(cert.id.as_str()));
+        }
+        let malformed = certificates::public_lookup(
+            app,
+            &ctx_ip("198.51.100.9"),
+            &LookupKey::Number("京ICP备12号".into()),
+        )
+        .await
+        .expect_err("malformed");
+        assert_eq!(
+            (malformed.code, malformed.field.as_deref()),
+            ("INVALID_ICP_NUMBER", Some("number"))
+        );
+        assert!(
+            certificates::public_lookup(
+                app,
+                &ctx_ip("198.51.100.9"),
+                &LookupKey::Domain("nobody.cn".into())
+            )
+            .await
+            .expect("none")
+            .is_empty()
+        );
+
+        // Renewal: reminded once within 30 days of the end; a renewal supersedes the old one.
+        w.clock.set(yuming_core::clock::Timestamp(
+            cert.valid_until.0 - 31 * 86_400,
+        ));
+        assert_eq!(certificates::remind_renewals(app).await.expect("remind"), 0);
+        w.clock.advance_days(2);
+        assert!(certificates::remind_renewals(app).await.expect("remind") >= 1);
+        assert_eq!(certificates::remind_renewals(app).await.expect("again"), 0);
+        let renewed = certificates::renew_certificate(app, &ctx(), &alice, &site_id)
+            .await
+            .expect("renew");
+        assert_ne!(renewed.certificate.id, cert.id);
+        assert_eq!(
+            certificates::verify(app, &document, &signed.signature)
+                .await
+                .expect("verify")
+                .reason,
+            "SUPERSEDED"
+        );
+        let renewed_doc: serde_json::Value =
+            serde_json::from_str(&renewed.certificate.canonical_json()).expect("json");
+        assert!(
+            certificates::verify(app, &renewed_doc, &renewed.signature)
+                .await
+                .expect("verify")
+                .valid
+        );
+        w.clock.set(yuming_core::clock::Timestamp(
+            renewed.certificate.valid_until.0 + 1,
+        ));
+        assert_eq!(
+            certificates::verify(app, &renewed_doc, &renewed.signature)
+                .await
+                .expect("verify")
+                .reason,
+            "EXPIRED"
+        );
+    }
+);

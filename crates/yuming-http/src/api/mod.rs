@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod dns;
 pub mod domains;
 pub mod filing;
+pub mod filing_after;
 pub mod flows;
 pub mod health;
 pub mod notifications;

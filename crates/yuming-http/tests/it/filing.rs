@@ -241,3 +241,82 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
 });
+
+both_backends!(public_filing_endpoints, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let keys = h
+        .call(Method::GET, "/api/v1/public/filing/keys", None, None)
+        .await;
+    assert_eq!(keys.status, StatusCode::OK, "{}", keys.json);
+    assert!(keys.json["keys"].is_array());
+    for (query, code, field) in [
+        (
+            "number=%E4%BA%ACICP%E5%A4%8712%E5%8F%B7",
+            "INVALID_ICP_NUMBER",
+            "number",
+        ),
+        ("", "LOOKUP_KEY_REQUIRED", "domain"),
+        ("domain=a.cn&number=x", "LOOKUP_KEY_REQUIRED", "domain"),
+        ("domain=-bad-.cn", "INVALID_DOMAIN", "domain"),
+    ] {
+        let reply = h
+            .call(
+                Method::GET,
+                &format!("/api/v1/public/filings?{query}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::BAD_REQUEST, code),
+            "{query}"
+        );
+        assert_eq!(reply.json["error"]["field"], field, "{query}");
+    }
+    let none = h
+        .call(
+            Method::GET,
+            "/api/v1/public/filings?domain=nobody.cn",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(none.json["filings"], json!([]));
+    let forged = h
+        .call(
+            Method::POST,
+            "/api/v1/public/filing/certificates/verify",
+            None,
+            Some(json!({"certificate": {"id": "x"}, "signature": "AAAA"})),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::OK);
+    assert_eq!(
+        (forged.json["valid"].clone(), forged.json["reason"].clone()),
+        (json!(false), json!("MALFORMED"))
+    );
+    let empty = h
+        .call(
+            Method::POST,
+            "/api/v1/public/filing/certificates/verify",
+            None,
+            Some(json!({"signature": "AAAA"})),
+        )
+        .await;
+    assert_eq!(
+        (empty.status, empty.code()),
+        (StatusCode::BAD_REQUEST, "CERTIFICATE_REQUIRED")
+    );
+    let (_, alice) = h.customer("alice@example.com").await;
+    let missing = h
+        .call(
+            Method::GET,
+            "/api/v1/filing/sites/fsi_nope/certificate",
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+});

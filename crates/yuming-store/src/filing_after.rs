@@ -1,0 +1,146 @@
+//! ICP filing after approval: certificate signing keys, issued certificates, and the look-ups
+//! the public filing search needs.
+
+use crate::db::{StoreError, Tx, map_err};
+use crate::filing::FilingSiteRow;
+
+/// A certificate signing key.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SigningKeyRow {
+    /// Key id.
+    pub key_id: String,
+    /// Ed25519 public key, base64.
+    pub public_key: String,
+    /// PKCS#8 private key sealed with the master key.
+    pub private_sealed: Vec<u8>,
+    /// When made.
+    pub created_at: i64,
+    /// When it stopped signing.
+    pub retired_at: Option<i64>,
+}
+
+/// An issued certificate.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CertificateRow {
+    /// Id.
+    pub id: String,
+    /// The filed site.
+    pub site_id: String,
+    /// The tenant.
+    pub owner_id: String,
+    /// The canonical JSON that was signed.
+    pub document: String,
+    /// Base64 Ed25519 signature.
+    pub signature: String,
+    /// The signing key.
+    pub key_id: String,
+    /// Issued.
+    pub issued_at: i64,
+    /// Valid until.
+    pub valid_until: i64,
+    /// When a newer certificate replaced it.
+    pub superseded_at: Option<i64>,
+}
+
+const CERTIFICATE_COLUMNS: &str =
+    "id, site_id, owner_id, document, signature, key_id, issued_at, valid_until, superseded_at";
+
+impl Tx {
+    /// The key that signs now (the newest not retired).
+    pub async fn active_signing_key(&mut self) -> Result<Option<SigningKeyRow>, StoreError> {
+        let sql = "SELECT key_id, public_key, private_sealed, created_at, retired_at FROM filing_signing_keys \
+                   WHERE retired_at IS NULL ORDER BY created_at DESC, key_id LIMIT 1";
+        on_conn!(self, c => sqlx::query_as::<_, SigningKeyRow>(sql).fetch_optional(c).await.map_err(map_err))
+    }
+
+    /// Every signing key, newest first (published for verification).
+    pub async fn signing_keys(&mut self) -> Result<Vec<SigningKeyRow>, StoreError> {
+        let sql = "SELECT key_id, public_key, private_sealed, created_at, retired_at FROM filing_signing_keys \
+                   ORDER BY created_at DESC, key_id";
+        on_conn!(self, c => sqlx::query_as::<_, SigningKeyRow>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Stores a new key; `false` when the id exists (another instance made one first).
+    pub async fn insert_signing_key(&mut self, row: &SigningKeyRow) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO filing_signing_keys (key_id, public_key, private_sealed, created_at, retired_at) \
+                   VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_id) DO NOTHING";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(&row.key_id)
+            .bind(&row.public_key)
+            .bind(&row.private_sealed)
+            .bind(row.created_at)
+            .bind(row.retired_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
+    }
+
+    /// Stores a certificate, superseding the site's current one.
+    pub async fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), StoreError> {
+        let sql = "UPDATE filing_certificates SET superseded_at = $2 WHERE site_id = $1 AND superseded_at IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(&row.site_id).bind(row.issued_at).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        let sql = format!(
+            "INSERT INTO filing_certificates ({CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        );
+        on_conn!(self, c => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(&row.id)
+            .bind(&row.site_id)
+            .bind(&row.owner_id)
+            .bind(&row.document)
+            .bind(&row.signature)
+            .bind(&row.key_id)
+            .bind(row.issued_at)
+            .bind(row.valid_until)
+            .bind(row.superseded_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+
+    /// The site's current certificate.
+    pub async fn current_certificate(
+        &mut self,
+        site_id: &str,
+    ) -> Result<Option<CertificateRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM filing_certificates WHERE site_id = $1 AND superseded_at IS NULL"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, CertificateRow>(sqlx::AssertSqlSafe(sql.clone())).bind(site_id).fetch_optional(c).await.map_err(map_err))
+    }
+
+    /// Current certificates that end before `horizon` (renewal reminders).
+    pub async fn certificates_ending_before(
+        &mut self,
+        horizon: i64,
+        limit: i64,
+    ) -> Result<Vec<CertificateRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM filing_certificates WHERE superseded_at IS NULL AND valid_until < $1 \
+             ORDER BY valid_until, id LIMIT $2"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, CertificateRow>(sqlx::AssertSqlSafe(sql.clone())).bind(horizon).bind(limit).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Filed sites by domain or by (site or subject) number: what the public search finds.
+    pub async fn filed_sites_matching(
+        &mut self,
+        domain: Option<&str>,
+        number: Option<&str>,
+    ) -> Result<Vec<FilingSiteRow>, StoreError> {
+        let sql = "SELECT s.id, s.owner_id, s.entity_id, s.domain, s.principal_mobile, s.principal_email, \
+                   s.data_sealed, s.site_no, s.status, s.created_at, s.updated_at \
+                   FROM filing_sites s JOIN filing_entities e ON e.id = s.entity_id \
+                   WHERE s.status = 'filed' AND (s.domain = $1 OR s.site_no = $2 OR e.subject_no = $2) \
+                   ORDER BY s.site_no, s.id LIMIT 100";
+        on_conn!(self, c => sqlx::query_as::<_, FilingSiteRow>(sql)
+            .bind(domain.unwrap_or(""))
+            .bind(number.unwrap_or(""))
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+}
