@@ -35,8 +35,15 @@ pub struct AppSettings {
     /// Handling fee kept back when a cancellation inside the add grace period refunds the
     /// registration, in minor units of the order's currency.
     pub cancellation_fee_minor: i64,
-    /// Whether webhook endpoints may point into private networks (loopback, RFC 1918, …).
-    pub webhook_private_targets: bool,
+    /// Whether outbound HTTP (webhook deliveries, the filing monitor's homepage fetch) may
+    /// go to private networks (loopback, RFC 1918, …).
+    pub private_targets: bool,
+    /// Seconds between two consistency checks of a filed site.
+    pub monitor_interval_secs: i64,
+    /// Time limit of the homepage fetch.
+    pub footer_timeout_secs: u64,
+    /// Bytes of a homepage read at most.
+    pub footer_max_bytes: usize,
     /// Days a filing certificate is valid from issue.
     pub certificate_validity_days: i64,
     /// Public filing look-ups per source IP per minute.
@@ -56,7 +63,10 @@ impl Default for AppSettings {
             argon2_iterations: 2,
             dns_ttl: yuming_core::dns::TtlPolicy::default(),
             cancellation_fee_minor: 1_000,
-            webhook_private_targets: false,
+            private_targets: false,
+            monitor_interval_secs: 6 * 3600,
+            footer_timeout_secs: 5,
+            footer_max_bytes: 1 << 20,
             certificate_validity_days: 365,
             public_lookups_per_ip_per_minute: 60,
         }

@@ -50,6 +50,10 @@ pub enum NoticeKind {
     IcpStatusChanged,
     /// A filing certificate ends within 30 days.
     FilingCertificateRenewal,
+    /// The consistency monitor found a filed site drifting or at risk.
+    FilingAlert,
+    /// File the site with the public security bureau (公安备案) within 30 days.
+    PsbFilingReminder,
     /// Anything else: rendered from the `subject`/`body` (and `subject_en`/`body_en`)
     /// parameters, so other parts of the platform can notify before they add a kind.
     Generic,
@@ -57,7 +61,7 @@ pub enum NoticeKind {
 
 impl NoticeKind {
     /// Every kind, for the preferences API.
-    pub const ALL: [NoticeKind; 14] = [
+    pub const ALL: [NoticeKind; 16] = [
         NoticeKind::ExpiryReminder,
         NoticeKind::DomainExpired,
         NoticeKind::AutoRenewSucceeded,
@@ -71,6 +75,8 @@ impl NoticeKind {
         NoticeKind::Cancellation,
         NoticeKind::IcpStatusChanged,
         NoticeKind::FilingCertificateRenewal,
+        NoticeKind::FilingAlert,
+        NoticeKind::PsbFilingReminder,
         NoticeKind::Generic,
     ];
 
@@ -90,6 +96,8 @@ impl NoticeKind {
             NoticeKind::Cancellation => "cancellation",
             NoticeKind::IcpStatusChanged => "icp_status_changed",
             NoticeKind::FilingCertificateRenewal => "filing_certificate_renewal",
+            NoticeKind::FilingAlert => "filing_alert",
+            NoticeKind::PsbFilingReminder => "psb_filing_reminder",
             NoticeKind::Generic => "generic",
         }
     }
@@ -234,6 +242,20 @@ impl NoticeKind {
                 (
                     "The filing certificate of {domain} ends soon",
                     "The filing certificate of {domain} ({number}) ends on {valid_until}; renew it in the console.",
+                ),
+            ],
+            NoticeKind::FilingAlert => [
+                ("备案风险提醒：{domain}", "{reason}。处理方式：{fix}"),
+                ("Filing alert for {domain}", "{reason_en}. To fix it: {fix}"),
+            ],
+            NoticeKind::PsbFilingReminder => [
+                (
+                    "请为 {domain} 办理公安备案",
+                    "网站 {domain} 已取得 ICP 备案，请于 {deadline} 前在全国互联网安全管理服务平台（beian.mps.gov.cn）办理公安联网备案。",
+                ),
+                (
+                    "File {domain} with the public security bureau",
+                    "{domain} has its ICP filing; file it with the public security bureau (beian.mps.gov.cn) before {deadline}.",
                 ),
             ],
             NoticeKind::Generic => [("{subject}", "{body}"), ("{subject_en}", "{body_en}")],

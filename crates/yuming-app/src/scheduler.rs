@@ -371,6 +371,8 @@ pub struct JobsReport {
     pub batches_resumed: usize,
     /// Filing certificate renewal reminders queued.
     pub certificate_reminders: usize,
+    /// The filing consistency monitor (sites are leased, so instances share the work).
+    pub filing_monitor: crate::filing::monitor::MonitorReport,
     /// Webhook deliveries accepted by their endpoints.
     pub webhooks_sent: usize,
     /// Webhook delivery attempts that failed (retried with backoff).
@@ -408,6 +410,7 @@ pub async fn run_jobs(
     report.batches_resumed += crate::batches::resume_stalled(app, holder, 10).await?;
     // Idempotent per certificate (the notice's occasion), so every instance may run it.
     report.certificate_reminders += crate::filing::certificates::remind_renewals(app).await?;
+    report.filing_monitor = crate::filing::monitor::run(app, 100).await?;
     // Each due transfer completes in its own transaction that re-checks its state, so
     // concurrent instances cannot complete one twice.
     loop {

@@ -8,7 +8,7 @@
 //! [`yuming_core::webhook`] with the endpoint's secret, which is shown once and kept sealed.
 //!
 //! Endpoints may not point into private networks (loopback, RFC 1918, link-local, …) unless
-//! the operator allows it (`scheduler.webhook_allow_private_targets`); the check is repeated
+//! the operator allows it (`scheduler.allow_private_targets`); the check is repeated
 //! on the resolved address at every delivery and the connection is pinned to that address,
 //! so a name that later resolves inward is refused too.
 
@@ -298,7 +298,7 @@ pub async fn create(
     input: &EndpointInput,
 ) -> Result<EndpointWithSecret, AppError> {
     actor.authorize(&actor.tenant_id, Right::ApiKeysManage)?;
-    let (url, kinds) = checked(input, app.settings().webhook_private_targets)?;
+    let (url, kinds) = checked(input, app.settings().private_targets)?;
     let now = app.now().0;
     let id = new_id("whk");
     let secret = new_secret();
@@ -368,7 +368,7 @@ pub async fn update(
     let mut tx = app.db().write().await?;
     // Whose it is comes first: another tenant's id is not found, whatever the body says.
     let mut row = owned_endpoint(&mut tx, actor, id).await?;
-    let (url, kinds) = checked(input, app.settings().webhook_private_targets)?;
+    let (url, kinds) = checked(input, app.settings().private_targets)?;
     let before = json!({ "url": row.url, "kinds": row.kinds, "enabled": row.enabled });
     row.url = url;
     row.kinds = kinds;
@@ -631,7 +631,7 @@ async fn post(
     let url = reqwest::Url::parse(&endpoint.url).map_err(|e| (None, format!("url: {e}")))?;
     let host = url.host_str().unwrap_or_default().to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
-    let address = resolve(&host, port, app.settings().webhook_private_targets).await?;
+    let address = resolve(&host, port, app.settings().private_targets).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)
@@ -664,8 +664,8 @@ async fn post(
 }
 
 /// The address to connect to: the first the name resolves to, refused when it is not public
-/// (unless private targets are allowed).
-async fn resolve(
+/// (unless private targets are allowed). Shared by every outbound HTTP request.
+pub(crate) async fn resolve(
     host: &str,
     port: u16,
     allow_private: bool,

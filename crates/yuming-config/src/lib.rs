@@ -67,6 +67,12 @@ pub struct FilingConfig {
     pub certificate_validity_days: i64,
     /// Public filing look-ups per source IP per minute.
     pub public_lookups_per_ip_per_minute: i64,
+    /// Seconds between two consistency checks of a filed site.
+    pub monitor_interval_secs: i64,
+    /// Time limit of the monitor's homepage fetch.
+    pub footer_timeout_secs: u64,
+    /// Bytes of a homepage the monitor reads at most.
+    pub footer_max_bytes: usize,
 }
 
 impl Default for FilingConfig {
@@ -78,6 +84,9 @@ impl Default for FilingConfig {
             sync_interval_secs: 300,
             certificate_validity_days: 365,
             public_lookups_per_ip_per_minute: 60,
+            monitor_interval_secs: 6 * 3600,
+            footer_timeout_secs: 5,
+            footer_max_bytes: 1 << 20,
         }
     }
 }
@@ -115,9 +124,10 @@ pub struct SchedulerConfig {
     pub interval_secs: u64,
     /// Sender of notice e-mail.
     pub mail_from: String,
-    /// Whether webhook endpoints may point into private networks (loopback, RFC 1918,
-    /// link-local…). Off by default so that tenants cannot reach internal services.
-    pub webhook_allow_private_targets: bool,
+    /// Whether outbound HTTP (webhook deliveries, the filing monitor's homepage fetch) may go
+    /// to private networks (loopback, RFC 1918, link-local…). Off by default so that tenants
+    /// cannot make the platform reach internal services.
+    pub allow_private_targets: bool,
 }
 
 impl Default for SchedulerConfig {
@@ -126,7 +136,7 @@ impl Default for SchedulerConfig {
             enabled: true,
             interval_secs: 60,
             mail_from: "Yuming <noreply@localhost>".into(),
-            webhook_allow_private_targets: false,
+            allow_private_targets: false,
         }
     }
 }

@@ -19,6 +19,7 @@ mod dns;
 mod domains;
 mod filing;
 mod filing_after;
+mod filing_monitor;
 mod flows;
 mod housekeeping;
 mod idempotency;
@@ -45,6 +46,7 @@ pub use filing::{
     FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
 };
 pub use filing_after::{CertificateRow, SigningKeyRow};
+pub use filing_monitor::{FilingAlertRow, FilingCheckRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;

@@ -127,9 +127,12 @@ pub fn app_settings(config: &Config) -> AppSettings {
             minimum: config.dns.min_ttl,
         },
         cancellation_fee_minor: config.registrar.cancellation_fee_minor,
-        webhook_private_targets: config.scheduler.webhook_allow_private_targets,
+        private_targets: config.scheduler.allow_private_targets,
         certificate_validity_days: config.filing.certificate_validity_days.clamp(1, 3650),
         public_lookups_per_ip_per_minute: config.filing.public_lookups_per_ip_per_minute,
+        monitor_interval_secs: config.filing.monitor_interval_secs.max(60),
+        footer_timeout_secs: config.filing.footer_timeout_secs.clamp(1, 60),
+        footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod authority;
 pub mod certificates;
 pub mod dependencies;
 pub mod materials;
+pub mod monitor;
 
 use std::net::IpAddr;
 

@@ -16,7 +16,7 @@ use yuming_app::{App, AppError, ErrorKind, RequestContext, billing, cancellation
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::filing::{OrderStatus, RejectCode, Severity};
 use yuming_core::money::{Currency, Money};
-use yuming_test_support::{TestDb, both_backends, test_app};
+use yuming_test_support::{TestDb, both_backends};
 
 const PERSON_ID: &str = "11010519491231002X";
 const USCC: &str = "91110000600037341L";
@@ -249,7 +249,11 @@ struct World {
 }
 
 async fn world(db: &TestDb) -> World {
-    let (app, clock) = test_app(&db.db);
+    world_with(db, yuming_test_support::test_settings()).await
+}
+
+async fn world_with(db: &TestDb, settings: yuming_app::AppSettings) -> World {
+    let (app, clock) = yuming_test_support::test_app_with(&db.db, settings);
     let authority = Arc::new(SandboxFilingAuthority::new(
         sandbox_config(),
         app.db().clone(),
@@ -989,6 +993,19 @@ async fn ready_order(
     mobile: &str,
     id: &str,
 ) -> (Actor, String) {
+    ready_order_with(w, email, domain, ip, mobile, id, None).await
+}
+
+/// [`ready_order`] with the site's homepage given.
+async fn ready_order_with(
+    w: &World,
+    email: &str,
+    domain: &str,
+    ip: &str,
+    mobile: &str,
+    id: &str,
+    homepage: Option<String>,
+) -> (Actor, String) {
     let app = &w.app;
     let actor = customer(app, email).await;
     let contact = verified_contact(app, &actor, "person", "张三", "resident_id", id).await;
@@ -1001,20 +1018,18 @@ async fn ready_order(
     let entity = filing::create_entity(app, &ctx(), &actor, &entity_input)
         .await
         .expect("entity");
-    let s = filing::create_site(
-        app,
-        &ctx(),
-        &actor,
-        &entity.id,
-        &site(
-            "张三的学习笔记",
-            domain,
-            person("张三", id, mobile, &format!("p.{email}")),
-            ip,
-        ),
-    )
-    .await
-    .expect("site");
+    let mut site_input = site(
+        "张三的学习笔记",
+        domain,
+        person("张三", id, mobile, &format!("p.{email}")),
+        ip,
+    );
+    if let Some(homepage) = homepage {
+        site_input.homepage = homepage;
+    }
+    let s = filing::create_site(app, &ctx(), &actor, &entity.id, &site_input)
+        .await
+        .expect("site");
     let order = filing::create_order(
         app,
         &ctx(),
@@ -2216,6 +2231,282 @@ both_backends!(
                 .expect("verify")
                 .reason,
             "EXPIRED"
+        );
+    }
+);
+
+/// A homepage for the monitor: what it serves is switched by the test.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Page {
+    WithoutNumber,
+    WithNumber,
+    /// 50 MB of filler, streamed.
+    Huge,
+    /// Never answers within the monitor's timeout.
+    Hangs,
+}
+
+async fn homepage_server(page: Arc<std::sync::Mutex<Page>>) -> u16 {
+    use axum::body::Body;
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = *page.lock().expect("lock");
+            async move {
+                match page {
+                    Page::WithoutNumber => Body::from("<html><body><footer>© 张三</footer></body></html>"),
+                    Page::WithNumber => Body::from(
+                        "<html><body><footer><a href=\"https://beian.miit.gov.cn/\">京ICP备2026000123号-1</a></footer></body></html>",
+                    ),
+                    Page::Huge => {
+                        let chunk = bytes_of(1 << 20);
+                        Body::from_stream(futures_util::stream::iter(
+                            (0..50).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+                        ))
+                    }
+                    Page::Hangs => {
+                        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                        Body::from("late")
+                    }
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    port
+}
+
+fn bytes_of(n: usize) -> axum::body::Bytes {
+    axum::body::Bytes::from(vec![b'x'; n])
+}
+
+both_backends!(
+    consistency_monitor_raises_and_clears_alerts,
+    |db: TestDb| async move {
+        use yuming_app::filing::monitor;
+        let w = world_with(
+            &db,
+            yuming_app::AppSettings {
+                private_targets: true,
+                footer_timeout_secs: 1,
+                ..yuming_test_support::test_settings()
+            },
+        )
+        .await;
+        let app = &w.app;
+        // The test's server is on loopback, so loopback is a (test) mainland pool.
+        filing::add_ip_pool(app, &ctx(), &operator(), "127.0.0.0/8", "北京", true)
+            .await
+            .expect("pool");
+        let page = Arc::new(std::sync::Mutex::new(Page::WithoutNumber));
+        let port = homepage_server(Arc::clone(&page)).await;
+        let (alice, order) = ready_order_with(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "127.0.0.1",
+            "13800138000",
+            PERSON_ID,
+            Some(format!("http://www.alice-notes.cn:{port}/")),
+        )
+        .await;
+        w.clock.advance_days(31);
+        pushed(&w, &alice, &order).await;
+        let sms_code = w
+            .authority
+            .last_code_for("13800138000")
+            .await
+            .expect("code");
+        filing::verify_sms(app, &ctx(), &alice, &order, &sms_code)
+            .await
+            .expect("sms");
+        w.clock.advance_secs(3601);
+        filing::sync(app).await.expect("sync");
+        let entities = filing::list_entities(app, &alice).await.expect("entities");
+        let (_, sites) = filing::get_entity(app, &alice, &entities[0].id)
+            .await
+            .expect("entity");
+        let site_id = sites[0].id.clone();
+
+        // Live on the platform's DNS: apex and www at the filed address.
+        domains::update(
+            app,
+            &ctx(),
+            &alice,
+            "alice-notes.cn",
+            DomainUpdate {
+                nameservers: Some(vec!["ns1.example.net".into(), "ns2.example.net".into()]),
+                locked: None,
+                auto_renew: None,
+            },
+        )
+        .await
+        .expect("delegate to the platform");
+        let record = |name: &str, value: &str| yuming_app::dns::RecordChange {
+            rtype: "A".into(),
+            name: name.into(),
+            value: value.into(),
+            ttl: None,
+            priority: None,
+        };
+        for name in ["@", "www"] {
+            yuming_app::dns::create_record(
+                app,
+                &ctx(),
+                &alice,
+                "alice-notes.cn",
+                record(name, "127.0.0.1"),
+            )
+            .await
+            .expect("record");
+        }
+        let interval = app.settings().monitor_interval_secs;
+        let open_kinds = |app: App, alice: Actor| async move {
+            let mut kinds: Vec<String> = monitor::alerts(&app, &alice, true)
+                .await
+                .expect("alerts")
+                .into_iter()
+                .map(|a| a.kind)
+                .collect();
+            kinds.sort();
+            kinds
+        };
+
+        // Cycle 1: the footer lacks the number; two instances at once check the site once.
+        let (a, b) = tokio::join!(monitor::run(app, 10), monitor::run(app, 10));
+        let (a, b) = (a.expect("run"), b.expect("run"));
+        assert_eq!(a.checked + b.checked, 1, "{a:?} {b:?}");
+        assert_eq!(
+            open_kinds(app.clone(), alice.clone()).await,
+            ["FOOTER_MISSING"]
+        );
+        let checks = monitor::checks(app, &alice, &site_id)
+            .await
+            .expect("checks");
+        assert_eq!(checks.len(), 4, "domain, dns, server, footer: {checks:?}");
+        assert!(checks.iter().any(|c| c.check == "dns" && c.outcome == "ok"));
+        // Not due again before the interval.
+        assert_eq!(monitor::run(app, 10).await.expect("run").checked, 0);
+
+        // The domain now also points at an address not filed: one more alert, with the
+        // 48-hour deadline to file the change; the footer alert is not repeated.
+        let stray = yuming_app::dns::create_record(
+            app,
+            &ctx(),
+            &alice,
+            "alice-notes.cn",
+            record("www", "198.51.100.7"),
+        )
+        .await
+        .expect("record");
+        w.clock.advance_secs(interval);
+        let report = monitor::run(app, 10).await.expect("run");
+        assert_eq!((report.checked, report.opened), (1, 1));
+        assert_eq!(
+            open_kinds(app.clone(), alice.clone()).await,
+            ["FOOTER_MISSING", "UNFILED_ADDRESS"]
+        );
+        let alerts = monitor::alerts(app, &alice, true).await.expect("alerts");
+        let unfiled = alerts
+            .iter()
+            .find(|a| a.kind == "UNFILED_ADDRESS")
+            .expect("alert");
+        assert!(
+            unfiled.reason_en.contains("198.51.100.7"),
+            "{}",
+            unfiled.reason_en
+        );
+        assert_eq!(
+            unfiled.deadline_at.map(|d| d.0 - unfiled.opened_at.0),
+            Some(48 * 3600)
+        );
+        assert_eq!(unfiled.fix, "CHANGE_SITE");
+        let notices = yuming_app::notices::inbox(app, &alice, None, 100)
+            .await
+            .expect("inbox");
+        assert_eq!(
+            notices.iter().filter(|n| n.kind == "filing_alert").count(),
+            2,
+            "one notice per alert, not per cycle"
+        );
+        assert!(notices.iter().any(|n| n.kind == "psb_filing_reminder"));
+
+        // Fixed: the stray record goes, the footer shows the number; both clear.
+        yuming_app::dns::delete_record(app, &ctx(), &alice, "alice-notes.cn", &stray.id)
+            .await
+            .expect("delete");
+        *page.lock().expect("lock") = Page::WithNumber;
+        w.clock.advance_secs(interval);
+        let report = monitor::run(app, 10).await.expect("run");
+        assert_eq!(report.resolved, 2);
+        assert!(open_kinds(app.clone(), alice.clone()).await.is_empty());
+        let history = monitor::alerts(app, &alice, false).await.expect("all");
+        assert!(history.iter().all(|a| a.resolved_at.is_some()));
+
+        // A 50 MB page and a page that never answers: "unknown", no alert, nothing crashes.
+        for served in [Page::Huge, Page::Hangs] {
+            *page.lock().expect("lock") = served;
+            w.clock.advance_secs(interval);
+            let report = monitor::run(app, 10).await.expect("run");
+            assert_eq!((report.checked, report.opened), (1, 0));
+            let checks = monitor::checks(app, &alice, &site_id)
+                .await
+                .expect("checks");
+            let footer = checks.iter().find(|c| c.check == "footer").expect("footer");
+            assert_eq!(footer.outcome, "unknown", "{footer:?}");
+        }
+        *page.lock().expect("lock") = Page::WithNumber;
+
+        // 30 days ahead of the server's end: a filing-risk alert offering to cancel the access.
+        let servers = filing::list_servers(app, &alice).await.expect("servers");
+        let server_end = servers
+            .iter()
+            .find(|s| s.ip == "127.0.0.1")
+            .expect("server")
+            .expires_at;
+        w.clock
+            .set(yuming_core::clock::Timestamp(server_end - 29 * 86_400));
+        monitor::run(app, 10).await.expect("run");
+        assert_eq!(
+            open_kinds(app.clone(), alice.clone()).await,
+            ["SERVER_EXPIRING"]
+        );
+        let alerts = monitor::alerts(app, &alice, true).await.expect("alerts");
+        assert_eq!(
+            (alerts[0].severity.as_str(), alerts[0].fix.as_str()),
+            ("risk", "CANCEL_ACCESS")
+        );
+        // 30 days ahead of the domain's expiry (the server has ended by then): the domain risk
+        // opens, the server risk turns into drift.
+        let domain = domains::get(app, &alice, "alice-notes.cn")
+            .await
+            .expect("domain");
+        w.clock.set(yuming_core::clock::Timestamp(
+            domain.expires_at.0 - 29 * 86_400,
+        ));
+        monitor::run(app, 10).await.expect("run");
+        assert_eq!(
+            open_kinds(app.clone(), alice.clone()).await,
+            ["DOMAIN_EXPIRING", "SERVER_EXPIRED"]
+        );
+
+        // Another tenant sees none of it.
+        let bob = customer(app, "bob@example.com").await;
+        assert!(
+            monitor::alerts(app, &bob, false)
+                .await
+                .expect("bob")
+                .is_empty()
+        );
+        assert_eq!(
+            code(monitor::checks(app, &bob, &site_id).await),
+            "NOT_FOUND"
         );
     }
 );

@@ -121,7 +121,7 @@ both_backends!(
         let (app, clock) = test_app_with(
             &db.db,
             yuming_app::AppSettings {
-                webhook_private_targets: true,
+                private_targets: true,
                 ..test_settings()
             },
         );

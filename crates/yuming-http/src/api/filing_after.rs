@@ -386,3 +386,139 @@ pub async fn public_lookup(
         filings: filings.into_iter().map(PublicFilingDto::from).collect(),
     }))
 }
+
+/// Which alerts to list.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsQuery {
+    /// Only open alerts (default true).
+    #[serde(default)]
+    pub open: Option<bool>,
+}
+
+/// A consistency alert of a filed site.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AlertDto {
+    /// Id.
+    pub id: String,
+    /// The site.
+    pub site_id: String,
+    /// `DOMAIN_LOST`, `DOMAIN_UNVERIFIED`, `DOMAIN_EXPIRING`, `UNFILED_ADDRESS`,
+    /// `SERVER_EXPIRED`, `SERVER_EXPIRING`, `FOOTER_MISSING`.
+    pub kind: String,
+    /// `drift` or `risk`.
+    pub severity: String,
+    /// Why (en).
+    pub reason_en: String,
+    /// Why (zh-CN).
+    pub reason_zh: String,
+    /// The fixing action (`CANCEL_SITE`, `CHANGE_SITE`, `CANCEL_ACCESS`, `RENEW_DOMAIN`, …).
+    pub fix: String,
+    /// Where to start it.
+    pub fix_path: String,
+    /// RFC 3339.
+    pub opened_at: String,
+    /// RFC 3339.
+    pub last_seen_at: String,
+    /// RFC 3339: by when the change must be filed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_at: Option<String>,
+    /// RFC 3339: when it cleared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+}
+
+/// Alerts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AlertListDto {
+    /// Newest first.
+    pub alerts: Vec<AlertDto>,
+}
+
+/// One check result.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CheckDto {
+    /// `domain`, `dns`, `server`, `footer`.
+    pub check: String,
+    /// `ok`, `problem`, `unknown`.
+    pub outcome: String,
+    /// What was seen.
+    pub detail: String,
+    /// RFC 3339.
+    pub checked_at: String,
+}
+
+/// Check results.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CheckListDto {
+    /// Newest first.
+    pub checks: Vec<CheckDto>,
+}
+
+/// The consistency monitor's alerts (staff: every tenant's).
+#[utoipa::path(get, path = "/api/v1/filing/alerts", tag = "filing", security(("bearer" = []), ("api_key" = [])),
+    params(AlertsQuery), responses((status = 200, body = AlertListDto), (status = 403, body = ErrorBody)))]
+pub async fn alerts(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(query): ApiQuery<AlertsQuery>,
+) -> Result<Json<AlertListDto>, ApiError> {
+    let alerts =
+        yuming_app::filing::monitor::alerts(&state.app, &actor, query.open.unwrap_or(true)).await?;
+    Ok(Json(AlertListDto {
+        alerts: alerts
+            .into_iter()
+            .map(|a| AlertDto {
+                id: a.id,
+                site_id: a.site_id,
+                kind: a.kind,
+                severity: a.severity,
+                reason_en: a.reason_en,
+                reason_zh: a.reason_zh,
+                fix: a.fix,
+                fix_path: a.fix_path,
+                opened_at: a.opened_at.to_rfc3339(),
+                last_seen_at: a.last_seen_at.to_rfc3339(),
+                deadline_at: a.deadline_at.map(|t| t.to_rfc3339()),
+                resolved_at: a.resolved_at.map(|t| t.to_rfc3339()),
+            })
+            .collect(),
+    }))
+}
+
+/// Every consistency check of a filed site, newest first.
+#[utoipa::path(get, path = "/api/v1/filing/sites/{id}/checks", tag = "filing", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "site id")),
+    responses((status = 200, body = CheckListDto), (status = 404, body = ErrorBody)))]
+pub async fn checks(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<CheckListDto>, ApiError> {
+    let checks = yuming_app::filing::monitor::checks(&state.app, &actor, &id).await?;
+    Ok(Json(CheckListDto {
+        checks: checks
+            .into_iter()
+            .map(|c| CheckDto {
+                check: c.check,
+                outcome: c.outcome,
+                detail: c.detail,
+                checked_at: c.checked_at.to_rfc3339(),
+            })
+            .collect(),
+    }))
+}
+
+/// Makes a filed site due for a consistency check at the next job run.
+#[utoipa::path(post, path = "/api/v1/filing/sites/{id}/check-now", tag = "filing", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "site id")),
+    responses((status = 202), (status = 404, body = ErrorBody)))]
+pub async fn check_now(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    yuming_app::filing::monitor::check_now(&state.app, &ctx, &actor, &id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
