@@ -8,6 +8,7 @@
 
 pub mod certificate;
 mod check;
+pub mod estimate;
 pub mod monitor;
 #[cfg(test)]
 mod tests;

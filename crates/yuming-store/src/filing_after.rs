@@ -143,4 +143,76 @@ impl Tx {
             .await
             .map_err(map_err))
     }
+
+    /// Orders per status, of one tenant (every tenant's for `None`).
+    pub async fn filing_status_counts(
+        &mut self,
+        owner: Option<&str>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT status, COUNT(*) FROM filing_orders WHERE ($1 OR owner_id = $2) \
+                   GROUP BY status ORDER BY status";
+        on_conn!(self, c => sqlx::query_as::<_, (String, i64)>(sql)
+            .bind(owner.is_none()).bind(owner.unwrap_or("")).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Every approved order's (operation, province, submitted at, approved at): the history
+    /// the approval estimates come from (all tenants; only durations leave this query).
+    pub async fn filing_approval_history(
+        &mut self,
+    ) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+        let sql = "SELECT o.operation, e.province, o.submitted_at, MAX(h.at) FROM filing_orders o \
+                   JOIN filing_entities e ON e.id = o.entity_id \
+                   JOIN filing_order_history h ON h.order_id = o.id AND h.to_status = 'APPROVED' \
+                   WHERE o.status = 'APPROVED' AND o.submitted_at IS NOT NULL \
+                   GROUP BY o.id, o.operation, e.province, o.submitted_at";
+        on_conn!(self, c => sqlx::query_as::<_, (String, i64, i64, i64)>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Open orders (not approved or abandoned) as (id, operation, status, province, submitted
+    /// at), newest first.
+    pub async fn open_filing_orders(
+        &mut self,
+        owner: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, i64, Option<i64>)>, StoreError> {
+        let sql = "SELECT o.id, o.operation, o.status, e.province, o.submitted_at FROM filing_orders o \
+                   JOIN filing_entities e ON e.id = o.entity_id \
+                   WHERE ($1 OR o.owner_id = $2) AND o.status NOT IN ('APPROVED', 'ABANDONED') \
+                   ORDER BY o.created_at DESC, o.id DESC LIMIT $3";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, String, i64, Option<i64>)>(sql)
+            .bind(owner.is_none()).bind(owner.unwrap_or("")).bind(limit.clamp(1, 1000)).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// The latest status changes as (order id, from, to, at), newest first.
+    pub async fn recent_filing_changes(
+        &mut self,
+        owner: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<(String, Option<String>, String, i64)>, StoreError> {
+        let sql = "SELECT h.order_id, h.from_status, h.to_status, h.at FROM filing_order_history h \
+                   JOIN filing_orders o ON o.id = h.order_id WHERE ($1 OR o.owner_id = $2) \
+                   ORDER BY h.at DESC, h.seq DESC LIMIT $3";
+        on_conn!(self, c => sqlx::query_as::<_, (String, Option<String>, String, i64)>(sql)
+            .bind(owner.is_none()).bind(owner.unwrap_or("")).bind(limit.clamp(1, 200)).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// What ends between `from` and `until`, as (kind, subject, ends at): filed sites'
+    /// domains, the tenant's servers and current certificates.
+    pub async fn filing_expiries(
+        &mut self,
+        owner: Option<&str>,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let sql = "SELECT 'domain', s.domain, d.expires_at FROM filing_sites s \
+                   JOIN domains d ON d.name = s.domain AND d.purged_at IS NULL \
+                   WHERE s.status = 'filed' AND ($1 OR s.owner_id = $2) AND d.expires_at >= $3 AND d.expires_at < $4 \
+                   UNION ALL SELECT 'server', v.ip, v.expires_at FROM filing_servers v \
+                   WHERE ($1 OR v.owner_id = $2) AND v.expires_at >= $3 AND v.expires_at < $4 \
+                   UNION ALL SELECT 'certificate', c.id, c.valid_until FROM filing_certificates c \
+                   WHERE c.superseded_at IS NULL AND ($1 OR c.owner_id = $2) AND c.valid_until >= $3 AND c.valid_until < $4 \
+                   ORDER BY 3, 2";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, i64)>(sql)
+            .bind(owner.is_none()).bind(owner.unwrap_or("")).bind(from).bind(until).fetch_all(c).await.map_err(map_err))
+    }
 }

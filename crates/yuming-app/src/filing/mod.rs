@@ -8,6 +8,7 @@
 
 pub mod authority;
 pub mod certificates;
+pub mod dashboard;
 pub mod dependencies;
 pub mod materials;
 pub mod monitor;

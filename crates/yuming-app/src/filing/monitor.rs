@@ -436,8 +436,14 @@ async fn psb_reminder(
 
 /// The actor's alerts (staff: everyone's), newest first.
 pub async fn alerts(app: &App, actor: &Actor, open_only: bool) -> Result<Vec<AlertView>, AppError> {
-    actor.authorize(&actor.tenant_id, Right::IcpManage)?;
-    let owner = (!actor.role.is_staff()).then_some(actor.tenant_id.as_str());
+    // Customers see their tenant's filings; reviewers the platform's.
+    let owner = if actor.role.is_staff() {
+        actor.require(Right::ReviewQueue)?;
+        None
+    } else {
+        actor.authorize(&actor.tenant_id, Right::IcpManage)?;
+        Some(actor.tenant_id.as_str())
+    };
     let mut tx = app.db().read().await?;
     let rows = tx.filing_alerts_of(owner, open_only, 200).await?;
     tx.commit().await?;

@@ -2510,3 +2510,153 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    dashboard_matches_the_orders_in_the_database,
+    |db: TestDb| async move {
+        use std::collections::BTreeMap;
+        use yuming_app::filing::dashboard;
+        let w = world(&db).await;
+        let app = &w.app;
+        let alice = customer(app, "alice@example.com").await;
+        let bob = customer(app, "bob@example.com").await;
+        let base = app.now().0 - 400 * 86_400;
+        let provinces = [11_i64, 44, 51];
+        // Expected figures, computed here from what is generated.
+        let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+        let mut durations: BTreeMap<(String, i64), Vec<i64>> = BTreeMap::new();
+        let mut open_submitted: Vec<(String, String, i64, i64)> = Vec::new();
+        let mut open_total = 0;
+        let mut tx = db.db.write().await.expect("tx");
+        for i in 0..300_i64 {
+            let owner = if i % 5 == 4 { &bob } else { &alice };
+            let province = provinces[(i % 3) as usize];
+            let operation = if i % 2 == 0 { "FIRST" } else { "ADD_SITE" };
+            let entity_id = format!("fen_gen{i}");
+            tx.insert_filing_entity(&yuming_store::FilingEntityRow {
+                id: entity_id.clone(),
+                owner_id: owner.tenant_id.clone(),
+                entity_type: "PERSON".into(),
+                province,
+                name: format!("测试{i}"),
+                cert_type: "resident_id".into(),
+                cert_digest: format!("digest{i}"),
+                cert_masked: "1101**********002X".into(),
+                principal_mobile: format!("1380000{i:04}"),
+                principal_email: format!("p{i}@example.com"),
+                data_sealed: vec![0],
+                subject_no: None,
+                status: "draft".into(),
+                created_at: base + i,
+                updated_at: base + i,
+            })
+            .await
+            .expect("entity");
+            let mut order = yuming_store::FilingOrderRow {
+                id: format!("for_gen{i:03}"),
+                owner_id: owner.tenant_id.clone(),
+                entity_id,
+                site_id: None,
+                operation: operation.into(),
+                status: "DRAFT".into(),
+                lock_key: None,
+                payload_sealed: vec![0],
+                rejected_fields: "[]".into(),
+                claimed_by: None,
+                authority_ticket: None,
+                submitted_at: None,
+                created_at: base + i,
+                updated_at: base + i,
+            };
+            tx.insert_filing_order(&order, "test").await.expect("order");
+            let status = if i % 10 == 5 {
+                "DRAFT"
+            } else {
+                let submitted = base + 1_000 + i * 600;
+                order.status = "PROVIDER_REVIEW".into();
+                order.submitted_at = Some(submitted);
+                order.updated_at = submitted;
+                assert!(
+                    tx.update_filing_order(&order, "DRAFT", "test", None)
+                        .await
+                        .expect("submit")
+                );
+                if i % 4 == 0 {
+                    if owner.tenant_id == alice.tenant_id {
+                        open_submitted.push((
+                            order.id.clone(),
+                            operation.into(),
+                            province,
+                            submitted,
+                        ));
+                    }
+                    "PROVIDER_REVIEW"
+                } else {
+                    let duration = ((i * 7_919) % 20 + 1) * 86_400 + i;
+                    order.status = "APPROVED".into();
+                    order.updated_at = submitted + duration;
+                    assert!(
+                        tx.update_filing_order(&order, "PROVIDER_REVIEW", "test", None)
+                            .await
+                            .expect("approve")
+                    );
+                    durations
+                        .entry((operation.to_owned(), province))
+                        .or_default()
+                        .push(duration);
+                    "APPROVED"
+                }
+            };
+            if owner.tenant_id == alice.tenant_id {
+                *counts.entry(status.to_owned()).or_default() += 1;
+                if status != "APPROVED" {
+                    open_total += 1;
+                }
+            }
+        }
+        tx.commit().await.expect("commit");
+
+        let board = dashboard::dashboard(app, &alice).await.expect("dashboard");
+        assert_eq!(board.counts, counts.clone().into_iter().collect::<Vec<_>>());
+        assert_eq!(board.total, counts.values().sum::<i64>());
+        assert_eq!(board.open_orders.len(), open_total);
+        let lower_median = |values: &[i64]| {
+            let mut v = values.to_vec();
+            v.sort_unstable();
+            v[(v.len() - 1) / 2]
+        };
+        for (id, operation, province, submitted) in &open_submitted {
+            let open = board
+                .open_orders
+                .iter()
+                .find(|o| &o.id == id)
+                .expect("open order listed");
+            let expected = lower_median(&durations[&(operation.clone(), *province)]);
+            assert_eq!(open.median_secs, Some(expected), "{id}");
+            assert_eq!(
+                open.estimated_approval,
+                Some(yuming_core::clock::Timestamp(submitted + expected)),
+                "{id}"
+            );
+        }
+        assert!(
+            board
+                .open_orders
+                .iter()
+                .filter(|o| o.status == "DRAFT")
+                .all(|o| o.estimated_approval.is_none())
+        );
+        assert_eq!(board.recent_changes.len(), 20);
+        assert!(
+            board
+                .recent_changes
+                .windows(2)
+                .all(|pair| pair[0].at.0 >= pair[1].at.0)
+        );
+        // Bob's board counts only Bob's orders; staff see the platform.
+        let bob_board = dashboard::dashboard(app, &bob).await.expect("bob");
+        assert_eq!(bob_board.total, 60);
+        let staff = dashboard::dashboard(app, &w.reviewer).await.expect("staff");
+        assert_eq!(staff.total, 300);
+    }
+);

@@ -522,3 +522,125 @@ pub async fn check_now(
     yuming_app::filing::monitor::check_now(&state.app, &ctx, &actor, &id).await?;
     Ok(StatusCode::ACCEPTED)
 }
+
+/// Orders with one status.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusCountDto {
+    /// Status key.
+    pub status: String,
+    /// Orders.
+    pub count: i64,
+}
+
+/// Something that ends within 30 days.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExpiryDto {
+    /// `domain`, `server`, `certificate`.
+    pub kind: String,
+    /// The domain, server address or certificate id.
+    pub subject: String,
+    /// RFC 3339.
+    pub ends_at: String,
+}
+
+/// A status change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangeDto {
+    /// The order.
+    pub order_id: String,
+    /// Before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// After.
+    pub to: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// An open order with its estimated approval date.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OpenOrderDto {
+    /// Order id.
+    pub id: String,
+    /// Operation.
+    pub operation: String,
+    /// Status.
+    pub status: String,
+    /// Province code.
+    pub province: u8,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    /// RFC 3339: submission plus the median approval time of the same operation in the same
+    /// province (else everywhere) on this platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_approval: Option<String>,
+    /// The median used, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_secs: Option<i64>,
+}
+
+/// The filing dashboard.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DashboardDto {
+    /// Orders by status.
+    pub counts: Vec<StatusCountDto>,
+    /// Orders in all.
+    pub total: i64,
+    /// What ends within 30 days (domains of filed sites, servers, certificates).
+    pub expiring: Vec<ExpiryDto>,
+    /// The latest status changes.
+    pub recent_changes: Vec<ChangeDto>,
+    /// Open orders with estimates.
+    pub open_orders: Vec<OpenOrderDto>,
+}
+
+/// The filing dashboard (customers: their tenant; reviewers: the platform).
+#[utoipa::path(get, path = "/api/v1/filing/dashboard", tag = "filing", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = DashboardDto), (status = 403, body = ErrorBody)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<DashboardDto>, ApiError> {
+    let d = yuming_app::filing::dashboard::dashboard(&state.app, &actor).await?;
+    Ok(Json(DashboardDto {
+        counts: d
+            .counts
+            .into_iter()
+            .map(|(status, count)| StatusCountDto { status, count })
+            .collect(),
+        total: d.total,
+        expiring: d
+            .expiring
+            .into_iter()
+            .map(|e| ExpiryDto {
+                kind: e.kind,
+                subject: e.subject,
+                ends_at: e.ends_at.to_rfc3339(),
+            })
+            .collect(),
+        recent_changes: d
+            .recent_changes
+            .into_iter()
+            .map(|c| ChangeDto {
+                order_id: c.order_id,
+                from: c.from,
+                to: c.to,
+                at: c.at.to_rfc3339(),
+            })
+            .collect(),
+        open_orders: d
+            .open_orders
+            .into_iter()
+            .map(|o| OpenOrderDto {
+                id: o.id,
+                operation: o.operation,
+                status: o.status,
+                province: o.province,
+                submitted_at: o.submitted_at.map(|t| t.to_rfc3339()),
+                estimated_approval: o.estimated_approval.map(|t| t.to_rfc3339()),
+                median_secs: o.median_secs,
+            })
+            .collect(),
+    }))
+}

@@ -167,3 +167,103 @@ both_backends!(signed_request_lifecycle, |db: TestDb| async move {
         .await;
     assert_eq!(later.status, StatusCode::OK);
 });
+
+both_backends!(
+    filing_progress_through_signed_requests,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (_, token) = h.customer("alice@example.com").await;
+        let created = h
+            .call(
+                Method::POST,
+                "/api/v1/api-keys",
+                Some(&token),
+                Some(json!({"name": "filing-robot"})),
+            )
+            .await;
+        let signer = Signer {
+            key_id: created.json["id"].as_str().unwrap_or_default().into(),
+            secret: created.json["secret"].as_str().unwrap_or_default().into(),
+        };
+        let now = h.app.now().0;
+        let person = json!({"name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X",
+                        "mobile": "13800138000", "email": "zhangsan@example.com"});
+        let body = json!({"entity_type": "PERSON", "name": "张三", "province": "北京",
+                      "cert_type": "resident_id", "cert_no": "11010519491231002X",
+                      "address": "北京市东城区长安街 1 号", "principal": person.clone()})
+        .to_string();
+        let entity = h
+            .send(signer.request(
+                Method::POST,
+                "/api/v1/filing/entities",
+                &body,
+                now,
+                "nonce-filing-000000001",
+            ))
+            .await;
+        assert_eq!(entity.status, StatusCode::CREATED, "{}", entity.json);
+        let entity_id = entity.json["id"].as_str().unwrap_or_default().to_owned();
+        let body = json!({"name": "张三的学习笔记", "domain": "zhangsan.cn", "homepage": "https://zhangsan.cn/",
+                          "content_types": [100], "purpose": "博客", "principal": person,
+                          "servers": ["203.0.113.9"]})
+        .to_string();
+        let site = h
+            .send(signer.request(
+                Method::POST,
+                &format!("/api/v1/filing/entities/{entity_id}/sites"),
+                &body,
+                now,
+                "nonce-filing-000000006",
+            ))
+            .await;
+        assert_eq!(site.status, StatusCode::CREATED, "{}", site.json);
+        let body =
+            json!({"operation": "FIRST", "entity_id": entity_id, "site_id": site.json["id"]})
+                .to_string();
+        let order = h
+            .send(signer.request(
+                Method::POST,
+                "/api/v1/filing/orders",
+                &body,
+                now,
+                "nonce-filing-000000002",
+            ))
+            .await;
+        assert_eq!(order.status, StatusCode::CREATED, "{}", order.json);
+        let order_id = order.json["id"].as_str().unwrap_or_default().to_owned();
+
+        // The progress of the order: its status, history and the dashboard's estimate list.
+        let path = format!("/api/v1/filing/orders/{order_id}");
+        let progress = h
+            .send(signer.request(Method::GET, &path, "", now, "nonce-filing-000000003"))
+            .await;
+        assert_eq!(progress.status, StatusCode::OK, "{}", progress.json);
+        assert_eq!(progress.json["status"], "DRAFT");
+        let history = h
+            .send(signer.request(
+                Method::GET,
+                &format!("{path}/history"),
+                "",
+                now,
+                "nonce-filing-000000004",
+            ))
+            .await;
+        assert_eq!(history.status, StatusCode::OK, "{}", history.json);
+        let board = h
+            .send(signer.request(
+                Method::GET,
+                "/api/v1/filing/dashboard",
+                "",
+                now,
+                "nonce-filing-000000005",
+            ))
+            .await;
+        assert_eq!(board.status, StatusCode::OK, "{}", board.json);
+        assert_eq!(board.json["open_orders"][0]["id"], order_id.as_str());
+        // A replayed signature is refused.
+        let replay = h
+            .send(signer.request(Method::GET, &path, "", now, "nonce-filing-000000003"))
+            .await;
+        assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.json);
+    }
+);
