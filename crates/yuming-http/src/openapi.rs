@@ -148,6 +148,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(filing_after::checks))
         .routes(routes!(filing_after::check_now))
         .routes(routes!(filing_after::dashboard))
+        .routes(routes!(filing_after::batch_filing))
         .routes(routes!(dns::list, dns::create))
         .routes(routes!(dns::update, dns::delete))
         .routes(routes!(dns::export, dns::import))

@@ -709,6 +709,17 @@ impl Tx {
         )
     }
 
+    /// Whether the entity has an order in progress (holding a lock, alone or in a batch).
+    pub async fn filing_entity_has_open_order(
+        &mut self,
+        entity_id: &str,
+    ) -> Result<bool, StoreError> {
+        let sql =
+            "SELECT COUNT(*) FROM filing_orders WHERE entity_id = $1 AND lock_key IS NOT NULL";
+        let n: i64 = on_conn!(self, c => sqlx::query_scalar(sql).bind(entity_id).fetch_one(c).await.map_err(map_err))?;
+        Ok(n > 0)
+    }
+
     /// The order with this id.
     pub async fn filing_order(&mut self, id: &str) -> Result<Option<FilingOrderRow>, StoreError> {
         let sql = concat!(

@@ -7,6 +7,7 @@
 //! transactions, never inside one.
 
 pub mod authority;
+pub mod batch;
 pub mod certificates;
 pub mod dashboard;
 pub mod dependencies;
@@ -1127,8 +1128,24 @@ pub async fn create_order(
     actor: &Actor,
     input: &NewOrderInput,
 ) -> Result<OrderView, AppError> {
+    create_order_with_lock(app, ctx, actor, input, None).await
+}
+
+/// The entity lock is held by the entity's id (R-OP-1); the orders of one batch filing hold
+/// `<entity>#<batch>#<n>` together instead, and the batch checks beforehand that the entity
+/// has no order in progress.
+pub(crate) async fn create_order_with_lock(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    input: &NewOrderInput,
+    batch_lock: Option<String>,
+) -> Result<OrderView, AppError> {
     let mut tx = app.db().write().await?;
     let entity = authorized_entity(&mut tx, actor, &input.entity_id, Right::IcpManage).await?;
+    if batch_lock.is_none() && tx.filing_entity_has_open_order(&entity.id).await? {
+        return Err(order_conflict());
+    }
     let operation = Operation::parse(&input.operation).ok_or_else(|| {
         invalid(
             "INVALID_OPERATION",
@@ -1206,7 +1223,7 @@ pub async fn create_order(
         site_id: site.as_ref().map(|s| s.id.clone()),
         operation: operation.as_str().to_owned(),
         status: OrderStatus::Draft.as_str().to_owned(),
-        lock_key: Some(entity.id.clone()),
+        lock_key: Some(batch_lock.unwrap_or_else(|| entity.id.clone())),
         payload_sealed: seal_json(app, &payload, &order_context(&id))?,
         rejected_fields: "[]".into(),
         claimed_by: None,
@@ -1219,13 +1236,7 @@ pub async fn create_order(
         .await
         .map_err(|e| {
             if e.is_conflict_on("lock_key") {
-                AppError::new(
-                    ErrorKind::Conflict,
-                    "ORDER_CONFLICT",
-                    "the entity already has an order in progress; finish or abandon it first",
-                    "该主体已有进行中的备案订单，请先完成或放弃",
-                )
-                .with_field("entity_id")
+                order_conflict()
             } else {
                 e.into()
             }
@@ -1247,6 +1258,16 @@ pub async fn create_order(
     .await?;
     tx.commit().await?;
     order_view(app, &row, false)
+}
+
+fn order_conflict() -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        "ORDER_CONFLICT",
+        "the entity already has an order in progress; finish or abandon it first",
+        "该主体已有进行中的备案订单，请先完成或放弃",
+    )
+    .with_field("entity_id")
 }
 
 async fn authorized_order(

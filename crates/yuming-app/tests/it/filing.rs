@@ -2660,3 +2660,107 @@ both_backends!(
         assert_eq!(staff.total, 300);
     }
 );
+
+both_backends!(
+    batch_filing_of_fifty_sites_for_one_entity,
+    |db: TestDb| async move {
+        use yuming_app::filing::batch::{self, BatchSite};
+        let w = world(&db).await;
+        let app = &w.app;
+        let alice = customer(app, "alice@example.com").await;
+        let bob = customer(app, "bob@example.com").await;
+        let entity = filing::create_entity(app, &ctx(), &alice, &personal_entity())
+            .await
+            .expect("entity");
+        let mut other_input = personal_entity();
+        other_input.cert_no = LEGAL_REP_ID.into();
+        other_input.principal = person("张三", LEGAL_REP_ID, "13900139000", "other@example.com");
+        let other = filing::create_entity(app, &ctx(), &alice, &other_input)
+            .await
+            .expect("entity");
+        let item = |entity_id: &str, n: usize| BatchSite {
+            entity_id: entity_id.to_owned(),
+            site: site(
+                "张三的学习笔记",
+                &format!("notes{n}.cn"),
+                person("张三", PERSON_ID, "13800138000", "zhangsan@example.com"),
+                "203.0.113.30",
+            ),
+        };
+        let orders_of = |app: App, actor: Actor| async move {
+            filing::list_orders(&app, &actor)
+                .await
+                .expect("orders")
+                .len()
+        };
+
+        // 51 sites, or sites of two entities: refused whole, nothing created.
+        let too_many: Vec<BatchSite> = (0..51).map(|n| item(&entity.id, n)).collect();
+        let error = batch::file_sites(app, &ctx(), &alice, &too_many)
+            .await
+            .expect_err("51");
+        assert_eq!(
+            (error.code, error.field.as_deref()),
+            ("TOO_MANY_DOMAINS", Some("items"))
+        );
+        let mut mixed: Vec<BatchSite> = (0..3).map(|n| item(&entity.id, n)).collect();
+        mixed.push(item(&other.id, 3));
+        let error = batch::file_sites(app, &ctx(), &alice, &mixed)
+            .await
+            .expect_err("mixed");
+        assert_eq!(
+            (error.code, error.field.as_deref()),
+            ("MIXED_ENTITIES", Some("items[3].entity_id"))
+        );
+        assert_eq!(orders_of(app.clone(), alice.clone()).await, 0);
+        // Another tenant's entity: not found.
+        let error = batch::file_sites(app, &ctx(), &bob, &[item(&entity.id, 0)])
+            .await
+            .expect_err("bob");
+        assert_eq!(error.code, "NOT_FOUND");
+
+        // 50 sites: 50 results; a duplicate and a bad domain fail alone.
+        let mut fifty: Vec<BatchSite> = (0..50).map(|n| item(&entity.id, n)).collect();
+        fifty[10].site.domain = "notes3.cn".into();
+        fifty[20].site.domain = "not a domain".into();
+        let filed = batch::file_sites(app, &ctx(), &alice, &fifty)
+            .await
+            .expect("batch");
+        assert_eq!(filed.operation, "FIRST");
+        assert_eq!(filed.results.len(), 50);
+        let failed: Vec<(&str, &str)> = filed
+            .results
+            .iter()
+            .filter_map(|r| r.code.as_deref().map(|c| (r.domain.as_str(), c)))
+            .collect();
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert_eq!(failed[0], ("notes3.cn", "DUPLICATE_DOMAIN"));
+        assert_eq!(failed[1].0, "not a domain");
+        assert_eq!(orders_of(app.clone(), alice.clone()).await, 48);
+        assert!(
+            filed
+                .results
+                .iter()
+                .filter(|r| r.code.is_none())
+                .all(|r| r.order_id.is_some() && r.site_id.is_some())
+        );
+        // The batch holds the entity: a single order and a second batch are refused.
+        let error = filing::create_order(
+            app,
+            &ctx(),
+            &alice,
+            &NewOrderInput {
+                operation: "FIRST".into(),
+                entity_id: entity.id.clone(),
+                site_id: filed.results[0].site_id.clone(),
+            },
+        )
+        .await
+        .expect_err("locked");
+        assert_eq!(error.code, "ORDER_CONFLICT");
+        assert_eq!(
+            code(batch::file_sites(app, &ctx(), &alice, &[item(&entity.id, 99)]).await),
+            "ORDER_CONFLICT"
+        );
+    }
+);

@@ -644,3 +644,94 @@ pub async fn dashboard(
             .collect(),
     }))
 }
+
+/// One site of a batch filing.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSiteRequest {
+    /// The entity (every item names the same one).
+    pub entity_id: String,
+    /// The site.
+    pub site: crate::filing_dto::SiteDto,
+}
+
+/// Up to 50 sites of one entity.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchFilingRequest {
+    /// The sites.
+    pub items: Vec<BatchSiteRequest>,
+}
+
+/// What became of one item.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchSiteResultDto {
+    /// The domain as given.
+    pub domain: String,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// The site created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+    /// Its order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// The error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The error message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The offending field of the item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// A batch filing's results.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchFilingDto {
+    /// Batch id.
+    pub id: String,
+    /// `FIRST` (entity not filed yet) or `ADD_SITE`.
+    pub operation: String,
+    /// One per item, in order.
+    pub results: Vec<BatchSiteResultDto>,
+}
+
+/// Files up to 50 sites of one entity: one site and one order per domain, a result per item.
+#[utoipa::path(post, path = "/api/v1/filing/batches", tag = "filing", security(("bearer" = []), ("api_key" = [])),
+    request_body = BatchFilingRequest,
+    responses((status = 200, body = BatchFilingDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn batch_filing(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<BatchFilingRequest>,
+) -> Result<Json<BatchFilingDto>, ApiError> {
+    let items: Vec<yuming_app::filing::batch::BatchSite> = body
+        .items
+        .into_iter()
+        .map(|i| yuming_app::filing::batch::BatchSite {
+            entity_id: i.entity_id,
+            site: i.site.into(),
+        })
+        .collect();
+    let filed = yuming_app::filing::batch::file_sites(&state.app, &ctx, &actor, &items).await?;
+    Ok(Json(BatchFilingDto {
+        id: filed.id,
+        operation: filed.operation,
+        results: filed
+            .results
+            .into_iter()
+            .map(|r| BatchSiteResultDto {
+                domain: r.domain,
+                status: if r.code.is_none() { "ok" } else { "failed" }.to_owned(),
+                site_id: r.site_id,
+                order_id: r.order_id,
+                code: r.code,
+                message: r.message,
+                field: r.field,
+            })
+            .collect(),
+    }))
+}
