@@ -112,8 +112,8 @@ impl NoticeKind {
     /// webhook endpoints (if it registered any).
     pub fn default_channels(&self) -> Vec<Channel> {
         match self {
-            // Issue 7: every filing status change reaches the applicant by SMS too.
-            NoticeKind::IcpStatusChanged => vec![
+            // Filing status changes and filing alerts reach the principal's phone too.
+            NoticeKind::IcpStatusChanged | NoticeKind::FilingAlert => vec![
                 Channel::Email,
                 Channel::InApp,
                 Channel::Sms,

@@ -379,7 +379,8 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
                     kind: NoticeKind::FilingAlert,
                     occasion: format!("filing_alert:{}", row.id),
                     params,
-                    sms_to: None,
+                    // The site's principal answers for it: the alert reaches their phone.
+                    sms_to: Some(site.principal_mobile.clone()),
                 },
                 now,
             )

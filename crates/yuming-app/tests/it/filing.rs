@@ -1797,6 +1797,34 @@ fn second_instance(w: &World) -> App {
     app
 }
 
+/// Takes a ready first filing (of the principal on 13800138000) through the authority to its
+/// numbers, a month after the domain's registration; returns the entity and its sites.
+async fn approved_first_filing(
+    w: &World,
+    applicant: &Actor,
+    order: &str,
+) -> (filing::EntityView, Vec<filing::SiteView>) {
+    let app = &w.app;
+    w.clock.advance_days(31);
+    pushed(w, applicant, order).await;
+    let sms_code = w
+        .authority
+        .last_code_for("13800138000")
+        .await
+        .expect("code");
+    filing::verify_sms(app, &ctx(), applicant, order, &sms_code)
+        .await
+        .expect("sms");
+    w.clock.advance_secs(3601);
+    filing::sync(app).await.expect("sync");
+    let entities = filing::list_entities(app, applicant)
+        .await
+        .expect("entities");
+    filing::get_entity(app, applicant, &entities[0].id)
+        .await
+        .expect("entity")
+}
+
 /// Takes an order to the authority: type check, submission, review.
 async fn pushed(w: &World, applicant: &Actor, order: &str) {
     let app = &w.app;
@@ -2006,22 +2034,7 @@ both_backends!(
             PERSON_ID,
         )
         .await;
-        w.clock.advance_days(31);
-        pushed(&w, &alice, &order).await;
-        let sms_code = w
-            .authority
-            .last_code_for("13800138000")
-            .await
-            .expect("code");
-        filing::verify_sms(app, &ctx(), &alice, &order, &sms_code)
-            .await
-            .expect("sms");
-        w.clock.advance_secs(3601);
-        filing::sync(app).await.expect("sync");
-        let entities = filing::list_entities(app, &alice).await.expect("entities");
-        let (entity, sites) = filing::get_entity(app, &alice, &entities[0].id)
-            .await
-            .expect("entity");
+        let (entity, sites) = approved_first_filing(&w, &alice, &order).await;
         let site_id = sites[0].id.clone();
         assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
 
@@ -2316,22 +2329,7 @@ both_backends!(
             Some(format!("http://www.alice-notes.cn:{port}/")),
         )
         .await;
-        w.clock.advance_days(31);
-        pushed(&w, &alice, &order).await;
-        let sms_code = w
-            .authority
-            .last_code_for("13800138000")
-            .await
-            .expect("code");
-        filing::verify_sms(app, &ctx(), &alice, &order, &sms_code)
-            .await
-            .expect("sms");
-        w.clock.advance_secs(3601);
-        filing::sync(app).await.expect("sync");
-        let entities = filing::list_entities(app, &alice).await.expect("entities");
-        let (_, sites) = filing::get_entity(app, &alice, &entities[0].id)
-            .await
-            .expect("entity");
+        let (_, sites) = approved_first_filing(&w, &alice, &order).await;
         let site_id = sites[0].id.clone();
 
         // Live on the platform's DNS: apex and www at the filed address.
@@ -2436,6 +2434,20 @@ both_backends!(
             "one notice per alert, not per cycle"
         );
         assert!(notices.iter().any(|n| n.kind == "psb_filing_reminder"));
+        // The site's principal gets the alerts by SMS as well.
+        yuming_app::notices::deliver_sms(app, &yuming_app::notices::SandboxSmsGateway, 100)
+            .await
+            .expect("sms");
+        let texts = yuming_app::notices::sms_sent(app, &alice.tenant_id, 100)
+            .await
+            .expect("texts");
+        assert_eq!(
+            texts
+                .iter()
+                .filter(|t| t.kind == "filing_alert" && t.recipient == "13800138000")
+                .count(),
+            2
+        );
 
         // Fixed: the stray record goes, the footer shows the number; both clear.
         yuming_app::dns::delete_record(app, &ctx(), &alice, "alice-notes.cn", &stray.id)
@@ -2476,6 +2488,17 @@ both_backends!(
         assert_eq!(
             open_kinds(app.clone(), alice.clone()).await,
             ["SERVER_EXPIRING"]
+        );
+        let board = yuming_app::filing::dashboard::dashboard(app, &alice)
+            .await
+            .expect("dashboard");
+        assert!(
+            board
+                .expiring
+                .iter()
+                .any(|e| e.kind == "server" && e.subject == "127.0.0.1"),
+            "{:?}",
+            board.expiring
         );
         let alerts = monitor::alerts(app, &alice, true).await.expect("alerts");
         assert_eq!(
