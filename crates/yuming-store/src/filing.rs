@@ -709,15 +709,30 @@ impl Tx {
         )
     }
 
-    /// Whether the entity has an order in progress (holding a lock, alone or in a batch).
+    /// Whether the entity has an order in progress (holding a lock, alone or in a batch),
+    /// leaving out the orders whose lock starts with `except_prefix` (a batch's own).
     pub async fn filing_entity_has_open_order(
         &mut self,
         entity_id: &str,
+        except_prefix: Option<&str>,
     ) -> Result<bool, StoreError> {
         let sql =
-            "SELECT COUNT(*) FROM filing_orders WHERE entity_id = $1 AND lock_key IS NOT NULL";
-        let n: i64 = on_conn!(self, c => sqlx::query_scalar(sql).bind(entity_id).fetch_one(c).await.map_err(map_err))?;
-        Ok(n > 0)
+            "SELECT lock_key FROM filing_orders WHERE entity_id = $1 AND lock_key IS NOT NULL";
+        let locks: Vec<String> = on_conn!(self, c => sqlx::query_scalar(sql).bind(entity_id).fetch_all(c).await.map_err(map_err))?;
+        Ok(locks
+            .iter()
+            .any(|lock| except_prefix.is_none_or(|prefix| !lock.starts_with(prefix))))
+    }
+
+    /// Locks an entity's row for the rest of the transaction (PostgreSQL; SQLite's write
+    /// transaction already excludes other writers), so that order creation checks and
+    /// writes its lock without another transaction doing the same in between.
+    pub async fn lock_filing_entity(&mut self, entity_id: &str) -> Result<(), StoreError> {
+        per_backend!(self,
+            sqlite: _c => Ok::<(), StoreError>(()),
+            postgres: c => sqlx::query("SELECT id FROM filing_entities WHERE id = $1 FOR UPDATE")
+                .bind(entity_id).fetch_optional(c).await.map(|_| ()).map_err(map_err),
+        )
     }
 
     /// The order with this id.

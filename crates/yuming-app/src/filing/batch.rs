@@ -5,8 +5,9 @@
 //!
 //! The orders are `FIRST` for an entity not filed yet and `ADD_SITE` for a filed one. They
 //! hold the entity lock together (R-OP-1 for the batch as a whole): each carries
-//! `<entity>#<batch>#<n>`, and a single order for the entity is refused while any of them is
-//! in progress.
+//! `<entity>#<batch>#<n>`; every order creation checks, under the entity's row lock, that no
+//! order outside its own batch is in progress, so a single order and a batch (or two
+//! batches) cannot both start.
 
 use yuming_core::access::{Actor, Right};
 
@@ -98,7 +99,7 @@ pub async fn file_sites(
     }
     let mut tx = app.db().write().await?;
     let entity = authorized_entity(&mut tx, actor, &entity_id, Right::IcpManage).await?;
-    let busy = tx.filing_entity_has_open_order(&entity.id).await?;
+    let busy = tx.filing_entity_has_open_order(&entity.id, None).await?;
     tx.commit().await?;
     if busy {
         return Err(super::order_conflict());

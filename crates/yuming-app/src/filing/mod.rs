@@ -1143,7 +1143,17 @@ pub(crate) async fn create_order_with_lock(
 ) -> Result<OrderView, AppError> {
     let mut tx = app.db().write().await?;
     let entity = authorized_entity(&mut tx, actor, &input.entity_id, Right::IcpManage).await?;
-    if batch_lock.is_none() && tx.filing_entity_has_open_order(&entity.id).await? {
+    // Under the entity's row lock: no other order (a single one, or another batch) may be
+    // in progress; a batch's own siblings may.
+    tx.lock_filing_entity(&entity.id).await?;
+    let siblings = batch_lock.as_deref().and_then(|lock| {
+        lock.rsplit_once('#')
+            .map(|(prefix, _)| format!("{prefix}#"))
+    });
+    if tx
+        .filing_entity_has_open_order(&entity.id, siblings.as_deref())
+        .await?
+    {
         return Err(order_conflict());
     }
     let operation = Operation::parse(&input.operation).ok_or_else(|| {

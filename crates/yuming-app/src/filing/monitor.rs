@@ -347,6 +347,22 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
         if let Some(existing) = open.iter().find(|a| a.kind == finding.kind.as_str()) {
             tx.touch_filing_alert(&existing.id, &finding.reason_en, &finding.reason_zh, now)
                 .await?;
+            if existing.deadline_at.is_some_and(|deadline| deadline <= now) {
+                // The change was not filed in time: one more, final notice.
+                notify_alert(
+                    &mut tx,
+                    &site,
+                    existing,
+                    &format!("已超过备案变更期限：{}", finding.reason_zh),
+                    &format!(
+                        "The deadline to file the change has passed: {}",
+                        finding.reason_en
+                    ),
+                    format!("filing_alert_overdue:{}", existing.id),
+                    now,
+                )
+                .await?;
+            }
             continue;
         }
         let row = FilingAlertRow {
@@ -366,22 +382,13 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
         };
         if tx.open_filing_alert(&row).await? {
             opened += 1;
-            let mut params = Map::new();
-            params.insert("domain".into(), Value::String(site.domain.clone()));
-            params.insert("reason".into(), Value::String(finding.reason_zh.clone()));
-            params.insert("reason_en".into(), Value::String(finding.reason_en.clone()));
-            params.insert("kind".into(), Value::String(row.kind.clone()));
-            params.insert("fix".into(), Value::String(fix_path(&row.fix).to_owned()));
-            crate::notices::enqueue(
+            notify_alert(
                 &mut tx,
-                &NoticeRequest {
-                    account_id: site.owner_id.clone(),
-                    kind: NoticeKind::FilingAlert,
-                    occasion: format!("filing_alert:{}", row.id),
-                    params,
-                    // The site's principal answers for it: the alert reaches their phone.
-                    sms_to: Some(site.principal_mobile.clone()),
-                },
+                &site,
+                &row,
+                &finding.reason_zh,
+                &finding.reason_en,
+                format!("filing_alert:{}", row.id),
                 now,
             )
             .await?;
@@ -405,6 +412,39 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
         .await?;
     tx.commit().await?;
     Ok((opened, resolved))
+}
+
+/// Sends an alert's notice through the account's channels (and by SMS to the site's
+/// principal), once per `occasion`.
+async fn notify_alert(
+    tx: &mut yuming_store::Tx,
+    site: &FilingSiteRow,
+    alert: &FilingAlertRow,
+    reason_zh: &str,
+    reason_en: &str,
+    occasion: String,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut params = Map::new();
+    params.insert("domain".into(), Value::String(site.domain.clone()));
+    params.insert("reason".into(), Value::String(reason_zh.to_owned()));
+    params.insert("reason_en".into(), Value::String(reason_en.to_owned()));
+    params.insert("kind".into(), Value::String(alert.kind.clone()));
+    params.insert("fix".into(), Value::String(fix_path(&alert.fix).to_owned()));
+    crate::notices::enqueue(
+        tx,
+        &NoticeRequest {
+            account_id: site.owner_id.clone(),
+            kind: NoticeKind::FilingAlert,
+            occasion,
+            params,
+            // The site's principal answers for it: the alert reaches their phone.
+            sms_to: Some(site.principal_mobile.clone()),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The 公安备案 reminder: a filed site must also be filed with the public security bureau

@@ -2449,6 +2449,22 @@ both_backends!(
             2
         );
 
+        // The 48 hours pass with the change unfiled: one final notice, not one per cycle.
+        let filing_notices = |app: App, alice: Actor| async move {
+            yuming_app::notices::inbox(&app, &alice, None, 100)
+                .await
+                .expect("inbox")
+                .into_iter()
+                .filter(|n| n.kind == "filing_alert")
+                .count()
+        };
+        w.clock.advance_secs(48 * 3600);
+        monitor::run(app, 10).await.expect("run");
+        assert_eq!(filing_notices(app.clone(), alice.clone()).await, 3);
+        w.clock.advance_secs(interval);
+        monitor::run(app, 10).await.expect("run");
+        assert_eq!(filing_notices(app.clone(), alice.clone()).await, 3);
+
         // Fixed: the stray record goes, the footer shows the number; both clear.
         yuming_app::dns::delete_record(app, &ctx(), &alice, "alice-notes.cn", &stray.id)
             .await
