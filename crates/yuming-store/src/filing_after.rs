@@ -77,6 +77,13 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Retires every signing key still in use (the next certificate makes a new one);
+    /// retired keys keep verifying what they signed.
+    pub async fn retire_signing_keys(&mut self, now: i64) -> Result<u64, StoreError> {
+        let sql = "UPDATE filing_signing_keys SET retired_at = $1 WHERE retired_at IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))
+    }
+
     /// Stores a certificate, superseding the site's current one.
     pub async fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), StoreError> {
         let sql = "UPDATE filing_certificates SET superseded_at = $2 WHERE site_id = $1 AND superseded_at IS NULL";

@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// ICP filing operations.
+    Filing {
+        #[command(subcommand)]
+        command: FilingCommand,
+    },
     /// Scheduled work.
     Jobs {
         #[command(subcommand)]
@@ -127,6 +132,14 @@ pub enum AccountCommand {
 pub enum AuditCommand {
     /// Verify the hash chain: exit 0 when intact, 1 naming the first bad entry.
     Verify,
+}
+
+/// `yuming filing …`
+#[derive(Debug, Subcommand)]
+pub enum FilingCommand {
+    /// Retire the certificate signing key and start signing with a new one (certificates
+    /// signed before keep verifying under the retired key).
+    RotateSigningKey,
 }
 
 /// `yuming jobs …`

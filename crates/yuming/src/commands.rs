@@ -10,7 +10,8 @@ use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::clock::Clock;
 
 use crate::cli::{
-    AccountCommand, AuditCommand, BenchCommand, Cli, Command, JobsCommand, TldCommand, UserCommand,
+    AccountCommand, AuditCommand, BenchCommand, Cli, Command, FilingCommand, JobsCommand,
+    TldCommand, UserCommand,
 };
 use crate::{bench, serve, setup};
 
@@ -179,6 +180,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Filing {
+            command: FilingCommand::RotateSigningKey,
+        } => {
+            let app = setup::build_app(&config).await?;
+            let key = yuming_app::filing::certificates::rotate_signing_key(
+                &app,
+                &RequestContext::internal("cli"),
+                &operator(),
+            )
+            .await
+            .map_err(app_error)?;
+            println!(
+                "certificates are now signed with key {} (Ed25519, public key {}); earlier keys stay published for verification",
+                key.key_id, key.public_key
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Jobs {
             command: JobsCommand::RunOnce,

@@ -323,6 +323,44 @@ pub async fn renew_certificate(
     signed_of(&row)
 }
 
+/// Replaces the signing key (platform admins; `yuming filing rotate-signing-key`): the
+/// current key is retired, a new one signs from now on, and certificates signed before keep
+/// verifying under the retired key, which stays published.
+pub async fn rotate_signing_key(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+) -> Result<PublicKey, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let retired = tx.retire_signing_keys(now.0).await?;
+    let (key_id, pair) = signing_key(app, &mut tx).await?;
+    crate::audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        crate::audit::Change {
+            action: "filing.signing_key.rotate",
+            object_type: "signing_key",
+            object_id: &key_id,
+            tenant: &actor.tenant_id,
+            before: serde_json::json!({ "retired": retired }),
+            after: serde_json::json!({ "key_id": key_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PublicKey {
+        key_id,
+        algorithm: "Ed25519",
+        public_key: BASE64.encode(pair.public_key().as_ref()),
+        created_at: now,
+        retired_at: None,
+    })
+}
+
 /// Every signing key's public half (no authentication: anyone may verify).
 pub async fn public_keys(app: &App) -> Result<Vec<PublicKey>, AppError> {
     let mut tx = app.db().read().await?;

@@ -2229,6 +2229,25 @@ both_backends!(
         );
         let renewed_doc: serde_json::Value =
             serde_json::from_str(&renewed.certificate.canonical_json()).expect("json");
+        // A new signing key: what the old one signed still verifies; new certificates use the
+        // new key; both are published.
+        assert_eq!(
+            code(certificates::rotate_signing_key(app, &ctx(), &alice).await),
+            "FORBIDDEN"
+        );
+        let rotated = certificates::rotate_signing_key(app, &ctx(), &operator())
+            .await
+            .expect("rotate");
+        assert_ne!(rotated.key_id, renewed.certificate.key_id);
+        assert!(
+            certificates::verify(app, &renewed_doc, &renewed.signature)
+                .await
+                .expect("verify")
+                .valid
+        );
+        let keys = certificates::public_keys(app).await.expect("keys");
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys.iter().filter(|k| k.retired_at.is_some()).count(), 1);
         assert!(
             certificates::verify(app, &renewed_doc, &renewed.signature)
                 .await
