@@ -61,7 +61,7 @@ pub struct Verification {
     /// Signature good, within its validity and not superseded.
     pub valid: bool,
     /// `VALID`, `MALFORMED`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `NOT_YET_VALID`, `EXPIRED`,
-    /// `SUPERSEDED`.
+    /// `SUPERSEDED`, `REVOKED` (the filing was cancelled).
     pub reason: &'static str,
     /// The certificate, when it parsed.
     pub certificate: Option<Certificate>,
@@ -430,6 +430,11 @@ pub async fn verify(
     let current = tx
         .filed_sites_matching(None, Some(&certificate.site_no))
         .await?;
+    if current.is_empty() {
+        tx.commit().await?;
+        // No filed site carries the number any more: the filing was cancelled.
+        return Ok(invalid("REVOKED", Some(certificate)));
+    }
     let mut superseded = true;
     for site in current {
         if let Some(row) = tx.current_certificate(&site.id).await?

@@ -709,6 +709,10 @@ both_backends!(
             code(cancellations::confirm_step(app, &ctx(), &alice, &release.id, "filings").await),
             "FILINGS_BOUND"
         );
+        let site2_certificate =
+            yuming_app::filing::certificates::certificate(app, &alice, &site2.id)
+                .await
+                .expect("certificate of the second site");
         let cancel = filing::create_order(
             app,
             &ctx(),
@@ -733,6 +737,16 @@ both_backends!(
             .expect("entity");
         assert_eq!(sites[1].status, "cancelled");
         assert_eq!(sites[0].status, "filed");
+        // Its certificate no longer stands: the filing was cancelled.
+        let document: serde_json::Value =
+            serde_json::from_str(&site2_certificate.certificate.canonical_json()).expect("json");
+        assert_eq!(
+            yuming_app::filing::certificates::verify(app, &document, &site2_certificate.signature)
+                .await
+                .expect("verify")
+                .reason,
+            "REVOKED"
+        );
         let release = cancellations::get(app, &alice, &release.id)
             .await
             .expect("cancellation");

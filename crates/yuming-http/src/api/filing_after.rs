@@ -142,7 +142,7 @@ pub struct VerificationDto {
     /// Signature good, within validity and current.
     pub valid: bool,
     /// `VALID`, `MALFORMED`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `NOT_YET_VALID`, `EXPIRED`,
-    /// `SUPERSEDED`.
+    /// `SUPERSEDED`, `REVOKED`.
     pub reason: String,
     /// The certificate as read.
     #[serde(skip_serializing_if = "Option::is_none")]
