@@ -510,6 +510,68 @@ pub async fn redeliver(
     Ok(delivery_view(row, attempts))
 }
 
+/// Queues a `ping` delivery to one endpoint (whatever kinds it subscribes to), sent by the
+/// next job run like any other: how a receiver is tried out.
+pub async fn ping(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    endpoint_id: &str,
+) -> Result<DeliveryView, AppError> {
+    let now = app.now().0;
+    let mut tx = app.db().write().await?;
+    let endpoint = owned_endpoint(&mut tx, actor, endpoint_id).await?;
+    if !endpoint.enabled {
+        return Err(AppError::new(
+            crate::ErrorKind::Conflict,
+            "WEBHOOK_DISABLED",
+            "the endpoint is disabled",
+            "该 Webhook 地址已停用",
+        ));
+    }
+    let id = new_id("whd");
+    let occasion = format!("ping:{id}");
+    let row = WebhookDeliveryRow {
+        payload: json!({
+            "id": id,
+            "kind": "ping",
+            "occasion": occasion,
+            "account_id": endpoint.account_id,
+            "created_at": Timestamp(now).to_rfc3339(),
+            "subject": "ping",
+            "body": "A test delivery from Yuming.",
+            "data": {},
+        })
+        .to_string(),
+        id,
+        endpoint_id: endpoint.id.clone(),
+        account_id: endpoint.account_id.clone(),
+        kind: "ping".into(),
+        occasion,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: 0,
+        last_status: None,
+        last_error: None,
+        created_at: now,
+        delivered_at: None,
+    };
+    tx.insert_webhook_delivery(&row).await?;
+    record(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        "webhook.ping",
+        &endpoint,
+        Value::Null,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(delivery_view(row, Vec::new()))
+}
+
 /// Writes a delivery of a notice to every enabled endpoint of the account subscribed to its
 /// kind, in the caller's transaction (called by [`crate::notices::enqueue`]). Returns how
 /// many were new.

@@ -82,6 +82,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(webhooks::rotate_secret))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::retry))
+        .routes(routes!(webhooks::ping))
         .routes(routes!(sub_accounts::create, sub_accounts::list))
         .routes(routes!(sub_accounts::update))
         .routes(routes!(contacts::create, contacts::list))

@@ -264,6 +264,25 @@ both_backends!(
             Err(WebhookSignatureError::Mismatch)
         );
 
+        // A ping reaches the endpoint whatever kinds it subscribes to.
+        let ping = webhooks::ping(&app, &ctx(), &alice, &id)
+            .await
+            .expect("ping");
+        assert_eq!(
+            (ping.kind.as_str(), ping.status.as_str()),
+            ("ping", "pending")
+        );
+        assert_eq!(
+            webhooks::deliver_webhooks(&app, 10).await.expect("run"),
+            (1, 0)
+        );
+        let requests = seen.lock().expect("lock").clone();
+        assert_eq!(header(&requests[3].0, "yuming-event"), "ping");
+        assert_eq!(
+            code(webhooks::ping(&app, &ctx(), &bob, &id).await),
+            "NOT_FOUND"
+        );
+
         // Another tenant sees nothing and changes nothing.
         assert!(webhooks::list(&app, &bob).await.expect("list").is_empty());
         assert_eq!(code(webhooks::get(&app, &bob, &id).await), "NOT_FOUND");

@@ -300,3 +300,17 @@ pub async fn retry(
     let delivery = webhooks::redeliver(&state.app, &ctx, &actor, &id, &delivery_id).await?;
     Ok((StatusCode::ACCEPTED, Json(delivery.into())))
 }
+
+/// Queues a `ping` delivery to the endpoint (sent by the next job run).
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/ping", tag = "webhooks", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "endpoint id")),
+    responses((status = 202, body = WebhookDeliveryDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn ping(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<WebhookDeliveryDto>), ApiError> {
+    let delivery = webhooks::ping(&state.app, &ctx, &actor, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(delivery.into())))
+}
