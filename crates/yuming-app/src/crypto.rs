@@ -33,6 +33,9 @@ pub struct Cipher {
     /// HMAC-SHA256(master key, "blind-index"): the root of the blind-index keys, so that
     /// the master key itself is used for nothing but encryption.
     blind_index_root: [u8; 32],
+    /// The same roots of the previous master keys: indexes written before a rotation still
+    /// match ([`Cipher::blind_indexes`]).
+    previous_index_roots: Vec<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Cipher {
@@ -70,17 +73,30 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+fn index_under(root: &[u8; 32], value: &str, purpose: &str) -> String {
+    let purpose_key = hmac_sha256(root, purpose.as_bytes());
+    hex::encode(hmac_sha256(&purpose_key, value.as_bytes()))
+}
+
 impl Cipher {
     /// A cipher from the base64 master key and older keys kept for rotation.
     pub fn from_base64(current: &str, previous: &[String]) -> Result<Cipher, CryptoError> {
         let current_bytes = key_bytes_from_base64(current)?;
+        let previous_bytes = previous
+            .iter()
+            .map(|k| key_bytes_from_base64(k))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Cipher {
             current: key_from_bytes(&current_bytes)?,
-            previous: previous
+            previous: previous_bytes
                 .iter()
-                .map(|k| key_from_bytes(&key_bytes_from_base64(k)?))
+                .map(|bytes| key_from_bytes(bytes))
                 .collect::<Result<_, _>>()?,
             blind_index_root: hmac_sha256(&current_bytes, b"blind-index"),
+            previous_index_roots: previous_bytes
+                .iter()
+                .map(|bytes| hmac_sha256(bytes, b"blind-index"))
+                .collect(),
         })
     }
 
@@ -90,11 +106,19 @@ impl Cipher {
     /// database but not the key cannot test guesses (a plain hash of an 18-digit ID number
     /// is brute-forced in minutes). Distinct purposes give unrelated indexes.
     ///
-    /// The index follows the current master key only: after a key rotation, stored indexes
-    /// must be recomputed (from the opened values) before lookups match again.
+    /// New indexes are written under the current master key; lookups use
+    /// [`Cipher::blind_indexes`], which also match indexes written under a previous key.
     pub fn blind_index(&self, value: &str, purpose: &str) -> String {
-        let purpose_key = hmac_sha256(&self.blind_index_root, purpose.as_bytes());
-        hex::encode(hmac_sha256(&purpose_key, value.as_bytes()))
+        index_under(&self.blind_index_root, value, purpose)
+    }
+
+    /// Every index `value` may be stored under: the current master key's first, then one
+    /// per previous key, so that rows indexed before a key rotation are still found.
+    pub fn blind_indexes(&self, value: &str, purpose: &str) -> Vec<String> {
+        std::iter::once(&self.blind_index_root)
+            .chain(&self.previous_index_roots)
+            .map(|root| index_under(root, value, purpose))
+            .collect()
     }
 
     /// A fresh random master key, base64.
@@ -243,6 +267,23 @@ mod tests {
             other.blind_index("11010519491231002X", "contact.id_number"),
             index
         );
+    }
+
+    #[test]
+    fn indexes_written_before_a_rotation_still_match() {
+        let old_key = Cipher::generate_key_base64();
+        let old = Cipher::from_base64(&old_key, &[]).expect("key");
+        let written = old.blind_index("11010519491231002X", "filing.cert");
+        let rotated = Cipher::from_base64(&Cipher::generate_key_base64(), &[old_key]).expect("key");
+        let candidates = rotated.blind_indexes("11010519491231002X", "filing.cert");
+        assert_eq!(candidates.len(), 2);
+        assert_eq!(
+            candidates[0],
+            rotated.blind_index("11010519491231002X", "filing.cert"),
+            "new indexes come from the current key"
+        );
+        assert!(candidates.contains(&written));
+        assert_ne!(candidates[0], written);
     }
 
     #[test]

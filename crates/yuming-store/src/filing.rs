@@ -488,34 +488,31 @@ impl Tx {
             .map_err(map_err))
     }
 
-    /// Whether a live entity (other than `entity_id`) or its site, of another certificate,
-    /// uses this mobile (`mobile`) or e-mail.
-    pub async fn filing_contact_used_elsewhere(
+    /// The certificate indexes of the live entities (other than `entity_id`) whose principal
+    /// or a live site's principal uses this mobile (`mobile`) or e-mail.
+    pub async fn filing_contact_users(
         &mut self,
         mobile: bool,
         value: &str,
-        cert_digest: &str,
         entity_id: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let sql = if mobile {
-            "SELECT COUNT(*) FROM filing_entities e WHERE e.status <> 'cancelled' \
-             AND e.cert_digest <> $2 AND e.id <> $3 AND (e.principal_mobile = $1 OR EXISTS (SELECT 1 FROM \
+            "SELECT e.cert_digest FROM filing_entities e WHERE e.status <> 'cancelled' \
+             AND e.id <> $2 AND (e.principal_mobile = $1 OR EXISTS (SELECT 1 FROM \
              filing_sites s WHERE s.entity_id = e.id AND s.status <> 'cancelled' \
              AND s.principal_mobile = $1))"
         } else {
-            "SELECT COUNT(*) FROM filing_entities e WHERE e.status <> 'cancelled' \
-             AND e.cert_digest <> $2 AND e.id <> $3 AND (e.principal_email = $1 OR EXISTS (SELECT 1 FROM \
+            "SELECT e.cert_digest FROM filing_entities e WHERE e.status <> 'cancelled' \
+             AND e.id <> $2 AND (e.principal_email = $1 OR EXISTS (SELECT 1 FROM \
              filing_sites s WHERE s.entity_id = e.id AND s.status <> 'cancelled' \
              AND s.principal_email = $1))"
         };
-        let n = on_conn!(self, c => sqlx::query_scalar::<_, i64>(sql)
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql)
             .bind(value)
-            .bind(cert_digest)
             .bind(entity_id)
-            .fetch_one(c)
+            .fetch_all(c)
             .await
-            .map_err(map_err))?;
-        Ok(n > 0)
+            .map_err(map_err))
     }
 
     /// Stores a new site.

@@ -189,8 +189,19 @@ pub fn test_app(db: &Db) -> (App, FakeClock) {
 
 /// Like [`test_app`] with explicit settings.
 pub fn test_app_with(db: &Db, settings: AppSettings) -> (App, FakeClock) {
+    test_app_with_keys(db, settings, &Cipher::generate_key_base64(), &[])
+}
+
+/// Like [`test_app_with`] with the given master keys (base64; current and previous), as an
+/// instance after a key rotation is started.
+pub fn test_app_with_keys(
+    db: &Db,
+    settings: AppSettings,
+    current: &str,
+    previous: &[String],
+) -> (App, FakeClock) {
     let clock = FakeClock::at(EPOCH_2026);
-    let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[]).expect("cipher");
+    let cipher = Cipher::from_base64(current, previous).expect("cipher");
     (
         App::new(db.clone(), Arc::new(clock.clone()), cipher, settings),
         clock,

@@ -598,6 +598,19 @@ fn cert_digest(app: &App, cert_type: IdType, number: &str, today: Date) -> Strin
     )
 }
 
+/// Every index the certificate may be stored under (across master-key rotations): for
+/// lookups.
+fn cert_digests(app: &App, cert_type: IdType, number: &str, today: Date) -> Vec<String> {
+    app.cipher().blind_indexes(
+        &format!(
+            "{}:{}",
+            cert_type.as_str(),
+            normalized(cert_type, number, today)
+        ),
+        CERT_INDEX,
+    )
+}
+
 fn cert_key(cert_type: IdType, number: &str, today: Date) -> String {
     format!(
         "{}:{}",
@@ -1096,6 +1109,18 @@ pub async fn blacklist(
     Ok(())
 }
 
+/// Every index a blacklisted number may be stored under (across master-key rotations).
+fn blacklist_digests(app: &App, id_type: IdType, number: &str, today: Date) -> Vec<String> {
+    app.cipher().blind_indexes(
+        &format!(
+            "{}:{}",
+            id_type.as_str(),
+            normalized(id_type, number, today)
+        ),
+        BLACKLIST_INDEX,
+    )
+}
+
 fn blacklist_digest(app: &App, id_type: IdType, number: &str, today: Date) -> String {
     app.cipher().blind_index(
         &format!(
@@ -1587,7 +1612,7 @@ async fn run_check(
                     } else {
                         match tx.contact_by_id(&d.registrant_contact_id).await? {
                             Some(c) => {
-                                let digest = app.cipher().blind_index(
+                                let digests = app.cipher().blind_indexes(
                                     &format!(
                                         "{}:{}",
                                         cert_type.as_str(),
@@ -1597,7 +1622,8 @@ async fn run_check(
                                 );
                                 (
                                     c.verification_status == "verified",
-                                    c.id_number_digest == digest && c.name == e.name.trim(),
+                                    digests.contains(&c.id_number_digest)
+                                        && c.name == e.name.trim(),
                                 )
                             }
                             None => (false, false),
@@ -1649,7 +1675,7 @@ async fn run_check(
         }
     }
 
-    let digest = cert_digest(app, cert_type, &e.cert_no, today);
+    let digests = cert_digests(app, cert_type, &e.cert_no, today);
     let mut duplicates = DuplicateFacts::default();
     let mut contacts = vec![
         (
@@ -1676,21 +1702,24 @@ async fn run_check(
         ));
     }
     for (field, mobile, value) in contacts {
-        if tx
-            .filing_contact_used_elsewhere(mobile, &value, &digest, &row.entity_id)
-            .await?
-        {
+        // Used by an entity of another certificate (its index under none of our keys).
+        let users = tx
+            .filing_contact_users(mobile, &value, &row.entity_id)
+            .await?;
+        if users.iter().any(|digest| !digests.contains(digest)) {
             duplicates.reused_contacts.push(field.to_owned());
         }
     }
-    duplicates.cert_filed_from_other_account = tx
-        .filing_entities_by_cert(&digest, &row.entity_id)
-        .await?
-        .iter()
-        .any(|other| other.owner_id != row.owner_id);
-    duplicates.other_order_in_flight = tx
-        .filing_cert_has_other_open_order(&digest, &row.entity_id)
-        .await?;
+    for digest in &digests {
+        duplicates.cert_filed_from_other_account |= tx
+            .filing_entities_by_cert(digest, &row.entity_id)
+            .await?
+            .iter()
+            .any(|other| other.owner_id != row.owner_id);
+        duplicates.other_order_in_flight |= tx
+            .filing_cert_has_other_open_order(digest, &row.entity_id)
+            .await?;
+    }
 
     let mut blacklist_hits = Vec::new();
     let mut people = vec![
@@ -1709,11 +1738,11 @@ async fn run_check(
         ));
     }
     for (field, id_type, number) in people {
-        if tx
-            .is_blacklisted(&blacklist_digest(app, id_type, &number, today))
-            .await?
-        {
-            blacklist_hits.push(field.to_owned());
+        for digest in blacklist_digests(app, id_type, &number, today) {
+            if tx.is_blacklisted(&digest).await? {
+                blacklist_hits.push(field.to_owned());
+                break;
+            }
         }
     }
 

@@ -253,7 +253,20 @@ async fn world(db: &TestDb) -> World {
 }
 
 async fn world_with(db: &TestDb, settings: yuming_app::AppSettings) -> World {
-    let (app, clock) = yuming_test_support::test_app_with(&db.db, settings);
+    world_with_keys(
+        db,
+        settings,
+        &yuming_app::crypto::Cipher::generate_key_base64(),
+    )
+    .await
+}
+
+async fn world_with_keys(
+    db: &TestDb,
+    settings: yuming_app::AppSettings,
+    master_key: &str,
+) -> World {
+    let (app, clock) = yuming_test_support::test_app_with_keys(&db.db, settings, master_key, &[]);
     let authority = Arc::new(SandboxFilingAuthority::new(
         sandbox_config(),
         app.db().clone(),
@@ -2833,6 +2846,60 @@ both_backends!(
         assert_eq!(
             code(batch::file_sites(app, &ctx(), &alice, &[item(&entity.id, 99)]).await),
             "ORDER_CONFLICT"
+        );
+    }
+);
+
+both_backends!(
+    self_check_keeps_matching_after_a_master_key_rotation,
+    |db: TestDb| async move {
+        let old_key = yuming_app::crypto::Cipher::generate_key_base64();
+        let w = world_with_keys(&db, yuming_test_support::test_settings(), &old_key).await;
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-notes.cn",
+            "203.0.113.30",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        filing::blacklist(
+            &w.app,
+            &ctx(),
+            &operator(),
+            "resident_id",
+            PERSON_ID,
+            "伪造材料",
+        )
+        .await
+        .expect("blacklist");
+        let before = blocking(&filing::check(&w.app, &alice, &order).await.expect("check"));
+        assert!(
+            before
+                .iter()
+                .any(|(code, _)| *code == RejectCode::Blacklisted),
+            "{before:?}"
+        );
+
+        // Another instance after the rotation: a new master key, the old one kept as previous.
+        let (rotated, clock) = yuming_test_support::test_app_with_keys(
+            &db.db,
+            yuming_test_support::test_settings(),
+            &yuming_app::crypto::Cipher::generate_key_base64(),
+            &[old_key],
+        );
+        clock.set(w.app.now());
+        let after = blocking(
+            &filing::check(&rotated, &alice, &order)
+                .await
+                .expect("check"),
+        );
+        assert_eq!(
+            after, before,
+            "the blacklist, the holder match and the duplicate checks still see the rows \
+             indexed under the old key"
         );
     }
 );
