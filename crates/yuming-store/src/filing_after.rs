@@ -119,17 +119,19 @@ impl Tx {
         on_conn!(self, c => sqlx::query_as::<_, CertificateRow>(sqlx::AssertSqlSafe(sql.clone())).bind(site_id).fetch_optional(c).await.map_err(map_err))
     }
 
-    /// Current certificates that end before `horizon` (renewal reminders).
-    pub async fn certificates_ending_before(
+    /// Current certificates still valid at `now` that end before `horizon` (renewal
+    /// reminders; an ended certificate is not reminded of again and again).
+    pub async fn certificates_ending_between(
         &mut self,
+        now: i64,
         horizon: i64,
         limit: i64,
     ) -> Result<Vec<CertificateRow>, StoreError> {
         let sql = format!(
-            "SELECT {CERTIFICATE_COLUMNS} FROM filing_certificates WHERE superseded_at IS NULL AND valid_until < $1 \
-             ORDER BY valid_until, id LIMIT $2"
+            "SELECT {CERTIFICATE_COLUMNS} FROM filing_certificates WHERE superseded_at IS NULL \
+             AND valid_until >= $1 AND valid_until < $2 ORDER BY valid_until, id LIMIT $3"
         );
-        on_conn!(self, c => sqlx::query_as::<_, CertificateRow>(sqlx::AssertSqlSafe(sql.clone())).bind(horizon).bind(limit).fetch_all(c).await.map_err(map_err))
+        on_conn!(self, c => sqlx::query_as::<_, CertificateRow>(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(horizon).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 
     /// Filed sites by domain or by (site or subject) number: what the public search finds.

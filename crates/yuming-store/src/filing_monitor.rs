@@ -191,6 +191,14 @@ impl Tx {
         Ok(())
     }
 
+    /// Resolves the open alerts of sites no longer filed (cancelled): nothing is left to
+    /// keep consistent. Returns how many.
+    pub async fn resolve_alerts_of_unfiled_sites(&mut self, now: i64) -> Result<u64, StoreError> {
+        let sql = "UPDATE filing_alerts SET resolved_at = $1 WHERE resolved_at IS NULL \
+                   AND site_id IN (SELECT id FROM filing_sites WHERE status <> 'filed')";
+        on_conn!(self, c => sqlx::query(sql).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))
+    }
+
     /// A tenant's alerts (all tenants' for `None`), newest first; open ones only if asked.
     pub async fn filing_alerts_of(
         &mut self,

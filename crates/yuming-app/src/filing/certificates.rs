@@ -620,7 +620,7 @@ pub async fn remind_renewals(app: &App) -> Result<usize, AppError> {
     let now = app.now();
     let mut tx = app.db().write().await?;
     let due = tx
-        .certificates_ending_before(now.plus_days(RENEWAL_REMINDER_DAYS).0, 500)
+        .certificates_ending_between(now.0, now.plus_days(RENEWAL_REMINDER_DAYS).0, 500)
         .await?;
     let mut sent = 0;
     for row in due {

@@ -110,9 +110,13 @@ pub async fn run(app: &App, limit: i64) -> Result<MonitorReport, AppError> {
     let now = app.now().0;
     let mut tx = app.db().write().await?;
     tx.schedule_new_filed_sites(now).await?;
+    let ended = tx.resolve_alerts_of_unfiled_sites(now).await?;
     let due = tx.claim_due_filed_sites(now, now + 600, limit).await?;
     tx.commit().await?;
-    let mut report = MonitorReport::default();
+    let mut report = MonitorReport {
+        resolved: usize::try_from(ended).unwrap_or(usize::MAX),
+        ..MonitorReport::default()
+    };
     for site_id in due {
         match check_site(app, &site_id).await {
             Ok((opened, resolved)) => {

@@ -2580,6 +2580,15 @@ both_backends!(
             open_kinds(app.clone(), alice.clone()).await,
             ["DOMAIN_EXPIRING", "SERVER_EXPIRED"]
         );
+        // A site whose filing is cancelled has nothing left to keep consistent.
+        db.db
+            .execute_raw(&format!(
+                "UPDATE filing_sites SET status = 'cancelled' WHERE id = '{site_id}'"
+            ))
+            .await
+            .expect("cancel the site");
+        assert_eq!(monitor::run(app, 10).await.expect("run").resolved, 2);
+        assert!(open_kinds(app.clone(), alice.clone()).await.is_empty());
 
         // Another tenant sees none of it.
         let bob = customer(app, "bob@example.com").await;
