@@ -46,6 +46,8 @@ pub struct Config {
     pub filing: FilingConfig,
     /// Hosted DNS settings.
     pub dns: DnsConfig,
+    /// WHOIS listener settings.
+    pub whois: WhoisConfig,
     /// Background jobs (lifecycle sweep, notice delivery).
     pub scheduler: SchedulerConfig,
 }
@@ -102,6 +104,12 @@ pub struct DnsConfig {
     /// Secondary servers (`ip:port`): sent NOTIFY on change, the only clients allowed AXFR
     /// (`YUMING_DNS__SECONDARIES=a,b`).
     pub secondaries: Vec<String>,
+    /// Open DNS-over-TCP connections in all; more are closed at once (secondaries exempt).
+    pub tcp_max_connections: usize,
+    /// Open DNS-over-TCP connections from one source (IPv4 address or IPv6 /64); 0 is no cap.
+    pub tcp_max_connections_per_ip: usize,
+    /// A DNS-over-TCP connection with nothing to read for this long is closed.
+    pub tcp_idle_timeout_secs: u64,
 }
 
 impl Default for DnsConfig {
@@ -110,6 +118,31 @@ impl Default for DnsConfig {
             default_ttl: 600,
             min_ttl: 60,
             secondaries: Vec::new(),
+            tcp_max_connections: 512,
+            tcp_max_connections_per_ip: 16,
+            tcp_idle_timeout_secs: 10,
+        }
+    }
+}
+
+/// WHOIS listener settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WhoisConfig {
+    /// Open connections in all; more are told so and closed.
+    pub max_connections: usize,
+    /// Open connections from one source (IPv4 address or IPv6 /64); 0 is no cap.
+    pub max_connections_per_ip: usize,
+    /// A connection that has not sent its query line within this time is closed.
+    pub read_timeout_secs: u64,
+}
+
+impl Default for WhoisConfig {
+    fn default() -> Self {
+        WhoisConfig {
+            max_connections: 256,
+            max_connections_per_ip: 8,
+            read_timeout_secs: 10,
         }
     }
 }
@@ -253,6 +286,19 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// Unauthenticated `POST /api/v1/validate` calls per source IP per minute.
     pub validate_per_ip_per_minute: i64,
+    /// Open connections in all; more get 503 and are closed.
+    pub max_connections: usize,
+    /// Open connections from one source (IPv4 address or IPv6 /64); more get 503 and are
+    /// closed. 0 is no per-source cap: set it behind a reverse proxy, where every client has
+    /// the proxy's address.
+    pub max_connections_per_ip: usize,
+    /// A connection must send a request's complete header within this many seconds; this is
+    /// also how long a kept-alive connection may wait for its next request.
+    pub header_read_timeout_secs: u64,
+    /// A connection on which no byte moves either way for this many seconds is closed, also
+    /// in the middle of a request (a client that stops sending its body or stops reading the
+    /// answer). Longer than `request_timeout_secs`.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for HttpConfig {
@@ -261,6 +307,10 @@ impl Default for HttpConfig {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             validate_per_ip_per_minute: 600,
+            max_connections: 8192,
+            max_connections_per_ip: 128,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
         }
     }
 }
@@ -301,6 +351,7 @@ impl Default for Config {
             lookup: LookupConfig::default(),
             filing: FilingConfig::default(),
             dns: DnsConfig::default(),
+            whois: WhoisConfig::default(),
             scheduler: SchedulerConfig::default(),
         }
     }
@@ -370,6 +421,30 @@ impl Config {
         }
         if self.http.body_limit_bytes < 1024 {
             return bad("http.body_limit_bytes", "must be at least 1024");
+        }
+        if self.http.max_connections < 1
+            || self.dns.tcp_max_connections < 1
+            || self.whois.max_connections < 1
+        {
+            return bad(
+                "http.max_connections, dns.tcp_max_connections, whois.max_connections",
+                "must be at least 1",
+            );
+        }
+        if self.http.header_read_timeout_secs < 1
+            || self.dns.tcp_idle_timeout_secs < 1
+            || self.whois.read_timeout_secs < 1
+        {
+            return bad(
+                "http.header_read_timeout_secs, dns.tcp_idle_timeout_secs, whois.read_timeout_secs",
+                "must be at least 1",
+            );
+        }
+        if self.http.idle_timeout_secs <= self.http.request_timeout_secs {
+            return bad(
+                "http.idle_timeout_secs",
+                "must be longer than http.request_timeout_secs",
+            );
         }
         if self.registrar.cancellation_fee_minor < 0 {
             return bad("registrar.cancellation_fee_minor", "must not be negative");
@@ -525,6 +600,42 @@ mod tests {
         assert!(Config::load(None, env(&[("YUMING_AUTH__SESSION_TTL_SECS", "ten")])).is_err());
         assert!(Config::load(None, env(&[("YUMING_NO_SUCH_KEY", "1")])).is_err());
         assert!(Config::load(Some("not toml ["), env(&[])).is_err());
+    }
+
+    #[test]
+    fn connection_limits_from_file_and_environment() {
+        let file = "[http]\nmax_connections_per_ip = 0\n[whois]\nmax_connections = 9\n";
+        let config = Config::load(
+            Some(file),
+            env(&[
+                ("YUMING_HTTP__MAX_CONNECTIONS", "100"),
+                ("YUMING_HTTP__HEADER_READ_TIMEOUT_SECS", "2"),
+                ("YUMING_DNS__TCP_MAX_CONNECTIONS_PER_IP", "3"),
+                ("YUMING_WHOIS__MAX_CONNECTIONS_PER_IP", "4"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(config.http.max_connections, 100);
+        assert_eq!(config.http.max_connections_per_ip, 0, "0 turns the cap off");
+        assert_eq!(config.http.header_read_timeout_secs, 2);
+        assert_eq!(config.http.idle_timeout_secs, 60);
+        assert_eq!(config.dns.tcp_max_connections_per_ip, 3);
+        assert_eq!(config.dns.tcp_max_connections, 512);
+        assert_eq!(
+            (
+                config.whois.max_connections,
+                config.whois.max_connections_per_ip
+            ),
+            (9, 4)
+        );
+        for bad in [
+            ("YUMING_HTTP__MAX_CONNECTIONS", "0"),
+            ("YUMING_DNS__TCP_IDLE_TIMEOUT_SECS", "0"),
+            ("YUMING_HTTP__IDLE_TIMEOUT_SECS", "30"),
+            ("YUMING_WHOIS__MAX_CONNECTIONS", "-1"),
+        ] {
+            assert!(Config::load(None, env(&[bad])).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The authoritative DNS listeners: UDP on dedicated threads (one per core, blocking
 //! `recv_from`/`send_to` on clones of one socket: no executor hop per datagram), TCP on tokio
-//! with length-prefixed frames, an idle timeout and a connection cap, and the poller that
-//! keeps the snapshot current and sends NOTIFY to the secondaries.
+//! with length-prefixed frames, an idle timeout and caps on open connections per listener and
+//! per source (RFC 7766 §6.2.2: one client must not hold every slot), and the poller that
+//! keeps the snapshot current and sends NOTIFY to the secondaries. UDP needs no descriptor
+//! per client, so it keeps answering whatever happens to TCP.
 //!
 //! Freshness: every second the poller asks the database for zones whose zone or domain row
 //! changed since the previous poll (with a two-second overlap, as times are whole seconds),
@@ -17,10 +19,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use yuming_app::App;
 
 use crate::dns::{Outcome, Snapshot, Transport, answer, notify_message, transfer_messages};
+use crate::listener::{AcceptBackoff, ConnectionLimits, ConnectionTracker, accept};
 
 /// Listener settings.
 #[derive(Debug, Clone)]
@@ -31,8 +33,12 @@ pub struct DnsSettings {
     pub udp_threads: usize,
     /// A TCP connection idle longer than this is closed.
     pub tcp_idle: Duration,
-    /// Concurrent TCP connections.
+    /// Open TCP connections in all; more are closed at once.
     pub tcp_connections: usize,
+    /// Open TCP connections from one source (IPv4 address or IPv6 /64); 0 is no per-source
+    /// cap. Configured secondaries are exempt from both caps, so that a flood from elsewhere
+    /// cannot stop zone transfers.
+    pub tcp_connections_per_ip: usize,
     /// Poll interval of the change feed.
     pub poll: Duration,
 }
@@ -43,7 +49,8 @@ impl Default for DnsSettings {
             secondaries: Vec::new(),
             udp_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             tcp_idle: Duration::from_secs(10),
-            tcp_connections: 256,
+            tcp_connections: 512,
+            tcp_connections_per_ip: 16,
             poll: Duration::from_secs(1),
         }
     }
@@ -123,29 +130,38 @@ pub async fn serve(
         }));
     }
     let poller = tokio::spawn(poll_loop(app, shared.clone(), settings.clone()));
-    let limit = Arc::new(Semaphore::new(settings.tcp_connections));
+    let tracker = ConnectionTracker::new(ConnectionLimits {
+        total: settings.tcp_connections,
+        per_source: settings.tcp_connections_per_ip,
+    });
     let allowed: Arc<Vec<IpAddr>> =
         Arc::new(settings.secondaries.iter().map(SocketAddr::ip).collect());
+    let mut backoff = AcceptBackoff::default();
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = tcp.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
-                let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
-                    // Over the cap: close at once rather than queue.
+            accepted = accept(&tcp, &mut backoff, "DNS TCP") => accepted,
+        };
+        let permit = if allowed.contains(&peer.ip()) {
+            None
+        } else {
+            match tracker.admit(peer.ip()) {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    // Over a cap: close at once rather than queue.
                     drop(stream);
                     continue;
-                };
-                let shared = shared.clone();
-                let allowed = Arc::clone(&allowed);
-                let idle = settings.tcp_idle;
-                tokio::spawn(async move {
-                    let _permit = permit;
-                    let _ = tcp_connection(stream, peer, &shared, &allowed, idle).await;
-                });
+                }
             }
-        }
+        };
+        let shared = shared.clone();
+        let allowed = Arc::clone(&allowed);
+        let idle = settings.tcp_idle;
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _ = tcp_connection(stream, peer, &shared, &allowed, idle).await;
+        });
     }
     stop.store(true, Ordering::Relaxed);
     poller.abort();

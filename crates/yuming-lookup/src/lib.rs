@@ -4,11 +4,14 @@
 //! Rendering is pure: [`whois`] turns a [`yuming_app::domains::LookupView`] into the common
 //! registrar text format and [`rdap`] into RDAP JSON; neither touches the database. The
 //! WHOIS TCP listener lives in [`server`]; the RDAP routes are mounted by `yuming-http`.
-//! Both are rate limited per source IP by the in-memory [`limiter::RateLimiter`].
+//! Both are rate limited per source IP by the in-memory [`limiter::RateLimiter`]. Every TCP
+//! listener of the process (HTTP too) caps its open connections per listener and per source
+//! and backs off when `accept` fails, through [`listener`].
 
 pub mod dns;
 pub mod dns_server;
 pub mod limiter;
+pub mod listener;
 pub mod rdap;
 pub mod server;
 pub mod whois;

@@ -1,8 +1,9 @@
 //! The WHOIS listener (RFC 3912): one query line per connection, one answer, then close.
 //!
 //! Every connection is bounded: a query line of at most [`whois::MAX_QUERY_BYTES`], a read
-//! timeout so idle connections are dropped, a cap on concurrent connections, and the per-IP
-//! [`RateLimiter`]. Bad input gets one `Error:` line and the connection is closed.
+//! timeout so idle connections are dropped, caps on open connections per listener and per
+//! source (see [`crate::listener`]), and the per-IP [`RateLimiter`]. Bad input gets one
+//! `Error:` line and the connection is closed.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -11,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use yuming_app::{App, ErrorKind, domains};
 
 use crate::LookupSettings;
 use crate::limiter::RateLimiter;
+use crate::listener::{AcceptBackoff, ConnectionLimits, ConnectionTracker, Refused, accept};
 use crate::whois::{self, MAX_QUERY_BYTES, QueryError};
 
 /// WHOIS listener settings.
@@ -25,8 +26,11 @@ pub struct WhoisSettings {
     pub per_minute: u32,
     /// A connection that has not sent its query line within this time is dropped.
     pub read_timeout: Duration,
-    /// Most connections served at once; more wait in the kernel's accept queue.
+    /// Most connections open at once; more are told so and closed.
     pub max_connections: usize,
+    /// Most connections open at once from one source (IPv4 address or IPv6 /64); 0 is no
+    /// per-source cap.
+    pub max_connections_per_ip: usize,
     /// What the answers say about the registrar.
     pub lookup: LookupSettings,
 }
@@ -37,6 +41,7 @@ impl Default for WhoisSettings {
             per_minute: 25,
             read_timeout: Duration::from_secs(10),
             max_connections: 256,
+            max_connections_per_ip: 8,
             lookup: LookupSettings::default(),
         }
     }
@@ -52,36 +57,39 @@ pub async fn serve(
 ) {
     let settings = Arc::new(settings);
     let limiter = Arc::new(RateLimiter::new(settings.per_minute));
-    let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let tracker = ConnectionTracker::new(ConnectionLimits {
+        total: settings.max_connections,
+        per_source: settings.max_connections_per_ip,
+    });
+    let mut backoff = AcceptBackoff::default();
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
+            accepted = accept(&listener, &mut backoff, "WHOIS") => accepted,
         };
-        let accepted = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
+        let permit = match tracker.admit(peer.ip()) {
+            Ok(permit) => permit,
+            Err(refused) => {
+                let line: &[u8] = match refused {
+                    Refused::SourceFull => {
+                        b"Error: too many connections from your address; try again later.\r\n"
+                    }
+                    Refused::ListenerFull => b"Error: the server is busy; try again later.\r\n",
+                };
+                // Best effort and never waiting: a new connection's send buffer has room for
+                // one line.
+                let _ = stream.try_write(line);
+                continue;
+            }
         };
-        match accepted {
-            Ok((stream, peer)) => {
-                let app = app.clone();
-                let settings = settings.clone();
-                let limiter = limiter.clone();
-                tokio::spawn(async move {
-                    answer(stream, peer.ip(), &app, &settings, &limiter).await;
-                    drop(permit);
-                });
-            }
-            Err(error) => {
-                // Usually out of file descriptors: back off instead of spinning.
-                tracing::warn!(%error, "WHOIS accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
+        let app = app.clone();
+        let settings = settings.clone();
+        let limiter = limiter.clone();
+        tokio::spawn(async move {
+            answer(stream, peer.ip(), &app, &settings, &limiter).await;
+            drop(permit);
+        });
     }
     tracing::info!("WHOIS listener stopped");
 }

@@ -5,6 +5,7 @@ mod bench;
 mod bench_filing;
 mod cli;
 mod commands;
+mod http_server;
 mod serve;
 mod setup;
 

@@ -6,11 +6,13 @@ use std::time::Duration;
 use anyhow::Context;
 use yuming_config::Config;
 use yuming_http::{AppState, HttpSettings};
+use yuming_lookup::listener::ConnectionLimits;
 
 use crate::setup;
 
 /// Runs until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    check_descriptor_budget(&config);
     let app = setup::build_app(&config).await?;
     let state = AppState {
         app: app.clone(),
@@ -42,6 +44,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             app.clone(),
             yuming_lookup::server::WhoisSettings {
                 lookup: config.lookup.clone(),
+                read_timeout: Duration::from_secs(config.whois.read_timeout_secs),
+                max_connections: config.whois.max_connections,
+                max_connections_per_ip: config.whois.max_connections_per_ip,
                 ..yuming_lookup::server::WhoisSettings::default()
             },
             wait_for(stopped.clone()),
@@ -73,6 +78,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             shared,
             yuming_lookup::dns_server::DnsSettings {
                 secondaries,
+                tcp_idle: Duration::from_secs(config.dns.tcp_idle_timeout_secs),
+                tcp_connections: config.dns.tcp_max_connections,
+                tcp_connections_per_ip: config.dns.tcp_max_connections_per_ip,
                 ..Default::default()
             },
             wait_for(stopped.clone()),
@@ -88,13 +96,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         app.clone(),
         config.filing.sync_interval_secs.clamp(1, 1800),
     ));
-    axum::serve(
+    crate::http_server::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        crate::http_server::HttpLimits {
+            connections: ConnectionLimits {
+                total: config.http.max_connections,
+                per_source: config.http.max_connections_per_ip,
+            },
+            header_read_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(config.http.idle_timeout_secs),
+        },
+        wait_for(stopped),
     )
-    .with_graceful_shutdown(wait_for(stopped))
-    .await
-    .context("HTTP server")?;
+    .await;
     if let Some(whois) = whois {
         let _ = whois.await;
     }
@@ -165,6 +180,51 @@ async fn filing_sync(app: yuming_app::App, every_secs: u64) {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "filing sync failed; retrying at the next tick"),
         }
+    }
+}
+
+/// Descriptors kept free of the connection caps: database pool, data files, outbound
+/// requests, the UDP socket and the runtime's own.
+const DESCRIPTOR_RESERVE: u64 = 256;
+
+/// Raises the soft limit on open files to the hard limit, so that the listeners' connection
+/// caps decide who is turned away, not `EMFILE` (which also stops every other listener and
+/// the database from opening anything), and warns when the caps could still exceed it.
+fn check_descriptor_budget(config: &Config) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let limit = match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => hard,
+            Err(error) => {
+                tracing::warn!(%error, soft, hard, "could not raise the open-file limit");
+                soft
+            }
+        },
+        Ok((soft, _)) => soft,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the open-file limit");
+            return;
+        }
+    };
+    let mut needed = DESCRIPTOR_RESERVE
+        + u64::from(config.database.max_connections)
+        + config.http.max_connections as u64;
+    if !config.whois_addr.is_empty() {
+        needed += config.whois.max_connections as u64;
+    }
+    if !config.dns_addr.is_empty() {
+        needed += config.dns.tcp_max_connections as u64;
+    }
+    if needed > limit {
+        tracing::warn!(
+            open_file_limit = limit,
+            needed,
+            "the connection caps (http.max_connections, whois.max_connections, \
+             dns.tcp_max_connections) can exceed the open-file limit; lower them or raise \
+             the limit (ulimit -n, LimitNOFILE=)"
+        );
+    } else {
+        tracing::debug!(open_file_limit = limit, needed, "open-file budget");
     }
 }
 

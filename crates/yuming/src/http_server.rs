@@ -1,0 +1,245 @@
+//! The HTTP listener: hyper's HTTP/1 connection driver under an accept loop of our own (in
+//! place of `axum::serve`, which has no connection caps or timeouts), so that
+//!
+//! - a connection is admitted only under the per-listener and per-source caps, and one over
+//!   them gets a 503 and is closed at once instead of waiting in the kernel's queue;
+//! - a request's header must arrive within the header-read timeout, which hyper also applies
+//!   while a kept-alive connection waits for its next request;
+//! - a connection on which no byte has moved either way for the idle timeout is closed, also
+//!   mid-request (a body that stops arriving, an answer nobody reads);
+//! - `accept` errors (out of file descriptors) pause the loop instead of spinning it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tower::ServiceExt;
+use yuming_lookup::listener::{
+    AcceptBackoff, ConnectionLimits, ConnectionTracker, Refused, accept,
+};
+
+/// Limits of the HTTP listener.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Open connections in all and per source.
+    pub connections: ConnectionLimits,
+    /// Time to send a request's complete header (and the keep-alive wait for the next one).
+    pub header_read_timeout: Duration,
+    /// Time without a byte moving either way before the connection is closed.
+    pub idle_timeout: Duration,
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets open connections
+/// finish their requests (each is bounded by the idle timeout) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let tracker = ConnectionTracker::new(limits.connections);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    // Every connection holds a receiver: once all are dropped, every connection has ended.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut backoff = AcceptBackoff::default();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = accept(&listener, &mut backoff, "HTTP") => accepted,
+        };
+        let permit = match tracker.admit(peer.ip()) {
+            Ok(permit) => permit,
+            Err(refused) => {
+                refuse(&stream, refused);
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let builder = builder.clone();
+        let stop = stop_rx.clone();
+        let idle = limits.idle_timeout;
+        tokio::spawn(async move {
+            connection(stream, peer, router, &builder, idle, stop).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    drop(stop_rx);
+    stop_tx.closed().await;
+}
+
+/// Answers 503 to a connection over a cap, without waiting: a new connection's send buffer
+/// has room for it. Nothing is read, so a client that already sent its request may see a
+/// reset instead; either way it is told to go away cheaply.
+fn refuse(stream: &TcpStream, refused: Refused) {
+    let (message, message_zh) = match refused {
+        Refused::SourceFull => (
+            "too many connections from your address; try again later",
+            "来自您地址的连接过多，请稍后再试",
+        ),
+        Refused::ListenerFull => (
+            "the server is busy; try again later",
+            "服务器繁忙，请稍后再试",
+        ),
+    };
+    let body = serde_json::json!({"error": {
+        "code": "TOO_MANY_CONNECTIONS",
+        "message": message,
+        "message_zh": message_zh,
+        "field": null,
+    }})
+    .to_string();
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 5\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.try_write(response.as_bytes());
+}
+
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    builder: &http1::Builder,
+    idle: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Tracked {
+        inner: stream,
+        activity: Arc::clone(&activity),
+    });
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        // What `into_make_service_with_connect_info` would add: the handlers' view of the peer.
+        request.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(request)
+    });
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let mut draining = false;
+    loop {
+        let deadline = activity.last() + idle;
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(error) = result {
+                    tracing::debug!(%peer, %error, "HTTP connection ended with an error");
+                }
+                return;
+            }
+            _ = stop.wait_for(|stop| *stop), if !draining => {
+                // Finishes the request in flight, if any, then closes.
+                draining = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                if activity.last() + idle <= Instant::now() {
+                    tracing::debug!(%peer, "closing an HTTP connection idle for {idle:?}");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// When a byte last moved on a connection, in milliseconds since it was accepted.
+struct Activity {
+    start: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn last(&self) -> Instant {
+        self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// A stream that notes every read or write that moved bytes.
+struct Tracked {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.touch();
+        }
+        result
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
