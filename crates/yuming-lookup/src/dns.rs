@@ -403,24 +403,29 @@ fn parse(packet: &[u8]) -> Parsed<'_> {
     at += 4;
     let mut edns = None;
     let mut edns_version = 0;
-    if ar > 0 && opcode == 0 {
-        // Only an OPT record is expected in a query's additional section (TSIG is not used).
-        let (Some(&0), Some(TYPE_OPT), Some(size), Some(&version)) = (
-            packet.get(at),
-            be16(packet, at + 1),
-            be16(packet, at + 3),
-            packet.get(at + 6),
-        ) else {
-            return formerr;
-        };
-        let Some(rdlen) = be16(packet, at + 9) else {
-            return formerr;
-        };
-        if packet.len() < at + 11 + usize::from(rdlen) {
-            return formerr;
+    if opcode == 0 {
+        // Only OPT is expected in a query's additional section (TSIG is not used), and at most
+        // one: a second OPT, or one not owned by the root, is FORMERR (RFC 6891 §6.1.1).
+        for _ in 0..ar {
+            let (Some(&0), Some(TYPE_OPT), Some(size), Some(&version), Some(rdlen)) = (
+                packet.get(at),
+                be16(packet, at + 1),
+                be16(packet, at + 3),
+                packet.get(at + 6),
+                be16(packet, at + 9),
+            ) else {
+                return formerr;
+            };
+            if edns.is_some() {
+                return formerr;
+            }
+            at += 11 + usize::from(rdlen);
+            if packet.len() < at {
+                return formerr;
+            }
+            edns = Some(size);
+            edns_version = version;
         }
-        edns = Some(size);
-        edns_version = version;
     }
     Parsed::Ok(Query {
         id,

@@ -277,6 +277,39 @@ async fn dig_and_a_knot_secondary_see_records_made_through_the_api() {
     assert_eq!((n >= 12, buf[3] & 0x0f), (true, 1));
     udp.send_to(&[1, 2, 3], ("127.0.0.1", dns))
         .expect("send junk");
+    // EDNS (RFC 6891): a version we do not speak is BADVERS (extended rcode 16) with our OPT
+    // (version 0) in the answer; a query with two OPT records is FORMERR.
+    for transport in ["+notcp", "+tcp"] {
+        let badvers = dig(
+            dns,
+            &[
+                transport,
+                "+edns=1",
+                "+noednsnegotiation",
+                "www.dns-e2e.com",
+                "A",
+            ],
+        );
+        assert_eq!(status(&badvers), "BADVERS", "{badvers}");
+        assert!(badvers.contains("EDNS: version: 0"), "{badvers}");
+        assert!(badvers.contains("ANSWER: 0"), "{badvers}");
+    }
+    let mut two_opts = vec![0x42, 0x42, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 2];
+    for label in ["www", "dns-e2e", "com"] {
+        two_opts.push(u8::try_from(label.len()).expect("short label"));
+        two_opts.extend_from_slice(label.as_bytes());
+    }
+    two_opts.extend_from_slice(&[0, 0, 1, 0, 1]);
+    for _ in 0..2 {
+        two_opts.extend_from_slice(&[0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0]);
+    }
+    udp.send_to(&two_opts, ("127.0.0.1", dns))
+        .expect("send two OPTs");
+    let (n, _) = udp.recv_from(&mut buf).expect("FORMERR reply");
+    assert_eq!(
+        (n >= 12, &buf[..2], buf[3] & 0x0f),
+        (true, &[0x42u8, 0x42][..], 1)
+    );
     {
         use std::io::{Read, Write};
         let mut tcp = std::net::TcpStream::connect(("127.0.0.1", dns)).expect("tcp");

@@ -187,6 +187,77 @@ fn malformed_packets_get_formerr_or_nothing() {
     }
 }
 
+/// The OPT record at the end of a reply: (extended rcode, version, UDP size).
+fn opt_of(r: &[u8]) -> (u8, u8, u16) {
+    let n = r.len();
+    assert_eq!(
+        &r[n - 11..n - 6],
+        &[0, 0, 41, 0x04, 0xD0],
+        "OPT owned by the root, size 1232"
+    );
+    (r[n - 6], r[n - 5], be16(r, n - 8).unwrap())
+}
+
+#[test]
+fn edns_version_other_than_0_gets_badvers_with_an_opt() {
+    let s = zone();
+    for version in [1u8, 255] {
+        let mut q = query("www.example.cn", 1, true);
+        let n = q.len();
+        q[n - 5] = version;
+        for t in [Transport::Udp, Transport::Tcp] {
+            let r = ask(&s, &q, t);
+            // BADVERS = 16: the header holds its low 4 bits (0), the OPT the high 8 (1).
+            let (rcode, _, _, answers, authority, additional) = shape(&r);
+            assert_eq!(
+                (rcode, answers, authority, additional),
+                (0, 0, 0, 1),
+                "{version}"
+            );
+            assert_eq!(opt_of(&r), (1, 0, 1232), "we speak version 0");
+        }
+    }
+    let ok = ask(&s, &query("www.example.cn", 1, true), Transport::Udp);
+    assert_eq!(shape(&ok), (0, true, false, 1, 0, 1));
+    assert_eq!(opt_of(&ok), (0, 0, 1232));
+}
+
+#[test]
+fn a_second_opt_or_a_stray_additional_record_is_formerr() {
+    let s = zone();
+    let opt = [0u8, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0];
+    let mut two = query("www.example.cn", 1, true);
+    two[11] = 2;
+    two.extend_from_slice(&opt);
+    let r = ask(&s, &two, Transport::Udp);
+    assert_eq!((r[3] & 0x0f, &r[..2]), (1, &[0x12u8, 0x34][..]), "FORMERR");
+    // Also when the first OPT carries an option (its rdata must be skipped correctly).
+    let mut with_option = query("www.example.cn", 1, false);
+    with_option[11] = 1;
+    with_option.extend_from_slice(&[0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 4, 0, 10, 0, 0]);
+    assert_eq!(
+        shape(&ask(&s, &with_option, Transport::Udp)).0,
+        0,
+        "one OPT with an empty option is fine"
+    );
+    with_option[11] = 2;
+    with_option.extend_from_slice(&opt);
+    assert_eq!(shape(&ask(&s, &with_option, Transport::Udp)).0, 1);
+    // OPT not owned by the root, or a record that is not OPT.
+    let mut owned = query("www.example.cn", 1, false);
+    owned[11] = 1;
+    owned.extend_from_slice(&[1, b'x', 0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(shape(&ask(&s, &owned, Transport::Udp)).0, 1);
+    let mut a = query("www.example.cn", 1, true);
+    a[11] = 2;
+    a.extend_from_slice(&[0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+    assert_eq!(shape(&ask(&s, &a, Transport::Udp)).0, 1);
+    // The count says two, only one is there.
+    let mut short = query("www.example.cn", 1, true);
+    short[11] = 2;
+    assert_eq!(shape(&ask(&s, &short, Transport::Udp)).0, 1);
+}
+
 #[test]
 fn transfer_starts_and_ends_with_soa() {
     let s = zone();
