@@ -7,10 +7,12 @@
 //! and give up after [`crate::notices::MAX_ATTEMPTS`]. The body is signed as described in
 //! [`yuming_core::webhook`] with the endpoint's secret, which is shown once and kept sealed.
 //!
-//! Endpoints may not point into private networks (loopback, RFC 1918, link-local, …) unless
-//! the operator allows it (`scheduler.allow_private_targets`); the check is repeated
-//! on the resolved address at every delivery and the connection is pinned to that address,
-//! so a name that later resolves inward is refused too.
+//! Endpoints may only point at globally reachable addresses ([`yuming_core::net::is_global`]:
+//! not loopback, private, link-local, CGNAT, documentation, benchmarking, reserved, multicast,
+//! nor an IPv6 form that reaches such an IPv4 address) unless the operator allows it
+//! (`scheduler.allow_private_targets`); the check is repeated on the resolved address at every
+//! delivery and the connection is pinned to that address, with no proxy from the environment
+//! in between, so a name that later resolves inward is refused too.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
+use yuming_core::net::is_global;
 use yuming_store::{Tx, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
 use crate::audit::{self, Change};
@@ -178,7 +181,7 @@ fn checked(input: &EndpointInput, allow_private: bool) -> Result<(String, String
     }
     if !allow_private
         && let Some(ip) = literal_ip(&url)
-        && !is_public(ip)
+        && !is_global(ip)
     {
         return Err(url_error(
             "WEBHOOK_URL_PRIVATE",
@@ -216,33 +219,22 @@ fn literal_ip(url: &reqwest::Url) -> Option<IpAddr> {
     url.host_str()?.trim_matches(['[', ']']).parse().ok()
 }
 
-/// Whether an address is on the public internet (not loopback, private, link-local, CGNAT,
-/// multicast, unspecified or a mapped form of those).
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
+/// The client of one outbound request: no redirects (a redirect could lead anywhere), pinned
+/// to the checked `address`, and blind to `HTTP(S)_PROXY`/`ALL_PROXY` in the environment: a
+/// proxy would make the connection to an address of its choosing, not to the checked one.
+pub(crate) fn pinned_client(
+    host: &str,
+    address: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .resolve(host, address)
+        .build()
 }
 
 async fn owned_endpoint(
@@ -694,12 +686,7 @@ async fn post(
     let host = url.host_str().unwrap_or_default().to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
     let address = resolve(&host, port, app.settings().private_targets).await?;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
-        .resolve(&host, address)
-        .build()
+    let client = pinned_client(&host, address, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
         .map_err(|e| (None, format!("client: {e}")))?;
     let timestamp = app.now().0;
     let body = delivery.payload.clone().into_bytes();
@@ -738,7 +725,7 @@ pub(crate) async fn resolve(
     let address = addresses
         .next()
         .ok_or_else(|| (None, "dns: no address".to_owned()))?;
-    if !allow_private && !is_public(address.ip()) {
+    if !allow_private && !is_global(address.ip()) {
         return Err((
             None,
             format!("refused: {} is not a public address", address.ip()),
@@ -761,26 +748,97 @@ fn describe(error: &reqwest::Error) -> String {
 mod tests {
     use super::*;
 
+    /// Addresses the platform must not reach: those the security review saw accepted and
+    /// delivered to (192.0.0.0/24, 198.18.0.0/15, 240.0.0.0/4, fec0::/10, IPv4-compatible,
+    /// NAT64 and 6to4 forms of inward addresses), and one of every other blocked range. Only
+    /// checked, never connected to.
+    const SPECIAL_PURPOSE: &[&str] = &[
+        "192.0.0.8",
+        "198.18.0.1",
+        "198.19.255.255",
+        "240.0.0.1",
+        "fec0::1",
+        "::127.0.0.1",
+        "::8.8.8.8",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "2002:7f00:1::1",
+        "2002:808:808::1",
+        "0.1.2.3",
+        "10.1.2.3",
+        "100.64.0.1",
+        "127.0.0.1",
+        "169.254.169.254",
+        "172.16.0.1",
+        "192.0.2.1",
+        "192.168.1.1",
+        "198.51.100.1",
+        "203.0.113.9",
+        "224.0.0.1",
+        "255.255.255.255",
+        "::",
+        "::1",
+        "::ffff:127.0.0.1",
+        "::ffff:8.8.8.8",
+        "64:ff9b:1::1",
+        "100::1",
+        "2001::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "2001:db8::1",
+        "3fff::1",
+        "5f00::1",
+        "fc00::1",
+        "fd00::1",
+        "fe80::1",
+        "ff02::1",
+    ];
+
+    fn url_of(ip: &str) -> String {
+        if ip.contains(':') {
+            format!("https://[{ip}]:8443/hook")
+        } else {
+            format!("https://{ip}:8443/hook")
+        }
+    }
+
     #[test]
-    fn public_and_private_addresses() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(private.parse().expect("ip")), "{private}");
+    fn urls_naming_special_purpose_addresses_are_refused() {
+        for ip in SPECIAL_PURPOSE {
+            let input = EndpointInput {
+                url: url_of(ip),
+                ..EndpointInput::default()
+            };
+            let refused = checked(&input, false).expect_err(ip);
+            assert_eq!(
+                (refused.code, refused.field.as_deref()),
+                ("WEBHOOK_URL_PRIVATE", Some("url")),
+                "{ip}"
+            );
+            assert!(
+                checked(&input, true).is_ok(),
+                "allowed when the operator says so: {ip}"
+            );
         }
-        for public in ["203.0.113.9", "8.8.8.8", "2001:db8::1", "100.128.0.1"] {
-            assert!(is_public(public.parse().expect("ip")), "{public}");
+        for ip in ["8.8.8.8", "2606:4700:4700::1111", "64:ff9b::808:808"] {
+            let input = EndpointInput {
+                url: url_of(ip),
+                ..EndpointInput::default()
+            };
+            assert!(checked(&input, false).is_ok(), "{ip}");
         }
+    }
+
+    #[tokio::test]
+    async fn resolved_special_purpose_addresses_are_refused_before_connecting() {
+        // `resolve` parses an address literal without asking DNS, and the refusal comes
+        // before any client exists: nothing here opens a connection.
+        for ip in SPECIAL_PURPOSE {
+            let (status, why) = resolve(ip, 8443, false).await.expect_err(ip);
+            assert_eq!(status, None);
+            assert!(why.contains("is not a public address"), "{ip}: {why}");
+        }
+        let public = resolve("8.8.8.8", 8443, false).await.expect("public");
+        assert_eq!(public, SocketAddr::from(([8, 8, 8, 8], 8443)));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod dns;
 pub mod filing;
 pub mod lifecycle;
 pub mod money;
+pub mod net;
 pub mod rules;
 pub mod signing;
 pub mod totp;

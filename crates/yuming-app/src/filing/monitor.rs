@@ -242,7 +242,7 @@ async fn fetch_footer(
     let host = url.host_str().unwrap_or_default().to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     let address = match zone_address {
-        Some(ip) if settings.private_targets || crate::webhooks::is_public(ip) => {
+        Some(ip) if settings.private_targets || yuming_core::net::is_global(ip) => {
             std::net::SocketAddr::new(ip, port)
         }
         Some(ip) => {
@@ -253,13 +253,8 @@ async fn fetch_footer(
             Err((_, why)) => return FooterFacts::Unknown(why),
         },
     };
-    let Ok(client) = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(settings.footer_timeout_secs))
-        .timeout(Duration::from_secs(settings.footer_timeout_secs))
-        .resolve(&host, address)
-        .build()
-    else {
+    let timeout = Duration::from_secs(settings.footer_timeout_secs);
+    let Ok(client) = crate::webhooks::pinned_client(&host, address, timeout, timeout) else {
         return FooterFacts::Unknown("no HTTP client".into());
     };
     let mut response = match client

@@ -390,3 +390,92 @@ both_backends!(
         assert_eq!(log.items[0].status, "pending", "retried later");
     }
 );
+
+/// Set in the child process of the test below.
+const PROXY_CHILD: &str = "YUMING_TEST_PROXY_CHILD";
+
+/// Deliveries ignore `HTTP_PROXY`/`ALL_PROXY`: a proxy would connect wherever it likes, not to
+/// the checked and pinned address. The environment can only be given to a new process, so the
+/// test runs itself again as a child whose proxy variables name a listener of ours, and checks
+/// that the delivery reached the receiver while the "proxy" saw no connection. The proxy has
+/// nothing to do with storage, so SQLite alone serves.
+#[test]
+fn deliveries_do_not_go_through_a_proxy_from_the_environment() {
+    if std::env::var_os(PROXY_CHILD).is_some() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(deliver_once());
+        return;
+    }
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    proxy.set_nonblocking(true).expect("nonblocking");
+    let proxy_url = format!("http://{}", proxy.local_addr().expect("addr"));
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    child
+        .args([
+            "--exact",
+            "webhooks::deliveries_do_not_go_through_a_proxy_from_the_environment",
+            "--test-threads=1",
+        ])
+        .env(PROXY_CHILD, "1")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    for name in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        child.env(name, &proxy_url);
+    }
+    let out = child.output().expect("run the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        matches!(proxy.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "a connection went to the proxy"
+    );
+}
+
+/// The child's part: one delivery to a receiver on 127.0.0.1 (private targets allowed).
+async fn deliver_once() {
+    let db = TestDb::sqlite().await;
+    let (app, _clock) = test_app_with(
+        &db.db,
+        yuming_app::AppSettings {
+            private_targets: true,
+            ..test_settings()
+        },
+    );
+    let alice = account(&app, "alice@example.com").await;
+    let (url, seen) = receiver().await;
+    webhooks::create(
+        &app,
+        &ctx(),
+        &alice,
+        &EndpointInput {
+            url,
+            kinds: vec!["low_balance".into()],
+            enabled: true,
+            ..EndpointInput::default()
+        },
+    )
+    .await
+    .expect("create");
+    notify(&app, &alice, NoticeKind::LowBalance, "low:1").await;
+    // The receiver answers 500 to its first request: the attempt fails, but it arrived.
+    assert_eq!(
+        webhooks::deliver_webhooks(&app, 10).await.expect("run"),
+        (0, 1)
+    );
+    assert_eq!(seen.lock().expect("lock").len(), 1, "the receiver got it");
+}
