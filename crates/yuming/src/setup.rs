@@ -133,6 +133,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         monitor_interval_secs: config.filing.monitor_interval_secs.max(60),
         footer_timeout_secs: config.filing.footer_timeout_secs.clamp(1, 60),
         footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
+        material_decodes: config.filing.material_decodes.clamp(1, 64),
     }
 }
 
