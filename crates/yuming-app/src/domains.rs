@@ -34,10 +34,11 @@ pub struct Availability {
     pub name: Option<(String, String)>,
     /// Whether it can be registered now.
     pub available: bool,
-    /// Why not: `REGISTERED`, `VARIANT_REGISTERED`, `RESERVED`, `BLOCKED`,
+    /// Why not: `REGISTERED`, `VARIANT_REGISTERED`, `RESERVED`, `BLOCKED`, `LOOKALIKE`,
     /// `INVALID_SYNTAX`, `UNSUPPORTED_TLD`, `NOT_SECOND_LEVEL`.
     pub reason: Option<&'static str>,
-    /// Rule findings behind an `INVALID_SYNTAX` or `BLOCKED`, and non-blocking warnings.
+    /// Rule findings behind an `INVALID_SYNTAX`, `BLOCKED` or `LOOKALIKE`, and non-blocking
+    /// warnings (including look-alike findings held for review).
     pub problems: Vec<Problem>,
     /// Whether premium prices apply.
     pub premium: bool,
@@ -99,7 +100,9 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
         .map(|(input, decision)| match decision {
             Err(unavailable) => {
                 let problems = match &unavailable {
-                    Unavailable::InvalidSyntax(p) | Unavailable::Blocked(p) => p.clone(),
+                    Unavailable::InvalidSyntax(p)
+                    | Unavailable::Blocked(p)
+                    | Unavailable::Lookalike(p) => p.clone(),
                     _ => Vec::new(),
                 };
                 Availability {
@@ -440,11 +443,16 @@ fn unavailable_error(unavailable: Unavailable) -> AppError {
             "the name is not allowed",
             "该域名含禁止注册的内容",
         ),
+        Unavailable::Lookalike(_) => (
+            ErrorKind::Conflict,
+            "the name imitates another name",
+            "该域名与其他域名外形相似",
+        ),
     };
     let detail = match &unavailable {
-        Unavailable::InvalidSyntax(problems) | Unavailable::Blocked(problems) => {
-            problems.first().cloned()
-        }
+        Unavailable::InvalidSyntax(problems)
+        | Unavailable::Blocked(problems)
+        | Unavailable::Lookalike(problems) => problems.first().cloned(),
         _ => None,
     };
     let (en, zh) = match detail {

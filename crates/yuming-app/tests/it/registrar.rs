@@ -644,6 +644,101 @@ both_backends!(management_and_tenant_scoping, |t: TestDb| async move {
     );
 });
 
+both_backends!(
+    lookalikes_are_refused_and_chinese_idns_register,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        // The security review's names: mixed-script (Cyrillic а) and whole-script Cyrillic.
+        let inputs: Vec<String> = [
+            "\u{430}pple.com",
+            "p\u{430}ypal.com",
+            "\u{430}\u{440}\u{440}\u{4cf}\u{435}.com",
+            "xn--pple-43d.com",
+            "例子.中国",
+            "caf\u{e9}.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let results = domains::check(&app, &inputs).await.expect("check");
+        let reasons: Vec<Option<&str>> = results.iter().map(|r| r.reason).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("LOOKALIKE"),
+                Some("LOOKALIKE"),
+                Some("LOOKALIKE"),
+                Some("LOOKALIKE"),
+                None,
+                None
+            ]
+        );
+        let codes =
+            |i: usize| -> Vec<&str> { results[i].problems.iter().map(|p| p.code).collect() };
+        assert_eq!(codes(0), vec!["MIXED_SCRIPT", "CONFUSABLE_WITH_ASCII"]);
+        assert_eq!(codes(2), vec!["CONFUSABLE_WITH_ASCII"]);
+        assert!(results[2].problems[0].message.contains("\"apple\""));
+
+        // Registration applies the same decision.
+        let refused = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("\u{430}pple.com", 1, &contact),
+        )
+        .await
+        .expect_err("look-alike refused");
+        assert_eq!(
+            (refused.code, refused.kind, refused.field.as_deref()),
+            ("LOOKALIKE", yuming_app::ErrorKind::Conflict, Some("name"))
+        );
+        let chinese = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("例子.中国", 1, &contact),
+        )
+        .await
+        .expect("a Chinese IDN registers");
+        assert!(!chinese.domain.needs_review);
+
+        // A TLD whose policy is review: registrable, held for the naming review.
+        let file = "[[tld]]\nname = \"net\"\nlookalikes = \"review\"\nprices = { register = 7900, renew = 8900, transfer = 8900, restore = 16000 }\n";
+        catalogue::import(&app, &ctx(), &operator(), file)
+            .await
+            .expect("import");
+        let held = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("\u{430}pple.net", 1, &contact),
+        )
+        .await
+        .expect("registrable under review");
+        assert!(held.domain.needs_review);
+        let queue = domains::naming_review_queue(&app, &operator(), 50)
+            .await
+            .expect("queue");
+        assert!(
+            queue.iter().any(|d| d.ascii == "xn--pple-43d.net"),
+            "{queue:?}"
+        );
+        assert_eq!(
+            code(
+                catalogue::import(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    "[[tld]]\nname = \"net\"\nlookalikes = \"maybe\"\nprices = { register = 1, renew = 1, transfer = 1, restore = 1 }\n"
+                )
+                .await
+            ),
+            "INVALID_CATALOGUE"
+        );
+    }
+);
+
 both_backends!(catalogue_import_changes_prices, |t: TestDb| async move {
     let (app, _clock) = test_app(&t.db);
     let before = &domains::check(&app, &["x.top".to_owned()])
