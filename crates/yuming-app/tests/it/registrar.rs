@@ -10,6 +10,7 @@ use yuming_app::paging::PageCursor;
 use yuming_app::{App, AppError, RequestContext, billing, catalogue};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::money::{Currency, Money};
+use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_test_support::{TestDb, both_backends, test_app};
 
 pub(crate) fn ctx() -> RequestContext {
@@ -738,6 +739,154 @@ both_backends!(
         );
     }
 );
+
+fn reason(app: &App, name: &str) -> impl std::future::Future<Output = Option<&'static str>> {
+    let app = app.clone();
+    let name = name.to_owned();
+    async move { domains::check(&app, &[name]).await.expect("check")[0].reason }
+}
+
+both_backends!(
+    simplified_and_traditional_forms_block_each_other,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, alice_contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        let (bob, bob_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
+        // Simplified registered: the traditional and any mixed form are taken for others.
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("竞赛测试.cn", 1, &alice_contact),
+        )
+        .await
+        .expect("simplified");
+        // Traditional registered: the simplified form is taken (the other direction).
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("軟件開發.cn", 1, &alice_contact),
+        )
+        .await
+        .expect("traditional");
+        for (name, expected) in [
+            ("競賽測試.cn", Some("VARIANT_REGISTERED")),
+            ("竞賽测試.cn", Some("VARIANT_REGISTERED")),
+            ("软件开发.cn", Some("VARIANT_REGISTERED")),
+            ("竞赛测试.cn", Some("REGISTERED")),
+            ("竞赛考试.cn", None),
+        ] {
+            assert_eq!(reason(&app, name).await, expected, "{name}");
+        }
+        for name in ["競賽測試.cn", "软件开发.cn"] {
+            let refused =
+                domains::register(&app, &ctx(), &bob, register_input(name, 1, &bob_contact))
+                    .await
+                    .expect_err("variant of another account's name");
+            assert_eq!(
+                (refused.code, refused.field.as_deref()),
+                ("VARIANT_REGISTERED", Some("name")),
+                "{name}"
+            );
+        }
+        // Another instance (its own availability index) answers the same.
+        let (other, _) = test_app(&t.db);
+        assert_eq!(
+            reason(&other, "競賽測試.cn").await,
+            Some("VARIANT_REGISTERED")
+        );
+    }
+);
+
+both_backends!(stale_variant_keys_are_recomputed, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (bob, bob_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
+    let (alice, alice_contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    let (carol, carol_contact) = customer(&app, &t, "carol@example.com", 100_000).await;
+    // The state the security review found: names registered under the old 114-pair table,
+    // whose keys kept the traditional characters it did not know.
+    domains::register(
+        &app,
+        &ctx(),
+        &bob,
+        register_input("競賽測試.cn", 1, &bob_contact),
+    )
+    .await
+    .expect("bob");
+    domains::register(
+        &app,
+        &ctx(),
+        &carol,
+        register_input("軟件.cn", 1, &carol_contact),
+    )
+    .await
+    .expect("carol");
+    let mut tx = t.db.write().await.expect("tx");
+    for (name, old_key) in [("競賽測試.cn", "競賽測試.cn"), ("軟件.cn", "軟件.cn")] {
+        let id = tx
+            .domain_by_name(
+                DomainName::parse(name, &DomainPolicy::CHINESE_REGISTRY)
+                    .expect("name")
+                    .value
+                    .ascii(),
+            )
+            .await
+            .expect("row")
+            .expect("live")
+            .id;
+        tx.set_variant_key(&id, old_key, 0).await.expect("old key");
+    }
+    tx.set_setting("domains.variant_key_version", "table-of-114-pairs", 0)
+        .await
+        .expect("old version");
+    tx.commit().await.expect("commit");
+    // Alice registers a day later, on an instance that does not know the new keys yet.
+    let (old_world, old_clock) = test_app(&t.db);
+    old_clock.advance_days(1);
+    domains::register(
+        &old_world,
+        &ctx(),
+        &alice,
+        register_input("竞赛测试.cn", 1, &alice_contact),
+    )
+    .await
+    .expect("alice got the simplified form of bob's name, as in the review");
+    assert_eq!(
+        reason(&old_world, "软件.cn").await,
+        None,
+        "stale key: not blocked"
+    );
+
+    let report = domains::rekey_variants(&app).await.expect("rekey");
+    assert!(report.ran);
+    assert_eq!(report.conflicts, vec!["竞赛测试.cn".to_owned()]);
+    assert_eq!(report.rekeyed, 3, "{report:?}");
+    let again = domains::rekey_variants(&app).await.expect("rekey again");
+    assert_eq!(again, domains::RekeyReport::default());
+
+    let (now, _) = test_app(&t.db);
+    for (name, expected) in [
+        ("软件.cn", Some("VARIANT_REGISTERED")),
+        ("軟件.cn", Some("REGISTERED")),
+        ("竞賽测試.cn", Some("VARIANT_REGISTERED")),
+        ("競賽測試.cn", Some("REGISTERED")),
+        ("竞赛测试.cn", Some("REGISTERED")),
+    ] {
+        assert_eq!(reason(&now, name).await, expected, "{name}");
+    }
+    // The older registration holds the bundle.
+    let dave = customer(&now, &t, "dave@example.com", 100_000).await;
+    let refused = domains::register(
+        &now,
+        &ctx(),
+        &dave.0,
+        register_input("竞賽测試.cn", 1, &dave.1),
+    )
+    .await
+    .expect_err("bundle held");
+    assert_eq!(refused.code, "VARIANT_REGISTERED");
+});
 
 both_backends!(catalogue_import_changes_prices, |t: TestDb| async move {
     let (app, _clock) = test_app(&t.db);
