@@ -51,8 +51,8 @@ pub const MAX_PIXELS: u64 = 40_000_000;
 /// Longest side: a 40 Mpx strip of 40 000 × 1 000 is no document either.
 const MAX_SIDE: u32 = 12_000;
 /// Second guard, on what the decoder may allocate: the pixel budget at 4 bytes a pixel (8-bit
-/// RGBA). A 16-bit image needs twice as much per pixel and is refused beyond 20 Mpx; such a
-/// file within 5 MB is either small or nearly empty.
+/// RGBA). A 16-bit RGBA image (8 bytes a pixel) is refused beyond 20 Mpx; such a file within
+/// 5 MB is either small or nearly empty.
 pub const MAX_ALLOC: u64 = MAX_PIXELS * 4;
 /// How long an upload waits for a free decode slot before it is told to retry.
 pub const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
