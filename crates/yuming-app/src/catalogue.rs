@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use yuming_core::access::{Actor, Right};
-use yuming_core::catalogue::{Catalogue, Prices, ScreeningTerm, TldPolicy};
+use yuming_core::catalogue::{Catalogue, LookalikePolicy, Prices, ScreeningTerm, TldPolicy};
 use yuming_core::lifecycle::TldPeriods;
 use yuming_core::money::{Currency, Money};
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
@@ -114,6 +114,10 @@ pub struct TldFile {
     /// Cancelling a Chinese IDN needs an uploaded supporting document.
     #[serde(default)]
     pub cancellation_idn_document: bool,
+    /// Look-alike names (UTS #39 mixed scripts, labels that read as an ASCII name):
+    /// `refuse` (default) or `review` (registrable, held for the naming review).
+    #[serde(default = "refuse")]
+    pub lookalikes: String,
 }
 
 fn local() -> String {
@@ -124,6 +128,9 @@ fn gtld() -> String {
 }
 fn generic() -> String {
     "generic".into()
+}
+fn refuse() -> String {
+    "refuse".into()
 }
 fn cny() -> String {
     "CNY".into()
@@ -282,6 +289,17 @@ pub fn tld_policy(file: &TldFile, field: &str) -> Result<TldPolicy, AppError> {
             ));
         }
     };
+    let lookalikes = match file.lookalikes.as_str() {
+        "refuse" => LookalikePolicy::Refuse,
+        "review" => LookalikePolicy::Review,
+        other => {
+            return Err(invalid(
+                format!("{field}.lookalikes"),
+                format!("unknown look-alike policy {other:?}: use refuse or review"),
+                format!("未知的仿冒域名策略 {other:?}：请使用 refuse 或 review"),
+            ));
+        }
+    };
     if file.registry != "local" {
         return Err(invalid(
             format!("{field}.registry"),
@@ -339,6 +357,7 @@ pub fn tld_policy(file: &TldFile, field: &str) -> Result<TldPolicy, AppError> {
         premium,
         reserved,
         domain_policy,
+        lookalikes,
         realname_required: file.realname_required,
         realname_grace_days: file.realname_grace_days,
         cancellation_idn_document: file.cancellation_idn_document,

@@ -48,6 +48,9 @@ pub struct AppSettings {
     pub certificate_validity_days: i64,
     /// Public filing look-ups per source IP per minute.
     pub public_lookups_per_ip_per_minute: i64,
+    /// Filing material images decoded at once (each may take up to
+    /// `filing::materials::MAX_ALLOC` bytes); further uploads wait briefly, then get 503.
+    pub material_decodes: usize,
 }
 
 impl Default for AppSettings {
@@ -69,6 +72,7 @@ impl Default for AppSettings {
             footer_max_bytes: 1 << 20,
             certificate_validity_days: 365,
             public_lookups_per_ip_per_minute: 60,
+            material_decodes: 2,
         }
     }
 }
@@ -92,6 +96,7 @@ struct Inner {
     registries: Vec<Arc<dyn RegistryConnector>>,
     availability: crate::availability::AvailabilityIndex,
     filing_authority: std::sync::RwLock<Arc<dyn crate::filing::FilingAuthority>>,
+    material_decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -101,6 +106,9 @@ impl App {
         let sandbox_authority = Arc::new(crate::filing::SandboxFilingAuthority::new(
             crate::filing::SandboxConfig::default(),
             db.clone(),
+        ));
+        let material_decodes = Arc::new(tokio::sync::Semaphore::new(
+            settings.material_decodes.max(1),
         ));
         App {
             inner: Arc::new(Inner {
@@ -114,6 +122,7 @@ impl App {
                 registries: vec![Arc::new(LocalRegistry)],
                 availability: crate::availability::AvailabilityIndex::default(),
                 filing_authority: std::sync::RwLock::new(sandbox_authority),
+                material_decodes,
             }),
         }
     }
@@ -155,6 +164,10 @@ impl App {
 
     pub(crate) fn availability(&self) -> &crate::availability::AvailabilityIndex {
         &self.inner.availability
+    }
+
+    pub(crate) fn material_decodes(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.material_decodes
     }
 
     pub(crate) fn catalogue_cache(&self) -> &crate::catalogue::CatalogueCache {

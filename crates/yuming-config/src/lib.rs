@@ -75,6 +75,9 @@ pub struct FilingConfig {
     pub footer_timeout_secs: u64,
     /// Bytes of a homepage the monitor reads at most.
     pub footer_max_bytes: usize,
+    /// Material images decoded at once (each up to 160 MB of memory); more uploads wait up
+    /// to 5 s for a turn, then get 503 `MATERIALS_BUSY` with `Retry-After`.
+    pub material_decodes: usize,
 }
 
 impl Default for FilingConfig {
@@ -89,6 +92,7 @@ impl Default for FilingConfig {
             monitor_interval_secs: 6 * 3600,
             footer_timeout_secs: 5,
             footer_max_bytes: 1 << 20,
+            material_decodes: 2,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::lifecycle::TldPeriods;
 use crate::money::{Money, MoneyError};
 use crate::rules::domain_name::{DomainName, DomainPolicy};
+use crate::rules::lookalike;
 use crate::rules::naming_review::{BlockTerm, Blocklist, MatchKind, Verdict};
 use crate::rules::{Problem, Rejection};
 
@@ -36,6 +37,17 @@ pub enum Operation {
     Restore,
 }
 
+/// What a TLD does with look-alike names (UTS #39 mixed-script labels and labels that read
+/// as an ASCII name, see [`lookalike`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LookalikePolicy {
+    /// Not registrable: availability says `LOOKALIKE`.
+    #[default]
+    Refuse,
+    /// Registrable, but held for the naming review like a reserved term.
+    Review,
+}
+
 /// One TLD's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TldPolicy {
@@ -59,6 +71,8 @@ pub struct TldPolicy {
     pub reserved: BTreeSet<String>,
     /// Label syntax and IDN table of the registry.
     pub domain_policy: DomainPolicy,
+    /// Look-alike names: refused, or held for the naming review.
+    pub lookalikes: LookalikePolicy,
     /// Whether the name stays on serverHold until the registrant's real name is verified.
     pub realname_required: bool,
     /// Days a new name may resolve before verification (0: held at once).
@@ -117,6 +131,9 @@ pub enum Unavailable {
     Reserved,
     /// `BLOCKED`: refused by the naming review (prohibited content).
     Blocked(Vec<Problem>),
+    /// `LOOKALIKE`: mixes scripts or imitates an ASCII name, under a TLD that refuses
+    /// look-alikes; the problems say which label and what it imitates.
+    Lookalike(Vec<Problem>),
 }
 
 impl Unavailable {
@@ -128,6 +145,7 @@ impl Unavailable {
             Unavailable::NotSecondLevel => "NOT_SECOND_LEVEL",
             Unavailable::Reserved => "RESERVED",
             Unavailable::Blocked(_) => "BLOCKED",
+            Unavailable::Lookalike(_) => "LOOKALIKE",
         }
     }
 }
@@ -195,7 +213,8 @@ impl Catalogue {
     }
 
     /// The one decision: parse `input` (Unicode or A-label), find its TLD, apply the
-    /// registry's syntax and IDN rules, the reserved list and the naming review.
+    /// registry's syntax and IDN rules, the reserved list, the look-alike policy and the
+    /// naming review.
     pub fn registrable(&self, input: &str) -> Result<Registrable<'_>, Unavailable> {
         let generic = DomainName::parse(input, &DomainPolicy::GENERIC).map_err(syntax)?;
         let tld = self
@@ -215,10 +234,14 @@ impl Catalogue {
         if tld.reserved.contains(label) {
             return Err(Unavailable::Reserved);
         }
+        let lookalikes = lookalike::check(&name);
+        if !lookalikes.is_empty() && tld.lookalikes == LookalikePolicy::Refuse {
+            return Err(Unavailable::Lookalike(lookalikes));
+        }
         // The Unicode form spares the review an IDNA decode.
         let review = self.blocklist.review(name.unicode());
         let mut warnings = parsed.warnings;
-        let needs_review = match review.verdict {
+        let mut needs_review = match review.verdict {
             Verdict::Reject => return Err(Unavailable::Blocked(review.problems())),
             Verdict::Review => {
                 warnings.extend(review.problems());
@@ -226,6 +249,10 @@ impl Catalogue {
             }
             Verdict::Pass => false,
         };
+        if !lookalikes.is_empty() {
+            warnings.extend(lookalikes);
+            needs_review = true;
+        }
         let (prices, premium) = tld.prices_for(label);
         Ok(Registrable {
             name,
@@ -282,6 +309,7 @@ mod tests {
             premium: BTreeMap::from([("car".to_owned(), prices(1_000_000))]),
             reserved: BTreeSet::from(["nic".to_owned()]),
             domain_policy: policy,
+            lookalikes: LookalikePolicy::Refuse,
             realname_required: true,
             realname_grace_days: 5,
             cancellation_idn_document: false,
@@ -289,8 +317,11 @@ mod tests {
     }
 
     fn catalogue() -> Catalogue {
+        let mut net = tld("net", "net", DomainPolicy::GENERIC);
+        net.lookalikes = LookalikePolicy::Review;
         Catalogue::new(
             [
+                net,
                 tld("com", "com", DomainPolicy::GENERIC),
                 tld("cn", "cn", DomainPolicy::CHINESE_REGISTRY),
                 tld("中国", "xn--fiqs8s", DomainPolicy::CHINESE_REGISTRY),
@@ -335,6 +366,15 @@ mod tests {
             ("sino-trade.cn", "REVIEW"),
             ("fuckit.com", "BLOCKED"),
             ("", "INVALID_SYNTAX"),
+            // Look-alikes (UTS #39): refused under .com, held for review under .net.
+            ("\u{430}pple.com", "LOOKALIKE"),
+            ("p\u{430}ypal.com", "LOOKALIKE"),
+            ("\u{430}\u{440}\u{440}\u{4cf}\u{435}.com", "LOOKALIKE"),
+            ("xn--pple-43d.com", "LOOKALIKE"),
+            ("\u{430}pple.net", "REVIEW"),
+            ("caf\u{e9}.com", "OK"),
+            ("例子.cn", "OK"),
+            ("abc例子.cn", "OK"),
         ] {
             assert_eq!(reason(input), expected, "{input}");
         }

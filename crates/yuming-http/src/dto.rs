@@ -414,8 +414,8 @@ pub struct CheckResultDto {
     pub ascii: Option<String>,
     /// Whether it can be registered now.
     pub available: bool,
-    /// Why not: `REGISTERED`, `VARIANT_REGISTERED`, `RESERVED`, `BLOCKED`, `INVALID_SYNTAX`,
-    /// `UNSUPPORTED_TLD`, `NOT_SECOND_LEVEL`.
+    /// Why not: `REGISTERED`, `VARIANT_REGISTERED`, `RESERVED`, `BLOCKED`, `LOOKALIKE`,
+    /// `INVALID_SYNTAX`, `UNSUPPORTED_TLD`, `NOT_SECOND_LEVEL`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Whether premium prices apply.

@@ -315,6 +315,29 @@ impl Tx {
         on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql).bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
     }
 
+    /// Every live row's variant key, oldest registration first (re-keying after the variant
+    /// rules change): `(id, name, unicode_name, variant_key)`.
+    pub async fn live_variant_keys(
+        &mut self,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let sql = "SELECT id, name, unicode_name, variant_key FROM domains WHERE purged_at IS NULL \
+                   ORDER BY created_at, id";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, String, String)>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Replaces a live row's variant key; `updated_at` moves so that availability indexes
+    /// of other instances pick the change up.
+    pub async fn set_variant_key(
+        &mut self,
+        id: &str,
+        variant_key: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE domains SET variant_key = $2, updated_at = $3 WHERE id = $1 AND purged_at IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(id).bind(variant_key).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
     /// Marks a released name so that it can be registered again.
     pub async fn purge_domain(&mut self, id: &str, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE domains SET purged_at = $2, updated_at = $2 WHERE id = $1 AND purged_at IS NULL";

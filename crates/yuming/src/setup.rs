@@ -133,6 +133,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         monitor_interval_secs: config.filing.monitor_interval_secs.max(60),
         footer_timeout_secs: config.filing.footer_timeout_secs.clamp(1, 60),
         footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
+        material_decodes: config.filing.material_decodes.clamp(1, 64),
     }
 }
 
@@ -156,6 +157,20 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     db.migrate().await.context("applying migrations")?;
     let clock = Arc::new(SystemClock::with_offset(config.clock_offset_secs));
     let app = App::new(db, clock, cipher, app_settings(config));
+    // Stored simplified/traditional variant keys follow the current variant rules before
+    // anything checks availability.
+    let rekey = yuming_app::domains::rekey_variants(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("recomputing variant keys: {e}"))?;
+    if rekey.ran {
+        tracing::info!(rekeyed = rekey.rekeyed, "variant keys recomputed");
+    }
+    if !rekey.conflicts.is_empty() {
+        tracing::warn!(
+            names = ?rekey.conflicts,
+            "live names that are variants of older live names: they stay registered, the older name holds the bundle"
+        );
+    }
     let filing = &config.filing;
     app.set_filing_authority(Arc::new(yuming_app::filing::SandboxFilingAuthority::new(
         yuming_app::filing::SandboxConfig {

@@ -2,20 +2,30 @@
 //!
 //! Checks, in order, each with its own error code: size ≤ 5 MB (`MATERIAL_TOO_LARGE`);
 //! the bytes are a JPEG or PNG whatever the name or declared type says (`MATERIAL_TYPE`);
-//! the file is complete (JPEG ends with EOI, PNG with IEND) and decodes within bounded
-//! memory and dimensions, which stops decompression bombs (`MATERIAL_CORRUPT`,
-//! `MATERIAL_BOMB`); minimum pixel size (`MATERIAL_TOO_SMALL`); stated density ≥ 300 dpi
-//! (`MATERIAL_LOW_DPI`); colour (`MATERIAL_GREYSCALE`).
+//! the file is complete (JPEG ends with EOI, PNG with IEND) (`MATERIAL_CORRUPT`); the pixel
+//! count read from the header, before anything is decoded, fits [`MAX_PIXELS`]
+//! (`MATERIAL_TOO_MANY_PIXELS`); the decode needs at most [`MAX_ALLOC`] bytes
+//! (`MATERIAL_BOMB`) and succeeds (`MATERIAL_CORRUPT`); minimum pixel size
+//! (`MATERIAL_TOO_SMALL`); stated density ≥ 300 dpi (`MATERIAL_LOW_DPI`); colour
+//! (`MATERIAL_GREYSCALE`). At most `AppSettings::material_decodes` uploads decode at once;
+//! one that waits longer than [`DECODE_WAIT`] for a turn is told to retry
+//! (`MATERIALS_BUSY`, 503 with `Retry-After`).
+//!
+//! An accepted file is re-encoded (decoded pixels, orientation applied, written as a fresh
+//! PNG or JPEG of the same type with only the density kept), and that is what is stored and
+//! served: trailing data (a PNG+ZIP polyglot), text chunks, EXIF and ICC payloads never reach
+//! a reviewer's browser.
 //!
 //! Density policy: the `image` crate reports none, so PNG `pHYs` and JPEG JFIF APP0 are read
-//! here. EXIF resolution is deliberately not used: phone cameras write a nominal 72 dpi that
-//! says nothing about the scan. A file that states no density (or only EXIF) must instead
-//! have the pixels a 300 dpi scan of the document would have (an ID card 85.6 × 54 mm →
-//! 1011 × 638 px; other documents at least A5, 1240 × 1748 px); the verification photo is a
-//! photograph, judged by pixel size only.
+//! here, from the uploaded file. EXIF resolution is deliberately not used: phone cameras write
+//! a nominal 72 dpi that says nothing about the scan. A file that states no density (or only
+//! EXIF) must instead have the pixels a 300 dpi scan of the document would have (an ID card
+//! 85.6 × 54 mm → 1011 × 638 px; other documents at least A5, 1240 × 1748 px); the
+//! verification photo is a photograph, judged by pixel size only.
 //!
 //! What the checks measured is stored with the file, so the self-check never decodes again.
 
+use image::ImageDecoder;
 use sha2::{Digest, Sha256};
 use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
@@ -33,9 +43,21 @@ pub const MIN_DPI: u32 = 300;
 /// Any material: at least this many pixels on the short and the long side.
 const MIN_SHORT_SIDE: u32 = 400;
 const MIN_LONG_SIDE: u32 = 600;
-/// Decoding bounds: no real scan is larger; a bomb is refused before allocating.
+/// Largest accepted image, in pixels, checked from the header before decoding. The largest
+/// legitimate material is an A4 page scanned at 600 dpi (4961 × 7016 ≈ 34.8 Mpx; a scanner's
+/// A4/Letter bed at 600 dpi ≈ 36 Mpx); A3 at 300 dpi is 17.4 Mpx and phone photos are
+/// 12–24 Mpx. 40 Mpx leaves room for overscan; a 9 200 × 9 200 bomb (84.6 Mpx) is refused.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// Longest side: a 40 Mpx strip of 40 000 × 1 000 is no document either.
 const MAX_SIDE: u32 = 12_000;
-const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+/// Second guard, on what the decoder may allocate: the pixel budget at 4 bytes a pixel (8-bit
+/// RGBA). A 16-bit RGBA image (8 bytes a pixel) is refused beyond 20 Mpx; such a file within
+/// 5 MB is either small or nearly empty.
+pub const MAX_ALLOC: u64 = MAX_PIXELS * 4;
+/// How long an upload waits for a free decode slot before it is told to retry.
+pub const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// JPEG quality of the re-encoded file: visually lossless for scans of documents.
+const JPEG_QUALITY: u8 = 90;
 
 /// The material kinds.
 pub const KINDS: [&str; 8] = [
@@ -60,9 +82,9 @@ pub struct MaterialView {
     pub current: bool,
     /// `image/jpeg` or `image/png`.
     pub content_type: String,
-    /// Bytes.
+    /// Bytes of the stored (re-encoded) file.
     pub size_bytes: i64,
-    /// SHA-256, hex.
+    /// SHA-256 of the stored file, hex.
     pub sha256: String,
     /// Pixels.
     pub width: i64,
@@ -102,7 +124,7 @@ pub struct Inspection {
     pub height: u32,
     /// Stated density.
     pub dpi: Option<u32>,
-    /// SHA-256, hex.
+    /// SHA-256 of the stored (re-encoded) file, hex.
     pub sha256: String,
 }
 
@@ -110,7 +132,7 @@ fn material_error(code: &'static str, en: impl Into<String>, zh: impl Into<Strin
     AppError::new(ErrorKind::BadRequest, code, en, zh).with_field("file")
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Jpeg,
     Png,
@@ -192,8 +214,55 @@ fn scan_pixels(kind: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// Runs every check on an upload (CPU-bound: call it off the async executor).
-pub fn inspect(kind: &str, bytes: &[u8]) -> Result<Inspection, AppError> {
+/// What the header says, read without decoding any pixel data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    format: Format,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+}
+
+fn reader(format: Format, bytes: &[u8]) -> image::ImageReader<std::io::Cursor<&[u8]>> {
+    let mut reader = image::ImageReader::with_format(
+        std::io::Cursor::new(bytes),
+        match format {
+            Format::Jpeg => image::ImageFormat::Jpeg,
+            Format::Png => image::ImageFormat::Png,
+        },
+    );
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    reader
+}
+
+fn bomb_error() -> AppError {
+    material_error(
+        "MATERIAL_BOMB",
+        format!(
+            "decoding the image needs more than {} MB of memory",
+            MAX_ALLOC / 1_000_000
+        ),
+        format!("图片解码所需内存超过 {} MB", MAX_ALLOC / 1_000_000),
+    )
+}
+
+fn decode_error(error: image::ImageError) -> AppError {
+    match error {
+        image::ImageError::Limits(_) => bomb_error(),
+        _ => material_error(
+            "MATERIAL_CORRUPT",
+            "the image does not decode; upload it again",
+            "图片无法解码，请重新上传",
+        ),
+    }
+}
+
+/// The cheap checks: size, type, completeness and the pixel count from the header. Nothing
+/// is decoded, so a decompression bomb is refused here at the cost of reading its header.
+pub fn precheck(bytes: &[u8]) -> Result<Header, AppError> {
     if bytes.len() > MAX_BYTES {
         return Err(material_error(
             "MATERIAL_TOO_LARGE",
@@ -215,32 +284,56 @@ pub fn inspect(kind: &str, bytes: &[u8]) -> Result<Inspection, AppError> {
             "图片不完整或已损坏，请重新上传",
         ));
     }
-    let mut reader = image::ImageReader::with_format(
-        std::io::Cursor::new(bytes),
-        match format {
-            Format::Jpeg => image::ImageFormat::Jpeg,
-            Format::Png => image::ImageFormat::Png,
-        },
-    );
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => material_error(
-            "MATERIAL_BOMB",
+    let (width, height) = reader(format, bytes)
+        .into_dimensions()
+        .map_err(decode_error)?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS || width > MAX_SIDE || height > MAX_SIDE {
+        let mpx = MAX_PIXELS / 1_000_000;
+        return Err(material_error(
+            "MATERIAL_TOO_MANY_PIXELS",
             format!(
-                "the image is larger than {MAX_SIDE} × {MAX_SIDE} pixels or needs too much memory"
+                "the image has {width} × {height} pixels; at most {mpx} megapixels \
+                 (an A4 page at 600 dpi) and {MAX_SIDE} pixels a side"
             ),
-            format!("图片尺寸超过 {MAX_SIDE} × {MAX_SIDE} 像素或占用内存过大"),
-        ),
-        _ => material_error(
-            "MATERIAL_CORRUPT",
-            "the image does not decode; upload it again",
-            "图片无法解码，请重新上传",
-        ),
-    })?;
+            format!(
+                "图片为 {width} × {height} 像素，最多 {mpx} 百万像素（A4 纸 600 dpi）且每边不超过 {MAX_SIDE} 像素"
+            ),
+        ));
+    }
+    Ok(Header {
+        format,
+        width,
+        height,
+    })
+}
+
+/// Runs every check on an upload and re-encodes it; returns what the checks measured and
+/// the file to store (CPU-bound: call it off the async executor, holding a decode permit).
+pub fn inspect(kind: &str, bytes: &[u8]) -> Result<(Inspection, Vec<u8>), AppError> {
+    let header = precheck(bytes)?;
+    inspect_decoded(kind, header, bytes)
+}
+
+fn inspect_decoded(
+    kind: &str,
+    header: Header,
+    bytes: &[u8],
+) -> Result<(Inspection, Vec<u8>), AppError> {
+    let format = header.format;
+    let mut decoder = reader(format, bytes).into_decoder().map_err(decode_error)?;
+    // `ImageReader::decode` reserves this too; done here because the decoder is needed for
+    // its orientation first.
+    if decoder.total_bytes() > MAX_ALLOC {
+        return Err(bomb_error());
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut decoded = image::DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    // The re-encoded file carries no EXIF, so the rotation a phone recorded is applied to
+    // the pixels instead.
+    decoded.apply_orientation(orientation);
     let (width, height) = (decoded.width(), decoded.height());
     let (short, long) = (width.min(height), width.max(height));
     let dpi = stated_dpi(format, bytes);
@@ -274,26 +367,94 @@ pub fn inspect(kind: &str, bytes: &[u8]) -> Result<Inspection, AppError> {
             "图片为黑白，请上传原件的彩色照片或扫描件",
         ));
     }
-    Ok(Inspection {
-        content_type: match format {
-            Format::Jpeg => "image/jpeg",
-            Format::Png => "image/png",
+    let file = reencode(format, &decoded, dpi)
+        .map_err(|e| AppError::internal(format!("re-encoding a material: {e}")))?;
+    Ok((
+        Inspection {
+            content_type: match format {
+                Format::Jpeg => "image/jpeg",
+                Format::Png => "image/png",
+            },
+            width,
+            height,
+            dpi,
+            sha256: hex::encode(Sha256::digest(&file)),
         },
-        width,
-        height,
-        dpi,
-        sha256: hex::encode(Sha256::digest(bytes)),
-    })
+        file,
+    ))
 }
 
-/// Greyscale: a grey colour type, or RGB whose sampled pixels (up to ~10 000) all have
+/// A fresh file of the same type holding only the pixels and the stated density (which the
+/// rule book reads), so that nothing else of the upload is kept.
+fn reencode(
+    format: Format,
+    image: &image::DynamicImage,
+    dpi: Option<u32>,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    use image::DynamicImage as D;
+    let mut out = Vec::new();
+    match format {
+        Format::Png => {
+            // 8 bits a channel is plenty for a scan; wider images are narrowed.
+            let converted;
+            let (raw, color): (&[u8], png::ColorType) = match image {
+                D::ImageLuma8(b) => (b.as_raw(), png::ColorType::Grayscale),
+                D::ImageLumaA8(b) => (b.as_raw(), png::ColorType::GrayscaleAlpha),
+                D::ImageRgb8(b) => (b.as_raw(), png::ColorType::Rgb),
+                D::ImageRgba8(b) => (b.as_raw(), png::ColorType::Rgba),
+                other if other.color().has_alpha() => {
+                    converted = other.to_rgba8().into_raw();
+                    (&converted, png::ColorType::Rgba)
+                }
+                other => {
+                    converted = other.to_rgb8().into_raw();
+                    (&converted, png::ColorType::Rgb)
+                }
+            };
+            let mut encoder = png::Encoder::new(&mut out, image.width(), image.height());
+            encoder.set_color(color);
+            encoder.set_depth(png::BitDepth::Eight);
+            encoder.set_compression(png::Compression::Balanced);
+            if let Some(dpi) = dpi {
+                let ppm = (f64::from(dpi) / 0.0254).round() as u32;
+                encoder.set_pixel_dims(Some(png::PixelDimensions {
+                    xppu: ppm,
+                    yppu: ppm,
+                    unit: png::Unit::Meter,
+                }));
+            }
+            let mut writer = encoder.write_header()?;
+            writer.write_image_data(raw)?;
+            writer.finish()?;
+        }
+        Format::Jpeg => {
+            let mut encoder =
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+            if let Some(dpi) = dpi {
+                encoder.set_pixel_density(image::codecs::jpeg::PixelDensity::dpi(
+                    u16::try_from(dpi).unwrap_or(u16::MAX),
+                ));
+            }
+            match image {
+                D::ImageLuma8(b) => encoder.encode_image(b)?,
+                D::ImageRgb8(b) => encoder.encode_image(b)?,
+                other => encoder.encode_image(&other.to_rgb8())?,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Greyscale: a grey colour type, or colour whose sampled pixels (up to ~10 000) all have
 /// channels within a few levels of each other (a black-and-white scan saved as colour).
+/// Pixels are sampled in place: converting the whole image would double the memory a decode
+/// takes.
 fn is_greyscale(img: &image::DynamicImage) -> bool {
+    use image::GenericImageView;
     if !img.color().has_color() {
         return true;
     }
-    let rgb = img.to_rgb8();
-    let (w, h) = rgb.dimensions();
+    let (w, h) = img.dimensions();
     let step = ((u64::from(w) * u64::from(h) / 10_000).max(1) as f64)
         .sqrt()
         .ceil() as u32;
@@ -301,8 +462,9 @@ fn is_greyscale(img: &image::DynamicImage) -> bool {
     let mut samples = 0u32;
     for y in (0..h).step_by(step as usize) {
         for x in (0..w).step_by(step as usize) {
-            let p = rgb.get_pixel(x, y).0;
-            let spread = p.iter().max().unwrap_or(&0) - p.iter().min().unwrap_or(&0);
+            let p = img.get_pixel(x, y).0;
+            let rgb = &p[..3];
+            let spread = rgb.iter().max().unwrap_or(&0) - rgb.iter().min().unwrap_or(&0);
             samples += 1;
             if spread > 12 {
                 coloured += 1;
@@ -311,6 +473,25 @@ fn is_greyscale(img: &image::DynamicImage) -> bool {
     }
     // Under 1 % coloured samples: a stamp or a watermark at most.
     coloured * 100 < samples
+}
+
+/// Waits up to `wait` for a decode permit; a full house answers 503 with `Retry-After`.
+pub(crate) async fn decode_permit(
+    permits: &std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    match tokio::time::timeout(wait, permits.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_closed)) => Err(AppError::internal("the decode semaphore is closed")),
+        Err(_elapsed) => Err(AppError::new(
+            ErrorKind::Unavailable,
+            "MATERIALS_BUSY",
+            "too many images are being checked right now; retry in a few seconds",
+            "当前正在检查的图片过多，请几秒后重试",
+        )
+        .with_field("file")
+        .with_retry_after(wait.as_secs().max(1) as i64)),
+    }
 }
 
 fn material_context(id: &str) -> String {
@@ -351,11 +532,20 @@ pub async fn upload(
             "订单不在申请人处理阶段，不能修改材料",
         ));
     }
+    let original_sha256 = hex::encode(Sha256::digest(&bytes));
+    let (header, bytes) = tokio::task::spawn_blocking(move || precheck(&bytes).map(|h| (h, bytes)))
+        .await
+        .map_err(|e| AppError::internal(format!("material check panicked: {e}")))??;
+    // Only files within the pixel budget get here; the permit bounds how many decode at once
+    // (the blocking task keeps it even if the request is dropped meanwhile).
+    let permit = decode_permit(app.material_decodes(), DECODE_WAIT).await?;
     let kind_owned = kind.to_owned();
-    let (inspection, bytes) =
-        tokio::task::spawn_blocking(move || inspect(&kind_owned, &bytes).map(|i| (i, bytes)))
-            .await
-            .map_err(|e| AppError::internal(format!("material check panicked: {e}")))??;
+    let (inspection, bytes) = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        inspect_decoded(&kind_owned, header, &bytes)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("material check panicked: {e}")))??;
     let id = new_id("fma");
     let row = FilingMaterialRow {
         id: id.clone(),
@@ -387,7 +577,8 @@ pub async fn upload(
             tenant: &row.owner_id,
             before: serde_json::Value::Null,
             after: serde_json::json!({"order_id": row.order_id, "kind": row.kind,
-                                      "sha256": row.sha256, "size": row.size_bytes}),
+                                      "sha256": row.sha256, "size": row.size_bytes,
+                                      "uploaded_sha256": original_sha256}),
         },
     )
     .await?;
@@ -438,4 +629,85 @@ pub async fn download(
         .open(&row.data_sealed, &material_context(&row.id))
         .map_err(|e| AppError::internal(format!("material does not open: {e}")))?;
     Ok((row.content_type, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        let mut crc = 0xFFFF_FFFFu32;
+        for byte in &body {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&(!crc).to_be_bytes());
+        out
+    }
+
+    /// A PNG header claiming `w` × `h` 8-bit RGB pixels (the pixel data is not needed to
+    /// judge the size).
+    fn claimed(w: u32, h: u32) -> Vec<u8> {
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = w.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        out.extend(chunk(b"IHDR", &ihdr));
+        out.extend(chunk(
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        ));
+        out.extend(chunk(b"IEND", &[]));
+        out
+    }
+
+    #[test]
+    fn the_pixel_budget_admits_the_largest_scan_and_refuses_bombs() {
+        for (w, h, expected) in [
+            (4961, 7016, "OK"), // A4 at 600 dpi
+            (5100, 7020, "OK"), // a scanner's A4/Letter bed at 600 dpi
+            (3508, 4961, "OK"), // A3 at 300 dpi
+            (4000, 3000, "OK"), // a 12 Mpx phone photo
+            (9200, 9200, "MATERIAL_TOO_MANY_PIXELS"),
+            (7000, 7000, "MATERIAL_TOO_MANY_PIXELS"),
+            (40_000, 1_000, "MATERIAL_TOO_MANY_PIXELS"),
+            (50_000, 50_000, "MATERIAL_TOO_MANY_PIXELS"),
+        ] {
+            let got = match precheck(&claimed(w, h)) {
+                Ok(header) => {
+                    assert_eq!((header.width, header.height), (w, h));
+                    "OK"
+                }
+                Err(e) => e.code,
+            };
+            assert_eq!(got, expected, "{w} × {h}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_house_of_decodes_answers_busy_with_retry_after() {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let held = decode_permit(&permits, DECODE_WAIT).await.expect("free");
+        let busy = decode_permit(&permits, std::time::Duration::from_millis(20))
+            .await
+            .expect_err("busy");
+        assert_eq!(
+            (busy.kind, busy.code, busy.field.as_deref()),
+            (ErrorKind::Unavailable, "MATERIALS_BUSY", Some("file"))
+        );
+        assert_eq!(busy.retry_after_secs, Some(1));
+        drop(held);
+        let again = decode_permit(&permits, std::time::Duration::from_millis(20)).await;
+        assert!(again.is_ok(), "a released permit is free again");
+    }
 }

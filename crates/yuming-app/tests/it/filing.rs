@@ -851,6 +851,168 @@ fn bomb() -> Vec<u8> {
     out
 }
 
+/// A PNG whose header claims 6 000 × 6 000 pixels of 16-bit RGBA: within the pixel budget,
+/// but 288 MB to decode.
+fn wide_bomb() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = 6_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&6_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[16, 6, 0, 0, 0]);
+    out.extend(chunk(b"IHDR", &ihdr));
+    out.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    out.extend(chunk(b"IEND", &[]));
+    out
+}
+
+/// The decompression bomb of the security review: a valid, all-black 9 200 × 9 200 RGB PNG
+/// (84.6 Mpx, 254 MB decoded) that compresses to a few hundred KB.
+pub fn black_png_9200() -> Vec<u8> {
+    use std::io::Write;
+    const SIDE: u32 = 9_200;
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = SIDE.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&SIDE.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    out.extend(chunk(b"IHDR", &ihdr));
+    let row = vec![0u8; 1 + 3 * SIDE as usize];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..SIDE {
+        z.write_all(&row).expect("deflate");
+    }
+    let idat = z.finish().expect("deflate");
+    out.extend(chunk(b"IDAT", &idat));
+    out.extend(chunk(b"IEND", &[]));
+    out
+}
+
+/// Decoded RGBA pixels, to compare images whatever their encoding.
+fn pixels(file: &[u8]) -> (u32, u32, Vec<u8>) {
+    let img = image::load_from_memory(file).expect("decodes").to_rgba8();
+    (img.width(), img.height(), img.into_raw())
+}
+
+/// A ZIP archive holding one HTML file with `marker` in it.
+fn zip_with(marker: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("index.html", zip::write::SimpleFileOptions::default())
+        .expect("zip entry");
+    zip.write_all(marker.as_bytes()).expect("zip write");
+    zip.finish().expect("zip").into_inner()
+}
+
+/// Inserts a tEXt chunk after IHDR.
+fn insert_text(png: &[u8], keyword: &str, text: &str) -> Vec<u8> {
+    let mut data = keyword.as_bytes().to_vec();
+    data.push(0);
+    data.extend_from_slice(text.as_bytes());
+    let mut out = png[..33].to_vec();
+    out.extend(chunk(b"tEXt", &data));
+    out.extend_from_slice(&png[33..]);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The density a stored PNG states (pHYs, pixels per metre → dpi).
+fn png_dpi(file: &[u8]) -> Option<u32> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(file));
+    let reader = decoder.read_info().expect("png");
+    reader
+        .info()
+        .pixel_dims
+        .filter(|d| d.unit == png::Unit::Meter)
+        .map(|d| (f64::from(d.xppu) * 0.0254).round() as u32)
+}
+
+both_backends!(
+    materials_are_reencoded_and_bombs_refused,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let app = &w.app;
+        let (alice, order) = ready_order(
+            &w,
+            "alice@example.com",
+            "alice-scans.cn",
+            "203.0.113.31",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+
+        // The 9 200 × 9 200 bomb is refused from its header, before any decoding.
+        let bomb = black_png_9200();
+        assert!(bomb.len() < 1_000_000, "{} bytes", bomb.len());
+        let refused = materials::upload(app, &ctx(), &alice, &order, "other", bomb)
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            (refused.code, refused.kind, refused.field.as_deref()),
+            (
+                "MATERIAL_TOO_MANY_PIXELS",
+                ErrorKind::BadRequest,
+                Some("file")
+            )
+        );
+        assert!(
+            refused.message.contains("9200 × 9200"),
+            "{}",
+            refused.message
+        );
+
+        // A PNG+ZIP polyglot and a PNG with a script in a text chunk are accepted as images, but
+        // what is stored and served back is a fresh PNG without the payloads.
+        let scan = png(1800, 1300, Some(300), false);
+        let marker = "<html>polyglot payload 7f3a</html>";
+        let mut polyglot = scan.clone();
+        polyglot.extend(zip_with(marker));
+        let scripted = insert_text(&scan, "Comment", "<script>alert(document.cookie)</script>");
+        for (kind, upload) in [("other", polyglot), ("authorisation_letter", scripted)] {
+            let view = materials::upload(app, &ctx(), &alice, &order, kind, upload.clone())
+                .await
+                .expect("accepted");
+            let (content_type, stored) = materials::download(app, &alice, &order, &view.id)
+                .await
+                .expect("download");
+            assert_eq!(content_type, "image/png");
+            assert_ne!(stored, upload);
+            for needle in [
+                &b"PK\x03\x04"[..],
+                b"polyglot payload",
+                b"<script>",
+                b"tEXt",
+            ] {
+                assert!(!contains(&stored, needle), "{kind}: {needle:?} survived");
+            }
+            assert_eq!(pixels(&stored), pixels(&scan), "{kind}: same picture");
+            // The density the rule book checked is kept in the stored file.
+            assert_eq!((view.dpi, png_dpi(&stored)), (Some(300), Some(300)));
+            assert_eq!(view.size_bytes, stored.len() as i64);
+        }
+
+        // A JPEG scan stays a JPEG and keeps its JFIF density.
+        let jpg = jpeg(1800, 1300, 300);
+        let view = materials::upload(app, &ctx(), &alice, &order, "id_front", jpg)
+            .await
+            .expect("jpeg scan");
+        let (content_type, stored) = materials::download(app, &alice, &order, &view.id)
+            .await
+            .expect("download");
+        assert_eq!((content_type.as_str(), view.dpi), ("image/jpeg", Some(300)));
+        assert_eq!(&stored[..2], &[0xFF, 0xD8]);
+        assert_eq!(
+            u16::from_be_bytes([stored[14], stored[15]]),
+            300,
+            "JFIF Xdensity"
+        );
+    }
+);
+
 both_backends!(
     enterprise_first_filing_with_materials,
     |db: TestDb| async move {
@@ -917,7 +1079,8 @@ both_backends!(
                 png(1800, 1300, None, false)[..5000].to_vec(),
                 "MATERIAL_CORRUPT",
             ),
-            (bomb(), "MATERIAL_BOMB"),
+            (bomb(), "MATERIAL_TOO_MANY_PIXELS"),
+            (wide_bomb(), "MATERIAL_BOMB"),
             (png(1800, 1300, None, true), "MATERIAL_GREYSCALE"),
             (png(1000, 700, None, false), "MATERIAL_TOO_SMALL"),
             (png(1800, 1300, Some(150), false), "MATERIAL_LOW_DPI"),
@@ -964,9 +1127,11 @@ both_backends!(
         let (content_type, bytes) = materials::download(app, &corp, &order.id, &second.id)
             .await
             .expect("download");
+        assert_eq!(content_type, "image/png");
         assert_eq!(
-            (content_type.as_str(), bytes == letter),
-            ("image/png", true)
+            pixels(&bytes),
+            pixels(&letter),
+            "the stored file shows the same image"
         );
 
         // Pre-approval for education content.

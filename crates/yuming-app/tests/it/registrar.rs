@@ -10,6 +10,7 @@ use yuming_app::paging::PageCursor;
 use yuming_app::{App, AppError, RequestContext, billing, catalogue};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::money::{Currency, Money};
+use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_test_support::{TestDb, both_backends, test_app};
 
 pub(crate) fn ctx() -> RequestContext {
@@ -642,6 +643,249 @@ both_backends!(management_and_tenant_scoping, |t: TestDb| async move {
             .expect("auth code"),
         second
     );
+});
+
+both_backends!(
+    lookalikes_are_refused_and_chinese_idns_register,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        // The security review's names: mixed-script (Cyrillic а) and whole-script Cyrillic.
+        let inputs: Vec<String> = [
+            "\u{430}pple.com",
+            "p\u{430}ypal.com",
+            "\u{430}\u{440}\u{440}\u{4cf}\u{435}.com",
+            "xn--pple-43d.com",
+            "例子.中国",
+            "caf\u{e9}.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let results = domains::check(&app, &inputs).await.expect("check");
+        let reasons: Vec<Option<&str>> = results.iter().map(|r| r.reason).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("LOOKALIKE"),
+                Some("LOOKALIKE"),
+                Some("LOOKALIKE"),
+                Some("LOOKALIKE"),
+                None,
+                None
+            ]
+        );
+        let codes =
+            |i: usize| -> Vec<&str> { results[i].problems.iter().map(|p| p.code).collect() };
+        assert_eq!(codes(0), vec!["MIXED_SCRIPT", "CONFUSABLE_WITH_ASCII"]);
+        assert_eq!(codes(2), vec!["CONFUSABLE_WITH_ASCII"]);
+        assert!(results[2].problems[0].message.contains("\"apple\""));
+
+        // Registration applies the same decision.
+        let refused = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("\u{430}pple.com", 1, &contact),
+        )
+        .await
+        .expect_err("look-alike refused");
+        assert_eq!(
+            (refused.code, refused.kind, refused.field.as_deref()),
+            ("LOOKALIKE", yuming_app::ErrorKind::Conflict, Some("name"))
+        );
+        let chinese = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("例子.中国", 1, &contact),
+        )
+        .await
+        .expect("a Chinese IDN registers");
+        assert!(!chinese.domain.needs_review);
+
+        // A TLD whose policy is review: registrable, held for the naming review.
+        let file = "[[tld]]\nname = \"net\"\nlookalikes = \"review\"\nprices = { register = 7900, renew = 8900, transfer = 8900, restore = 16000 }\n";
+        catalogue::import(&app, &ctx(), &operator(), file)
+            .await
+            .expect("import");
+        let held = domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("\u{430}pple.net", 1, &contact),
+        )
+        .await
+        .expect("registrable under review");
+        assert!(held.domain.needs_review);
+        let queue = domains::naming_review_queue(&app, &operator(), 50)
+            .await
+            .expect("queue");
+        assert!(
+            queue.iter().any(|d| d.ascii == "xn--pple-43d.net"),
+            "{queue:?}"
+        );
+        assert_eq!(
+            code(
+                catalogue::import(
+                    &app,
+                    &ctx(),
+                    &operator(),
+                    "[[tld]]\nname = \"net\"\nlookalikes = \"maybe\"\nprices = { register = 1, renew = 1, transfer = 1, restore = 1 }\n"
+                )
+                .await
+            ),
+            "INVALID_CATALOGUE"
+        );
+    }
+);
+
+fn reason(app: &App, name: &str) -> impl std::future::Future<Output = Option<&'static str>> {
+    let app = app.clone();
+    let name = name.to_owned();
+    async move { domains::check(&app, &[name]).await.expect("check")[0].reason }
+}
+
+both_backends!(
+    simplified_and_traditional_forms_block_each_other,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, alice_contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        let (bob, bob_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
+        // Simplified registered: the traditional and any mixed form are taken for others.
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("竞赛测试.cn", 1, &alice_contact),
+        )
+        .await
+        .expect("simplified");
+        // Traditional registered: the simplified form is taken (the other direction).
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("軟件開發.cn", 1, &alice_contact),
+        )
+        .await
+        .expect("traditional");
+        for (name, expected) in [
+            ("競賽測試.cn", Some("VARIANT_REGISTERED")),
+            ("竞賽测試.cn", Some("VARIANT_REGISTERED")),
+            ("软件开发.cn", Some("VARIANT_REGISTERED")),
+            ("竞赛测试.cn", Some("REGISTERED")),
+            ("竞赛考试.cn", None),
+        ] {
+            assert_eq!(reason(&app, name).await, expected, "{name}");
+        }
+        for name in ["競賽測試.cn", "软件开发.cn"] {
+            let refused =
+                domains::register(&app, &ctx(), &bob, register_input(name, 1, &bob_contact))
+                    .await
+                    .expect_err("variant of another account's name");
+            assert_eq!(
+                (refused.code, refused.field.as_deref()),
+                ("VARIANT_REGISTERED", Some("name")),
+                "{name}"
+            );
+        }
+        // Another instance (its own availability index) answers the same.
+        let (other, _) = test_app(&t.db);
+        assert_eq!(
+            reason(&other, "競賽測試.cn").await,
+            Some("VARIANT_REGISTERED")
+        );
+    }
+);
+
+both_backends!(stale_variant_keys_are_recomputed, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (bob, bob_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
+    let (alice, alice_contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    let (carol, carol_contact) = customer(&app, &t, "carol@example.com", 100_000).await;
+    // The state the security review found: names registered under the old 114-pair table,
+    // whose keys kept the traditional characters it did not know.
+    domains::register(
+        &app,
+        &ctx(),
+        &bob,
+        register_input("競賽測試.cn", 1, &bob_contact),
+    )
+    .await
+    .expect("bob");
+    domains::register(
+        &app,
+        &ctx(),
+        &carol,
+        register_input("軟件.cn", 1, &carol_contact),
+    )
+    .await
+    .expect("carol");
+    let mut tx = t.db.write().await.expect("tx");
+    for (name, old_key) in [("競賽測試.cn", "競賽測試.cn"), ("軟件.cn", "軟件.cn")] {
+        let id = tx
+            .domain_by_name(
+                DomainName::parse(name, &DomainPolicy::CHINESE_REGISTRY)
+                    .expect("name")
+                    .value
+                    .ascii(),
+            )
+            .await
+            .expect("row")
+            .expect("live")
+            .id;
+        tx.set_variant_key(&id, old_key, 0).await.expect("old key");
+    }
+    tx.set_setting("domains.variant_key_version", "table-of-114-pairs", 0)
+        .await
+        .expect("old version");
+    tx.commit().await.expect("commit");
+    // Alice registers a day later, on an instance that does not know the new keys yet.
+    let (old_world, old_clock) = test_app(&t.db);
+    old_clock.advance_days(1);
+    domains::register(
+        &old_world,
+        &ctx(),
+        &alice,
+        register_input("竞赛测试.cn", 1, &alice_contact),
+    )
+    .await
+    .expect("alice got the simplified form of bob's name, as in the review");
+    assert_eq!(
+        reason(&old_world, "软件.cn").await,
+        None,
+        "stale key: not blocked"
+    );
+
+    let report = domains::rekey_variants(&app).await.expect("rekey");
+    assert!(report.ran);
+    assert_eq!(report.conflicts, vec!["竞赛测试.cn".to_owned()]);
+    assert_eq!(report.rekeyed, 3, "{report:?}");
+    let again = domains::rekey_variants(&app).await.expect("rekey again");
+    assert_eq!(again, domains::RekeyReport::default());
+
+    let (now, _) = test_app(&t.db);
+    for (name, expected) in [
+        ("软件.cn", Some("VARIANT_REGISTERED")),
+        ("軟件.cn", Some("REGISTERED")),
+        ("竞賽测試.cn", Some("VARIANT_REGISTERED")),
+        ("競賽測試.cn", Some("REGISTERED")),
+        ("竞赛测试.cn", Some("REGISTERED")),
+    ] {
+        assert_eq!(reason(&now, name).await, expected, "{name}");
+    }
+    // The older registration holds the bundle.
+    let dave = customer(&now, &t, "dave@example.com", 100_000).await;
+    let refused = domains::register(
+        &now,
+        &ctx(),
+        &dave.0,
+        register_input("竞賽测試.cn", 1, &dave.1),
+    )
+    .await
+    .expect_err("bundle held");
+    assert_eq!(refused.code, "VARIANT_REGISTERED");
 });
 
 both_backends!(catalogue_import_changes_prices, |t: TestDb| async move {

@@ -11,7 +11,8 @@
 //!
 //! Simplified/traditional variants (L-6) are handled by [`variant_key`]: two
 //! labels that differ only by variant characters share a key, so a registry
-//! can block the other forms for everyone but the registrant.
+//! can block the other forms for everyone but the registrant. The character
+//! data is OpenCC's complete character tables (Apache-2.0, `data/opencc`).
 
 use std::fmt;
 
@@ -507,158 +508,139 @@ fn describe(raw: &str) -> (String, String) {
     }
 }
 
-/// Common simplified ↔ traditional pairs (simplified first). Where one
-/// simplified character stands for several traditional ones, the most common
-/// comes first and is what [`to_traditional`] produces.
-const VARIANT_PAIRS: &[(char, char)] = &[
-    ('国', '國'),
-    ('网', '網'),
-    ('络', '絡'),
-    ('门', '門'),
-    ('东', '東'),
-    ('车', '車'),
-    ('华', '華'),
-    ('书', '書'),
-    ('学', '學'),
-    ('电', '電'),
-    ('话', '話'),
-    ('长', '長'),
-    ('马', '馬'),
-    ('龙', '龍'),
-    ('会', '會'),
-    ('业', '業'),
-    ('产', '產'),
-    ('广', '廣'),
-    ('乐', '樂'),
-    ('爱', '愛'),
-    ('发', '發'),
-    ('发', '髮'),
-    ('体', '體'),
-    ('万', '萬'),
-    ('云', '雲'),
-    ('开', '開'),
-    ('关', '關'),
-    ('区', '區'),
-    ('湾', '灣'),
-    ('台', '臺'),
-    ('台', '颱'),
-    ('台', '檯'),
-    ('兴', '興'),
-    ('银', '銀'),
-    ('贸', '貿'),
-    ('实', '實'),
-    ('团', '團'),
-    ('园', '園'),
-    ('图', '圖'),
-    ('术', '術'),
-    ('设', '設'),
-    ('计', '計'),
-    ('游', '遊'),
-    ('戏', '戲'),
-    ('医', '醫'),
-    ('药', '藥'),
-    ('买', '買'),
-    ('卖', '賣'),
-    ('币', '幣'),
-    ('汇', '匯'),
-    ('饭', '飯'),
-    ('鱼', '魚'),
-    ('鸟', '鳥'),
-    ('风', '風'),
-    ('飞', '飛'),
-    ('时', '時'),
-    ('间', '間'),
-    ('问', '問'),
-    ('个', '個'),
-    ('们', '們'),
-    ('来', '來'),
-    ('对', '對'),
-    ('说', '說'),
-    ('经', '經'),
-    ('济', '濟'),
-    ('际', '際'),
-    ('号', '號'),
-    ('机', '機'),
-    ('购', '購'),
-    ('场', '場'),
-    ('联', '聯'),
-    ('讯', '訊'),
-    ('视', '視'),
-    ('频', '頻'),
-    ('线', '線'),
-    ('宝', '寶'),
-    ('贝', '貝'),
-    ('财', '財'),
-    ('钱', '錢'),
-    ('农', '農'),
-    ('鲜', '鮮'),
-    ('馆', '館'),
-    ('厅', '廳'),
-    ('厂', '廠'),
-    ('务', '務'),
-    ('报', '報'),
-    ('红', '紅'),
-    ('绿', '綠'),
-    ('蓝', '藍'),
-    ('师', '師'),
-    ('页', '頁'),
-    ('码', '碼'),
-    ('数', '數'),
-    ('据', '據'),
-    ('优', '優'),
-    ('质', '質'),
-    ('价', '價'),
-    ('钟', '鐘'),
-    ('钟', '鍾'),
-    ('丽', '麗'),
-    ('亚', '亞'),
-    ('欧', '歐'),
-    ('达', '達'),
-    ('运', '運'),
-    ('输', '輸'),
-    ('邮', '郵'),
-    ('证', '證'),
-    ('险', '險'),
-    ('贷', '貸'),
-    ('资', '資'),
-    ('汉', '漢'),
-    ('腾', '騰'),
-    ('语', '語'),
-];
+/// Names the variant data and key function; stored keys computed under another version are
+/// recomputed at start-up. Change it whenever [`variant_key`] may give a different answer.
+pub const VARIANT_KEY_VERSION: &str = "opencc-26753884/first-candidate-bundles/1";
 
-/// Maps every traditional character in the table to its simplified form.
+/// OpenCC's character tables (Apache-2.0), see `data/opencc/README.md`.
+const TS_CHARACTERS: &str = include_str!("../../data/opencc/TSCharacters.txt");
+const ST_CHARACTERS: &str = include_str!("../../data/opencc/STCharacters.txt");
+
+/// `key → first candidate` of every line of an OpenCC character table whose first candidate
+/// differs from the key.
+fn first_candidates(table: &'static str) -> impl Iterator<Item = (char, char)> {
+    table
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (key, candidates) = line.split_once('\t')?;
+            let mut key = key.chars();
+            let mut first = candidates.split(' ').next()?.chars();
+            match (key.next(), key.next(), first.next(), first.next()) {
+                (Some(k), None, Some(f), None) if k != f => Some((k, f)),
+                _ => None,
+            }
+        })
+}
+
+/// The character tables and the variant bundles built from them, once.
+struct Variants {
+    to_simplified: std::collections::HashMap<char, char>,
+    to_traditional: std::collections::HashMap<char, char>,
+    /// Every character with a variant → its bundle's key character.
+    keys: std::collections::HashMap<char, char>,
+}
+
+/// A bundle is a connected set of the tables' first candidates in both directions:
+/// `乾`–`干`–`幹`–`榦`, `系`–`係`–`繫`, `余`–`餘`–`馀`. Its key is its smallest member that
+/// comes back to itself through its traditional form (a simplified character), so keys read
+/// as simplified Chinese: `中国` for `中國`. Deterministic (the data is compiled in) and
+/// idempotent (the key is a member of its own bundle).
+static VARIANTS: std::sync::LazyLock<Variants> = std::sync::LazyLock::new(|| {
+    use std::collections::HashMap;
+    let to_simplified: HashMap<char, char> = first_candidates(TS_CHARACTERS).collect();
+    let to_traditional: HashMap<char, char> = first_candidates(ST_CHARACTERS).collect();
+    let mut parent: HashMap<char, char> = HashMap::new();
+    fn root(parent: &mut HashMap<char, char>, c: char) -> char {
+        let mut r = *parent.entry(c).or_insert(c);
+        while parent[&r] != r {
+            r = parent[&r];
+        }
+        let mut x = c;
+        while parent[&x] != r {
+            let next = parent[&x];
+            parent.insert(x, r);
+            x = next;
+        }
+        r
+    }
+    for (&from, &to) in to_simplified.iter().chain(&to_traditional) {
+        let (a, b) = (root(&mut parent, from), root(&mut parent, to));
+        if a != b {
+            parent.insert(a.max(b), a.min(b));
+        }
+    }
+    let simplified = |c: char| *to_simplified.get(&c).unwrap_or(&c);
+    let traditional = |c: char| *to_traditional.get(&c).unwrap_or(&c);
+    let members: Vec<char> = parent.keys().copied().collect();
+    // Per bundle: the smallest simplified member (false sorts first), else the smallest.
+    let mut best: HashMap<char, (bool, char)> = HashMap::new();
+    for &c in &members {
+        let r = root(&mut parent, c);
+        let candidate = (simplified(traditional(c)) != c, c);
+        best.entry(r)
+            .and_modify(|b| *b = (*b).min(candidate))
+            .or_insert(candidate);
+    }
+    let keys = members
+        .into_iter()
+        .map(|c| {
+            let r = root(&mut parent, c);
+            (c, best.get(&r).map_or(c, |b| b.1))
+        })
+        .collect();
+    Variants {
+        to_simplified,
+        to_traditional,
+        keys,
+    }
+});
+
+/// One character's variant key (itself when it has no variant).
+fn char_key(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    VARIANTS.keys.get(&c).copied().unwrap_or(c)
+}
+
+/// Converts every character to its usual simplified form (OpenCC's first candidate;
+/// character by character, so no phrase rules), for display.
 pub fn to_simplified(label: &str) -> String {
     label
         .chars()
-        .map(|c| {
-            VARIANT_PAIRS
-                .iter()
-                .find(|(_, traditional)| *traditional == c)
-                .map_or(c, |(simplified, _)| *simplified)
-        })
+        .map(|c| *VARIANTS.to_simplified.get(&c).unwrap_or(&c))
         .collect()
 }
 
-/// Maps every simplified character in the table to its usual traditional
-/// form.
+/// Converts every character to its usual traditional form (OpenCC's first candidate;
+/// character by character, so no phrase rules), for display.
 pub fn to_traditional(label: &str) -> String {
     label
         .chars()
-        .map(|c| {
-            VARIANT_PAIRS
-                .iter()
-                .find(|(simplified, _)| *simplified == c)
-                .map_or(c, |(_, traditional)| *traditional)
-        })
+        .map(|c| *VARIANTS.to_traditional.get(&c).unwrap_or(&c))
         .collect()
 }
 
-/// The key under which all simplified/traditional variants of a label (or
-/// a whole name) coincide: NFKC, lowercase, then every character mapped to
-/// its simplified form. `中國` and `中国` both give `中国`.
+/// The key under which all simplified/traditional variants of a label (or a whole name)
+/// coincide: NFKC, lowercase, then every character replaced by the key of its variant
+/// bundle (see `VARIANTS`).
+/// `中國` and `中国` both give `中国`, `競賽測試` and `竞赛测试` both `竞赛测试`.
+///
+/// The key is per character, not per phrase, as registry variant tables (RFC 3743/4713)
+/// are: any mix of simplified and traditional characters (`竞賽测試`) lands in the same
+/// bundle, and the key does not depend on how a phrase table segments the label. The price
+/// is that characters OpenCC maps only inside certain phrases stay apart (`了`/`瞭`), which
+/// keeps distinct common characters (`象`/`像`, `坐`/`座`) from blocking each other.
+/// Deterministic (the tables are compiled in) and idempotent: `variant_key(variant_key(x))
+/// == variant_key(x)`. Changing it changes stored keys: `domains.variant_key` is recomputed
+/// at start-up (see `yuming_app::domains::rekey_variants`).
 pub fn variant_key(label: &str) -> String {
     let folded: String = label.nfkc().collect::<String>().to_lowercase();
-    to_simplified(&folded)
+    if folded.is_ascii() {
+        return folded;
+    }
+    folded.chars().map(char_key).collect()
 }
 
 /// Whether two labels are simplified/traditional variants of each other

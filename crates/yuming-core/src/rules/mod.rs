@@ -17,6 +17,7 @@
 pub mod domain_name;
 pub mod epp_status;
 pub mod icp_number;
+pub mod lookalike;
 pub mod naming_review;
 pub mod org_code;
 pub mod province;
@@ -192,8 +193,11 @@ pub mod code {
     pub const INVALID_IDN: &str = "INVALID_IDN";
     /// A non-ASCII label has no Chinese character under a Chinese IDN policy (L-4).
     pub const MISSING_CJK: &str = "MISSING_CJK";
-    /// A label mixes Chinese with other non-ASCII scripts under a Chinese IDN policy.
+    /// A label mixes scripts: Chinese with other non-ASCII scripts under a Chinese IDN
+    /// policy, or (look-alike check) beyond UTS #39's Highly Restrictive level.
     pub const MIXED_SCRIPT: &str = "MIXED_SCRIPT";
+    /// A non-ASCII label has the UTS #39 skeleton of an ASCII label (reads as that name).
+    pub const CONFUSABLE_WITH_ASCII: &str = "CONFUSABLE_WITH_ASCII";
     /// A website name is only digits (R-NAME 2).
     pub const DIGITS_ONLY: &str = "DIGITS_ONLY";
     /// A website name is only ASCII letters (R-NAME 2).

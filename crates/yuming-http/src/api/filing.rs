@@ -349,15 +349,17 @@ pub async fn list_materials(
 }
 
 /// Uploads a material: the raw JPEG or PNG file as the body (`Content-Type: image/jpeg` or
-/// `image/png`; the bytes decide, not the header). ≤ 5 MB, ≥ 300 dpi where the file states a
-/// density (else the pixels of a 300 dpi scan), colour. A re-upload of a kind replaces it
-/// and keeps the old one in the history.
+/// `image/png`; the bytes decide, not the header). ≤ 5 MB, ≤ 40 megapixels, ≥ 300 dpi where
+/// the file states a density (else the pixels of a 300 dpi scan), colour. The file is stored
+/// re-encoded (pixels and density only). A re-upload of a kind replaces it and keeps the old
+/// one in the history.
 #[utoipa::path(post, path = "/api/v1/filing/orders/{id}/materials/{kind}", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id"),
         ("kind" = String, Path, description = "id_front, id_back, business_licence, verification_photo, authorisation_letter, preapproval, commitment_letter, other")),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the file (image/png also accepted)"),
     responses((status = 201, body = MaterialDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "`MATERIALS_BUSY`: too many images being checked; retry after `Retry-After` seconds")))]
 pub async fn upload_material(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

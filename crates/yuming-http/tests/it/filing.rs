@@ -24,6 +24,34 @@ fn png() -> Vec<u8> {
     out
 }
 
+/// A valid all-black 9 200 × 9 200 RGB PNG: 254 MB decoded, a few hundred KB on the wire.
+fn black_png_9200() -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        let mut crc = flate2::Crc::new();
+        crc.update(&body);
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    const SIDE: u32 = 9_200;
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = SIDE.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&SIDE.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    let row = vec![0u8; 1 + 3 * SIDE as usize];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..SIDE {
+        z.write_all(&row).expect("deflate");
+    }
+    chunk(&mut out, b"IDAT", &z.finish().expect("deflate"));
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
 both_backends!(filing_over_http, |db: TestDb| async move {
     let h = Harness::new(db);
     let (_, alice) = h.customer("alice@example.com").await;
@@ -174,6 +202,50 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         .await;
     assert_eq!(content.status, StatusCode::OK);
     assert_eq!(content.headers["content-type"], "image/png");
+
+    // Decompression bomb: refused from its header with a stable code and the field.
+    let bomb = h
+        .send(upload(alice.clone(), "other", black_png_9200()))
+        .await;
+    assert_eq!(
+        (
+            bomb.status,
+            bomb.code(),
+            bomb.json["error"]["field"].as_str()
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            "MATERIAL_TOO_MANY_PIXELS",
+            Some("file")
+        ),
+        "{}",
+        bomb.json
+    );
+    // A PNG with a ZIP appended is served back re-encoded, without the archive.
+    let mut polyglot = file.clone();
+    polyglot.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00<script>zip payload</script>");
+    let stored = h.send(upload(alice.clone(), "other", polyglot)).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.json);
+    let stored_id = stored.json["id"].as_str().unwrap_or_default().to_owned();
+    let served = h
+        .send(
+            Request::builder()
+                .uri(format!(
+                    "/api/v1/filing/orders/{order_id}/materials/{stored_id}/content"
+                ))
+                .header("authorization", format!("Bearer {alice}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert!(served.body.starts_with(b"\x89PNG"));
+    for needle in [&b"PK\x03\x04"[..], b"zip payload", b"<script>"] {
+        assert!(
+            !served.body.windows(needle.len()).any(|w| w == needle),
+            "{needle:?} served back"
+        );
+    }
 
     // Bob: another tenant's order is 404; reviewer routes are 403.
     for path in [

@@ -23,6 +23,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub json: Value,
+    /// The raw body (binary answers such as material files).
+    pub body: Vec<u8>,
 }
 
 impl Reply {
@@ -87,6 +89,7 @@ impl Harness {
             status,
             headers,
             json,
+            body: bytes.to_vec(),
         }
     }
 

@@ -228,38 +228,69 @@ fn variants() {
 }
 
 #[test]
-fn variant_table_is_consistent() {
-    let required = [
-        "国國", "网網", "络絡", "门門", "东東", "车車", "华華", "书書", "学學", "电電", "话話",
-        "长長", "马馬", "龙龍", "会會", "业業", "产產", "广廣", "乐樂", "爱愛", "发發", "体體",
-        "万萬", "云雲", "开開", "关關", "区區", "湾灣", "台臺", "兴興", "银銀", "贸貿", "实實",
-        "团團", "园園", "图圖", "术術", "设設", "计計", "游遊", "戏戲", "医醫", "药藥", "买買",
-        "卖賣", "币幣", "汇匯", "饭飯", "鱼魚", "鸟鳥", "风風", "飞飛", "时時", "间間", "问問",
-    ];
-    for pair in required {
-        let chars: Vec<char> = pair.chars().collect();
-        assert_eq!(chars.len(), 2);
-        assert!(
-            VARIANT_PAIRS.contains(&(chars[0], chars[1])),
-            "missing pair {pair}"
+fn variants_beyond_the_old_table() {
+    // Pairs the former 114-pair table did not know; each must share a key in both directions.
+    for (simplified, traditional) in [
+        ("竞赛测试", "競賽測試"),
+        ("软件开发", "軟件開發"),
+        ("认证", "認證"),
+        ("饮食", "飲食"),
+        ("应用", "應用"),
+        ("简体", "簡體"),
+        ("铁路", "鐵路"),
+        ("声乐", "聲樂"),
+        ("剧场", "劇場"),
+        ("余", "餘"),
+        ("干净", "乾淨"),
+        ("发财", "髮財"),
+    ] {
+        assert_eq!(
+            variant_key(traditional),
+            variant_key(simplified),
+            "{simplified} / {traditional}"
         );
+        assert!(is_variant_of(simplified, traditional));
+        assert!(is_variant_of(traditional, simplified));
     }
-    for (index, pair) in VARIANT_PAIRS.iter().enumerate() {
-        assert_ne!(pair.0, pair.1);
-        assert!(!VARIANT_PAIRS[..index].contains(pair), "duplicate {pair:?}");
-        // A traditional form maps to exactly one simplified form, and no
-        // character is both a simplified and a traditional entry.
-        assert!(
-            VARIANT_PAIRS
-                .iter()
-                .all(|other| other.1 != pair.1 || other.0 == pair.0)
-        );
-        assert!(VARIANT_PAIRS.iter().all(|other| other.0 != pair.1));
-        assert!(is_han(pair.0) && is_han(pair.1));
-        // Every variant is registrable on its own.
-        let name = format!("{}{}.cn", pair.0, pair.1);
-        let result = DomainName::parse(&name, &DomainPolicy::CHINESE_REGISTRY);
-        assert!(result.is_ok(), "{name}: {result:?}");
+    assert_eq!(variant_key("競賽測試"), "竞赛测试");
+    // A mix of both forms is the same bundle.
+    assert_eq!(variant_key("竞賽测試"), "竞赛测试");
+    // Bundles longer than one pair: every member has the same key.
+    for bundle in [
+        "余餘馀",
+        "干乾幹榦",
+        "苎苧薴",
+        "钟鍾鐘锺",
+        "面麵麪",
+        "于於",
+        "征徵",
+        "系係繫",
+    ] {
+        let keys: Vec<String> = bundle
+            .chars()
+            .map(|c| variant_key(&c.to_string()))
+            .collect();
+        assert!(keys.iter().all(|k| *k == keys[0]), "{bundle}: {keys:?}");
+    }
+    assert_eq!(variant_key("乾"), "干");
+    // Distinct common characters stay distinct.
+    for (left, right) in [("象", "像"), ("坐", "座"), ("中国", "中华"), ("了", "瞭")] {
+        assert!(!is_variant_of(left, right), "{left} / {right}");
+    }
+    // ASCII is only case-folded.
+    assert_eq!(variant_key("Example-1"), "example-1");
+}
+
+#[test]
+fn variant_keys_are_idempotent_over_the_tables() {
+    // Every character of the CJK Unified Ideographs block and extension A: the key of a key
+    // is itself, and a character's usual traditional form has the character's key.
+    let blocks = ['\u{3400}'..='\u{4DBF}', '\u{4E00}'..='\u{9FFF}'];
+    for c in blocks.into_iter().flatten() {
+        let key = variant_key(&c.to_string());
+        assert_eq!(variant_key(&key), key, "{c}");
+        let traditional = to_traditional(&c.to_string());
+        assert_eq!(variant_key(&traditional), key, "{c} → {traditional}");
     }
 }
 
@@ -273,6 +304,7 @@ fn garbage_never_panics() {
         }
         let _ = variant_key(&input);
         let _ = to_traditional(&input);
+        let _ = to_simplified(&input);
         let _ = LabelScript::of(&input);
     }
 }
