@@ -379,10 +379,11 @@ impl Config {
 }
 
 /// Variables the binary reads itself rather than as configuration keys.
-const NOT_CONFIG: [&str; 4] = [
+const NOT_CONFIG: [&str; 5] = [
     "YUMING_CONFIG",
     "YUMING_LOG",
     "YUMING_TEST_PG_URL",
+    "YUMING_TEST_SKIP_LOG",
     "YUMING_PASSWORD",
 ];
 
@@ -498,6 +499,7 @@ mod tests {
                 ("YUMING_DNS_ADDR", ""),
                 ("YUMING_PREVIOUS_MASTER_KEYS", "a, b"),
                 ("YUMING_CONFIG", "ignored.toml"),
+                ("YUMING_TEST_SKIP_LOG", "/tmp/skipped"),
                 ("YUMING_LOOKUP__REGISTRAR_NAME", "示例注册商"),
                 ("YUMING_LOOKUP__ABUSE_PHONE", "10086"),
                 ("HOME", "/root"),
