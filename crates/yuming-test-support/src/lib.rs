@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+pub mod serve;
+
 use sqlx::Connection;
 use yuming_app::clock::FakeClock;
 use yuming_app::crypto::Cipher;
