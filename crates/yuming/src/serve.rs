@@ -12,6 +12,16 @@ use crate::setup;
 /// Runs until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = setup::build_app(&config).await?;
+    // Try-out values that must not reach customers (e.g. the example.net nameservers in every
+    // zone's SOA and NS); staff also see them at GET /api/v1/admin/system.
+    for warning in yuming_app::system::setting_warnings(app.settings()) {
+        tracing::warn!(
+            code = warning.code,
+            setting = warning.setting,
+            "{}",
+            warning.message
+        );
+    }
     let state = AppState {
         app: app.clone(),
         settings: HttpSettings {

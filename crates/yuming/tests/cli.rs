@@ -117,6 +117,12 @@ async fn serve_on_embedded_sqlite_with_no_configuration() {
         serde_json::json!({"status": "ok"})
     );
     signup_and_login(&server.base).await;
+    // Starts on the try-out nameservers, but says loudly what to set.
+    let log = server.served.log();
+    assert!(
+        log.contains("\"level\":\"WARN\"") && log.contains("registrar.default_nameservers"),
+        "{log}"
+    );
     assert!(
         dir.path().join("data/yuming.db").exists(),
         "SQLite file created on first start"

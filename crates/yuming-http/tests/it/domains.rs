@@ -498,3 +498,52 @@ fn url_escape(s: &str) -> String {
         })
         .collect()
 }
+
+// The example.net default nameservers end up in every zone: administrators see a warning
+// (until `registrar.default_nameservers` is set: yuming-app `system` tests); customers cannot
+// read the platform's state.
+both_backends!(
+    placeholder_nameservers_are_shown_to_admins,
+    |db: TestDb| async move {
+        use yuming_app::RequestContext;
+        use yuming_app::accounts::{self, NewAccountInput};
+        use yuming_core::access::{Actor, Role};
+
+        async fn admin(h: &Harness) -> String {
+            accounts::create_user(
+                &h.app,
+                &RequestContext::internal("test"),
+                &Actor::system(),
+                NewAccountInput {
+                    email: "admin@example.com".into(),
+                    password: "correct horse battery".into(),
+                    display_name: "admin".into(),
+                },
+                Role::Admin,
+            )
+            .await
+            .expect("admin");
+            h.login("admin@example.com").await
+        }
+
+        let h = Harness::new(db);
+        let token = admin(&h).await;
+        let status = h
+            .call(Method::GET, "/api/v1/admin/system", Some(&token), None)
+            .await;
+        assert_eq!(status.status, StatusCode::OK, "{}", status.json);
+        assert_eq!(status.json["warnings"][0]["code"], "DEFAULT_NAMESERVERS");
+        assert_eq!(
+            status.json["warnings"][0]["setting"],
+            "registrar.default_nameservers"
+        );
+        let (_, alice) = h.customer("alice@example.com").await;
+        let denied = h
+            .call(Method::GET, "/api/v1/admin/system", Some(&alice), None)
+            .await;
+        assert_eq!(
+            (denied.status, denied.code()),
+            (StatusCode::FORBIDDEN, "FORBIDDEN")
+        );
+    }
+);
