@@ -1720,13 +1720,23 @@ both_backends!(
             .filter(|m| {
                 m["subject"]
                     .as_str()
-                    .is_some_and(|s| s.contains(order.as_str()))
+                    .is_some_and(|s| s.contains("备案状态变更"))
             })
             .collect();
         assert!(!filing_mail.is_empty(), "{mail:?}");
+        // Named by the site and its domain (the order id only as a reference in the body).
         for m in &filing_mail {
             assert_eq!(m["to"], serde_json::json!(["alice@example.com"]));
-            assert_eq!(m["subject"], format!("备案 {order} 状态变更"));
+            assert_eq!(
+                m["subject"],
+                "网站“张三的学习笔记”（alice-mail.cn）的备案状态变更"
+            );
+            assert!(
+                m["body"].as_str().is_some_and(|b| b
+                    .starts_with("您为网站“张三的学习笔记”（alice-mail.cn）提交的备案申请")
+                    && b.contains(order.as_str())),
+                "{m}"
+            );
         }
         // The submission moved the order into the provider's review: that change was mailed.
         assert!(
@@ -2262,6 +2272,20 @@ both_backends!(
         w.clock.advance_days(2);
         assert!(certificates::remind_renewals(app).await.expect("remind") >= 1);
         assert_eq!(certificates::remind_renewals(app).await.expect("again"), 0);
+        let reminders: Vec<_> = yuming_app::notices::inbox(app, &alice, None, 100)
+            .await
+            .expect("inbox")
+            .into_iter()
+            .filter(|n| n.kind == "filing_certificate_renewal")
+            .collect();
+        assert_eq!(reminders.len(), 1);
+        assert!(
+            reminders[0]
+                .body
+                .contains("网站“张三的学习笔记”（alice-notes.cn，"),
+            "{:?}",
+            reminders[0]
+        );
         let renewed = certificates::renew_certificate(app, &ctx(), &alice, &site_id)
             .await
             .expect("renew");
