@@ -21,20 +21,18 @@ use crate::whois::{self, MAX_QUERY_BYTES, QueryError};
 /// WHOIS listener settings.
 #[derive(Debug, Clone)]
 pub struct WhoisSettings {
-    /// Queries per minute per source IP (token bucket); 0 is unlimited.
-    pub per_minute: u32,
     /// A connection that has not sent its query line within this time is dropped.
     pub read_timeout: Duration,
     /// Most connections served at once; more wait in the kernel's accept queue.
     pub max_connections: usize,
-    /// What the answers say about the registrar.
+    /// What the answers say about the registrar, and the per-IP rate limit
+    /// (`whois_per_ip_per_minute`, token bucket; 0 is unlimited).
     pub lookup: LookupSettings,
 }
 
 impl Default for WhoisSettings {
     fn default() -> Self {
         WhoisSettings {
-            per_minute: 25,
             read_timeout: Duration::from_secs(10),
             max_connections: 256,
             lookup: LookupSettings::default(),
@@ -51,7 +49,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let settings = Arc::new(settings);
-    let limiter = Arc::new(RateLimiter::new(settings.per_minute));
+    let limiter = Arc::new(RateLimiter::new(settings.lookup.whois_per_ip_per_minute));
     let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     tokio::pin!(shutdown);
     loop {
