@@ -22,6 +22,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             warning.message
         );
     }
+    #[allow(
+        clippy::needless_update,
+        reason = "settings added to HttpSettings later keep their defaults here"
+    )]
     let state = AppState {
         app: app.clone(),
         settings: HttpSettings {
