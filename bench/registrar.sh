@@ -4,14 +4,22 @@
 #      against nginx serving the same answer as a static JSON file;
 #   2. `yuming bench registrar` (bulk checks and paid registrations) on SQLite and PostgreSQL;
 #   3. pgbench's default TPC-B rate on the same PostgreSQL, for comparison.
-# Needs: a release build (cargo build --release), wrk, nginx, PostgreSQL on 127.0.0.1:5432.
+# Fails when any answer is not the expected one (wrk: a response that is not 2xx/3xx, see
+# bench/lib.sh; `yuming bench`: any request without its 2xx answer).
+# Needs: a release build (cargo build --release), PostgreSQL on 127.0.0.1:5432; wrk and nginx
+# are installed when missing (.ci/install-tools --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+.ci/install-tools --bench
 BIN=${BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release/yuming}
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-32}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 work=$(mktemp -d)
+# nginx's workers run as www-data when started by root: they must be able to read $work/www
+# (mktemp makes the directory 0700, and nginx would answer 403 to every request).
+chmod 755 "$work"
 cleanup() {
     [ -n "${yuming_pid:-}" ] && kill "$yuming_pid" 2>/dev/null || true
     [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
@@ -42,9 +50,13 @@ CONF
 nginx -c "$work/nginx.conf"
 sleep 0.5
 echo "-- nginx, static $(wc -c < "$work/www/check.json")-byte JSON"
-wrk -t2 -c"$CLIENTS" -d"${DURATION}s" --latency http://127.0.0.1:18081/check.json | grep -E "Requests/sec|Latency|99%|50%"
+wrk_checked -t2 -c"$CLIENTS" -d"${DURATION}s" --latency http://127.0.0.1:18081/check.json > "$work/wrk-nginx.txt" ||
+    { cat "$work/wrk-nginx.txt"; exit 1; }
+grep -E "Requests/sec|Latency|99%|50%" "$work/wrk-nginx.txt"
 echo "-- yuming GET /api/v1/domains/check"
-wrk -t2 -c"$CLIENTS" -d"${DURATION}s" --latency "$url" | grep -E "Requests/sec|Latency|99%|50%"
+wrk_checked -t2 -c"$CLIENTS" -d"${DURATION}s" --latency "$url" > "$work/wrk-check.txt" ||
+    { cat "$work/wrk-check.txt"; exit 1; }
+grep -E "Requests/sec|Latency|99%|50%" "$work/wrk-check.txt"
 kill "$yuming_pid"; wait "$yuming_pid" 2>/dev/null || true; yuming_pid=
 
 echo "== yuming bench registrar on SQLite"

@@ -287,7 +287,7 @@ pub async fn create_record(
 ) -> Result<RecordView, AppError> {
     let now = app.now();
     let mut tx = app.db().write().await?;
-    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DomainsManage, now).await?;
+    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DnsManage, now).await?;
     let record = validate(app, &zone.name, &change)?;
     let rows = tx.zone_records(&domain.id).await?;
     let mut all = rows
@@ -327,7 +327,7 @@ pub async fn update_record(
 ) -> Result<RecordView, AppError> {
     let now = app.now();
     let mut tx = app.db().write().await?;
-    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DomainsManage, now).await?;
+    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DnsManage, now).await?;
     let rows = tx.zone_records(&domain.id).await?;
     let old = rows
         .iter()
@@ -378,7 +378,7 @@ pub async fn delete_record(
 ) -> Result<(), AppError> {
     let now = app.now();
     let mut tx = app.db().write().await?;
-    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DomainsManage, now).await?;
+    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DnsManage, now).await?;
     let rows = tx.zone_records(&domain.id).await?;
     let old = rows
         .iter()
@@ -485,7 +485,7 @@ pub async fn import_zone(
 ) -> Result<ZoneView, AppError> {
     let now = app.now();
     let mut tx = app.db().write().await?;
-    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DomainsManage, now).await?;
+    let (domain, mut zone) = load_zone(&mut tx, actor, name, Right::DnsManage, now).await?;
     let imported =
         dns::parse_zone_file(&zone.name, text, app.settings().dns_ttl).map_err(dns_error)?;
     let existing = tx.zone_records(&domain.id).await?;

@@ -105,9 +105,17 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
                     | Unavailable::Lookalike(p) => p.clone(),
                     _ => Vec::new(),
                 };
+                // Every name that parses is answered in both forms (CONTRACT), also when it
+                // is reserved, blocked or under an unsold TLD; only invalid syntax has none.
+                let name = match unavailable {
+                    Unavailable::InvalidSyntax(_) => None,
+                    _ => DomainName::parse(input, &DomainPolicy::GENERIC)
+                        .ok()
+                        .map(|p| (p.value.unicode().to_owned(), p.value.ascii().to_owned())),
+                };
                 Availability {
                     input: input.clone(),
-                    name: None,
+                    name,
                     available: false,
                     reason: Some(unavailable.code()),
                     problems,
@@ -502,7 +510,8 @@ pub struct RegisterInput {
     pub years: u32,
     /// Registrant contact of the caller's tenant.
     pub registrant_contact_id: String,
-    /// Nameservers; the platform's when empty.
+    /// Nameservers: the platform's when absent; an empty list registers the name without
+    /// any (it does not resolve).
     pub nameservers: Option<Vec<String>>,
     /// Automatic renewal.
     pub auto_renew: bool,
@@ -611,9 +620,11 @@ pub async fn register(
     let tld = registrable.tld;
     tld.check_years(input.years)
         .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    // Absent means the platform's nameservers; an explicit empty list is kept, so that a name
+    // can be registered not resolving (e.g. while its ICP filing is pending).
     let nameservers = match &input.nameservers {
-        Some(list) if !list.is_empty() => parse_nameservers(list)?,
-        _ => app.settings().default_nameservers.clone(),
+        Some(list) => parse_nameservers(list)?,
+        None => app.settings().default_nameservers.clone(),
     };
     let now = app.now();
     let record = DomainRecord::register(input.years, &tld.periods, now).map_err(lifecycle_error)?;

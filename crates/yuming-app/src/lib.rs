@@ -27,6 +27,7 @@ pub mod rate_limit;
 pub mod registry;
 pub mod restore;
 pub mod scheduler;
+pub mod system;
 pub mod transfers;
 pub mod validation;
 pub mod webhooks;

@@ -226,22 +226,22 @@ impl NoticeKind {
             ],
             NoticeKind::IcpStatusChanged => [
                 (
-                    "备案 {filing} 状态变更",
-                    "您的备案 {filing} 状态变为：{status}。",
+                    "{target}的备案状态变更",
+                    "您为{target}提交的备案申请（{filing}）状态变为：{status}。",
                 ),
                 (
-                    "ICP filing {filing} changed",
-                    "Your ICP filing {filing} is now: {status}.",
+                    "ICP filing of {target_en}: status changed",
+                    "Your ICP filing application for {target_en} ({filing}) is now: {status}.",
                 ),
             ],
             NoticeKind::FilingCertificateRenewal => [
                 (
                     "{domain} 的备案证书即将到期",
-                    "网站 {domain}（{number}）的备案证书将于 {valid_until} 到期，请在控制台续期证书。",
+                    "网站“{site}”（{domain}，{number}）的备案证书将于 {valid_until} 到期，请在控制台续期证书。",
                 ),
                 (
                     "The filing certificate of {domain} ends soon",
-                    "The filing certificate of {domain} ({number}) ends on {valid_until}; renew it in the console.",
+                    "The filing certificate of the site “{site}” ({domain}, {number}) ends on {valid_until}; renew it in the console.",
                 ),
             ],
             NoticeKind::FilingAlert => [

@@ -196,6 +196,12 @@ pub struct LookupConfig {
     pub rdap_base_url: String,
     /// Terms of use of the lookup services.
     pub terms_url: String,
+    /// RDAP queries per source IP per minute (token bucket, in memory per instance);
+    /// 0 is unlimited.
+    pub rdap_per_ip_per_minute: u32,
+    /// WHOIS queries per source IP per minute (token bucket, in memory per instance);
+    /// 0 is unlimited.
+    pub whois_per_ip_per_minute: u32,
 }
 
 impl Default for LookupConfig {
@@ -208,6 +214,8 @@ impl Default for LookupConfig {
             abuse_phone: "+86.1000000000".into(),
             rdap_base_url: "https://yuming.example/rdap".into(),
             terms_url: "https://yuming.example/legal/whois-terms".into(),
+            rdap_per_ip_per_minute: 1000,
+            whois_per_ip_per_minute: 25,
         }
     }
 }
@@ -458,10 +466,11 @@ impl Config {
 }
 
 /// Variables the binary reads itself rather than as configuration keys.
-const NOT_CONFIG: [&str; 4] = [
+const NOT_CONFIG: [&str; 5] = [
     "YUMING_CONFIG",
     "YUMING_LOG",
     "YUMING_TEST_PG_URL",
+    "YUMING_TEST_SKIP_LOG",
     "YUMING_PASSWORD",
 ];
 
@@ -577,14 +586,18 @@ mod tests {
                 ("YUMING_DNS_ADDR", ""),
                 ("YUMING_PREVIOUS_MASTER_KEYS", "a, b"),
                 ("YUMING_CONFIG", "ignored.toml"),
+                ("YUMING_TEST_SKIP_LOG", "/tmp/skipped"),
                 ("YUMING_LOOKUP__REGISTRAR_NAME", "示例注册商"),
                 ("YUMING_LOOKUP__ABUSE_PHONE", "10086"),
+                ("YUMING_LOOKUP__RDAP_PER_IP_PER_MINUTE", "0"),
                 ("HOME", "/root"),
             ]),
         )
         .expect("loads");
         assert_eq!(config.lookup.registrar_name, "示例注册商");
         assert_eq!(config.lookup.abuse_phone, "10086", "kept as text");
+        assert_eq!(config.lookup.rdap_per_ip_per_minute, 0, "0 = unlimited");
+        assert_eq!(config.lookup.whois_per_ip_per_minute, 25, "default");
         assert_eq!(config.http_addr, "0.0.0.0:9000");
         assert_eq!(config.clock_offset_secs, -86_400);
         assert_eq!(config.auth.session_ttl_secs, 600);

@@ -28,8 +28,12 @@
 //!   when already expired); `leapSafeAddYears` and the 10-year cap of `DomainRenewFlow`.
 //! - ICANN Transfer Policy: 60-day lock after registration or transfer; expiry is no reason
 //!   to refuse a transfer, but a name in redemption must be restored first.
+//! - Nomulus `DomainRenewFlow`: a renewal adds a renew grace period and leaves the running
+//!   ones (the add grace period among them) alone, as RFC 3915 describes the periods as
+//!   independent; a delete inside both refunds both.
 //! - CNNIC `.cn` / `.中国` rules as summarised by registrars (2007 rules, flagged for
-//!   re-verification in spec §7): add grace 3 d (refund minus a fee, lost once renewed),
+//!   re-verification in spec §7): add grace 3 d (refund minus a fee; the summary's "lost once
+//!   renewed" is not followed, see [`TldPeriods::cn`]),
 //!   35-day post-expiry renewal period, 15-day redemption, no transfer within 60 days of
 //!   registration, transfer or post-expiry renewal, nor in the last 15 days before expiry.
 
@@ -73,8 +77,6 @@ pub struct TldPeriods {
     pub no_transfer_before_expiry_days: u32,
     /// Years a completed transfer adds to the expiry (1 for gTLDs, 0 for `.cn`).
     pub transfer_adds_years: u32,
-    /// Whether a renewal ends the add grace period early (`.cn`: "lost once renewed").
-    pub add_grace_ends_on_renewal: bool,
     /// Longest term per command and longest unexpired term from `now`, in years.
     pub max_registration_years: u32,
 }
@@ -96,16 +98,16 @@ impl TldPeriods {
             post_expiry_renewal_transfer_lock_days: 0,
             no_transfer_before_expiry_days: 0,
             transfer_adds_years: 1,
-            add_grace_ends_on_renewal: false,
             max_registration_years: 10,
         }
     }
 
-    /// CNNIC `.cn` / `.中国` as summarised in spec §4.3: add grace 3 days (ends on renewal),
-    /// 35-day post-expiry renewal period, redemption 15, pending delete 5, transfer lock 60
-    /// days after registration, transfer or post-expiry renewal, none in the last 15 days
-    /// before expiry. The summary names no renew or transfer grace, so those are 0, and a
-    /// `.cn` transfer does not extend the term.
+    /// CNNIC `.cn` / `.中国` as summarised in spec §4.3: add grace 3 days, 35-day post-expiry
+    /// renewal period, redemption 15, pending delete 5, transfer lock 60 days after
+    /// registration, transfer or post-expiry renewal, none in the last 15 days before expiry.
+    /// The summary names no renew or transfer grace, so those are 0, and a `.cn` transfer
+    /// does not extend the term. Its "add grace lost once renewed" (a 2007 registrar page) is
+    /// not followed: as in RFC 3915 and Nomulus, a renewal leaves the add grace running.
     pub fn cn() -> TldPeriods {
         TldPeriods {
             add_grace_days: 3,
@@ -119,7 +121,6 @@ impl TldPeriods {
             post_expiry_renewal_transfer_lock_days: 60,
             no_transfer_before_expiry_days: 15,
             transfer_adds_years: 0,
-            add_grace_ends_on_renewal: true,
             max_registration_years: 10,
         }
     }
@@ -1202,20 +1203,12 @@ impl Timeline {
     }
 }
 
+/// A renewal does not end the add grace period (RFC 3915, Nomulus `DomainRenewFlow`): it
+/// opens a renew grace period beside it, and a delete inside both refunds both.
 fn add_grace_end(record: &DomainRecord, periods: &TldPeriods) -> Timestamp {
-    let full = record
+    record
         .created_at
-        .plus_days(i64::from(periods.add_grace_days));
-    match record.last_renewal {
-        Some(renewal)
-            if periods.add_grace_ends_on_renewal
-                && renewal.at >= record.created_at
-                && renewal.at < full =>
-        {
-            renewal.at
-        }
-        _ => full,
-    }
+        .plus_days(i64::from(periods.add_grace_days))
 }
 
 /// The grace periods running at `now`, each with the refund a delete would earn from it.

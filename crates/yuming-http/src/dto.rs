@@ -407,9 +407,10 @@ pub struct PriceDto {
 /// Availability of one name.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CheckResultDto {
-    /// The name in Unicode (the input as given when it did not parse).
+    /// The name in Unicode, normalised (the input as given when its syntax is invalid).
     pub name: String,
-    /// The A-label form.
+    /// The A-label form; present for every name that parses (also reserved, registered,
+    /// blocked or under an unsold TLD), absent only when `reason` is `INVALID_SYNTAX`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ascii: Option<String>,
     /// Whether it can be registered now.
@@ -514,7 +515,7 @@ pub struct RegisterRequest {
     pub years: u32,
     /// A registrant contact of the caller's tenant.
     pub registrant_contact_id: String,
-    /// Nameservers (default: the platform's).
+    /// Nameservers (absent: the platform's; `[]`: none, the name does not resolve).
     #[serde(default)]
     pub nameservers: Option<Vec<String>>,
     /// Automatic renewal (default off).

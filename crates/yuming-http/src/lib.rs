@@ -38,9 +38,8 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Requests taking longer are answered 503.
     pub request_timeout: Duration,
-    /// RDAP queries per minute per source IP (in memory, per instance); 0 is unlimited.
-    pub rdap_per_minute: u32,
-    /// What RDAP answers say about the registrar.
+    /// What RDAP answers say about the registrar, and its per-IP rate limit
+    /// (`rdap_per_ip_per_minute`).
     pub lookup: yuming_lookup::LookupSettings,
 }
 
@@ -49,7 +48,6 @@ impl Default for HttpSettings {
         HttpSettings {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            rdap_per_minute: 1000,
             lookup: yuming_lookup::LookupSettings::default(),
         }
     }
@@ -58,10 +56,7 @@ impl Default for HttpSettings {
 /// The complete router.
 pub fn router(state: AppState) -> Router {
     let (api_router, document) = openapi::api_router();
-    let api_router = api_router.merge(rdap::routes(
-        state.settings.rdap_per_minute,
-        state.settings.lookup.clone(),
-    ));
+    let api_router = api_router.merge(rdap::routes(state.settings.lookup.clone()));
     let document_json =
         std::sync::Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
     let full = middleware::wrap(api_router, document_json, state.clone());

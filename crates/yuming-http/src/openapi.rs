@@ -93,6 +93,7 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(review::contact_decision))
         .routes(routes!(audit::list))
         .routes(routes!(admin::create_user))
+        .routes(routes!(admin::system_status))
         .routes(routes!(validate::validate))
         .routes(routes!(domains::check_one, domains::check_bulk))
         .routes(routes!(domains::register, domains::list))

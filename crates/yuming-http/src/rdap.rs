@@ -25,12 +25,12 @@ pub struct Rdap {
     limiter: Arc<RateLimiter>,
 }
 
-/// The RDAP routes, rate limited to `per_minute` queries per source IP (in memory, per
-/// instance; 0 is unlimited).
-pub fn routes(per_minute: u32, settings: LookupSettings) -> Router<AppState> {
+/// The RDAP routes, rate limited to `settings.rdap_per_ip_per_minute` queries per source IP
+/// (in memory, per instance; 0 is unlimited).
+pub fn routes(settings: LookupSettings) -> Router<AppState> {
     let rdap = Rdap {
+        limiter: Arc::new(RateLimiter::new(settings.rdap_per_ip_per_minute)),
         settings: Arc::new(settings),
-        limiter: Arc::new(RateLimiter::new(per_minute)),
     };
     Router::new()
         .route("/rdap/domain/{name}", get(domain))

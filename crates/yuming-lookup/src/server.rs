@@ -22,8 +22,6 @@ use crate::whois::{self, MAX_QUERY_BYTES, QueryError};
 /// WHOIS listener settings.
 #[derive(Debug, Clone)]
 pub struct WhoisSettings {
-    /// Queries per minute per source IP (token bucket); 0 is unlimited.
-    pub per_minute: u32,
     /// A connection that has not sent its query line within this time is dropped.
     pub read_timeout: Duration,
     /// Most connections open at once; more are told so and closed.
@@ -31,14 +29,14 @@ pub struct WhoisSettings {
     /// Most connections open at once from one source (IPv4 address or IPv6 /64); 0 is no
     /// per-source cap.
     pub max_connections_per_ip: usize,
-    /// What the answers say about the registrar.
+    /// What the answers say about the registrar, and the per-IP rate limit
+    /// (`whois_per_ip_per_minute`, token bucket; 0 is unlimited).
     pub lookup: LookupSettings,
 }
 
 impl Default for WhoisSettings {
     fn default() -> Self {
         WhoisSettings {
-            per_minute: 25,
             read_timeout: Duration::from_secs(10),
             max_connections: 256,
             max_connections_per_ip: 8,
@@ -56,7 +54,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let settings = Arc::new(settings);
-    let limiter = Arc::new(RateLimiter::new(settings.per_minute));
+    let limiter = Arc::new(RateLimiter::new(settings.lookup.whois_per_ip_per_minute));
     let tracker = ConnectionTracker::new(ConnectionLimits {
         total: settings.max_connections,
         per_source: settings.max_connections_per_ip,

@@ -4,9 +4,12 @@
 //! PostgreSQL tests use `YUMING_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
 //! as an administrative connection, create `yuming_test_<random>` for one test and drop it
 //! afterwards, even when the test panics. When PostgreSQL cannot be reached the test is
-//! skipped with a message, except under `CI=true`, where that is a failure.
+//! skipped with a visible `SKIPPED (no PostgreSQL)` line, except in CI ([`in_ci`]), where
+//! that is a failure.
 
 use std::sync::Arc;
+
+pub mod serve;
 
 use sqlx::Connection;
 use yuming_app::clock::FakeClock;
@@ -43,10 +46,45 @@ fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| v == "true" || v == "1")
-        .unwrap_or(false)
+/// Whether the tests run in CI (`CI` set to `true`, `1` or `yes`, in any case), where a
+/// missing service or tool fails a test instead of skipping it. The one place that decides.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| is_ci_value(&v))
+}
+
+fn is_ci_value(value: &str) -> bool {
+    ["true", "1", "yes"]
+        .iter()
+        .any(|v| value.trim().eq_ignore_ascii_case(v))
+}
+
+/// Records that the running test skipped (part of) its work for `reason`: a
+/// `SKIPPED (reason): test` line on the process's stderr, written past the test harness's
+/// output capture so that it shows in a passing run, and a line in `YUMING_TEST_SKIP_LOG`
+/// (set by `./test`, which sums the skips up at the end).
+///
+/// # Panics
+/// In CI ([`in_ci`]), where nothing may be skipped.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_owned();
+    assert!(
+        !in_ci(),
+        "{test}: {reason}, and nothing may be skipped in CI"
+    );
+    // `eprintln!` would be captured and shown only for failing tests.
+    let _ = std::io::stderr().write_all(format!("SKIPPED ({reason}): {test}\n").as_bytes());
+    if let Some(path) = std::env::var_os("YUMING_TEST_SKIP_LOG")
+        && let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    {
+        let _ = file.write_all(format!("{reason}\t{test}\n").as_bytes());
+    }
 }
 
 fn url_with_database(admin_url: &str, name: &str) -> String {
@@ -116,10 +154,11 @@ impl TestDb {
         let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
             Ok(conn) => conn,
             Err(e) if !in_ci() => {
-                eprintln!("skipping PostgreSQL test: cannot connect to {admin_url}: {e}");
+                eprintln!("cannot connect to PostgreSQL at {admin_url}: {e}");
+                skip("no PostgreSQL");
                 return None;
             }
-            Err(e) => panic!("CI=true and PostgreSQL at {admin_url} is unreachable: {e}"),
+            Err(e) => panic!("in CI and PostgreSQL at {admin_url} is unreachable: {e}"),
         };
         let name = format!("yuming_test_{}", uuid::Uuid::new_v4().simple());
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -238,7 +277,17 @@ macro_rules! both_backends {
 
 #[cfg(test)]
 mod tests {
-    use super::url_with_database;
+    use super::{is_ci_value, url_with_database};
+
+    #[test]
+    fn ci_values() {
+        for yes in ["true", "TRUE", "1", "yes", " true "] {
+            assert!(is_ci_value(yes), "{yes}");
+        }
+        for no in ["", "0", "false", "no", "off"] {
+            assert!(!is_ci_value(no), "{no}");
+        }
+    }
 
     #[test]
     fn database_name_replaces_the_path() {

@@ -52,6 +52,24 @@ impl Phase {
     }
 }
 
+/// Fails the benchmark when any request of `phases` did not get its expected (2xx) answer:
+/// a rate counting refusals or errors measures something else.
+fn all_answered(phases: &[&Phase]) -> anyhow::Result<()> {
+    let failed: Vec<String> = phases
+        .iter()
+        .filter(|p| p.errors > 0)
+        .map(|p| format!("{} ({} of {})", p.name, p.errors, p.requests))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "requests without the expected answer: {}",
+            failed.join(", ")
+        )
+    }
+}
+
 /// Runs `make_request` from `concurrency` clients for `seconds`.
 async fn run_phase<F, Fut>(
     name: &'static str,
@@ -262,7 +280,7 @@ pub async fn auth(
 
     audit_cost(&db).await?;
     db.close().await;
-    Ok(())
+    all_answered(&[&login, &bearer, &signed])
 }
 
 async fn session_token_for(app: &App, email: &str, password: &str) -> anyhow::Result<String> {
@@ -477,7 +495,7 @@ pub async fn registrar(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("ledger sums after the run: {sums:?}");
     db.close().await;
-    Ok(())
+    all_answered(&[&bulk, &registrations])
 }
 
 /// Peak resident memory of this process (VmHWM), in KiB.

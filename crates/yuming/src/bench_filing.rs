@@ -418,5 +418,7 @@ pub async fn filing(
     );
     db.close().await;
     drop(temp_dir);
+    // A rate that counts failed submissions measures something else.
+    anyhow::ensure!(errors == 0, "{errors} submissions failed");
     Ok(())
 }

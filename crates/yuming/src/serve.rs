@@ -14,6 +14,20 @@ use crate::setup;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     check_descriptor_budget(&config);
     let app = setup::build_app(&config).await?;
+    // Try-out values that must not reach customers (e.g. the example.net nameservers in every
+    // zone's SOA and NS); staff also see them at GET /api/v1/admin/system.
+    for warning in yuming_app::system::setting_warnings(app.settings()) {
+        tracing::warn!(
+            code = warning.code,
+            setting = warning.setting,
+            "{}",
+            warning.message
+        );
+    }
+    #[allow(
+        clippy::needless_update,
+        reason = "settings added to HttpSettings later keep their defaults here"
+    )]
     let state = AppState {
         app: app.clone(),
         settings: HttpSettings {

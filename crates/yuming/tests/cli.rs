@@ -3,10 +3,11 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use yuming_test_support::TestDb;
+use yuming_test_support::serve::{Served, start_serve};
 
 fn yuming() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_yuming"));
@@ -23,50 +24,38 @@ fn yuming() -> Command {
     command
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 struct Server {
-    child: Child,
+    served: Served,
     base: String,
 }
 
 impl Server {
     fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-        let port = free_port();
         let mut command = yuming();
         command
             .arg("serve")
             .current_dir(data_dir)
             .env("YUMING_DATA_DIR", data_dir.join("data"))
-            .env("YUMING_HTTP_ADDR", format!("127.0.0.1:{port}"))
             .env("YUMING_AUTH__ARGON2_MEMORY_KIB", "64")
             .env("YUMING_AUTH__ARGON2_ITERATIONS", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .stdout(Stdio::null());
         if let Some(url) = database_url {
             command.env("YUMING_DATABASE_URL", url);
         }
-        let child = command.spawn().expect("start yuming serve");
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
+        // Binds port 0 and reports the address: no free-port race with other tests.
+        let served = start_serve(&mut command, false);
+        let base = served.base();
+        Server { served, base }
     }
 
     async fn wait_healthy(&mut self) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.child.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-                }
-                panic!("yuming serve exited early with {status}: {stderr}");
+            if let Ok(Some(status)) = self.served.child.try_wait() {
+                panic!(
+                    "yuming serve exited early with {status}: {}",
+                    self.served.log()
+                );
             }
             if let Ok(response) = reqwest::get(format!("{}/healthz", self.base)).await
                 && response.status().is_success()
@@ -83,7 +72,7 @@ impl Server {
 
     /// SIGTERM, then the process must exit on its own with success.
     fn stop_gracefully(mut self) {
-        let pid = self.child.id().to_string();
+        let pid = self.served.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
@@ -91,20 +80,13 @@ impl Server {
         assert!(sent.success());
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
+            if let Some(status) = self.served.child.try_wait().expect("wait") {
                 assert!(status.success(), "graceful shutdown exits 0, got {status}");
                 return;
             }
             assert!(Instant::now() < deadline, "did not shut down");
             std::thread::sleep(Duration::from_millis(50));
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -135,6 +117,12 @@ async fn serve_on_embedded_sqlite_with_no_configuration() {
         serde_json::json!({"status": "ok"})
     );
     signup_and_login(&server.base).await;
+    // Starts on the try-out nameservers, but says loudly what to set.
+    let log = server.served.log();
+    assert!(
+        log.contains("\"level\":\"WARN\"") && log.contains("registrar.default_nameservers"),
+        "{log}"
+    );
     assert!(
         dir.path().join("data/yuming.db").exists(),
         "SQLite file created on first start"

@@ -631,6 +631,10 @@ pub async fn remind_renewals(app: &App) -> Result<usize, AppError> {
             Value::String(signed.certificate.domain.clone()),
         );
         params.insert(
+            "site".into(),
+            Value::String(signed.certificate.site_name.clone()),
+        );
+        params.insert(
             "number".into(),
             Value::String(signed.certificate.site_no.clone()),
         );

@@ -2005,8 +2005,36 @@ async fn status_changed(
         "status".into(),
         Value::String(format!("{} ({})", to.label_zh(), to.as_str())),
     );
+    let payload = open_json::<Payload>(app, &row.payload_sealed, &order_context(&row.id));
+    // The notice names what the customer filed (the site and its domain, or the subject),
+    // not the order id, which they never typed.
+    let (target_zh, target_en) = match &payload {
+        Ok(Payload {
+            site: Some(site), ..
+        }) => {
+            params.insert("domain".into(), Value::String(site.domain.clone()));
+            params.insert("site".into(), Value::String(site.name.clone()));
+            (
+                format!("网站“{}”（{}）", site.name, site.domain),
+                format!("the site “{}” ({})", site.name, site.domain),
+            )
+        }
+        Ok(payload) => {
+            params.insert("entity".into(), Value::String(payload.entity.name.clone()));
+            (
+                format!("主体“{}”", payload.entity.name),
+                format!("the subject “{}”", payload.entity.name),
+            )
+        }
+        Err(_) => (
+            format!("申请 {}", row.id),
+            format!("application {}", row.id),
+        ),
+    };
+    params.insert("target".into(), Value::String(target_zh));
+    params.insert("target_en".into(), Value::String(target_en));
     // The applicant is the subject's principal (负责人): the mobile the authority also texts.
-    let sms_to = match open_json::<Payload>(app, &row.payload_sealed, &order_context(&row.id)) {
+    let sms_to = match &payload {
         Ok(payload) => Some(payload.entity.principal.mobile.trim().to_owned()),
         Err(e) => {
             // A notice never blocks the change it reports; e-mail and in-app still go out.

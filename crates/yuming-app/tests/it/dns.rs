@@ -383,3 +383,121 @@ both_backends!(
         );
     }
 );
+
+async fn sub_account(app: &App, parent: &Actor, email: &str, rights: &[&str]) -> Actor {
+    use yuming_app::accounts::{self, LoginInput, NewAccountInput, NewSubAccountInput};
+    accounts::create_sub_account(
+        app,
+        &ctx(),
+        parent,
+        NewSubAccountInput {
+            account: NewAccountInput {
+                email: email.into(),
+                password: "correct horse battery".into(),
+                display_name: "ops".into(),
+            },
+            rights: rights.iter().map(|r| (*r).to_owned()).collect(),
+        },
+    )
+    .await
+    .expect("sub-account");
+    let session = accounts::login(
+        app,
+        &ctx(),
+        LoginInput {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            totp: None,
+        },
+    )
+    .await
+    .expect("login");
+    accounts::authenticate_token(app, &session.token)
+        .await
+        .expect("auth")
+}
+
+// Changing records takes `dns:manage`, the right meant for it; `domains:manage` (register,
+// renew, transfer…) alone does not.
+both_backends!(dns_manage_right_changes_records, |t: TestDb| async move {
+    let (app, _clock) = test_app(&t.db);
+    let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+    domains::register(
+        &app,
+        &ctx(),
+        &alice,
+        register_input("dns-rights.com", 1, &contact),
+    )
+    .await
+    .expect("register");
+    let dns_ops = sub_account(
+        &app,
+        &alice,
+        "dns@example.com",
+        &["domains:read", "dns:manage"],
+    )
+    .await;
+    let registrar_ops = sub_account(
+        &app,
+        &alice,
+        "reg@example.com",
+        &["domains:read", "domains:manage"],
+    )
+    .await;
+
+    let www = dns::create_record(
+        &app,
+        &ctx(),
+        &dns_ops,
+        "dns-rights.com",
+        rr("A", "www", "192.0.2.10"),
+    )
+    .await
+    .expect("dns:manage adds a record");
+    dns::update_record(
+        &app,
+        &ctx(),
+        &dns_ops,
+        "dns-rights.com",
+        &www.id,
+        rr("A", "www", "192.0.2.11"),
+    )
+    .await
+    .expect("dns:manage changes a record");
+    dns::import_zone(
+        &app,
+        &ctx(),
+        &dns_ops,
+        "dns-rights.com",
+        "mail 600 IN A 192.0.2.25\n",
+        ImportMode::Merge,
+    )
+    .await
+    .expect("dns:manage imports");
+    dns::delete_record(&app, &ctx(), &dns_ops, "dns-rights.com", &www.id)
+        .await
+        .expect("dns:manage deletes a record");
+
+    assert_eq!(
+        code(
+            dns::create_record(
+                &app,
+                &ctx(),
+                &registrar_ops,
+                "dns-rights.com",
+                rr("A", "ftp", "192.0.2.12"),
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    let zone = dns::list_records(&app, &registrar_ops, "dns-rights.com")
+        .await
+        .expect("domains:read lists the zone");
+    let names: Vec<&str> = zone
+        .records
+        .iter()
+        .map(|r| r.record.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["mail"]);
+});

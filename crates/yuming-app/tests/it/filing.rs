@@ -1760,7 +1760,7 @@ struct SmtpSink {
 }
 
 const SMTP_SINK_PY: &str = r#"
-import sys, json, time
+import errno, socket, sys, json, time
 from email import message_from_bytes, policy
 from aiosmtpd.controller import Controller
 
@@ -1770,12 +1770,27 @@ class Sink:
         part = m.get_body(preferencelist=("plain",))
         record = {"to": envelope.rcpt_tos, "subject": str(m["subject"]),
                   "body": part.get_content() if part is not None else ""}
-        with open(sys.argv[2], "a", encoding="utf-8") as f:
+        with open(sys.argv[1], "a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
         return "250 OK"
 
-Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1])).start()
-print("ready", flush=True)
+# The controller binds the port itself, so a free one is picked first; another process may
+# take it in between, hence the retry.
+for _ in range(20):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    try:
+        controller.start()
+        break
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+else:
+    sys.exit("no free port")
+print("ready", port, flush=True)
 while True:
     time.sleep(3600)
 "#;
@@ -1785,26 +1800,28 @@ impl SmtpSink {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("mail.jsonl");
-        // A free port: bind, read it, release it for the server.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
         let mut child = std::process::Command::new("python3")
             .arg("-c")
             .arg(SMTP_SINK_PY)
-            .arg(port.to_string())
             .arg(&log)
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("python3 with aiosmtpd (see .ci/run)");
+            .expect("python3 with aiosmtpd (./test installs it)");
         let mut line = String::new();
         if let Some(out) = child.stdout.take() {
             std::io::BufReader::new(out)
                 .read_line(&mut line)
                 .expect("sink output");
         }
-        assert_eq!(line.trim(), "ready", "aiosmtpd did not start");
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|p| p.parse::<u16>().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("aiosmtpd did not start: {line:?}");
+        };
         SmtpSink {
             child,
             port,
@@ -1868,13 +1885,23 @@ both_backends!(
             .filter(|m| {
                 m["subject"]
                     .as_str()
-                    .is_some_and(|s| s.contains(order.as_str()))
+                    .is_some_and(|s| s.contains("备案状态变更"))
             })
             .collect();
         assert!(!filing_mail.is_empty(), "{mail:?}");
+        // Named by the site and its domain (the order id only as a reference in the body).
         for m in &filing_mail {
             assert_eq!(m["to"], serde_json::json!(["alice@example.com"]));
-            assert_eq!(m["subject"], format!("备案 {order} 状态变更"));
+            assert_eq!(
+                m["subject"],
+                "网站“张三的学习笔记”（alice-mail.cn）的备案状态变更"
+            );
+            assert!(
+                m["body"].as_str().is_some_and(|b| b
+                    .starts_with("您为网站“张三的学习笔记”（alice-mail.cn）提交的备案申请")
+                    && b.contains(order.as_str())),
+                "{m}"
+            );
         }
         // The submission moved the order into the provider's review: that change was mailed.
         assert!(
@@ -2197,18 +2224,23 @@ both_backends!(
 );
 
 /// Text of a PDF as poppler's `pdftotext` reads it, when it is installed (CI installs it).
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().ok()?;
+/// The text poppler's `pdftotext` reads from `pdf`. A missing `pdftotext` or one that cannot
+/// read the file fails the test: `./test` installs poppler-utils (.ci/install-tools).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("certificate.pdf");
-    std::fs::write(&path, pdf).ok()?;
+    std::fs::write(&path, pdf).expect("write pdf");
     let out = std::process::Command::new("pdftotext")
         .arg(&path)
         .arg("-")
         .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).to_string())
+        .expect("pdftotext (Debian poppler-utils; ./test installs it)");
+    assert!(
+        out.status.success(),
+        "pdftotext could not read the certificate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 both_backends!(
@@ -2307,12 +2339,9 @@ both_backends!(
                 .reason,
             "BAD_SIGNATURE"
         );
-        if let Some(text) = pdf_text(&pdf) {
-            assert!(text.contains("京ICP备2026000123号-1"), "{text}");
-            assert!(text.contains("alice-notes.cn"), "{text}");
-        } else {
-            assert!(std::env::var("CI").is_err(), "CI installs poppler-utils");
-        }
+        let text = pdf_text(&pdf);
+        assert!(text.contains("京ICP备2026000123号-1"), "{text}");
+        assert!(text.contains("alice-notes.cn"), "{text}");
         // Another tenant sees none of it.
         let bob = customer(app, "bob@example.com").await;
         assert_eq!(
@@ -2408,6 +2437,20 @@ both_backends!(
         w.clock.advance_days(2);
         assert!(certificates::remind_renewals(app).await.expect("remind") >= 1);
         assert_eq!(certificates::remind_renewals(app).await.expect("again"), 0);
+        let reminders: Vec<_> = yuming_app::notices::inbox(app, &alice, None, 100)
+            .await
+            .expect("inbox")
+            .into_iter()
+            .filter(|n| n.kind == "filing_certificate_renewal")
+            .collect();
+        assert_eq!(reminders.len(), 1);
+        assert!(
+            reminders[0]
+                .body
+                .contains("网站“张三的学习笔记”（alice-notes.cn，"),
+            "{:?}",
+            reminders[0]
+        );
         let renewed = certificates::renew_certificate(app, &ctx(), &alice, &site_id)
             .await
             .expect("renew");

@@ -2,10 +2,8 @@
 //! reminders delivered through a real SMTP server (aiosmtpd), auto-renew failure, redemption,
 //! release and re-registration; concurrent sweeps charging exactly once.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use yuming_app::notices::{self, Mailer};
 use yuming_app::{App, domains, scheduler};
@@ -22,30 +20,62 @@ struct SmtpSink {
     dir: tempfile::TempDir,
 }
 
+/// aiosmtpd writing every message into the maildir `argv[1]`; prints `ready PORT`.
+const SMTP_MAILBOX_PY: &str = r#"
+import errno, socket, sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+
+# The controller binds the port itself, so a free one is picked first; another process may
+# take it in between, hence the retry.
+for _ in range(20):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    controller = Controller(Mailbox(sys.argv[1]), hostname="127.0.0.1", port=port)
+    try:
+        controller.start()
+        break
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+else:
+    sys.exit("no free port")
+print("ready", port, flush=True)
+while True:
+    time.sleep(3600)
+"#;
+
 impl SmtpSink {
     fn start() -> SmtpSink {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        use std::io::BufRead;
         let dir = tempfile::tempdir().expect("maildir");
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(SMTP_MAILBOX_PY)
             .arg(dir.path().join("mail"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd==1.4.6)");
-        // Owned by the sink at once, so that its Drop reaps the process on every path.
-        let sink = SmtpSink { child, port, dir };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return sink;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+            .expect("python3 with aiosmtpd (./test installs it: pip install aiosmtpd==1.4.6)");
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            std::io::BufReader::new(out)
+                .read_line(&mut line)
+                .expect("sink output");
         }
-        panic!("aiosmtpd did not listen on {port}");
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|p| p.parse::<u16>().ok());
+        // Owned by the sink at once, so that its Drop reaps the process on every path.
+        let sink = SmtpSink {
+            child,
+            port: port.unwrap_or(0),
+            dir,
+        };
+        assert!(port.is_some(), "aiosmtpd did not start: {line:?}");
+        sink
     }
 
     fn mailer(&self) -> Mailer {

@@ -875,26 +875,68 @@ fn refunds_for_auto_renewal() {
 }
 
 #[test]
-fn cn_add_grace_ends_on_renewal() {
+fn add_grace_survives_a_renewal() {
+    // `.cn` (no renew grace period): the add grace keeps running after a renewal, and a delete
+    // inside it still refunds the registration and releases the name at once.
     let periods = TldPeriods::cn();
     let record = register(1, &periods, t0());
+    let renewed = ok(renew(&record, &periods, 1, t0().plus_days(1)));
+    let projection = ok(project(&renewed, &periods, t0().plus_days(2)));
+    assert_eq!(rgp(&projection), "addPeriod");
+    let decision = ok(can_delete(&renewed, &periods, t0().plus_days(2)));
+    assert_eq!(decision.effect, DeleteEffect::ReleasedImmediately);
     assert_eq!(
-        ok(can_delete(&record, &periods, t0().plus_days(2))).refunds,
+        decision.refunds,
         vec![Refund {
             grace: RgpStatus::AddPeriod,
             operation: RefundedOperation::Registration { years: 1 },
             fee_deducted: true,
         }]
     );
-    let renewed = ok(renew(&record, &periods, 1, t0().plus_days(1)));
-    let projection = ok(project(&renewed, &periods, t0().plus_days(2)));
-    assert_eq!(rgp(&projection), "-");
-    let decision = ok(can_delete(&renewed, &periods, t0().plus_days(2)));
-    assert!(decision.refunds.is_empty());
-    assert!(matches!(decision.effect, DeleteEffect::Redemption(_)));
-    // Before the renewal, the add grace period was still running.
-    let earlier = ok(project(&renewed, &periods, t0().plus_days(1).plus_secs(-1)));
-    assert_eq!(rgp(&earlier), "addPeriod");
+    // It ends 3 days after registration, renewal or not.
+    let after = ok(project(&renewed, &periods, t0().plus_days(3)));
+    assert_eq!(rgp(&after), "-");
+    assert!(
+        ok(can_delete(&renewed, &periods, t0().plus_days(3)))
+            .refunds
+            .is_empty()
+    );
+
+    // gTLD: both periods run side by side, each until its own end.
+    let periods = TldPeriods::gtld();
+    let record = register(1, &periods, t0());
+    let renewed = ok(renew(&record, &periods, 2, t0().plus_days(3)));
+    let both = ok(project(&renewed, &periods, t0().plus_days(4)));
+    assert_eq!(rgp(&both), "addPeriod,renewPeriod");
+    let only_renew = ok(project(&renewed, &periods, t0().plus_days(5)));
+    assert_eq!(rgp(&only_renew), "renewPeriod");
+    let decision = ok(can_delete(&renewed, &periods, t0().plus_days(4)));
+    assert_eq!(decision.effect, DeleteEffect::ReleasedImmediately);
+    assert_eq!(
+        decision.refunds,
+        vec![
+            Refund {
+                grace: RgpStatus::AddPeriod,
+                operation: RefundedOperation::Registration { years: 1 },
+                fee_deducted: true,
+            },
+            Refund {
+                grace: RgpStatus::RenewPeriod,
+                operation: RefundedOperation::Renewal { years: 2 },
+                fee_deducted: false,
+            },
+        ]
+    );
+    // Past the add grace, only the renewal is refunded and the name goes to redemption with
+    // the renewed years taken off again.
+    let later = ok(can_delete(&renewed, &periods, t0().plus_days(6)));
+    assert!(matches!(later.effect, DeleteEffect::Redemption(_)));
+    assert_eq!(
+        later.refunds.iter().map(|r| r.grace).collect::<Vec<_>>(),
+        vec![RgpStatus::RenewPeriod]
+    );
+    let deleted = ok(delete(&renewed, &periods, t0().plus_days(6)));
+    assert_eq!(deleted.expires_at, record.expires_at);
 }
 
 #[test]
@@ -1155,7 +1197,6 @@ fn random_records_never_panic_and_statuses_always_validate() {
                 post_expiry_renewal_transfer_lock_days: rng.days(),
                 no_transfer_before_expiry_days: rng.days(),
                 transfer_adds_years: rng.below(12) as u32,
-                add_grace_ends_on_renewal: rng.below(2) == 0,
                 max_registration_years: rng.below(12) as u32,
             },
         };

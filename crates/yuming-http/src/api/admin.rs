@@ -37,3 +37,45 @@ pub async fn create_user(
     let account = accounts::create_user(&state.app, &ctx, &actor, input, role).await?;
     Ok((StatusCode::CREATED, Json(account.into())))
 }
+
+/// A setting that still has a value meant only for trying the platform out.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SettingWarningDto {
+    /// Stable code, e.g. `DEFAULT_NAMESERVERS`.
+    pub code: String,
+    /// The configuration key to set, e.g. `registrar.default_nameservers`.
+    pub setting: String,
+    /// What is wrong and what to set.
+    pub message: String,
+    /// The same in Chinese.
+    pub message_zh: String,
+}
+
+/// The platform's state for the staff dashboard.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SystemStatusDto {
+    /// Settings to change before customers rely on this installation (empty when none).
+    pub warnings: Vec<SettingWarningDto>,
+}
+
+/// The platform's state: settings still on their try-out values (admin only).
+#[utoipa::path(get, path = "/api/v1/admin/system", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = SystemStatusDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn system_status(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<SystemStatusDto>, ApiError> {
+    let status = yuming_app::system::status(&state.app, &actor)?;
+    Ok(Json(SystemStatusDto {
+        warnings: status
+            .warnings
+            .into_iter()
+            .map(|w| SettingWarningDto {
+                code: w.code.to_owned(),
+                setting: w.setting.to_owned(),
+                message: w.message,
+                message_zh: w.message_zh,
+            })
+            .collect(),
+    }))
+}

@@ -331,3 +331,219 @@ both_backends!(bad_registration_requests, |db: TestDb| async move {
         .await;
     assert_eq!(domains.json["domains"].as_array().map(Vec::len), Some(0));
 });
+
+// `"nameservers": []` registers the name without nameservers (it must not resolve while an
+// ICP filing is pending); leaving the field out gives the platform's.
+both_backends!(
+    explicit_empty_nameservers_are_kept,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (alice_id, alice) = h.customer("alice@example.com").await;
+        let contact = h.fund_and_contact(&alice_id, &alice, 50_000).await;
+        let none = h
+        .send(register(
+            &alice,
+            "ns-1",
+            json!({"name": "no-ns.com", "years": 1, "registrant_contact_id": contact, "nameservers": []}),
+        ))
+        .await;
+        assert_eq!(none.status, StatusCode::CREATED, "{}", none.json);
+        let defaults = h
+            .send(register(
+                &alice,
+                "ns-2",
+                json!({"name": "default-ns.com", "years": 1, "registrant_contact_id": contact}),
+            ))
+            .await;
+        assert_eq!(defaults.status, StatusCode::CREATED, "{}", defaults.json);
+        for (name, expected) in [
+            ("no-ns.com", json!([])),
+            (
+                "default-ns.com",
+                json!(["ns1.example.net", "ns2.example.net"]),
+            ),
+        ] {
+            let detail = h
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/domains/{name}"),
+                    Some(&alice),
+                    None,
+                )
+                .await;
+            assert_eq!(detail.json["nameservers"], expected, "{}", detail.json);
+        }
+    }
+);
+
+// Every answer of the single and the bulk check names the Unicode and the A-label form, also
+// for a reserved, a registered or a blocked name; only a name that does not parse has no
+// `ascii` (its `name` is the input as given).
+both_backends!(check_answers_carry_both_forms, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (alice_id, alice) = h.customer("alice@example.com").await;
+    let contact = h.fund_and_contact(&alice_id, &alice, 50_000).await;
+    let taken = h
+        .send(register(
+            &alice,
+            "taken-1",
+            json!({"name": "例子.中国", "years": 1, "registrant_contact_id": contact}),
+        ))
+        .await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.json);
+    for (input, name, ascii, reason) in [
+        ("NIC.com", "nic.com", "nic.com", "RESERVED"),
+        (
+            "XN--FSQU00A.XN--FIQS8S",
+            "例子.中国",
+            "xn--fsqu00a.xn--fiqs8s",
+            "REGISTERED",
+        ),
+        ("例子.org", "例子.org", "xn--fsqu00a.org", "UNSUPPORTED_TLD"),
+        (
+            "www.例子.中国",
+            "www.例子.中国",
+            "www.xn--fsqu00a.xn--fiqs8s",
+            "NOT_SECOND_LEVEL",
+        ),
+    ] {
+        let uri = format!("/api/v1/domains/check?name={}", url_escape(input));
+        let one = h.call(Method::GET, &uri, None, None).await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.json);
+        assert_eq!(
+            (&one.json["name"], &one.json["ascii"], &one.json["reason"]),
+            (&json!(name), &json!(ascii), &json!(reason)),
+            "{input}: {}",
+            one.json
+        );
+        let bulk = h
+            .call(
+                Method::POST,
+                "/api/v1/domains/check",
+                None,
+                Some(json!({ "names": [input] })),
+            )
+            .await;
+        assert_eq!(
+            (
+                &bulk.json["results"][0]["name"],
+                &bulk.json["results"][0]["ascii"]
+            ),
+            (&json!(name), &json!(ascii)),
+            "{input}: {}",
+            bulk.json
+        );
+    }
+    let invalid = h
+        .call(
+            Method::GET,
+            "/api/v1/domains/check?name=bad..com",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(invalid.json["reason"], "INVALID_SYNTAX");
+    assert_eq!(invalid.json["name"], "bad..com");
+    assert!(invalid.json.get("ascii").is_none(), "{}", invalid.json);
+});
+
+// RFC 3915 and Nomulus: a renewal inside the add grace period adds a renew grace period
+// (where the TLD has one) and leaves the add grace period running.
+both_backends!(renewal_inside_add_grace_keeps_it, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (alice_id, alice) = h.customer("alice@example.com").await;
+    let contact = h.fund_and_contact(&alice_id, &alice, 50_000).await;
+    for (name, after) in [
+        ("quick-renew.com", json!(["addPeriod", "renewPeriod"])),
+        // The CNNIC preset has no renew grace period.
+        ("xn--fsqu00a.xn--fiqs8s", json!(["addPeriod"])),
+    ] {
+        let reg = h
+            .send(register(
+                &alice,
+                &format!("grace-{name}"),
+                json!({"name": name, "years": 1, "registrant_contact_id": contact}),
+            ))
+            .await;
+        assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.json);
+        let path = format!("/api/v1/domains/{name}");
+        let detail = h.call(Method::GET, &path, Some(&alice), None).await;
+        assert_eq!(detail.json["grace_periods"], json!(["addPeriod"]));
+        let renewed = h
+            .call(
+                Method::POST,
+                &format!("{path}/renew"),
+                Some(&alice),
+                Some(json!({"years": 1})),
+            )
+            .await;
+        assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.json);
+        let detail = h.call(Method::GET, &path, Some(&alice), None).await;
+        assert_eq!(
+            detail.json["grace_periods"], after,
+            "{name}: {}",
+            detail.json
+        );
+    }
+});
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+// The example.net default nameservers end up in every zone: administrators see a warning
+// (until `registrar.default_nameservers` is set: yuming-app `system` tests); customers cannot
+// read the platform's state.
+both_backends!(
+    placeholder_nameservers_are_shown_to_admins,
+    |db: TestDb| async move {
+        use yuming_app::RequestContext;
+        use yuming_app::accounts::{self, NewAccountInput};
+        use yuming_core::access::{Actor, Role};
+
+        async fn admin(h: &Harness) -> String {
+            accounts::create_user(
+                &h.app,
+                &RequestContext::internal("test"),
+                &Actor::system(),
+                NewAccountInput {
+                    email: "admin@example.com".into(),
+                    password: "correct horse battery".into(),
+                    display_name: "admin".into(),
+                },
+                Role::Admin,
+            )
+            .await
+            .expect("admin");
+            h.login("admin@example.com").await
+        }
+
+        let h = Harness::new(db);
+        let token = admin(&h).await;
+        let status = h
+            .call(Method::GET, "/api/v1/admin/system", Some(&token), None)
+            .await;
+        assert_eq!(status.status, StatusCode::OK, "{}", status.json);
+        assert_eq!(status.json["warnings"][0]["code"], "DEFAULT_NAMESERVERS");
+        assert_eq!(
+            status.json["warnings"][0]["setting"],
+            "registrar.default_nameservers"
+        );
+        let (_, alice) = h.customer("alice@example.com").await;
+        let denied = h
+            .call(Method::GET, "/api/v1/admin/system", Some(&alice), None)
+            .await;
+        assert_eq!(
+            (denied.status, denied.code()),
+            (StatusCode::FORBIDDEN, "FORBIDDEN")
+        );
+    }
+);

@@ -1,4 +1,4 @@
-# Parses our /rdap/domain answer with the independent PyPI client `whoisit` (installed by .ci/run),
+# Parses our /rdap/domain answer with the independent PyPI client `whoisit` (installed by ./test),
 # pointed at the test server through bootstrap data of its own; prints what it understood.
 import json, sys, whoisit
 port = sys.argv[1]
