@@ -101,6 +101,7 @@ impl App {
         let sandbox_authority = Arc::new(crate::filing::SandboxFilingAuthority::new(
             crate::filing::SandboxConfig::default(),
             db.clone(),
+            cipher.clone(),
         ));
         App {
             inner: Arc::new(Inner {
