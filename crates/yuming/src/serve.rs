@@ -12,6 +12,11 @@ use crate::setup;
 /// Runs until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = setup::build_app(&config).await?;
+    // Every domain has its zone from here on, so reading records never has to create one
+    // (also when the DNS listener is off).
+    yuming_app::dns::backfill_zones(&app, 500)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the zones of older domains: {}", e.message))?;
     let state = AppState {
         app: app.clone(),
         settings: HttpSettings {

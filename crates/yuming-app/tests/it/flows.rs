@@ -160,6 +160,22 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     clock.advance_days(4);
     assert_eq!(transfers::complete_due(&app, 100).await.expect("due"), 0);
     clock.advance_days(3);
+    // Reads only read: the due transfer shows as pending, its approval instant passed,
+    // until the jobs run; the domain has not moved.
+    let read = transfers::get(&app, &bob, &silent.id).await.expect("get");
+    assert_eq!(read.status, "pending");
+    assert!(
+        transfers::list(&app, &alice, 50)
+            .await
+            .expect("list")
+            .iter()
+            .any(|t| t.id == silent.id && t.status == "pending")
+    );
+    assert_eq!(owner_of(&app, "four.com").await, alice.tenant_id);
+    let jobs = yuming_app::scheduler::run_jobs(&app, "test", None)
+        .await
+        .expect("jobs");
+    assert_eq!(jobs.transfers_completed, 1);
     let done = transfers::get(&app, &bob, &silent.id).await.expect("get");
     assert_eq!(done.status, "auto_approved");
     assert_eq!(
