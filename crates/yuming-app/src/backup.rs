@@ -51,6 +51,19 @@ pub enum BackupError {
     Store(#[from] yuming_store::StoreError),
 }
 
+/// Creates (or truncates) a file readable by its owner only: a backup holds the whole
+/// database, and whoever can read it has everything not sealed with the master key.
+fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> BackupError {
     let context = context.into();
     move |source| BackupError::Io { context, source }
@@ -197,7 +210,7 @@ pub async fn create(
     fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
     let work = tempfile::tempdir_in(parent).map_err(io_err("creating a working directory"))?;
     let dump_path = work.path().join("dump.sql");
-    let file = File::create(&dump_path).map_err(io_err("writing dump.sql"))?;
+    let file = create_private(&dump_path).map_err(io_err("writing dump.sql"))?;
     let mut writer = HashingWriter {
         inner: BufWriter::new(file),
         hasher: Sha256::new(),
@@ -240,7 +253,7 @@ pub async fn create(
         .map_err(|e| BackupError::InvalidArchive(e.to_string()))?;
 
     let partial = work.path().join("archive.tar.gz");
-    let archive_file = File::create(&partial).map_err(io_err("writing the archive"))?;
+    let archive_file = create_private(&partial).map_err(io_err("writing the archive"))?;
     let encoder =
         flate2::write::GzEncoder::new(BufWriter::new(archive_file), flate2::Compression::default());
     let mut builder = tar::Builder::new(encoder);
@@ -388,7 +401,7 @@ pub async fn restore(
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(io_err("extracting the archive"))?;
         }
-        let out = File::create(&target).map_err(io_err("extracting the archive"))?;
+        let out = create_private(&target).map_err(io_err("extracting the archive"))?;
         let mut writer = HashingWriter {
             inner: BufWriter::new(out),
             hasher: Sha256::new(),

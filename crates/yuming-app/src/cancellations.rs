@@ -557,7 +557,7 @@ pub async fn export_archive(
             live.push(r);
         }
     }
-    let files = export::collect(&mut tx, &row.owner_id, &live).await?;
+    let files = export::collect(app, &mut tx, &row.owner_id, &live).await?;
     tx.commit().await?;
     export::archive(&files, format, app.now().0)
 }

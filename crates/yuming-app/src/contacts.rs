@@ -22,7 +22,7 @@ use yuming_store::{
 };
 
 use crate::audit::{self, Change};
-use crate::crypto::new_id;
+use crate::crypto::{Cipher, new_id};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// The blind-index purpose of document numbers.
@@ -34,6 +34,54 @@ fn id_number_context(contact_id: &str) -> String {
 
 fn address_context(contact_id: &str) -> String {
     format!("contact.address:{contact_id}")
+}
+
+pub(crate) fn email_context(contact_id: &str) -> String {
+    format!("contact.email:{contact_id}")
+}
+
+pub(crate) fn phone_context(contact_id: &str) -> String {
+    format!("contact.phone:{contact_id}")
+}
+
+/// Opens a sealed text column of a contact; a row of an older release not yet converted
+/// (`None`) still has the value in its plaintext column.
+fn open_text(
+    cipher: &Cipher,
+    sealed: Option<&[u8]>,
+    legacy: &str,
+    context: &str,
+) -> Result<String, AppError> {
+    let Some(sealed) = sealed else {
+        return Ok(legacy.to_owned());
+    };
+    cipher
+        .open(sealed, context)
+        .map_err(|e| AppError::internal(format!("{context}: {e}")))
+        .and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| AppError::internal(format!("{context}: utf-8")))
+        })
+}
+
+/// A contact's e-mail and phone, opened.
+pub(crate) fn email_and_phone(
+    cipher: &Cipher,
+    row: &ContactRow,
+) -> Result<(String, String), AppError> {
+    Ok((
+        open_text(
+            cipher,
+            row.email_sealed.as_deref(),
+            &row.legacy_email,
+            &email_context(&row.id),
+        )?,
+        open_text(
+            cipher,
+            row.phone_sealed.as_deref(),
+            &row.legacy_phone,
+            &phone_context(&row.id),
+        )?,
+    ))
 }
 
 /// A new contact as submitted. No `Debug`: it holds the plain document number and address.
@@ -142,10 +190,11 @@ pub struct ContactView {
 }
 
 impl ContactView {
-    pub(crate) fn from_row(row: &ContactRow) -> Result<ContactView, AppError> {
+    pub(crate) fn from_row(cipher: &Cipher, row: &ContactRow) -> Result<ContactView, AppError> {
         let corrupt = |column: &str| {
             AppError::internal(format!("contact {} has an unknown {column}", row.id))
         };
+        let (email, phone) = email_and_phone(cipher, row)?;
         Ok(ContactView {
             id: row.id.clone(),
             owner_id: row.owner_id.clone(),
@@ -153,8 +202,8 @@ impl ContactView {
             name: row.name.clone(),
             id_type: IdType::parse(&row.id_type).ok_or_else(|| corrupt("id_type"))?,
             id_number_masked: row.id_number_masked.clone(),
-            email: row.email.clone(),
-            phone: row.phone.clone(),
+            email,
+            phone,
             region: Region {
                 country: row.country.clone(),
                 province: row.province.clone(),
@@ -241,12 +290,12 @@ pub struct ContactListing {
 }
 
 impl ContactListing {
-    fn from_page(page: &ContactPage) -> Result<ContactListing, AppError> {
+    fn from_page(cipher: &Cipher, page: &ContactPage) -> Result<ContactListing, AppError> {
         Ok(ContactListing {
             contacts: page
                 .contacts
                 .iter()
-                .map(ContactView::from_row)
+                .map(|row| ContactView::from_row(cipher, row))
                 .collect::<Result<_, _>>()?,
             next_cursor: page
                 .next
@@ -348,6 +397,12 @@ pub async fn create(
     let address_json = serde_json::to_vec(&full_address)
         .map_err(|e| AppError::internal(format!("address json: {e}")))?;
     let address_sealed = app.cipher().seal(&address_json, &address_context(&id));
+    let email_sealed = app
+        .cipher()
+        .seal(email.as_str().as_bytes(), &email_context(&id));
+    let phone_sealed = app
+        .cipher()
+        .seal(phone.as_str().as_bytes(), &phone_context(&id));
 
     let mut tx = app.db().write().await?;
     tx.insert_contact(&NewContact {
@@ -359,8 +414,8 @@ pub async fn create(
         id_number_sealed: &id_number_sealed,
         id_number_masked: &document.masked,
         id_number_digest: &id_number_digest,
-        email: email.as_str(),
-        phone: phone.as_str(),
+        email_sealed: &email_sealed,
+        phone_sealed: &phone_sealed,
         address_sealed: &address_sealed,
         country: address.country,
         province: &address.province,
@@ -372,7 +427,7 @@ pub async fn create(
         now: now.0,
     })
     .await?;
-    let view = load_view(&mut tx, &id).await?;
+    let view = load_view(app, &mut tx, &id).await?;
     audit::record(
         app,
         &mut tx,
@@ -392,12 +447,12 @@ pub async fn create(
     Ok(view)
 }
 
-async fn load_view(tx: &mut Tx, contact_id: &str) -> Result<ContactView, AppError> {
+async fn load_view(app: &App, tx: &mut Tx, contact_id: &str) -> Result<ContactView, AppError> {
     let row = tx
         .contact_by_id(contact_id)
         .await?
         .ok_or_else(|| AppError::internal("contact vanished inside its transaction"))?;
-    ContactView::from_row(&row)
+    ContactView::from_row(app.cipher(), &row)
 }
 
 /// Loads a contact the actor may exercise `right` on; anything else is not found.
@@ -420,7 +475,7 @@ pub async fn get(app: &App, actor: &Actor, contact_id: &str) -> Result<ContactVi
     let mut tx = app.db().read().await?;
     let row = authorized_row(&mut tx, actor, contact_id, Right::DomainsRead).await?;
     tx.commit().await?;
-    ContactView::from_row(&row)
+    ContactView::from_row(app.cipher(), &row)
 }
 
 /// The contacts of the actor's tenant, newest first, masked; `limit` is 1–200.
@@ -437,7 +492,7 @@ pub async fn list(
         .contacts_of_owner(&actor.tenant_id, before.as_ref(), limit)
         .await?;
     tx.commit().await?;
-    ContactListing::from_page(&page)
+    ContactListing::from_page(app.cipher(), &page)
 }
 
 /// Staff with the review right open a contact's document: the plain number, the full address
@@ -473,7 +528,7 @@ pub async fn get_unmasked(
         .iter()
         .map(ReviewEntry::from_row)
         .collect::<Result<_, _>>()?;
-    let contact = ContactView::from_row(&row)?;
+    let contact = ContactView::from_row(app.cipher(), &row)?;
     audit::record(
         app,
         &mut tx,
@@ -510,7 +565,7 @@ pub async fn review_queue(
     let mut tx = app.db().read().await?;
     let page = tx.contact_review_queue(after.as_ref(), limit).await?;
     tx.commit().await?;
-    ContactListing::from_page(&page)
+    ContactListing::from_page(app.cipher(), &page)
 }
 
 /// A reviewer approves (→ verified) or rejects (→ rejected, with a reason of 1–500
@@ -530,7 +585,7 @@ pub async fn decide(
     actor.authorize_decision(&row.owner_id, Right::ReviewQueue)?;
     let decision = ReviewDecision::parse(decision).ok_or(ContactError::UnknownDecision)?;
     let reason = contact::parse_review_reason(reason, decision)?;
-    let before = ContactView::from_row(&row)?;
+    let before = ContactView::from_row(app.cipher(), &row)?;
     let from = before.verification.status;
     let to = from.decide(decision)?;
     let changed = tx
@@ -547,7 +602,7 @@ pub async fn decide(
         // Another reviewer decided between our read and our write.
         return Err(ContactError::NotPending.into());
     }
-    let after = load_view(&mut tx, &row.id).await?;
+    let after = load_view(app, &mut tx, &row.id).await?;
     audit::record(
         app,
         &mut tx,
@@ -575,12 +630,13 @@ pub async fn decide(
 /// transaction: the contact if the actor may read it and it is verified. Another tenant's
 /// contact is `NOT_FOUND`; a pending or rejected one is `CONTACT_NOT_VERIFIED` (409).
 pub async fn require_verified(
+    app: &App,
     tx: &mut Tx,
     actor: &Actor,
     contact_id: &str,
 ) -> Result<ContactView, AppError> {
     let row = authorized_row(tx, actor, contact_id, Right::DomainsRead).await?;
-    let view = ContactView::from_row(&row)?;
+    let view = ContactView::from_row(app.cipher(), &row)?;
     if view.verification.status != VerificationStatus::Verified {
         return Err(AppError::new(
             ErrorKind::Conflict,

@@ -106,6 +106,7 @@ impl App {
         let sandbox_authority = Arc::new(crate::filing::SandboxFilingAuthority::new(
             crate::filing::SandboxConfig::default(),
             db.clone(),
+            cipher.clone(),
         ));
         let material_decodes = Arc::new(tokio::sync::Semaphore::new(
             settings.material_decodes.max(1),

@@ -174,6 +174,31 @@ async fn load_zone(
     Ok((domain, zone))
 }
 
+/// Loads a domain's zone for reading: the domain if the actor may exercise `right` on it,
+/// and its zone. A domain registered before DNS hosting whose zone the start-up backfill has
+/// not created yet reads as the empty zone it will get; nothing is written.
+async fn read_zone(
+    tx: &mut Tx,
+    actor: &Actor,
+    name: &str,
+    right: Right,
+    now: Timestamp,
+) -> Result<(DomainRow, ZoneRow), AppError> {
+    let ascii = DomainName::parse(name, &DomainPolicy::GENERIC)
+        .map(|v| v.value.ascii().to_owned())
+        .map_err(|_| AppError::not_found())?;
+    let domain = tx
+        .domain_by_name(&ascii)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    actor.authorize(&domain.owner_id, right)?;
+    let zone = match tx.zone_of(&domain.id).await? {
+        Some(zone) => zone,
+        None => new_zone(&domain, now),
+    };
+    Ok((domain, zone))
+}
+
 fn views(rows: &[DnsRecordRow]) -> Result<Vec<RecordView>, AppError> {
     rows.iter()
         .map(|r| {
@@ -269,9 +294,8 @@ fn validate(app: &App, zone: &str, change: &RecordChange) -> Result<Record, AppE
 /// The zone and its records.
 pub async fn list_records(app: &App, actor: &Actor, name: &str) -> Result<ZoneView, AppError> {
     let now = app.now();
-    // A write transaction because a domain registered before DNS hosting gets its zone here.
-    let mut tx = app.db().write().await?;
-    let (domain, zone) = load_zone(&mut tx, actor, name, Right::DomainsRead, now).await?;
+    let mut tx = app.db().read().await?;
+    let (domain, zone) = read_zone(&mut tx, actor, name, Right::DomainsRead, now).await?;
     let rows = tx.zone_records(&domain.id).await?;
     tx.commit().await?;
     zone_view(&zone, &rows)
@@ -433,8 +457,8 @@ fn nameservers_of(domain: &DomainRow) -> Vec<String> {
 /// The zone as an RFC 1035 master file.
 pub async fn export_zone(app: &App, actor: &Actor, name: &str) -> Result<String, AppError> {
     let now = app.now();
-    let mut tx = app.db().write().await?;
-    let (domain, zone) = load_zone(&mut tx, actor, name, Right::DomainsRead, now).await?;
+    let mut tx = app.db().read().await?;
+    let (domain, zone) = read_zone(&mut tx, actor, name, Right::DomainsRead, now).await?;
     let text = render_zone(&mut tx, &domain, &zone).await?;
     tx.commit().await?;
     Ok(text)
@@ -460,7 +484,7 @@ pub(crate) async fn zone_file_of(
     tx: &mut Tx,
     domain: &DomainRow,
 ) -> Result<Option<String>, AppError> {
-    match tx.zone_for_update(&domain.id).await? {
+    match tx.zone_of(&domain.id).await? {
         Some(zone) => Ok(Some(render_zone(tx, domain, &zone).await?)),
         None => Ok(None),
     }

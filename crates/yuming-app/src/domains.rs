@@ -1123,18 +1123,29 @@ pub struct LookupView {
     pub registrant: Option<PublicRegistrant>,
 }
 
-fn public_registrant(contact: &yuming_store::ContactRow, disclose: bool) -> PublicRegistrant {
-    PublicRegistrant {
+fn public_registrant(
+    app: &App,
+    contact: &yuming_store::ContactRow,
+    disclose: bool,
+) -> Result<PublicRegistrant, AppError> {
+    // E-mail and phone are sealed at rest: opened only when the registrant consented.
+    let disclosed = if disclose {
+        let (email, phone) = crate::contacts::email_and_phone(app.cipher(), contact)?;
+        Some(DisclosedRegistrant {
+            name: contact.name.clone(),
+            email,
+            phone,
+        })
+    } else {
+        None
+    };
+    Ok(PublicRegistrant {
         handle: contact.id.clone(),
         organization: (contact.kind == "organization").then(|| contact.name.clone()),
         province: contact.province.clone(),
         country: contact.country.clone(),
-        disclosed: disclose.then(|| DisclosedRegistrant {
-            name: contact.name.clone(),
-            email: contact.email.clone(),
-            phone: contact.phone.clone(),
-        }),
-    }
+        disclosed,
+    })
 }
 
 /// Why a public lookup found nothing.
@@ -1190,7 +1201,10 @@ pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
         domain: view(&row, &projection, holds(&row, tld, verified, now)),
         id: row.id.clone(),
         updated_at: Timestamp(row.updated_at),
-        registrant: contact.as_ref().map(|c| public_registrant(c, disclose)),
+        registrant: contact
+            .as_ref()
+            .map(|c| public_registrant(app, c, disclose))
+            .transpose()?,
     })
 }
 
@@ -1251,7 +1265,8 @@ pub async fn lookup_registrant(app: &App, handle: &str) -> Result<PublicRegistra
     tx.commit().await?;
     contact
         .as_ref()
-        .map(|c| public_registrant(c, disclose))
+        .map(|c| public_registrant(app, c, disclose))
+        .transpose()?
         .ok_or_else(not_found)
 }
 
@@ -1445,7 +1460,7 @@ pub async fn change_registrant(
     if record.flags.contains(EppStatus::ClientUpdateProhibited) {
         return Err(status_prohibits(EppStatus::ClientUpdateProhibited));
     }
-    crate::contacts::require_verified(&mut tx, actor, contact_id).await?;
+    crate::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
     let before = json!({ "registrant_contact_id": row.registrant_contact_id });
     row.registrant_contact_id = contact_id.to_owned();
     row.updated_at = now.0;

@@ -9,8 +9,9 @@ use std::io::Write;
 use serde_json::json;
 use yuming_store::{DomainRow, Tx};
 
+use crate::crypto::Cipher;
 use crate::registry::BoxFuture;
-use crate::{AppError, contacts::ContactView};
+use crate::{App, AppError, contacts::ContactView};
 
 /// One file of an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +77,10 @@ impl ArchiveFormat {
     }
 }
 
-struct Contacts;
+/// The contacts part opens e-mails and phones, which are sealed at rest.
+struct Contacts {
+    cipher: Cipher,
+}
 struct Orders;
 struct History;
 struct Delegation;
@@ -108,7 +112,7 @@ impl ExportPart for Contacts {
             let mut out = Vec::new();
             for id in ids {
                 if let Some(row) = tx.contact_by_id(id).await? {
-                    let view = ContactView::from_row(&row)?;
+                    let view = ContactView::from_row(&self.cipher, &row)?;
                     out.push(json!({
                         "id": view.id, "kind": view.kind.as_str(), "name": view.name,
                         "id_number_masked": view.id_number_masked, "email": view.email,
@@ -260,9 +264,11 @@ impl ExportPart for HostedZones {
 }
 
 /// The parts of an export, in archive order.
-pub fn parts() -> Vec<Box<dyn ExportPart>> {
+pub fn parts(app: &App) -> Vec<Box<dyn ExportPart>> {
     vec![
-        Box::new(Contacts),
+        Box::new(Contacts {
+            cipher: app.cipher().clone(),
+        }),
         Box::new(Orders),
         Box::new(History),
         Box::new(Delegation),
@@ -272,12 +278,13 @@ pub fn parts() -> Vec<Box<dyn ExportPart>> {
 
 /// Collects every part's files for `domains`.
 pub async fn collect(
+    app: &App,
     tx: &mut Tx,
     owner_id: &str,
     domains: &[DomainRow],
 ) -> Result<Vec<ExportFile>, AppError> {
     let mut files = Vec::new();
-    for part in parts() {
+    for part in parts(app) {
         files.extend(part.files(tx, owner_id, domains).await?);
     }
     Ok(files)

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod at_rest;
 pub mod audit;
 pub mod availability;
 pub mod backup;

@@ -17,7 +17,7 @@ use yuming_core::access::Actor;
 use yuming_store::{NoticeRow, Tx};
 
 use crate::audit::{self, Change};
-use crate::crypto::new_id;
+use crate::crypto::{Cipher, new_id};
 use crate::registry::BoxFuture;
 use crate::{App, AppError, RequestContext};
 
@@ -315,7 +315,52 @@ pub struct NoticeRequest {
     /// Template parameters (a JSON object; strings and numbers).
     pub params: Map<String, Value>,
     /// The mobile that gets the SMS channel's copy (a filing's applicant); `None` skips SMS.
-    pub sms_to: Option<String>,
+    pub sms_to: Option<SmsTo>,
+}
+
+/// The recipient of a notice's SMS copy: a principal's mobile, which the outbox keeps only
+/// sealed (`notice.recipient:<notice id>`), so the request carries the cipher that seals it.
+#[derive(Clone)]
+pub struct SmsTo {
+    mobile: String,
+    cipher: Cipher,
+}
+
+impl SmsTo {
+    /// The mobile `mobile`, to be sealed with `cipher` (the application's).
+    pub fn new(cipher: &Cipher, mobile: &str) -> SmsTo {
+        SmsTo {
+            mobile: mobile.trim().to_owned(),
+            cipher: cipher.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SmsTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A mobile number is personal data: never in a log line.
+        f.write_str("SmsTo(..)")
+    }
+}
+
+fn recipient_context(notice_id: &str) -> String {
+    format!("notice.recipient:{notice_id}")
+}
+
+/// Seals an SMS notice's mobile for its outbox row.
+pub(crate) fn seal_recipient(cipher: &Cipher, notice_id: &str, mobile: &str) -> Vec<u8> {
+    cipher.seal(mobile.as_bytes(), &recipient_context(notice_id))
+}
+
+/// Where an outbox row goes: the sealed SMS mobile opened, else the stored address.
+fn recipient_of(cipher: &Cipher, row: &NoticeRow) -> Result<String, String> {
+    match &row.recipient_sealed {
+        Some(sealed) => cipher
+            .open(sealed, &recipient_context(&row.id))
+            .map_err(|e| format!("recipient: {e}"))
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "recipient: utf-8".into())),
+        None => Ok(row.recipient.clone()),
+    }
 }
 
 /// Renders a notice in `language` (`en`, anything else is zh-CN).
@@ -351,12 +396,17 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
     let params = Value::Object(request.params.clone()).to_string();
     let mut inserted = 0;
     for channel in channels {
-        let (recipient, status) = match channel {
-            Channel::Email => (account.email.clone(), "pending"),
-            Channel::InApp => (String::new(), "sent"),
+        let id = new_id("ntc");
+        let (recipient, recipient_sealed, status) = match channel {
+            Channel::Email => (account.email.clone(), None, "pending"),
+            Channel::InApp => (String::new(), None, "sent"),
             // Accounts carry no phone number: an SMS goes only where the occasion names one.
-            Channel::Sms => match request.sms_to.as_deref().map(str::trim) {
-                Some(mobile) if !mobile.is_empty() => (mobile.to_owned(), "pending"),
+            Channel::Sms => match &request.sms_to {
+                Some(to) if !to.mobile.is_empty() => (
+                    String::new(),
+                    Some(seal_recipient(&to.cipher, &id, &to.mobile)),
+                    "pending",
+                ),
                 _ => continue,
             },
             // One delivery per endpoint, in the webhook tables (not the outbox).
@@ -375,12 +425,13 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
             }
         };
         let row = NoticeRow {
-            id: new_id("ntc"),
+            id,
             account_id: request.account_id.clone(),
             kind: request.kind.as_str().to_owned(),
             occasion: request.occasion.clone(),
             channel: channel.as_str().to_owned(),
             recipient,
+            recipient_sealed,
             language: account.language.clone(),
             subject: subject.clone(),
             body: body.clone(),
@@ -624,12 +675,10 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    async fn send(&self, row: &NoticeRow) -> Result<(), String> {
+    async fn send(&self, recipient: &str, row: &NoticeRow) -> Result<(), String> {
         use lettre::AsyncTransport;
-        let to: lettre::message::Mailbox = row
-            .recipient
-            .parse()
-            .map_err(|e| format!("recipient: {e}"))?;
+        let to: lettre::message::Mailbox =
+            recipient.parse().map_err(|e| format!("recipient: {e}"))?;
         let message = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -698,14 +747,22 @@ impl SmsGateway for SandboxSmsGateway {
     }
 }
 
-/// SMS sent to an account's mobiles, newest first (the sandbox gateway's record).
+/// SMS sent to an account's mobiles, newest first (the sandbox gateway's record), with
+/// `recipient` opened.
 pub async fn sms_sent(app: &App, account_id: &str, limit: i64) -> Result<Vec<NoticeRow>, AppError> {
     let mut tx = app.db().read().await?;
     let rows = tx
         .notices_of_account(account_id, Channel::Sms.as_str(), i64::MAX, limit)
         .await?;
     tx.commit().await?;
-    Ok(rows.into_iter().filter(|r| r.status == "sent").collect())
+    rows.into_iter()
+        .filter(|r| r.status == "sent")
+        .map(|mut row| {
+            row.recipient = recipient_of(app.cipher(), &row).map_err(AppError::internal)?;
+            row.recipient_sealed = None;
+            Ok(row)
+        })
+        .collect()
 }
 
 enum Sender<'a> {
@@ -714,11 +771,11 @@ enum Sender<'a> {
 }
 
 impl Sender<'_> {
-    async fn send(&self, row: &NoticeRow) -> Result<(), String> {
+    async fn send(&self, recipient: &str, row: &NoticeRow) -> Result<(), String> {
         match self {
-            Sender::Mail(mailer) => mailer.send(row).await,
+            Sender::Mail(mailer) => mailer.send(recipient, row).await,
             // An SMS carries the body only: the subject would be repeated text on a phone.
-            Sender::Sms(gateway) => gateway.send(&row.recipient, &row.body).await,
+            Sender::Sms(gateway) => gateway.send(recipient, &row.body).await,
         }
     }
 }
@@ -737,7 +794,10 @@ async fn deliver(
     tx.commit().await?;
     let (mut sent, mut failed) = (0, 0);
     for row in claimed {
-        let outcome = sender.send(&row).await;
+        let outcome = match recipient_of(app.cipher(), &row) {
+            Ok(recipient) => sender.send(&recipient, &row).await,
+            Err(error) => Err(error),
+        };
         let now = app.now().0;
         let mut tx = app.db().write().await?;
         match outcome {

@@ -194,7 +194,7 @@ pub async fn request(
             "该域名已在本账户中",
         ));
     }
-    crate::contacts::require_verified(&mut tx, actor, contact_id).await?;
+    crate::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
     let record = domains::record_of(&row)?;
     let (pending, decision) =
         lifecycle::request_transfer(&record, &tld.periods, now).map_err(lifecycle_error)?;
@@ -395,8 +395,9 @@ async fn complete(
 }
 
 /// Completes every pending transfer whose auto-approval instant has passed, each in its own
-/// transaction, and returns how many it completed. The scheduler calls this; reads call it
-/// too, so a late or absent scheduler changes nothing visible.
+/// transaction, and returns how many it completed. The scheduler's jobs call this; reads
+/// never do (a read only reads), so a due transfer shows as pending, with its
+/// `auto_approves_at` in the past, until the jobs run.
 pub async fn complete_due(app: &App, limit: i64) -> Result<usize, AppError> {
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
@@ -451,7 +452,6 @@ pub async fn decide(
     approve: bool,
     reason: Option<&str>,
 ) -> Result<TransferView, AppError> {
-    complete_due(app, 100).await?;
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
     let mut tx = app.db().write().await?;
@@ -462,6 +462,24 @@ pub async fn decide(
         .await?
         .filter(|t| t.kind == "transfer")
         .ok_or_else(no_pending)?;
+    if let Some(at) = transfer.auto_approves_at.filter(|at| *at <= now.0) {
+        // Decided too late: the transfer approved itself at `at`. Record that (the jobs would
+        // have) and refuse the decision, as if the jobs had been first.
+        complete(
+            app,
+            &mut tx,
+            &RequestContext::internal("transfer-auto-approve"),
+            &system_actor(),
+            &catalogue,
+            &transfer,
+            "auto_approved",
+            Timestamp(at),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(no_pending());
+    }
     if approve {
         complete(
             app, &mut tx, ctx, actor, &catalogue, &transfer, "approved", now, now,
@@ -543,10 +561,9 @@ async fn end(
     Ok(())
 }
 
-/// A request by id, for either side; completes it first if its auto-approval is due.
+/// A request by id, for either side.
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<TransferView, AppError> {
     actor.require(Right::DomainsRead)?;
-    complete_due(app, 100).await?;
     let mut tx = app.db().read().await?;
     let row = tx.transfer_by_id(id).await?;
     tx.commit().await?;
@@ -563,7 +580,6 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<TransferView, App
 /// The caller's transfers and changes of holder, both directions, newest first.
 pub async fn list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<TransferView>, AppError> {
     actor.require(Right::DomainsRead)?;
-    complete_due(app, 100).await?;
     let mut tx = app.db().read().await?;
     let rows = tx.transfers_of_tenant(&actor.tenant_id, limit).await?;
     tx.commit().await?;
@@ -746,7 +762,7 @@ pub async fn accept_holder_change(
     if transfer.status != "pending" {
         return Err(no_pending());
     }
-    crate::contacts::require_verified(&mut tx, actor, &transfer.to_contact_id).await?;
+    crate::contacts::require_verified(app, &mut tx, actor, &transfer.to_contact_id).await?;
     let row = tx
         .domain_by_name_for_update(&transfer.domain_name)
         .await?

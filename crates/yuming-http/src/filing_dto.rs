@@ -330,7 +330,7 @@ pub struct OrderCreateRequest {
 
 /// An order; certificate and ID numbers are masked.
 #[derive(Serialize, Deserialize, ToSchema)]
-pub struct OrderDto {
+pub struct FilingOrderDto {
     /// `for_…`.
     pub id: String,
     /// The entity.
@@ -360,9 +360,9 @@ pub struct OrderDto {
     pub payload: PayloadDto,
 }
 
-impl From<OrderView> for OrderDto {
+impl From<OrderView> for FilingOrderDto {
     fn from(o: OrderView) -> Self {
-        OrderDto {
+        FilingOrderDto {
             id: o.id,
             entity_id: o.entity_id,
             site_id: o.site_id,
@@ -386,7 +386,7 @@ impl From<OrderView> for OrderDto {
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct OrderListDto {
     /// The orders.
-    pub orders: Vec<OrderDto>,
+    pub orders: Vec<FilingOrderDto>,
 }
 
 /// One self-check finding.
@@ -590,7 +590,7 @@ pub struct MaterialListDto {
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ReviewOrderDto {
     /// The order.
-    pub order: OrderDto,
+    pub order: FilingOrderDto,
     /// The self-check now.
     pub check: CheckReportDto,
     /// Materials.

@@ -1,10 +1,15 @@
 //! The OpenAPI 3.1 document, generated from handler annotations as the router is built.
 
+use std::collections::BTreeMap;
+
 use axum::Router;
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -63,9 +68,216 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// Operations whose use case limits requests per client or account (429 with the error
+/// envelope): method and path as in the document.
+const RATE_LIMITED: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/validate"),
+    ("post", "/api/v1/transfers"),
+    ("post", "/api/v1/filing/orders/{id}/submit"),
+    ("post", "/api/v1/cancellations/{id}/submit"),
+    ("post", "/api/v1/public/filing/certificates/verify"),
+    ("get", "/api/v1/public/filings"),
+];
+
+/// The error responses every operation of a kind can give, documented once here rather than
+/// on each handler: 401 everywhere (required credentials missing, or any sent credentials
+/// invalid), 403 wherever credentials are required (rights), 400/413/415 wherever a body is
+/// read, 409/422 and the `Idempotency-Key` header on every mutating request (malformed, too large, not JSON), 429 where the use case rate-limits. A handler's own
+/// description of the same status is kept.
+struct CommonErrors;
+
+impl CommonErrors {
+    fn add(operation: &mut Operation, status: &str, description: &str) {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                .build(),
+                        )
+                        .build(),
+                )
+            });
+    }
+}
+
+/// The optional `Idempotency-Key` header every mutating request accepts.
+fn idempotency_key() -> Parameter {
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes the request safe to retry: a repeat with the same key and body returns the \
+             first response and has no second effect. 1–128 visible ASCII characters \
+             (`INVALID_IDEMPOTENCY_KEY`, 400, otherwise)",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(128))
+                .pattern(Some("^[!-~]+$")),
+        ))
+        .build()
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                // An operation with a security requirement that is not the empty one needs
+                // credentials: missing, expired or wrong ones are 401.
+                let secured = operation.security.as_ref().is_some_and(|requirements| {
+                    !requirements.is_empty()
+                        && requirements.iter().all(|r| {
+                            serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({}))
+                        })
+                });
+                // Credentials are checked wherever they are sent, so a public operation answers
+                // 401 to a bad token too.
+                Self::add(
+                    operation,
+                    "401",
+                    if secured {
+                        "Missing, invalid or expired credentials (`UNAUTHENTICATED`, `INVALID_TOKEN`, …)"
+                    } else {
+                        "Credentials were sent and are invalid or expired (`INVALID_TOKEN`, …); \
+                         this operation needs none"
+                    },
+                );
+                if secured {
+                    // Every use case checks the actor's rights: a sub-account without the right,
+                    // or a customer on a staff route, is refused.
+                    Self::add(
+                        operation,
+                        "403",
+                        "The account lacks the right this operation needs (`FORBIDDEN`)",
+                    );
+                }
+                let body_types: Vec<String> = match &operation.request_body {
+                    Some(RefOr::T(body)) => body.content.keys().cloned().collect(),
+                    _ => Vec::new(),
+                };
+                if !body_types.is_empty() {
+                    Self::add(
+                        operation,
+                        "400",
+                        "Malformed body, unknown field or invalid value",
+                    );
+                    Self::add(
+                        operation,
+                        "413",
+                        "Body larger than the limit (`PAYLOAD_TOO_LARGE`)",
+                    );
+                    Self::add(
+                        operation,
+                        "415",
+                        "Body not of the documented media type (`UNSUPPORTED_MEDIA_TYPE`)",
+                    );
+                }
+                if method != "get" {
+                    // The idempotency layer in front of every mutating request.
+                    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                    let declared = parameters.iter().any(|p| {
+                        matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("Idempotency-Key"))
+                    });
+                    if !declared {
+                        parameters.push(RefOr::T(idempotency_key()));
+                    }
+                    Self::add(
+                        operation,
+                        "400",
+                        "Malformed request: body, parameter or `Idempotency-Key` \
+                         (`INVALID_IDEMPOTENCY_KEY`)",
+                    );
+                    Self::add(
+                        operation,
+                        "409",
+                        "Conflict with the current state, or a request with this \
+                         `Idempotency-Key` is still being processed",
+                    );
+                    Self::add(
+                        operation,
+                        "422",
+                        "The domain's state or status forbids the operation, or the \
+                         `Idempotency-Key` was used with a different request",
+                    );
+                }
+                if RATE_LIMITED.contains(&(method, path.as_str())) {
+                    Self::add(
+                        operation,
+                        "429",
+                        "Too many requests; retry after the `Retry-After` seconds",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// An [`OpenApiRouter`] that also notes every schema name two different types claimed:
+/// utoipa keys components by name, so the second type would silently replace the first and
+/// responses of the first would be validated against the wrong shape.
+struct CheckedRoutes {
+    router: OpenApiRouter<AppState>,
+    seen: BTreeMap<String, serde_json::Value>,
+    collisions: Vec<String>,
+}
+
+impl CheckedRoutes {
+    fn routes(mut self, routes: UtoipaMethodRouter<AppState>) -> Self {
+        for (name, schema) in &routes.0 {
+            let shape = serde_json::to_value(schema).unwrap_or(serde_json::Value::Null);
+            match self.seen.get(name) {
+                Some(known) if *known != shape => {
+                    if !self.collisions.contains(name) {
+                        self.collisions.push(name.clone());
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert(name.clone(), shape);
+                }
+            }
+        }
+        self.router = self.router.routes(routes);
+        self
+    }
+}
+
 /// The API routes and their OpenAPI document.
 pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, document, _) = build();
+    (router, document)
+}
+
+/// The routes, the document and the schema names claimed by more than one type.
+fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
+    let checked = CheckedRoutes {
+        router: OpenApiRouter::with_openapi(ApiDoc::openapi()),
+        seen: BTreeMap::new(),
+        collisions: Vec::new(),
+    };
+    let checked = checked
         .routes(routes!(health::healthz))
         .routes(routes!(auth::signup))
         .routes(routes!(auth::login))
@@ -176,11 +388,136 @@ pub fn api_router() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(notifications::unread_count))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::preferences))
-        .routes(routes!(notifications::set_preference))
-        .split_for_parts()
+        .routes(routes!(notifications::set_preference));
+    let (router, mut document) = checked.router.split_for_parts();
+    CommonErrors.modify(&mut document);
+    (router, document, checked.collisions)
 }
 
 /// The document alone (for `yuming openapi` and tests).
 pub fn document() -> OpenApiDoc {
     api_router().1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_name_belongs_to_one_type() {
+        let (_, document, collisions) = build();
+        assert_eq!(
+            collisions,
+            Vec::<String>::new(),
+            "schema names claimed twice"
+        );
+        // The renamed pairs are both present, each with its own shape.
+        let schemas = &document.components.as_ref().expect("components").schemas;
+        for name in [
+            "OrderDto",
+            "FilingOrderDto",
+            "VerificationDto",
+            "CertificateVerificationDto",
+        ] {
+            assert!(schemas.contains_key(name), "{name} missing");
+        }
+        let json = serde_json::to_value(&document).expect("json");
+        let props = |name: &str| json["components"]["schemas"][name]["properties"].clone();
+        assert!(props("OrderDto").get("kind").is_some(), "billing order");
+        assert!(
+            props("FilingOrderDto").get("operation").is_some(),
+            "filing order"
+        );
+        assert!(props("VerificationDto").get("manual_review").is_some());
+        assert!(props("CertificateVerificationDto").get("valid").is_some());
+    }
+
+    #[test]
+    fn collisions_are_noticed() {
+        mod a {
+            #[derive(utoipa::ToSchema)]
+            #[expect(dead_code, reason = "only its schema is used")]
+            pub struct Twin {
+                pub left: String,
+            }
+        }
+        mod b {
+            #[derive(utoipa::ToSchema)]
+            #[expect(dead_code, reason = "only its schema is used")]
+            pub struct Twin {
+                pub right: i64,
+            }
+        }
+        let mut checked = CheckedRoutes {
+            router: OpenApiRouter::new(),
+            seen: BTreeMap::new(),
+            collisions: Vec::new(),
+        };
+        for schema in [
+            <a::Twin as utoipa::PartialSchema>::schema(),
+            <b::Twin as utoipa::PartialSchema>::schema(),
+        ] {
+            checked = checked.routes((
+                vec![("Twin".to_owned(), schema)],
+                utoipa::openapi::path::Paths::new(),
+                axum::routing::MethodRouter::new(),
+            ));
+        }
+        assert_eq!(checked.collisions, vec!["Twin".to_owned()]);
+    }
+
+    #[test]
+    fn common_errors_are_documented() {
+        let json = serde_json::to_value(document()).expect("json");
+        let responses = |method: &str, path: &str| {
+            json["paths"][path][method]["responses"]
+                .as_object()
+                .expect("responses")
+                .clone()
+        };
+        let error_ref = serde_json::json!({"$ref": "#/components/schemas/ErrorBody"});
+        // Authenticated, with a JSON body.
+        let create = responses("post", "/api/v1/contacts");
+        for status in ["400", "401", "413", "415"] {
+            assert_eq!(
+                create[status]["content"]["application/json"]["schema"], error_ref,
+                "POST /contacts {status}"
+            );
+        }
+        // Mutating requests take an Idempotency-Key and document its refusals.
+        let params = json["paths"]["/api/v1/contacts"]["post"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .clone();
+        assert!(
+            params
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+        );
+        assert!(create.contains_key("409") && create.contains_key("422"));
+        let delete = responses("delete", "/api/v1/webhooks/{id}");
+        assert!(delete.contains_key("400"), "a malformed Idempotency-Key");
+        // Authenticated read: 401 but no body errors.
+        let list = responses("get", "/api/v1/contacts");
+        assert!(list.contains_key("401") && list.contains_key("403"));
+        assert!(!list.contains_key("415") && !list.contains_key("422"));
+        // Public, rate-limited; credentials are optional but checked when sent.
+        let validate = responses("post", "/api/v1/validate");
+        assert!(validate.contains_key("429") && validate.contains_key("415"));
+        assert!(
+            validate["401"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("needs none"))
+        );
+        // Every rate-limited operation named exists in the document.
+        for (method, path) in RATE_LIMITED {
+            assert!(
+                responses(method, path).contains_key("429"),
+                "{method} {path}"
+            );
+        }
+        assert!(!validate.contains_key("403"), "no rights needed");
+        let health = responses("get", "/healthz");
+        assert!(!health.contains_key("415"), "no body");
+    }
 }

@@ -23,10 +23,15 @@ pub struct ContactRow {
     pub id_number_masked: String,
     /// Keyed blind index of the document number, for equality lookups.
     pub id_number_digest: String,
-    /// E-mail.
-    pub email: String,
-    /// Phone, EPP form.
-    pub phone: String,
+    /// The e-mail, encrypted; `None` only on a row written by a release before migration
+    /// 0018 that the start-up conversion has not reached yet.
+    pub email_sealed: Option<Vec<u8>>,
+    /// The phone (EPP form), encrypted; `None` as for `email_sealed`.
+    pub phone_sealed: Option<Vec<u8>>,
+    /// The e-mail in clear as older releases stored it; empty once sealed.
+    pub legacy_email: String,
+    /// The phone in clear as older releases stored it; empty once sealed.
+    pub legacy_phone: String,
     /// The full postal address as JSON, encrypted.
     pub address_sealed: Vec<u8>,
     /// ISO 3166-1 alpha-2 country code.
@@ -72,10 +77,10 @@ pub struct NewContact<'a> {
     pub id_number_masked: &'a str,
     /// Blind index of the document number.
     pub id_number_digest: &'a str,
-    /// E-mail.
-    pub email: &'a str,
-    /// Phone, EPP form.
-    pub phone: &'a str,
+    /// Encrypted e-mail.
+    pub email_sealed: &'a [u8],
+    /// Encrypted phone.
+    pub phone_sealed: &'a [u8],
     /// Encrypted full address.
     pub address_sealed: &'a [u8],
     /// Country code.
@@ -153,7 +158,8 @@ pub struct ContactReviewRow {
 macro_rules! contact_columns {
     () => {
         "id, owner_id, kind, name, id_type, id_number_sealed, id_number_masked, \
-         id_number_digest, email, phone, address_sealed, country, province, city, \
+         id_number_digest, email_sealed, phone_sealed, email AS legacy_email, \
+         phone AS legacy_phone, address_sealed, country, province, city, \
          verification_status, verification_reason, manual_review, entity_type_hint, \
          reviewed_by, reviewed_at, created_at, updated_at"
     };
@@ -179,12 +185,13 @@ fn into_page(mut contacts: Vec<ContactRow>, limit: i64) -> ContactPage {
 impl Tx {
     /// Stores a new contact and the history row of its submission.
     pub async fn insert_contact(&mut self, new: &NewContact<'_>) -> Result<(), StoreError> {
+        // The plaintext columns of older releases are NOT NULL: they get the empty string.
         let sql = "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, \
-                   id_number_masked, id_number_digest, email, phone, address_sealed, country, \
-                   province, city, verification_status, manual_review, entity_type_hint, \
-                   created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                   $16, $17, $18, $18)";
+                   id_number_masked, id_number_digest, email_sealed, phone_sealed, email, phone, \
+                   address_sealed, country, province, city, verification_status, manual_review, \
+                   entity_type_hint, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', '', $11, $12, $13, $14, \
+                   $15, $16, $17, $18, $18)";
         on_conn!(self, c => sqlx::query(sql)
             .bind(new.id)
             .bind(new.owner_id)
@@ -194,8 +201,8 @@ impl Tx {
             .bind(new.id_number_sealed)
             .bind(new.id_number_masked)
             .bind(new.id_number_digest)
-            .bind(new.email)
-            .bind(new.phone)
+            .bind(new.email_sealed)
+            .bind(new.phone_sealed)
             .bind(new.address_sealed)
             .bind(new.country)
             .bind(new.province)
@@ -363,6 +370,42 @@ impl Tx {
             .fetch_all(c)
             .await
             .map_err(map_err))
+    }
+
+    /// Up to `limit` contacts whose e-mail and phone an older release stored in clear:
+    /// `(id, email, phone)`.
+    pub async fn contacts_in_clear(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let sql = "SELECT id, email, phone FROM contacts WHERE email_sealed IS NULL \
+                   OR phone_sealed IS NULL ORDER BY id LIMIT $1";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, String)>(sql)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// Stores a contact's sealed e-mail and phone and empties the plaintext columns; false
+    /// when another instance did it first.
+    pub async fn seal_contact_in_clear(
+        &mut self,
+        id: &str,
+        email_sealed: &[u8],
+        phone_sealed: &[u8],
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE contacts SET email_sealed = $2, phone_sealed = $3, email = '', \
+                   phone = '' WHERE id = $1 AND (email_sealed IS NULL OR phone_sealed IS NULL)";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(email_sealed)
+            .bind(phone_sealed)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
     }
 
     async fn append_contact_review(

@@ -128,6 +128,7 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
+            private_database_file(options.get_filename())?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .connect_with(options)
@@ -206,6 +207,22 @@ impl Db {
         }
     }
 
+    /// After values were overwritten in place (the one-time sealing of personal data an older
+    /// release stored in clear), makes the old bytes unreadable from the files: on SQLite,
+    /// `VACUUM` rebuilds the file without free pages and a truncating checkpoint empties the
+    /// WAL. On PostgreSQL old row versions stay until its own `VACUUM FULL`, which takes an
+    /// exclusive lock, so that is left to the operator.
+    pub async fn compact(&self) -> Result<(), StoreError> {
+        if let DbInner::Sqlite(pool) = &self.inner {
+            sqlx::query("VACUUM").execute(pool).await.map_err(map_err)?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
     /// Runs raw SQL, for tests and operators' repair tools only (e.g. proving that
     /// `audit verify` notices an edited row).
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
@@ -232,6 +249,44 @@ impl Tx {
             TxInner::Postgres(_) => Backend::Postgres,
         }
     }
+}
+
+/// Creates the SQLite file readable by its owner only (mode 0600) before SQLite opens it, and
+/// takes group and other access away from an existing one and its `-wal`/`-shm` files: SQLite
+/// creates those with the database file's permissions, and all of them hold the data.
+#[cfg(unix)]
+fn private_database_file(path: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| StoreError::Database(sqlx::Error::Io(e));
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        if let Ok(metadata) = std::fs::metadata(&file)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            let mode = metadata.permissions().mode() & 0o700;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_database_file(_path: &std::path::Path) -> Result<(), StoreError> {
+    Ok(())
 }
 
 /// Removes a password from a URL before it appears in an error or log line.

@@ -94,6 +94,16 @@ impl Tx {
             .execute(c).await.map(|_| ()).map_err(map_err))
     }
 
+    /// A domain's zone, for reading (no lock).
+    pub async fn zone_of(&mut self, domain_id: &str) -> Result<Option<ZoneRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            zone_columns!(),
+            " FROM dns_zones WHERE domain_id = $1"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, ZoneRow>(sql).bind(domain_id).fetch_optional(c).await.map_err(map_err))
+    }
+
     /// A domain's zone, locked for update on PostgreSQL (SQLite write transactions are
     /// exclusive already).
     pub async fn zone_for_update(

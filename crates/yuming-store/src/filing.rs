@@ -75,10 +75,11 @@ pub struct FilingEntityRow {
     pub cert_digest: String,
     /// Masked certificate number.
     pub cert_masked: String,
-    /// Principal's mobile.
-    pub principal_mobile: String,
-    /// Principal's e-mail.
-    pub principal_email: String,
+    /// Keyed blind index of the principal's mobile (the number itself is only in
+    /// `data_sealed`); empty on a row of an older release not yet converted.
+    pub principal_mobile_index: String,
+    /// Keyed blind index of the principal's e-mail, as for the mobile.
+    pub principal_email_index: String,
     /// Sealed JSON document.
     pub data_sealed: Vec<u8>,
     /// 主体备案号 once filed.
@@ -102,10 +103,11 @@ pub struct FilingSiteRow {
     pub entity_id: String,
     /// The domain (ASCII).
     pub domain: String,
-    /// Site principal's mobile.
-    pub principal_mobile: String,
-    /// Site principal's e-mail.
-    pub principal_email: String,
+    /// Keyed blind index of the site principal's mobile (the number itself is only in
+    /// `data_sealed`); empty on a row of an older release not yet converted.
+    pub principal_mobile_index: String,
+    /// Keyed blind index of the site principal's e-mail, as for the mobile.
+    pub principal_email_index: String,
     /// Sealed JSON document.
     pub data_sealed: Vec<u8>,
     /// 网站备案号 once filed.
@@ -229,15 +231,17 @@ pub struct FilingMaterialRow {
 macro_rules! entity_columns {
     () => {
         "id, owner_id, entity_type, province, name, cert_type, cert_digest, cert_masked, \
-         principal_mobile, principal_email, data_sealed, subject_no, status, created_at, \
-         updated_at"
+         COALESCE(principal_mobile_index, '') AS principal_mobile_index, \
+         COALESCE(principal_email_index, '') AS principal_email_index, data_sealed, subject_no, \
+         status, created_at, updated_at"
     };
 }
 
 macro_rules! site_columns {
     () => {
-        "id, owner_id, entity_id, domain, principal_mobile, principal_email, data_sealed, \
-         site_no, status, created_at, updated_at"
+        "id, owner_id, entity_id, domain, COALESCE(principal_mobile_index, '') AS \
+         principal_mobile_index, COALESCE(principal_email_index, '') AS principal_email_index, \
+         data_sealed, site_no, status, created_at, updated_at"
     };
 }
 
@@ -384,11 +388,12 @@ impl Tx {
 
     /// Stores a new entity.
     pub async fn insert_filing_entity(&mut self, row: &FilingEntityRow) -> Result<(), StoreError> {
-        let sql = concat!(
-            "INSERT INTO filing_entities (",
-            entity_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        );
+        // The plaintext columns of older releases are NOT NULL: they get the empty string.
+        let sql = "INSERT INTO filing_entities (id, owner_id, entity_type, province, name, \
+                   cert_type, cert_digest, cert_masked, principal_mobile_index, \
+                   principal_email_index, data_sealed, subject_no, status, created_at, \
+                   updated_at, principal_mobile, principal_email) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '', '')";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&row.id)
             .bind(&row.owner_id)
@@ -398,8 +403,8 @@ impl Tx {
             .bind(&row.cert_type)
             .bind(&row.cert_digest)
             .bind(&row.cert_masked)
-            .bind(&row.principal_mobile)
-            .bind(&row.principal_email)
+            .bind(&row.principal_mobile_index)
+            .bind(&row.principal_email_index)
             .bind(&row.data_sealed)
             .bind(&row.subject_no)
             .bind(&row.status)
@@ -414,8 +419,8 @@ impl Tx {
     /// Rewrites an entity's mutable columns.
     pub async fn update_filing_entity(&mut self, row: &FilingEntityRow) -> Result<(), StoreError> {
         let sql = "UPDATE filing_entities SET entity_type = $2, province = $3, name = $4, \
-                   cert_type = $5, cert_digest = $6, cert_masked = $7, principal_mobile = $8, \
-                   principal_email = $9, data_sealed = $10, subject_no = $11, status = $12, \
+                   cert_type = $5, cert_digest = $6, cert_masked = $7, principal_mobile_index = $8, \
+                   principal_email_index = $9, data_sealed = $10, subject_no = $11, status = $12, \
                    updated_at = $13 WHERE id = $1";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&row.id)
@@ -425,8 +430,8 @@ impl Tx {
             .bind(&row.cert_type)
             .bind(&row.cert_digest)
             .bind(&row.cert_masked)
-            .bind(&row.principal_mobile)
-            .bind(&row.principal_email)
+            .bind(&row.principal_mobile_index)
+            .bind(&row.principal_email_index)
             .bind(&row.data_sealed)
             .bind(&row.subject_no)
             .bind(&row.status)
@@ -489,26 +494,26 @@ impl Tx {
     }
 
     /// The certificate indexes of the live entities (other than `entity_id`) whose principal
-    /// or a live site's principal uses this mobile (`mobile`) or e-mail.
+    /// or a live site's principal has this blind index of a mobile (`mobile`) or e-mail.
     pub async fn filing_contact_users(
         &mut self,
         mobile: bool,
-        value: &str,
+        index: &str,
         entity_id: &str,
     ) -> Result<Vec<String>, StoreError> {
         let sql = if mobile {
             "SELECT e.cert_digest FROM filing_entities e WHERE e.status <> 'cancelled' \
-             AND e.id <> $2 AND (e.principal_mobile = $1 OR EXISTS (SELECT 1 FROM \
+             AND e.id <> $2 AND (e.principal_mobile_index = $1 OR EXISTS (SELECT 1 FROM \
              filing_sites s WHERE s.entity_id = e.id AND s.status <> 'cancelled' \
-             AND s.principal_mobile = $1))"
+             AND s.principal_mobile_index = $1))"
         } else {
             "SELECT e.cert_digest FROM filing_entities e WHERE e.status <> 'cancelled' \
-             AND e.id <> $2 AND (e.principal_email = $1 OR EXISTS (SELECT 1 FROM \
+             AND e.id <> $2 AND (e.principal_email_index = $1 OR EXISTS (SELECT 1 FROM \
              filing_sites s WHERE s.entity_id = e.id AND s.status <> 'cancelled' \
-             AND s.principal_email = $1))"
+             AND s.principal_email_index = $1))"
         };
         on_conn!(self, c => sqlx::query_scalar::<_, String>(sql)
-            .bind(value)
+            .bind(index)
             .bind(entity_id)
             .fetch_all(c)
             .await
@@ -517,18 +522,18 @@ impl Tx {
 
     /// Stores a new site.
     pub async fn insert_filing_site(&mut self, row: &FilingSiteRow) -> Result<(), StoreError> {
-        let sql = concat!(
-            "INSERT INTO filing_sites (",
-            site_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        );
+        // The plaintext columns of older releases are NOT NULL: they get the empty string.
+        let sql = "INSERT INTO filing_sites (id, owner_id, entity_id, domain, \
+                   principal_mobile_index, principal_email_index, data_sealed, site_no, status, \
+                   created_at, updated_at, principal_mobile, principal_email) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', '')";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&row.id)
             .bind(&row.owner_id)
             .bind(&row.entity_id)
             .bind(&row.domain)
-            .bind(&row.principal_mobile)
-            .bind(&row.principal_email)
+            .bind(&row.principal_mobile_index)
+            .bind(&row.principal_email_index)
             .bind(&row.data_sealed)
             .bind(&row.site_no)
             .bind(&row.status)
@@ -542,14 +547,14 @@ impl Tx {
 
     /// Rewrites a site's mutable columns.
     pub async fn update_filing_site(&mut self, row: &FilingSiteRow) -> Result<(), StoreError> {
-        let sql = "UPDATE filing_sites SET domain = $2, principal_mobile = $3, \
-                   principal_email = $4, data_sealed = $5, site_no = $6, status = $7, \
+        let sql = "UPDATE filing_sites SET domain = $2, principal_mobile_index = $3, \
+                   principal_email_index = $4, data_sealed = $5, site_no = $6, status = $7, \
                    updated_at = $8 WHERE id = $1";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&row.id)
             .bind(&row.domain)
-            .bind(&row.principal_mobile)
-            .bind(&row.principal_email)
+            .bind(&row.principal_mobile_index)
+            .bind(&row.principal_email_index)
             .bind(&row.data_sealed)
             .bind(&row.site_no)
             .bind(&row.status)
@@ -958,5 +963,56 @@ impl Tx {
             .fetch_optional(c)
             .await
             .map_err(map_err))
+    }
+
+    /// Up to `limit` entities (`sites` false) or sites (`sites` true) whose principal's mobile
+    /// and e-mail an older release stored in clear, with the data key to open: `(id, mobile,
+    /// email)`.
+    pub async fn filing_principals_in_clear(
+        &mut self,
+        sites: bool,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let sql = if sites {
+            "SELECT id, principal_mobile, principal_email FROM filing_sites \
+             WHERE principal_mobile_index IS NULL OR principal_email_index IS NULL ORDER BY id LIMIT $1"
+        } else {
+            "SELECT id, principal_mobile, principal_email FROM filing_entities \
+             WHERE principal_mobile_index IS NULL OR principal_email_index IS NULL ORDER BY id LIMIT $1"
+        };
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, String)>(sql)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// Stores the blind indexes of an entity's (or site's) principal and empties the
+    /// plaintext columns; false when another instance did it first.
+    pub async fn index_filing_principal_in_clear(
+        &mut self,
+        sites: bool,
+        id: &str,
+        mobile_index: &str,
+        email_index: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = if sites {
+            "UPDATE filing_sites SET principal_mobile_index = $2, principal_email_index = $3, \
+             principal_mobile = '', principal_email = '' WHERE id = $1 \
+             AND (principal_mobile_index IS NULL OR principal_email_index IS NULL)"
+        } else {
+            "UPDATE filing_entities SET principal_mobile_index = $2, principal_email_index = $3, \
+             principal_mobile = '', principal_email = '' WHERE id = $1 \
+             AND (principal_mobile_index IS NULL OR principal_email_index IS NULL)"
+        };
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(mobile_index)
+            .bind(email_index)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
     }
 }

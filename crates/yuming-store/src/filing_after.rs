@@ -140,8 +140,9 @@ impl Tx {
         domain: Option<&str>,
         number: Option<&str>,
     ) -> Result<Vec<FilingSiteRow>, StoreError> {
-        let sql = "SELECT s.id, s.owner_id, s.entity_id, s.domain, s.principal_mobile, s.principal_email, \
-                   s.data_sealed, s.site_no, s.status, s.created_at, s.updated_at \
+        let sql = "SELECT s.id, s.owner_id, s.entity_id, s.domain, \
+                   COALESCE(s.principal_mobile_index, '') AS principal_mobile_index, \
+                   COALESCE(s.principal_email_index, '') AS principal_email_index, s.data_sealed, s.site_no, s.status, s.created_at, s.updated_at \
                    FROM filing_sites s JOIN filing_entities e ON e.id = s.entity_id \
                    WHERE s.status = 'filed' AND (s.domain = $1 OR s.site_no = $2 OR e.subject_no = $2) \
                    ORDER BY s.site_no, s.id LIMIT 100";

@@ -15,8 +15,11 @@ pub struct NoticeRow {
     pub occasion: String,
     /// `email`, `in_app`, `sms`, `webhook`.
     pub channel: String,
-    /// E-mail address, phone number or empty (in-app).
+    /// E-mail address, or empty (in-app; SMS, whose number is sealed).
     pub recipient: String,
+    /// An SMS notice's mobile number, sealed (`None` for other channels, and on an SMS row of
+    /// an older release not yet converted, whose number is in `recipient`).
+    pub recipient_sealed: Option<Vec<u8>>,
     /// Language rendered in.
     pub language: String,
     /// Rendered subject.
@@ -45,8 +48,8 @@ pub struct NoticeRow {
 
 macro_rules! notice_columns {
     () => {
-        "id, account_id, kind, occasion, channel, recipient, language, subject, body, params, status, attempts, \
-         next_attempt_at, lease_until, last_error, read_at, created_at, sent_at"
+        "id, account_id, kind, occasion, channel, recipient, recipient_sealed, language, subject, body, params, \
+         status, attempts, next_attempt_at, lease_until, last_error, read_at, created_at, sent_at"
     };
 }
 
@@ -57,7 +60,7 @@ impl Tx {
         let sql = concat!(
             "INSERT INTO notice_outbox (",
             notice_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (account_id, kind, occasion, channel) DO NOTHING"
         );
         let inserted = on_conn!(self, c => sqlx::query(sql)
@@ -67,6 +70,7 @@ impl Tx {
             .bind(&row.occasion)
             .bind(&row.channel)
             .bind(&row.recipient)
+            .bind(&row.recipient_sealed)
             .bind(&row.language)
             .bind(&row.subject)
             .bind(&row.body)
@@ -258,6 +262,29 @@ impl Tx {
         let sql = "UPDATE job_leases SET lease_until = 0, last_run_at = $3 WHERE name = $1 AND holder = $2";
         on_conn!(self, c => sqlx::query(sql).bind(name).bind(holder).bind(now)
             .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Up to `limit` SMS notices an older release stored with the mobile in clear:
+    /// `(id, recipient)`.
+    pub async fn sms_notices_in_clear(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = "SELECT id, recipient FROM notice_outbox WHERE channel = 'sms' \
+                   AND recipient <> '' AND recipient_sealed IS NULL ORDER BY id LIMIT $1";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Stores an SMS notice's sealed mobile and empties the plaintext column.
+    pub async fn seal_sms_notice_in_clear(
+        &mut self,
+        id: &str,
+        recipient_sealed: &[u8],
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE notice_outbox SET recipient_sealed = $2, recipient = '' \
+                   WHERE id = $1 AND recipient_sealed IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(id).bind(recipient_sealed).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
         Ok(())
     }
 }

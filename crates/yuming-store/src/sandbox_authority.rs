@@ -15,8 +15,11 @@ pub struct SandboxTicketRow {
     pub operation: String,
     /// GB/T 2260 province code.
     pub province: i64,
-    /// The certificate as the authority identifies it.
+    /// Keyed blind index of the certificate (`type:number` in clear on a row of an older
+    /// release not yet converted).
     pub cert_key: String,
+    /// The certificate (`type:number`), sealed; `None` on a row of an older release.
+    pub cert_sealed: Option<Vec<u8>>,
     /// The site's domain, for operations that carry one.
     pub domain: Option<String>,
     /// The existing site number, for operations on a filed site.
@@ -44,7 +47,7 @@ pub struct SandboxTicketRow {
 /// A subject (主体) filed at the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SandboxSubjectRow {
-    /// The certificate key.
+    /// Keyed blind index of the certificate.
     pub cert_key: String,
     /// 主体备案号.
     pub subject_no: String,
@@ -60,8 +63,8 @@ pub struct SandboxSubjectRow {
     pub created_at: i64,
 }
 
-const TICKET_COLUMNS: &str = "id, order_id, operation, province, cert_key, domain, site_no, phase, code_hash, \
-     code_expires_at, wrong_codes, decide_at, reject, result, created_at, updated_at";
+const TICKET_COLUMNS: &str = "id, order_id, operation, province, cert_key, cert_sealed, domain, site_no, \
+     phase, code_hash, code_expires_at, wrong_codes, decide_at, reject, result, created_at, updated_at";
 
 impl Tx {
     /// Stores a new ticket; `false` (and nothing stored) when the order already has an open
@@ -72,7 +75,7 @@ impl Tx {
     ) -> Result<bool, StoreError> {
         let sql = format!(
             "INSERT INTO sandbox_authority_tickets ({TICKET_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
              ON CONFLICT (order_id) WHERE phase IN ('sms', 'review') DO NOTHING"
         );
         let n = on_conn!(self, c => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -81,6 +84,7 @@ impl Tx {
             .bind(&row.operation)
             .bind(row.province)
             .bind(&row.cert_key)
+            .bind(&row.cert_sealed)
             .bind(&row.domain)
             .bind(&row.site_no)
             .bind(&row.phase)
@@ -267,22 +271,125 @@ impl Tx {
         Ok(())
     }
 
-    /// Records a text message the sandbox sent.
+    /// Records a text message the sandbox sent to the mobile with this blind index.
     pub async fn insert_sandbox_sms(
         &mut self,
-        mobile: &str,
+        mobile_index: &str,
         body: &str,
         at: i64,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO sandbox_authority_sms (mobile, body, sent_at) VALUES ($1, $2, $3)";
-        on_conn!(self, c => sqlx::query(sql).bind(mobile).bind(body).bind(at).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        // The plaintext column of older releases is NOT NULL: it gets the empty string.
+        let sql = "INSERT INTO sandbox_authority_sms (mobile, mobile_index, body, sent_at) \
+                   VALUES ('', $1, $2, $3)";
+        on_conn!(self, c => sqlx::query(sql).bind(mobile_index).bind(body).bind(at).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
         Ok(())
     }
 
-    /// The text messages sent to a mobile, oldest first, with when they were sent.
-    pub async fn sandbox_sms_to(&mut self, mobile: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        let sql = "SELECT body, sent_at FROM sandbox_authority_sms WHERE mobile = $1 ORDER BY id";
-        on_conn!(self, c => sqlx::query_as::<_, (String, i64)>(sql).bind(mobile).fetch_all(c).await.map_err(map_err))
+    /// The text messages sent to a mobile stored under any of `mobile_indexes` (one per
+    /// master key in use), oldest first, with when they were sent.
+    pub async fn sandbox_sms_to(
+        &mut self,
+        mobile_indexes: &[String],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT id, body, sent_at FROM sandbox_authority_sms WHERE mobile_index = $1";
+        let mut texts: Vec<(i64, String, i64)> = Vec::new();
+        for index in mobile_indexes {
+            let found = on_conn!(self, c => sqlx::query_as::<_, (i64, String, i64)>(sql)
+                .bind(index)
+                .fetch_all(c)
+                .await
+                .map_err(map_err))?;
+            texts.extend(found);
+        }
+        texts.sort_by_key(|(id, _, _)| *id);
+        texts.dedup_by_key(|(id, _, _)| *id);
+        Ok(texts.into_iter().map(|(_, body, at)| (body, at)).collect())
+    }
+
+    /// Up to `limit` tickets an older release stored with the certificate in clear:
+    /// `(id, cert_key)`.
+    pub async fn sandbox_tickets_in_clear(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = "SELECT id, cert_key FROM sandbox_authority_tickets WHERE cert_sealed IS NULL \
+                   ORDER BY id LIMIT $1";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Replaces a ticket's certificate in clear by its index and sealed form; false when
+    /// another instance did it first.
+    pub async fn seal_sandbox_ticket_in_clear(
+        &mut self,
+        id: &str,
+        cert_index: &str,
+        cert_sealed: &[u8],
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE sandbox_authority_tickets SET cert_key = $2, cert_sealed = $3 \
+                   WHERE id = $1 AND cert_sealed IS NULL";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(cert_index)
+            .bind(cert_sealed)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
+    }
+
+    /// Up to `limit` certificate keys of filed subjects still in clear (`type:number`; an
+    /// index is hex and has no colon).
+    pub async fn sandbox_subjects_in_clear(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT cert_key FROM sandbox_authority_subjects WHERE cert_key LIKE '%:%' \
+                   ORDER BY cert_key LIMIT $1";
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Re-keys a filed subject and its sites from the certificate in clear to its index. The
+    /// sites' foreign key is checked at commit, when both sides agree again.
+    pub async fn rekey_sandbox_subject(
+        &mut self,
+        cert_key: &str,
+        cert_index: &str,
+    ) -> Result<(), StoreError> {
+        per_backend!(self,
+            sqlite: c => sqlx::query("PRAGMA defer_foreign_keys = ON").execute(c).await.map(|_| ()).map_err(map_err),
+            postgres: c => sqlx::query("SET CONSTRAINTS sandbox_authority_sites_cert_key_fkey DEFERRED").execute(c).await.map(|_| ()).map_err(map_err),
+        )?;
+        for sql in [
+            "UPDATE sandbox_authority_subjects SET cert_key = $2 WHERE cert_key = $1",
+            "UPDATE sandbox_authority_sites SET cert_key = $2 WHERE cert_key = $1",
+        ] {
+            on_conn!(self, c => sqlx::query(sql).bind(cert_key).bind(cert_index).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` text messages an older release stored with the mobile in clear:
+    /// `(id, mobile)`.
+    pub async fn sandbox_sms_in_clear(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let sql = "SELECT id, mobile FROM sandbox_authority_sms WHERE mobile_index IS NULL \
+                   ORDER BY id LIMIT $1";
+        on_conn!(self, c => sqlx::query_as::<_, (i64, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Replaces a text message's mobile in clear by its index.
+    pub async fn index_sandbox_sms_in_clear(
+        &mut self,
+        id: i64,
+        mobile_index: &str,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE sandbox_authority_sms SET mobile_index = $2, mobile = '' \
+                   WHERE id = $1 AND mobile_index IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(id).bind(mobile_index).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
     }
 
     /// How many numbers the sandbox has issued in all (subjects and sites; tests, operators).

@@ -14,6 +14,11 @@ use crate::setup;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     check_descriptor_budget(&config);
     let app = setup::build_app(&config).await?;
+    // Every domain has its zone from here on, so reading records never has to create one
+    // (also when the DNS listener is off).
+    yuming_app::dns::backfill_zones(&app, 500)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the zones of older domains: {}", e.message))?;
     // Try-out values that must not reach customers (e.g. the example.net nameservers in every
     // zone's SOA and NS); staff also see them at GET /api/v1/admin/system.
     for warning in yuming_app::system::setting_warnings(app.settings()) {

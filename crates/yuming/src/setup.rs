@@ -63,8 +63,7 @@ pub fn master_key(config: &Config) -> anyhow::Result<String> {
             .with_context(|| format!("reading {}", path.display()))?;
         return Ok(key.trim().to_owned());
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    create_data_dir(&config.data_dir)?;
     let key = Cipher::generate_key_base64();
     write_private(&path, &key)?;
     tracing::warn!(
@@ -73,6 +72,34 @@ pub fn master_key(config: &Config) -> anyhow::Result<String> {
          Set YUMING_MASTER_KEY to manage it yourself"
     );
     Ok(key)
+}
+
+/// Creates the data directory (and missing parents) accessible to the owner only (0700): it
+/// holds the database, the master key and uploads. An existing directory is left as the
+/// operator set it, with a warning when others can enter it.
+#[cfg(unix)]
+pub fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Ok(metadata) = std::fs::metadata(dir) {
+        if metadata.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(
+                path = %dir.display(),
+                mode = format!("{:o}", metadata.permissions().mode() & 0o777),
+                "the data directory is accessible to other users; 0700 is recommended"
+            );
+        }
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
+}
+
+#[cfg(not(unix))]
+pub fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
 #[cfg(unix)]
@@ -99,8 +126,7 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        create_data_dir(&config.data_dir)?;
     }
     Db::connect(&url, config.database.max_connections)
         .await
@@ -180,7 +206,22 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
             ..yuming_app::filing::SandboxConfig::default()
         },
         app.db().clone(),
+        app.cipher().clone(),
     )));
+    // Rows an older release wrote with personal data in clear are sealed before anything
+    // reads them (a no-op once done).
+    let sealed = yuming_app::at_rest::seal_legacy_plaintext(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing personal data stored in clear: {}", e.message))?;
+    if sealed.total() > 0 {
+        tracing::warn!(
+            contacts = sealed.contacts,
+            filing_principals = sealed.filing_principals,
+            sandbox_rows = sealed.sandbox_rows,
+            sms_notices = sealed.sms_notices,
+            "sealed personal data an older release stored in clear; older backups still hold it in clear"
+        );
+    }
     Ok(app)
 }
 

@@ -24,6 +24,17 @@ fn yuming() -> Command {
     command
 }
 
+/// The permission bits of a file or directory.
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
 struct Server {
     served: Served,
     base: String,
@@ -136,8 +147,36 @@ async fn serve_on_embedded_sqlite_with_no_configuration() {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600, "master key is private");
+        // The data directory and everything holding data are the owner's alone, the WAL and
+        // shared-memory files included (checked while the server still has them open).
+        assert_eq!(mode_of(&dir.path().join("data")), 0o700, "data dir");
+        let database = dir.path().join("data/yuming.db");
+        assert_eq!(mode_of(&database), 0o600, "database file");
+        for suffix in ["-wal", "-shm"] {
+            let file = dir.path().join(format!("data/yuming.db{suffix}"));
+            assert!(file.exists(), "{suffix} file while serving");
+            assert_eq!(mode_of(&file), 0o600, "{suffix} file");
+        }
     }
     server.stop_gracefully();
+
+    // A backup archive is private too.
+    let archive = dir.path().join("snap.tar.gz");
+    let backup = yuming()
+        .arg("backup")
+        .arg("--out")
+        .arg(&archive)
+        .current_dir(dir.path())
+        .env("YUMING_DATA_DIR", dir.path().join("data"))
+        .output()
+        .expect("run");
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    #[cfg(unix)]
+    assert_eq!(mode_of(&archive), 0o600, "backup archive");
 
     // The operator commands work on the same database.
     let verify = yuming()
@@ -339,6 +378,8 @@ async fn backup_then_restore_into_a_new_database(db: TestDb) {
         String::from_utf8_lossy(&backup.stderr)
     );
     assert!(String::from_utf8_lossy(&backup.stdout).contains("master key is not included"));
+    #[cfg(unix)]
+    assert_eq!(mode_of(&archive), 0o600, "backup archive is private");
 
     let target = db.empty_sibling().await.expect("new database");
     let target_dir = tempfile::tempdir().expect("tempdir");

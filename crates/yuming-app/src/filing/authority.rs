@@ -7,6 +7,10 @@
 //! messages it sent) in the platform's database, in tables of its own, so that every instance
 //! (`serve`, `jobs run-once`, the next start) sees the same authority; a ticket is decided
 //! under a row lock, so two instances syncing at once issue one number.
+//!
+//! Like the platform's own tables, the sandbox's hold no personal data in clear: subjects and
+//! sites are keyed by a blind index of the certificate, a ticket keeps its certificate
+//! sealed, and a text message is filed under a blind index of the mobile it went to.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -17,7 +21,16 @@ use yuming_core::rules::icp_number::IcpFilingNumber;
 use yuming_core::rules::province;
 use yuming_store::{Db, SandboxSubjectRow, SandboxTicketRow, StoreError, Tx};
 
+use crate::crypto::Cipher;
 use crate::registry::BoxFuture;
+
+/// Blind-index purposes of the sandbox's certificate keys and mobiles.
+pub(crate) const SANDBOX_CERT_INDEX: &str = "sandbox.cert";
+pub(crate) const SANDBOX_MOBILE_INDEX: &str = "sandbox.mobile";
+
+pub(crate) fn ticket_cert_context(ticket_id: &str) -> String {
+    format!("sandbox.ticket.cert:{ticket_id}")
+}
 
 /// A failure talking to the authority (the order stays where it is; `sync` retries).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -171,19 +184,29 @@ const PHASE_DONE: &str = "done";
 pub struct SandboxFilingAuthority {
     config: SandboxConfig,
     db: Db,
+    cipher: Cipher,
 }
 
 impl SandboxFilingAuthority {
-    /// A sandbox with `config`, keeping its records in `db`.
-    pub fn new(config: SandboxConfig, db: Db) -> SandboxFilingAuthority {
-        SandboxFilingAuthority { config, db }
+    /// A sandbox with `config`, keeping its records in `db`, personal data sealed or indexed
+    /// under `cipher` (the platform's master keys: every instance must use the same).
+    pub fn new(config: SandboxConfig, db: Db, cipher: Cipher) -> SandboxFilingAuthority {
+        SandboxFilingAuthority { config, db, cipher }
+    }
+
+    /// The indexes a certificate key may be filed under (one per master key in use).
+    fn cert_indexes(&self, cert_key: &str) -> Vec<String> {
+        self.cipher.blind_indexes(cert_key, SANDBOX_CERT_INDEX)
     }
 
     /// SMS texts the sandbox "sent" to `mobile`, oldest first (what the applicant reads on
     /// the phone).
     pub async fn sms_sent_to(&self, mobile: &str) -> Result<Vec<String>, AuthorityError> {
+        let indexes = self
+            .cipher
+            .blind_indexes(mobile.trim(), SANDBOX_MOBILE_INDEX);
         let mut tx = self.db.read().await.map_err(unavailable)?;
-        let texts = tx.sandbox_sms_to(mobile).await.map_err(unavailable)?;
+        let texts = tx.sandbox_sms_to(&indexes).await.map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)?;
         Ok(texts.into_iter().map(|(body, _)| body).collect())
     }
@@ -229,7 +252,13 @@ impl SandboxFilingAuthority {
             order_id: submission.order_id.clone(),
             operation: submission.operation.as_str().to_owned(),
             province: i64::from(submission.province),
-            cert_key: submission.cert_key.clone(),
+            cert_key: self
+                .cipher
+                .blind_index(&submission.cert_key, SANDBOX_CERT_INDEX),
+            cert_sealed: Some(
+                self.cipher
+                    .seal(submission.cert_key.as_bytes(), &ticket_cert_context(&id)),
+            ),
             domain: submission.domain.clone(),
             site_no: submission.site_no.clone(),
             phase: if sms_required {
@@ -264,7 +293,8 @@ impl SandboxFilingAuthority {
         if sms_required {
             for mobile in &submission.mobiles {
                 let text = format!("【工信部】您的备案短信核验码为 {code}，24小时内有效。");
-                tx.insert_sandbox_sms(mobile, &text, now.0)
+                let index = self.cipher.blind_index(mobile.trim(), SANDBOX_MOBILE_INDEX);
+                tx.insert_sandbox_sms(&index, &text, now.0)
                     .await
                     .map_err(unavailable)?;
             }
@@ -345,7 +375,9 @@ impl SandboxFilingAuthority {
                         codes: vec!["CONTENT_INVALID".into()],
                     }
                 } else {
-                    approve(&mut tx, self.config.first_serial, &t, now).await?
+                    let cert_key = self.ticket_cert(&t)?;
+                    let indexes = self.cert_indexes(&cert_key);
+                    approve(&mut tx, self.config.first_serial, &t, &indexes, now).await?
                 };
                 t.phase = PHASE_DONE.into();
                 t.result = Some(decision_json(&decided).to_string());
@@ -358,16 +390,33 @@ impl SandboxFilingAuthority {
         Ok(status)
     }
 
+    /// The certificate key of a ticket, opened (in clear on a ticket of an older release).
+    fn ticket_cert(&self, ticket: &SandboxTicketRow) -> Result<String, AuthorityError> {
+        let Some(sealed) = &ticket.cert_sealed else {
+            return Ok(ticket.cert_key.clone());
+        };
+        self.cipher
+            .open(sealed, &ticket_cert_context(&ticket.id))
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| AuthorityError::Unavailable("sandbox ticket record unreadable".into()))
+    }
+
     async fn do_lookup(
         &self,
         cert_key: &str,
         domain: Option<&str>,
     ) -> Result<AuthorityLookup, AuthorityError> {
+        let indexes = self.cert_indexes(cert_key);
         let mut tx = self.db.read().await.map_err(unavailable)?;
-        let subject_filed = match tx.sandbox_subject(cert_key).await.map_err(unavailable)? {
+        let subject_filed = match find_subject(&mut tx, &indexes).await? {
             Some(subject) => Some(SubjectAtAuthority {
                 subject_no: subject.subject_no,
-                empty_shell: tx.sandbox_site_count(cert_key).await.map_err(unavailable)? == 0,
+                empty_shell: tx
+                    .sandbox_site_count(&subject.cert_key)
+                    .await
+                    .map_err(unavailable)?
+                    == 0,
                 // The sandbox serves one provider: everything it filed went through us.
                 at_this_provider: true,
             }),
@@ -379,7 +428,7 @@ impl SandboxFilingAuthority {
                 .await
                 .map_err(unavailable)?
                 .map(|cert| SiteAtAuthority {
-                    same_subject: cert == cert_key,
+                    same_subject: indexes.contains(&cert),
                     accessed_here: true,
                 }),
             None => None,
@@ -390,6 +439,19 @@ impl SandboxFilingAuthority {
             site_filed,
         })
     }
+}
+
+/// The subject filed under any of `indexes` (one per master key in use).
+async fn find_subject(
+    tx: &mut Tx,
+    indexes: &[String],
+) -> Result<Option<SandboxSubjectRow>, AuthorityError> {
+    for index in indexes {
+        if let Some(subject) = tx.sandbox_subject(index).await.map_err(unavailable)? {
+            return Ok(Some(subject));
+        }
+    }
+    Ok(None)
 }
 
 fn unavailable(e: StoreError) -> AuthorityError {
@@ -453,6 +515,7 @@ async fn approve(
     tx: &mut Tx,
     first_serial: u32,
     ticket: &SandboxTicketRow,
+    cert_indexes: &[String],
     now: Timestamp,
 ) -> Result<AuthorityStatus, AuthorityError> {
     let today = now.date();
@@ -462,8 +525,11 @@ async fn approve(
         .map_err(|_| AuthorityError::Refused("unknown province".into()))?;
     let province = province::by_code(province_code)
         .ok_or_else(|| AuthorityError::Refused("unknown province".into()))?;
-    let cert = ticket.cert_key.as_str();
-    let subject = match tx.sandbox_subject(cert).await.map_err(unavailable)? {
+    // New subjects are filed under the current key's index, the first one.
+    let new_key = cert_indexes
+        .first()
+        .ok_or_else(|| AuthorityError::Unavailable("no certificate index".into()))?;
+    let subject = match find_subject(tx, cert_indexes).await? {
         Some(subject) => subject,
         None => {
             let year = today.year();
@@ -480,7 +546,7 @@ async fn approve(
             )
             .map_err(|r| AuthorityError::Refused(r.to_string()))?;
             let row = SandboxSubjectRow {
-                cert_key: cert.to_owned(),
+                cert_key: new_key.clone(),
                 subject_no: number.subject_number(),
                 province: ticket.province,
                 year: i64::from(year),
@@ -489,7 +555,7 @@ async fn approve(
                 created_at: now.0,
             };
             tx.insert_sandbox_subject(&row).await.map_err(unavailable)?;
-            tx.sandbox_subject(cert)
+            tx.sandbox_subject(new_key)
                 .await
                 .map_err(unavailable)?
                 .ok_or_else(|| AuthorityError::Unavailable("subject vanished".into()))?
@@ -503,6 +569,7 @@ async fn approve(
         today,
     )
     .map_err(|r| AuthorityError::Refused(r.to_string()))?;
+    let cert = subject.cert_key.as_str();
     let site_no = match operation {
         op if op.creates_site() => {
             let domain = ticket.domain.clone().unwrap_or_default();
@@ -590,8 +657,11 @@ pub async fn sandbox_messages(
     mobile: &str,
 ) -> Result<Vec<SandboxMessage>, crate::AppError> {
     actor.require(yuming_core::access::Right::PlatformAdmin)?;
+    let indexes = app
+        .cipher()
+        .blind_indexes(mobile.trim(), SANDBOX_MOBILE_INDEX);
     let mut tx = app.db().read().await?;
-    let texts = tx.sandbox_sms_to(mobile.trim()).await?;
+    let texts = tx.sandbox_sms_to(&indexes).await?;
     tx.commit().await?;
     Ok(texts
         .into_iter()

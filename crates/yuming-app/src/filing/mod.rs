@@ -47,6 +47,36 @@ pub const PROVIDER: &str = "yuming";
 const CONTACT_INDEX: &str = "contact.id_number";
 const BLACKLIST_INDEX: &str = "filing.blacklist";
 const CERT_INDEX: &str = "filing.cert";
+/// Blind-index purposes of principals' mobiles and e-mails (the duplicate checks compare
+/// them; the values themselves are only in the sealed documents).
+pub(crate) const MOBILE_INDEX: &str = "filing.principal_mobile";
+pub(crate) const EMAIL_INDEX: &str = "filing.principal_email";
+
+/// The form of a principal's mobile that is indexed and compared.
+pub(crate) fn normal_mobile(mobile: &str) -> String {
+    mobile.trim().to_owned()
+}
+
+/// The form of a principal's e-mail that is indexed and compared.
+pub(crate) fn normal_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn principal_indexes(app: &App, principal: &PersonInput) -> (String, String) {
+    (
+        app.cipher()
+            .blind_index(&normal_mobile(&principal.mobile), MOBILE_INDEX),
+        app.cipher()
+            .blind_index(&normal_email(&principal.email), EMAIL_INDEX),
+    )
+}
+
+/// The mobile of a site's principal, from its sealed document (for SMS notices).
+pub(crate) fn site_principal_mobile(app: &App, site: &FilingSiteRow) -> Result<String, AppError> {
+    let input: SiteInput = open_json(app, &site.data_sealed, &site_context(&site.id))?;
+    Ok(normal_mobile(&input.principal.mobile))
+}
+
 /// Orders `sync` looks at per run.
 const SYNC_BATCH: i64 = 500;
 
@@ -667,6 +697,7 @@ pub async fn create_entity(
     let now = app.now();
     let today = now.date();
     let id = new_id("fen");
+    let (principal_mobile_index, principal_email_index) = principal_indexes(app, &input.principal);
     let row = FilingEntityRow {
         id: id.clone(),
         owner_id: actor.tenant_id.clone(),
@@ -676,8 +707,8 @@ pub async fn create_entity(
         cert_type: cert_type.as_str().to_owned(),
         cert_digest: cert_digest(app, cert_type, &input.cert_no, today),
         cert_masked: masked(cert_type, &input.cert_no, today),
-        principal_mobile: input.principal.mobile.trim().to_owned(),
-        principal_email: input.principal.email.trim().to_lowercase(),
+        principal_mobile_index,
+        principal_email_index,
         data_sealed: seal_json(app, input, &entity_context(&id))?,
         subject_no: None,
         status: "draft".into(),
@@ -767,6 +798,7 @@ pub async fn create_site(
     let domain = check_site_shape(input)?;
     let now = app.now();
     let id = new_id("fsi");
+    let (principal_mobile_index, principal_email_index) = principal_indexes(app, &input.principal);
     let mut stored = input.clone();
     stored.domain = domain.clone();
     let row = FilingSiteRow {
@@ -774,8 +806,8 @@ pub async fn create_site(
         owner_id: entity.owner_id.clone(),
         entity_id: entity.id.clone(),
         domain,
-        principal_mobile: input.principal.mobile.trim().to_owned(),
-        principal_email: input.principal.email.trim().to_lowercase(),
+        principal_mobile_index,
+        principal_email_index,
         data_sealed: seal_json(app, &stored, &site_context(&id))?,
         site_no: None,
         status: "draft".into(),
@@ -1681,32 +1713,38 @@ async fn run_check(
         (
             "entity.principal.mobile",
             true,
-            e.principal.mobile.trim().to_owned(),
+            normal_mobile(&e.principal.mobile),
         ),
         (
             "entity.principal.email",
             false,
-            e.principal.email.trim().to_lowercase(),
+            normal_email(&e.principal.email),
         ),
     ];
     if let Some(s) = &payload.site {
         contacts.push((
             "site.principal.mobile",
             true,
-            s.principal.mobile.trim().to_owned(),
+            normal_mobile(&s.principal.mobile),
         ));
         contacts.push((
             "site.principal.email",
             false,
-            s.principal.email.trim().to_lowercase(),
+            normal_email(&s.principal.email),
         ));
     }
     for (field, mobile, value) in contacts {
-        // Used by an entity of another certificate (its index under none of our keys).
-        let users = tx
-            .filing_contact_users(mobile, &value, &row.entity_id)
-            .await?;
-        if users.iter().any(|digest| !digests.contains(digest)) {
+        let purpose = if mobile { MOBILE_INDEX } else { EMAIL_INDEX };
+        // Used by an entity of another certificate (its index under none of our keys); the
+        // contact is stored under the index of whichever master key was current then.
+        let mut reused = false;
+        for index in app.cipher().blind_indexes(&value, purpose) {
+            let users = tx
+                .filing_contact_users(mobile, &index, &row.entity_id)
+                .await?;
+            reused |= users.iter().any(|digest| !digests.contains(digest));
+        }
+        if reused {
             duplicates.reused_contacts.push(field.to_owned());
         }
     }
@@ -2035,7 +2073,10 @@ async fn status_changed(
     params.insert("target_en".into(), Value::String(target_en));
     // The applicant is the subject's principal (负责人): the mobile the authority also texts.
     let sms_to = match &payload {
-        Ok(payload) => Some(payload.entity.principal.mobile.trim().to_owned()),
+        Ok(payload) => Some(crate::notices::SmsTo::new(
+            app.cipher(),
+            &payload.entity.principal.mobile,
+        )),
         Err(e) => {
             // A notice never blocks the change it reports; e-mail and in-app still go out.
             tracing::warn!(order = %row.id, error = %e, "no applicant mobile for the SMS notice");
@@ -2769,8 +2810,8 @@ async fn record_approval(
         .ok_or_else(|| corrupt("entity"))?;
     let cert_type = parse_id_type(&payload.entity.cert_type, "entity.cert_type")?;
     entity.name = payload.entity.name.trim().to_owned();
-    entity.principal_mobile = payload.entity.principal.mobile.trim().to_owned();
-    entity.principal_email = payload.entity.principal.email.trim().to_lowercase();
+    (entity.principal_mobile_index, entity.principal_email_index) =
+        principal_indexes(app, &payload.entity.principal);
     entity.cert_masked = masked(cert_type, &payload.entity.cert_no, today);
     entity.cert_digest = cert_digest(app, cert_type, &payload.entity.cert_no, today);
     entity.cert_type = cert_type.as_str().to_owned();
@@ -2798,8 +2839,8 @@ async fn record_approval(
             .await?
             .ok_or_else(|| corrupt("site"))?;
         site.domain = site_input.domain.clone();
-        site.principal_mobile = site_input.principal.mobile.trim().to_owned();
-        site.principal_email = site_input.principal.email.trim().to_lowercase();
+        (site.principal_mobile_index, site.principal_email_index) =
+            principal_indexes(app, &site_input.principal);
         site.data_sealed = seal_json(app, site_input, &site_context(&site.id))?;
         if let Some(no) = site_no {
             site.site_no = Some(no.to_owned());

@@ -350,6 +350,7 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
                 // The change was not filed in time: one more, final notice.
                 notify_alert(
                     &mut tx,
+                    principal_sms(app, &site),
                     &site,
                     existing,
                     &format!("已超过备案变更期限：{}", finding.reason_zh),
@@ -383,6 +384,7 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
             opened += 1;
             notify_alert(
                 &mut tx,
+                principal_sms(app, &site),
                 &site,
                 &row,
                 &finding.reason_zh,
@@ -413,10 +415,26 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
     Ok((opened, resolved))
 }
 
+/// The site principal's mobile for an alert's SMS copy; an alert never fails for want of it.
+fn principal_sms(app: &App, site: &FilingSiteRow) -> Option<crate::notices::SmsTo> {
+    match super::site_principal_mobile(app, site) {
+        Ok(mobile) => Some(crate::notices::SmsTo::new(app.cipher(), &mobile)),
+        Err(e) => {
+            tracing::warn!(site = %site.id, error = %e.message, "no principal mobile for the alert SMS");
+            None
+        }
+    }
+}
+
 /// Sends an alert's notice through the account's channels (and by SMS to the site's
 /// principal), once per `occasion`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "two call sites, all named arguments"
+)]
 async fn notify_alert(
     tx: &mut yuming_store::Tx,
+    sms_to: Option<crate::notices::SmsTo>,
     site: &FilingSiteRow,
     alert: &FilingAlertRow,
     reason_zh: &str,
@@ -438,7 +456,7 @@ async fn notify_alert(
             occasion,
             params,
             // The site's principal answers for it: the alert reaches their phone.
-            sms_to: Some(site.principal_mobile.clone()),
+            sms_to,
         },
         now,
     )

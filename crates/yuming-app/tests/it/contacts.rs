@@ -518,8 +518,8 @@ both_backends!(
             &row.id_type,
             &row.id_number_masked,
             &row.id_number_digest,
-            &row.email,
-            &row.phone,
+            &row.legacy_email,
+            &row.legacy_phone,
             &row.country,
             &row.province,
             &row.city,
@@ -538,7 +538,11 @@ both_backends!(
             for column in optional_columns.iter().copied().flatten() {
                 assert!(!column.contains(secret), "{secret} in {column}");
             }
-            for blob in [&row.id_number_sealed, &row.address_sealed] {
+            let sealed_contact = [&row.email_sealed, &row.phone_sealed];
+            for blob in [&row.id_number_sealed, &row.address_sealed]
+                .into_iter()
+                .chain(sealed_contact.into_iter().flatten())
+            {
                 assert!(
                     !blob
                         .windows(secret.len())
@@ -553,6 +557,12 @@ both_backends!(
                 );
             }
         }
+        // E-mail and phone are sealed too; the plaintext columns of older releases stay empty.
+        assert!(row.email_sealed.is_some() && row.phone_sealed.is_some());
+        assert_eq!(
+            (row.legacy_email.as_str(), row.legacy_phone.as_str()),
+            ("", "")
+        );
         // The blind index is keyed: 64 hex digits, not the plain SHA-256 of the number.
         assert_eq!(row.id_number_digest.len(), 64);
         assert_ne!(
@@ -805,13 +815,13 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
     // Later flows ask for a verified contact inside their own transaction.
     let mut tx = app.db().read().await.expect("tx");
     assert_eq!(
-        contacts::require_verified(&mut tx, &alice, &zhang.id)
+        contacts::require_verified(&app, &mut tx, &alice, &zhang.id)
             .await
             .map(|c| c.id),
         Ok(zhang.id.clone())
     );
     let (code, field, kind) =
-        failure(contacts::require_verified(&mut tx, &alice, &company.id).await);
+        failure(contacts::require_verified(&app, &mut tx, &alice, &company.id).await);
     assert_eq!(
         (code, field.as_deref(), kind),
         (
@@ -824,7 +834,7 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
     let pending = create(&app, &alice, person()).await;
     let mut tx = app.db().read().await.expect("tx");
     assert_eq!(
-        failure(contacts::require_verified(&mut tx, &alice, &pending.id).await).0,
+        failure(contacts::require_verified(&app, &mut tx, &alice, &pending.id).await).0,
         "CONTACT_NOT_VERIFIED"
     );
     tx.commit().await.expect("commit");
@@ -859,7 +869,7 @@ both_backends!(
             );
             let mut tx = app.db().read().await.expect("tx");
             assert_eq!(
-                code(contacts::require_verified(&mut tx, &bob, id).await),
+                code(contacts::require_verified(&app, &mut tx, &bob, id).await),
                 "NOT_FOUND"
             );
             tx.commit().await.expect("commit");

@@ -501,3 +501,85 @@ both_backends!(dns_manage_right_changes_records, |t: TestDb| async move {
         .collect();
     assert_eq!(names, vec!["mail"]);
 });
+
+both_backends!(
+    reading_records_never_writes_nor_waits_for_writers,
+    |t: TestDb| async move {
+        let (app, _clock) = test_app(&t.db);
+        let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
+        domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            register_input("busy.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        dns::create_record(
+            &app,
+            &ctx(),
+            &alice,
+            "busy.com",
+            rr("A", "www", "192.0.2.10"),
+        )
+        .await
+        .expect("record");
+        let domain_id = {
+            let mut tx = t.db.read().await.expect("tx");
+            let row = tx
+                .domain_by_name("busy.com")
+                .await
+                .expect("row")
+                .expect("some");
+            tx.commit().await.expect("commit");
+            row.id
+        };
+        // Another connection is in the middle of a write to this very zone: on SQLite it
+        // holds the database's write lock, on PostgreSQL the zone row's lock. Reads answer
+        // from the last committed state meanwhile (a read that took the write lock would
+        // fail after the busy timeout on SQLite, and wait on PostgreSQL).
+        let mut writer = t.db.write().await.expect("writer");
+        writer
+            .zone_for_update(&domain_id)
+            .await
+            .expect("lock")
+            .expect("zone");
+        let zone = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            dns::list_records(&app, &alice, "busy.com"),
+        )
+        .await
+        .expect("the read did not wait for the writer")
+        .expect("records while a writer holds the lock");
+        assert_eq!((zone.serial, zone.records.len()), (2, 1));
+        let text = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            dns::export_zone(&app, &alice, "busy.com"),
+        )
+        .await
+        .expect("the export did not wait for the writer")
+        .expect("zone file while a writer holds the lock");
+        assert!(text.contains("192.0.2.10"), "{text}");
+        writer.commit().await.expect("writer done");
+
+        // A domain from before DNS hosting whose zone the start-up backfill has not created
+        // yet reads as the empty zone it will get, and reading does not create it.
+        let mut tx = t.db.write().await.expect("tx");
+        tx.delete_zone_records(&domain_id).await.expect("records");
+        tx.delete_zone(&domain_id).await.expect("zone");
+        tx.commit().await.expect("commit");
+        let zone = dns::list_records(&app, &alice, "busy.com")
+            .await
+            .expect("zone");
+        assert_eq!((zone.serial, zone.records.len()), (1, 0));
+        let mut tx = t.db.read().await.expect("tx");
+        assert_eq!(tx.zone_of(&domain_id).await.expect("zone"), None);
+        tx.commit().await.expect("commit");
+        // Another tenant still cannot read it.
+        let (bob, _) = customer(&app, &t, "bob@example.com", 0).await;
+        assert_eq!(
+            code(dns::list_records(&app, &bob, "busy.com").await),
+            "NOT_FOUND"
+        );
+    }
+);

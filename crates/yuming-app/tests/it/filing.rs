@@ -22,7 +22,7 @@ const PERSON_ID: &str = "11010519491231002X";
 const USCC: &str = "91110000600037341L";
 const LEGAL_REP_ID: &str = "110105197512120028";
 
-fn ctx() -> RequestContext {
+pub(crate) fn ctx() -> RequestContext {
     RequestContext::internal("test")
 }
 
@@ -33,7 +33,7 @@ fn ctx_ip(ip: &str) -> RequestContext {
     }
 }
 
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     Actor {
         account_id: "cli".into(),
         tenant_id: String::new(),
@@ -50,7 +50,7 @@ fn code<T>(r: Result<T, AppError>) -> &'static str {
     }
 }
 
-async fn login(app: &App, email: &str) -> Actor {
+pub(crate) async fn login(app: &App, email: &str) -> Actor {
     let session = accounts::login(
         app,
         &ctx(),
@@ -67,7 +67,7 @@ async fn login(app: &App, email: &str) -> Actor {
         .expect("auth")
 }
 
-fn account(email: &str) -> NewAccountInput {
+pub(crate) fn account(email: &str) -> NewAccountInput {
     NewAccountInput {
         email: email.into(),
         password: "correct horse battery".into(),
@@ -75,7 +75,7 @@ fn account(email: &str) -> NewAccountInput {
     }
 }
 
-async fn customer(app: &App, email: &str) -> Actor {
+pub(crate) async fn customer(app: &App, email: &str) -> Actor {
     accounts::signup(app, &ctx(), account(email))
         .await
         .expect("signup");
@@ -93,7 +93,7 @@ async fn customer(app: &App, email: &str) -> Actor {
     actor
 }
 
-async fn reviewer(app: &App, email: &str) -> Actor {
+pub(crate) async fn reviewer(app: &App, email: &str) -> Actor {
     accounts::create_user(
         app,
         &ctx(),
@@ -144,7 +144,7 @@ async fn verified_contact(
 }
 
 /// Registers `name` for 2 years (resolving: default nameservers).
-async fn register(app: &App, actor: &Actor, name: &str, contact: &str) {
+pub(crate) async fn register(app: &App, actor: &Actor, name: &str, contact: &str) {
     domains::register(
         app,
         &ctx(),
@@ -161,7 +161,7 @@ async fn register(app: &App, actor: &Actor, name: &str, contact: &str) {
     .expect("register");
 }
 
-async fn stop_resolving(app: &App, actor: &Actor, name: &str) {
+pub(crate) async fn stop_resolving(app: &App, actor: &Actor, name: &str) {
     domains::update(
         app,
         &ctx(),
@@ -177,7 +177,7 @@ async fn stop_resolving(app: &App, actor: &Actor, name: &str) {
     .expect("clear nameservers");
 }
 
-fn person(name: &str, id: &str, mobile: &str, email: &str) -> PersonInput {
+pub(crate) fn person(name: &str, id: &str, mobile: &str, email: &str) -> PersonInput {
     PersonInput {
         name: name.into(),
         id_type: "resident_id".into(),
@@ -188,7 +188,7 @@ fn person(name: &str, id: &str, mobile: &str, email: &str) -> PersonInput {
     }
 }
 
-fn personal_entity() -> EntityInput {
+pub(crate) fn personal_entity() -> EntityInput {
     EntityInput {
         entity_type: "PERSON".into(),
         name: "张三".into(),
@@ -216,7 +216,7 @@ fn enterprise_entity() -> EntityInput {
     }
 }
 
-fn site(name: &str, domain: &str, principal: PersonInput, ip: &str) -> SiteInput {
+pub(crate) fn site(name: &str, domain: &str, principal: PersonInput, ip: &str) -> SiteInput {
     SiteInput {
         name: name.into(),
         domain: domain.into(),
@@ -241,14 +241,14 @@ fn sandbox_config() -> SandboxConfig {
     }
 }
 
-struct World {
-    app: App,
-    clock: yuming_app::clock::FakeClock,
-    authority: Arc<SandboxFilingAuthority>,
-    reviewer: Actor,
+pub(crate) struct World {
+    pub(crate) app: App,
+    pub(crate) clock: yuming_app::clock::FakeClock,
+    pub(crate) authority: Arc<SandboxFilingAuthority>,
+    pub(crate) reviewer: Actor,
 }
 
-async fn world(db: &TestDb) -> World {
+pub(crate) async fn world(db: &TestDb) -> World {
     world_with(db, yuming_test_support::test_settings()).await
 }
 
@@ -270,6 +270,7 @@ async fn world_with_keys(
     let authority = Arc::new(SandboxFilingAuthority::new(
         sandbox_config(),
         app.db().clone(),
+        app.cipher().clone(),
     ));
     app.set_filing_authority(authority.clone());
     filing::add_ip_pool(&app, &ctx(), &operator(), "203.0.113.0/24", "北京", true)
@@ -287,7 +288,7 @@ async fn world_with_keys(
     }
 }
 
-async fn add_server(w: &World, actor: &Actor, ip: &str) {
+pub(crate) async fn add_server(w: &World, actor: &Actor, ip: &str) {
     filing::add_servers(
         &w.app,
         &ctx(),
@@ -302,7 +303,7 @@ async fn add_server(w: &World, actor: &Actor, ip: &str) {
     .expect("server");
 }
 
-fn blocking(report: &filing::CheckReport) -> Vec<(RejectCode, String)> {
+pub(crate) fn blocking(report: &filing::CheckReport) -> Vec<(RejectCode, String)> {
     report
         .problems
         .iter()
@@ -1177,7 +1178,7 @@ both_backends!(
 );
 
 /// A customer with a clean personal order in FILLING; returns (actor, order id).
-async fn ready_order(
+pub(crate) async fn ready_order(
     w: &World,
     email: &str,
     domain: &str,
@@ -1691,6 +1692,7 @@ both_backends!(
                 ..SandboxConfig::default()
             },
             app.db().clone(),
+            app.cipher().clone(),
         ));
         app.set_filing_authority(strict.clone());
         let (alice, order) = ready_order(
@@ -2012,6 +2014,7 @@ fn second_instance(w: &World) -> App {
     app.set_filing_authority(Arc::new(SandboxFilingAuthority::new(
         sandbox_config(),
         app.db().clone(),
+        app.cipher().clone(),
     )));
     app
 }
@@ -2045,7 +2048,7 @@ async fn approved_first_filing(
 }
 
 /// Takes an order to the authority: type check, submission, review.
-async fn pushed(w: &World, applicant: &Actor, order: &str) {
+pub(crate) async fn pushed(w: &World, applicant: &Actor, order: &str) {
     let app = &w.app;
     filing::verify_type(app, &ctx(), applicant, order)
         .await
@@ -2092,7 +2095,8 @@ both_backends!(
         // A second instance, with a connector object of its own, sees the messages the
         // authority sent and takes the SMS codes: nothing lives in the first one's memory.
         let other = second_instance(&w);
-        let sandbox = SandboxFilingAuthority::new(sandbox_config(), db.db.clone());
+        let sandbox =
+            SandboxFilingAuthority::new(sandbox_config(), db.db.clone(), w.app.cipher().clone());
         for (actor, order, mobile) in [
             (&alice, &alice_order, "13800138000"),
             (&bob, &bob_order, "13900139000"),
@@ -2844,8 +2848,8 @@ both_backends!(
                 cert_type: "resident_id".into(),
                 cert_digest: format!("digest{i}"),
                 cert_masked: "1101**********002X".into(),
-                principal_mobile: format!("1380000{i:04}"),
-                principal_email: format!("p{i}@example.com"),
+                principal_mobile_index: format!("mobile{i}"),
+                principal_email_index: format!("email{i}"),
                 data_sealed: vec![0],
                 subject_no: None,
                 status: "draft".into(),

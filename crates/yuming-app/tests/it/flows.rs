@@ -34,7 +34,14 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     let (app, clock) = test_app(&t.db);
     let (alice, alice_contact) = customer(&app, &t, "alice@example.com", 100_000).await;
     let (bob, bob_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
-    for name in ["one.com", "two.com", "three.com", "four.com", "locked.com"] {
+    for name in [
+        "one.com",
+        "two.com",
+        "three.com",
+        "four.com",
+        "five.com",
+        "locked.com",
+    ] {
         domains::register(
             &app,
             &ctx(),
@@ -157,9 +164,40 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     let silent = transfers::request(&app, &ctx(), &bob, "four.com", &code_four, &bob_contact)
         .await
         .expect("request four");
+    let code_five = auth_code_of(&app, &alice, "five.com").await;
+    let late = transfers::request(&app, &ctx(), &bob, "five.com", &code_five, &bob_contact)
+        .await
+        .expect("request five");
     clock.advance_days(4);
     assert_eq!(transfers::complete_due(&app, 100).await.expect("due"), 0);
     clock.advance_days(3);
+    // Reads only read: the due transfer shows as pending, its approval instant passed,
+    // until the jobs run; the domain has not moved.
+    let read = transfers::get(&app, &bob, &silent.id).await.expect("get");
+    assert_eq!(read.status, "pending");
+    assert!(
+        transfers::list(&app, &alice, 50)
+            .await
+            .expect("list")
+            .iter()
+            .any(|t| t.id == silent.id && t.status == "pending")
+    );
+    assert_eq!(owner_of(&app, "four.com").await, alice.tenant_id);
+    // A holder's decision after the instant is too late: the transfer approved itself then.
+    assert_eq!(
+        code(transfers::decide(&app, &ctx(), &alice, "five.com", false, Some("too late")).await),
+        "NO_PENDING_TRANSFER"
+    );
+    let five = transfers::get(&app, &bob, &late.id).await.expect("get");
+    assert_eq!(
+        (five.status.as_str(), five.decided_at),
+        ("auto_approved", late.auto_approves_at)
+    );
+    assert_eq!(owner_of(&app, "five.com").await, bob.tenant_id);
+    let jobs = yuming_app::scheduler::run_jobs(&app, "test", None)
+        .await
+        .expect("jobs");
+    assert_eq!(jobs.transfers_completed, 1);
     let done = transfers::get(&app, &bob, &silent.id).await.expect("get");
     assert_eq!(done.status, "auto_approved");
     assert_eq!(

@@ -65,7 +65,7 @@ both_backends!(one_notice_per_occasion_and_inbox, |db: TestDb| async move {
         occasion: "low_balance:CNY:1".into(),
         params: params(json!({ "balance": "10.00 CNY", "threshold": "50.00 CNY" })),
         // No SMS for this kind by default: a mobile here adds no row.
-        sms_to: Some("13800138000".into()),
+        sms_to: Some(notices::SmsTo::new(app.cipher(), "13800138000")),
     };
     // Default channels: e-mail and in-app; a repeat of the occasion adds nothing.
     assert_eq!(enqueue(&app, &request).await, 2);

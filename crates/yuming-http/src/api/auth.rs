@@ -123,7 +123,8 @@ pub async fn totp_enable(
 
 /// Turns TOTP off, confirmed with a current code.
 #[utoipa::path(post, path = "/api/v1/auth/totp/disable", tag = "auth", security(("bearer" = [])),
-    request_body = TotpCodeRequest, responses((status = 204), (status = 400, body = ErrorBody)))]
+    request_body = TotpCodeRequest, responses((status = 204), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "TOTP is not enabled")))]
 pub async fn totp_disable(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

@@ -13,12 +13,12 @@ use yuming_core::clock::Timestamp;
 use crate::dto::ErrorBody;
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
 use crate::filing_dto::{
-    BlacklistRequest, CheckReportDto, EntityDto, EntityListDto, EntityViewDto, HistoryDto,
-    IpPoolCreateRequest, IpPoolDto, IpPoolListDto, MaterialDto, MaterialListDto, NoteCreateRequest,
-    NoteDto, NoteListDto, OrderCreateRequest, OrderDto, OrderListDto, PayloadDto, RejectRequest,
-    ReviewOrderDto, RuleCreateRequest, RuleDto, RuleListDto, SandboxMessageDto, SandboxSmsQuery,
-    ServerDto, ServerListDto, ServersCreateRequest, SiteDto, SiteViewDto, SmsCodeRequest,
-    SyncReportDto,
+    BlacklistRequest, CheckReportDto, EntityDto, EntityListDto, EntityViewDto, FilingOrderDto,
+    HistoryDto, IpPoolCreateRequest, IpPoolDto, IpPoolListDto, MaterialDto, MaterialListDto,
+    NoteCreateRequest, NoteDto, NoteListDto, OrderCreateRequest, OrderListDto, PayloadDto,
+    RejectRequest, ReviewOrderDto, RuleCreateRequest, RuleDto, RuleListDto, SandboxMessageDto,
+    SandboxSmsQuery, ServerDto, ServerListDto, ServersCreateRequest, SiteDto, SiteViewDto,
+    SmsCodeRequest, SyncReportDto,
 };
 use crate::{ApiError, AppState};
 
@@ -139,14 +139,14 @@ pub async fn list_servers(
 /// Creates a draft order; takes the entity's lock (one order in progress per entity).
 #[utoipa::path(post, path = "/api/v1/filing/orders", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     request_body = OrderCreateRequest,
-    responses((status = 201, body = OrderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = FilingOrderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn create_order(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     ApiJson(body): ApiJson<OrderCreateRequest>,
-) -> Result<(StatusCode, Json<OrderDto>), ApiError> {
+) -> Result<(StatusCode, Json<FilingOrderDto>), ApiError> {
     let view = filing::create_order(
         &state.app,
         &ctx,
@@ -177,12 +177,12 @@ pub async fn list_orders(
 /// One order (numbers masked).
 #[utoipa::path(get, path = "/api/v1/filing/orders/{id}", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = FilingOrderDto), (status = 404, body = ErrorBody)))]
 pub async fn get_order(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::get_order(&state.app, &actor, &id).await?.into(),
     ))
@@ -193,7 +193,7 @@ pub async fn get_order(
 /// full (masked values are taken as a change).
 #[utoipa::path(put, path = "/api/v1/filing/orders/{id}", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")), request_body = PayloadDto,
-    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn update_order(
     State(state): State<AppState>,
@@ -201,7 +201,7 @@ pub async fn update_order(
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PayloadDto>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     let view = filing::update_order(&state.app, &ctx, &actor, &id, &body.into()).await?;
     Ok(Json(view.into()))
 }
@@ -209,14 +209,14 @@ pub async fn update_order(
 /// 验证备案类型: the authority confirms the operation; verified fields freeze.
 #[utoipa::path(post, path = "/api/v1/filing/orders/{id}/verify-type", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn verify_type(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::verify_type(&state.app, &ctx, &actor, &id)
             .await?
@@ -240,14 +240,14 @@ pub async fn check(
 /// 3 submissions per account and 5 per source IP per day (429 says when the limit resets).
 #[utoipa::path(post, path = "/api/v1/filing/orders/{id}/submit", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::submit(&state.app, &ctx, &actor, &id).await?.into(),
     ))
@@ -256,13 +256,13 @@ pub async fn submit(
 /// Abandons the order; releases the entity's lock.
 #[utoipa::path(post, path = "/api/v1/filing/orders/{id}/abandon", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = FilingOrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn abandon(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::abandon(&state.app, &ctx, &actor, &id).await?.into(),
     ))
@@ -272,7 +272,7 @@ pub async fn abandon(
 /// the order).
 #[utoipa::path(post, path = "/api/v1/filing/orders/{id}/sms", tag = "filing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")), request_body = SmsCodeRequest,
-    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn verify_sms(
     State(state): State<AppState>,
@@ -280,7 +280,7 @@ pub async fn verify_sms(
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SmsCodeRequest>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::verify_sms(&state.app, &ctx, &actor, &id, &body.code)
             .await?
@@ -433,14 +433,14 @@ pub async fn review_order(
 /// Claims an order for review.
 #[utoipa::path(post, path = "/api/v1/review/filing/{id}/claim", tags = ["admin", "review"], security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = OrderDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn claim(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::claim(&state.app, &ctx, &actor, &id).await?.into(),
     ))
@@ -449,14 +449,14 @@ pub async fn claim(
 /// Passes the claimed order; it is pushed to the authority.
 #[utoipa::path(post, path = "/api/v1/review/filing/{id}/approve", tags = ["admin", "review"], security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = OrderDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     Ok(Json(
         filing::approve(&state.app, &ctx, &actor, &id).await?.into(),
     ))
@@ -466,7 +466,7 @@ pub async fn approve(
 /// reopen for the applicant.
 #[utoipa::path(post, path = "/api/v1/review/filing/{id}/reject", tags = ["admin", "review"], security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "order id")), request_body = RejectRequest,
-    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = FilingOrderDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reject(
     State(state): State<AppState>,
@@ -474,7 +474,7 @@ pub async fn reject(
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RejectRequest>,
-) -> Result<Json<OrderDto>, ApiError> {
+) -> Result<Json<FilingOrderDto>, ApiError> {
     let rejections: Vec<FieldRejection> = body
         .rejections
         .into_iter()

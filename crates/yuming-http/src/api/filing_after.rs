@@ -138,7 +138,7 @@ pub struct VerifyRequest {
 
 /// A verification result.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VerificationDto {
+pub struct CertificateVerificationDto {
     /// Signature good, within validity and current.
     pub valid: bool,
     /// `VALID`, `MALFORMED`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `NOT_YET_VALID`, `EXPIRED`,
@@ -149,9 +149,9 @@ pub struct VerificationDto {
     pub certificate: Option<CertificateDto>,
 }
 
-impl From<Verification> for VerificationDto {
+impl From<Verification> for CertificateVerificationDto {
     fn from(v: Verification) -> Self {
-        VerificationDto {
+        CertificateVerificationDto {
             valid: v.valid,
             reason: v.reason.to_owned(),
             certificate: v.certificate.map(CertificateDto::from),
@@ -323,12 +323,12 @@ pub async fn public_keys(State(state): State<AppState>) -> Result<Json<PublicKey
 /// signature.
 #[utoipa::path(post, path = "/api/v1/public/filing/certificates/verify", tag = "filing",
     request_body = VerifyRequest,
-    responses((status = 200, body = VerificationDto), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = CertificateVerificationDto), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     ApiJson(body): ApiJson<VerifyRequest>,
-) -> Result<Json<VerificationDto>, ApiError> {
+) -> Result<Json<CertificateVerificationDto>, ApiError> {
     certificates::count_public_request(&state.app, &ctx).await?;
     let verification = match (body.certificate, body.pdf_base64) {
         (Some(document), None) => {

@@ -89,7 +89,8 @@ pub async fn preferences(
 #[utoipa::path(put, path = "/api/v1/notification-preferences/{kind}", tag = "notifications", security(("bearer" = []), ("api_key" = [])),
     params(("kind" = String, Path, description = "notice kind, e.g. expiry_reminder")),
     request_body = NotificationPreferenceRequest,
-    responses((status = 200, body = NotificationPreferenceDto), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = NotificationPreferenceDto), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "no such notice kind")))]
 pub async fn set_preference(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

@@ -14,7 +14,8 @@ use crate::{ApiError, AppState};
 /// Creates a sub-account with a subset of the caller's rights.
 #[utoipa::path(post, path = "/api/v1/sub-accounts", tag = "sub-accounts", security(("bearer" = []), ("api_key" = [])),
     request_body = SubAccountCreateRequest,
-    responses((status = 201, body = AccountDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = AccountDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the e-mail belongs to an account")))]
 pub async fn create(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
