@@ -66,7 +66,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 read_timeout: Duration::from_secs(config.whois.read_timeout_secs),
                 max_connections: config.whois.max_connections,
                 max_connections_per_ip: config.whois.max_connections_per_ip,
-                ..yuming_lookup::server::WhoisSettings::default()
             },
             wait_for(stopped.clone()),
         )))
