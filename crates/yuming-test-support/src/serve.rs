@@ -2,8 +2,9 @@
 //!
 //! Picking a free port and releasing it for the server races with every other process that
 //! binds ports meanwhile. Instead the server is told to bind port 0 (`127.0.0.1:0`) and the
-//! test reads the addresses it got from its log: `yuming is serving http=…` and
-//! `DNS is serving dns=…` (JSON log lines at `info` for `yuming::serve`). The DNS listener
+//! test reads the addresses it got from its log: `yuming is serving http=…`,
+//! `DNS is serving dns=…` and `WHOIS is serving whois=…` (JSON log lines at `info` for
+//! `yuming::serve`). The DNS listener
 //! binds TCP on the port its UDP socket got, which can still be taken; such a start is retried.
 
 use std::io::{BufRead, BufReader};
@@ -19,6 +20,8 @@ pub struct Listening {
     pub http: SocketAddr,
     /// The DNS listener (UDP and TCP on the same port), when DNS is on.
     pub dns: Option<SocketAddr>,
+    /// The WHOIS listener, when the command turned it on (e.g. `YUMING_WHOIS_ADDR=127.0.0.1:0`).
+    pub whois: Option<SocketAddr>,
 }
 
 /// A running `yuming serve`, killed on drop.
@@ -52,8 +55,9 @@ impl Drop for Served {
 }
 
 /// Starts `command` (a `yuming serve` without its HTTP or DNS address) with both listeners on
-/// `127.0.0.1:0`, DNS only when `dns`, and waits until it reports its addresses. A start that
-/// failed because a port was taken meanwhile is retried.
+/// `127.0.0.1:0`, DNS only when `dns`, and waits until it reports its addresses — also the
+/// WHOIS address when the command sets a non-empty `YUMING_WHOIS_ADDR`. A start that failed
+/// because a port was taken meanwhile is retried.
 ///
 /// # Panics
 /// When the server exits or stays silent for 60 s, with its log.
@@ -64,10 +68,13 @@ pub fn start_serve(command: &mut Command, dns: bool) -> Served {
         .env("YUMING_LOG_FORMAT", "json")
         .env("YUMING_LOG", "warn,yuming::serve=info")
         .stderr(Stdio::piped());
+    let whois = command
+        .get_envs()
+        .any(|(name, value)| name == "YUMING_WHOIS_ADDR" && value.is_some_and(|v| !v.is_empty()));
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_start(command, dns) {
+        match try_start(command, dns, whois) {
             Ok(served) => return served,
             Err(log) if attempt < 5 && log.contains("in use") => continue,
             Err(log) => panic!("yuming serve did not start:\n{log}"),
@@ -75,7 +82,7 @@ pub fn start_serve(command: &mut Command, dns: bool) -> Served {
     }
 }
 
-fn try_start(command: &mut Command, dns: bool) -> Result<Served, String> {
+fn try_start(command: &mut Command, dns: bool, whois: bool) -> Result<Served, String> {
     let mut child = command.spawn().map_err(|e| format!("spawn: {e}"))?;
     let Some(stderr) = child.stderr.take() else {
         return Err("stderr is not piped".into());
@@ -89,17 +96,19 @@ fn try_start(command: &mut Command, dns: bool) -> Result<Served, String> {
         }
     });
     let mut seen = Vec::new();
-    let (mut http, mut dns_addr) = (None, None);
+    let (mut http, mut dns_addr, mut whois_addr) = (None, None, None);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(http) = http
             && (!dns || dns_addr.is_some())
+            && (!whois || whois_addr.is_some())
         {
             return Ok(Served {
                 child,
                 listening: Listening {
                     http,
                     dns: dns_addr,
+                    whois: whois_addr,
                 },
                 log,
                 seen,
@@ -115,6 +124,7 @@ fn try_start(command: &mut Command, dns: bool) -> Result<Served, String> {
                     };
                     http = http.or_else(|| field("http"));
                     dns_addr = dns_addr.or_else(|| field("dns"));
+                    whois_addr = whois_addr.or_else(|| field("whois"));
                 }
                 seen.push(line);
             }

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use yuming_test_support::serve::{Served, start_serve};
 
+mod common;
+use common::{dig, status, yuming};
+
 const ZONE: &str = "dns-e2e.com";
 
 /// A port free for both UDP and TCP right now, for Knot, which cannot bind port 0 and report
@@ -28,26 +31,11 @@ fn serve(data: &Path, knot_port: u16) -> Served {
     let mut command = yuming(data);
     command
         .arg("serve")
+        .env("YUMING_WHOIS_ADDR", "")
         .env("YUMING_DNS__SECONDARIES", format!("127.0.0.1:{knot_port}"))
         .env("YUMING_LOOKUP__TERMS_URL", "https://registrar.test/terms")
         .stdout(Stdio::null());
     start_serve(&mut command, true)
-}
-
-fn yuming(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_yuming"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("YUMING_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("YUMING_LOG", "warn")
-        .env("YUMING_WHOIS_ADDR", "")
-        .env("YUMING_DATA_DIR", data)
-        .env("YUMING_AUTH__ARGON2_MEMORY_KIB", "64")
-        .env("YUMING_AUTH__ARGON2_ITERATIONS", "1");
-    command
 }
 
 struct Kill(Child);
@@ -56,23 +44,6 @@ impl Drop for Kill {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn dig(port: u16, args: &[&str]) -> String {
-    let out = Command::new("dig")
-        .arg("@127.0.0.1")
-        .args(["-p", &port.to_string(), "+time=2", "+tries=1"])
-        .args(args)
-        .output()
-        .expect("dig (package dnsutils)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn status(out: &str) -> &str {
-    out.split("status: ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .unwrap_or("none")
 }
 
 fn flags(out: &str) -> Vec<&str> {

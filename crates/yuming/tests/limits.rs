@@ -4,49 +4,18 @@
 //! completes its request header is closed after the header-read timeout, freeing its slot.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
+use yuming_test_support::serve::start_serve;
+
+mod common;
+use common::{dig, status, yuming};
 
 /// Connections one source may hold on each listener in this test.
 const PER_IP: usize = 4;
-
-fn free_port() -> u16 {
-    // A port free for both UDP and TCP.
-    loop {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-        let port = udp.local_addr().expect("addr").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-fn yuming(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_yuming"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("YUMING_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("YUMING_LOG", "warn")
-        .env("YUMING_DATA_DIR", data)
-        .env("YUMING_AUTH__ARGON2_MEMORY_KIB", "64")
-        .env("YUMING_AUTH__ARGON2_ITERATIONS", "1");
-    command
-}
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A TCP connection to `to` from the local address `from`.
 async fn connect_from(from: [u8; 4], to: SocketAddr) -> TcpStream {
@@ -67,36 +36,16 @@ async fn until_closed(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>>
     }
 }
 
-fn dig(port: u16, args: &[&str]) -> String {
-    let out = Command::new("dig")
-        .arg("@127.0.0.1")
-        .args(["-p", &port.to_string(), "+time=3", "+tries=1"])
-        .args(args)
-        .output()
-        .expect("dig (package dnsutils)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn status(out: &str) -> &str {
-    out.split("status: ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .unwrap_or("none")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_floods_from_one_address_do_not_lock_out_others() {
     let dir = std::env::temp_dir().join(format!("yuming-limits-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let (http, dns, whois) = (free_port(), free_port(), free_port());
     let mut server = yuming(&dir.join("data"));
     let per_ip = PER_IP.to_string();
     server
         .arg("serve")
-        .env("YUMING_HTTP_ADDR", format!("127.0.0.1:{http}"))
-        .env("YUMING_DNS_ADDR", format!("127.0.0.1:{dns}"))
-        .env("YUMING_WHOIS_ADDR", format!("127.0.0.1:{whois}"))
+        .env("YUMING_WHOIS_ADDR", "127.0.0.1:0")
         .env("YUMING_HTTP__MAX_CONNECTIONS_PER_IP", &per_ip)
         .env("YUMING_DNS__TCP_MAX_CONNECTIONS_PER_IP", &per_ip)
         .env("YUMING_WHOIS__MAX_CONNECTIONS_PER_IP", &per_ip)
@@ -106,10 +55,11 @@ async fn idle_floods_from_one_address_do_not_lock_out_others() {
         .env("YUMING_DNS__TCP_IDLE_TIMEOUT_SECS", "60")
         .env("YUMING_WHOIS__READ_TIMEOUT_SECS", "60")
         .stdout(Stdio::null());
-    let _server = Kill(server.spawn().expect("yuming serve"));
-    let http_addr = SocketAddr::from(([127, 0, 0, 1], http));
-    let dns_addr = SocketAddr::from(([127, 0, 0, 1], dns));
-    let whois_addr = SocketAddr::from(([127, 0, 0, 1], whois));
+    let served = start_serve(&mut server, true);
+    let http_addr = served.listening.http;
+    let dns_addr = served.listening.dns.expect("DNS is on");
+    let whois_addr = served.listening.whois.expect("WHOIS is on");
+    let dns = dns_addr.port();
     let from = |ip: [u8; 4]| {
         reqwest::Client::builder()
             .local_address(IpAddr::from(ip))
@@ -184,12 +134,15 @@ async fn idle_floods_from_one_address_do_not_lock_out_others() {
         "a DNS connection over the per-IP cap is closed at once"
     );
     let tcp = tokio::task::spawn_blocking(move || {
-        dig(dns, &["+tcp", "-b", "127.0.0.2", "example.org", "SOA"])
+        dig(
+            dns,
+            &["+time=3", "+tcp", "-b", "127.0.0.2", "example.org", "SOA"],
+        )
     })
     .await
     .expect("dig");
     assert_eq!(status(&tcp), "REFUSED", "answered over TCP: {tcp}");
-    let udp = tokio::task::spawn_blocking(move || dig(dns, &["example.org", "SOA"]))
+    let udp = tokio::task::spawn_blocking(move || dig(dns, &["+time=3", "example.org", "SOA"]))
         .await
         .expect("dig");
     assert_eq!(status(&udp), "REFUSED", "answered over UDP: {udp}");

@@ -1,0 +1,44 @@
+//! What the end-to-end tests of the `yuming` binary share: the command on a clean
+//! configuration, and `dig` with its status line.
+// Each test file is its own crate and uses only part of this module.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// `yuming` with no inherited `YUMING_*` configuration, its data in `data`, quiet logs and
+/// cheap password hashing.
+pub fn yuming(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_yuming"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("YUMING_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("YUMING_LOG", "warn")
+        .env("YUMING_DATA_DIR", data)
+        .env("YUMING_AUTH__ARGON2_MEMORY_KIB", "64")
+        .env("YUMING_AUTH__ARGON2_ITERATIONS", "1");
+    command
+}
+
+/// `dig @127.0.0.1 -p PORT` with one try of 2 s (a later `+time=` in `args` wins) and `args`;
+/// its standard output.
+pub fn dig(port: u16, args: &[&str]) -> String {
+    let out = Command::new("dig")
+        .arg("@127.0.0.1")
+        .args(["-p", &port.to_string(), "+time=2", "+tries=1"])
+        .args(args)
+        .output()
+        .expect("dig (package dnsutils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `status:` of a dig answer (`NOERROR`, `REFUSED`, …), `none` when there is none.
+pub fn status(out: &str) -> &str {
+    out.split("status: ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap_or("none")
+}
