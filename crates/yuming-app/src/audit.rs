@@ -33,10 +33,20 @@ pub(crate) async fn record(
         object_type: change.object_type.to_owned(),
         object_id: change.object_id.to_owned(),
         request_id: ctx.request_id.clone(),
+        client_request_id: ctx.client_request_id.clone(),
         before: summary(&change.before),
         after: summary(&change.after),
     };
     tx.append_audit(&entry, app.now()).await?;
+    crate::idempotency::mark_effect(
+        app,
+        tx,
+        ctx,
+        change.action,
+        change.object_type,
+        change.object_id,
+    )
+    .await?;
     Ok(())
 }
 

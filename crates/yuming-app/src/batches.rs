@@ -391,7 +391,7 @@ async fn run(
                 let names: Vec<String> = passing.iter().map(|i| i.domain_name.clone()).collect();
                 let item_ctx = RequestContext {
                     request_id,
-                    client_ip: ctx.client_ip.clone(),
+                    ..ctx.without_idempotency()
                 };
                 match crate::cancellations::create(app, &item_ctx, actor, &names).await {
                     Ok(request) => {
@@ -427,7 +427,7 @@ async fn run(
             }
             let ctx = &RequestContext {
                 request_id,
-                client_ip: ctx.client_ip.clone(),
+                ..ctx.without_idempotency()
             };
             let outcome = match operation {
                 BatchOperation::Renew { years } => domains::renew(app, ctx, actor, &name, *years)

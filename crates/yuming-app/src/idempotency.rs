@@ -1,34 +1,62 @@
 //! Idempotency keys for mutating requests: the same key and body replays the first
 //! response; the same key with another body is refused.
 
-use yuming_store::IdempotencyClaim;
+use yuming_store::{IdempotencyClaim, Tx};
 
-use crate::{App, AppError, ErrorKind};
+use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// How long an unfinished claim blocks retries before it is considered abandoned.
 const STALE_AFTER_SECS: i64 = 120;
 
-/// Checks the key's form: 1–128 visible ASCII characters.
-pub fn check_key(key: &str) -> Result<(), AppError> {
-    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::bad_request(
+/// Checks the key's form: 1–128 visible ASCII characters. A key that is not ASCII at all
+/// (which an HTTP header can carry as raw bytes) is refused the same way, never ignored.
+pub fn check_key(key: &[u8]) -> Result<&str, AppError> {
+    match std::str::from_utf8(key) {
+        Ok(key)
+            if !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(key)
+        }
+        _ => Err(AppError::bad_request(
             "INVALID_IDEMPOTENCY_KEY",
             "Idempotency-Key must be 1 to 128 visible ASCII characters",
             "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符",
         )
-        .with_field("Idempotency-Key"));
+        .with_field("Idempotency-Key")),
     }
-    Ok(())
 }
 
-/// Claims `key` for `scope`; errors for a key in use or reused with another request.
+/// What to answer instead of running a request whose key was seen before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// The first request finished: its response, as stored.
+    Response {
+        /// HTTP status.
+        status: u16,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// The first request's effect committed but its response was lost (the process died in
+    /// between): what it changed, so the client knows not to try again.
+    Committed {
+        /// Our request id of the first request (it names the audit entries it wrote).
+        request_id: String,
+        /// When its effect committed.
+        committed_at: i64,
+        /// What it changed: action, object type and object id (JSON).
+        effect: serde_json::Value,
+    },
+}
+
+/// Claims `key` for `scope`: `None` to run the request, a [`Replay`] for a key seen before;
+/// errors for a key in use or reused with another request.
 pub async fn claim(
     app: &App,
     scope: &str,
     key: &str,
     request_hash: &str,
-) -> Result<Option<(u16, Vec<u8>)>, AppError> {
-    check_key(key)?;
+) -> Result<Option<Replay>, AppError> {
+    check_key(key.as_bytes())?;
     let now = app.now().0;
     let mut tx = app.db().write().await?;
     let claim = tx
@@ -42,8 +70,13 @@ pub async fn claim(
                 .cipher()
                 .open(&body, &response_context(scope, key))
                 .map_err(|e| AppError::internal(format!("stored idempotent response: {e}")))?;
-            Ok(Some((status, body)))
+            Ok(Some(Replay::Response { status, body }))
         }
+        IdempotencyClaim::Committed {
+            request_id,
+            at,
+            summary,
+        } => Ok(Some(committed(request_id, at, &summary))),
         IdempotencyClaim::InProgress => Err(AppError::new(
             ErrorKind::Conflict,
             "IDEMPOTENCY_KEY_IN_PROGRESS",
@@ -66,6 +99,37 @@ fn response_context(scope: &str, key: &str) -> String {
     format!("idempotency.response:{scope}:{key}")
 }
 
+/// Marks the request's key, if it runs under one, as having committed an effect: called by
+/// [`crate::audit::record`] inside the use case's own transaction, so the mark commits if
+/// and only if the effect does.
+pub(crate) async fn mark_effect(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+) -> Result<(), AppError> {
+    let Some(mark) = &ctx.idempotency else {
+        return Ok(());
+    };
+    let summary = serde_json::json!({
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+    })
+    .to_string();
+    tx.mark_idempotency_effect(
+        &mark.scope,
+        &mark.key,
+        &ctx.request_id,
+        app.now().0,
+        &summary,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Stores the response of a claimed key.
 pub async fn complete(
     app: &App,
@@ -84,12 +148,28 @@ pub async fn complete(
     Ok(())
 }
 
-/// Releases a claim whose request failed on the server side, so the client can retry.
-pub async fn release(app: &App, scope: &str, key: &str) -> Result<(), AppError> {
+/// Settles a claim whose request ended in a server error or panicked. Without a committed
+/// effect the key is forgotten, so that the client may retry. With one (the effect committed,
+/// then something failed), the key must never run again: the effect is stored as the key's
+/// answer and returned, so every retry replays [`Replay::Committed`].
+pub async fn release(app: &App, scope: &str, key: &str) -> Result<Option<Replay>, AppError> {
     let mut tx = app.db().write().await?;
-    tx.release_idempotency_key(scope, key).await?;
+    let released = tx.release_idempotency_key(scope, key).await?;
+    let effect = if released {
+        None
+    } else {
+        tx.idempotency_effect(scope, key).await?
+    };
     tx.commit().await?;
-    Ok(())
+    Ok(effect.map(|(request_id, at, summary)| committed(request_id, at, &summary)))
+}
+
+fn committed(request_id: String, committed_at: i64, summary: &str) -> Replay {
+    Replay::Committed {
+        request_id,
+        committed_at,
+        effect: serde_json::from_str(summary).unwrap_or(serde_json::Value::Null),
+    }
 }
 
 /// Deletes expired sessions, nonces, idempotency keys and rate windows.

@@ -36,5 +36,5 @@ pub mod webhooks;
 mod context;
 mod flow_notices;
 
-pub use context::{App, AppSettings, RequestContext};
+pub use context::{App, AppSettings, IdempotencyMark, RequestContext};
 pub use error::{AppError, ErrorInfo, ErrorKind};

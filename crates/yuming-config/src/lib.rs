@@ -311,7 +311,14 @@ pub struct HttpConfig {
     /// in the middle of a request (a client that stops sending its body or stops reading the
     /// answer). Longer than `request_timeout_secs`.
     pub idle_timeout_secs: u64,
+    /// A test failpoint, empty in production: `pause_before_idempotent_store` makes a request
+    /// under an `Idempotency-Key` pause for ever after its effect committed and before its
+    /// response is stored (the crash-and-retry test kills the process there).
+    pub failpoint: String,
 }
+
+/// The failpoints `[http] failpoint` accepts.
+pub const HTTP_FAILPOINTS: [&str; 1] = ["pause_before_idempotent_store"];
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -323,6 +330,7 @@ impl Default for HttpConfig {
             max_connections_per_ip: 128,
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
+            failpoint: String::new(),
         }
     }
 }
@@ -456,6 +464,14 @@ impl Config {
             return bad(
                 "http.idle_timeout_secs",
                 "must be longer than http.request_timeout_secs",
+            );
+        }
+        if !self.http.failpoint.is_empty()
+            && !HTTP_FAILPOINTS.contains(&self.http.failpoint.as_str())
+        {
+            return bad(
+                "http.failpoint",
+                "must be empty or one of: pause_before_idempotent_store",
             );
         }
         if self.registrar.cancellation_fee_minor < 0 {

@@ -29,8 +29,10 @@ pub struct AuditEntry {
     pub object_type: String,
     /// The changed object's id.
     pub object_id: String,
-    /// The request that caused the change, for correlation with logs.
+    /// The request that caused the change, for correlation with logs (our id).
     pub request_id: String,
+    /// The id the client sent in `X-Request-Id`, if any: kept beside ours, never instead of it.
+    pub client_request_id: String,
     /// A summary of the object before the change, never containing secrets.
     pub before: String,
     /// A summary of the object after the change, never containing secrets.
@@ -58,8 +60,12 @@ impl AuditEntry {
             &self.after,
             &self.prev_hash,
         ];
-        let mut out = Vec::with_capacity(fields.iter().map(|f| f.len() + 8).sum());
-        for field in fields {
+        // Entries written before the client's id was kept have none; hashing it only when
+        // present keeps their hashes (and so the whole existing chain) valid.
+        let client =
+            (!self.client_request_id.is_empty()).then_some(self.client_request_id.as_str());
+        let mut out = Vec::with_capacity(fields.iter().map(|f| f.len() + 8).sum::<usize>() + 80);
+        for field in fields.into_iter().chain(client) {
             out.extend_from_slice(field.len().to_string().as_bytes());
             out.push(b':');
             out.extend_from_slice(field.as_bytes());
@@ -194,6 +200,7 @@ mod tests {
                     object_type: "account".into(),
                     object_id: "acc_1".into(),
                     request_id: format!("req-{seq}"),
+                    client_request_id: String::new(),
                     before: "{}".into(),
                     after: format!("{{\"n\":{seq}}}"),
                     prev_hash: prev.clone(),
@@ -211,6 +218,21 @@ mod tests {
             verifier.push(entry, hash)?;
         }
         verifier.finish(head.0, head.1)
+    }
+
+    #[test]
+    fn client_request_id_is_hashed_only_when_present() {
+        let (entry, hash) = chain(1).remove(0);
+        // Entries from before the field existed keep their hash.
+        assert_eq!(entry.compute_hash(), hash);
+        let mut with_client = entry.clone();
+        with_client.client_request_id = "their-id-1".into();
+        assert_ne!(with_client.compute_hash(), hash);
+        // The field is length-prefixed like the others: no shifting of bytes between fields.
+        let mut shifted = with_client.clone();
+        shifted.prev_hash.push('1');
+        shifted.client_request_id = "their-id-".into();
+        assert_ne!(shifted.compute_hash(), with_client.compute_hash());
     }
 
     #[test]

@@ -274,8 +274,11 @@ pub struct AuditEntryDto {
     pub object_type: String,
     /// Object id.
     pub object_id: String,
-    /// Request id.
+    /// Our request id (the `X-Request-Id` of our response).
     pub request_id: String,
+    /// The `X-Request-Id` the client sent, if it sent one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_request_id: String,
     /// Summary before (JSON text, may be empty).
     pub before: String,
     /// Summary after (JSON text, may be empty).
@@ -294,6 +297,7 @@ impl From<StoredAuditEntry> for AuditEntryDto {
             object_type: e.object_type,
             object_id: e.object_id,
             request_id: e.request_id,
+            client_request_id: e.client_request_id,
             before: e.before_summary,
             after: e.after_summary,
             hash: e.hash,

@@ -169,6 +169,11 @@ pub fn request_context(headers: &HeaderMap, extensions: &Extensions) -> RequestC
         .map(|ConnectInfo(addr)| addr.ip().to_string());
     RequestContext {
         request_id,
+        client_request_id: extensions
+            .get::<crate::middleware::ClientRequestId>()
+            .map(|theirs| theirs.0.clone())
+            .unwrap_or_default(),
         client_ip,
+        idempotency: extensions.get::<yuming_app::IdempotencyMark>().cloned(),
     }
 }

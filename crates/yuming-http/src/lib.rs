@@ -41,6 +41,10 @@ pub struct HttpSettings {
     /// What RDAP answers say about the registrar, and its per-IP rate limit
     /// (`rdap_per_ip_per_minute`).
     pub lookup: yuming_lookup::LookupSettings,
+    /// The `pause_before_idempotent_store` failpoint (`[http] failpoint`): a request under an
+    /// `Idempotency-Key` pauses for ever after its effect committed and before its response
+    /// is stored, so that a test can kill the process in that window. Never set in production.
+    pub pause_before_idempotent_store: bool,
 }
 
 impl Default for HttpSettings {
@@ -49,6 +53,7 @@ impl Default for HttpSettings {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             lookup: yuming_lookup::LookupSettings::default(),
+            pause_before_idempotent_store: false,
         }
     }
 }

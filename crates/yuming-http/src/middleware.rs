@@ -16,7 +16,8 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
-use yuming_app::{AppError, ErrorKind, accounts, api_keys, idempotency};
+use yuming_app::idempotency::Replay;
+use yuming_app::{AppError, ErrorKind, IdempotencyMark, accounts, api_keys, idempotency};
 use yuming_core::signing::SignedParts;
 
 use crate::extract::{Auth, request_context};
@@ -97,7 +98,32 @@ pub fn with_fast_check(full: Router, state: AppState) -> Router {
     Router::new()
         .route("/api/v1/domains/check", check)
         .fallback_service(full)
+        .layer(from_fn(keep_client_request_id))
         .with_state(state)
+}
+
+/// The `X-Request-Id` a client sent, kept apart from ours: audit entries and logs carry our
+/// id (unique, generated here) and the client's beside it, never the client's instead of it.
+#[derive(Debug, Clone)]
+pub struct ClientRequestId(pub String);
+
+/// Moves a client's `X-Request-Id` out of the headers (so that the request-id layer inside
+/// generates ours) into a [`ClientRequestId`] extension: at most 64 visible ASCII characters,
+/// anything else dropped.
+async fn keep_client_request_id(mut req: Request, next: Next) -> Response {
+    if let Some(value) = req.headers_mut().remove("x-request-id") {
+        let theirs: String = value
+            .as_bytes()
+            .iter()
+            .take(64)
+            .take_while(|b| b.is_ascii_graphic())
+            .map(|&b| char::from(b))
+            .collect();
+        if !theirs.is_empty() {
+            req.extensions_mut().insert(ClientRequestId(theirs));
+        }
+    }
+    next.run(req).await
 }
 
 /// Request ids `<random instance prefix>-<counter>`: unique across instances without a
@@ -262,17 +288,27 @@ async fn resolve_actor(state: &AppState, req: Request) -> Result<Request, ApiErr
 
 /// Replays the stored response of a repeated mutating request with the same
 /// `Idempotency-Key` and body; refuses the key with another body.
+///
+/// The use case marks the key in the transaction of its effect (through the request
+/// context's [`IdempotencyMark`]), so a key whose effect committed is never run again, even
+/// when the process dies before the response below is stored. The request runs to its end in
+/// a task of its own: the request timeout outside this layer, or a client that disconnects,
+/// stops waiting for it but never abandons an effect half-way between commit and storage.
 async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mutating = matches!(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    let Some(key) = header_str(&req, "idempotency-key").map(str::to_owned) else {
-        return next.run(req).await;
-    };
     if !mutating {
         return next.run(req).await;
     }
+    let key = match req.headers().get("idempotency-key") {
+        None => return next.run(req).await,
+        Some(raw) => match idempotency::check_key(raw.as_bytes()) {
+            Ok(key) => key.to_owned(),
+            Err(error) => return ApiError::from(error).into_response(),
+        },
+    };
     let scope = match req.extensions().get::<Auth>() {
         Some(Auth(actor)) => actor.account_id.clone(),
         None => format!(
@@ -303,47 +339,114 @@ async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> 
     let request_hash = hex::encode(hasher.finalize());
     match idempotency::claim(&state.app, &scope, &key, &request_hash).await {
         Err(error) => return ApiError::from(error).into_response(),
-        Ok(Some((status, body))) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (status, body).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            headers.insert(
-                HeaderName::from_static("idempotent-replayed"),
-                HeaderValue::from_static("true"),
-            );
-            return response;
-        }
+        Ok(Some(replay)) => return replayed(replay),
         Ok(None) => {}
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let (response_parts, response_body) = response.into_parts();
-    let Ok(response_bytes) = to_bytes(response_body, MAX_STORED_RESPONSE).await else {
-        let _ = idempotency::release(&state.app, &scope, &key).await;
-        return ApiError::from(AppError::internal(
-            "response too large to store for idempotency",
-        ))
-        .into_response();
-    };
-    let outcome = if response_parts.status.is_server_error() {
-        idempotency::release(&state.app, &scope, &key).await
-    } else {
-        idempotency::complete(
-            &state.app,
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    req.extensions_mut().insert(IdempotencyMark {
+        scope: scope.clone(),
+        key: key.clone(),
+    });
+    let app = state.app.clone();
+    let pause_before_store = state.settings.pause_before_idempotent_store;
+    let (task_scope, task_key) = (scope.clone(), key.clone());
+    let task = tokio::spawn(async move {
+        let (scope, key) = (task_scope, task_key);
+        let response = next.run(req).await;
+        let (response_parts, response_body) = response.into_parts();
+        let Ok(response_bytes) = to_bytes(response_body, MAX_STORED_RESPONSE).await else {
+            return settle_failed(&app, &scope, &key).await.unwrap_or_else(|| {
+                ApiError::from(AppError::internal(
+                    "response too large to store for idempotency",
+                ))
+                .into_response()
+            });
+        };
+        if pause_before_store {
+            // The `pause_before_idempotent_store` failpoint: the effect has committed, its
+            // response is not stored yet; the crash test kills the process here.
+            tracing::warn!(%key, "failpoint pause_before_idempotent_store: pausing for ever");
+            std::future::pending::<()>().await;
+        }
+        if response_parts.status.is_server_error() {
+            settle_failed(&app, &scope, &key).await;
+        } else if let Err(error) = idempotency::complete(
+            &app,
             &scope,
             &key,
             response_parts.status.as_u16(),
             &response_bytes,
         )
         .await
-    };
-    if let Err(error) = outcome {
-        tracing::error!(%error, "could not record idempotent response");
+        {
+            tracing::error!(%error, "could not record idempotent response");
+        }
+        Response::from_parts(response_parts, Body::from(response_bytes))
+    });
+    match task.await {
+        Ok(response) => response,
+        Err(join_error) => {
+            tracing::error!(error = %join_error, "idempotent request panicked");
+            settle_failed(&state.app, &scope, &key).await;
+            ApiError::from(AppError::internal("handler panicked")).into_response()
+        }
     }
-    Response::from_parts(response_parts, Body::from(response_bytes))
+}
+
+/// Settles the key of a request that failed on the server side: forgotten, or, when its
+/// effect had committed, answered from now on by the replay of that effect (also returned).
+async fn settle_failed(app: &yuming_app::App, scope: &str, key: &str) -> Option<Response> {
+    match idempotency::release(app, scope, key).await {
+        Ok(None) => None,
+        Ok(Some(replay)) => {
+            let (status, body) = replay_body(&replay);
+            if let Err(error) = idempotency::complete(app, scope, key, status, &body).await {
+                tracing::error!(%error, "could not record idempotent effect");
+            }
+            Some(replayed(replay))
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not release idempotency key");
+            None
+        }
+    }
+}
+
+/// The status and body a replay answers with.
+fn replay_body(replay: &Replay) -> (u16, Vec<u8>) {
+    match replay {
+        Replay::Response { status, body } => (*status, body.clone()),
+        Replay::Committed {
+            request_id,
+            committed_at,
+            effect,
+        } => {
+            let body = serde_json::json!({
+                "idempotent_replay": {
+                    "status": "committed",
+                    "request_id": request_id,
+                    "committed_at": yuming_core::clock::Timestamp(*committed_at).to_rfc3339(),
+                    "effect": effect,
+                }
+            });
+            (200, body.to_string().into_bytes())
+        }
+    }
+}
+
+/// The answer to a repeated key: the first response, or what its committed effect was.
+fn replayed(replay: Replay) -> Response {
+    let (status, body) = replay_body(&replay);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        HeaderName::from_static("idempotent-replayed"),
+        HeaderValue::from_static("true"),
+    );
+    response
 }

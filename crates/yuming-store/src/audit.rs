@@ -21,6 +21,8 @@ pub struct NewAuditEntry {
     pub object_id: String,
     /// Request id for log correlation.
     pub request_id: String,
+    /// The client's own `X-Request-Id`, if it sent one.
+    pub client_request_id: String,
     /// Summary before the change (JSON, no secrets).
     pub before: String,
     /// Summary after the change (JSON, no secrets).
@@ -46,6 +48,8 @@ pub struct StoredAuditEntry {
     pub object_id: String,
     /// Request id.
     pub request_id: String,
+    /// The client's request id (empty when it sent none).
+    pub client_request_id: String,
     /// Summary before.
     pub before_summary: String,
     /// Summary after.
@@ -67,6 +71,7 @@ impl StoredAuditEntry {
             object_type: self.object_type.clone(),
             object_id: self.object_id.clone(),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
             before: self.before_summary.clone(),
             after: self.after_summary.clone(),
             prev_hash: self.prev_hash.clone(),
@@ -74,7 +79,7 @@ impl StoredAuditEntry {
     }
 }
 
-/// Binds an entry's twelve columns in table order.
+/// Binds an entry's thirteen columns in table order.
 fn bind_entry<'q, DB: sqlx::Database>(
     query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
     entry: &'q AuditEntry,
@@ -97,6 +102,7 @@ where
         .bind(entry.after.as_str())
         .bind(entry.prev_hash.as_str())
         .bind(hash)
+        .bind(entry.client_request_id.as_str())
 }
 
 /// One page of a tenant's audit entries, newest first.
@@ -117,7 +123,7 @@ struct Head {
 macro_rules! audit_columns {
     () => {
         "seq, at, actor, tenant, action, object_type, object_id, request_id, \
-     before_summary, after_summary, prev_hash, hash"
+     before_summary, after_summary, prev_hash, hash, client_request_id"
     };
 }
 
@@ -144,6 +150,7 @@ impl Tx {
             object_type: new.object_type.clone(),
             object_id: new.object_id.clone(),
             request_id: new.request_id.clone(),
+            client_request_id: new.client_request_id.clone(),
             before: new.before.clone(),
             after: new.after.clone(),
             prev_hash: head.hash,
@@ -152,8 +159,8 @@ impl Tx {
         per_backend!(self,
             sqlite: c => {
                 let insert = "INSERT INTO audit_log (seq, at, actor, tenant, action, object_type, object_id, \
-                              request_id, before_summary, after_summary, prev_hash, hash) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                              request_id, before_summary, after_summary, prev_hash, hash, client_request_id) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
                 bind_entry(sqlx::query(insert), &entry, &hash).execute(&mut *c).await.map_err(map_err)?;
                 sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
                     .bind(entry.seq)
@@ -166,8 +173,8 @@ impl Tx {
             // One round trip instead of two while the chain head is locked.
             postgres: c => {
                 let insert = "WITH appended AS (INSERT INTO audit_log (seq, at, actor, tenant, action, object_type, \
-                              object_id, request_id, before_summary, after_summary, prev_hash, hash) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq, hash) \
+                              object_id, request_id, before_summary, after_summary, prev_hash, hash, client_request_id) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq, hash) \
                               UPDATE audit_head SET seq = appended.seq, hash = appended.hash FROM appended \
                               WHERE audit_head.id = 1";
                 bind_entry(sqlx::query(insert), &entry, &hash)

@@ -2,7 +2,6 @@
 //! 127.0.0.1, and the cost of the audit write per state change. Bounded in time; sends
 //! traffic to loopback only.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +12,6 @@ use yuming_app::{App, RequestContext, accounts};
 use yuming_config::Config;
 use yuming_core::clock::Timestamp;
 use yuming_core::signing::{SignedParts, sign};
-use yuming_http::{AppState, HttpSettings};
 use yuming_store::{Db, NewAuditEntry};
 
 use crate::setup;
@@ -127,6 +125,22 @@ async fn bench_app(
     database_url: Option<String>,
     cheap_hashing: bool,
 ) -> anyhow::Result<(tempfile::TempDir, Db, App)> {
+    Ok(bench_app_with_key(config, database_url, cheap_hashing)
+        .await?
+        .0)
+}
+
+/// A database with its URL and the app's master key, for a [`ServerProcess`] over the same.
+struct BenchDatabase {
+    url: String,
+    master_key: String,
+}
+
+async fn bench_app_with_key(
+    config: &Config,
+    database_url: Option<String>,
+    cheap_hashing: bool,
+) -> anyhow::Result<((tempfile::TempDir, Db, App), BenchDatabase)> {
     let temp_dir = tempfile::tempdir()?;
     let url =
         database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", temp_dir.path().display()));
@@ -140,14 +154,103 @@ async fn bench_app(
         settings.argon2_memory_kib = 64;
         settings.argon2_iterations = 1;
     }
-    let cipher = Cipher::from_base64(&Cipher::generate_key_base64(), &[])?;
+    let master_key = Cipher::generate_key_base64();
+    let cipher = Cipher::from_base64(&master_key, &[])?;
     let app = App::new(
         db.clone(),
         Arc::new(SystemClock::default()),
         cipher,
         settings,
     );
-    Ok((temp_dir, db, app))
+    Ok(((temp_dir, db, app), BenchDatabase { url, master_key }))
+}
+
+/// `yuming serve` in a process of its own, over the benchmark's database and master key: the
+/// load generator (this process) and the server then never share a scheduler or cores'
+/// run queues by accident, as they would in one runtime. Killed on drop.
+struct ServerProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl ServerProcess {
+    /// Starts it with `env` added to the inherited environment and waits for its address
+    /// (read from its JSON log: it binds port 0, so no free-port race) and `/healthz`.
+    async fn start(
+        database_url: &str,
+        data_dir: &std::path::Path,
+        master_key: &str,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<ServerProcess> {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(std::env::current_exe()?);
+        command
+            .arg("serve")
+            .env("YUMING_DATABASE_URL", database_url)
+            .env("YUMING_DATA_DIR", data_dir)
+            .env("YUMING_MASTER_KEY", master_key)
+            .env("YUMING_HTTP_ADDR", "127.0.0.1:0")
+            .env("YUMING_DNS_ADDR", "")
+            .env("YUMING_WHOIS_ADDR", "")
+            .env("YUMING_LOG_FORMAT", "json")
+            .env("YUMING_LOG", "warn,yuming::serve=info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().context("starting yuming serve")?;
+        let stderr = child.stderr.take().context("serve's stderr")?;
+        let (found, address) = std::sync::mpsc::channel();
+        // Reads to the end so that the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let http = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|entry| {
+                        let fields = entry.get("fields").unwrap_or(&entry);
+                        fields
+                            .get("http")
+                            .and_then(|v| v.as_str())
+                            .map(str::to_owned)
+                    });
+                match http {
+                    Some(http) => {
+                        let _ = found.send(http);
+                    }
+                    None if line.contains("\"ERROR\"") => eprintln!("serve: {line}"),
+                    None => {}
+                }
+            }
+        });
+        let mut server = ServerProcess {
+            child,
+            base: String::new(),
+        };
+        let http =
+            tokio::task::spawn_blocking(move || address.recv_timeout(Duration::from_secs(60)))
+                .await?
+                .context("yuming serve did not report its address")?;
+        server.base = format!("http://{http}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", server.base)).await
+                && response.status().is_success()
+            {
+                return Ok(server);
+            }
+            anyhow::ensure!(Instant::now() < deadline, "yuming serve is not healthy");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The benchmark.
@@ -157,9 +260,9 @@ pub async fn auth(
     concurrency: usize,
     seconds: u64,
 ) -> anyhow::Result<()> {
-    let (_temp_dir, db, app) = bench_app(config, database_url, false).await?;
+    let ((temp_dir, db, app), database) = bench_app_with_key(config, database_url, false).await?;
     println!(
-        "backend {:?}, argon2id m={} KiB t={}, {} clients, {} s per phase, {} cores",
+        "backend {:?}, argon2id m={} KiB t={}, {} clients, {} s per phase, {} cores; server in its own process",
         db.backend(),
         config.auth.argon2_memory_kib,
         config.auth.argon2_iterations,
@@ -169,21 +272,29 @@ pub async fn auth(
             .map(|n| n.get())
             .unwrap_or(1)
     );
-
-    let router = yuming_http::router(AppState {
-        app: app.clone(),
-        settings: HttpSettings::default(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
+    let server = ServerProcess::start(
+        &database.url,
+        &temp_dir.path().join("data"),
+        &database.master_key,
+        &[
+            (
+                "YUMING_AUTH__ARGON2_MEMORY_KIB",
+                config.auth.argon2_memory_kib.to_string(),
+            ),
+            (
+                "YUMING_AUTH__ARGON2_ITERATIONS",
+                config.auth.argon2_iterations.to_string(),
+            ),
+            // One client address logs in over and over: the per-IP login limit is lifted.
+            (
+                "YUMING_AUTH__LOGIN_ATTEMPTS_PER_IP_PER_MINUTE",
+                i64::MAX.to_string(),
+            ),
+            ("YUMING_HTTP__MAX_CONNECTIONS_PER_IP", "0".into()),
+        ],
+    )
+    .await?;
+    let base = server.base.clone();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
@@ -276,7 +387,7 @@ pub async fn auth(
     )
     .await;
     signed.report();
-    server.abort();
+    drop(server);
 
     audit_cost(&db).await?;
     db.close().await;
@@ -324,6 +435,7 @@ async fn audit_cost(db: &Db) -> anyhow::Result<()> {
                 request_id: "bench".into(),
                 before: "{\"n\":0}".into(),
                 after: "{\"n\":1}".into(),
+                ..NewAuditEntry::default()
             },
             now,
         )
@@ -340,7 +452,8 @@ async fn audit_cost(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Bulk availability and registrations per second.
+/// Bulk availability and registrations per second, from this process against `yuming serve`
+/// running in a process of its own.
 pub async fn registrar(
     config: &Config,
     database_url: Option<String>,
@@ -348,9 +461,9 @@ pub async fn registrar(
     seconds: u64,
 ) -> anyhow::Result<()> {
     // Accounts are set up, not measured here: cheap hashing keeps set-up short.
-    let (_temp_dir, db, app) = bench_app(config, database_url, true).await?;
+    let ((temp_dir, db, app), database) = bench_app_with_key(config, database_url, true).await?;
     println!(
-        "backend {:?}, {} clients, {} s per phase, {} cores",
+        "backend {:?}, {} clients, {} s per phase, {} cores; server in its own process",
         db.backend(),
         concurrency,
         seconds,
@@ -358,23 +471,6 @@ pub async fn registrar(
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    let router = yuming_http::router(AppState {
-        app: app.clone(),
-        settings: HttpSettings {
-            body_limit_bytes: 4 * 1024 * 1024,
-            ..HttpSettings::default()
-        },
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
@@ -439,18 +535,40 @@ pub async fn registrar(
     // Some registered names so that checks find hits.
     for i in 0..200 {
         let (token, contact) = &customers[i % customers.len()];
-        let response = client
-            .post(format!("{base}/api/v1/domains"))
-            .bearer_auth(token)
-            .json(&serde_json::json!({"name": format!("taken{i}.com"), "years": 1, "registrant_contact_id": contact}))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            response.status().is_success(),
-            "seed registration failed: {}",
-            response.status()
-        );
+        let actor = accounts::authenticate_token(&app, token)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        yuming_app::domains::register(
+            &app,
+            &ctx,
+            &actor,
+            yuming_app::domains::RegisterInput {
+                name: format!("taken{i}.com"),
+                years: 1,
+                registrant_contact_id: contact.clone(),
+                nameservers: None,
+                auto_renew: false,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("seed registration: {e}"))?;
     }
+    let server = ServerProcess::start(
+        &database.url,
+        &temp_dir.path().join("data"),
+        &database.master_key,
+        &[
+            ("YUMING_AUTH__ARGON2_MEMORY_KIB", "64".into()),
+            ("YUMING_AUTH__ARGON2_ITERATIONS", "1".into()),
+            (
+                "YUMING_HTTP__BODY_LIMIT_BYTES",
+                (4 * 1024 * 1024).to_string(),
+            ),
+            ("YUMING_HTTP__MAX_CONNECTIONS_PER_IP", "0".into()),
+        ],
+    )
+    .await?;
+    let base = server.base.clone();
 
     let tlds = ["com", "net", "cn", "top", "中国"];
     let batch: Vec<String> = (0..1000)
@@ -489,7 +607,7 @@ pub async fn registrar(
     })
     .await;
     registrations.report();
-    server.abort();
+    drop(server);
     let sums = yuming_app::billing::ledger_sums(&app)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -19,6 +19,7 @@ use yuming_app::{App, RequestContext, accounts, billing};
 use yuming_config::Config;
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::clock::Clock;
+use yuming_core::filing::Severity;
 use yuming_core::money::{Currency, Money};
 use yuming_store::Db;
 
@@ -56,6 +57,31 @@ fn material_png(seed: u32) -> Vec<u8> {
         let [a, b, c, _] = state.to_le_bytes();
         image::Rgb([a, b, c])
     });
+    encode_png(&image::DynamicImage::ImageRgb8(img))
+}
+
+/// A small colour scan of a page with lines of "text" in blue ink on slightly warm paper, as
+/// a document scan compresses to, stating 300 dpi: what the orders other than the first
+/// carry, so that every order is complete without storing 40 MB per order.
+fn scan_png(seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(850, 1100, |x, y| {
+        let line = y / 24;
+        let inked = y % 24 < 12
+            && x > 60
+            && x < 790
+            && !(x / 7 + line * 3 + seed).is_multiple_of(11)
+            && line % 9 != 8;
+        image::Rgb(if inked {
+            [30, 40, 120]
+        } else {
+            [250, 246, 234]
+        })
+    });
+    encode_png(&image::DynamicImage::ImageRgb8(img))
+}
+
+/// `img` as PNG, with a pHYs chunk stating 300 dpi after the header chunk.
+fn encode_png(img: &image::DynamicImage) -> Vec<u8> {
     let mut png = Vec::new();
     if img
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -235,7 +261,17 @@ pub async fn filing(
     let app = App::new(db.clone(), Arc::new(clock.clone()), cipher, settings);
 
     filing::add_ip_pool(&app, &ctx(), &operator(), "203.0.113.0/24", "北京", true).await?;
-    for key in ["submit.per_account_per_day", "submit.per_ip_per_day"] {
+    // One customer submits every order, from a few addresses: the authority's daily risk
+    // limits would refuse all but the first few, so they are lifted here, and said so.
+    println!(
+        "limits lifted for this benchmark: {} (default 3) and {} (default 5) set to 1000000",
+        yuming_core::filing::rule::SUBMIT_PER_ACCOUNT_PER_DAY,
+        yuming_core::filing::rule::SUBMIT_PER_IP_PER_DAY
+    );
+    for key in [
+        yuming_core::filing::rule::SUBMIT_PER_ACCOUNT_PER_DAY,
+        yuming_core::filing::rule::SUBMIT_PER_IP_PER_DAY,
+    ] {
         filing::add_rule(
             &app,
             &ctx(),
@@ -314,6 +350,14 @@ pub async fn filing(
         upload_times.push(t0.elapsed());
     }
     let total_mb = files.iter().map(Vec::len).sum::<usize>() as f64 / 1_048_576.0;
+    // Every other order gets its eight materials as small document scans: every submission
+    // below is of a complete order.
+    let scans: Vec<Vec<u8>> = (0..8).map(|i| scan_png(i + 1)).collect();
+    for id in &ids[1..] {
+        for (kind, bytes) in materials::KINDS.iter().zip(&scans) {
+            materials::upload(&app, &ctx(), &actor, id, kind, bytes.clone()).await?;
+        }
+    }
     println!(
         "upload + inspection of 8 materials ({total_mb:.1} MB): {:.0} ms total, {:.0} ms max per file",
         upload_times.iter().sum::<Duration>().as_secs_f64() * 1000.0,
@@ -370,6 +414,29 @@ pub async fn filing(
         percentile(&rechecked, 0.99).as_secs_f64() * 1000.0
     );
 
+    // Only complete orders are submitted: each passes its self-check with no problem but the
+    // reminder that face verification (liveness) is still to be done, which the platform
+    // cannot do yet (issue 22) and which every order therefore carries as a warning.
+    for id in &ids {
+        let report = filing::check(&app, &actor, id).await?;
+        let problems: Vec<String> = report
+            .problems
+            .iter()
+            .filter(|p| p.code.as_str() != "LIVENESS_FAIL" || p.severity != Severity::Warning)
+            .map(|p| format!("{} {}", p.code.as_str(), p.field))
+            .collect();
+        if !report.submittable || !problems.is_empty() {
+            return Err(anyhow!(
+                "order {id} is not complete: {}",
+                problems.join(", ")
+            ));
+        }
+    }
+    println!(
+        "{} orders complete: eight materials each, no self-check problem but the liveness-pending warning",
+        ids.len()
+    );
+
     // Submissions: every order once, from `concurrency` clients.
     let queue = Arc::new(tokio::sync::Mutex::new(ids));
     let started = Instant::now();
@@ -388,6 +455,7 @@ pub async fn filing(
                 let ctx = RequestContext {
                     request_id: "bench".into(),
                     client_ip: Some(format!("198.51.100.{}", client % 250)),
+                    ..RequestContext::default()
                 };
                 let t0 = Instant::now();
                 if filing::submit(&app, &ctx, &actor, &id).await.is_err() {
@@ -417,6 +485,9 @@ pub async fn filing(
         concurrency
     );
     db.close().await;
+    if errors > 0 {
+        return Err(anyhow!("{errors} submissions failed"));
+    }
     drop(temp_dir);
     // A rate that counts failed submissions measures something else.
     anyhow::ensure!(errors == 0, "{errors} submissions failed");

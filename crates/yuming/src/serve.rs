@@ -13,6 +13,12 @@ use crate::setup;
 /// Runs until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     check_descriptor_budget(&config);
+    if !config.http.failpoint.is_empty() {
+        tracing::warn!(
+            failpoint = %config.http.failpoint,
+            "TEST FAILPOINT SET ([http] failpoint): requests will hang on purpose; never use this in production"
+        );
+    }
     let app = setup::build_app(&config).await?;
     // Every domain has its zone from here on, so reading records never has to create one
     // (also when the DNS listener is off).
@@ -39,6 +45,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             body_limit_bytes: config.http.body_limit_bytes,
             request_timeout: Duration::from_secs(config.http.request_timeout_secs),
             lookup: config.lookup.clone(),
+            pause_before_idempotent_store: config.http.failpoint == "pause_before_idempotent_store",
             ..HttpSettings::default()
         },
     };

@@ -8,6 +8,7 @@ fn ctx() -> RequestContext {
     RequestContext {
         request_id: "test".into(),
         client_ip: Some("192.0.2.1".into()),
+        ..RequestContext::default()
     }
 }
 

@@ -30,6 +30,7 @@ fn ctx_ip(ip: &str) -> RequestContext {
     RequestContext {
         request_id: "test".into(),
         client_ip: Some(ip.into()),
+        ..RequestContext::default()
     }
 }
 

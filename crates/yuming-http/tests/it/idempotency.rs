@@ -100,3 +100,184 @@ both_backends!(keys_are_scoped_per_account, |db: TestDb| async move {
     );
     assert_ne!(a.json["id"], b.json["id"], "bob did not get alice's replay");
 });
+
+both_backends!(
+    a_key_that_is_not_ascii_is_refused,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (_, token) = h.customer("alice@example.com").await;
+        let audit_before = h.audit_count().await;
+        let mut request = create_key(&token, "placeholder", "ci");
+        request.headers_mut().insert(
+            "idempotency-key",
+            axum::http::HeaderValue::from_bytes("键-1".as_bytes()).expect("header bytes"),
+        );
+        let refused = h.send(request).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::BAD_REQUEST, "INVALID_IDEMPOTENCY_KEY")
+        );
+        assert_eq!(refused.json["error"]["field"], "Idempotency-Key");
+        assert_eq!(h.audit_count().await, audit_before, "nothing ran");
+    }
+);
+
+fn renew(token: &str, key: &str, client_request_id: Option<&str>) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/domains/crash-test.com/renew")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key);
+    if let Some(id) = client_request_id {
+        builder = builder.header("x-request-id", id);
+    }
+    builder
+        .body(Body::from(json!({ "years": 1 }).to_string()))
+        .expect("request")
+}
+
+async fn balance(h: &Harness, token: &str) -> i64 {
+    h.call(Method::GET, "/api/v1/account/balance", Some(token), None)
+        .await
+        .json["balance"]["amount"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+// The crash window, in process: the renewal committed, the process died before its response
+// was stored (simulated by removing the stored response), and the client retries after the
+// stale window. The retry must replay the committed effect, never renew (and charge) again.
+// crates/yuming/tests/crash.rs does the same with the real binary and kill -9.
+both_backends!(
+    a_committed_effect_is_replayed_after_a_crash,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (alice_id, alice) = h.customer("alice@example.com").await;
+        let contact = h.fund_and_contact(&alice_id, &alice, 50_000).await;
+        let registered = h
+            .call(
+                Method::POST,
+                "/api/v1/domains",
+                Some(&alice),
+                Some(
+                    json!({"name": "crash-test.com", "years": 1, "registrant_contact_id": contact}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.json
+        );
+        let before = balance(&h, &alice).await;
+
+        let first = h.send(renew(&alice, "renew-1", None)).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.json);
+        let charged = before - balance(&h, &alice).await;
+        assert!(charged > 0, "the renewal was charged");
+        let lost = h
+        .db
+        .db
+        .execute_raw("UPDATE idempotency_keys SET status_code = NULL, response_body = NULL WHERE idem_key = 'renew-1'")
+        .await
+        .expect("simulate the crash");
+        assert_eq!(lost, 1);
+
+        // Inside the stale window the request might still be running: 409, try again.
+        let early = h.send(renew(&alice, "renew-1", None)).await;
+        assert_eq!(
+            (early.status, early.code()),
+            (StatusCode::CONFLICT, "IDEMPOTENCY_KEY_IN_PROGRESS")
+        );
+
+        h.clock.advance_secs(600);
+        let audit_before_retry = h.audit_count().await;
+        let retry = h.send(renew(&alice, "renew-1", None)).await;
+        assert_eq!(retry.status, StatusCode::OK, "{}", retry.json);
+        assert_eq!(
+            retry
+                .headers
+                .get("idempotent-replayed")
+                .map(|v| v.as_bytes()),
+            Some(&b"true"[..])
+        );
+        let replay = &retry.json["idempotent_replay"];
+        assert_eq!(replay["status"], "committed", "{}", retry.json);
+        assert_eq!(replay["effect"]["object_type"], "domain", "{}", retry.json);
+        assert!(
+            replay["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        );
+        assert_eq!(balance(&h, &alice).await, before - charged, "charged once");
+        assert_eq!(
+            h.audit_count().await,
+            audit_before_retry,
+            "no second effect"
+        );
+
+        // A request that fails changes nothing and marks nothing: its key may be retried.
+        let unknown = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/domains/not-mine.com/renew")
+            .header("authorization", format!("Bearer {alice}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", "renew-2")
+            .body(Body::from(json!({ "years": 1 }).to_string()))
+            .expect("request");
+        let failed = h.send(unknown).await;
+        assert!(failed.status.is_client_error(), "{}", failed.json);
+        let marked =
+            h.db.db
+                .execute_raw(
+                    "UPDATE idempotency_keys SET effect_at = effect_at WHERE effect_at IS NOT NULL",
+                )
+                .await
+                .expect("query");
+        assert_eq!(marked, 1, "only the renewal's key carries an effect");
+    }
+);
+
+both_backends!(
+    a_client_request_id_is_kept_beside_ours,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (_, token) = h.customer("alice@example.com").await;
+        let mut request = create_key(&token, "with-their-id", "ci");
+        request.headers_mut().insert(
+            "x-request-id",
+            axum::http::HeaderValue::from_static("their-trace-42"),
+        );
+        let created = h.send(request).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+        let ours = created
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!ours.is_empty() && ours != "their-trace-42", "{ours}");
+
+        let audit = h
+            .call(Method::GET, "/api/v1/audit", Some(&token), None)
+            .await;
+        assert_eq!(audit.status, StatusCode::OK, "{}", audit.json);
+        let entry = audit.json["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["action"] == "api_key.create")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(entry["request_id"], ours.as_str(), "{}", audit.json);
+        assert_eq!(
+            entry["client_request_id"], "their-trace-42",
+            "{}",
+            audit.json
+        );
+        // The chain covers the client's id too and still verifies.
+        assert!(h.audit_count().await > 0);
+    }
+);
