@@ -1053,11 +1053,25 @@ pub async fn list(
         .domains_of_owner(&actor.tenant_id, after.unwrap_or(""), limit)
         .await?;
     let mut views = Vec::with_capacity(rows.len());
+    // Most of an account's names share one or two registrant contacts: their verification
+    // is read once per contact, not once per name (a query per row made a 20-name list
+    // several times slower than the account itself).
+    let mut verified_contacts: std::collections::HashMap<String, bool> =
+        std::collections::HashMap::new();
     for row in &rows {
         let tld = catalogue
             .tld(&row.tld)
             .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
-        views.push(view_of(&mut tx, row, tld, now).await?);
+        let verified = match verified_contacts.get(&row.registrant_contact_id) {
+            Some(verified) => *verified,
+            None => {
+                let verified = registrant_verified(&mut tx, row).await?;
+                verified_contacts.insert(row.registrant_contact_id.clone(), verified);
+                verified
+            }
+        };
+        let projection = project_row(row, tld, now)?;
+        views.push(view(row, &projection, holds(row, tld, verified, now)));
     }
     tx.commit().await?;
     Ok(views)
