@@ -323,3 +323,56 @@ both_backends!(the_enabling_code_is_used_up, |t: TestDb| async move {
         .await
         .expect("disable with a new code");
 });
+
+both_backends!(
+    cancellation_totp_guesses_share_the_lockout,
+    |t: TestDb| async move {
+        use yuming_app::cancellations::{self, Submission};
+        let (app, clock) = test_app(&t.db);
+        let (alice, contact) =
+            crate::registrar::customer(&app, &t, "cancel@example.com", 100_000).await;
+        yuming_app::domains::register(
+            &app,
+            &ctx(),
+            &alice,
+            crate::registrar::register_input("bye.com", 1, &contact),
+        )
+        .await
+        .expect("register");
+        let secret = with_totp(&app, &alice).await;
+        let request = cancellations::create(&app, &ctx(), &alice, &["bye.com".to_owned()])
+            .await
+            .expect("create");
+        for step in ["status", "filings", "export", "final_notice"] {
+            cancellations::confirm_step(&app, &ctx(), &alice, &request.id, step)
+                .await
+                .expect("step");
+        }
+        clock.advance_secs(30);
+        let wrong = if totp::code_at(&secret, app.now()) == "123456" {
+            "654321"
+        } else {
+            "123456"
+        };
+        let guess = || Submission {
+            totp: Some(wrong.to_owned()),
+            ..Submission::default()
+        };
+        // Before: five wrong codes per request and hour, with a new request for more guesses.
+        // Now the account's counter decides: four wrong codes, then the lock.
+        for _ in 0..4 {
+            assert_eq!(
+                code(cancellations::submit(&app, &ctx(), &alice, &request.id, guess()).await),
+                "INVALID_CONFIRMATION"
+            );
+        }
+        assert_eq!(
+            code(cancellations::submit(&app, &ctx(), &alice, &request.id, guess()).await),
+            "ACCOUNT_LOCKED"
+        );
+        assert_eq!(
+            code(accounts::login(&app, &ctx(), login("cancel@example.com", PASSWORD)).await),
+            "ACCOUNT_LOCKED"
+        );
+    }
+);
