@@ -10,7 +10,7 @@ use yuming_store::{AccountRow, NewAccount, SessionRow, Tx};
 
 use crate::audit::{self, Change};
 use crate::crypto::{new_id, random_bytes, random_token, sha256_hex};
-use crate::{App, AppError, ErrorKind, RequestContext, rate_limit};
+use crate::{App, AppError, ErrorKind, RequestContext, attempts, rate_limit};
 
 /// What the API shows of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,17 +266,6 @@ fn invalid_credentials() -> AppError {
     )
 }
 
-fn locked(until: Timestamp, now: Timestamp) -> AppError {
-    let secs = (until.0 - now.0).max(1);
-    AppError::new(
-        ErrorKind::TooManyRequests,
-        "ACCOUNT_LOCKED",
-        format!("too many failed logins; try again in {secs} seconds"),
-        format!("登录失败次数过多，请 {secs} 秒后重试"),
-    )
-    .with_retry_after(secs)
-}
-
 /// Logs in: checks lockout, password and TOTP, and creates a session.
 pub async fn login(
     app: &App,
@@ -308,19 +297,17 @@ pub async fn login(
         let _ = app.hasher().verify(&input.password, dummy).await?;
         return Err(invalid_credentials());
     };
-    if let Some(until) = row.locked_until.map(Timestamp)
-        && until > now
-    {
-        return Err(locked(until, now));
-    }
+    // The attempt is counted before the password is verified (see `attempts`).
+    let attempt = attempts::reserve(app, &row.id, &row.tenant_id).await?;
     if !app
         .hasher()
         .verify(&input.password, &row.password_hash)
         .await?
     {
-        return Err(record_failure(app, ctx, &row.id, invalid_credentials()).await);
+        return Err(attempts::failed(app, ctx, attempt, invalid_credentials()).await);
     }
     if row.status != "active" {
+        attempts::release(app, attempt).await?;
         return Err(AppError::unauthenticated(
             "ACCOUNT_DISABLED",
             "this account is disabled",
@@ -330,6 +317,7 @@ pub async fn login(
     let mut totp_step = None;
     if row.totp_enabled {
         let Some(code) = input.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
+            attempts::release(app, attempt).await?;
             return Err(AppError::unauthenticated(
                 "TOTP_REQUIRED",
                 "this account needs a TOTP code",
@@ -347,7 +335,7 @@ pub async fn login(
                     "动态验证码错误或已过期",
                 )
                 .with_field("totp");
-                return Err(record_failure(app, ctx, &row.id, wrong).await);
+                return Err(attempts::failed(app, ctx, attempt, wrong).await);
             }
         }
     }
@@ -363,15 +351,17 @@ pub async fn login(
     if let Some(step) = totp_step {
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         if !tx.advance_totp_step(&row.id, step).await? {
-            return Err(AppError::unauthenticated(
+            drop(tx);
+            let replayed = AppError::unauthenticated(
                 "INVALID_TOTP",
                 "this TOTP code was already used",
                 "该动态验证码已被使用",
             )
-            .with_field("totp"));
+            .with_field("totp");
+            return Err(attempts::failed(app, ctx, attempt, replayed).await);
         }
     }
-    tx.set_login_state(&row.id, 0, None, now.0).await?;
+    attempts::succeeded(app, &mut tx, attempt).await?;
     tx.insert_session(&session).await?;
     audit::record(
         app,
@@ -394,51 +384,6 @@ pub async fn login(
         expires_at: Timestamp(session.expires_at),
         account: AccountView::from_row(&row)?,
     })
-}
-
-/// Counts a failed login and locks the account per the policy; returns the error to send.
-async fn record_failure(
-    app: &App,
-    ctx: &RequestContext,
-    account_id: &str,
-    error: AppError,
-) -> AppError {
-    let outcome: Result<Option<AppError>, AppError> = async {
-        let now = app.now();
-        let mut tx = app.db().write().await?;
-        let Some(row) = tx.account_by_id(account_id).await? else {
-            return Ok(None);
-        };
-        let failures = row.failed_logins + 1;
-        let until = app.settings().lockout.locked_until(failures, now);
-        tx.set_login_state(account_id, failures, until.map(|t| t.0), now.0)
-            .await?;
-        if let Some(until) = until {
-            audit::record(
-                app,
-                &mut tx,
-                ctx,
-                account_id,
-                Change {
-                    action: "account.locked",
-                    object_type: "account",
-                    object_id: account_id,
-                    tenant: &row.tenant_id,
-                    before: json!({ "failed_logins": row.failed_logins }),
-                    after: json!({ "failed_logins": failures, "locked_until": until.0 }),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(until.map(|u| locked(u, now)))
-    }
-    .await;
-    match outcome {
-        Ok(Some(lock)) => lock,
-        Ok(None) => error,
-        Err(store_error) => store_error,
-    }
 }
 
 /// Resolves a bearer token to its actor.
@@ -480,6 +425,7 @@ pub(crate) async fn actor_of_account(
 
 /// Ends the actor's session.
 pub async fn logout(app: &App, ctx: &RequestContext, actor: &Actor) -> Result<(), AppError> {
+    actor.require_interactive()?;
     let AuthMethod::Session { session_id } = &actor.method else {
         return Err(AppError::bad_request(
             "NOT_A_SESSION",
@@ -527,6 +473,7 @@ pub async fn change_password(
     current: &str,
     new_password: &str,
 ) -> Result<(), AppError> {
+    actor.require_interactive()?;
     check_password(new_password).map_err(|e| AppError::from(e).with_field("new_password"))?;
     let row = {
         let mut tx = app.db().read().await?;
@@ -537,13 +484,15 @@ pub async fn change_password(
         tx.commit().await?;
         row
     };
+    let attempt = attempts::reserve(app, &row.id, &row.tenant_id).await?;
     if !app.hasher().verify(current, &row.password_hash).await? {
-        return Err(AppError::bad_request(
+        let wrong = AppError::bad_request(
             "WRONG_PASSWORD",
             "the current password is wrong",
             "当前密码错误",
         )
-        .with_field("current_password"));
+        .with_field("current_password");
+        return Err(attempts::failed(app, ctx, attempt, wrong).await);
     }
     let hash = app.hasher().hash(new_password).await?;
     let keep = match &actor.method {
@@ -552,6 +501,7 @@ pub async fn change_password(
     };
     let now = app.now().0;
     let mut tx = app.db().write().await?;
+    attempts::succeeded(app, &mut tx, attempt).await?;
     tx.set_password_hash(&row.id, &hash, now).await?;
     let revoked = tx.revoke_sessions_except(&row.id, keep, now).await?;
     audit::record(
@@ -602,6 +552,7 @@ pub async fn totp_begin(
     ctx: &RequestContext,
     actor: &Actor,
 ) -> Result<TotpEnrolment, AppError> {
+    actor.require_interactive()?;
     let secret = random_bytes::<20>();
     let sealed = app.cipher().seal(&secret, &totp_context(&actor.account_id));
     let mut tx = app.db().write().await?;
@@ -617,7 +568,7 @@ pub async fn totp_begin(
             "动态验证码已启用",
         ));
     }
-    tx.set_totp(&row.id, Some(&sealed), false, app.now().0)
+    tx.set_totp(&row.id, Some(&sealed), false, 0, app.now().0)
         .await?;
     audit::record(
         app,
@@ -642,7 +593,8 @@ pub async fn totp_begin(
 }
 
 /// Confirms enrolment with a code from the authenticator, or disables TOTP with a current
-/// code.
+/// code. The code counts as an attempt at the account's secrets (shared lockout with login),
+/// and its time step is recorded as used, so the same code cannot log in afterwards.
 pub async fn totp_set_enabled(
     app: &App,
     ctx: &RequestContext,
@@ -650,13 +602,8 @@ pub async fn totp_set_enabled(
     code: &str,
     enable: bool,
 ) -> Result<(), AppError> {
-    let now = app.now();
-    let mut tx = app.db().write().await?;
-    let row = tx
-        .account_by_id(&actor.account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if row.totp_secret.is_none() || row.totp_enabled == enable {
+    actor.require_interactive()?;
+    let wrong_state = || {
         let (code_name, en, zh) = if enable {
             (
                 "TOTP_NOT_STARTED",
@@ -670,23 +617,63 @@ pub async fn totp_set_enabled(
                 "动态验证码未启用",
             )
         };
-        return Err(AppError::new(ErrorKind::Conflict, code_name, en, zh));
+        AppError::new(ErrorKind::Conflict, code_name, en, zh)
+    };
+    let row = {
+        let mut tx = app.db().read().await?;
+        let row = tx
+            .account_by_id(&actor.account_id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        tx.commit().await?;
+        row
+    };
+    if row.totp_secret.is_none() || row.totp_enabled == enable {
+        return Err(wrong_state());
     }
+    let attempt = attempts::reserve(app, &row.id, &row.tenant_id).await?;
+    let now = app.now();
     let secret = open_totp_secret(app, &row)?;
-    if totp::verify(&secret, code, now).is_none() {
-        return Err(AppError::bad_request(
+    let step = totp::verify(&secret, code, now)
+        .map(|step| i64::try_from(step).unwrap_or(i64::MAX))
+        .filter(|step| *step > row.totp_last_step);
+    let Some(step) = step else {
+        let wrong = AppError::bad_request(
             "INVALID_TOTP",
-            "the TOTP code is wrong or expired",
-            "动态验证码错误或已过期",
+            "the TOTP code is wrong, expired or already used",
+            "动态验证码错误、已过期或已被使用",
         )
-        .with_field("code"));
+        .with_field("code");
+        return Err(attempts::failed(app, ctx, attempt, wrong).await);
+    };
+    let mut tx = app.db().write().await?;
+    let current = tx
+        .account_by_id(&row.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if current.totp_secret != row.totp_secret || current.totp_enabled != row.totp_enabled {
+        // Changed meanwhile (another enrolment or a concurrent change): decide nothing.
+        drop(tx);
+        attempts::release(app, attempt).await?;
+        return Err(wrong_state());
     }
+    if !tx.advance_totp_step(&row.id, step).await? {
+        drop(tx);
+        let replayed = AppError::bad_request(
+            "INVALID_TOTP",
+            "the TOTP code is wrong, expired or already used",
+            "动态验证码错误、已过期或已被使用",
+        )
+        .with_field("code");
+        return Err(attempts::failed(app, ctx, attempt, replayed).await);
+    }
+    attempts::succeeded(app, &mut tx, attempt).await?;
     let stored = if enable {
         row.totp_secret.as_deref()
     } else {
         None
     };
-    tx.set_totp(&row.id, stored, enable, now.0).await?;
+    tx.set_totp(&row.id, stored, enable, step, now.0).await?;
     audit::record(
         app,
         &mut tx,

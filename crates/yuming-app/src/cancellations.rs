@@ -27,7 +27,7 @@ use crate::domains::{self, lifecycle_error, record_change};
 use crate::export::{self, ArchiveFormat};
 use crate::flow_notices::notify;
 use crate::registry::BoxFuture;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, ErrorKind, RequestContext, attempts};
 
 /// Most domains in one cancellation request.
 pub const MAX_DOMAINS: usize = 50;
@@ -594,32 +594,57 @@ pub async fn submit(
     let now = app.now();
     let bucket = format!("cancellation-code:{id}");
     let window = now.0 - now.0.rem_euclid(3_600);
-    let mut tx = app.db().write().await?;
-    let (mut row, domain_rows) = load(&mut tx, actor, id, Right::DomainsManage).await?;
-    if row.status != "draft" {
-        return Err(not_draft());
+    let account = {
+        let mut tx = app.db().read().await?;
+        let account = tx
+            .account_by_id(&actor.account_id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        tx.commit().await?;
+        account
+    };
+    // A TOTP code is an attempt at the account's secrets: it shares the login's counter and
+    // lockout, reserved before anything is verified (see `attempts`).
+    let attempt = if account.totp_enabled {
+        Some(attempts::reserve(app, &account.id, &account.tenant_id).await?)
+    } else {
+        None
+    };
+    let prepared: Result<_, AppError> = async {
+        let mut tx = app.db().write().await?;
+        let (row, domain_rows) = load(&mut tx, actor, id, Right::DomainsManage).await?;
+        if row.status != "draft" {
+            return Err(not_draft());
+        }
+        if steps_of(&row).len() < STEPS.len() {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "CHECKLIST_INCOMPLETE",
+                "confirm every checklist step first",
+                "请先逐项确认注销清单",
+            ));
+        }
+        if tx.rate_counter(&bucket, window).await? >= CODE_ATTEMPTS {
+            return Err(AppError::new(
+                ErrorKind::TooManyRequests,
+                "RATE_LIMITED",
+                "too many wrong confirmation codes; retry later",
+                "确认码错误次数过多，请稍后重试",
+            )
+            .with_retry_after(window + 3_600 - now.0));
+        }
+        Ok::<_, AppError>((tx, row, domain_rows))
     }
-    if steps_of(&row).len() < STEPS.len() {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "CHECKLIST_INCOMPLETE",
-            "confirm every checklist step first",
-            "请先逐项确认注销清单",
-        ));
-    }
-    if tx.rate_counter(&bucket, window).await? >= CODE_ATTEMPTS {
-        return Err(AppError::new(
-            ErrorKind::TooManyRequests,
-            "RATE_LIMITED",
-            "too many wrong confirmation codes; retry later",
-            "确认码错误次数过多，请稍后重试",
-        )
-        .with_retry_after(window + 3_600 - now.0));
-    }
-    let account = tx
-        .account_by_id(&actor.account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    .await;
+    let (mut tx, mut row, domain_rows) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            if let Some(attempt) = attempt {
+                attempts::release(app, attempt).await?;
+            }
+            return Err(error);
+        }
+    };
     let confirmed = if account.totp_enabled {
         let secret = account
             .totp_secret
@@ -629,11 +654,16 @@ pub async fn submit(
             .cipher()
             .open(secret, &format!("account.totp:{}", account.id))
             .map_err(|e| AppError::internal(format!("totp secret: {e}")))?;
-        submission
+        let step = submission
             .totp
             .as_deref()
             .and_then(|code| totp::verify(&secret, code, now))
-            .is_some()
+            .map(|step| i64::try_from(step).unwrap_or(i64::MAX));
+        match step {
+            // Marked used in this transaction: the same code cannot log in or confirm again.
+            Some(step) => tx.advance_totp_step(&account.id, step).await?,
+            None => false,
+        }
     } else {
         match (
             &row.code_sealed,
@@ -656,11 +686,13 @@ pub async fn submit(
         tx.hit_rate_counter(&bucket, window).await?;
         tx.commit().await?;
         let error = wrong_code();
-        return Err(if account.totp_enabled {
-            error.with_field("totp")
-        } else {
-            error
+        return Err(match attempt {
+            Some(attempt) => attempts::failed(app, ctx, attempt, error.with_field("totp")).await,
+            None => error,
         });
+    }
+    if let Some(attempt) = attempt {
+        attempts::succeeded(app, &mut tx, attempt).await?;
     }
     let view = view_of(app, &mut tx, &row, &domain_rows).await?;
     if let Some((name, bytes)) = submission.document {

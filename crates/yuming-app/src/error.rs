@@ -185,6 +185,26 @@ impl From<Denied> for AppError {
                 "reviewers cannot decide on their own account's submissions",
                 "审核员不能审核本账号提交的资料",
             ),
+            Denied::MissingScope(right, Some(scope)) => AppError::new(
+                ErrorKind::Forbidden,
+                "API_KEY_SCOPE_MISSING",
+                format!(
+                    "this API key lacks the scope {} (needed for {})",
+                    scope.as_str(),
+                    right.as_str()
+                ),
+                format!(
+                    "该 API 密钥缺少权限范围 {}（{} 需要）",
+                    scope.as_str(),
+                    right.as_str()
+                ),
+            ),
+            Denied::MissingScope(_, None) | Denied::InteractiveSessionRequired => AppError::new(
+                ErrorKind::Forbidden,
+                "INTERACTIVE_SESSION_REQUIRED",
+                "account security (password, TOTP, API keys, sessions) needs a login session, not an API key",
+                "账户安全操作（密码、动态验证码、API 密钥、会话）须登录后操作，不能使用 API 密钥",
+            ),
         }
     }
 }

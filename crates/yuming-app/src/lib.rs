@@ -33,6 +33,7 @@ pub mod transfers;
 pub mod validation;
 pub mod webhooks;
 
+mod attempts;
 mod context;
 mod flow_notices;
 

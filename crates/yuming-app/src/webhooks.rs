@@ -246,7 +246,7 @@ async fn owned_endpoint(
         .webhook_endpoint(id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    actor.authorize(&row.account_id, Right::ApiKeysManage)?;
+    actor.authorize(&row.account_id, Right::WebhooksManage)?;
     Ok(row)
 }
 
@@ -289,7 +289,7 @@ pub async fn create(
     actor: &Actor,
     input: &EndpointInput,
 ) -> Result<EndpointWithSecret, AppError> {
-    actor.authorize(&actor.tenant_id, Right::ApiKeysManage)?;
+    actor.authorize(&actor.tenant_id, Right::WebhooksManage)?;
     let (url, kinds) = checked(input, app.settings().private_targets)?;
     let now = app.now().0;
     let id = new_id("whk");
@@ -334,7 +334,7 @@ pub async fn create(
 
 /// The tenant's endpoints.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<EndpointView>, AppError> {
-    actor.authorize(&actor.tenant_id, Right::ApiKeysManage)?;
+    actor.authorize(&actor.tenant_id, Right::WebhooksManage)?;
     let mut tx = app.db().read().await?;
     let rows = tx.webhook_endpoints_of(&actor.tenant_id).await?;
     tx.commit().await?;

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::api_key::{Scope, ScopeSet, scope_for};
+
 /// An account's role on the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -91,8 +93,10 @@ pub enum Right {
     BillingPay,
     /// Create and change ICP filings.
     IcpManage,
-    /// Create and revoke API keys.
+    /// Create and revoke API keys (interactive sessions only).
     ApiKeysManage,
+    /// Manage webhook endpoints and read their delivery log.
+    WebhooksManage,
     /// Read the audit log.
     AuditRead,
     /// Create sub-accounts and grant them rights.
@@ -107,7 +111,7 @@ pub enum Right {
 
 impl Right {
     /// Every right.
-    pub const ALL: [Right; 12] = [
+    pub const ALL: [Right; 13] = [
         Right::DomainsRead,
         Right::DomainsManage,
         Right::DnsManage,
@@ -115,6 +119,7 @@ impl Right {
         Right::BillingPay,
         Right::IcpManage,
         Right::ApiKeysManage,
+        Right::WebhooksManage,
         Right::AuditRead,
         Right::SubAccountsManage,
         Right::ReviewQueue,
@@ -132,6 +137,7 @@ impl Right {
             Right::BillingPay => "billing:pay",
             Right::IcpManage => "icp:manage",
             Right::ApiKeysManage => "api_keys:manage",
+            Right::WebhooksManage => "webhooks:manage",
             Right::AuditRead => "audit:read",
             Right::SubAccountsManage => "sub_accounts:manage",
             Right::ReviewQueue => "staff:review",
@@ -192,6 +198,16 @@ impl RightSet {
         self.0 & right.bit() != 0
     }
 
+    /// The rights in either set.
+    pub fn union(self, other: RightSet) -> Self {
+        RightSet(self.0 | other.0)
+    }
+
+    /// The rights in both sets.
+    pub fn intersection(self, other: RightSet) -> Self {
+        RightSet(self.0 & other.0)
+    }
+
     /// Whether every right of `other` is in this set.
     pub fn covers(self, other: RightSet) -> bool {
         self.0 & other.0 == other.0
@@ -236,6 +252,8 @@ pub enum AuthMethod {
     ApiKey {
         /// The public key id.
         key_id: String,
+        /// What the key may do; the actor's rights are already narrowed to them.
+        scopes: ScopeSet,
     },
     /// An operator command on the server (CLI).
     Operator,
@@ -267,6 +285,12 @@ pub enum Denied {
     Forbidden(Right),
     /// Staff may not decide on a submission of their own tenant (separation of duties).
     OwnSubmission,
+    /// The account holds the right, but the API key making the request lacks the scope
+    /// (`None`: no key can carry the right).
+    MissingScope(Right, Option<Scope>),
+    /// An account-security operation (password, TOTP, API keys, sessions) was attempted
+    /// with an API key: it needs an interactive login session.
+    InteractiveSessionRequired,
 }
 
 impl Actor {
@@ -296,7 +320,7 @@ impl Actor {
         }
         if !self.rights.contains(right) {
             return Err(if same_tenant {
-                Denied::Forbidden(right)
+                self.missing(right)
             } else {
                 Denied::NotFound
             });
@@ -319,7 +343,28 @@ impl Actor {
         if self.rights.contains(right) {
             Ok(())
         } else {
-            Err(Denied::Forbidden(right))
+            Err(self.missing(right))
+        }
+    }
+
+    /// Account-security operations (password, TOTP, API keys, sessions) need a person at a
+    /// login session (or an operator on the server): never an API key, so that a leaked key
+    /// cannot lock its owner out or mint further keys.
+    pub fn require_interactive(&self) -> Result<(), Denied> {
+        match self.method {
+            AuthMethod::Session { .. } | AuthMethod::Operator | AuthMethod::System => Ok(()),
+            AuthMethod::ApiKey { .. } => Err(Denied::InteractiveSessionRequired),
+        }
+    }
+
+    /// The denial for a right the actor lacks in its own tenant: a key's missing scope is
+    /// named as such.
+    fn missing(&self, right: Right) -> Denied {
+        match &self.method {
+            AuthMethod::ApiKey { scopes, .. } if !scopes.allows(right) => {
+                Denied::MissingScope(right, scope_for(right))
+            }
+            _ => Denied::Forbidden(right),
         }
     }
 }
@@ -403,6 +448,47 @@ mod tests {
             customer("alice").authorize_decision("alice", Right::ReviewQueue),
             Err(Denied::Forbidden(Right::ReviewQueue))
         );
+    }
+
+    #[test]
+    fn api_keys_act_within_their_scopes_and_never_interactively() {
+        let key = Actor {
+            rights: Role::Customer
+                .rights()
+                .intersection(ScopeSet::of(&[Scope::Dns]).rights()),
+            method: AuthMethod::ApiKey {
+                key_id: "yk_1".into(),
+                scopes: ScopeSet::of(&[Scope::Dns]),
+            },
+            ..customer("alice")
+        };
+        assert_eq!(key.authorize("alice", Right::DnsManage), Ok(()));
+        assert_eq!(
+            key.authorize("alice", Right::DomainsManage),
+            Err(Denied::MissingScope(
+                Right::DomainsManage,
+                Some(Scope::Domains)
+            ))
+        );
+        assert_eq!(
+            key.require(Right::ApiKeysManage),
+            Err(Denied::MissingScope(Right::ApiKeysManage, None))
+        );
+        assert_eq!(
+            key.authorize("bob", Right::DomainsManage),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            key.require_interactive(),
+            Err(Denied::InteractiveSessionRequired)
+        );
+        let session = Actor {
+            method: AuthMethod::Session {
+                session_id: "s".into(),
+            },
+            ..customer("alice")
+        };
+        assert_eq!(session.require_interactive(), Ok(()));
     }
 
     #[test]

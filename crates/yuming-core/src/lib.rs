@@ -4,6 +4,7 @@
 //! HTTP, SQL or JSON. Time is always a parameter (`now: Timestamp`).
 
 pub mod access;
+pub mod api_key;
 pub mod audit;
 pub mod catalogue;
 pub mod clock;

@@ -149,6 +149,21 @@ pub struct TotpCodeRequest {
 pub struct ApiKeyCreateRequest {
     /// A label, 1–64 characters.
     pub name: String,
+    /// What the key may do: `read`, `domains`, `dns`, `billing`, `filing`, `webhooks`,
+    /// `staff` (each only within the account's own rights). Default `["read"]`. Password,
+    /// TOTP, API-key and session management are never available to a key.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Source networks the key may be used from (`203.0.113.0/24`, `2001:db8::/48`, single
+    /// addresses; at most 32). Empty or absent: any source.
+    #[serde(default)]
+    pub allowed_cidrs: Vec<String>,
+    /// Calls per minute, 1–1 000 000 (default 600).
+    #[serde(default)]
+    pub per_minute: Option<i64>,
+    /// Calls per day, 1–1 000 000 000 and at least `per_minute` (default 100 000).
+    #[serde(default)]
+    pub per_day: Option<i64>,
 }
 
 /// An API key (without its secret).
@@ -160,6 +175,12 @@ pub struct ApiKeyDto {
     pub name: String,
     /// The account whose rights the key carries.
     pub account_id: String,
+    /// Scopes: which of the account's rights the key carries.
+    pub scopes: Vec<String>,
+    /// Source networks it may be used from; empty: any.
+    pub allowed_cidrs: Vec<String>,
+    /// Call quotas and their use in the current windows.
+    pub quota: ApiKeyQuotaDto,
     /// Creation time.
     pub created_at: String,
     /// Last use.
@@ -170,12 +191,40 @@ pub struct ApiKeyDto {
     pub revoked_at: Option<String>,
 }
 
+/// An API key's call quotas and their use (fixed UTC minute and day windows). A call over a
+/// quota is 429 `API_KEY_QUOTA_EXCEEDED` with `Retry-After`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyQuotaDto {
+    /// Calls allowed per minute.
+    pub per_minute: i64,
+    /// Calls allowed per day.
+    pub per_day: i64,
+    /// Calls counted in the current minute.
+    pub used_this_minute: i64,
+    /// When the minute's count starts again.
+    pub minute_resets_at: String,
+    /// Calls counted today (UTC).
+    pub used_today: i64,
+    /// When the day's count starts again.
+    pub day_resets_at: String,
+}
+
 impl From<ApiKeyView> for ApiKeyDto {
     fn from(view: ApiKeyView) -> Self {
         ApiKeyDto {
             id: view.id,
             name: view.name,
             account_id: view.account_id,
+            scopes: view.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            allowed_cidrs: view.allowed_cidrs,
+            quota: ApiKeyQuotaDto {
+                per_minute: view.quota.per_minute,
+                per_day: view.quota.per_day,
+                used_this_minute: view.usage.minute,
+                minute_resets_at: view.usage.minute_resets_at.to_rfc3339(),
+                used_today: view.usage.day,
+                day_resets_at: view.usage.day_resets_at.to_rfc3339(),
+            },
             created_at: view.created_at.to_rfc3339(),
             last_used_at: view.last_used_at.map(Timestamp::to_rfc3339),
             revoked_at: view.revoked_at.map(Timestamp::to_rfc3339),

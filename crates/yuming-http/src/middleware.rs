@@ -235,7 +235,22 @@ async fn resolve_actor(state: &AppState, req: Request) -> Result<Request, ApiErr
     if req.uri().path().starts_with("/rdap/") {
         return Ok(req);
     }
-    if let Some(key_id) = header_str(&req, "x-yuming-key").map(str::to_owned) {
+    let has_signature = req.headers().contains_key("x-yuming-key")
+        || req.headers().contains_key("x-yuming-signature");
+    if has_signature && req.headers().contains_key(header::AUTHORIZATION) {
+        return Err(AppError::bad_request(
+            "AMBIGUOUS_CREDENTIALS",
+            "send either a signature (X-Yuming-*) or Authorization, not both",
+            "请只使用签名（X-Yuming-*）或 Authorization 中的一种凭据",
+        )
+        .into());
+    }
+    if has_signature {
+        let key_id = header_str(&req, "x-yuming-key").unwrap_or("").to_owned();
+        let source = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|axum::extract::ConnectInfo(addr)| addr.ip());
         let timestamp = header_str(&req, "x-yuming-timestamp")
             .unwrap_or("")
             .to_owned();
@@ -265,12 +280,12 @@ async fn resolve_actor(state: &AppState, req: Request) -> Result<Request, ApiErr
             key_id: &key_id,
             signature: &signature,
         };
-        let actor = api_keys::authenticate_signed(&state.app, headers, &signed).await?;
+        let actor = api_keys::authenticate_signed(&state.app, headers, &signed, source).await?;
         parts.extensions.insert(Auth(actor));
         return Ok(Request::from_parts(parts, Body::from(bytes)));
     }
     if let Some(authorization) = header_str(&req, "authorization") {
-        let Some(token) = authorization.strip_prefix("Bearer ").map(str::trim) else {
+        let Some(token) = bearer_token(authorization) else {
             return Err(AppError::unauthenticated(
                 "INVALID_TOKEN",
                 "Authorization must be 'Bearer <token>'",
@@ -284,6 +299,13 @@ async fn resolve_actor(state: &AppState, req: Request) -> Result<Request, ApiErr
         return Ok(req);
     }
     Ok(req)
+}
+
+/// The token of `Bearer <token>`; the scheme name is case-insensitive (RFC 7235 §2.1).
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Replays the stored response of a repeated mutating request with the same

@@ -72,6 +72,9 @@ impl Modify for SecuritySchemes {
 /// envelope): method and path as in the document.
 const RATE_LIMITED: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/password"),
+    ("post", "/api/v1/auth/totp/enable"),
+    ("post", "/api/v1/auth/totp/disable"),
     ("post", "/api/v1/validate"),
     ("post", "/api/v1/transfers"),
     ("post", "/api/v1/filing/orders/{id}/submit"),
@@ -164,13 +167,36 @@ impl Modify for CommonErrors {
                          this operation needs none"
                     },
                 );
+                let signed = operation.security.as_ref().is_some_and(|requirements| {
+                    requirements
+                        .iter()
+                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("api_key").is_some()))
+                });
                 if secured {
                     // Every use case checks the actor's rights: a sub-account without the right,
-                    // or a customer on a staff route, is refused.
+                    // or a customer on a staff route, is refused; so is an API key outside its
+                    // scopes or source networks, and an API key on an interactive-only route.
                     Self::add(
                         operation,
                         "403",
-                        "The account lacks the right this operation needs (`FORBIDDEN`)",
+                        "The account lacks the right this operation needs (`FORBIDDEN`), the API \
+                         key lacks the scope (`API_KEY_SCOPE_MISSING`) or may not be used from \
+                         this address (`API_KEY_SOURCE_NOT_ALLOWED`), or the operation needs a \
+                         login session (`INTERACTIVE_SESSION_REQUIRED`)",
+                    );
+                    Self::add(
+                        operation,
+                        "400",
+                        "Malformed request, or both a signature and `Authorization` were sent \
+                         (`AMBIGUOUS_CREDENTIALS`)",
+                    );
+                }
+                if signed {
+                    Self::add(
+                        operation,
+                        "429",
+                        "The API key's call quota per minute or per day is used up \
+                         (`API_KEY_QUOTA_EXCEEDED`); retry after the `Retry-After` seconds",
                     );
                 }
                 let body_types: Vec<String> = match &operation.request_body {
@@ -288,7 +314,7 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(auth::totp_enable))
         .routes(routes!(auth::totp_disable))
         .routes(routes!(api_keys::create, api_keys::list))
-        .routes(routes!(api_keys::revoke))
+        .routes(routes!(api_keys::get, api_keys::revoke))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::rotate_secret))

@@ -73,6 +73,39 @@ pub struct AccountRow {
     pub updated_at: i64,
 }
 
+/// The outcome of [`Tx::reserve_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The attempt may be verified.
+    Reserved {
+        /// Failed or pending attempts counted, this one included.
+        count: i64,
+        /// The lock set because this attempt, should it fail, reaches the threshold.
+        locks_until: Option<i64>,
+    },
+    /// The account is locked until then; nothing was counted.
+    Locked {
+        /// End of the lock.
+        until: i64,
+    },
+    /// No such account.
+    NoAccount,
+}
+
+/// How a reserved attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// The secret was right.
+    Success {
+        /// The count its reservation returned.
+        count: i64,
+    },
+    /// The secret was wrong: the attempt stays counted.
+    Failure,
+    /// The attempt was not decided (e.g. a TOTP code is still needed): it is taken back.
+    Release,
+}
+
 /// The fields of a new account.
 #[derive(Debug, Clone)]
 pub struct NewAccount<'a> {
@@ -205,19 +238,104 @@ impl Tx {
         Ok(())
     }
 
-    /// Sets the TOTP secret (encrypted) and whether it is enforced.
+    /// Sets the TOTP secret (encrypted), whether it is enforced, and the last TOTP step used
+    /// (the step of the code that confirmed the change, so that it cannot be used again).
     pub async fn set_totp(
         &mut self,
         id: &str,
         secret: Option<&[u8]>,
         enabled: bool,
+        last_step: i64,
         now: i64,
     ) -> Result<(), StoreError> {
-        let sql = "UPDATE accounts SET totp_secret = $2, totp_enabled = $3, totp_last_step = 0, updated_at = $4 WHERE id = $1";
+        let sql = "UPDATE accounts SET totp_secret = $2, totp_enabled = $3, totp_last_step = $5, updated_at = $4 WHERE id = $1";
         on_conn!(self, c => sqlx::query(sql)
             .bind(id)
             .bind(secret)
             .bind(enabled)
+            .bind(now)
+            .bind(last_step)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Reserves one attempt at a secret of the account (password, TOTP code) before it is
+    /// verified: the failed-attempt counter goes up by one in a single conditional `UPDATE`
+    /// that also checks the lock, so concurrent attempts each count and none passes a lock
+    /// set by another. `lock_for(n)` is the lockout policy: when the count `n` (this attempt
+    /// included) would lock the account if this attempt fails, the lock is set now, in the same
+    /// transaction, so that later attempts wait for it; a success takes it back in
+    /// [`Tx::settle_attempt`].
+    pub async fn reserve_attempt(
+        &mut self,
+        id: &str,
+        now: i64,
+        lock_for: impl FnOnce(i64) -> Option<i64>,
+    ) -> Result<Reservation, StoreError> {
+        let sql = "UPDATE accounts SET failed_logins = failed_logins + 1, updated_at = $2 \
+                   WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+                   RETURNING failed_logins";
+        let count: Option<i64> = on_conn!(self, c => sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(now)
+            .fetch_optional(c)
+            .await
+            .map_err(map_err))?;
+        let Some(count) = count else {
+            let sql = "SELECT locked_until FROM accounts WHERE id = $1";
+            let until: Option<Option<i64>> = on_conn!(self, c => sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_optional(c)
+                .await
+                .map_err(map_err))?;
+            return Ok(match until {
+                None => Reservation::NoAccount,
+                Some(until) => Reservation::Locked {
+                    until: until.unwrap_or(now).max(now + 1),
+                },
+            });
+        };
+        let locks_until = lock_for(count);
+        if let Some(until) = locks_until {
+            let sql = "UPDATE accounts SET locked_until = $2 WHERE id = $1";
+            on_conn!(self, c => sqlx::query(sql)
+                .bind(id)
+                .bind(until)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(map_err))?;
+        }
+        Ok(Reservation::Reserved { count, locks_until })
+    }
+
+    /// Settles a reserved attempt. A failure keeps the count (and the lock it set). A success
+    /// takes back the failures counted up to and including its own reservation (`count`), but
+    /// not attempts reserved after it; a release takes back only its own. Either way the lock
+    /// goes when the count left is below `threshold`.
+    pub async fn settle_attempt(
+        &mut self,
+        id: &str,
+        settlement: Settlement,
+        threshold: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let give_back = match settlement {
+            Settlement::Failure => return Ok(()),
+            Settlement::Success { count } => count,
+            Settlement::Release => 1,
+        };
+        let sql = "UPDATE accounts SET \
+                   failed_logins = CASE WHEN failed_logins > $2 THEN failed_logins - $2 ELSE 0 END, \
+                   locked_until = CASE WHEN failed_logins - $2 >= $3 THEN locked_until ELSE NULL END, \
+                   updated_at = $4 WHERE id = $1";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(give_back)
+            .bind(threshold)
             .bind(now)
             .execute(c)
             .await

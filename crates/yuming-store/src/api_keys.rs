@@ -21,6 +21,14 @@ pub struct ApiKeyRow {
     pub last_used_at: Option<i64>,
     /// Revocation time.
     pub revoked_at: Option<i64>,
+    /// Scopes, comma-separated names.
+    pub scopes: String,
+    /// Source networks allowed, comma-separated; empty for any.
+    pub allowed_cidrs: String,
+    /// Calls allowed per minute.
+    pub per_minute: i64,
+    /// Calls allowed per day.
+    pub per_day: i64,
 }
 
 /// The fields of a new key.
@@ -36,21 +44,31 @@ pub struct NewApiKey<'a> {
     pub name: &'a str,
     /// Encrypted digest of the secret.
     pub secret_digest: &'a [u8],
+    /// Scopes, storage form.
+    pub scopes: &'a str,
+    /// Allowed source networks, storage form.
+    pub allowed_cidrs: &'a str,
+    /// Calls allowed per minute.
+    pub per_minute: i64,
+    /// Calls allowed per day.
+    pub per_day: i64,
     /// Creation time.
     pub now: i64,
 }
 
 macro_rules! api_key_columns {
     () => {
-        "id, account_id, tenant_id, name, secret_digest, created_at, last_used_at, revoked_at"
+        "id, account_id, tenant_id, name, secret_digest, created_at, last_used_at, revoked_at, \
+         scopes, allowed_cidrs, per_minute, per_day"
     };
 }
 
 impl Tx {
     /// Stores a new key.
     pub async fn insert_api_key(&mut self, key: &NewApiKey<'_>) -> Result<(), StoreError> {
-        let sql = "INSERT INTO api_keys (id, account_id, tenant_id, name, secret_digest, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6)";
+        let sql = "INSERT INTO api_keys (id, account_id, tenant_id, name, secret_digest, created_at, \
+                   scopes, allowed_cidrs, per_minute, per_day) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         on_conn!(self, c => sqlx::query(sql)
             .bind(key.id)
             .bind(key.account_id)
@@ -58,6 +76,10 @@ impl Tx {
             .bind(key.name)
             .bind(key.secret_digest)
             .bind(key.now)
+            .bind(key.scopes)
+            .bind(key.allowed_cidrs)
+            .bind(key.per_minute)
+            .bind(key.per_day)
             .execute(c)
             .await
             .map(|r| r.rows_affected())

@@ -30,7 +30,7 @@ mod sandbox_authority;
 mod sessions;
 mod webhooks;
 
-pub use accounts::{AccountRow, NewAccount};
+pub use accounts::{AccountRow, NewAccount, Reservation, Settlement};
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use backup::{DumpSummary, RestoreError};

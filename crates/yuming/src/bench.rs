@@ -349,10 +349,21 @@ pub async fn auth(
         accounts::authenticate_token(&app, &session_token_for(&app, email, password).await?)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let key =
-        yuming_app::api_keys::create(&app, &RequestContext::internal("bench"), &actor, "bench")
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The highest quotas: the benchmark measures signing, not the quota's refusals.
+    let key = yuming_app::api_keys::create(
+        &app,
+        &RequestContext::internal("bench"),
+        &actor,
+        yuming_app::api_keys::NewApiKeyInput {
+            name: "bench".into(),
+            scopes: vec!["read".into()],
+            per_minute: Some(yuming_core::api_key::Quota::MAX.per_minute),
+            per_day: Some(yuming_core::api_key::Quota::MAX.per_day),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (c, b, key_id, secret) = (
         client.clone(),
         base.clone(),

@@ -368,7 +368,19 @@ both_backends!(
         assert!(sub_actor.authorize(&parent.id, Right::BillingPay).is_err());
         // A sub-account cannot create API keys without the right, nor manage sub-accounts.
         assert_eq!(
-            code(yuming_app::api_keys::create(&app, &ctx(), &sub_actor, "k").await),
+            code(
+                yuming_app::api_keys::create(
+                    &app,
+                    &ctx(),
+                    &sub_actor,
+                    yuming_app::api_keys::NewApiKeyInput {
+                        name: "k".into(),
+                        scopes: vec!["read".into()],
+                        ..Default::default()
+                    }
+                )
+                .await
+            ),
             "FORBIDDEN"
         );
         assert_eq!(

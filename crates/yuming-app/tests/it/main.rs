@@ -12,4 +12,5 @@ mod flows;
 mod notices;
 mod registrar;
 mod scheduler;
+mod second_factor;
 mod webhooks;

@@ -9,8 +9,10 @@ use crate::dto::{ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDto, ApiKeyList, Erro
 use crate::extract::{ApiJson, Auth, Ctx};
 use crate::{ApiError, AppState};
 
-/// Creates an API key; the secret is in this response only.
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = []), ("api_key" = [])),
+/// Creates an API key with its scopes, source networks and quotas; the secret is in this
+/// response only.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+    description = "Only at a login session: a signed request is 403 `INTERACTIVE_SESSION_REQUIRED`.",
     request_body = ApiKeyCreateRequest,
     responses((status = 201, body = ApiKeyCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create(
@@ -19,7 +21,14 @@ pub async fn create(
     Auth(actor): Auth,
     ApiJson(body): ApiJson<ApiKeyCreateRequest>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
-    let created = api_keys::create(&state.app, &ctx, &actor, &body.name).await?;
+    let input = api_keys::NewApiKeyInput {
+        name: body.name,
+        scopes: body.scopes.unwrap_or_else(|| vec!["read".to_owned()]),
+        allowed_cidrs: body.allowed_cidrs,
+        per_minute: body.per_minute,
+        per_day: body.per_day,
+    };
+    let created = api_keys::create(&state.app, &ctx, &actor, input).await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyCreated {
@@ -29,9 +38,10 @@ pub async fn create(
     ))
 }
 
-/// Lists the tenant's API keys.
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = ApiKeyList), (status = 401, body = ErrorBody)))]
+/// Lists the tenant's API keys with their quotas' current use.
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+    description = "Only at a login session: a signed request is 403 `INTERACTIVE_SESSION_REQUIRED`.",
+    responses((status = 200, body = ApiKeyList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -42,10 +52,24 @@ pub async fn list(
     }))
 }
 
-/// Revokes an API key.
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = []), ("api_key" = [])),
+/// One API key with its quotas' current use.
+#[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
+    description = "Only at a login session: a signed request is 403 `INTERACTIVE_SESSION_REQUIRED`.",
     params(("id" = String, Path, description = "key id")),
-    responses((status = 200, body = ApiKeyDto), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ApiKeyDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ApiKeyDto>, ApiError> {
+    Ok(Json(api_keys::get(&state.app, &actor, &id).await?.into()))
+}
+
+/// Revokes an API key.
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
+    description = "Only at a login session: a signed request is 403 `INTERACTIVE_SESSION_REQUIRED`.",
+    params(("id" = String, Path, description = "key id")),
+    responses((status = 200, body = ApiKeyDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

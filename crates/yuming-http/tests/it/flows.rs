@@ -92,7 +92,7 @@ both_backends!(
                 Method::POST,
                 "/api/v1/api-keys",
                 Some(&token),
-                Some(json!({"name": "renewals"})),
+                Some(json!({"name": "renewals", "scopes": ["domains"]})),
             )
             .await;
         assert_eq!(key.status, StatusCode::CREATED, "{}", key.json);

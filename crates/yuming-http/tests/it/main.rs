@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod account_security;
 mod contacts;
 mod domains;
 mod errors;
