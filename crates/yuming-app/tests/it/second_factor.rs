@@ -14,10 +14,7 @@ use yuming_test_support::{TestDb, both_backends, test_app};
 const PASSWORD: &str = "correct horse battery";
 
 fn ctx() -> RequestContext {
-    RequestContext {
-        request_id: "test".into(),
-        client_ip: None,
-    }
+    RequestContext::internal("test")
 }
 
 fn login(email: &str, password: &str) -> LoginInput {
