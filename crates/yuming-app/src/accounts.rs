@@ -456,13 +456,18 @@ pub async fn logout(app: &App, ctx: &RequestContext, actor: &Actor) -> Result<()
 
 /// The actor's own account.
 pub async fn me(app: &App, actor: &Actor) -> Result<AccountView, AppError> {
+    AccountView::from_row(&account_row(app, &actor.account_id).await?)
+}
+
+/// The stored row of an account, read in a transaction of its own.
+async fn account_row(app: &App, account_id: &str) -> Result<AccountRow, AppError> {
     let mut tx = app.db().read().await?;
     let row = tx
-        .account_by_id(&actor.account_id)
+        .account_by_id(account_id)
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
-    AccountView::from_row(&row)
+    Ok(row)
 }
 
 /// Changes the actor's password after checking the current one; revokes every other session.
@@ -475,15 +480,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     actor.require_interactive()?;
     check_password(new_password).map_err(|e| AppError::from(e).with_field("new_password"))?;
-    let row = {
-        let mut tx = app.db().read().await?;
-        let row = tx
-            .account_by_id(&actor.account_id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        tx.commit().await?;
-        row
-    };
+    let row = account_row(app, &actor.account_id).await?;
     let attempt = attempts::reserve(app, &row.id, &row.tenant_id).await?;
     if !app.hasher().verify(current, &row.password_hash).await? {
         let wrong = AppError::bad_request(
@@ -619,15 +616,7 @@ pub async fn totp_set_enabled(
         };
         AppError::new(ErrorKind::Conflict, code_name, en, zh)
     };
-    let row = {
-        let mut tx = app.db().read().await?;
-        let row = tx
-            .account_by_id(&actor.account_id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        tx.commit().await?;
-        row
-    };
+    let row = account_row(app, &actor.account_id).await?;
     if row.totp_secret.is_none() || row.totp_enabled == enable {
         return Err(wrong_state());
     }
