@@ -10,7 +10,7 @@ use yuming_store::{AccountRow, NewAccount, SessionRow, Tx};
 
 use crate::audit::{self, Change};
 use crate::crypto::{new_id, random_bytes, random_token, sha256_hex};
-use crate::{App, AppError, ErrorKind, RequestContext, attempts, rate_limit};
+use crate::{App, AppError, ErrorKind, RequestContext, attempts, rate_limit, verification};
 
 /// What the API shows of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,8 @@ pub struct AccountView {
     pub status: String,
     /// Whether TOTP is required at login.
     pub totp_enabled: bool,
+    /// Whether the owner proved the e-mail address (self sign-ups, through the mailed link).
+    pub email_verified: bool,
     /// Creation time.
     pub created_at: Timestamp,
 }
@@ -49,6 +51,7 @@ impl AccountView {
             rights: parse_rights(&row.rights)?,
             status: row.status.clone(),
             totp_enabled: row.totp_enabled,
+            email_verified: row.email_verified_at.is_some(),
             created_at: Timestamp(row.created_at),
         })
     }
@@ -61,6 +64,7 @@ impl AccountView {
             "rights": self.rights.to_storage(),
             "status": self.status,
             "totp_enabled": self.totp_enabled,
+            "email_verified": self.email_verified,
         })
     }
 }
@@ -136,12 +140,23 @@ async fn insert_account(tx: &mut Tx, new: NewAccount<'_>) -> Result<AccountView,
     AccountView::from_row(&row)
 }
 
-/// Self sign-up of a customer account (its own tenant).
+/// What a sign-up did. The HTTP answer is the same for both (202, "verification sent"), so
+/// that sign-up does not tell a stranger whether an address is a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// A new account, waiting for its e-mail address to be verified; the link is mailed.
+    Created(AccountView),
+    /// The address already has an account: its owner is told by e-mail, nothing is created.
+    AddressTaken,
+}
+
+/// Self sign-up of a customer account (its own tenant). The password is hashed whatever
+/// the outcome, so a taken address answers as slowly as a new one.
 pub async fn signup(
     app: &App,
     ctx: &RequestContext,
     input: NewAccountInput,
-) -> Result<AccountView, AppError> {
+) -> Result<SignupOutcome, AppError> {
     if !app.settings().allow_signup {
         return Err(AppError::new(
             ErrorKind::Forbidden,
@@ -150,12 +165,25 @@ pub async fn signup(
             "本平台暂不开放注册",
         ));
     }
+    verification::count_signup(app, ctx).await?;
     let checked = check_new_account(app, &input).await?;
+    let existing = {
+        let mut tx = app.db().read().await?;
+        let row = tx.account_by_email(checked.email.as_str()).await?;
+        tx.commit().await?;
+        row
+    };
+    if let Some(existing) = existing {
+        verification::signup_attempted(app, &existing.id, checked.email.as_str()).await?;
+        return Ok(SignupOutcome::AddressTaken);
+    }
+    // Asked before the write transaction: the limit counts in a transaction of its own.
+    let mail_link = verification::may_mail_link(app, checked.email.as_str()).await?;
     let id = new_id("acc");
     let now = app.now();
     let rights = Role::Customer.rights().to_storage();
     let mut tx = app.db().write().await?;
-    let view = insert_account(
+    let inserted = insert_account(
         &mut tx,
         NewAccount {
             id: &id,
@@ -167,9 +195,19 @@ pub async fn signup(
             tenant_id: &id,
             rights: &rights,
             now: now.0,
+            email_verified: false,
         },
     )
-    .await?;
+    .await;
+    let view = match inserted {
+        Ok(view) => view,
+        // Taken between the read and the insert by a concurrent sign-up.
+        Err(e) if e.code == "EMAIL_TAKEN" => return Ok(SignupOutcome::AddressTaken),
+        Err(e) => return Err(e),
+    };
+    if mail_link {
+        verification::issue_link(app, &mut tx, &id, &checked.display_name).await?;
+    }
     audit::record(
         app,
         &mut tx,
@@ -186,7 +224,7 @@ pub async fn signup(
     )
     .await?;
     tx.commit().await?;
-    Ok(view)
+    Ok(SignupOutcome::Created(view))
 }
 
 /// An operator creates an account of any role (CLI `yuming user create`, admin API).
@@ -214,6 +252,7 @@ pub async fn create_user(
             tenant_id: &id,
             rights: &rights,
             now: app.now().0,
+            email_verified: true,
         },
     )
     .await?;
@@ -763,6 +802,7 @@ pub async fn create_sub_account(
             tenant_id: &actor.tenant_id,
             rights: &rights,
             now: app.now().0,
+            email_verified: true,
         },
     )
     .await?;

@@ -166,6 +166,7 @@ pub async fn credit(
         )
         .with_field("email"));
     }
+    crate::verification::require_verified(&mut tx, tenant_id).await?;
     let order_id = new_id("ord");
     let balance = tx
         .change_balance(tenant_id, amount.currency().code(), amount.minor(), now.0)

@@ -30,6 +30,15 @@ pub struct AppSettings {
     pub argon2_memory_kib: u32,
     /// Argon2id iterations.
     pub argon2_iterations: u32,
+    /// How many password hashes run at once, and how long a request waits for a turn.
+    pub password_hashing: crate::password::HashingLimits,
+    /// Sign-ups (and verification re-sends) per source IP per hour; 0 = unlimited.
+    pub signups_per_ip_per_hour: i64,
+    /// How long an e-mail verification link stays valid.
+    pub email_verification_ttl_secs: i64,
+    /// The address customers reach the console at, for links in e-mails
+    /// (e.g. `https://domains.example.com`), without a trailing slash.
+    pub public_url: String,
     /// Default and minimum TTL of hosted DNS records.
     pub dns_ttl: yuming_core::dns::TtlPolicy,
     /// Handling fee kept back when a cancellation inside the add grace period refunds the
@@ -64,6 +73,10 @@ impl Default for AppSettings {
             default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            password_hashing: crate::password::HashingLimits::default(),
+            signups_per_ip_per_hour: 20,
+            email_verification_ttl_secs: 48 * 3600,
+            public_url: "http://127.0.0.1:8080".into(),
             dns_ttl: yuming_core::dns::TtlPolicy::default(),
             cancellation_fee_minor: 1_000,
             private_targets: false,
@@ -102,7 +115,11 @@ struct Inner {
 impl App {
     /// Assembles the application from its adapters.
     pub fn new(db: Db, clock: Arc<dyn Clock>, cipher: Cipher, settings: AppSettings) -> App {
-        let hasher = PasswordHasher::new(settings.argon2_memory_kib, settings.argon2_iterations);
+        let hasher = PasswordHasher::new(
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            settings.password_hashing,
+        );
         let sandbox_authority = Arc::new(crate::filing::SandboxFilingAuthority::new(
             crate::filing::SandboxConfig::default(),
             db.clone(),

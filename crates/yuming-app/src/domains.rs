@@ -550,6 +550,7 @@ pub(crate) async fn charge(
 ) -> Result<Money, AppError> {
     let holder =
         HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    crate::verification::require_verified(tx, tenant).await?;
     let currency = amount.currency().code();
     let Some(balance) = tx
         .change_balance(tenant, currency, -amount.minor(), now.0)

@@ -31,6 +31,7 @@ pub mod scheduler;
 pub mod system;
 pub mod transfers;
 pub mod validation;
+pub mod verification;
 pub mod webhooks;
 
 mod attempts;

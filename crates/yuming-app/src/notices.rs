@@ -57,6 +57,11 @@ pub enum NoticeKind {
     /// Anything else: rendered from the `subject`/`body` (and `subject_en`/`body_en`)
     /// parameters, so other parts of the platform can notify before they add a kind.
     Generic,
+    /// The link that verifies a new account's e-mail address (e-mail only, always sent).
+    EmailVerification,
+    /// Someone tried to sign up with an address that already has an account: the owner
+    /// hears of it, the person signing up learns nothing (e-mail only, always sent).
+    SignupAttempt,
 }
 
 impl NoticeKind {
@@ -99,12 +104,23 @@ impl NoticeKind {
             NoticeKind::FilingAlert => "filing_alert",
             NoticeKind::PsbFilingReminder => "psb_filing_reminder",
             NoticeKind::Generic => "generic",
+            NoticeKind::EmailVerification => "email_verification",
+            NoticeKind::SignupAttempt => "signup_attempt",
         }
     }
 
-    /// The kind with this stable name.
+    /// The kind with this stable name (of the kinds an account chooses channels for).
     pub fn parse(name: &str) -> Option<NoticeKind> {
         NoticeKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Kinds about the account itself, sent by e-mail whatever the account's preferences
+    /// (they are not in [`NoticeKind::ALL`]: there is nothing to choose).
+    pub fn is_account_security(&self) -> bool {
+        matches!(
+            self,
+            NoticeKind::EmailVerification | NoticeKind::SignupAttempt
+        )
     }
 
     /// Channels used when the account chose none for this kind: money and losing a name
@@ -119,6 +135,8 @@ impl NoticeKind {
                 Channel::Sms,
                 Channel::Webhook,
             ],
+            // A link that activates the account goes only to the mailbox it proves.
+            NoticeKind::EmailVerification | NoticeKind::SignupAttempt => vec![Channel::Email],
             _ => vec![Channel::Email, Channel::InApp, Channel::Webhook],
         }
     }
@@ -259,6 +277,26 @@ impl NoticeKind {
                 ),
             ],
             NoticeKind::Generic => [("{subject}", "{body}"), ("{subject_en}", "{body_en}")],
+            NoticeKind::EmailVerification => [
+                (
+                    "请验证您的电子邮箱",
+                    "您好 {display_name}：\n\n请打开以下链接完成注册（{hours} 小时内有效）：\n{secret}\n\n验证前账户不能充值或注册域名。如果这不是您本人的操作，请忽略本邮件。",
+                ),
+                (
+                    "Verify your e-mail address",
+                    "Hello {display_name},\n\nOpen this link to finish signing up (valid for {hours} hours):\n{secret}\n\nUntil then the account cannot pay or register domains. If you did not sign up, ignore this e-mail.",
+                ),
+            ],
+            NoticeKind::SignupAttempt => [
+                (
+                    "有人尝试用您的邮箱注册",
+                    "有人尝试使用 {email} 注册新账户，但该邮箱已有账户。如果是您本人，请直接登录（忘记密码可在登录页重置）；如果不是，请忽略本邮件，您的账户没有变化。",
+                ),
+                (
+                    "Someone tried to sign up with your address",
+                    "Someone tried to sign up with {email}, which already has an account. If it was you, just log in; if not, ignore this e-mail: nothing about your account changed.",
+                ),
+            ],
         }
     }
 }
@@ -385,6 +423,48 @@ fn fill(template: &str, params: &Map<String, Value>) -> String {
 /// Writes the outbox rows of `request` in the caller's transaction; returns how many were
 /// new (0 when this occasion was already notified or every channel is off).
 pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<usize, AppError> {
+    enqueue_with_secret(tx, request, None, now).await
+}
+
+/// The placeholder a template puts where a secret goes (see [`Secret`]).
+const SECRET_PLACEHOLDER: &str = "{secret}";
+
+/// A secret an e-mail carries, such as a verification link. The outbox keeps it only sealed
+/// (bound to the notice's row); the body stores the `{secret}` placeholder and delivery
+/// fills it in.
+pub struct Secret<'a> {
+    /// The text that replaces `{secret}` in the body.
+    pub text: &'a str,
+    /// The cipher that seals it (the application's).
+    pub cipher: &'a Cipher,
+}
+
+fn secret_context(notice_id: &str) -> String {
+    format!("notice.secret:{notice_id}")
+}
+
+/// The body of an outbox row as it is sent: its sealed secret opened into the placeholder.
+pub fn body_to_send(cipher: &Cipher, row: &NoticeRow) -> Result<String, String> {
+    match &row.secret_sealed {
+        None => Ok(row.body.clone()),
+        Some(sealed) => {
+            let secret = cipher
+                .open(sealed, &secret_context(&row.id))
+                .map_err(|e| format!("secret: {e}"))
+                .and_then(|b| String::from_utf8(b).map_err(|_| "secret: utf-8".to_owned()))?;
+            Ok(row.body.replace(SECRET_PLACEHOLDER, &secret))
+        }
+    }
+}
+
+/// [`enqueue`], with a secret for the e-mail copy (only e-mail carries it: other channels
+/// of such a kind are never written).
+pub async fn enqueue_with_secret(
+    tx: &mut Tx,
+    request: &NoticeRequest,
+    secret: Option<Secret<'_>>,
+    now: i64,
+) -> Result<usize, AppError> {
     let account = tx
         .account_by_id(&request.account_id)
         .await?
@@ -397,6 +477,9 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
     let mut inserted = 0;
     for channel in channels {
         let id = new_id("ntc");
+        if secret.is_some() && channel != Channel::Email {
+            continue;
+        }
         let (recipient, recipient_sealed, status) = match channel {
             Channel::Email => (account.email.clone(), None, "pending"),
             Channel::InApp => (String::new(), None, "sent"),
@@ -424,6 +507,11 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
                 continue;
             }
         };
+        let secret_sealed = secret.as_ref().map(|secret| {
+            secret
+                .cipher
+                .seal(secret.text.as_bytes(), &secret_context(&id))
+        });
         let row = NoticeRow {
             id,
             account_id: request.account_id.clone(),
@@ -444,6 +532,7 @@ pub async fn enqueue(tx: &mut Tx, request: &NoticeRequest, now: i64) -> Result<u
             read_at: None,
             created_at: now,
             sent_at: (channel == Channel::InApp).then_some(now),
+            secret_sealed,
         };
         if tx.insert_notice(&row).await? {
             inserted += 1;
@@ -457,6 +546,9 @@ async fn channels_of(
     account_id: &str,
     kind: &NoticeKind,
 ) -> Result<Vec<Channel>, AppError> {
+    if kind.is_account_security() {
+        return Ok(kind.default_channels());
+    }
     Ok(
         match tx.notice_preference(account_id, kind.as_str()).await? {
             Some(list) => list
@@ -675,7 +767,7 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    async fn send(&self, recipient: &str, row: &NoticeRow) -> Result<(), String> {
+    async fn send(&self, recipient: &str, row: &NoticeRow, body: String) -> Result<(), String> {
         use lettre::AsyncTransport;
         let to: lettre::message::Mailbox =
             recipient.parse().map_err(|e| format!("recipient: {e}"))?;
@@ -684,7 +776,7 @@ impl Mailer {
             .to(to)
             .subject(row.subject.clone())
             .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(row.body.clone())
+            .body(body)
             .map_err(|e| format!("message: {e}"))?;
         self.transport
             .send(message)
@@ -771,11 +863,11 @@ enum Sender<'a> {
 }
 
 impl Sender<'_> {
-    async fn send(&self, recipient: &str, row: &NoticeRow) -> Result<(), String> {
+    async fn send(&self, recipient: &str, row: &NoticeRow, body: String) -> Result<(), String> {
         match self {
-            Sender::Mail(mailer) => mailer.send(recipient, row).await,
+            Sender::Mail(mailer) => mailer.send(recipient, row, body).await,
             // An SMS carries the body only: the subject would be repeated text on a phone.
-            Sender::Sms(gateway) => gateway.send(recipient, &row.body).await,
+            Sender::Sms(gateway) => gateway.send(recipient, &body).await,
         }
     }
 }
@@ -794,8 +886,10 @@ async fn deliver(
     tx.commit().await?;
     let (mut sent, mut failed) = (0, 0);
     for row in claimed {
-        let outcome = match recipient_of(app.cipher(), &row) {
-            Ok(recipient) => sender.send(&recipient, &row).await,
+        let outcome = match recipient_of(app.cipher(), &row)
+            .and_then(|recipient| Ok((recipient, body_to_send(app.cipher(), &row)?)))
+        {
+            Ok((recipient, body)) => sender.send(&recipient, &row, body).await,
             Err(error) => Err(error),
         };
         let now = app.now().0;

@@ -4,20 +4,40 @@ use crate::{App, AppError, ErrorKind};
 
 /// Counts one hit on `bucket` and refuses it when the window already holds `limit` hits.
 pub async fn hit(app: &App, bucket: &str, limit: i64, window_secs: i64) -> Result<(), AppError> {
-    let now = app.now().0;
-    let window_start = now - now.rem_euclid(window_secs);
-    let mut tx = app.db().write().await?;
-    let hits = tx.hit_rate_counter(bucket, window_start).await?;
-    tx.commit().await?;
-    if hits > limit {
-        let retry_after = window_start + window_secs - now;
-        return Err(AppError::new(
+    match count(app, bucket, limit, window_secs).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(AppError::new(
             ErrorKind::TooManyRequests,
             "RATE_LIMITED",
             format!("too many requests; retry in {retry_after} seconds"),
             format!("请求过于频繁，请 {retry_after} 秒后重试"),
         )
-        .with_retry_after(retry_after));
+        .with_retry_after(retry_after)),
     }
-    Ok(())
+}
+
+/// Counts one hit on `bucket`; whether it is within `limit` for the window. For limits the
+/// caller must not reveal (a mail that is quietly not sent).
+pub async fn allow(
+    app: &App,
+    bucket: &str,
+    limit: i64,
+    window_secs: i64,
+) -> Result<bool, AppError> {
+    Ok(count(app, bucket, limit, window_secs).await?.is_none())
+}
+
+/// Counts the hit; `Some(seconds until the window ends)` when it is over the limit.
+async fn count(
+    app: &App,
+    bucket: &str,
+    limit: i64,
+    window_secs: i64,
+) -> Result<Option<i64>, AppError> {
+    let now = app.now().0;
+    let window_start = now - now.rem_euclid(window_secs);
+    let mut tx = app.db().write().await?;
+    let hits = tx.hit_rate_counter(bucket, window_start).await?;
+    tx.commit().await?;
+    Ok((hits > limit).then_some(window_start + window_secs - now))
 }

@@ -271,6 +271,14 @@ pub struct AuthConfig {
     pub login_attempts_per_ip_per_minute: i64,
     /// Whether anyone may sign up (off for invite-only installations).
     pub allow_signup: bool,
+    /// Password hashes computed at once (each takes `argon2_memory_kib`); 0 = one per core.
+    pub password_hash_concurrency: usize,
+    /// How long a login or sign-up waits for a hashing turn before it gets 429 SERVER_BUSY.
+    pub password_hash_queue_ms: u64,
+    /// Sign-ups and verification re-sends per source IP per hour; 0 = unlimited.
+    pub signups_per_ip_per_hour: i64,
+    /// Hours an e-mail verification link stays valid.
+    pub email_verification_ttl_hours: i64,
 }
 
 impl Default for AuthConfig {
@@ -284,6 +292,10 @@ impl Default for AuthConfig {
             lockout_max_secs: 3600,
             login_attempts_per_ip_per_minute: 30,
             allow_signup: true,
+            password_hash_concurrency: 0,
+            password_hash_queue_ms: 2000,
+            signups_per_ip_per_hour: 20,
+            email_verification_ttl_hours: 48,
         }
     }
 }
@@ -315,6 +327,10 @@ pub struct HttpConfig {
     /// under an `Idempotency-Key` pause for ever after its effect committed and before its
     /// response is stored (the crash-and-retry test kills the process there).
     pub failpoint: String,
+    /// Where customers reach this platform (`https://domains.example.com`), for links in
+    /// e-mails such as the address verification. Empty: `http://` + `http_addr`, which is
+    /// right only for a development machine.
+    pub public_url: String,
 }
 
 /// The failpoints `[http] failpoint` accepts.
@@ -331,6 +347,7 @@ impl Default for HttpConfig {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             failpoint: String::new(),
+            public_url: String::new(),
         }
     }
 }

@@ -49,6 +49,32 @@ pub struct SignupRequest {
     pub display_name: String,
 }
 
+/// The answer to a sign-up or a request for a new verification link: the same whether or
+/// not the address already has an account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VerificationSentResponse {
+    /// Always `verification_sent`.
+    pub status: String,
+    /// The address, normalised, that the link was sent to (if it may have an account).
+    pub email: String,
+}
+
+/// Verifies an e-mail address with the token from the mailed link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The `token` parameter of the link.
+    pub token: String,
+}
+
+/// Asks for a new verification link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResendVerificationRequest {
+    /// The address signed up with.
+    pub email: String,
+}
+
 /// Login request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -95,6 +121,9 @@ pub struct AccountDto {
     pub status: String,
     /// Whether login needs a TOTP code.
     pub totp_enabled: bool,
+    /// Whether the e-mail address is verified; until it is, the account cannot pay or
+    /// register (`EMAIL_NOT_VERIFIED`).
+    pub email_verified: bool,
     /// Creation time, RFC 3339.
     pub created_at: String,
 }
@@ -111,6 +140,7 @@ impl From<AccountView> for AccountDto {
             rights: view.rights.iter().map(|r| r.as_str().to_owned()).collect(),
             status: view.status,
             totp_enabled: view.totp_enabled,
+            email_verified: view.email_verified,
             created_at: view.created_at.to_rfc3339(),
         }
     }

@@ -306,6 +306,8 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
     let checked = checked
         .routes(routes!(health::healthz))
         .routes(routes!(auth::signup))
+        .routes(routes!(auth::verify_email))
+        .routes(routes!(auth::resend_verification))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))

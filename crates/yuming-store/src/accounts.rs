@@ -5,7 +5,7 @@ use crate::db::{Db, DbInner, StoreError, Tx, map_err};
 /// The account behind a live session (not revoked, not expired at `now`).
 const ACCOUNT_FOR_SESSION: &str = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, \
      a.tenant_id, a.rights, a.status, a.language, a.totp_secret, a.totp_enabled, a.totp_last_step, \
-     a.failed_logins, a.locked_until, a.created_at, a.updated_at \
+     a.failed_logins, a.locked_until, a.created_at, a.updated_at, a.email_verified_at \
      FROM sessions s JOIN accounts a ON a.id = s.account_id \
      WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
 
@@ -71,6 +71,8 @@ pub struct AccountRow {
     pub created_at: i64,
     /// Last change time.
     pub updated_at: i64,
+    /// When the owner proved the e-mail address is theirs; `None` until then.
+    pub email_verified_at: Option<i64>,
 }
 
 /// The outcome of [`Tx::reserve_attempt`].
@@ -127,13 +129,16 @@ pub struct NewAccount<'a> {
     pub rights: &'a str,
     /// Creation time.
     pub now: i64,
+    /// Whether the e-mail address counts as verified from the start (accounts an operator or
+    /// a parent account creates); self sign-ups verify it through an e-mailed link.
+    pub email_verified: bool,
 }
 
 macro_rules! account_columns {
     () => {
         "id, email, display_name, password_hash, role, parent_id, tenant_id, rights, \
      status, language, totp_secret, totp_enabled, totp_last_step, failed_logins, locked_until, \
-     created_at, updated_at"
+     created_at, updated_at, email_verified_at"
     };
 }
 
@@ -141,8 +146,8 @@ impl Tx {
     /// Inserts an account; a taken e-mail is `Conflict("accounts_email_key"…)`.
     pub async fn insert_account(&mut self, new: &NewAccount<'_>) -> Result<(), StoreError> {
         let sql = "INSERT INTO accounts (id, email, display_name, password_hash, role, parent_id, \
-                   tenant_id, rights, status, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $9)";
+                   tenant_id, rights, status, created_at, updated_at, email_verified_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $9, $10)";
         on_conn!(self, c => sqlx::query(sql)
             .bind(new.id)
             .bind(new.email)
@@ -153,6 +158,7 @@ impl Tx {
             .bind(new.tenant_id)
             .bind(new.rights)
             .bind(new.now)
+            .bind(new.email_verified.then_some(new.now))
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -349,6 +355,54 @@ impl Tx {
         let sql = "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2";
         let result = on_conn!(self, c => sqlx::query(sql).bind(id).bind(step).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
         Ok(result == 1)
+    }
+
+    /// Records a verification of the account's e-mail address (only the first counts);
+    /// returns whether it was not verified before.
+    pub async fn mark_email_verified(&mut self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE accounts SET email_verified_at = $2, updated_at = $2 \
+                   WHERE id = $1 AND email_verified_at IS NULL";
+        let changed = on_conn!(self, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(changed == 1)
+    }
+
+    /// Stores a new e-mail verification token (only its SHA-256).
+    pub async fn insert_email_verification(
+        &mut self,
+        token_hash: &str,
+        account_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO email_verifications (token_hash, account_id, created_at, expires_at) \
+                   VALUES ($1, $2, $3, $4)";
+        on_conn!(self, c => sqlx::query(sql).bind(token_hash).bind(account_id).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
+    /// Uses up a verification token that is unused and not expired at `now`; returns the
+    /// account it verifies, or `None` for an unknown, used or expired token.
+    pub async fn use_email_verification(
+        &mut self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = "UPDATE email_verifications SET used_at = $2 \
+                   WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                   RETURNING account_id";
+        on_conn!(self, c => sqlx::query_scalar(sql).bind(token_hash).bind(now).fetch_optional(c).await.map_err(map_err))
+    }
+
+    /// Ends every unused verification token of the account (after it verified, or when a
+    /// new link replaces the old ones); returns how many.
+    pub async fn retire_email_verifications(
+        &mut self,
+        account_id: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let sql = "UPDATE email_verifications SET used_at = $2 \
+                   WHERE account_id = $1 AND used_at IS NULL";
+        on_conn!(self, c => sqlx::query(sql).bind(account_id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))
     }
 
     /// Changes a sub-account's rights or status.

@@ -44,12 +44,16 @@ pub struct NoticeRow {
     pub created_at: i64,
     /// Delivery time.
     pub sent_at: Option<i64>,
+    /// A secret the e-mail carries (a verification link), sealed; the stored body holds only
+    /// the `{secret}` placeholder, filled in at delivery, so the outbox never has it in clear.
+    pub secret_sealed: Option<Vec<u8>>,
 }
 
 macro_rules! notice_columns {
     () => {
         "id, account_id, kind, occasion, channel, recipient, recipient_sealed, language, subject, body, params, \
-         status, attempts, next_attempt_at, lease_until, last_error, read_at, created_at, sent_at"
+         status, attempts, next_attempt_at, lease_until, last_error, read_at, created_at, sent_at, \
+         secret_sealed"
     };
 }
 
@@ -60,7 +64,7 @@ impl Tx {
         let sql = concat!(
             "INSERT INTO notice_outbox (",
             notice_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
              ON CONFLICT (account_id, kind, occasion, channel) DO NOTHING"
         );
         let inserted = on_conn!(self, c => sqlx::query(sql)
@@ -83,6 +87,7 @@ impl Tx {
             .bind(row.read_at)
             .bind(row.created_at)
             .bind(row.sent_at)
+            .bind(&row.secret_sealed)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -138,6 +143,21 @@ impl Tx {
         on_conn!(self, c => sqlx::query(sql).bind(id).bind(status).bind(next_attempt_at).bind(error).bind(now)
             .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
         Ok(())
+    }
+
+    /// Cancels the account's notices of `kind` still waiting for delivery (a verification
+    /// mail once the address is verified); returns how many.
+    pub async fn cancel_pending_notices(
+        &mut self,
+        account_id: &str,
+        kind: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let sql = "UPDATE notice_outbox SET status = 'cancelled', lease_until = 0, \
+                   last_error = 'cancelled', next_attempt_at = $3 \
+                   WHERE account_id = $1 AND kind = $2 AND status = 'pending'";
+        on_conn!(self, c => sqlx::query(sql).bind(account_id).bind(kind).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))
     }
 
     /// An account's notices of one channel, newest first, `limit` before `before` (created_at).

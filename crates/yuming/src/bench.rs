@@ -499,14 +499,16 @@ pub async fn registrar(
     let mut customers = Vec::new();
     for i in 0..concurrency {
         let email = format!("bench{i}@example.com");
-        accounts::signup(
+        accounts::create_user(
             &app,
             &ctx,
+            &crate::commands::operator(),
             accounts::NewAccountInput {
                 email: email.clone(),
                 password: "bench password 1".into(),
                 display_name: "b".into(),
             },
+            yuming_core::access::Role::Customer,
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -647,14 +649,16 @@ pub async fn sweep(
     let (_temp_dir, db, app) = bench_app(config, database_url, true).await?;
     let ctx = RequestContext::internal("bench");
     let email = format!("sweep-{}@example.com", std::process::id());
-    let account = accounts::signup(
+    let account = accounts::create_user(
         &app,
         &ctx,
+        &crate::commands::operator(),
         accounts::NewAccountInput {
             email: email.clone(),
             password: "bench password 1".into(),
             display_name: "b".into(),
         },
+        yuming_core::access::Role::Customer,
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

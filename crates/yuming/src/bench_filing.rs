@@ -17,7 +17,7 @@ use yuming_app::filing::{
 };
 use yuming_app::{App, RequestContext, accounts, billing};
 use yuming_config::Config;
-use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_core::access::Actor;
 use yuming_core::clock::Clock;
 use yuming_core::filing::Severity;
 use yuming_core::money::{Currency, Money};
@@ -25,18 +25,10 @@ use yuming_store::Db;
 
 use crate::setup;
 
+use crate::commands::operator;
+
 fn ctx() -> RequestContext {
     RequestContext::internal("bench")
-}
-
-fn operator() -> Actor {
-    Actor {
-        account_id: "bench".into(),
-        tenant_id: String::new(),
-        role: Role::Admin,
-        rights: RightSet::all(),
-        method: AuthMethod::Operator,
-    }
 }
 
 /// The `i`-th resident ID (born 1990-01-01, sequence `i`).
@@ -287,14 +279,16 @@ pub async fn filing(
         )
         .await?;
     }
-    accounts::signup(
+    accounts::create_user(
         &app,
         &ctx(),
+        &operator(),
         accounts::NewAccountInput {
             email: "bench-filing@example.com".into(),
             password: "correct horse battery".into(),
             display_name: "bench".into(),
         },
+        yuming_core::access::Role::Customer,
     )
     .await?;
     let session = accounts::login(

@@ -15,8 +15,8 @@ use crate::cli::{
 };
 use crate::{bench, serve, setup};
 
-/// The actor of operator commands run on the server.
-fn operator() -> Actor {
+/// The actor of operator commands run on the server (and of the benchmarks' set-up).
+pub(crate) fn operator() -> Actor {
     Actor {
         account_id: "cli".into(),
         tenant_id: String::new(),

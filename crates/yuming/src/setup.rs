@@ -148,6 +148,14 @@ pub fn app_settings(config: &Config) -> AppSettings {
         default_nameservers: config.registrar.default_nameservers.clone(),
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
+        password_hashing: yuming_app::password::HashingLimits {
+            concurrency: config.auth.password_hash_concurrency,
+            queue_wait: std::time::Duration::from_millis(config.auth.password_hash_queue_ms),
+        },
+        signups_per_ip_per_hour: config.auth.signups_per_ip_per_hour,
+        email_verification_ttl_secs: config.auth.email_verification_ttl_hours.clamp(1, 24 * 30)
+            * 3600,
+        public_url: public_url(config),
         dns_ttl: yuming_core::dns::TtlPolicy {
             default: config.dns.default_ttl,
             minimum: config.dns.min_ttl,
@@ -160,6 +168,16 @@ pub fn app_settings(config: &Config) -> AppSettings {
         footer_timeout_secs: config.filing.footer_timeout_secs.clamp(1, 60),
         footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
         material_decodes: config.filing.material_decodes.clamp(1, 64),
+    }
+}
+
+/// The configured public address without a trailing slash, or one made from `http_addr`.
+fn public_url(config: &Config) -> String {
+    let configured = config.http.public_url.trim().trim_end_matches('/');
+    if configured.is_empty() {
+        format!("http://{}", config.http_addr)
+    } else {
+        configured.to_owned()
     }
 }
 

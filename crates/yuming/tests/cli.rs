@@ -109,7 +109,7 @@ async fn signup_and_login(base: &str) {
         .send()
         .await
         .expect("signup");
-    assert_eq!(signup.status(), 201);
+    assert_eq!(signup.status(), 202, "sign-up answers 'verification sent'");
     let login = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&serde_json::json!({"email": "a@example.com", "password": "correct horse battery"}))

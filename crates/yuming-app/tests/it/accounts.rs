@@ -34,15 +34,18 @@ fn code(e: Result<impl std::fmt::Debug, AppError>) -> &'static str {
 
 both_backends!(signup_login_logout, |t: TestDb| async move {
     let (app, _clock) = test_app(&t.db);
-    let account = accounts::signup(&app, &ctx(), input(" Alice@Example.com "))
+    let account = yuming_test_support::signup_verified(&app, &ctx(), input(" Alice@Example.com "))
         .await
         .expect("signup");
     assert_eq!(account.email, "alice@example.com");
     assert_eq!(account.role, Role::Customer);
     assert_eq!(account.tenant_id, account.id);
     assert_eq!(
-        code(accounts::signup(&app, &ctx(), input("alice@example.com")).await),
-        "EMAIL_TAKEN"
+        accounts::signup(&app, &ctx(), input("alice@example.com"))
+            .await
+            .expect("answers"),
+        accounts::SignupOutcome::AddressTaken,
+        "a taken address creates nothing and is not an error the caller can tell apart"
     );
 
     let session = accounts::login(
@@ -74,15 +77,22 @@ both_backends!(bad_signup_input_writes_nothing, |t: TestDb| async move {
     let mut weak = input("weak@example.com");
     weak.password = "short".into();
     assert_eq!(
-        code(accounts::signup(&app, &ctx(), weak).await),
+        code(yuming_test_support::signup_verified(&app, &ctx(), weak).await),
         "WEAK_PASSWORD"
     );
     assert_eq!(
-        code(accounts::signup(&app, &ctx(), input("not-an-email")).await),
+        code(yuming_test_support::signup_verified(&app, &ctx(), input("not-an-email")).await),
         "INVALID_EMAIL"
     );
     assert_eq!(
-        code(accounts::signup(&app, &ctx(), input("x'); DROP TABLE accounts;--@evil.cn")).await),
+        code(
+            yuming_test_support::signup_verified(
+                &app,
+                &ctx(),
+                input("x'); DROP TABLE accounts;--@evil.cn")
+            )
+            .await
+        ),
         "INVALID_EMAIL"
     );
     assert_eq!(
@@ -97,7 +107,7 @@ both_backends!(bad_signup_input_writes_nothing, |t: TestDb| async move {
 
 both_backends!(sessions_expire_with_the_clock, |t: TestDb| async move {
     let (app, clock) = test_app(&t.db);
-    accounts::signup(&app, &ctx(), input("bob@example.com"))
+    yuming_test_support::signup_verified(&app, &ctx(), input("bob@example.com"))
         .await
         .expect("signup");
     let session = accounts::login(
@@ -122,7 +132,7 @@ both_backends!(sessions_expire_with_the_clock, |t: TestDb| async move {
 
 both_backends!(repeated_failures_lock_the_account, |t: TestDb| async move {
     let (app, clock) = test_app(&t.db);
-    accounts::signup(&app, &ctx(), input("carol@example.com"))
+    yuming_test_support::signup_verified(&app, &ctx(), input("carol@example.com"))
         .await
         .expect("signup");
     for _ in 0..4 {
@@ -181,7 +191,7 @@ both_backends!(
     password_change_revokes_other_sessions,
     |t: TestDb| async move {
         let (app, _clock) = test_app(&t.db);
-        accounts::signup(&app, &ctx(), input("dan@example.com"))
+        yuming_test_support::signup_verified(&app, &ctx(), input("dan@example.com"))
             .await
             .expect("signup");
         let first = accounts::login(
@@ -244,7 +254,7 @@ both_backends!(
 
 both_backends!(totp_enrolment_and_login, |t: TestDb| async move {
     let (app, clock) = test_app(&t.db);
-    accounts::signup(&app, &ctx(), input("erin@example.com"))
+    yuming_test_support::signup_verified(&app, &ctx(), input("erin@example.com"))
         .await
         .expect("signup");
     let session = accounts::login(
@@ -306,7 +316,7 @@ both_backends!(
     sub_accounts_get_a_subset_of_rights,
     |t: TestDb| async move {
         let (app, _clock) = test_app(&t.db);
-        let parent = accounts::signup(&app, &ctx(), input("corp@example.com"))
+        let parent = yuming_test_support::signup_verified(&app, &ctx(), input("corp@example.com"))
             .await
             .expect("signup");
         let session = accounts::login(
@@ -406,7 +416,7 @@ both_backends!(
         );
 
         // Another tenant cannot touch the sub-account.
-        accounts::signup(&app, &ctx(), input("rival@example.com"))
+        yuming_test_support::signup_verified(&app, &ctx(), input("rival@example.com"))
             .await
             .expect("signup");
         let rival_session = accounts::login(
@@ -428,3 +438,189 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    signup_verifies_the_address_before_money_moves,
+    |t: TestDb| async move {
+        let (app, clock) = test_app(&t.db);
+        let accounts::SignupOutcome::Created(view) =
+            accounts::signup(&app, &ctx(), input("vera@example.com"))
+                .await
+                .expect("signup")
+        else {
+            panic!("a new address creates an account");
+        };
+        assert!(!view.email_verified);
+        // Logging in works; paying does not.
+        accounts::login(
+            &app,
+            &ctx(),
+            login("vera@example.com", "correct horse battery"),
+        )
+        .await
+        .expect("an unverified account may log in");
+        let amount = yuming_core::money::Money::new(10_000, yuming_core::money::Currency::Cny);
+        let credit = yuming_app::billing::credit(
+            &app,
+            &ctx(),
+            &crate::registrar::operator(),
+            &view.id,
+            amount,
+            "t",
+        )
+        .await;
+        assert_eq!(code(credit), "EMAIL_NOT_VERIFIED");
+
+        // The outbox holds the link only sealed.
+        let mut tx = app.db().read().await.unwrap();
+        let mails = tx
+            .notices_of_account(&view.id, "email", i64::MAX, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].kind, "email_verification");
+        assert!(
+            mails[0].body.contains("{secret}") && !mails[0].body.contains("yev_"),
+            "{}",
+            mails[0].body
+        );
+        assert!(mails[0].secret_sealed.is_some());
+        let tokens = yuming_test_support::verification_tokens(&app, &view.id).await;
+        assert_eq!(tokens.len(), 1);
+        assert!(tokens[0].starts_with("yev_"));
+
+        // A second sign-up with the address tells its owner, and creates nothing.
+        assert_eq!(
+            accounts::signup(&app, &ctx(), input("Vera@example.com"))
+                .await
+                .unwrap(),
+            accounts::SignupOutcome::AddressTaken
+        );
+        let mut tx = app.db().read().await.unwrap();
+        let mails = tx
+            .notices_of_account(&view.id, "email", i64::MAX, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            mails.iter().any(|m| m.kind == "signup_attempt"),
+            "{mails:?}"
+        );
+
+        // Wrong tokens are refused; a re-send replaces the first link.
+        assert_eq!(
+            code(yuming_app::verification::verify_email(&app, &ctx(), "yev_forged").await),
+            "INVALID_VERIFICATION_TOKEN"
+        );
+        clock.advance_secs(1);
+        yuming_app::verification::resend(&app, &ctx(), "vera@example.com")
+            .await
+            .unwrap();
+        let tokens = yuming_test_support::verification_tokens(&app, &view.id).await;
+        assert_eq!(tokens.len(), 2);
+        let (newest, first) = (tokens[0].clone(), tokens[1].clone());
+        assert_ne!(newest, first);
+        assert_eq!(
+            code(yuming_app::verification::verify_email(&app, &ctx(), &first).await),
+            "INVALID_VERIFICATION_TOKEN",
+            "replaced"
+        );
+
+        // A link expires.
+        clock.advance_secs(49 * 3600);
+        assert_eq!(
+            code(yuming_app::verification::verify_email(&app, &ctx(), &newest).await),
+            "INVALID_VERIFICATION_TOKEN",
+            "expired"
+        );
+        yuming_app::verification::resend(&app, &ctx(), "vera@example.com")
+            .await
+            .unwrap();
+        let fresh = yuming_test_support::verification_tokens(&app, &view.id)
+            .await
+            .remove(0);
+        yuming_app::verification::verify_email(&app, &ctx(), &fresh)
+            .await
+            .expect("verifies");
+        assert_eq!(
+            code(yuming_app::verification::verify_email(&app, &ctx(), &fresh).await),
+            "INVALID_VERIFICATION_TOKEN",
+            "used up"
+        );
+
+        let actor = accounts::authenticate_token(
+            &app,
+            &accounts::login(
+                &app,
+                &ctx(),
+                login("vera@example.com", "correct horse battery"),
+            )
+            .await
+            .unwrap()
+            .token,
+        )
+        .await
+        .unwrap();
+        assert!(accounts::me(&app, &actor).await.unwrap().email_verified);
+        yuming_app::billing::credit(
+            &app,
+            &ctx(),
+            &crate::registrar::operator(),
+            &view.id,
+            amount,
+            "t",
+        )
+        .await
+        .expect("a verified account can be credited");
+        // A re-send to a verified address mails nothing.
+        yuming_app::verification::resend(&app, &ctx(), "vera@example.com")
+            .await
+            .unwrap();
+        assert_eq!(
+            yuming_test_support::verification_tokens(&app, &view.id)
+                .await
+                .len(),
+            3
+        );
+        assert_eq!(
+            yuming_app::audit::verify(&app)
+                .await
+                .expect("verify")
+                .map(|_| ()),
+            Ok(())
+        );
+    }
+);
+
+both_backends!(signups_are_limited_per_source, |t: TestDb| async move {
+    let mut settings = yuming_test_support::test_settings();
+    settings.signups_per_ip_per_hour = 2;
+    let (app, clock) = yuming_test_support::test_app_with(&t.db, settings);
+    accounts::signup(&app, &ctx(), input("one@example.com"))
+        .await
+        .unwrap();
+    accounts::signup(&app, &ctx(), input("one@example.com"))
+        .await
+        .unwrap();
+    let third = accounts::signup(&app, &ctx(), input("two@example.com")).await;
+    let refused = third.expect_err("over the limit");
+    assert_eq!(refused.code, "RATE_LIMITED");
+    assert!(refused.retry_after_secs.is_some());
+    assert_eq!(
+        code(yuming_app::verification::resend(&app, &ctx(), "one@example.com").await),
+        "RATE_LIMITED",
+        "re-sends count too"
+    );
+    let other = RequestContext {
+        client_ip: Some("198.51.100.7".into()),
+        ..ctx()
+    };
+    accounts::signup(&app, &other, input("two@example.com"))
+        .await
+        .expect("another source is not limited");
+    clock.advance_secs(3600);
+    accounts::signup(&app, &ctx(), input("three@example.com"))
+        .await
+        .expect("a new hour");
+});

@@ -10,7 +10,7 @@ fn ctx() -> RequestContext {
 }
 
 async fn customer(app: &App, email: &str) -> Actor {
-    accounts::signup(
+    yuming_test_support::signup_verified(
         app,
         &ctx(),
         NewAccountInput {

@@ -41,7 +41,7 @@ async fn login(app: &App, email: &str) -> Actor {
 }
 
 async fn customer(app: &App, email: &str) -> Actor {
-    accounts::signup(app, &ctx(), account(email))
+    yuming_test_support::signup_verified(app, &ctx(), account(email))
         .await
         .expect("signup");
     login(app, email).await

@@ -77,7 +77,7 @@ pub(crate) fn account(email: &str) -> NewAccountInput {
 }
 
 pub(crate) async fn customer(app: &App, email: &str) -> Actor {
-    accounts::signup(app, &ctx(), account(email))
+    yuming_test_support::signup_verified(app, &ctx(), account(email))
         .await
         .expect("signup");
     let actor = login(app, email).await;

@@ -12,7 +12,7 @@ fn ctx() -> RequestContext {
 }
 
 async fn account(app: &App, email: &str) -> Actor {
-    accounts::signup(
+    yuming_test_support::signup_verified(
         app,
         &ctx(),
         NewAccountInput {

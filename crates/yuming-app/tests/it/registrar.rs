@@ -38,7 +38,7 @@ pub(crate) async fn customer(
     email: &str,
     balance: i64,
 ) -> (Actor, String) {
-    accounts::signup(
+    yuming_test_support::signup_verified(
         app,
         &ctx(),
         NewAccountInput {

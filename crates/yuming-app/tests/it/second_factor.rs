@@ -30,7 +30,7 @@ fn code(e: Result<impl std::fmt::Debug, AppError>) -> &'static str {
 }
 
 async fn signed_in(app: &App, email: &str) -> Actor {
-    accounts::signup(
+    yuming_test_support::signup_verified(
         app,
         &ctx(),
         NewAccountInput {

@@ -27,7 +27,7 @@ fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
 }
 
 async fn account(app: &App, email: &str) -> Actor {
-    accounts::signup(
+    yuming_test_support::signup_verified(
         app,
         &ctx(),
         NewAccountInput {

@@ -4,29 +4,76 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::verification;
 
 use crate::dto::{
-    AccountDto, ErrorBody, LoginRequest, LoginResponse, PasswordChangeRequest, SignupRequest,
-    TotpCodeRequest, TotpSetupResponse,
+    AccountDto, ErrorBody, LoginRequest, LoginResponse, PasswordChangeRequest,
+    ResendVerificationRequest, SignupRequest, TotpCodeRequest, TotpSetupResponse,
+    VerificationSentResponse, VerifyEmailRequest,
 };
 use crate::extract::{ApiJson, Auth, Ctx};
 use crate::{ApiError, AppState};
 
-/// Creates a customer account.
+fn verification_sent(email: &str) -> (StatusCode, Json<VerificationSentResponse>) {
+    let email = yuming_core::credentials::Email::parse(email)
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_else(|_| email.trim().to_owned());
+    (
+        StatusCode::ACCEPTED,
+        Json(VerificationSentResponse {
+            status: "verification_sent".into(),
+            email,
+        }),
+    )
+}
+
+/// Signs up a customer account. The answer is the same whether or not the address already
+/// has an account: a new account gets a verification link by e-mail, an existing one a note
+/// that someone tried to sign up with it.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, body = AccountDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = VerificationSentResponse), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     ApiJson(body): ApiJson<SignupRequest>,
-) -> Result<(StatusCode, Json<AccountDto>), ApiError> {
+) -> Result<(StatusCode, Json<VerificationSentResponse>), ApiError> {
     let input = NewAccountInput {
         email: body.email,
         password: body.password,
         display_name: body.display_name,
     };
-    let account = accounts::signup(&state.app, &ctx, input).await?;
-    Ok((StatusCode::CREATED, Json(account.into())))
+    let email = input.email.clone();
+    accounts::signup(&state.app, &ctx, input).await?;
+    Ok(verification_sent(&email))
+}
+
+/// Verifies the account's e-mail address with the token of the mailed link.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth",
+    request_body = VerifyEmailRequest,
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    ApiJson(body): ApiJson<VerifyEmailRequest>,
+) -> Result<StatusCode, ApiError> {
+    verification::verify_email(&state.app, &ctx, &body.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mails a new verification link when the address has an account still waiting for one;
+/// the answer is the same in every case.
+#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "auth",
+    request_body = ResendVerificationRequest,
+    responses((status = 202, body = VerificationSentResponse), (status = 400, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    ApiJson(body): ApiJson<ResendVerificationRequest>,
+) -> Result<(StatusCode, Json<VerificationSentResponse>), ApiError> {
+    verification::resend(&state.app, &ctx, &body.email).await?;
+    Ok(verification_sent(&body.email))
 }
 
 /// Logs in and returns a bearer token.

@@ -364,3 +364,93 @@ both_backends!(totp_disable_guesses_lock_out, |db: TestDb| async move {
     let me = h.call(Method::GET, "/api/v1/me", Some(&token), None).await;
     assert_eq!(me.json["totp_enabled"], true);
 });
+
+both_backends!(
+    signup_answers_alike_and_the_link_activates_the_account,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (id, token) = h.unverified_customer("new@example.com").await;
+        let me = h.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+        assert_eq!(me.json["email_verified"], false, "{}", me.json);
+
+        // The same answer for a taken address as for a new one.
+        let again = h
+        .call(Method::POST, "/api/v1/auth/signup", None, Some(json!({
+            "email": "NEW@example.com", "password": "another horse battery", "display_name": "x"
+        })))
+        .await;
+        assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.json);
+        assert_eq!(
+            again.json,
+            json!({"status": "verification_sent", "email": "new@example.com"})
+        );
+        for email in ["new@example.com", "nobody@example.com"] {
+            let resend = h
+                .call(
+                    Method::POST,
+                    "/api/v1/auth/resend-verification",
+                    None,
+                    Some(json!({"email": email})),
+                )
+                .await;
+            assert_eq!(resend.status, StatusCode::ACCEPTED, "{}", resend.json);
+            assert_eq!(resend.json["status"], "verification_sent");
+        }
+
+        // Money waits for the verification.
+        let (_, admin) = h.staff("fin@example.com", "admin").await;
+        let credit = h
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/accounts/{id}/credit"),
+                Some(&admin),
+                Some(json!({"amount": 10000, "currency": "CNY", "note": "t"})),
+            )
+            .await;
+        assert_eq!(
+            (credit.status, credit.code()),
+            (StatusCode::FORBIDDEN, "EMAIL_NOT_VERIFIED"),
+            "{}",
+            credit.json
+        );
+
+        let forged = h
+            .call(
+                Method::POST,
+                "/api/v1/auth/verify-email",
+                None,
+                Some(json!({"token": "yev_forged"})),
+            )
+            .await;
+        assert_eq!(
+            (forged.status, forged.code()),
+            (StatusCode::BAD_REQUEST, "INVALID_VERIFICATION_TOKEN")
+        );
+        // Two links were mailed (sign-up and re-send, in the same second): only the newer works.
+        let mut verified = Vec::new();
+        for link in yuming_test_support::verification_tokens(&h.app, &id).await {
+            let reply = h
+                .call(
+                    Method::POST,
+                    "/api/v1/auth/verify-email",
+                    None,
+                    Some(json!({"token": link})),
+                )
+                .await;
+            verified.push(reply.status);
+        }
+        verified.sort();
+        assert_eq!(verified, [StatusCode::NO_CONTENT, StatusCode::BAD_REQUEST]);
+        let me = h.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+        assert_eq!(me.json["email_verified"], true, "{}", me.json);
+        let credit = h
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/accounts/{id}/credit"),
+                Some(&admin),
+                Some(json!({"amount": 10000, "currency": "CNY", "note": "t"})),
+            )
+            .await;
+        assert!(credit.status.is_success(), "{}", credit.json);
+    }
+);

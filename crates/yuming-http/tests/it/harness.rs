@@ -114,8 +114,29 @@ impl Harness {
         self.send(builder.body(body).expect("request")).await
     }
 
-    /// Signs up and logs in; returns (account id, token).
+    /// Signs up, verifies the address through the mailed link and logs in; returns
+    /// (account id, token).
     pub async fn customer(&self, email: &str) -> (String, String) {
+        let (id, token) = self.unverified_customer(email).await;
+        let link = yuming_test_support::verification_tokens(&self.app, &id)
+            .await
+            .into_iter()
+            .next()
+            .expect("a verification link was mailed");
+        let verified = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/verify-email",
+                None,
+                Some(json!({ "token": link })),
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::NO_CONTENT, "{}", verified.json);
+        (id, token)
+    }
+
+    /// Signs up and logs in without verifying the address; returns (account id, token).
+    pub async fn unverified_customer(&self, email: &str) -> (String, String) {
         let signup = self
             .call(
                 Method::POST,
@@ -126,7 +147,8 @@ impl Harness {
                 })),
             )
             .await;
-        assert_eq!(signup.status, StatusCode::CREATED, "{}", signup.json);
+        assert_eq!(signup.status, StatusCode::ACCEPTED, "{}", signup.json);
+        assert_eq!(signup.json["status"], "verification_sent");
         let login = self
             .call(
                 Method::POST,
@@ -139,9 +161,31 @@ impl Harness {
             .await;
         assert_eq!(login.status, StatusCode::OK, "{}", login.json);
         (
-            signup.json["id"].as_str().unwrap_or_default().to_owned(),
+            login.json["account"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             login.json["token"].as_str().unwrap_or_default().to_owned(),
         )
+    }
+
+    /// Creates a staff account of `role` (as an operator would) and logs it in; returns
+    /// (account id, token).
+    pub async fn staff(&self, email: &str, role: &str) -> (String, String) {
+        let view = yuming_app::accounts::create_user(
+            &self.app,
+            &yuming_app::RequestContext::internal("test"),
+            &yuming_core::access::Actor::system(),
+            yuming_app::accounts::NewAccountInput {
+                email: email.into(),
+                password: "correct horse battery".into(),
+                display_name: "staff".into(),
+            },
+            yuming_core::access::Role::parse(role).expect("a role"),
+        )
+        .await
+        .expect("staff account");
+        (view.id, self.login(email).await)
     }
 
     /// Logs in again and returns a new token.
