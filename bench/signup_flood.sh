@@ -25,8 +25,9 @@ trap cleanup EXIT
 
 cat >"$work/signup.lua" <<'LUA'
 local counter = 0
-local statuses = {}
 local threads = {}
+-- Numbers, not a table: wrk copies only plain values between its threads.
+accepted, refused, other = 0, 0, 0
 function setup(thread)
   thread:set("id", #threads)
   table.insert(threads, thread)
@@ -43,15 +44,16 @@ function request()
   return wrk.format(nil, "/api/v1/auth/signup", nil, body)
 end
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if status == 202 then accepted = accepted + 1
+  elseif status == 429 then refused = refused + 1
+  else other = other + 1 end
 end
 function done(summary, latency, requests)
-  local merged = {}
+  local a, r, o = 0, 0, 0
   for _, t in ipairs(threads) do
-    local s = t:get("statuses")
-    for code, n in pairs(s) do merged[code] = (merged[code] or 0) + n end
+    a = a + t:get("accepted"); r = r + t:get("refused"); o = o + t:get("other")
   end
-  for code, n in pairs(merged) do io.write(string.format("status %d %d\n", code, n)) end
+  io.write(string.format("status 202 %d\nstatus 429 %d\nstatus other %d\n", a, r, o))
 end
 LUA
 
@@ -75,7 +77,7 @@ run() {
     echo "== $label (signups_per_ip_per_hour=$per_hour): RSS before ${before} KiB, peak $((peak / 1024)) MiB"
     grep -E "Requests/sec|Latency|requests in|Socket errors" <<<"$out" || true
     grep "^status" <<<"$out" | sort
-    if grep "^status" <<<"$out" | awk '$2 != 202 && $2 != 429 { bad = 1 } END { exit !bad }'; then
+    if grep "^status" <<<"$out" | awk '$2 == "other" && $3 > 0 { bad = 1 } END { exit !bad }'; then
         echo "FAIL: an answer other than 202 or 429" >&2; return 1
     fi
     if grep -q "Socket errors" <<<"$out"; then
