@@ -82,6 +82,24 @@ impl Default for Rr {
     }
 }
 
+impl Zone {
+    /// The delegation point at or above `name` and below the apex, if any: compared label by
+    /// label, walking from `name` up to the apex.
+    pub fn delegated<'z>(&'z self, name: &str) -> Option<&'z str> {
+        if self.cuts.is_empty() {
+            return None;
+        }
+        let mut rest = name;
+        while rest.len() > self.name.len() {
+            if let Some(cut) = self.cuts.get(rest) {
+                return Some(cut);
+            }
+            rest = rest.split_once('.')?.1;
+        }
+        None
+    }
+}
+
 /// Every served zone, and the cancelled names under their stray-traffic watch.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
@@ -585,15 +603,8 @@ pub fn answer(snapshot: &Snapshot, packet: &[u8], transport: Transport, out: Vec
 
 fn resolve<'q>(zone: &Zone, q: &'q Query<'q>, out: Vec<u8>) -> Response<'q> {
     // A delegation at or above the name (below the apex) answers with a referral.
-    let mut rest: &str = &q.qname;
-    while rest.len() > zone.name.len() {
-        if zone.cuts.contains(rest) {
-            return referral(zone, q, rest, out);
-        }
-        match rest.split_once('.') {
-            Some((_, parent)) => rest = parent,
-            None => break,
-        }
+    if let Some(cut) = zone.delegated(&q.qname) {
+        return referral(zone, q, cut, out);
     }
     let mut r = Response::new(q, out, true, rcode::NOERROR);
     let mut name: &str = &q.qname;
@@ -614,7 +625,9 @@ fn resolve<'q>(zone: &Zone, q: &'q Query<'q>, out: Vec<u8>) -> Response<'q> {
                 return r;
             };
             let in_zone = target == zone.name || target.ends_with(&format!(".{}", zone.name));
-            if !in_zone || zone.cuts.iter().any(|c| target.ends_with(&**c)) {
+            // Out of the zone, or at or below a delegation (label by label: a cut at
+            // `sub.example.cn` does not cover `xsub.example.cn`): the CNAME alone.
+            if !in_zone || zone.delegated(&target).is_some() {
                 return r;
             }
             match zone.nodes.get_key_value(target.as_str()) {
@@ -623,7 +636,10 @@ fn resolve<'q>(zone: &Zone, q: &'q Query<'q>, out: Vec<u8>) -> Response<'q> {
                     owner = Some(key);
                 }
                 None => {
-                    r.out[3] = rcode::NXDOMAIN;
+                    // An empty non-terminal exists: NODATA (NOERROR), not NXDOMAIN.
+                    if !zone.enclosers.contains(target.as_str()) {
+                        r.out[3] = rcode::NXDOMAIN;
+                    }
                     r.soa(zone);
                     return r;
                 }

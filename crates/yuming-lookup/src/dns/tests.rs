@@ -300,3 +300,102 @@ fn queries_for_watched_cancelled_names_are_counted_and_refused() {
     ask(&s, &query("left.com", 1, false), Transport::Udp);
     assert_eq!(s.drain_stray(), vec![("gone.cn".to_owned(), 3)]);
 }
+
+fn zone_of(records: &[(&str, &str, &str)]) -> Snapshot {
+    let records = records
+        .iter()
+        .map(|(t, n, v)| {
+            check_record(
+                "example.cn",
+                &RecordInput {
+                    rtype: t,
+                    name: n,
+                    value: v,
+                    ttl: None,
+                    priority: None,
+                },
+                TtlPolicy::default(),
+            )
+            .expect("record")
+        })
+        .collect();
+    let mut s = Snapshot::default();
+    s.apply(&[ServedZone {
+        name: "example.cn".into(),
+        soa: SoaFields {
+            mname: "ns1.example.net".into(),
+            rname: "hostmaster.example.cn".into(),
+            serial: 1,
+            timers: [1, 2, 3, 4],
+        },
+        nameservers: vec!["ns1.example.net".into()],
+        records,
+        resolves: true,
+    }]);
+    s
+}
+
+#[test]
+fn a_cname_to_an_empty_non_terminal_is_nodata_not_nxdomain() {
+    let s = zone_of(&[
+        ("A", "a.b.deep", "192.0.2.9"),
+        ("CNAME", "to-ent", "b.deep.example.cn"),
+        ("CNAME", "to-nothing", "nothing.example.cn"),
+    ]);
+    // The CNAME, then NODATA for the empty non-terminal it names: NOERROR and the SOA.
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("to-ent.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (0, true, false, 1, 1, 0)
+    );
+    // A target that does not exist at all is still NXDOMAIN.
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("to-nothing.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (3, true, false, 1, 1, 0)
+    );
+}
+
+#[test]
+fn a_cname_target_is_delegated_only_below_the_cut_label_by_label() {
+    let s = zone_of(&[
+        ("NS", "sub", "ns1.sub.example.cn"),
+        ("A", "ns1.sub", "192.0.2.53"),
+        ("A", "xsub", "192.0.2.7"),
+        ("CNAME", "to-xsub", "xsub.example.cn"),
+        ("CNAME", "to-sub", "host.sub.example.cn"),
+    ]);
+    // `xsub.example.cn` ends with the text `sub.example.cn` but is not below the cut: the
+    // chain is followed to its A record.
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("to-xsub.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (0, true, false, 2, 0, 0)
+    );
+    // Below the cut the CNAME is answered alone (the target is another server's).
+    assert_eq!(
+        shape(&ask(
+            &s,
+            &query("to-sub.example.cn", 1, false),
+            Transport::Udp
+        )),
+        (0, true, false, 1, 0, 0)
+    );
+    let zone = s.zone("example.cn").expect("zone");
+    assert_eq!(
+        zone.delegated("host.sub.example.cn"),
+        Some("sub.example.cn")
+    );
+    assert_eq!(zone.delegated("sub.example.cn"), Some("sub.example.cn"));
+    assert_eq!(zone.delegated("xsub.example.cn"), None);
+    assert_eq!(zone.delegated("example.cn"), None);
+}
