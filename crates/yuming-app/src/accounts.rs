@@ -495,7 +495,13 @@ pub async fn logout(app: &App, ctx: &RequestContext, actor: &Actor) -> Result<()
 
 /// The actor's own account.
 pub async fn me(app: &App, actor: &Actor) -> Result<AccountView, AppError> {
-    AccountView::from_row(&account_row(app, &actor.account_id).await?)
+    // One statement, no transaction: every console page asks this.
+    let row = app
+        .db()
+        .account(&actor.account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    AccountView::from_row(&row)
 }
 
 /// The stored row of an account, read in a transaction of its own.

@@ -450,3 +450,27 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Db {
+    /// The account with this id, as one statement outside any transaction (for lone reads
+    /// such as `GET /me`, which would otherwise pay BEGIN and COMMIT round trips).
+    pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id = $1"
+        );
+        match &self.inner {
+            DbInner::Sqlite(pool) => sqlx::query_as::<_, AccountRow>(sql)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(map_err),
+            DbInner::Postgres(pool) => sqlx::query_as::<_, AccountRow>(sql)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(map_err),
+        }
+    }
+}
