@@ -178,7 +178,7 @@ pub async fn signup(
         return Ok(SignupOutcome::AddressTaken);
     }
     // Asked before the write transaction: the limit counts in a transaction of its own.
-    let mail_link = verification::may_mail_link(app, checked.email.as_str()).await?;
+    let mail_link = verification::may_mail(app, checked.email.as_str()).await?;
     let id = new_id("acc");
     let now = app.now();
     let rights = Role::Customer.rights().to_storage();

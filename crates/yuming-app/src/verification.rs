@@ -59,8 +59,9 @@ pub(crate) async fn count_signup(app: &App, ctx: &RequestContext) -> Result<(), 
     }
 }
 
-/// Whether one more mail may go to `email` this hour.
-async fn may_mail(app: &App, email: &str) -> Result<bool, AppError> {
+/// Whether one more mail (a verification link or a sign-up attempt notice) may go to
+/// `email` this hour.
+pub(crate) async fn may_mail(app: &App, email: &str) -> Result<bool, AppError> {
     let bucket = format!("signup:mail:{}", sha256_hex(email.as_bytes()));
     rate_limit::allow(app, &bucket, MAILS_PER_ADDRESS_PER_HOUR, 3600).await
 }
@@ -131,12 +132,6 @@ pub(crate) async fn signup_attempted(
     notices::enqueue(&mut tx, &request, now).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Whether a new sign-up's link may be mailed (it always is, unless the address already
-/// had its hourly share).
-pub(crate) async fn may_mail_link(app: &App, email: &str) -> Result<bool, AppError> {
-    may_mail(app, email).await
 }
 
 /// Uses a verification token: the account's address is verified, its other links end and
