@@ -275,16 +275,23 @@ macro_rules! both_backends {
     };
 }
 
-/// The verification tokens mailed to an account, newest first, as the mailbox would see
-/// them (read from the e-mail outbox, with the sealed link opened).
-pub async fn verification_tokens(app: &App, account_id: &str) -> Vec<String> {
+/// The account's e-mail outbox rows (as stored: secrets sealed), newest first.
+pub async fn email_outbox(app: &App, account_id: &str) -> Vec<yuming_store::NoticeRow> {
     let mut tx = app.db().read().await.expect("read");
     let rows = tx
         .notices_of_account(account_id, "email", i64::MAX, 100)
         .await
         .expect("outbox");
     tx.commit().await.expect("commit");
-    rows.iter()
+    rows
+}
+
+/// The verification tokens mailed to an account, newest first, as the mailbox would see
+/// them (read from the e-mail outbox, with the sealed link opened).
+pub async fn verification_tokens(app: &App, account_id: &str) -> Vec<String> {
+    email_outbox(app, account_id)
+        .await
+        .iter()
         .filter(|row| row.kind == "email_verification")
         .filter_map(|row| yuming_app::notices::body_to_send(app.cipher(), row).ok())
         .filter_map(|body| {

@@ -472,12 +472,7 @@ both_backends!(
         assert_eq!(code(credit), "EMAIL_NOT_VERIFIED");
 
         // The outbox holds the link only sealed.
-        let mut tx = app.db().read().await.unwrap();
-        let mails = tx
-            .notices_of_account(&view.id, "email", i64::MAX, 10)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let mails = yuming_test_support::email_outbox(&app, &view.id).await;
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0].kind, "email_verification");
         assert!(
@@ -497,12 +492,7 @@ both_backends!(
                 .unwrap(),
             accounts::SignupOutcome::AddressTaken
         );
-        let mut tx = app.db().read().await.unwrap();
-        let mails = tx
-            .notices_of_account(&view.id, "email", i64::MAX, 10)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let mails = yuming_test_support::email_outbox(&app, &view.id).await;
         assert!(
             mails.iter().any(|m| m.kind == "signup_attempt"),
             "{mails:?}"
