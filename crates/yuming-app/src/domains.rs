@@ -14,7 +14,8 @@ use yuming_core::rules::Problem;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy, VARIANT_KEY_VERSION, variant_key};
 use yuming_core::rules::epp_status::EppStatus;
 use yuming_store::{
-    DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, LedgerEntryRow, OrderRow, Tx,
+    DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, LedgerEntryRow, ListedDomain,
+    OrderRow, Tx,
 };
 
 use crate::audit::{self, Change};
@@ -1049,33 +1050,30 @@ pub async fn list(
     actor.require(Right::DomainsRead)?;
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
-    let mut tx = app.db().read().await?;
-    let rows = tx
-        .domains_of_owner(&actor.tenant_id, after.unwrap_or(""), limit)
+    // One statement outside a transaction: every console page of the domain list asks this.
+    let listed = app
+        .db()
+        .domains_page(&actor.tenant_id, after.unwrap_or(""), limit)
         .await?;
-    let mut views = Vec::with_capacity(rows.len());
-    // Most of an account's names share one or two registrant contacts: their verification
-    // is read once per contact, not once per name (a query per row made a 20-name list
-    // several times slower than the account itself).
-    let mut verified_contacts: std::collections::HashMap<String, bool> =
-        std::collections::HashMap::new();
-    for row in &rows {
-        let tld = catalogue
-            .tld(&row.tld)
-            .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
-        let verified = match verified_contacts.get(&row.registrant_contact_id) {
-            Some(verified) => *verified,
-            None => {
-                let verified = registrant_verified(&mut tx, row).await?;
-                verified_contacts.insert(row.registrant_contact_id.clone(), verified);
-                verified
-            }
-        };
-        let projection = project_row(row, tld, now)?;
-        views.push(view(row, &projection, holds(row, tld, verified, now)));
-    }
-    tx.commit().await?;
-    Ok(views)
+    listed
+        .iter()
+        .map(
+            |ListedDomain {
+                 row,
+                 registrant_verified,
+             }| {
+                let tld = catalogue.tld(&row.tld).ok_or_else(|| {
+                    AppError::internal(format!("TLD {} left the catalogue", row.tld))
+                })?;
+                let projection = project_row(row, tld, now)?;
+                Ok(view(
+                    row,
+                    &projection,
+                    holds(row, tld, *registrant_verified, now),
+                ))
+            },
+        )
+        .collect()
 }
 
 /// One domain of the caller's tenant.

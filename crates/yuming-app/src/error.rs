@@ -5,7 +5,7 @@ use yuming_core::access::{Denied, Right};
 use yuming_core::contact::{ContactError, ContactKind, NAME_MAX_CHARS, REASON_MAX_CHARS};
 use yuming_core::credentials::CredentialError;
 use yuming_core::signing::SigningError;
-use yuming_store::{SqlxError, StoreError};
+use yuming_store::StoreError;
 
 /// Broad class of an error; HTTP maps each to one status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,23 +213,16 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => AppError::not_found(),
-            StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => AppError::new(
+            error if error.is_unavailable() => AppError::new(
                 ErrorKind::Unavailable,
                 "UNAVAILABLE",
                 "the database is unavailable, retry later",
                 "数据库暂不可用，请稍后重试",
             )
-            .with_detail(sqlx_error.to_string()),
+            .with_detail(error.to_string()),
             other => AppError::internal(other.to_string()),
         }
     }
-}
-
-fn is_unavailable(error: &SqlxError) -> bool {
-    matches!(
-        error,
-        SqlxError::PoolTimedOut | SqlxError::PoolClosed | SqlxError::Io(_)
-    )
 }
 
 impl From<CredentialError> for AppError {

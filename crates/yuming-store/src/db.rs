@@ -1,9 +1,11 @@
 //! Connection pools for both backends, transactions and error mapping.
 
+use crate::lone_read::Readers;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a [`Db`] talks to.
@@ -30,12 +32,31 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A lone read on SQLite's inline path ([`crate::lone_read`]) failed.
+    #[error("database error: {0}")]
+    Embedded(#[from] rusqlite::Error),
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl StoreError {
+    /// Whether the database could not be reached or stayed busy (worth retrying later), as
+    /// opposed to a statement that failed.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(error) => matches!(
+                error,
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            ),
+            StoreError::Embedded(error) => matches!(
+                error.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
+
     /// Whether this is a uniqueness violation of the named constraint or column.
     pub fn is_conflict_on(&self, name: &str) -> bool {
         matches!(self, StoreError::Conflict(c) if c.contains(name))
@@ -64,6 +85,8 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 #[derive(Debug, Clone)]
 pub struct Db {
     pub(crate) inner: DbInner,
+    /// On a SQLite file, the connections lone hot-path reads run on (see [`crate::lone_read`]).
+    pub(crate) readers: Option<Arc<Readers>>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,13 +152,24 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
             private_database_file(options.get_filename())?;
+            let path = options.get_filename().to_owned();
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .connect_with(options)
                 .await
                 .map_err(map_err)?;
+            // An in-memory database exists only inside sqlx's connections: lone reads then
+            // stay on the pool.
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let readers = if in_memory {
+                None
+            } else {
+                let count = usize::try_from(max_connections.max(1)).unwrap_or(1);
+                Some(Arc::new(Readers::open(&path, count)?))
+            };
             Ok(Db {
                 inner: DbInner::Sqlite(pool),
+                readers,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(map_err)?;
@@ -147,6 +181,7 @@ impl Db {
                 .map_err(map_err)?;
             Ok(Db {
                 inner: DbInner::Postgres(pool),
+                readers: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))

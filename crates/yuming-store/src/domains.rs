@@ -1,7 +1,7 @@
 //! Domains: the local registry's authoritative record and the registrar's view in one row,
 //! with an append-only history.
 
-use crate::db::{StoreError, Tx, map_err};
+use crate::db::{Db, DbInner, StoreError, Tx, map_err};
 
 /// A domain as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -245,27 +245,6 @@ impl Tx {
         )
     }
 
-    /// A tenant's live domains, by name, `limit` after `after_name`.
-    pub async fn domains_of_owner(
-        &mut self,
-        owner_id: &str,
-        after_name: &str,
-        limit: i64,
-    ) -> Result<Vec<DomainRow>, StoreError> {
-        let sql = concat!(
-            "SELECT ",
-            domain_columns!(),
-            " FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3"
-        );
-        on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql)
-            .bind(owner_id)
-            .bind(after_name)
-            .bind(limit.clamp(1, 1000))
-            .fetch_all(c)
-            .await
-            .map_err(map_err))
-    }
-
     /// The live rows holding any of these names or variant keys (availability checks).
     pub async fn held_names(
         &mut self,
@@ -468,5 +447,101 @@ impl Tx {
             postgres: c => sqlx::query(seed_sql!("'\\x00'::bytea")).bind(count).bind(prefix).bind(owner_id).bind(contact_id)
                 .bind(due_every).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(map_err),
         )
+    }
+}
+
+/// A domain of a page of the owner's list, with whether its registrant contact is verified
+/// (the registry hold the list shows depends on it).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ListedDomain {
+    /// The stored row.
+    #[sqlx(flatten)]
+    pub row: DomainRow,
+    /// Whether the registrant contact passed real-name verification.
+    pub registrant_verified: bool,
+}
+
+/// One page of an owner's live names with their registrant's verification, in one statement
+/// (a query per row made a 20-name list several times slower than the account itself).
+const DOMAINS_PAGE: &str = concat!(
+    "SELECT ",
+    domain_columns!(),
+    ", EXISTS (SELECT 1 FROM contacts c WHERE c.id = domains.registrant_contact_id \
+       AND c.verification_status = 'verified') AS registrant_verified \
+     FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3"
+);
+
+impl Db {
+    /// Up to `limit` (1–1000) of the owner's live names after `after_name`, by A-label, as one
+    /// statement outside any transaction.
+    pub async fn domains_page(
+        &self,
+        owner_id: &str,
+        after_name: &str,
+        limit: i64,
+    ) -> Result<Vec<ListedDomain>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        if let Some(readers) = &self.readers {
+            return readers.all(DOMAINS_PAGE, (owner_id, after_name, limit), |r| {
+                Ok(ListedDomain {
+                    row: DomainRow::from_rusqlite(r)?,
+                    registrant_verified: r.get(DOMAIN_COLUMN_COUNT)?,
+                })
+            });
+        }
+        match &self.inner {
+            DbInner::Sqlite(pool) => sqlx::query_as::<_, ListedDomain>(DOMAINS_PAGE)
+                .bind(owner_id)
+                .bind(after_name)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .map_err(map_err),
+            DbInner::Postgres(pool) => sqlx::query_as::<_, ListedDomain>(DOMAINS_PAGE)
+                .bind(owner_id)
+                .bind(after_name)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .map_err(map_err),
+        }
+    }
+}
+
+/// How many columns `domain_columns!` lists.
+const DOMAIN_COLUMN_COUNT: usize = 26;
+
+impl DomainRow {
+    /// The row of a statement on SQLite's inline read path. Columns are read by position, in
+    /// the order of the columns macro (a lookup by name cost a fifth of a list request).
+    fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<DomainRow> {
+        Ok(DomainRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            unicode_name: r.get(2)?,
+            tld: r.get(3)?,
+            variant_key: r.get(4)?,
+            owner_id: r.get(5)?,
+            registrant_contact_id: r.get(6)?,
+            registry: r.get(7)?,
+            flags: r.get(8)?,
+            nameservers: r.get(9)?,
+            auth_code_sealed: r.get(10)?,
+            auto_renew: r.get(11)?,
+            needs_review: r.get(12)?,
+            created_at: r.get(13)?,
+            expires_at: r.get(14)?,
+            registered_years: r.get(15)?,
+            last_renewal_at: r.get(16)?,
+            last_renewal_years: r.get(17)?,
+            last_renewal_kind: r.get(18)?,
+            last_renewal_prev_expiry: r.get(19)?,
+            last_transferred_at: r.get(20)?,
+            pending_transfer_since: r.get(21)?,
+            deleted_at: r.get(22)?,
+            restored_at: r.get(23)?,
+            purged_at: r.get(24)?,
+            updated_at: r.get(25)?,
+        })
     }
 }

@@ -3,9 +3,10 @@
 //! This is the only crate that contains SQL. Both backends run the same statements wherever
 //! the dialects agree (numbered `$n` parameters, `RETURNING`, `ON CONFLICT`); the few that
 //! differ are written per backend next to each other. Every repository method runs inside a
-//! [`Tx`], so a use case's reads and writes commit or roll back together; the one exception is
-//! the session lookup of every authenticated request, a lone read run on the pool
-//! (`Db::account_for_session`) to spare two round trips.
+//! [`Tx`], so a use case's reads and writes commit or roll back together; the exceptions are
+//! the lone reads of the hot path (`Db::account_for_session`, `Db::account`,
+//! `Db::domains_page`), single statements that on SQLite run inline on rusqlite connections
+//! (see `lone_read`) to spare sqlx's per-statement thread hand-off.
 
 #[macro_use]
 mod db;
@@ -24,6 +25,7 @@ mod flows;
 mod housekeeping;
 mod idempotency;
 mod ledger;
+mod lone_read;
 mod notices;
 mod rate;
 mod sandbox_authority;
@@ -40,7 +42,7 @@ pub use contacts::{
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use dns::{DnsRecordRow, ServedZoneRow, ZoneRow};
-pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange};
+pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, ListedDomain};
 pub use filing::{
     FilingEntityRow, FilingHistoryRow, FilingMaterialRow, FilingNoteRow, FilingOrderRow,
     FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow,
@@ -55,5 +57,3 @@ pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
 pub use idempotency::IdempotencyClaim;
 pub use sessions::SessionRow;
-/// The driver error type carried by [`StoreError::Database`].
-pub use sqlx::Error as SqlxError;

@@ -1287,3 +1287,97 @@ both_backends!(
         assert_ledger_balanced(&app).await;
     }
 );
+
+// The list is one statement outside a transaction (on SQLite, on the inline read path): each
+// entry must be exactly what the single view shows, holds included, page after page.
+both_backends!(
+    the_domain_list_shows_each_name_as_its_own_view,
+    |t: TestDb| async move {
+        let (app, clock) = test_app(&t.db);
+        let (alice, verified) = customer(&app, &t, "alice@example.com", 100_000).await;
+        let (bob, bobs_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
+        let pending = contacts::create(
+            &app,
+            &ctx(),
+            &alice,
+            &NewContactInput {
+                kind: "person".into(),
+                name: "李四".into(),
+                id_type: "resident_id".into(),
+                id_number: "11010519491231002X".into(),
+                email: "li@example.com".into(),
+                phone: "+86.13800138001".into(),
+                address: AddressFields {
+                    country: "CN".into(),
+                    province: "北京市".into(),
+                    city: "北京市".into(),
+                    street: "长安街 2 号".into(),
+                    postal_code: None,
+                },
+            },
+        )
+        .await
+        .expect("pending contact")
+        .id;
+        for (name, contact) in [
+            ("b-held.cn", &pending),
+            ("a-fine.com", &verified),
+            ("例子.中国", &verified),
+            ("c-later.com", &pending),
+        ] {
+            domains::register(&app, &ctx(), &alice, register_input(name, 1, contact))
+                .await
+                .expect("register");
+        }
+        domains::register(
+            &app,
+            &ctx(),
+            &bob,
+            register_input("bobs.com", 1, &bobs_contact),
+        )
+        .await
+        .expect("register bob's");
+        clock.advance_days(6);
+
+        let mut listed = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = domains::list(&app, &alice, after.as_deref(), 3)
+                .await
+                .expect("list");
+            after = page.last().map(|v| v.ascii.clone());
+            let done = page.len() < 3;
+            listed.extend(page);
+            if done {
+                break;
+            }
+        }
+        let names: Vec<&str> = listed.iter().map(|v| v.ascii.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "a-fine.com",
+                "b-held.cn",
+                "c-later.com",
+                "xn--fsqu00a.xn--fiqs8s"
+            ]
+        );
+        for view in &listed {
+            let single = domains::get(&app, &alice, &view.ascii).await.expect("get");
+            assert_eq!(view, &single, "{} listed as it is shown alone", view.ascii);
+        }
+        let holds: Vec<(&str, Vec<&str>)> = listed
+            .iter()
+            .map(|v| (v.ascii.as_str(), v.holds.clone()))
+            .collect();
+        assert_eq!(
+            holds,
+            [
+                ("a-fine.com", vec![]),
+                ("b-held.cn", vec!["REALNAME_UNVERIFIED"]),
+                ("c-later.com", vec!["REALNAME_UNVERIFIED"]),
+                ("xn--fsqu00a.xn--fiqs8s", vec![]),
+            ]
+        );
+    }
+);
