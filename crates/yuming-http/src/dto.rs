@@ -328,6 +328,7 @@ pub struct UserCreateRequest {
 
 /// Audit listing query.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Return entries with a sequence number below this (the previous page's cursor).
@@ -567,6 +568,7 @@ impl From<yuming_app::domains::Availability> for CheckResultDto {
 
 /// `GET /api/v1/domains/check` query.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CheckQuery {
     /// The name, Unicode or A-label.
@@ -699,6 +701,7 @@ pub struct DomainList {
 
 /// Paging by name.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DomainListQuery {
     /// Return names after this A-label.
@@ -779,6 +782,7 @@ pub struct LedgerDto {
 
 /// Paging by time.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimePageQuery {
     /// The `next_cursor` of the previous page.
@@ -963,6 +967,7 @@ impl From<ContactView> for ContactDto {
 
 /// Paging of contact listings.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ContactListQuery {
     /// The previous page's `next_cursor`.

@@ -812,6 +812,7 @@ pub struct SyncReportDto {
 
 /// Which phone's sandbox messages to read.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxSmsQuery {
     /// The principal's mobile number.

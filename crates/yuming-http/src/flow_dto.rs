@@ -261,6 +261,7 @@ pub struct CancellationSubmitRequest {
 
 /// Export format.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `tar.gz` (default) or `zip`.

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use yuming_test_support::serve::{Served, start_serve};
 
 mod common;
-use common::{dig, status, yuming};
+use common::{create_customer, dig, status, yuming};
 
 const ZONE: &str = "dns-e2e.com";
 
@@ -109,30 +109,7 @@ async fn dig_and_a_knot_secondary_see_records_made_through_the_api() {
     );
     // A customer an operator creates counts as verified (a self sign-up would first need
     // the mailed link).
-    let created = {
-        use std::io::Write as _;
-        let mut child = yuming(&data)
-            .args([
-                "user",
-                "create",
-                "--email",
-                "d@example.com",
-                "--role",
-                "customer",
-                "--password-stdin",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .expect("user create");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"correct horse battery\n")
-            .expect("password");
-        child.wait().expect("user create")
-    };
-    assert!(created.success());
+    create_customer(&data, "d@example.com", "correct horse battery", 1_000_000);
     let (_, login) = call(
         &base,
         Method::POST,
@@ -142,18 +119,6 @@ async fn dig_and_a_knot_secondary_see_records_made_through_the_api() {
     )
     .await;
     let token = login["token"].as_str().expect("token").to_owned();
-    let credit = yuming(&data)
-        .args([
-            "account",
-            "credit",
-            "--email",
-            "d@example.com",
-            "--amount",
-            "1000000",
-        ])
-        .status()
-        .expect("credit");
-    assert!(credit.success());
     let (s, contact) = call(&base,Method::POST, "/api/v1/contacts".into(), Some(token.clone()), Some(json!({
         "kind": "person", "name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X",
         "email": "d@example.com", "phone": "+86.13800138000",

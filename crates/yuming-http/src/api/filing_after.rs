@@ -161,6 +161,7 @@ impl From<Verification> for CertificateVerificationDto {
 
 /// Look up by one of these.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublicLookupQuery {
     /// A domain (Unicode or A-label).
@@ -389,6 +390,7 @@ pub async fn public_lookup(
 
 /// Which alerts to list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
     /// Only open alerts (default true).

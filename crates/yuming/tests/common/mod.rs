@@ -42,3 +42,30 @@ pub fn status(out: &str) -> &str {
         .and_then(|s| s.split(',').next())
         .unwrap_or("none")
 }
+
+/// Creates a customer with `yuming user create` (an operator-made account counts as
+/// verified) and credits `fen` to its balance.
+pub fn create_customer(data: &Path, email: &str, password: &str, fen: i64) {
+    use std::io::Write as _;
+    let mut child = yuming(data)
+        .args(["user", "create", "--email", email, "--role", "customer"])
+        .arg("--password-stdin")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("user create");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password");
+    assert!(child.wait().expect("user create").success(), "user create");
+    if fen > 0 {
+        let credit = yuming(data)
+            .args(["account", "credit", "--email", email, "--amount"])
+            .arg(fen.to_string())
+            .status()
+            .expect("account credit");
+        assert!(credit.success(), "account credit");
+    }
+}
