@@ -15,7 +15,7 @@ use yuming_core::rules::domain_name::{DomainName, DomainPolicy, VARIANT_KEY_VERS
 use yuming_core::rules::epp_status::EppStatus;
 use yuming_store::{
     DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, LedgerEntryRow, ListedDomain,
-    OrderRow, Tx,
+    OrderRow, PublishedContact, Tx,
 };
 
 use crate::audit::{self, Change};
@@ -1186,8 +1186,10 @@ pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
     })?;
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
-    let mut tx = app.db().read().await?;
-    let row = tx
+    // Lone reads outside a transaction: a public lookup shows each row as it is, and every
+    // RDAP and WHOIS query asks this.
+    let row = app
+        .db()
         .domain_by_name(parsed.value.ascii())
         .await?
         .ok_or_else(no_such_domain)?;
@@ -1201,12 +1203,14 @@ pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
     if projection.phase == Phase::Released {
         return Err(no_such_domain());
     }
-    let contact = tx.contact_by_id(&row.registrant_contact_id).await?;
-    let disclose = match &contact {
-        Some(c) => tx.contact_disclosure(&c.id).await?,
-        None => false,
+    let (contact, disclose) = match app
+        .db()
+        .published_contact(&row.registrant_contact_id)
+        .await?
+    {
+        Some(PublishedContact { row, disclose }) => (Some(row), disclose),
+        None => (None, false),
     };
-    tx.commit().await?;
     let verified = contact
         .as_ref()
         .is_some_and(|c| c.verification_status == "verified");

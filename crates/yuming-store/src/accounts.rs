@@ -1,6 +1,6 @@
 //! Accounts (customers, sub-accounts and staff).
 
-use crate::db::{Db, DbInner, StoreError, Tx, map_err};
+use crate::db::{Db, StoreError, Tx, map_err};
 
 /// The account behind a live session (not revoked, not expired at `now`).
 const ACCOUNT_FOR_SESSION: &str = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, \
@@ -17,27 +17,14 @@ impl Db {
         session_id: &str,
         now: i64,
     ) -> Result<Option<AccountRow>, StoreError> {
-        if let Some(readers) = &self.readers {
-            return readers.optional(
-                ACCOUNT_FOR_SESSION,
-                (session_id, now),
-                AccountRow::from_rusqlite,
-            );
-        }
-        match &self.inner {
-            DbInner::Sqlite(pool) => sqlx::query_as::<_, AccountRow>(ACCOUNT_FOR_SESSION)
-                .bind(session_id)
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(map_err),
-            DbInner::Postgres(pool) => sqlx::query_as::<_, AccountRow>(ACCOUNT_FOR_SESSION)
-                .bind(session_id)
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(map_err),
-        }
+        lone_optional!(
+            self,
+            AccountRow,
+            ACCOUNT_FOR_SESSION,
+            AccountRow::from_rusqlite,
+            session_id,
+            now
+        )
     }
 }
 
@@ -494,20 +481,6 @@ impl Db {
             account_columns!(),
             " FROM accounts WHERE id = $1"
         );
-        if let Some(readers) = &self.readers {
-            return readers.optional(sql, [id], AccountRow::from_rusqlite);
-        }
-        match &self.inner {
-            DbInner::Sqlite(pool) => sqlx::query_as::<_, AccountRow>(sql)
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .map_err(map_err),
-            DbInner::Postgres(pool) => sqlx::query_as::<_, AccountRow>(sql)
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .map_err(map_err),
-        }
+        lone_optional!(self, AccountRow, sql, AccountRow::from_rusqlite, id)
     }
 }

@@ -2,7 +2,7 @@
 
 use yuming_core::contact::VerificationStatus;
 
-use crate::db::{StoreError, Tx, map_err};
+use crate::db::{Db, StoreError, Tx, map_err};
 
 /// A contact as stored. The document number and street address are sealed by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -431,5 +431,77 @@ impl Tx {
             .map(|r| r.rows_affected())
             .map_err(map_err))?;
         Ok(())
+    }
+}
+
+/// A contact with the registrant's consent to disclosure, for public lookups.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PublishedContact {
+    /// The stored row.
+    #[sqlx(flatten)]
+    pub row: ContactRow,
+    /// Whether the registrant consented to showing name, e-mail and phone.
+    pub disclose: bool,
+}
+
+/// How many columns `contact_columns!` lists.
+const CONTACT_COLUMN_COUNT: usize = 24;
+
+const PUBLISHED_CONTACT: &str = concat!(
+    "SELECT ",
+    contact_columns!(),
+    ", disclose FROM contacts WHERE id = $1"
+);
+
+impl Db {
+    /// A contact and its disclosure consent as one statement outside any transaction (public
+    /// lookups: RDAP, WHOIS).
+    pub async fn published_contact(
+        &self,
+        id: &str,
+    ) -> Result<Option<PublishedContact>, StoreError> {
+        lone_optional!(
+            self,
+            PublishedContact,
+            PUBLISHED_CONTACT,
+            PublishedContact::from_rusqlite,
+            id
+        )
+    }
+}
+
+impl PublishedContact {
+    /// The row of a statement on SQLite's inline read path, by position in the order of
+    /// `contact_columns!`, then `disclose`.
+    fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<PublishedContact> {
+        Ok(PublishedContact {
+            row: ContactRow {
+                id: r.get(0)?,
+                owner_id: r.get(1)?,
+                kind: r.get(2)?,
+                name: r.get(3)?,
+                id_type: r.get(4)?,
+                id_number_sealed: r.get(5)?,
+                id_number_masked: r.get(6)?,
+                id_number_digest: r.get(7)?,
+                email_sealed: r.get(8)?,
+                phone_sealed: r.get(9)?,
+                legacy_email: r.get(10)?,
+                legacy_phone: r.get(11)?,
+                address_sealed: r.get(12)?,
+                country: r.get(13)?,
+                province: r.get(14)?,
+                city: r.get(15)?,
+                verification_status: r.get(16)?,
+                verification_reason: r.get(17)?,
+                manual_review: r.get(18)?,
+                entity_type_hint: r.get(19)?,
+                reviewed_by: r.get(20)?,
+                reviewed_at: r.get(21)?,
+                created_at: r.get(22)?,
+                updated_at: r.get(23)?,
+            },
+            disclose: r.get(CONTACT_COLUMN_COUNT)?,
+        })
     }
 }

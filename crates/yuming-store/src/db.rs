@@ -147,6 +147,30 @@ macro_rules! per_backend {
     };
 }
 
+/// A lone read of at most one row: one statement outside any transaction, inline on SQLite's
+/// readers when there are some ([`crate::lone_read`]), else on the pool of either backend.
+/// `$from_rusqlite` maps a rusqlite row to `$row`, which sqlx maps by `FromRow`.
+macro_rules! lone_optional {
+    ($db:expr, $row:ty, $sql:expr, $from_rusqlite:expr, $($bind:expr),+ $(,)?) => {
+        if let Some(readers) = &$db.readers {
+            readers.optional($sql, ($($bind,)+), $from_rusqlite)
+        } else {
+            match &$db.inner {
+                $crate::db::DbInner::Sqlite(pool) => sqlx::query_as::<_, $row>($sql)
+                    $(.bind($bind))+
+                    .fetch_optional(pool)
+                    .await
+                    .map_err($crate::db::map_err),
+                $crate::db::DbInner::Postgres(pool) => sqlx::query_as::<_, $row>($sql)
+                    $(.bind($bind))+
+                    .fetch_optional(pool)
+                    .await
+                    .map_err($crate::db::map_err),
+            }
+        }
+    };
+}
+
 impl Db {
     /// Opens a pool for `sqlite://path` (created if missing, WAL) or `postgres://…`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {

@@ -204,12 +204,7 @@ impl Tx {
 
     /// The live row holding this A-label name.
     pub async fn domain_by_name(&mut self, name: &str) -> Result<Option<DomainRow>, StoreError> {
-        let sql = concat!(
-            "SELECT ",
-            domain_columns!(),
-            " FROM domains WHERE name = $1 AND purged_at IS NULL"
-        );
-        on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql).bind(name).fetch_optional(c).await.map_err(map_err))
+        on_conn!(self, c => sqlx::query_as::<_, DomainRow>(DOMAIN_BY_NAME).bind(name).fetch_optional(c).await.map_err(map_err))
     }
 
     /// Whether a live domain lists this A-label host among its nameservers.
@@ -471,7 +466,26 @@ const DOMAINS_PAGE: &str = concat!(
      FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3"
 );
 
+/// The live row of a name.
+const DOMAIN_BY_NAME: &str = concat!(
+    "SELECT ",
+    domain_columns!(),
+    " FROM domains WHERE name = $1 AND purged_at IS NULL"
+);
+
 impl Db {
+    /// The live row of an A-label name as one statement outside any transaction (public
+    /// lookups: RDAP, WHOIS).
+    pub async fn domain_by_name(&self, name: &str) -> Result<Option<DomainRow>, StoreError> {
+        lone_optional!(
+            self,
+            DomainRow,
+            DOMAIN_BY_NAME,
+            DomainRow::from_rusqlite,
+            name
+        )
+    }
+
     /// Up to `limit` (1–1000) of the owner's live names after `after_name`, by A-label, as one
     /// statement outside any transaction.
     pub async fn domains_page(

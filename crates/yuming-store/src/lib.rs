@@ -38,7 +38,8 @@ pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use backup::{DumpSummary, RestoreError};
 pub use catalogue::TldRow;
 pub use contacts::{
-    ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, VerificationChange,
+    ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, PublishedContact,
+    VerificationChange,
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use dns::{DnsRecordRow, ServedZoneRow, ZoneRow};
