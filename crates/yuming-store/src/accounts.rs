@@ -17,8 +17,8 @@ impl Db {
         session_id: &str,
         now: i64,
     ) -> Result<Option<AccountRow>, StoreError> {
-        lone_optional!(
-            self,
+        lone_read!(
+            optional: self,
             AccountRow,
             ACCOUNT_FOR_SESSION,
             AccountRow::from_rusqlite,
@@ -481,6 +481,6 @@ impl Db {
             account_columns!(),
             " FROM accounts WHERE id = $1"
         );
-        lone_optional!(self, AccountRow, sql, AccountRow::from_rusqlite, id)
+        lone_read!(optional: self, AccountRow, sql, AccountRow::from_rusqlite, id)
     }
 }

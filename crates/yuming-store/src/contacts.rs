@@ -460,8 +460,8 @@ impl Db {
         &self,
         id: &str,
     ) -> Result<Option<PublishedContact>, StoreError> {
-        lone_optional!(
-            self,
+        lone_read!(
+            optional: self,
             PublishedContact,
             PUBLISHED_CONTACT,
             PublishedContact::from_rusqlite,

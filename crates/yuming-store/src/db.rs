@@ -147,23 +147,26 @@ macro_rules! per_backend {
     };
 }
 
-/// A lone read of at most one row: one statement outside any transaction, inline on SQLite's
-/// readers when there are some ([`crate::lone_read`]), else on the pool of either backend.
-/// `$from_rusqlite` maps a rusqlite row to `$row`, which sqlx maps by `FromRow`.
-macro_rules! lone_optional {
-    ($db:expr, $row:ty, $sql:expr, $from_rusqlite:expr, $($bind:expr),+ $(,)?) => {
+/// A lone read: one statement outside any transaction, inline on SQLite's readers when there
+/// are some ([`crate::lone_read`]), else on the pool of either backend. `optional` reads at
+/// most one row, `all` every row. `$from_rusqlite` maps a rusqlite row to `$row`, which sqlx
+/// maps by `FromRow`.
+macro_rules! lone_read {
+    (optional: $($rest:tt)+) => { lone_read!(@run optional, fetch_optional, $($rest)+) };
+    (all: $($rest:tt)+) => { lone_read!(@run all, fetch_all, $($rest)+) };
+    (@run $inline:ident, $fetch:ident, $db:expr, $row:ty, $sql:expr, $from_rusqlite:expr, $($bind:expr),+ $(,)?) => {
         if let Some(readers) = &$db.readers {
-            readers.optional($sql, ($($bind,)+), $from_rusqlite)
+            readers.$inline($sql, ($($bind,)+), $from_rusqlite)
         } else {
             match &$db.inner {
                 $crate::db::DbInner::Sqlite(pool) => sqlx::query_as::<_, $row>($sql)
                     $(.bind($bind))+
-                    .fetch_optional(pool)
+                    .$fetch(pool)
                     .await
                     .map_err($crate::db::map_err),
                 $crate::db::DbInner::Postgres(pool) => sqlx::query_as::<_, $row>($sql)
                     $(.bind($bind))+
-                    .fetch_optional(pool)
+                    .$fetch(pool)
                     .await
                     .map_err($crate::db::map_err),
             }

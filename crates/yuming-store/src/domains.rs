@@ -1,7 +1,7 @@
 //! Domains: the local registry's authoritative record and the registrar's view in one row,
 //! with an append-only history.
 
-use crate::db::{Db, DbInner, StoreError, Tx, map_err};
+use crate::db::{Db, StoreError, Tx, map_err};
 
 /// A domain as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -477,8 +477,8 @@ impl Db {
     /// The live row of an A-label name as one statement outside any transaction (public
     /// lookups: RDAP, WHOIS).
     pub async fn domain_by_name(&self, name: &str) -> Result<Option<DomainRow>, StoreError> {
-        lone_optional!(
-            self,
+        lone_read!(
+            optional: self,
             DomainRow,
             DOMAIN_BY_NAME,
             DomainRow::from_rusqlite,
@@ -495,35 +495,31 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<ListedDomain>, StoreError> {
         let limit = limit.clamp(1, 1000);
-        if let Some(readers) = &self.readers {
-            return readers.all(DOMAINS_PAGE, (owner_id, after_name, limit), |r| {
-                Ok(ListedDomain {
-                    row: DomainRow::from_rusqlite(r)?,
-                    registrant_verified: r.get(DOMAIN_COLUMN_COUNT)?,
-                })
-            });
-        }
-        match &self.inner {
-            DbInner::Sqlite(pool) => sqlx::query_as::<_, ListedDomain>(DOMAINS_PAGE)
-                .bind(owner_id)
-                .bind(after_name)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .map_err(map_err),
-            DbInner::Postgres(pool) => sqlx::query_as::<_, ListedDomain>(DOMAINS_PAGE)
-                .bind(owner_id)
-                .bind(after_name)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .map_err(map_err),
-        }
+        lone_read!(
+            all: self,
+            ListedDomain,
+            DOMAINS_PAGE,
+            ListedDomain::from_rusqlite,
+            owner_id,
+            after_name,
+            limit
+        )
     }
 }
 
 /// How many columns `domain_columns!` lists.
 const DOMAIN_COLUMN_COUNT: usize = 26;
+
+impl ListedDomain {
+    /// A listed row on SQLite's inline read path: the domain's columns, then the registrant's
+    /// verification.
+    fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedDomain> {
+        Ok(ListedDomain {
+            row: DomainRow::from_rusqlite(r)?,
+            registrant_verified: r.get(DOMAIN_COLUMN_COUNT)?,
+        })
+    }
+}
 
 impl DomainRow {
     /// The row of a statement on SQLite's inline read path. Columns are read by position, in
