@@ -1270,21 +1270,17 @@ pub async fn lookup_registrant(app: &App, handle: &str) -> Result<PublicRegistra
     }
     let mut tx = app.db().read().await?;
     let published = tx.contact_is_registrant(handle).await?;
-    let contact = if published {
-        tx.contact_by_id(handle).await?
-    } else {
-        None
-    };
-    let disclose = match &contact {
-        Some(c) => tx.contact_disclosure(&c.id).await?,
-        None => false,
-    };
     tx.commit().await?;
-    contact
-        .as_ref()
-        .map(|c| public_registrant(app, c, disclose))
-        .transpose()?
-        .ok_or_else(not_found)
+    if !published {
+        return Err(not_found());
+    }
+    // The same lone read as the domain lookup's registrant.
+    let PublishedContact { row, disclose } = app
+        .db()
+        .published_contact(handle)
+        .await?
+        .ok_or_else(not_found)?;
+    public_registrant(app, &row, disclose)
 }
 
 /// A change to a domain's registration data (EPP `<update>`).

@@ -15,7 +15,7 @@ use yuming_test_support::TestDb;
 use yuming_test_support::serve::{Served, start_serve};
 
 mod common;
-use common::yuming;
+use common::{login, yuming};
 
 const EMAIL: &str = "crash@example.com";
 const PASSWORD: &str = "correct horse battery";
@@ -156,14 +156,7 @@ async fn crash_between_commit_and_response(db: TestDb) {
         ],
         None,
     );
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": EMAIL, "password": PASSWORD }))
-        .send()
-        .await
-        .expect("login");
-    let login: Value = login.json().await.expect("login json");
-    let token = login["token"].as_str().expect("token").to_owned();
+    let token = login(&client, &base, EMAIL, PASSWORD).await;
     let (status, contact) = call(&client, &base, &token, "/api/v1/contacts", Some(json!({
         "kind": "person", "name": "张三", "id_type": "resident_id",
         "id_number": "11010519491231002X", "email": "holder@example.com",

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use yuming_test_support::serve::start_serve;
 
 mod common;
-use common::{create_customer, yuming};
+use common::{create_customer, login, yuming};
 
 const EMAIL: &str = "st@example.com";
 const PASSWORD: &str = "correct horse battery";
@@ -66,16 +66,7 @@ async fn the_api_keeps_its_openapi_contract_under_generated_requests() {
 /// A contact, a registration and a filing order for the customer; returns its bearer token.
 async fn seed(base: &str) -> String {
     let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": EMAIL, "password": PASSWORD }))
-        .send()
-        .await
-        .expect("login");
-    let token = login.json::<Value>().await.expect("login body")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = login(&client, base, EMAIL, PASSWORD).await;
     let post = |path: &str, body: Value| {
         let request = client
             .post(format!("{base}{path}"))

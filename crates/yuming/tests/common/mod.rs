@@ -69,3 +69,15 @@ pub fn create_customer(data: &Path, email: &str, password: &str, fen: i64) {
         assert!(credit.success(), "account credit");
     }
 }
+
+/// Logs in through the API and returns the bearer token.
+pub async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("login");
+    let body: serde_json::Value = response.json().await.expect("login body");
+    body["token"].as_str().expect("token").to_owned()
+}
