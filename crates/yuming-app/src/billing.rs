@@ -6,10 +6,10 @@ use yuming_core::clock::Timestamp;
 use yuming_core::money::{self, Currency, HolderId, Money};
 use yuming_store::{LedgerEntryRow, OrderRow, Tx};
 
-use crate::audit::{self, Change};
-use crate::crypto::new_id;
-use crate::domains::book;
-use crate::paging::PageCursor;
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
+use crate::platform::paging::PageCursor;
+use crate::registrar::domains::book;
 use crate::{App, AppError, RequestContext};
 
 /// The largest single top-up: 10 million yuan.
@@ -24,7 +24,7 @@ pub const MAX_LOW_BALANCE_THRESHOLD: i64 = 100_000_000;
 
 /// Sends the low-balance notice when `balance` (after a debit) is under the account's
 /// threshold, once per episode: an episode ends with the next top-up. Called in the
-/// transaction of every debit ([`crate::domains::charge`]).
+/// transaction of every debit ([`crate::registrar::domains::charge`]).
 pub async fn low_balance_notice(
     tx: &mut Tx,
     holder: &str,
@@ -48,11 +48,11 @@ pub async fn low_balance_notice(
         "threshold".into(),
         Value::String(Money::new(threshold, Currency::Cny).to_string()),
     );
-    crate::notices::enqueue(
+    crate::notify::notices::enqueue(
         tx,
-        &crate::notices::NoticeRequest {
+        &crate::notify::notices::NoticeRequest {
             account_id: holder.to_owned(),
-            kind: crate::notices::NoticeKind::LowBalance,
+            kind: crate::notify::notices::NoticeKind::LowBalance,
             occasion: format!("low_balance:CNY:{episode}"),
             params,
             sms_to: None,
@@ -166,7 +166,7 @@ pub async fn credit(
         )
         .with_field("email"));
     }
-    crate::verification::require_verified(&mut tx, tenant_id).await?;
+    crate::accounts::verification::require_verified(&mut tx, tenant_id).await?;
     let order_id = new_id("ord");
     let balance = tx
         .change_balance(tenant_id, amount.currency().code(), amount.minor(), now.0)

@@ -15,9 +15,9 @@ use yuming_core::dns::{
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::{DnsRecordRow, DomainHistoryEntry, DomainRow, Tx, ZoneRow};
 
-use crate::audit::{self, Change};
-use crate::catalogue as stored_catalogue;
-use crate::crypto::new_id;
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
+use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, RequestContext};
 
 /// SOA timers of every hosted zone: refresh, retry, expire, minimum (negative TTL).
@@ -630,7 +630,9 @@ pub async fn served_zones_since(app: &App, since: i64) -> Result<Vec<ServedZone>
         }
         let resolves = !z.zone.mainland_hold
             && match catalogue.tld(&domain.tld) {
-                Some(tld) => crate::domains::resolves_now(&mut tx, &domain, tld, now).await?,
+                Some(tld) => {
+                    crate::registrar::domains::resolves_now(&mut tx, &domain, tld, now).await?
+                }
                 None => false,
             };
         let records = if resolves {

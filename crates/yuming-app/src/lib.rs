@@ -1,42 +1,28 @@
 //! Application layer: the use cases every entry point (HTTP API, console, CLI, scheduler)
 //! calls. Each use case authorises the actor once, runs in one transaction and writes its
 //! audit entry in that same transaction.
+//!
+//! The use cases are grouped by bounded context, each a folder:
+//!
+//! | context | what it owns |
+//! |---|---|
+//! | [`accounts`] | sign-up, login, sessions, TOTP, API keys, sub-accounts, e-mail verification |
+//! | [`registrar`] | catalogue, availability, contacts, registration and renewal, transfers, cancellations, batches, the registry port |
+//! | [`billing`] | balances, top-ups, the customer's ledger and orders |
+//! | [`dns`] | hosted zones and records |
+//! | [`notify`] | notices, webhooks and the lifecycle flows' notices |
+//! | [`filing`] | ICP filing: entities, sites, materials, rules, orders, review, the authority |
+//! | [`platform`] | the application object and request context, clock, crypto, audit, errors, idempotency, paging, rate limits, validation |
+//! | [`ops`] | backup and restore, the scheduler's jobs, the platform's own warnings |
 
 pub mod accounts;
-pub mod api_keys;
-pub mod at_rest;
-pub mod audit;
-pub mod availability;
-pub mod backup;
-pub mod batches;
 pub mod billing;
-pub mod cancellations;
-pub mod catalogue;
-pub mod clock;
-pub mod contacts;
-pub mod crypto;
 pub mod dns;
-pub mod domains;
-pub mod error;
-pub mod export;
 pub mod filing;
-pub mod idempotency;
-pub mod notices;
-pub mod paging;
-pub mod password;
-pub mod rate_limit;
-pub mod registry;
-pub mod restore;
-pub mod scheduler;
-pub mod system;
-pub mod transfers;
-pub mod validation;
-pub mod verification;
-pub mod webhooks;
+pub mod notify;
+pub mod ops;
+pub mod platform;
+pub mod registrar;
 
-mod attempts;
-mod context;
-mod flow_notices;
-
-pub use context::{App, AppSettings, IdempotencyMark, RequestContext};
-pub use error::{AppError, ErrorInfo, ErrorKind};
+pub use platform::context::{App, AppSettings, IdempotencyMark, RequestContext};
+pub use platform::error::{AppError, ErrorInfo, ErrorKind};

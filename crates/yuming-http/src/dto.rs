@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yuming_app::accounts::AccountView;
-use yuming_app::api_keys::ApiKeyView;
-use yuming_app::contacts::{ContactDocument, ContactView, ReviewEntry};
+use yuming_app::accounts::api_keys::ApiKeyView;
+use yuming_app::registrar::contacts::{ContactDocument, ContactView, ReviewEntry};
 use yuming_core::clock::Timestamp;
 use yuming_store::StoredAuditEntry;
 
@@ -543,8 +543,8 @@ impl From<CheckResultDto> for SuggestionDto {
     }
 }
 
-impl From<yuming_app::domains::Availability> for CheckResultDto {
-    fn from(a: yuming_app::domains::Availability) -> Self {
+impl From<yuming_app::registrar::domains::Availability> for CheckResultDto {
+    fn from(a: yuming_app::registrar::domains::Availability) -> Self {
         let (name, ascii) = match a.name {
             Some((unicode, ascii)) => (unicode, Some(ascii)),
             None => (a.input, None),
@@ -647,8 +647,8 @@ pub struct DomainDto {
     pub holds: Vec<String>,
 }
 
-impl From<yuming_app::domains::DomainView> for DomainDto {
-    fn from(d: yuming_app::domains::DomainView) -> Self {
+impl From<yuming_app::registrar::domains::DomainView> for DomainDto {
+    fn from(d: yuming_app::registrar::domains::DomainView) -> Self {
         DomainDto {
             name: d.name,
             ascii: d.ascii,
@@ -681,8 +681,8 @@ pub struct DomainReceiptDto {
     pub balance: MoneyDto,
 }
 
-impl From<yuming_app::domains::Receipt> for DomainReceiptDto {
-    fn from(r: yuming_app::domains::Receipt) -> Self {
+impl From<yuming_app::registrar::domains::Receipt> for DomainReceiptDto {
+    fn from(r: yuming_app::registrar::domains::Receipt) -> Self {
         DomainReceiptDto {
             domain: r.domain.into(),
             order_id: r.order_id,

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yuming_app::batches::{AutoRenewView, BatchView};
-use yuming_app::cancellations::CancellationView;
-use yuming_app::transfers::TransferView;
+use yuming_app::registrar::batches::{AutoRenewView, BatchView};
+use yuming_app::registrar::cancellations::CancellationView;
+use yuming_app::registrar::transfers::TransferView;
 use yuming_core::clock::Timestamp;
 
 use crate::dto::MoneyDto;

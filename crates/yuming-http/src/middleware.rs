@@ -16,8 +16,10 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
-use yuming_app::idempotency::Replay;
-use yuming_app::{AppError, ErrorKind, IdempotencyMark, accounts, api_keys, idempotency};
+use yuming_app::platform::idempotency::Replay;
+use yuming_app::{
+    AppError, ErrorKind, IdempotencyMark, accounts, accounts::api_keys, platform::idempotency,
+};
 use yuming_core::signing::SignedParts;
 
 use crate::extract::{Auth, request_context};

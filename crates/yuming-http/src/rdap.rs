@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use serde_json::Value;
-use yuming_app::{AppError, ErrorKind, domains};
+use yuming_app::{AppError, ErrorKind, registrar::domains};
 use yuming_lookup::limiter::RateLimiter;
 use yuming_lookup::{LookupSettings, rdap};
 

@@ -95,11 +95,13 @@ pub async fn initial_snapshot(app: &App) -> Result<Shared, yuming_app::AppError>
 pub async fn refresh_watch(app: &App, shared: &Shared) -> Result<(), yuming_app::AppError> {
     let current = shared.current();
     let counts = current.drain_stray();
-    if let Err(error) = yuming_app::cancellations::record_stray_traffic(app, &counts).await {
+    if let Err(error) =
+        yuming_app::registrar::cancellations::record_stray_traffic(app, &counts).await
+    {
         current.restore_stray(&counts);
         return Err(error);
     }
-    let names = yuming_app::cancellations::monitored_names(app).await?;
+    let names = yuming_app::registrar::cancellations::monitored_names(app).await?;
     let mut next = (*shared.current()).clone();
     next.set_watched(names.iter().map(|(name, _)| name.as_str()));
     shared.replace(next);

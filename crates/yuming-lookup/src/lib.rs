@@ -1,7 +1,7 @@
 //! Public lookups of registration data: WHOIS (RFC 3912) and RDAP (RFC 7480, 9082, 9083,
 //! with the ICANN gTLD RDAP profile where it applies).
 //!
-//! Rendering is pure: [`whois`] turns a [`yuming_app::domains::LookupView`] into the common
+//! Rendering is pure: [`whois`] turns a [`yuming_app::registrar::domains::LookupView`] into the common
 //! registrar text format and [`rdap`] into RDAP JSON; neither touches the database. The
 //! WHOIS TCP listener lives in [`server`]; the RDAP routes are mounted by `yuming-http`.
 //! Both are rate limited per source IP by the in-memory [`limiter::RateLimiter`]. Every TCP

@@ -2,7 +2,7 @@
 //! registrar entity, and RFC 9537 redaction of the registrant's personal data.
 
 use serde_json::{Value, json};
-use yuming_app::domains::{LookupView, PublicRegistrant};
+use yuming_app::registrar::domains::{LookupView, PublicRegistrant};
 use yuming_core::clock::Timestamp;
 
 use crate::{ICANN_EPP_STATUS_URL, ICANN_INACCURACY_FORM, LookupSettings};

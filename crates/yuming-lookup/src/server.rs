@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use yuming_app::{App, ErrorKind, domains};
+use yuming_app::{App, ErrorKind, registrar::domains};
 
 use crate::LookupSettings;
 use crate::limiter::RateLimiter;

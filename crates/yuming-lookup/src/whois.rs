@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use yuming_app::domains::LookupView;
+use yuming_app::registrar::domains::LookupView;
 use yuming_core::clock::Timestamp;
 
 use crate::{ICANN_EPP_STATUS_URL, ICANN_INACCURACY_FORM, LookupSettings, REDACTED};

@@ -12,8 +12,8 @@ use std::sync::Arc;
 pub mod serve;
 
 use sqlx::Connection;
-use yuming_app::clock::FakeClock;
-use yuming_app::crypto::Cipher;
+use yuming_app::platform::clock::FakeClock;
+use yuming_app::platform::crypto::Cipher;
 use yuming_app::{App, AppSettings};
 use yuming_core::clock::Timestamp;
 use yuming_store::{Backend, Db};
@@ -293,7 +293,7 @@ pub async fn verification_tokens(app: &App, account_id: &str) -> Vec<String> {
         .await
         .iter()
         .filter(|row| row.kind == "email_verification")
-        .filter_map(|row| yuming_app::notices::body_to_send(app.cipher(), row).ok())
+        .filter_map(|row| yuming_app::notify::notices::body_to_send(app.cipher(), row).ok())
         .filter_map(|body| {
             let start = body.find("token=")? + "token=".len();
             let token: String = body[start..]
@@ -323,7 +323,7 @@ pub async fn signup_verified(
         .into_iter()
         .next()
         .expect("a verification link was mailed");
-    yuming_app::verification::verify_email(app, ctx, &token).await?;
+    yuming_app::accounts::verification::verify_email(app, ctx, &token).await?;
     Ok(yuming_app::accounts::AccountView {
         email_verified: true,
         ..created

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use yuming_app::clock::SystemClock;
-use yuming_app::crypto::Cipher;
+use yuming_app::platform::clock::SystemClock;
+use yuming_app::platform::crypto::Cipher;
 use yuming_app::{App, RequestContext, accounts};
 use yuming_config::Config;
 use yuming_core::clock::Timestamp;
@@ -350,11 +350,11 @@ pub async fn auth(
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The highest quotas: the benchmark measures signing, not the quota's refusals.
-    let key = yuming_app::api_keys::create(
+    let key = yuming_app::accounts::api_keys::create(
         &app,
         &RequestContext::internal("bench"),
         &actor,
-        yuming_app::api_keys::NewApiKeyInput {
+        yuming_app::accounts::api_keys::NewApiKeyInput {
             name: "bench".into(),
             scopes: vec!["read".into()],
             per_minute: Some(yuming_core::api_key::Quota::MAX.per_minute),
@@ -521,14 +521,14 @@ pub async fn registrar(
         yuming_app::billing::credit(&app, &ctx, &operator, &actor.tenant_id, money, "bench")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let input = yuming_app::contacts::NewContactInput {
+        let input = yuming_app::registrar::contacts::NewContactInput {
             kind: "person".into(),
             name: "张三".into(),
             id_type: "resident_id".into(),
             id_number: "11010519491231002X".into(),
             email: email.clone(),
             phone: "+86.13800138000".into(),
-            address: yuming_app::contacts::AddressFields {
+            address: yuming_app::registrar::contacts::AddressFields {
                 country: "CN".into(),
                 province: "北京市".into(),
                 city: "北京市".into(),
@@ -536,11 +536,11 @@ pub async fn registrar(
                 postal_code: None,
             },
         };
-        let contact = yuming_app::contacts::create(&app, &ctx, &actor, &input)
+        let contact = yuming_app::registrar::contacts::create(&app, &ctx, &actor, &input)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .id;
-        yuming_app::contacts::decide(&app, &ctx, &operator, &contact, "approve", None)
+        yuming_app::registrar::contacts::decide(&app, &ctx, &operator, &contact, "approve", None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         customers.push((token, contact));
@@ -551,11 +551,11 @@ pub async fn registrar(
         let actor = accounts::authenticate_token(&app, token)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        yuming_app::domains::register(
+        yuming_app::registrar::domains::register(
             &app,
             &ctx,
             &actor,
-            yuming_app::domains::RegisterInput {
+            yuming_app::registrar::domains::RegisterInput {
                 name: format!("taken{i}.com"),
                 years: 1,
                 registrant_contact_id: contact.clone(),
@@ -702,7 +702,7 @@ pub async fn sweep(
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
-    let report = yuming_app::scheduler::sweep(&app)
+    let report = yuming_app::ops::scheduler::sweep(&app)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let elapsed = started.elapsed();

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use yuming_app::clock::{FakeClock, SystemClock};
-use yuming_app::contacts::{self, AddressFields, NewContactInput};
-use yuming_app::crypto::Cipher;
-use yuming_app::domains::{self, RegisterInput};
 use yuming_app::filing::{
     self, EntityInput, NewOrderInput, PersonInput, RuleInput, ServerInput, SiteInput, materials,
 };
+use yuming_app::platform::clock::{FakeClock, SystemClock};
+use yuming_app::platform::crypto::Cipher;
+use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::registrar::domains::{self, RegisterInput};
 use yuming_app::{App, RequestContext, accounts, billing};
 use yuming_config::Config;
 use yuming_core::access::Actor;

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use yuming_app::accounts::{self, NewAccountInput};
-use yuming_app::clock::SystemClock;
-use yuming_app::{RequestContext, audit, backup, idempotency};
+use yuming_app::platform::clock::SystemClock;
+use yuming_app::{RequestContext, ops::backup, platform::audit, platform::idempotency};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::clock::Clock;
 
@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: TldCommand::List,
         } => {
             let app = setup::build_app(&config).await?;
-            let catalogue = yuming_app::catalogue::current(&app)
+            let catalogue = yuming_app::registrar::catalogue::current(&app)
                 .await
                 .map_err(app_error)?;
             println!(
@@ -119,7 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let app = setup::build_app(&config).await?;
-            let summary = yuming_app::catalogue::import(
+            let summary = yuming_app::registrar::catalogue::import(
                 &app,
                 &RequestContext::internal("cli:tld-import"),
                 &operator(),
@@ -207,7 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let mailer = setup::mailer(&config)?;
             let jobs =
-                yuming_app::scheduler::run_jobs(&app, &setup::instance_id(), mailer.as_ref())
+                yuming_app::ops::scheduler::run_jobs(&app, &setup::instance_id(), mailer.as_ref())
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             let filing = yuming_app::filing::sync(&app)

@@ -27,7 +27,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("creating the zones of older domains: {}", e.message))?;
     // Try-out values that must not reach customers (e.g. the example.net nameservers in every
     // zone's SOA and NS); staff also see them at GET /api/v1/admin/system.
-    for warning in yuming_app::system::setting_warnings(app.settings()) {
+    for warning in yuming_app::ops::system::setting_warnings(app.settings()) {
         tracing::warn!(
             code = warning.code,
             setting = warning.setting,
@@ -171,14 +171,14 @@ async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
         interval.tick().await;
         if last_purge.is_none_or(|at| at.elapsed() >= Duration::from_secs(600)) {
             last_purge = Some(tokio::time::Instant::now());
-            if let Err(error) = yuming_app::idempotency::purge_ephemeral(&app).await {
+            if let Err(error) = yuming_app::platform::idempotency::purge_ephemeral(&app).await {
                 tracing::warn!(%error, "housekeeping failed; retrying at the next tick");
             }
         }
         if !config.scheduler.enabled || tokio::time::Instant::now() < jobs_from {
             continue;
         }
-        match yuming_app::scheduler::run_jobs(&app, &holder, mailer.as_ref()).await {
+        match yuming_app::ops::scheduler::run_jobs(&app, &holder, mailer.as_ref()).await {
             Ok(report) => tracing::debug!(?report, "scheduler jobs ran"),
             Err(error) => {
                 tracing::warn!(%error, "scheduler jobs failed; retrying at the next tick")

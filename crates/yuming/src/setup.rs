@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use yuming_app::clock::SystemClock;
-use yuming_app::crypto::Cipher;
+use yuming_app::platform::clock::SystemClock;
+use yuming_app::platform::crypto::Cipher;
 use yuming_app::{App, AppSettings};
 use yuming_config::{Config, LogFormat};
 use yuming_core::credentials::LockoutPolicy;
@@ -148,7 +148,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         default_nameservers: config.registrar.default_nameservers.clone(),
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
-        password_hashing: yuming_app::password::HashingLimits {
+        password_hashing: yuming_app::accounts::password::HashingLimits {
             concurrency: config.auth.password_hash_concurrency,
             queue_wait: std::time::Duration::from_millis(config.auth.password_hash_queue_ms),
         },
@@ -203,7 +203,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     let app = App::new(db, clock, cipher, app_settings(config));
     // Stored simplified/traditional variant keys follow the current variant rules before
     // anything checks availability.
-    let rekey = yuming_app::domains::rekey_variants(&app)
+    let rekey = yuming_app::registrar::domains::rekey_variants(&app)
         .await
         .map_err(|e| anyhow::anyhow!("recomputing variant keys: {e}"))?;
     if rekey.ran {
@@ -228,7 +228,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     )));
     // Rows an older release wrote with personal data in clear are sealed before anything
     // reads them (a no-op once done).
-    let sealed = yuming_app::at_rest::seal_legacy_plaintext(&app)
+    let sealed = yuming_app::platform::at_rest::seal_legacy_plaintext(&app)
         .await
         .map_err(|e| anyhow::anyhow!("sealing personal data stored in clear: {}", e.message))?;
     if sealed.total() > 0 {
@@ -257,10 +257,10 @@ pub fn read_password_stdin() -> anyhow::Result<String> {
 }
 
 /// The notice mailer for `smtp_url`, or `None` when unset (e-mail then stays in the outbox).
-pub fn mailer(config: &Config) -> anyhow::Result<Option<yuming_app::notices::Mailer>> {
+pub fn mailer(config: &Config) -> anyhow::Result<Option<yuming_app::notify::notices::Mailer>> {
     match config.smtp_url.as_deref().filter(|url| !url.is_empty()) {
         None => Ok(None),
-        Some(url) => yuming_app::notices::Mailer::new(url, &config.scheduler.mail_from)
+        Some(url) => yuming_app::notify::notices::Mailer::new(url, &config.scheduler.mail_from)
             .map(Some)
             .map_err(|e| anyhow::anyhow!("smtp_url {}: {e}", yuming_store::redact_url(url))),
     }

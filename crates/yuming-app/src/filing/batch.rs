@@ -12,7 +12,7 @@
 use yuming_core::access::{Actor, Right};
 
 use super::{NewOrderInput, SiteInput, authorized_entity, create_order_with_lock, create_site};
-use crate::crypto::new_id;
+use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
 /// Most sites per batch.

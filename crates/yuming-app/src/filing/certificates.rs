@@ -20,8 +20,8 @@ use yuming_core::rules::province;
 use yuming_store::{CertificateRow, FilingEntityRow, FilingSiteRow, SigningKeyRow, Tx};
 
 use super::{SiteInput, open_json, site_context};
-use crate::crypto::{new_id, sha256_hex};
-use crate::notices::{NoticeKind, NoticeRequest};
+use crate::notify::notices::{NoticeKind, NoticeRequest};
+use crate::platform::crypto::{new_id, sha256_hex};
 use crate::{App, AppError, RequestContext};
 
 const KEY_CONTEXT: &str = "filing.signing_key";
@@ -304,12 +304,12 @@ pub async fn renew_certificate(
         .await?
         .ok_or_else(AppError::not_found)?;
     let row = issue(app, &mut tx, &site, &entity).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "filing.certificate.renew",
             object_type: "filing_site",
             object_id: &site.id,
@@ -336,12 +336,12 @@ pub async fn rotate_signing_key(
     let mut tx = app.db().write().await?;
     let retired = tx.retire_signing_keys(now.0).await?;
     let (key_id, pair) = signing_key(app, &mut tx).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "filing.signing_key.rotate",
             object_type: "signing_key",
             object_id: &key_id,
@@ -530,7 +530,7 @@ fn html_escape(text: &str) -> String {
 /// per-minute allowance (`filing.public_lookups_per_ip_per_minute`).
 pub async fn count_public_request(app: &App, ctx: &RequestContext) -> Result<(), AppError> {
     if let Some(ip) = &ctx.client_ip {
-        crate::rate_limit::hit(
+        crate::platform::rate_limit::hit(
             app,
             &format!("filing_public:ip:{ip}"),
             app.settings().public_lookups_per_ip_per_minute,
@@ -642,7 +642,7 @@ pub async fn remind_renewals(app: &App) -> Result<usize, AppError> {
             "valid_until".into(),
             Value::String(signed.certificate.valid_until.date().to_string()),
         );
-        sent += crate::notices::enqueue(
+        sent += crate::notify::notices::enqueue(
             &mut tx,
             &NoticeRequest {
                 account_id: row.owner_id.clone(),

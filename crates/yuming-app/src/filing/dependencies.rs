@@ -5,8 +5,8 @@
 use yuming_store::{DomainRow, Tx};
 
 use crate::AppError;
-use crate::cancellations::{DependentFiling, FilingDependencies};
-use crate::registry::BoxFuture;
+use crate::registrar::cancellations::{DependentFiling, FilingDependencies};
+use crate::registrar::registry::BoxFuture;
 
 /// Answers from the platform's filing tables.
 pub struct IcpFilings;

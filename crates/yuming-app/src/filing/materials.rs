@@ -32,8 +32,8 @@ use yuming_core::clock::Timestamp;
 use yuming_core::filing::OrderStatus;
 use yuming_store::FilingMaterialRow;
 
-use crate::audit::{self, Change};
-use crate::crypto::new_id;
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// Largest accepted file.

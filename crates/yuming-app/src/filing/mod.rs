@@ -33,8 +33,8 @@ use yuming_store::{
     IpPoolRow, ServerRow, Tx,
 };
 
-use crate::audit::{self, Change};
-use crate::crypto::new_id;
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 pub use authority::{
@@ -2073,7 +2073,7 @@ async fn status_changed(
     params.insert("target_en".into(), Value::String(target_en));
     // The applicant is the subject's principal (负责人): the mobile the authority also texts.
     let sms_to = match &payload {
-        Ok(payload) => Some(crate::notices::SmsTo::new(
+        Ok(payload) => Some(crate::notify::notices::SmsTo::new(
             app.cipher(),
             &payload.entity.principal.mobile,
         )),
@@ -2083,11 +2083,11 @@ async fn status_changed(
             None
         }
     };
-    crate::notices::enqueue(
+    crate::notify::notices::enqueue(
         tx,
-        &crate::notices::NoticeRequest {
+        &crate::notify::notices::NoticeRequest {
             account_id: row.owner_id.clone(),
-            kind: crate::notices::NoticeKind::IcpStatusChanged,
+            kind: crate::notify::notices::NoticeKind::IcpStatusChanged,
             // One notice per change: an order may pass the same status more than once.
             occasion: format!(
                 "filing:{}:{}:{}:{}",

@@ -22,8 +22,8 @@ use yuming_core::lifecycle::Phase;
 use yuming_store::{FilingAlertRow, FilingCheckRow, FilingSiteRow};
 
 use super::{SiteInput, open_json, site_context};
-use crate::crypto::new_id;
-use crate::notices::{NoticeKind, NoticeRequest};
+use crate::notify::notices::{NoticeKind, NoticeRequest};
+use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
 /// What one monitor run did.
@@ -135,7 +135,7 @@ pub async fn run(app: &App, limit: i64) -> Result<MonitorReport, AppError> {
 async fn observe(app: &App, site: &FilingSiteRow) -> Result<SiteObservation, AppError> {
     let now = app.now();
     let input: SiteInput = open_json(app, &site.data_sealed, &site_context(&site.id))?;
-    let catalogue = crate::catalogue::current(app).await?;
+    let catalogue = crate::registrar::catalogue::current(app).await?;
     let mut tx = app.db().read().await?;
     let homepage_host = reqwest::Url::parse(input.homepage.trim())
         .ok()
@@ -147,7 +147,7 @@ async fn observe(app: &App, site: &FilingSiteRow) -> Result<SiteObservation, App
             let tld = catalogue
                 .tld(&row.tld)
                 .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
-            let view = crate::domains::view_of(&mut tx, &row, tld, now).await?;
+            let view = crate::registrar::domains::view_of(&mut tx, &row, tld, now).await?;
             let verified = !view.holds.contains(&"REALNAME_UNVERIFIED");
             let live = matches!(view.phase, Phase::Active);
             let platform = &app.settings().default_nameservers;
@@ -248,13 +248,15 @@ async fn fetch_footer(
         Some(ip) => {
             return FooterFacts::Unknown(format!("refused: {ip} is not a public address"));
         }
-        None => match crate::webhooks::resolve(&host, port, settings.private_targets).await {
+        None => match crate::notify::webhooks::resolve(&host, port, settings.private_targets).await
+        {
             Ok(address) => address,
             Err((_, why)) => return FooterFacts::Unknown(why),
         },
     };
     let timeout = Duration::from_secs(settings.footer_timeout_secs);
-    let Ok(client) = crate::webhooks::pinned_client(&host, address, timeout, timeout) else {
+    let Ok(client) = crate::notify::webhooks::pinned_client(&host, address, timeout, timeout)
+    else {
         return FooterFacts::Unknown("no HTTP client".into());
     };
     let mut response = match client
@@ -416,9 +418,9 @@ async fn check_site(app: &App, site_id: &str) -> Result<(usize, usize), AppError
 }
 
 /// The site principal's mobile for an alert's SMS copy; an alert never fails for want of it.
-fn principal_sms(app: &App, site: &FilingSiteRow) -> Option<crate::notices::SmsTo> {
+fn principal_sms(app: &App, site: &FilingSiteRow) -> Option<crate::notify::notices::SmsTo> {
     match super::site_principal_mobile(app, site) {
-        Ok(mobile) => Some(crate::notices::SmsTo::new(app.cipher(), &mobile)),
+        Ok(mobile) => Some(crate::notify::notices::SmsTo::new(app.cipher(), &mobile)),
         Err(e) => {
             tracing::warn!(site = %site.id, error = %e.message, "no principal mobile for the alert SMS");
             None
@@ -434,7 +436,7 @@ fn principal_sms(app: &App, site: &FilingSiteRow) -> Option<crate::notices::SmsT
 )]
 async fn notify_alert(
     tx: &mut yuming_store::Tx,
-    sms_to: Option<crate::notices::SmsTo>,
+    sms_to: Option<crate::notify::notices::SmsTo>,
     site: &FilingSiteRow,
     alert: &FilingAlertRow,
     reason_zh: &str,
@@ -448,7 +450,7 @@ async fn notify_alert(
     params.insert("reason_en".into(), Value::String(reason_en.to_owned()));
     params.insert("kind".into(), Value::String(alert.kind.clone()));
     params.insert("fix".into(), Value::String(fix_path(&alert.fix).to_owned()));
-    crate::notices::enqueue(
+    crate::notify::notices::enqueue(
         tx,
         &NoticeRequest {
             account_id: site.owner_id.clone(),
@@ -477,7 +479,7 @@ async fn psb_reminder(
         "deadline".into(),
         Value::String(Timestamp(site.updated_at).plus_days(30).date().to_string()),
     );
-    crate::notices::enqueue(
+    crate::notify::notices::enqueue(
         tx,
         &NoticeRequest {
             account_id: site.owner_id.clone(),
@@ -543,12 +545,12 @@ pub async fn check_now(
         .ok_or_else(AppError::not_found)?;
     actor.authorize(&site.owner_id, Right::IcpManage)?;
     tx.make_filed_site_due(&site.id, app.now().0).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "filing.monitor.check_now",
             object_type: "filing_site",
             object_id: &site.id,

@@ -100,7 +100,9 @@ both_backends!(bad_signup_input_writes_nothing, |t: TestDb| async move {
         "INVALID_CREDENTIALS"
     );
     assert_eq!(
-        yuming_app::audit::verify(&app).await.expect("verify"),
+        yuming_app::platform::audit::verify(&app)
+            .await
+            .expect("verify"),
         Ok(0)
     );
 });
@@ -379,11 +381,11 @@ both_backends!(
         // A sub-account cannot create API keys without the right, nor manage sub-accounts.
         assert_eq!(
             code(
-                yuming_app::api_keys::create(
+                yuming_app::accounts::api_keys::create(
                     &app,
                     &ctx(),
                     &sub_actor,
-                    yuming_app::api_keys::NewApiKeyInput {
+                    yuming_app::accounts::api_keys::NewApiKeyInput {
                         name: "k".into(),
                         scopes: vec!["read".into()],
                         ..Default::default()
@@ -500,11 +502,13 @@ both_backends!(
 
         // Wrong tokens are refused; a re-send replaces the first link.
         assert_eq!(
-            code(yuming_app::verification::verify_email(&app, &ctx(), "yev_forged").await),
+            code(
+                yuming_app::accounts::verification::verify_email(&app, &ctx(), "yev_forged").await
+            ),
             "INVALID_VERIFICATION_TOKEN"
         );
         clock.advance_secs(1);
-        yuming_app::verification::resend(&app, &ctx(), "vera@example.com")
+        yuming_app::accounts::verification::resend(&app, &ctx(), "vera@example.com")
             .await
             .unwrap();
         let tokens = yuming_test_support::verification_tokens(&app, &view.id).await;
@@ -512,7 +516,7 @@ both_backends!(
         let (newest, first) = (tokens[0].clone(), tokens[1].clone());
         assert_ne!(newest, first);
         assert_eq!(
-            code(yuming_app::verification::verify_email(&app, &ctx(), &first).await),
+            code(yuming_app::accounts::verification::verify_email(&app, &ctx(), &first).await),
             "INVALID_VERIFICATION_TOKEN",
             "replaced"
         );
@@ -520,21 +524,21 @@ both_backends!(
         // A link expires.
         clock.advance_secs(49 * 3600);
         assert_eq!(
-            code(yuming_app::verification::verify_email(&app, &ctx(), &newest).await),
+            code(yuming_app::accounts::verification::verify_email(&app, &ctx(), &newest).await),
             "INVALID_VERIFICATION_TOKEN",
             "expired"
         );
-        yuming_app::verification::resend(&app, &ctx(), "vera@example.com")
+        yuming_app::accounts::verification::resend(&app, &ctx(), "vera@example.com")
             .await
             .unwrap();
         let fresh = yuming_test_support::verification_tokens(&app, &view.id)
             .await
             .remove(0);
-        yuming_app::verification::verify_email(&app, &ctx(), &fresh)
+        yuming_app::accounts::verification::verify_email(&app, &ctx(), &fresh)
             .await
             .expect("verifies");
         assert_eq!(
-            code(yuming_app::verification::verify_email(&app, &ctx(), &fresh).await),
+            code(yuming_app::accounts::verification::verify_email(&app, &ctx(), &fresh).await),
             "INVALID_VERIFICATION_TOKEN",
             "used up"
         );
@@ -564,7 +568,7 @@ both_backends!(
         .await
         .expect("a verified account can be credited");
         // A re-send to a verified address mails nothing.
-        yuming_app::verification::resend(&app, &ctx(), "vera@example.com")
+        yuming_app::accounts::verification::resend(&app, &ctx(), "vera@example.com")
             .await
             .unwrap();
         assert_eq!(
@@ -574,7 +578,7 @@ both_backends!(
             3
         );
         assert_eq!(
-            yuming_app::audit::verify(&app)
+            yuming_app::platform::audit::verify(&app)
                 .await
                 .expect("verify")
                 .map(|_| ()),
@@ -598,7 +602,7 @@ both_backends!(signups_are_limited_per_source, |t: TestDb| async move {
     assert_eq!(refused.code, "RATE_LIMITED");
     assert!(refused.retry_after_secs.is_some());
     assert_eq!(
-        code(yuming_app::verification::resend(&app, &ctx(), "one@example.com").await),
+        code(yuming_app::accounts::verification::resend(&app, &ctx(), "one@example.com").await),
         "RATE_LIMITED",
         "re-sends count too"
     );

@@ -1,5 +1,5 @@
+use yuming_app::accounts::api_keys::{self, CreatedApiKey, NewApiKeyInput, SignatureHeaders};
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::api_keys::{self, CreatedApiKey, NewApiKeyInput, SignatureHeaders};
 use yuming_app::{App, AppError, ErrorKind, RequestContext};
 use yuming_core::access::{Actor, Right};
 use yuming_core::signing::{SignedParts, sign};
@@ -242,7 +242,7 @@ both_backends!(scopes_narrow_a_key, |t: TestDb| async move {
     assert!(key.rights.contains(Right::DomainsRead));
     assert!(!key.rights.contains(Right::DomainsManage));
     assert!(!key.rights.contains(Right::BillingPay));
-    let denied = yuming_app::webhooks::list(&app, &key)
+    let denied = yuming_app::notify::webhooks::list(&app, &key)
         .await
         .expect_err("no webhooks scope");
     assert_eq!(

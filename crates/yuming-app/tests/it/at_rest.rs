@@ -4,9 +4,9 @@
 //! WAL) nor a dump hold those values in clear, while every read still returns them. Rows an
 //! older release stored in clear are sealed by the start-up conversion.
 
-use yuming_app::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::filing::{self, FilingAuthority, NewOrderInput};
-use yuming_app::{App, at_rest, domains, notices};
+use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::{App, notify::notices, platform::at_rest, registrar::domains};
 use yuming_core::access::Actor;
 use yuming_core::filing::{OrderStatus, RejectCode};
 use yuming_store::Backend;

@@ -1,5 +1,5 @@
 use yuming_app::accounts::{self, NewAccountInput};
-use yuming_app::{RequestContext, audit};
+use yuming_app::{RequestContext, platform::audit};
 use yuming_core::access::Actor;
 use yuming_core::audit::{BreakKind, ChainBreak};
 use yuming_test_support::{TestDb, both_backends, test_app};

@@ -5,9 +5,9 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use yuming_app::backup::{self, BackupError};
-use yuming_app::crypto::Cipher;
-use yuming_app::{App, audit, billing, domains};
+use yuming_app::ops::backup::{self, BackupError};
+use yuming_app::platform::crypto::Cipher;
+use yuming_app::{App, billing, platform::audit, registrar::domains};
 use yuming_core::money::Currency;
 use yuming_store::RestoreError;
 use yuming_test_support::{TestDb, both_backends, test_settings};
@@ -15,7 +15,7 @@ use yuming_test_support::{TestDb, both_backends, test_settings};
 use crate::registrar::{assert_ledger_balanced, customer, register_input};
 
 fn app_with_key(db: &TestDb, key: &str) -> App {
-    let clock = yuming_app::clock::FakeClock::at(yuming_test_support::EPOCH_2026);
+    let clock = yuming_app::platform::clock::FakeClock::at(yuming_test_support::EPOCH_2026);
     let cipher = Cipher::from_base64(key, &[]).expect("cipher");
     App::new(db.db.clone(), Arc::new(clock), cipher, test_settings())
 }

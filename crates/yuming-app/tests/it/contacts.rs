@@ -2,8 +2,8 @@
 //! rest, the review queue and decisions, tenant isolation.
 
 use yuming_app::accounts::{self, LoginInput, NewAccountInput, NewSubAccountInput};
-use yuming_app::contacts::{self, AddressFields, ContactView, NewContactInput};
-use yuming_app::{App, AppError, ErrorKind, RequestContext, audit};
+use yuming_app::registrar::contacts::{self, AddressFields, ContactView, NewContactInput};
+use yuming_app::{App, AppError, ErrorKind, RequestContext, platform::audit};
 use yuming_core::access::{Actor, Role};
 use yuming_core::contact::{ContactKind, IdType, VerificationStatus};
 use yuming_test_support::{TestDb, both_backends, test_app};
@@ -567,11 +567,11 @@ both_backends!(
         assert_eq!(row.id_number_digest.len(), 64);
         assert_ne!(
             row.id_number_digest,
-            yuming_app::crypto::sha256_hex(ID_NUMBER.as_bytes())
+            yuming_app::platform::crypto::sha256_hex(ID_NUMBER.as_bytes())
         );
         assert_ne!(
             row.id_number_digest,
-            yuming_app::crypto::sha256_hex(format!("resident_id:{ID_NUMBER}").as_bytes())
+            yuming_app::platform::crypto::sha256_hex(format!("resident_id:{ID_NUMBER}").as_bytes())
         );
         assert_ne!(row.id_number_digest, company_row.id_number_digest);
         // Equal documents have equal indexes, across tenants too, without decrypting.

@@ -2,7 +2,7 @@
 //! serial, audit, zone-file import/export, suspension in the served snapshot.
 
 use yuming_app::dns::{self, ImportMode, RecordChange};
-use yuming_app::domains;
+use yuming_app::registrar::domains;
 use yuming_app::{App, AppError, RequestContext};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_test_support::{TestDb, both_backends, test_app};
@@ -38,7 +38,7 @@ fn rr(rtype: &str, name: &str, value: &str) -> RecordChange {
 }
 
 async fn audit_count(app: &App) -> i64 {
-    yuming_app::audit::verify(app)
+    yuming_app::platform::audit::verify(app)
         .await
         .expect("verify")
         .expect("chain intact")

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::contacts::{self, AddressFields, NewContactInput};
-use yuming_app::domains::{self, DomainUpdate, RegisterInput};
 use yuming_app::filing::{
     self, EntityInput, FieldRejection, FilingAuthority, NewOrderInput, OrderView, Payload,
     PersonInput, SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
 };
-use yuming_app::validation::{self, ValidationKind, ValidationOptions};
-use yuming_app::{App, AppError, ErrorKind, RequestContext, billing, cancellations};
+use yuming_app::platform::validation::{self, ValidationKind, ValidationOptions};
+use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::registrar::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::{App, AppError, ErrorKind, RequestContext, billing, registrar::cancellations};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::filing::{OrderStatus, RejectCode, Severity};
 use yuming_core::money::{Currency, Money};
@@ -244,7 +244,7 @@ fn sandbox_config() -> SandboxConfig {
 
 pub(crate) struct World {
     pub(crate) app: App,
-    pub(crate) clock: yuming_app::clock::FakeClock,
+    pub(crate) clock: yuming_app::platform::clock::FakeClock,
     pub(crate) authority: Arc<SandboxFilingAuthority>,
     pub(crate) reviewer: Actor,
 }
@@ -257,7 +257,7 @@ async fn world_with(db: &TestDb, settings: yuming_app::AppSettings) -> World {
     world_with_keys(
         db,
         settings,
-        &yuming_app::crypto::Cipher::generate_key_base64(),
+        &yuming_app::platform::crypto::Cipher::generate_key_base64(),
     )
     .await
 }
@@ -559,7 +559,7 @@ both_backends!(
         assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
         // Every status change notified the applicant (in-app here; e-mail rows wait in the
         // outbox for the mailer).
-        let inbox = yuming_app::notices::inbox(app, &alice, None, 100)
+        let inbox = yuming_app::notify::notices::inbox(app, &alice, None, 100)
             .await
             .expect("inbox");
         assert!(inbox.iter().all(|n| n.kind == "icp_status_changed"));
@@ -1871,12 +1871,12 @@ both_backends!(
             .await
             .expect("submit");
         let sink = SmtpSink::start();
-        let mailer = yuming_app::notices::Mailer::new(
+        let mailer = yuming_app::notify::notices::Mailer::new(
             &format!("smtp://127.0.0.1:{}", sink.port),
             "noreply@yuming.test",
         )
         .expect("mailer");
-        let (sent, failed) = yuming_app::notices::deliver_email(app, &mailer, 100)
+        let (sent, failed) = yuming_app::notify::notices::deliver_email(app, &mailer, 100)
             .await
             .expect("deliver");
         assert_eq!(failed, 0);
@@ -1914,7 +1914,7 @@ both_backends!(
             "{filing_mail:?}"
         );
         // Delivered once: a second run finds nothing due.
-        let again = yuming_app::notices::deliver_email(app, &mailer, 100)
+        let again = yuming_app::notify::notices::deliver_email(app, &mailer, 100)
             .await
             .expect("deliver");
         assert_eq!(again, (0, 0));
@@ -1942,23 +1942,23 @@ both_backends!(status_changes_text_the_applicant, |db: TestDb| async move {
         .expect("submit");
     // Queued, not yet sent: nothing reads as sent before the gateway ran.
     assert!(
-        yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+        yuming_app::notify::notices::sms_sent(app, &alice.account_id, 100)
             .await
             .expect("sms")
             .is_empty()
     );
-    let gateway = yuming_app::notices::SandboxSmsGateway;
-    let (sent, failed) = yuming_app::notices::deliver_sms(app, &gateway, 100)
+    let gateway = yuming_app::notify::notices::SandboxSmsGateway;
+    let (sent, failed) = yuming_app::notify::notices::deliver_sms(app, &gateway, 100)
         .await
         .expect("deliver");
     assert_eq!(failed, 0);
     assert!(sent >= 1, "{sent} sent");
-    let texts = yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+    let texts = yuming_app::notify::notices::sms_sent(app, &alice.account_id, 100)
         .await
         .expect("sms");
     assert_eq!(texts.len(), sent);
     // One SMS per status change, to the principal's mobile, like the in-app notices.
-    let inbox = yuming_app::notices::inbox(app, &alice, None, 100)
+    let inbox = yuming_app::notify::notices::inbox(app, &alice, None, 100)
         .await
         .expect("inbox");
     let filing_inbox = inbox
@@ -1987,16 +1987,16 @@ both_backends!(status_changes_text_the_applicant, |db: TestDb| async move {
     filing::approve(app, &ctx(), &w.reviewer, &order)
         .await
         .expect("approve");
-    let (more, _) = yuming_app::notices::deliver_sms(app, &gateway, 100)
+    let (more, _) = yuming_app::notify::notices::deliver_sms(app, &gateway, 100)
         .await
         .expect("deliver");
     assert!(more >= 1);
-    let texts = yuming_app::notices::sms_sent(app, &alice.account_id, 100)
+    let texts = yuming_app::notify::notices::sms_sent(app, &alice.account_id, 100)
         .await
         .expect("sms");
     assert!(texts.iter().any(|t| t.body.contains("(SMS_VERIFY)")));
     assert_eq!(
-        yuming_app::notices::deliver_sms(app, &gateway, 100)
+        yuming_app::notify::notices::deliver_sms(app, &gateway, 100)
             .await
             .expect("deliver"),
         (0, 0)
@@ -2442,7 +2442,7 @@ both_backends!(
         w.clock.advance_days(2);
         assert!(certificates::remind_renewals(app).await.expect("remind") >= 1);
         assert_eq!(certificates::remind_renewals(app).await.expect("again"), 0);
-        let reminders: Vec<_> = yuming_app::notices::inbox(app, &alice, None, 100)
+        let reminders: Vec<_> = yuming_app::notify::notices::inbox(app, &alice, None, 100)
             .await
             .expect("inbox")
             .into_iter()
@@ -2684,7 +2684,7 @@ both_backends!(
             Some(48 * 3600)
         );
         assert_eq!(unfiled.fix, "CHANGE_SITE");
-        let notices = yuming_app::notices::inbox(app, &alice, None, 100)
+        let notices = yuming_app::notify::notices::inbox(app, &alice, None, 100)
             .await
             .expect("inbox");
         assert_eq!(
@@ -2694,10 +2694,14 @@ both_backends!(
         );
         assert!(notices.iter().any(|n| n.kind == "psb_filing_reminder"));
         // The site's principal gets the alerts by SMS as well.
-        yuming_app::notices::deliver_sms(app, &yuming_app::notices::SandboxSmsGateway, 100)
-            .await
-            .expect("sms");
-        let texts = yuming_app::notices::sms_sent(app, &alice.tenant_id, 100)
+        yuming_app::notify::notices::deliver_sms(
+            app,
+            &yuming_app::notify::notices::SandboxSmsGateway,
+            100,
+        )
+        .await
+        .expect("sms");
+        let texts = yuming_app::notify::notices::sms_sent(app, &alice.tenant_id, 100)
             .await
             .expect("texts");
         assert_eq!(
@@ -2710,7 +2714,7 @@ both_backends!(
 
         // The 48 hours pass with the change unfiled: one final notice, not one per cycle.
         let filing_notices = |app: App, alice: Actor| async move {
-            yuming_app::notices::inbox(&app, &alice, None, 100)
+            yuming_app::notify::notices::inbox(&app, &alice, None, 100)
                 .await
                 .expect("inbox")
                 .into_iter()
@@ -3075,7 +3079,7 @@ both_backends!(
 both_backends!(
     self_check_keeps_matching_after_a_master_key_rotation,
     |db: TestDb| async move {
-        let old_key = yuming_app::crypto::Cipher::generate_key_base64();
+        let old_key = yuming_app::platform::crypto::Cipher::generate_key_base64();
         let w = world_with_keys(&db, yuming_test_support::test_settings(), &old_key).await;
         let (alice, order) = ready_order(
             &w,
@@ -3109,7 +3113,7 @@ both_backends!(
         let (rotated, clock) = yuming_test_support::test_app_with_keys(
             &db.db,
             yuming_test_support::test_settings(),
-            &yuming_app::crypto::Cipher::generate_key_base64(),
+            &yuming_app::platform::crypto::Cipher::generate_key_base64(),
             &[old_key],
         );
         clock.set(w.app.now());

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use yuming_app::batches::{self, BatchOperation};
-use yuming_app::cancellations::{self, Submission};
-use yuming_app::domains::{self, DomainUpdate};
-use yuming_app::export::ArchiveFormat;
-use yuming_app::{App, transfers};
+use yuming_app::registrar::batches::{self, BatchOperation};
+use yuming_app::registrar::cancellations::{self, Submission};
+use yuming_app::registrar::domains::{self, DomainUpdate};
+use yuming_app::registrar::export::ArchiveFormat;
+use yuming_app::{App, registrar::transfers};
 use yuming_core::access::Actor;
 use yuming_test_support::{TestDb, both_backends, test_app};
 
@@ -83,7 +83,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         ("pending", 7_900)
     );
     assert_eq!(balance_of(&app, &bob).await, bob_before - 7_900);
-    let inbox = yuming_app::notices::inbox(&app, &alice, None, 10)
+    let inbox = yuming_app::notify::notices::inbox(&app, &alice, None, 10)
         .await
         .expect("inbox");
     assert!(
@@ -157,9 +157,16 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     assert_eq!(balance_of(&app, &bob).await, before);
 
     // Silence: auto-approved at requested_at + 5 days, even when read late.
-    yuming_app::batches::set_auto_renew(&app, &ctx(), &alice, "four.com", Some(true), Some(20))
-        .await
-        .expect("alice renews automatically");
+    yuming_app::registrar::batches::set_auto_renew(
+        &app,
+        &ctx(),
+        &alice,
+        "four.com",
+        Some(true),
+        Some(20),
+    )
+    .await
+    .expect("alice renews automatically");
     let code_four = auth_code_of(&app, &alice, "four.com").await;
     let silent = transfers::request(&app, &ctx(), &bob, "four.com", &code_four, &bob_contact)
         .await
@@ -194,7 +201,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         ("auto_approved", late.auto_approves_at)
     );
     assert_eq!(owner_of(&app, "five.com").await, bob.tenant_id);
-    let jobs = yuming_app::scheduler::run_jobs(&app, "test", None)
+    let jobs = yuming_app::ops::scheduler::run_jobs(&app, "test", None)
         .await
         .expect("jobs");
     assert_eq!(jobs.transfers_completed, 1);
@@ -261,7 +268,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     assert_eq!(owner_of(&app, "two.com").await, alice.tenant_id);
     assert_ledger_balanced(&app).await;
     assert!(
-        yuming_app::audit::verify(&app)
+        yuming_app::platform::audit::verify(&app)
             .await
             .expect("verify")
             .is_ok()
@@ -445,7 +452,7 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
             .await
             .expect("step");
     }
-    let inbox = yuming_app::notices::inbox(&app, &alice, None, 10)
+    let inbox = yuming_app::notify::notices::inbox(&app, &alice, None, 10)
         .await
         .expect("inbox");
     assert!(
@@ -925,18 +932,18 @@ both_backends!(restore_only_in_redemption, |t: TestDb| async move {
     .expect("r");
     let before = balance_of(&app, &alice).await;
     assert_eq!(
-        code(yuming_app::restore::restore(&app, &ctx(), &alice, "back.com").await),
+        code(yuming_app::registrar::restore::restore(&app, &ctx(), &alice, "back.com").await),
         "RESTORE_OUTSIDE_REDEMPTION"
     );
     assert_eq!(balance_of(&app, &alice).await, before, "no charge");
     let (bob, _) = customer(&app, &t, "bob@example.com", 100_000).await;
     assert_eq!(
-        code(yuming_app::restore::restore(&app, &ctx(), &bob, "back.com").await),
+        code(yuming_app::registrar::restore::restore(&app, &ctx(), &bob, "back.com").await),
         "NOT_FOUND"
     );
     // Past expiry and the 45-day grace: redemption; the restore fee plus one year.
     clock.advance_days(365 + 46);
-    let receipt = yuming_app::restore::restore(&app, &ctx(), &alice, "back.com")
+    let receipt = yuming_app::registrar::restore::restore(&app, &ctx(), &alice, "back.com")
         .await
         .expect("restore");
     assert_eq!(receipt.charged.minor(), 16_000 + 7_900);

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::notices::{self, NoticeKind, NoticeRequest};
+use yuming_app::notify::notices::{self, NoticeKind, NoticeRequest};
 use yuming_app::{App, RequestContext};
 use yuming_core::access::Actor;
 use yuming_test_support::{TestDb, both_backends, test_app};

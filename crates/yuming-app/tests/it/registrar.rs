@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::contacts::{self, AddressFields, NewContactInput};
-use yuming_app::domains::{self, DomainUpdate, RegisterInput};
-use yuming_app::paging::PageCursor;
-use yuming_app::{App, AppError, RequestContext, billing, catalogue};
+use yuming_app::platform::paging::PageCursor;
+use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::registrar::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::{App, AppError, RequestContext, billing, registrar::catalogue};
 use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::money::{Currency, Money};
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
@@ -235,7 +235,7 @@ both_backends!(
         assert_eq!(receipt.domain.grace_periods, vec!["addPeriod".to_owned()]);
         assert_eq!(balance_of(&app, &alice).await, 3_100);
 
-        let before_audit = yuming_app::audit::verify(&app)
+        let before_audit = yuming_app::platform::audit::verify(&app)
             .await
             .expect("verify")
             .expect("intact");
@@ -254,7 +254,9 @@ both_backends!(
         );
         assert_eq!(balance_of(&app, &alice).await, 3_100);
         assert_eq!(
-            yuming_app::audit::verify(&app).await.expect("verify"),
+            yuming_app::platform::audit::verify(&app)
+                .await
+                .expect("verify"),
             Ok(before_audit)
         );
 
@@ -360,7 +362,7 @@ both_backends!(
         let (_bob, bobs_contact) = customer(&app, &t, "bob@example.com", 0).await;
         // The first use of the catalogue seeds the default one (an audited change of its own).
         catalogue::current(&app).await.expect("catalogue");
-        let before = yuming_app::audit::verify(&app)
+        let before = yuming_app::platform::audit::verify(&app)
             .await
             .expect("verify")
             .expect("intact");
@@ -403,7 +405,9 @@ both_backends!(
         }
         assert_eq!(balance_of(&app, &alice).await, 100_000);
         assert_eq!(
-            yuming_app::audit::verify(&app).await.expect("verify"),
+            yuming_app::platform::audit::verify(&app)
+                .await
+                .expect("verify"),
             Ok(before),
             "nothing written"
         );
@@ -931,7 +935,7 @@ both_backends!(
             Some("REGISTERED"),
             "own writes at once"
         );
-        yuming_app::availability::refresh_now(&b)
+        yuming_app::registrar::availability::refresh_now(&b)
             .await
             .expect("poll");
         assert_eq!(

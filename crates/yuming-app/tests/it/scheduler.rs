@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use yuming_app::notices::{self, Mailer};
-use yuming_app::{App, domains, scheduler};
+use yuming_app::notify::notices::{self, Mailer};
+use yuming_app::{App, ops::scheduler, registrar::domains};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::Phase;
 use yuming_test_support::{TestDb, both_backends, test_app};
@@ -220,9 +220,10 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
     )
     .await
     .expect("top-up");
-    let receipt = yuming_app::restore::restore(&app, &ctx(), &alice, "lifecycle-story.com")
-        .await
-        .expect("restore");
+    let receipt =
+        yuming_app::registrar::restore::restore(&app, &ctx(), &alice, "lifecycle-story.com")
+            .await
+            .expect("restore");
     assert_eq!(receipt.charged.minor(), 16_000 + 7_900);
     assert_eq!(balance_of(&app, &alice).await, 30_000 - 23_900);
     let view = domains::get(&app, &alice, "lifecycle-story.com")
@@ -363,10 +364,14 @@ both_backends!(concurrent_sweeps_act_once, |db: TestDb| async move {
         .sum();
     // E-mail and in-app, once per domain.
     assert_eq!(renewed_notices, 2 * N);
-    let orders =
-        yuming_app::billing::orders(&app, &alice, &yuming_app::paging::PageCursor::start(), 500)
-            .await
-            .expect("orders");
+    let orders = yuming_app::billing::orders(
+        &app,
+        &alice,
+        &yuming_app::platform::paging::PageCursor::start(),
+        500,
+    )
+    .await
+    .expect("orders");
     assert_eq!(
         orders
             .items
@@ -395,7 +400,7 @@ both_backends!(
         .await
         .expect("register");
         let expires = receipt.domain.expires_at;
-        yuming_app::batches::set_auto_renew(
+        yuming_app::registrar::batches::set_auto_renew(
             &app,
             &ctx(),
             &alice,
@@ -548,7 +553,7 @@ both_backends!(stalled_batches_are_resumed_once, |db: TestDb| async move {
     tx.lease_batch(
         batch_id,
         "dead-instance",
-        now + yuming_app::batches::BATCH_LEASE_SECS,
+        now + yuming_app::registrar::batches::BATCH_LEASE_SECS,
     )
     .await
     .expect("lease");
@@ -565,25 +570,25 @@ both_backends!(stalled_batches_are_resumed_once, |db: TestDb| async move {
 
     // Within the lease nobody takes it over.
     assert_eq!(
-        yuming_app::batches::resume_stalled(&app, "w1", 10)
+        yuming_app::registrar::batches::resume_stalled(&app, "w1", 10)
             .await
             .expect("resume"),
         0
     );
-    clock.advance_secs(yuming_app::batches::BATCH_LEASE_SECS + 1);
+    clock.advance_secs(yuming_app::registrar::batches::BATCH_LEASE_SECS + 1);
     // Two instances at once: one resumes it, each item happens once.
     let (one, two) = tokio::join!(
-        yuming_app::batches::resume_stalled(&app, "w1", 10),
-        yuming_app::batches::resume_stalled(&app, "w2", 10)
+        yuming_app::registrar::batches::resume_stalled(&app, "w1", 10),
+        yuming_app::registrar::batches::resume_stalled(&app, "w2", 10)
     );
     assert_eq!(one.expect("w1") + two.expect("w2"), 1);
     assert_eq!(
-        yuming_app::batches::resume_stalled(&app, "w1", 10)
+        yuming_app::registrar::batches::resume_stalled(&app, "w1", 10)
             .await
             .expect("again"),
         0
     );
-    let batch = yuming_app::batches::get(&app, &alice, batch_id)
+    let batch = yuming_app::registrar::batches::get(&app, &alice, batch_id)
         .await
         .expect("batch");
     assert_eq!(batch.status, "completed");

@@ -324,11 +324,11 @@ both_backends!(the_enabling_code_is_used_up, |t: TestDb| async move {
 both_backends!(
     cancellation_totp_guesses_share_the_lockout,
     |t: TestDb| async move {
-        use yuming_app::cancellations::{self, Submission};
+        use yuming_app::registrar::cancellations::{self, Submission};
         let (app, clock) = test_app(&t.db);
         let (alice, contact) =
             crate::registrar::customer(&app, &t, "cancel@example.com", 100_000).await;
-        yuming_app::domains::register(
+        yuming_app::registrar::domains::register(
             &app,
             &ctx(),
             &alice,

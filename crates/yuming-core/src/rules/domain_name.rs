@@ -634,7 +634,7 @@ pub fn to_traditional(label: &str) -> String {
 /// keeps distinct common characters (`象`/`像`, `坐`/`座`) from blocking each other.
 /// Deterministic (the tables are compiled in) and idempotent: `variant_key(variant_key(x))
 /// == variant_key(x)`. Changing it changes stored keys: `domains.variant_key` is recomputed
-/// at start-up (see `yuming_app::domains::rekey_variants`).
+/// at start-up (see `yuming_app::registrar::domains::rekey_variants`).
 pub fn variant_key(label: &str) -> String {
     let folded: String = label.nfkc().collect::<String>().to_lowercase();
     if folded.is_ascii() {

@@ -65,7 +65,7 @@ pub async fn system_status(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> Result<Json<SystemStatusDto>, ApiError> {
-    let status = yuming_app::system::status(&state.app, &actor)?;
+    let status = yuming_app::ops::system::status(&state.app, &actor)?;
     Ok(Json(SystemStatusDto {
         warnings: status
             .warnings

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use yuming_app::api_keys;
+use yuming_app::accounts::api_keys;
 
 use crate::dto::{ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDto, ApiKeyList, ErrorBody};
 use crate::extract::{ApiJson, Auth, Ctx};

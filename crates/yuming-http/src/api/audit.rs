@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use yuming_app::audit;
+use yuming_app::platform::audit;
 
 use crate::dto::{AuditEntryDto, AuditList, AuditQuery, ErrorBody};
 use crate::extract::{ApiQuery, Auth};

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use yuming_app::accounts::verification;
 use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::verification;
 
 use crate::dto::{
     AccountDto, ErrorBody, LoginRequest, LoginResponse, PasswordChangeRequest,

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use yuming_app::AppError;
 use yuming_app::billing;
-use yuming_app::paging::PageCursor;
+use yuming_app::platform::paging::PageCursor;
 use yuming_core::money::{Currency, Money};
 
 use crate::dto::{

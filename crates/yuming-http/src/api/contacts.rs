@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use yuming_app::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
 
 use crate::dto::{
     ContactCreateRequest, ContactDto, ContactList, ContactListQuery, DisclosureDto, ErrorBody,

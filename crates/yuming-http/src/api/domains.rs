@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use yuming_app::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::registrar::domains::{self, DomainUpdate, RegisterInput};
 
 use crate::dto::{
     AuthCodeDto, BulkCheckRequest, BulkCheckResponse, CheckQuery, CheckResultDto, DomainDto,

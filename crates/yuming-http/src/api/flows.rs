@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use yuming_app::batches::{self, BatchOperation};
-use yuming_app::cancellations::{self, Submission};
-use yuming_app::export::ArchiveFormat;
-use yuming_app::{AppError, transfers};
+use yuming_app::registrar::batches::{self, BatchOperation};
+use yuming_app::registrar::cancellations::{self, Submission};
+use yuming_app::registrar::export::ArchiveFormat;
+use yuming_app::{AppError, registrar::transfers};
 
 use crate::dto::{ErrorBody, ReviewDecisionRequest};
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
@@ -121,7 +121,7 @@ pub async fn decide_transfer(
         "reject" => false,
         _ => {
             // The ownership check first: another tenant's name is 404 whatever the body.
-            yuming_app::domains::get(&state.app, &actor, &name).await?;
+            yuming_app::registrar::domains::get(&state.app, &actor, &name).await?;
             return Err(AppError::bad_request(
                 "UNKNOWN_DECISION",
                 "decision is approve or reject",
@@ -469,7 +469,7 @@ pub async fn restore_domain(
     Path(name): Path<String>,
 ) -> Result<Json<crate::dto::DomainReceiptDto>, ApiError> {
     Ok(Json(
-        yuming_app::restore::restore(&state.app, &ctx, &actor, &name)
+        yuming_app::registrar::restore::restore(&state.app, &ctx, &actor, &name)
             .await?
             .into(),
     ))

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use yuming_app::notices;
+use yuming_app::notify::notices;
 use yuming_core::clock::Timestamp;
 
 use crate::dto::{

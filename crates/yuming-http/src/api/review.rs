@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use yuming_app::contacts;
+use yuming_app::registrar::contacts;
 
 use crate::dto::{
     ContactDocumentDto, ContactListQuery, ErrorBody, ReviewContactDto, ReviewContactList,
@@ -82,7 +82,8 @@ pub async fn domain_queue(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> Result<Json<crate::dto::DomainList>, ApiError> {
-    let views = yuming_app::domains::naming_review_queue(&state.app, &actor, 100).await?;
+    let views =
+        yuming_app::registrar::domains::naming_review_queue(&state.app, &actor, 100).await?;
     Ok(Json(crate::dto::DomainList {
         domains: views.into_iter().map(crate::dto::DomainDto::from).collect(),
     }))
@@ -100,7 +101,7 @@ pub async fn domain_decision(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<ReviewDecisionRequest>,
 ) -> Result<Json<crate::dto::NamingDecisionDto>, ApiError> {
-    let view = yuming_app::domains::decide_naming_review(
+    let view = yuming_app::registrar::domains::decide_naming_review(
         &state.app,
         &ctx,
         &actor,

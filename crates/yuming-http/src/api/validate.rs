@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use yuming_app::AppError;
-use yuming_app::validation::{self, ValidationKind, ValidationOptions};
+use yuming_app::platform::validation::{self, ValidationKind, ValidationOptions};
 
 use crate::dto::{ErrorBody, ProblemDto, ValidateRequest, ValidateResponse};
 use crate::extract::{ApiJson, Ctx};

@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yuming_app::paging::PageCursor;
-use yuming_app::webhooks::{self, DeliveryView, EndpointInput, EndpointView};
+use yuming_app::notify::webhooks::{self, DeliveryView, EndpointInput, EndpointView};
+use yuming_app::platform::paging::PageCursor;
 
 use crate::dto::{ErrorBody, TimePageQuery};
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};

@@ -26,7 +26,7 @@ fn operator() -> Actor {
 async fn verified_customer(h: &Harness, email: &str) -> (String, String, String) {
     let (id, token) = h.customer(email).await;
     let contact = h.fund_and_contact(&id, &token, 100_000).await;
-    yuming_app::contacts::decide(
+    yuming_app::registrar::contacts::decide(
         &h.app,
         &yuming_app::RequestContext::internal("test"),
         &operator(),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use yuming_app::App;
 use yuming_app::AppSettings;
-use yuming_app::clock::FakeClock;
+use yuming_app::platform::clock::FakeClock;
 use yuming_http::{AppState, HttpSettings};
 use yuming_test_support::{TestDb, test_app_with, test_settings};
 
@@ -243,7 +243,7 @@ impl Harness {
 
     /// The number of audit entries (each state change writes one).
     pub async fn audit_count(&self) -> i64 {
-        yuming_app::audit::verify(&self.app)
+        yuming_app::platform::audit::verify(&self.app)
             .await
             .expect("verify")
             .expect("chain intact")

@@ -13,8 +13,8 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::crypto::random_bytes;
-use crate::error::{AppError, ErrorKind};
+use crate::platform::crypto::random_bytes;
+use crate::platform::error::{AppError, ErrorKind};
 
 /// How hashing is bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,11 +15,11 @@ use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_core::rules::naming_review::{DEFAULT_BLOCKLIST, MatchKind, Verdict};
 use yuming_store::{TldRow, Tx};
 
-use crate::audit::{self, Change};
+use crate::platform::audit::{self, Change};
 use crate::{App, AppError, RequestContext};
 
 /// The catalogue a fresh installation starts with.
-pub const DEFAULT_CATALOGUE: &str = include_str!("../catalogue/default.toml");
+pub const DEFAULT_CATALOGUE: &str = include_str!("../../catalogue/default.toml");
 
 /// How long an instance trusts its in-memory catalogue before checking the database for
 /// imports made by other instances.

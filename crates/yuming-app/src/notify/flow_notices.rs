@@ -7,7 +7,7 @@ use yuming_core::clock::Timestamp;
 use yuming_store::Tx;
 
 use crate::AppError;
-use crate::notices::{self, NoticeKind, NoticeRequest};
+use crate::notify::notices::{self, NoticeKind, NoticeRequest};
 
 fn text(detail: &Value, key: &str) -> String {
     match &detail[key] {

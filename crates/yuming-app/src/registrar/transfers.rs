@@ -20,12 +20,12 @@ use yuming_core::lifecycle;
 use yuming_core::money::{self, Currency, HolderId, Money};
 use yuming_store::{DomainRow, OrderRow, TransferRow, Tx};
 
-use crate::catalogue as stored_catalogue;
-use crate::crypto::new_id;
-use crate::domains::{
+use crate::notify::flow_notices::notify;
+use crate::platform::crypto::new_id;
+use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::domains::{
     self, auth_code_context, charge, lifecycle_error, load_for_update, new_auth_code, record_change,
 };
-use crate::flow_notices::notify;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// Wrong auth codes a tenant may send per window before transfers are refused.
@@ -171,7 +171,7 @@ pub async fn request(
         .map_err(|e| AppError::internal(format!("auth code: {e}")))?;
     if !bool::from(stored.as_slice().ct_eq(auth_code.trim().as_bytes())) {
         drop(tx);
-        crate::rate_limit::hit(
+        crate::platform::rate_limit::hit(
             app,
             &bucket(&actor.tenant_id),
             AUTH_CODE_ATTEMPTS,
@@ -194,7 +194,7 @@ pub async fn request(
             "该域名已在本账户中",
         ));
     }
-    crate::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
+    crate::registrar::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
     let record = domains::record_of(&row)?;
     let (pending, decision) =
         lifecycle::request_transfer(&record, &tld.periods, now).map_err(lifecycle_error)?;
@@ -762,7 +762,8 @@ pub async fn accept_holder_change(
     if transfer.status != "pending" {
         return Err(no_pending());
     }
-    crate::contacts::require_verified(app, &mut tx, actor, &transfer.to_contact_id).await?;
+    crate::registrar::contacts::require_verified(app, &mut tx, actor, &transfer.to_contact_id)
+        .await?;
     let row = tx
         .domain_by_name_for_update(&transfer.domain_name)
         .await?

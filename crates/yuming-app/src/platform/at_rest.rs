@@ -50,8 +50,14 @@ pub async fn seal_legacy_plaintext(app: &App) -> Result<SealReport, AppError> {
             break;
         }
         for (id, email, phone) in &rows {
-            let email_sealed = cipher.seal(email.as_bytes(), &crate::contacts::email_context(id));
-            let phone_sealed = cipher.seal(phone.as_bytes(), &crate::contacts::phone_context(id));
+            let email_sealed = cipher.seal(
+                email.as_bytes(),
+                &crate::registrar::contacts::email_context(id),
+            );
+            let phone_sealed = cipher.seal(
+                phone.as_bytes(),
+                &crate::registrar::contacts::phone_context(id),
+            );
             if tx
                 .seal_contact_in_clear(id, &email_sealed, &phone_sealed)
                 .await?
@@ -129,7 +135,7 @@ pub async fn seal_legacy_plaintext(app: &App) -> Result<SealReport, AppError> {
             break;
         }
         for (id, recipient) in &rows {
-            let sealed = crate::notices::seal_recipient(cipher, id, recipient.trim());
+            let sealed = crate::notify::notices::seal_recipient(cipher, id, recipient.trim());
             tx.seal_sms_notice_in_clear(id, &sealed).await?;
             report.sms_notices += 1;
         }

@@ -13,7 +13,7 @@ use yuming_core::rules::travel_document::{TravelDocument, TravelDocumentKind};
 use yuming_core::rules::uscc::Uscc;
 use yuming_core::rules::{Checked, Problem};
 
-use crate::{App, AppError, RequestContext, rate_limit};
+use crate::{App, AppError, RequestContext, platform::rate_limit};
 
 /// What is being validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use serde_json::json;
 use yuming_core::clock::Timestamp;
 use yuming_store::{Reservation, Settlement, Tx};
 
-use crate::audit::{self, Change};
+use crate::platform::audit::{self, Change};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// A reserved attempt, to be settled exactly once.

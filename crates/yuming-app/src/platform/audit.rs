@@ -38,7 +38,7 @@ pub(crate) async fn record(
         after: summary(&change.after),
     };
     tx.append_audit(&entry, app.now()).await?;
-    crate::idempotency::mark_effect(
+    crate::platform::idempotency::mark_effect(
         app,
         tx,
         ctx,

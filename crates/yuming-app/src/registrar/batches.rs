@@ -11,9 +11,9 @@ use yuming_core::access::{Actor, AuthMethod, Right};
 use yuming_core::clock::Timestamp;
 use yuming_store::{BatchItemRow, BatchRow};
 
-use crate::catalogue as stored_catalogue;
-use crate::crypto::new_id;
-use crate::domains::{self, DomainUpdate, load_for_update, record_change};
+use crate::platform::crypto::new_id;
+use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::domains::{self, DomainUpdate, load_for_update, record_change};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// Most domains per batch.
@@ -204,12 +204,12 @@ pub async fn start(
     tx.insert_batch(&row, &items).await?;
     tx.lease_batch(&row.id, &holder, now.0 + BATCH_LEASE_SECS)
         .await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "batch.start",
             object_type: "batch",
             object_id: &row.id,
@@ -379,7 +379,9 @@ async fn run(
             // Each name is checked alone; the ones that pass form one cancellation request.
             let mut passing = Vec::new();
             for item in &items {
-                let single = crate::cancellations::check_only(app, actor, &item.domain_name).await;
+                let single =
+                    crate::registrar::cancellations::check_only(app, actor, &item.domain_name)
+                        .await;
                 match single {
                     Ok(()) => passing.push(item.clone()),
                     Err(error) => {
@@ -393,7 +395,7 @@ async fn run(
                     request_id,
                     ..ctx.without_idempotency()
                 };
-                match crate::cancellations::create(app, &item_ctx, actor, &names).await {
+                match crate::registrar::cancellations::create(app, &item_ctx, actor, &names).await {
                     Ok(request) => {
                         for mut item in passing {
                             item.status = "succeeded".into();

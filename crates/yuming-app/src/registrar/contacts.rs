@@ -21,8 +21,8 @@ use yuming_store::{
     ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, Tx, VerificationChange,
 };
 
-use crate::audit::{self, Change};
-use crate::crypto::{Cipher, new_id};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{Cipher, new_id};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// The blind-index purpose of document numbers.

@@ -100,7 +100,7 @@ fn response_context(scope: &str, key: &str) -> String {
 }
 
 /// Marks the request's key, if it runs under one, as having committed an effect: called by
-/// [`crate::audit::record`] inside the use case's own transaction, so the mark commits if
+/// [`crate::platform::audit::record`] inside the use case's own transaction, so the mark commits if
 /// and only if the effect does.
 pub(crate) async fn mark_effect(
     app: &App,

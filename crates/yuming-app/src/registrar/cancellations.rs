@@ -2,7 +2,7 @@
 //!
 //! The checklist is confirmed step by step, in order: `status` (the domains can be deleted
 //! now, and what a delete would refund), `filings` (no ICP filing depends on them, asked of
-//! [`FilingDependencies`]), `export` (the data archive was offered, see [`crate::export`]),
+//! [`FilingDependencies`]), `export` (the data archive was offered, see [`crate::registrar::export`]),
 //! `final_notice` (the user was told, by notice, that cancellation is irreversible; an
 //! e-mailed confirmation code is issued then for accounts without TOTP). `submit` takes the
 //! TOTP or e-mailed code (and, where the TLD asks, a document for Chinese IDNs, stored
@@ -21,13 +21,13 @@ use yuming_core::money::{self, Currency, HolderId, Money};
 use yuming_core::totp;
 use yuming_store::{CancellationDomainRow, CancellationRow, DomainRow, OrderRow, Tx};
 
-use crate::catalogue as stored_catalogue;
-use crate::crypto::{new_id, random_bytes};
-use crate::domains::{self, lifecycle_error, record_change};
-use crate::export::{self, ArchiveFormat};
-use crate::flow_notices::notify;
-use crate::registry::BoxFuture;
-use crate::{App, AppError, ErrorKind, RequestContext, attempts};
+use crate::notify::flow_notices::notify;
+use crate::platform::crypto::{new_id, random_bytes};
+use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::domains::{self, lifecycle_error, record_change};
+use crate::registrar::export::{self, ArchiveFormat};
+use crate::registrar::registry::BoxFuture;
+use crate::{App, AppError, ErrorKind, RequestContext, accounts::attempts};
 
 /// Most domains in one cancellation request.
 pub const MAX_DOMAINS: usize = 50;
@@ -503,12 +503,12 @@ pub async fn confirm_step(
     row.steps = confirmed.join(",");
     row.updated_at = now.0;
     tx.update_cancellation(&row).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "cancellation.step",
             object_type: "cancellation",
             object_id: &row.id,
@@ -720,12 +720,12 @@ pub async fn submit(
     row.submitted_at = Some(now.0);
     row.updated_at = now.0;
     tx.update_cancellation(&row).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "cancellation.submit",
             object_type: "cancellation",
             object_id: &row.id,
@@ -779,12 +779,12 @@ pub async fn document(
         .cipher()
         .open(sealed, &document_context(&row.id))
         .map_err(|e| AppError::internal(format!("document: {e}")))?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "cancellation.document_view",
             object_type: "cancellation",
             object_id: &row.id,
@@ -869,12 +869,12 @@ pub async fn decide(
         "domains": domain_rows.iter().map(|d| d.domain_name.clone()).collect::<Vec<_>>(),
         "results": domain_rows.iter().map(|d| json!({ "domain": d.domain_name, "result": d.result })).collect::<Vec<_>>() });
     notify(&mut tx, &row.owner_id, "cancellation.decided", &detail, now).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         app,
         &mut tx,
         ctx,
         &actor.account_id,
-        crate::audit::Change {
+        crate::platform::audit::Change {
             action: "cancellation.decide",
             object_type: "cancellation",
             object_id: &row.id,

@@ -1,6 +1,11 @@
 //! Accounts and authentication: sign-up, login (with lockout and optional TOTP), sessions,
 //! password change, operator-created users and enterprise sub-accounts.
 
+pub mod api_keys;
+pub(crate) mod attempts;
+pub mod password;
+pub mod verification;
+
 use serde_json::json;
 use yuming_core::access::{Actor, AuthMethod, Right, RightSet, Role};
 use yuming_core::clock::Timestamp;
@@ -8,9 +13,9 @@ use yuming_core::credentials::{Email, check_password, parse_display_name};
 use yuming_core::totp;
 use yuming_store::{AccountRow, NewAccount, SessionRow, Tx};
 
-use crate::audit::{self, Change};
-use crate::crypto::{new_id, random_bytes, random_token, sha256_hex};
-use crate::{App, AppError, ErrorKind, RequestContext, attempts, rate_limit, verification};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{new_id, random_bytes, random_token, sha256_hex};
+use crate::{App, AppError, ErrorKind, RequestContext, platform::rate_limit};
 
 /// What the API shows of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]

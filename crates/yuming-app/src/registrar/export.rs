@@ -9,9 +9,9 @@ use std::io::Write;
 use serde_json::json;
 use yuming_store::{DomainRow, Tx};
 
-use crate::crypto::Cipher;
-use crate::registry::BoxFuture;
-use crate::{App, AppError, contacts::ContactView};
+use crate::platform::crypto::Cipher;
+use crate::registrar::registry::BoxFuture;
+use crate::{App, AppError, registrar::contacts::ContactView};
 
 /// One file of an export.
 #[derive(Debug, Clone, PartialEq, Eq)]

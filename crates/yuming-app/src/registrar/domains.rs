@@ -18,9 +18,9 @@ use yuming_store::{
     OrderRow, PublishedContact, Tx,
 };
 
-use crate::audit::{self, Change};
-use crate::catalogue as stored_catalogue;
-use crate::crypto::{new_id, random_token};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{new_id, random_token};
+use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// Most names in one bulk check.
@@ -93,7 +93,7 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
         .collect();
     // Answered from this instance's availability index (cache-first); the registry
     // confirms inside the paying transaction.
-    crate::availability::fresh(app).await?;
+    crate::registrar::availability::fresh(app).await?;
     let index = app.availability();
     Ok(inputs
         .iter()
@@ -551,7 +551,7 @@ pub(crate) async fn charge(
 ) -> Result<Money, AppError> {
     let holder =
         HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-    crate::verification::require_verified(tx, tenant).await?;
+    crate::accounts::verification::require_verified(tx, tenant).await?;
     let currency = amount.currency().code();
     let Some(balance) = tx
         .change_balance(tenant, currency, -amount.minor(), now.0)
@@ -671,7 +671,7 @@ pub async fn register(
     record.auto_renew = input.auto_renew;
     apply_record(&mut row, &record);
 
-    crate::availability::fresh(app).await?;
+    crate::registrar::availability::fresh(app).await?;
     let mut tx = app.db().write().await?;
     let registrant_verified =
         require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
@@ -1143,7 +1143,7 @@ fn public_registrant(
 ) -> Result<PublicRegistrant, AppError> {
     // E-mail and phone are sealed at rest: opened only when the registrant consented.
     let disclosed = if disclose {
-        let (email, phone) = crate::contacts::email_and_phone(app.cipher(), contact)?;
+        let (email, phone) = crate::registrar::contacts::email_and_phone(app.cipher(), contact)?;
         Some(DisclosedRegistrant {
             name: contact.name.clone(),
             email,
@@ -1473,7 +1473,7 @@ pub async fn change_registrant(
     if record.flags.contains(EppStatus::ClientUpdateProhibited) {
         return Err(status_prohibits(EppStatus::ClientUpdateProhibited));
     }
-    crate::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
+    crate::registrar::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
     let before = json!({ "registrant_contact_id": row.registrant_contact_id });
     row.registrant_contact_id = contact_id.to_owned();
     row.updated_at = now.0;

@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 use yuming_core::access::Actor;
 use yuming_store::{NoticeRow, Tx};
 
-use crate::audit::{self, Change};
-use crate::crypto::{Cipher, new_id};
-use crate::registry::BoxFuture;
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{Cipher, new_id};
+use crate::registrar::registry::BoxFuture;
 use crate::{App, AppError, RequestContext};
 
 /// What a notice is about. Stored by [`NoticeKind::as_str`].
@@ -312,7 +312,7 @@ pub enum Channel {
     /// [`SmsGateway`].
     Sms,
     /// A signed POST to each of the account's webhook endpoints subscribed to the kind
-    /// ([`crate::webhooks`]); nothing when it has none.
+    /// ([`crate::notify::webhooks`]); nothing when it has none.
     Webhook,
 }
 
@@ -494,7 +494,7 @@ pub async fn enqueue_with_secret(
             },
             // One delivery per endpoint, in the webhook tables (not the outbox).
             Channel::Webhook => {
-                inserted += crate::webhooks::enqueue(
+                inserted += crate::notify::webhooks::enqueue(
                     tx,
                     &request.account_id,
                     &request.kind,

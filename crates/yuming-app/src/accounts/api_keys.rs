@@ -14,8 +14,8 @@ use yuming_core::signing::{self, SignedParts};
 use yuming_store::{ApiKeyRow, NewApiKey, Tx};
 
 use crate::accounts::actor_of_account;
-use crate::audit::{self, Change};
-use crate::crypto::{new_id, random_token};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{new_id, random_token};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// What the API shows of a key (never the secret).

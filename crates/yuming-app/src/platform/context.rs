@@ -6,9 +6,9 @@ use yuming_core::clock::{Clock, Timestamp};
 use yuming_core::credentials::LockoutPolicy;
 use yuming_store::Db;
 
-use crate::crypto::Cipher;
-use crate::password::PasswordHasher;
-use crate::registry::{LocalRegistry, RegistryConnector};
+use crate::accounts::password::PasswordHasher;
+use crate::platform::crypto::Cipher;
+use crate::registrar::registry::{LocalRegistry, RegistryConnector};
 
 /// Settings the use cases need (a slice of the configuration, so that this crate does not
 /// depend on how configuration is loaded).
@@ -31,7 +31,7 @@ pub struct AppSettings {
     /// Argon2id iterations.
     pub argon2_iterations: u32,
     /// How many password hashes run at once, and how long a request waits for a turn.
-    pub password_hashing: crate::password::HashingLimits,
+    pub password_hashing: crate::accounts::password::HashingLimits,
     /// Sign-ups (and verification re-sends) per source IP per hour; 0 = unlimited.
     pub signups_per_ip_per_hour: i64,
     /// How long an e-mail verification link stays valid.
@@ -73,7 +73,7 @@ impl Default for AppSettings {
             default_nameservers: vec!["ns1.example.net".into(), "ns2.example.net".into()],
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
-            password_hashing: crate::password::HashingLimits::default(),
+            password_hashing: crate::accounts::password::HashingLimits::default(),
             signups_per_ip_per_hour: 20,
             email_verification_ttl_secs: 48 * 3600,
             public_url: "http://127.0.0.1:8080".into(),
@@ -105,9 +105,9 @@ struct Inner {
     /// Verified against when an e-mail is unknown, so that unknown and known accounts take
     /// the same time to refuse.
     dummy_password_hash: tokio::sync::OnceCell<String>,
-    catalogue: crate::catalogue::CatalogueCache,
+    catalogue: crate::registrar::catalogue::CatalogueCache,
     registries: Vec<Arc<dyn RegistryConnector>>,
-    availability: crate::availability::AvailabilityIndex,
+    availability: crate::registrar::availability::AvailabilityIndex,
     filing_authority: std::sync::RwLock<Arc<dyn crate::filing::FilingAuthority>>,
     material_decodes: Arc<tokio::sync::Semaphore>,
 }
@@ -136,9 +136,9 @@ impl App {
                 hasher,
                 settings,
                 dummy_password_hash: tokio::sync::OnceCell::new(),
-                catalogue: crate::catalogue::CatalogueCache::default(),
+                catalogue: crate::registrar::catalogue::CatalogueCache::default(),
                 registries: vec![Arc::new(LocalRegistry)],
-                availability: crate::availability::AvailabilityIndex::default(),
+                availability: crate::registrar::availability::AvailabilityIndex::default(),
                 filing_authority: std::sync::RwLock::new(sandbox_authority),
                 material_decodes,
             }),
@@ -180,7 +180,7 @@ impl App {
             .ok_or_else(|| crate::AppError::internal(format!("no registry connector named {name}")))
     }
 
-    pub(crate) fn availability(&self) -> &crate::availability::AvailabilityIndex {
+    pub(crate) fn availability(&self) -> &crate::registrar::availability::AvailabilityIndex {
         &self.inner.availability
     }
 
@@ -188,7 +188,7 @@ impl App {
         &self.inner.material_decodes
     }
 
-    pub(crate) fn catalogue_cache(&self) -> &crate::catalogue::CatalogueCache {
+    pub(crate) fn catalogue_cache(&self) -> &crate::registrar::catalogue::CatalogueCache {
         &self.inner.catalogue
     }
 
@@ -234,7 +234,7 @@ pub struct RequestContext {
     /// The client's IP address, when known.
     pub client_ip: Option<String>,
     /// The `Idempotency-Key` this request runs under, if any: the use case marks it in the
-    /// transaction of its effect (see [`crate::idempotency`]).
+    /// transaction of its effect (see [`crate::platform::idempotency`]).
     pub idempotency: Option<IdempotencyMark>,
 }
 

@@ -8,9 +8,9 @@ use yuming_core::lifecycle::{self, Charge};
 use yuming_core::money::Money;
 use yuming_store::OrderRow;
 
-use crate::catalogue as stored_catalogue;
-use crate::crypto::new_id;
-use crate::domains::{
+use crate::platform::crypto::new_id;
+use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::domains::{
     self, Receipt, charge, held_change, lifecycle_error, load_for_update, record_change, view_of,
 };
 use crate::{App, AppError, RequestContext};

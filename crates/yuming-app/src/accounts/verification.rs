@@ -9,10 +9,10 @@
 use serde_json::{Map, Value, json};
 use yuming_store::Tx;
 
-use crate::audit::{self, Change};
-use crate::crypto::{random_token, sha256_hex};
-use crate::notices::{self, NoticeKind, NoticeRequest, Secret};
-use crate::{App, AppError, ErrorKind, RequestContext, rate_limit};
+use crate::notify::notices::{self, NoticeKind, NoticeRequest, Secret};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{random_token, sha256_hex};
+use crate::{App, AppError, ErrorKind, RequestContext, platform::rate_limit};
 
 /// Verification and attempt mails to one address per hour, at most; more are quietly not
 /// sent (the answer must not differ), so a stranger cannot flood someone's mailbox.

@@ -1,10 +1,10 @@
 //! Signed webhooks: the notice channel that POSTs each notice to the tenant's endpoints.
 //!
-//! [`crate::notices::enqueue`] writes one delivery per subscribed endpoint inside the caller's
+//! [`crate::notify::notices::enqueue`] writes one delivery per subscribed endpoint inside the caller's
 //! transaction (unique per endpoint and occasion, so a notice reaches an endpoint once).
 //! [`deliver_webhooks`] claims due deliveries under a lease, POSTs them outside any
 //! transaction and records every attempt in the delivery log; failures back off like e-mail
-//! and give up after [`crate::notices::MAX_ATTEMPTS`]. The body is signed as described in
+//! and give up after [`crate::notify::notices::MAX_ATTEMPTS`]. The body is signed as described in
 //! [`yuming_core::webhook`] with the endpoint's secret, which is shown once and kept sealed.
 //!
 //! Endpoints may only point at globally reachable addresses ([`yuming_core::net::is_global`]:
@@ -23,11 +23,11 @@ use yuming_core::clock::Timestamp;
 use yuming_core::net::is_global;
 use yuming_store::{Tx, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
-use crate::audit::{self, Change};
 use crate::billing::{Page, next_cursor};
-use crate::crypto::{new_id, random_token};
-use crate::notices::{MAX_ATTEMPTS, NoticeKind, backoff_secs};
-use crate::paging::PageCursor;
+use crate::notify::notices::{MAX_ATTEMPTS, NoticeKind, backoff_secs};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{new_id, random_token};
+use crate::platform::paging::PageCursor;
 use crate::{App, AppError, RequestContext};
 
 /// Endpoints one tenant may have.
@@ -565,7 +565,7 @@ pub async fn ping(
 }
 
 /// Writes a delivery of a notice to every enabled endpoint of the account subscribed to its
-/// kind, in the caller's transaction (called by [`crate::notices::enqueue`]). Returns how
+/// kind, in the caller's transaction (called by [`crate::notify::notices::enqueue`]). Returns how
 /// many were new.
 pub(crate) async fn enqueue(
     tx: &mut Tx,

@@ -20,11 +20,11 @@ use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{self, Phase};
 use yuming_store::{DomainHistoryEntry, DomainRow, OrderRow, Tx};
 
-use crate::audit::{self, Change};
-use crate::catalogue as stored_catalogue;
-use crate::crypto::new_id;
-use crate::domains::{apply_record, charge, held_change, record_of};
-use crate::notices::{self, NoticeKind, NoticeRequest};
+use crate::notify::notices::{self, NoticeKind, NoticeRequest};
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
+use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::domains::{apply_record, charge, held_change, record_of};
 use crate::{App, AppError, RequestContext};
 
 /// Days before expiry at which a reminder is sent.
@@ -72,7 +72,7 @@ pub async fn sweep(app: &App) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
     let mut tx = app.db().read().await?;
     let ahead = now
-        .plus_days(i64::from(crate::batches::MAX_RENEW_DAYS_BEFORE) + 1)
+        .plus_days(i64::from(crate::registrar::batches::MAX_RENEW_DAYS_BEFORE) + 1)
         .0;
     let ids = tx.lifecycle_due_ids(horizon, now.0, ahead).await?;
     tx.commit().await?;
@@ -106,7 +106,7 @@ async fn sweep_one(
     };
 
     if lifecycle::auto_renew_due_ahead(&record, &tld.periods, now, days_before)
-        .map_err(crate::domains::lifecycle_error)?
+        .map_err(crate::registrar::domains::lifecycle_error)?
         .is_some()
     {
         let label = row.name.split('.').next().unwrap_or_default().to_owned();
@@ -132,7 +132,7 @@ async fn sweep_one(
                     Err(e) => Err(e),
                 }
             }
-            Err(e) => Err(crate::domains::lifecycle_error(e)),
+            Err(e) => Err(crate::registrar::domains::lifecycle_error(e)),
         };
         match outcome {
             Ok((renewed, order_id)) => {
@@ -199,8 +199,8 @@ async fn sweep_one(
         }
     }
 
-    let projection =
-        lifecycle::project(&record, &tld.periods, now).map_err(crate::domains::lifecycle_error)?;
+    let projection = lifecycle::project(&record, &tld.periods, now)
+        .map_err(crate::registrar::domains::lifecycle_error)?;
     match projection.phase {
         Phase::Active => {
             let days_left = (row.expires_at - now.0 + 86_399).div_euclid(86_400);
@@ -407,14 +407,14 @@ pub async fn run_jobs(
     }
     // Batches whose instance stopped mid-way (their lease ran out) are finished here; items
     // that had already committed are recognised by their audit entries, not run again.
-    report.batches_resumed += crate::batches::resume_stalled(app, holder, 10).await?;
+    report.batches_resumed += crate::registrar::batches::resume_stalled(app, holder, 10).await?;
     // Idempotent per certificate (the notice's occasion), so every instance may run it.
     report.certificate_reminders += crate::filing::certificates::remind_renewals(app).await?;
     report.filing_monitor = crate::filing::monitor::run(app, 100).await?;
     // Each due transfer completes in its own transaction that re-checks its state, so
     // concurrent instances cannot complete one twice.
     loop {
-        let done = crate::transfers::complete_due(app, 100).await?;
+        let done = crate::registrar::transfers::complete_due(app, 100).await?;
         report.transfers_completed += done;
         if done < 100 {
             break;
@@ -443,7 +443,7 @@ pub async fn run_jobs(
     // Deliveries are claimed under a lease (SKIP LOCKED on PostgreSQL): instances share the
     // work without sending one twice.
     loop {
-        let (sent, failed) = crate::webhooks::deliver_webhooks(app, 100).await?;
+        let (sent, failed) = crate::notify::webhooks::deliver_webhooks(app, 100).await?;
         report.webhooks_sent += sent;
         report.webhooks_failed += failed;
         if sent + failed < 100 {

@@ -1,0 +1,14 @@
+//! The registrar: the TLD catalogue and availability, registrant contacts, registration,
+//! renewal and management of names, transfers and changes of holder, safe cancellation with
+//! its data export, batches, restore during redemption, and the registry port.
+
+pub mod availability;
+pub mod batches;
+pub mod cancellations;
+pub mod catalogue;
+pub mod contacts;
+pub mod domains;
+pub mod export;
+pub mod registry;
+pub mod restore;
+pub mod transfers;
