@@ -11,7 +11,8 @@
 
 use yuming_core::access::{Actor, Right};
 
-use super::{NewOrderInput, SiteInput, authorized_entity, create_order_with_lock, create_site};
+use super::entities::authorized_entity;
+use super::{NewOrderInput, SiteInput, create_order_with_lock, create_site};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
@@ -102,7 +103,7 @@ pub async fn file_sites(
     let busy = tx.filing_entity_has_open_order(&entity.id, None).await?;
     tx.commit().await?;
     if busy {
-        return Err(super::order_conflict());
+        return Err(super::orders::order_conflict());
     }
     let operation = if entity.status == "filed" {
         "ADD_SITE"

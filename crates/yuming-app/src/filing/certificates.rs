@@ -19,7 +19,8 @@ use yuming_core::rules::icp_number::{IcpFilingNumber, IcpParseOptions};
 use yuming_core::rules::province;
 use yuming_store::{CertificateRow, FilingEntityRow, FilingSiteRow, SigningKeyRow, Tx};
 
-use super::{SiteInput, open_json, site_context};
+use super::SiteInput;
+use super::sealing::{open_json, site_context};
 use crate::notify::notices::{NoticeKind, NoticeRequest};
 use crate::platform::crypto::{new_id, sha256_hex};
 use crate::{App, AppError, RequestContext};
@@ -489,7 +490,7 @@ pub async fn footer(app: &App, actor: &Actor, site_id: &str) -> Result<Footer, A
         .await?
         .ok_or_else(AppError::not_found)?;
     let province = u8::try_from(entity.province).unwrap_or(0);
-    let rules = super::rules_for_province(&mut tx, province, app.now()).await?;
+    let rules = super::self_check::rules_for_province(&mut tx, province, app.now()).await?;
     tx.commit().await?;
     let (Some(site_no), Some(subject_no)) = (site.site_no, entity.subject_no) else {
         return Err(AppError::new(

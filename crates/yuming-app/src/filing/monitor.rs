@@ -21,7 +21,8 @@ use yuming_core::filing::monitor::{
 use yuming_core::lifecycle::Phase;
 use yuming_store::{FilingAlertRow, FilingCheckRow, FilingSiteRow};
 
-use super::{SiteInput, open_json, site_context};
+use super::SiteInput;
+use super::sealing::{open_json, site_context};
 use crate::notify::notices::{NoticeKind, NoticeRequest};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};

@@ -1,0 +1,170 @@
+//! The operator's rules table (per province and provider) and the blacklist of certificate numbers.
+
+use serde_json::{Value, json};
+use time::Date;
+use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
+use yuming_core::contact::IdType;
+use yuming_core::rules::province;
+use yuming_store::FilingRuleRow;
+
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
+use crate::{App, AppError, RequestContext};
+
+use super::BLACKLIST_INDEX;
+use super::shape::{bounded, invalid, masked, normalized, parse_id_type};
+
+/// A new rules-table row as submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInput {
+    /// `national`, `province` or `provider`.
+    pub scope: String,
+    /// Province code or provider name (empty for national).
+    pub scope_key: String,
+    /// Rule key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+    /// Source of the value.
+    pub source: String,
+    /// From when it applies.
+    pub effective_from: Timestamp,
+}
+
+/// Adds a rules-table row (admin). Rows are versions: nothing is edited.
+pub async fn add_rule(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    input: &RuleInput,
+) -> Result<FilingRuleRow, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let scope_ok = match input.scope.as_str() {
+        "national" => input.scope_key.is_empty(),
+        "province" => input
+            .scope_key
+            .parse::<u8>()
+            .ok()
+            .and_then(province::by_code)
+            .is_some(),
+        "provider" => !input.scope_key.trim().is_empty(),
+        _ => false,
+    };
+    if !scope_ok {
+        return Err(invalid(
+            "INVALID_SCOPE",
+            "scope",
+            "scope is national (no key), province (GB/T 2260 code) or provider (name)",
+            "范围须为 national（无键）、province（省级代码）或 provider（接入商名）",
+        ));
+    }
+    bounded(&input.key, "key", 64)?;
+    bounded(&input.value, "value", 4000)?;
+    bounded(&input.source, "source", 500)?;
+    let row = FilingRuleRow {
+        id: new_id("fru"),
+        scope: input.scope.clone(),
+        scope_key: input.scope_key.clone(),
+        rule_key: input.key.trim().to_owned(),
+        value: input.value.trim().to_owned(),
+        source: input.source.trim().to_owned(),
+        effective_from: input.effective_from.0,
+        created_at: app.now().0,
+    };
+    let mut tx = app.db().write().await?;
+    tx.insert_filing_rule(&row).await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "filing.rule.add",
+            object_type: "filing_rule",
+            object_id: &row.id,
+            tenant: "",
+            before: Value::Null,
+            after: json!({"scope": row.scope, "scope_key": row.scope_key, "key": row.rule_key,
+                          "value": row.value, "effective_from": row.effective_from}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Every rules-table row (admin).
+pub async fn list_rules(app: &App, actor: &Actor) -> Result<Vec<FilingRuleRow>, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.filing_rules().await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Blacklists a person or certificate (admin) for proven false filing data.
+pub async fn blacklist(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id_type: &str,
+    number: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let id_type = parse_id_type(id_type, "id_type")?;
+    bounded(number, "number", 64)?;
+    bounded(reason, "reason", 500)?;
+    let today = app.now().date();
+    let digest = blacklist_digest(app, id_type, number, today);
+    let mut tx = app.db().write().await?;
+    tx.insert_blacklist(&digest, reason.trim(), &actor.account_id, app.now().0)
+        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "filing.blacklist.add",
+            object_type: "filing_blacklist",
+            object_id: &digest,
+            tenant: "",
+            before: Value::Null,
+            after: json!({"id_type": id_type.as_str(),
+                          "masked": masked(id_type, number, today)}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every index a blacklisted number may be stored under (across master-key rotations).
+pub(super) fn blacklist_digests(
+    app: &App,
+    id_type: IdType,
+    number: &str,
+    today: Date,
+) -> Vec<String> {
+    app.cipher().blind_indexes(
+        &format!(
+            "{}:{}",
+            id_type.as_str(),
+            normalized(id_type, number, today)
+        ),
+        BLACKLIST_INDEX,
+    )
+}
+
+fn blacklist_digest(app: &App, id_type: IdType, number: &str, today: Date) -> String {
+    app.cipher().blind_index(
+        &format!(
+            "{}:{}",
+            id_type.as_str(),
+            normalized(id_type, number, today)
+        ),
+        BLACKLIST_INDEX,
+    )
+}

@@ -1,0 +1,195 @@
+//! Servers and the operator's IP pools: a site's server IP must lie in one of the pools.
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
+use yuming_store::{IpPoolRow, ServerRow};
+
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::new_id;
+use crate::{App, AppError, ErrorKind, RequestContext};
+
+use super::shape::{bounded, invalid};
+
+/// A customer's server as submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInput {
+    /// The address.
+    pub ip: String,
+    /// Region name.
+    pub region: String,
+    /// End of the server's term.
+    pub expires_at: Timestamp,
+}
+
+/// Adds (or imports, several at once) servers of the actor's account. All or nothing.
+pub async fn add_servers(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    inputs: &[ServerInput],
+) -> Result<Vec<ServerRow>, AppError> {
+    actor.require(Right::IcpManage)?;
+    if inputs.is_empty() || inputs.len() > 500 {
+        return Err(invalid(
+            "INVALID_LENGTH",
+            "servers",
+            "1 to 500 servers at a time",
+            "每次 1 至 500 台服务器",
+        ));
+    }
+    let now = app.now();
+    let mut rows = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let ip: IpAddr = input.ip.trim().parse().map_err(|_| {
+            invalid(
+                "INVALID_IP",
+                &format!("servers[{i}].ip"),
+                "not an IP address",
+                "IP 地址格式无效",
+            )
+        })?;
+        bounded(&input.region, &format!("servers[{i}].region"), 64)?;
+        rows.push(ServerRow {
+            id: new_id("fsv"),
+            owner_id: actor.tenant_id.clone(),
+            ip: ip.to_string(),
+            region: input.region.trim().to_owned(),
+            expires_at: input.expires_at.0,
+            created_at: now.0,
+        });
+    }
+    let mut tx = app.db().write().await?;
+    for (i, row) in rows.iter().enumerate() {
+        tx.insert_server(row).await.map_err(|e| {
+            if matches!(e, yuming_store::StoreError::Conflict(_)) {
+                AppError::new(
+                    ErrorKind::Conflict,
+                    "SERVER_TAKEN",
+                    "this address is already registered to an account",
+                    "该 IP 已登记在某账号下",
+                )
+                .with_field(format!("servers[{i}].ip"))
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "filing.servers.add",
+            object_type: "filing_server",
+            object_id: &rows[0].id,
+            tenant: &actor.tenant_id,
+            before: Value::Null,
+            after: json!({"ips": rows.iter().map(|r| r.ip.as_str()).collect::<Vec<_>>()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// The actor's servers.
+pub async fn list_servers(app: &App, actor: &Actor) -> Result<Vec<ServerRow>, AppError> {
+    actor.require(Right::IcpManage)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.servers_of_owner(&actor.tenant_id).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Adds a provider address pool (admin).
+pub async fn add_ip_pool(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    cidr: &str,
+    region: &str,
+    mainland: bool,
+) -> Result<IpPoolRow, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    if parse_cidr(cidr).is_none() {
+        return Err(invalid(
+            "INVALID_CIDR",
+            "cidr",
+            "expected an address or address/prefix",
+            "须为 IP 地址或 IP/前缀",
+        ));
+    }
+    bounded(region, "region", 64)?;
+    let row = IpPoolRow {
+        id: new_id("fip"),
+        cidr: cidr.trim().to_owned(),
+        region: region.trim().to_owned(),
+        mainland,
+        created_at: app.now().0,
+    };
+    let mut tx = app.db().write().await?;
+    tx.insert_ip_pool(&row).await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "filing.ip_pool.add",
+            object_type: "filing_ip_pool",
+            object_id: &row.id,
+            tenant: "",
+            before: Value::Null,
+            after: json!({"cidr": row.cidr, "region": row.region, "mainland": mainland}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Every address pool (admin).
+pub async fn list_ip_pools(app: &App, actor: &Actor) -> Result<Vec<IpPoolRow>, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.ip_pools().await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+fn parse_cidr(cidr: &str) -> Option<(IpAddr, u8)> {
+    let (addr, prefix) = match cidr.trim().split_once('/') {
+        Some((a, p)) => (a.parse::<IpAddr>().ok()?, p.parse::<u8>().ok()?),
+        None => {
+            let a = cidr.trim().parse::<IpAddr>().ok()?;
+            (a, if a.is_ipv4() { 32 } else { 128 })
+        }
+    };
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (prefix <= max).then_some((addr, prefix))
+}
+
+pub(super) fn cidr_contains(cidr: &str, ip: &IpAddr) -> bool {
+    let Some((net, prefix)) = parse_cidr(cidr) else {
+        return false;
+    };
+    let bits = |a: &IpAddr| -> u128 {
+        match a {
+            IpAddr::V4(v4) => u128::from(u32::from(*v4)),
+            IpAddr::V6(v6) => u128::from(*v6),
+        }
+    };
+    if net.is_ipv4() != ip.is_ipv4() {
+        return false;
+    }
+    let width = if net.is_ipv4() { 32 } else { 128 };
+    if prefix == 0 {
+        return true;
+    }
+    let shift = width - u32::from(prefix);
+    bits(&net) >> shift == bits(ip) >> shift
+}
