@@ -1,0 +1,30 @@
+//! Registrar use cases: availability (single and bulk), registration and renewal paid from
+//! the balance in one transaction, and domain management.
+
+mod listing;
+mod lookup;
+mod management;
+mod naming_review;
+mod records;
+mod registration;
+mod renewal;
+mod search;
+mod variants;
+
+pub use listing::{get, list};
+pub use lookup::{
+    DisclosedRegistrant, LookupView, PublicRegistrant, lookup, lookup_nameserver, lookup_registrant,
+};
+pub use management::{DomainUpdate, auth_code, change_registrant, update};
+pub(crate) use management::{status_prohibits, updatable_record};
+pub use naming_review::{decide_naming_review, naming_review_queue};
+pub use records::{DomainView, apply_record, parse_nameservers, record_of};
+pub(crate) use records::{lifecycle_error, resolves_now, view_of};
+pub use registration::{Receipt, RegisterInput, register};
+pub(crate) use registration::{
+    auth_code_context, book, charge, held_change, new_auth_code, record_change,
+};
+pub use renewal::renew;
+pub(crate) use renewal::{ascii_of, load_for_update};
+pub use search::{Availability, MAX_BULK_CHECK, check, suggestions};
+pub use variants::{RekeyReport, rekey_variants};

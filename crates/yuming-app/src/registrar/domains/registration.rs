@@ -1,0 +1,372 @@
+//! Registration paid from the balance in one transaction: the charge, the booking, the auth code,
+//! the held-name index and the history.
+
+use serde_json::json;
+use yuming_core::access::{Actor, Right};
+use yuming_core::catalogue::{self, Catalogue, Operation};
+use yuming_core::clock::Timestamp;
+use yuming_core::lifecycle::DomainRecord;
+use yuming_core::money::{self, HolderId, Money};
+use yuming_core::rules::domain_name::DomainName;
+use yuming_store::{
+    DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, LedgerEntryRow, OrderRow, Tx,
+};
+
+use super::records::{
+    DomainView, apply_record, holds, lifecycle_error, parse_nameservers, project_row,
+    unavailable_error, view,
+};
+use super::search::is_released;
+use crate::platform::audit::{self, Change};
+use crate::platform::crypto::{new_id, random_token};
+use crate::registrar::catalogue as stored_catalogue;
+use crate::{App, AppError, ErrorKind, RequestContext};
+
+/// A registration request.
+#[derive(Debug, Clone)]
+pub struct RegisterInput {
+    /// The name, Unicode or A-label.
+    pub name: String,
+    /// Term in years.
+    pub years: u32,
+    /// Registrant contact of the caller's tenant.
+    pub registrant_contact_id: String,
+    /// Nameservers: the platform's when absent; an empty list registers the name without
+    /// any (it does not resolve).
+    pub nameservers: Option<Vec<String>>,
+    /// Automatic renewal.
+    pub auto_renew: bool,
+}
+
+/// The result of a paid operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The domain after the operation.
+    pub domain: DomainView,
+    /// The order.
+    pub order_id: String,
+    /// What was charged.
+    pub charged: Money,
+    /// The balance afterwards.
+    pub balance: Money,
+}
+
+fn insufficient_balance(needed: Money) -> AppError {
+    AppError::new(
+        ErrorKind::PaymentRequired,
+        "INSUFFICIENT_BALANCE",
+        format!("the balance does not cover {needed}"),
+        format!("余额不足以支付 {needed}"),
+    )
+}
+
+/// Debits `amount` from the tenant's balance and books the charge, in `tx`.
+pub(crate) async fn charge(
+    tx: &mut Tx,
+    tenant: &str,
+    amount: Money,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<Money, AppError> {
+    let holder =
+        HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    crate::accounts::verification::require_verified(tx, tenant).await?;
+    let currency = amount.currency().code();
+    let Some(balance) = tx
+        .change_balance(tenant, currency, -amount.minor(), now.0)
+        .await?
+    else {
+        return Err(insufficient_balance(amount));
+    };
+    let transaction =
+        money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
+    book(tx, &transaction, order_id, memo, now).await?;
+    let balance = Money::new(balance, amount.currency());
+    // Every debit path comes through here, so the low-balance check is made once, here.
+    crate::billing::low_balance_notice(tx, tenant, balance, now).await?;
+    Ok(balance)
+}
+
+/// Appends a balanced transaction's postings.
+pub(crate) async fn book(
+    tx: &mut Tx,
+    transaction: &money::Transaction,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let transaction_id = new_id("txn");
+    let rows: Vec<LedgerEntryRow> = transaction
+        .postings()
+        .iter()
+        .map(|posting| LedgerEntryRow {
+            id: new_id("le"),
+            transaction_id: transaction_id.clone(),
+            account: posting.account().kind().as_str().to_owned(),
+            holder_id: posting.account().holder().map(|h| h.as_str().to_owned()),
+            amount: posting.amount().minor(),
+            currency: posting.amount().currency().code().to_owned(),
+            order_id: Some(order_id.to_owned()),
+            memo: memo.to_owned(),
+            created_at: now.0,
+        })
+        .collect();
+    tx.insert_ledger_entries(&rows).await?;
+    Ok(())
+}
+
+pub(crate) fn auth_code_context(domain_id: &str) -> String {
+    format!("domain.auth_code:{domain_id}")
+}
+
+/// A new random auth code: 16 characters from an unambiguous alphabet, with every class EPP
+/// registries commonly require.
+pub(crate) fn new_auth_code() -> String {
+    format!("Ym-{}9a", random_token::<12>())
+}
+
+/// Registers a name for `years`, charging the balance; all or nothing.
+pub async fn register(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    input: RegisterInput,
+) -> Result<Receipt, AppError> {
+    actor.require(Right::DomainsManage)?;
+    actor.require(Right::BillingPay)?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let registrable = catalogue
+        .registrable(&input.name)
+        .map_err(unavailable_error)?;
+    let tld = registrable.tld;
+    tld.check_years(input.years)
+        .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    // Absent means the platform's nameservers; an explicit empty list is kept, so that a name
+    // can be registered not resolving (e.g. while its ICP filing is pending).
+    let nameservers = match &input.nameservers {
+        Some(list) => parse_nameservers(list)?,
+        None => app.settings().default_nameservers.clone(),
+    };
+    let now = app.now();
+    let record = DomainRecord::register(input.years, &tld.periods, now).map_err(lifecycle_error)?;
+    let amount = catalogue::price(&registrable.prices, Operation::Register, input.years)
+        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let connector = app.registry(&tld.registry)?;
+
+    let id = new_id("dom");
+    let order_id = new_id("ord");
+    let auth_code = app
+        .cipher()
+        .seal(new_auth_code().as_bytes(), &auth_code_context(&id));
+    let mut row = DomainRow {
+        id: id.clone(),
+        name: registrable.name.ascii().to_owned(),
+        unicode_name: registrable.name.unicode().to_owned(),
+        tld: tld.ascii.clone(),
+        variant_key: registrable.name.variant_key(),
+        owner_id: actor.tenant_id.clone(),
+        registrant_contact_id: input.registrant_contact_id.clone(),
+        registry: tld.registry.clone(),
+        flags: String::new(),
+        nameservers: nameservers.join(","),
+        auth_code_sealed: auth_code,
+        auto_renew: input.auto_renew,
+        needs_review: registrable.needs_review,
+        created_at: now.0,
+        expires_at: 0,
+        registered_years: 0,
+        last_renewal_at: None,
+        last_renewal_years: None,
+        last_renewal_kind: None,
+        last_renewal_prev_expiry: None,
+        last_transferred_at: None,
+        pending_transfer_since: None,
+        deleted_at: None,
+        restored_at: None,
+        purged_at: None,
+        updated_at: now.0,
+    };
+    let mut record = record;
+    record.auto_renew = input.auto_renew;
+    apply_record(&mut row, &record);
+
+    crate::registrar::availability::fresh(app).await?;
+    let mut tx = app.db().write().await?;
+    let registrant_verified =
+        require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
+    // Only a name the index knows as held can need releasing first (the index holds every
+    // row older than its last poll, and releasing takes months); the registry's own check and
+    // unique indexes still catch anything newer.
+    let (by_name, by_variant) = app
+        .availability()
+        .lookup(registrable.name.ascii(), &registrable.name.variant_key());
+    if by_name.is_some() || by_variant.is_some() {
+        release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
+    }
+    connector.create(&mut tx, &row).await?;
+    crate::dns::create_zone(&mut tx, &row, now).await?;
+    let balance = charge(
+        &mut tx,
+        &actor.tenant_id,
+        amount,
+        &order_id,
+        &format!("register {} {}y", row.name, input.years),
+        now,
+    )
+    .await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: actor.tenant_id.clone(),
+        actor_id: actor.account_id.clone(),
+        kind: "register".into(),
+        domain_name: Some(row.name.clone()),
+        years: Some(i64::from(input.years)),
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name }).to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    let summary = json!({ "name": row.unicode_name, "years": input.years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
+    record_change(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        &row,
+        "domain.register",
+        Some(&order_id),
+        serde_json::Value::Null,
+        summary,
+        now,
+    )
+    .await?;
+    let projection = project_row(&row, tld, now)?;
+    let domain = view(
+        &row,
+        &projection,
+        holds(&row, tld, registrant_verified, now),
+    );
+    tx.commit().await?;
+    app.availability().note(held_change(&row));
+    Ok(Receipt {
+        domain,
+        order_id,
+        charged: amount,
+        balance,
+    })
+}
+
+/// The registrant contact must exist in the actor's tenant; another tenant's contact is not
+/// found. Real-name verification is not needed to register: an unverified name is held
+/// (serverHold) per its TLD's policy until the contact is verified. Returns whether it is
+/// verified.
+async fn require_owned_contact(
+    tx: &mut Tx,
+    actor: &Actor,
+    contact_id: &str,
+) -> Result<bool, AppError> {
+    match tx.contact_by_id(contact_id).await? {
+        Some(contact)
+            if actor
+                .authorize(&contact.owner_id, Right::DomainsManage)
+                .is_ok() =>
+        {
+            Ok(contact.verification_status == "verified")
+        }
+        _ => Err(AppError::new(
+            ErrorKind::NotFound,
+            "CONTACT_NOT_FOUND",
+            "no such registrant contact",
+            "登记联系人不存在",
+        )
+        .with_field("registrant_contact_id")),
+    }
+}
+
+/// Purges a row whose name the lifecycle has released, so the name can be taken again
+/// even if the scheduler has not run yet.
+async fn release_if_expired(
+    tx: &mut Tx,
+    catalogue: &Catalogue,
+    name: &DomainName,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let held = tx
+        .held_names(&[name.ascii().to_owned()], &[name.variant_key()])
+        .await?;
+    for h in held {
+        if is_released(&h, catalogue, now)
+            && let Some(row) = tx.domain_by_name(&h.name).await?
+        {
+            tx.purge_domain(&row.id, now.0).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Appends the domain's history row and the audit entry of one change (the audit entry last,
+/// as the chain requires). `action` is the audit action, `domain.<what>`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per use case, all named arguments"
+)]
+pub(crate) async fn record_change(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    actor: &Actor,
+    row: &DomainRow,
+    action: &str,
+    order_id: Option<&str>,
+    before: serde_json::Value,
+    after: serde_json::Value,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    tx.append_domain_history(&DomainHistoryEntry {
+        id: &new_id("dh"),
+        domain_id: &row.id,
+        action: action.strip_prefix("domain.").unwrap_or(action),
+        actor: &actor.account_id,
+        order_id,
+        detail: &after.to_string(),
+        at: now.0,
+    })
+    .await?;
+    audit::record(
+        app,
+        tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action,
+            object_type: "domain",
+            object_id: &row.name,
+            tenant: &row.owner_id,
+            before,
+            after,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The availability index's view of a row just written.
+pub(crate) fn held_change(row: &DomainRow) -> HeldNameChange {
+    HeldNameChange {
+        held: HeldName {
+            name: row.name.clone(),
+            variant_key: row.variant_key.clone(),
+            owner_id: row.owner_id.clone(),
+            tld: row.tld.clone(),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            deleted_at: row.deleted_at,
+            restored_at: row.restored_at,
+        },
+        purged_at: row.purged_at,
+        updated_at: row.updated_at,
+    }
+}

@@ -1,0 +1,118 @@
+//! Renewal paid from the balance, within the lifecycle's limits.
+
+use serde_json::json;
+use yuming_core::access::{Actor, Right};
+use yuming_core::catalogue::{self, Catalogue, Operation, TldPolicy};
+use yuming_core::lifecycle::{self};
+use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
+use yuming_store::{DomainRow, OrderRow, Tx};
+
+use super::records::{apply_record, lifecycle_error, record_of, view_of};
+use super::registration::{Receipt, charge, held_change, record_change};
+use crate::platform::crypto::new_id;
+use crate::registrar::catalogue as stored_catalogue;
+use crate::{App, AppError, RequestContext};
+
+/// Normalises a name given in a URL or body to its A-label, for lookups.
+pub(crate) fn ascii_of(name: &str) -> Result<String, AppError> {
+    DomainName::parse(name, &DomainPolicy::GENERIC)
+        .map(|v| v.value.ascii().to_owned())
+        .map_err(|_| AppError::not_found())
+}
+
+/// Loads a domain the actor may act on with `right`, locked for update; another tenant's
+/// name is `NOT_FOUND`.
+pub(crate) async fn load_for_update<'c>(
+    tx: &mut Tx,
+    catalogue: &'c Catalogue,
+    actor: &Actor,
+    name: &str,
+    right: Right,
+) -> Result<(DomainRow, &'c TldPolicy), AppError> {
+    let ascii = ascii_of(name)?;
+    let row = tx
+        .domain_by_name_for_update(&ascii)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    actor.authorize(&row.owner_id, right)?;
+    let tld = catalogue
+        .tld(&row.tld)
+        .ok_or_else(|| AppError::internal(format!("TLD {} left the catalogue", row.tld)))?;
+    Ok((row, tld))
+}
+
+/// Renews a domain for `years`, charging the balance; never beyond ten years from now.
+pub async fn renew(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    years: u32,
+) -> Result<Receipt, AppError> {
+    actor.require(Right::BillingPay)?;
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
+    let mut tx = app.db().write().await?;
+    let (mut row, tld) =
+        load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
+    tld.check_years(years)
+        .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    let before = record_of(&row)?;
+    let renewed = lifecycle::renew(&before, &tld.periods, years, now).map_err(lifecycle_error)?;
+    let label = row.name.split('.').next().unwrap_or_default().to_owned();
+    let (prices, _) = tld.prices_for(&label);
+    let amount = catalogue::price(&prices, Operation::Renew, years)
+        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let previous_expiry = row.expires_at;
+    apply_record(&mut row, &renewed);
+    row.updated_at = now.0;
+    let order_id = new_id("ord");
+    app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
+    let balance = charge(
+        &mut tx,
+        &row.owner_id,
+        amount,
+        &order_id,
+        &format!("renew {} {years}y", row.name),
+        now,
+    )
+    .await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: row.owner_id.clone(),
+        actor_id: actor.account_id.clone(),
+        kind: "renew".into(),
+        domain_name: Some(row.name.clone()),
+        years: Some(i64::from(years)),
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at })
+            .to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    let summary = json!({ "years": years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
+    record_change(
+        app,
+        &mut tx,
+        ctx,
+        actor,
+        &row,
+        "domain.renew",
+        Some(&order_id),
+        json!({ "expires_at": previous_expiry }),
+        summary,
+        now,
+    )
+    .await?;
+    let domain = view_of(&mut tx, &row, tld, now).await?;
+    tx.commit().await?;
+    app.availability().note(held_change(&row));
+    Ok(Receipt {
+        domain,
+        order_id,
+        charged: amount,
+        balance,
+    })
+}
