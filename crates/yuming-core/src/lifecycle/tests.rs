@@ -1,8 +1,11 @@
 use std::fmt::Debug;
 
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::timeline::{shift_calendar_years, start_of_utc_day};
 use super::*;
+use crate::rules::epp_status::validate_status_set;
 
 const DAY: i64 = 86_400;
 
