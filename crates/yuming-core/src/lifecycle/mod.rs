@@ -632,7 +632,6 @@ pub fn project(
 }
 
 pub use deletion::{DeleteDecision, DeleteEffect, Refund, RefundedOperation, can_delete, delete};
-/// What a renewal would do.
 pub use renewal::{
     AutoRenewDue, RenewDecision, auto_renew, auto_renew_ahead, auto_renew_due,
     auto_renew_due_ahead, can_renew, renew,
