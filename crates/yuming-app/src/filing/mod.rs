@@ -26,6 +26,21 @@ mod submission;
 mod sync;
 mod views;
 
+pub use entities::{create_entity, create_site, get_entity, list_entities};
+pub use forms::{EntityInput, Payload, PersonInput, PreapprovalInput, SiteInput};
+pub(crate) use orders::create_order_with_lock;
+pub use orders::{NewOrderInput, create_order, get_order, list_orders, update_order, verify_type};
+pub use review::{
+    FieldRejection, add_note, approve, claim, notes, reject, review_queue, review_view,
+};
+pub use rules::{RuleInput, add_rule, blacklist, list_rules};
+use sealing::{open_json, site_context};
+pub use self_check::check;
+pub use servers::{ServerInput, add_ip_pool, add_servers, list_ip_pools, list_servers};
+pub use submission::{abandon, history, submit};
+pub use sync::{SyncReport, sync, verify_sms};
+pub use views::{CheckReport, EntityView, HistoryEntry, NoteView, OrderView, ReviewView, SiteView};
+
 use yuming_store::FilingSiteRow;
 
 use crate::{App, AppError};
@@ -72,18 +87,3 @@ pub(crate) fn site_principal_mobile(app: &App, site: &FilingSiteRow) -> Result<S
 
 /// Orders `sync` looks at per run.
 const SYNC_BATCH: i64 = 500;
-
-pub use entities::{create_entity, create_site, get_entity, list_entities};
-pub use forms::{EntityInput, Payload, PersonInput, PreapprovalInput, SiteInput};
-pub(crate) use orders::create_order_with_lock;
-pub use orders::{NewOrderInput, create_order, get_order, list_orders, update_order, verify_type};
-pub use review::{
-    FieldRejection, add_note, approve, claim, notes, reject, review_queue, review_view,
-};
-pub use rules::{RuleInput, add_rule, blacklist, list_rules};
-use sealing::{open_json, site_context};
-pub use self_check::check;
-pub use servers::{ServerInput, add_ip_pool, add_servers, list_ip_pools, list_servers};
-pub use submission::{abandon, history, submit};
-pub use sync::{SyncReport, sync, verify_sms};
-pub use views::{CheckReport, EntityView, HistoryEntry, NoteView, OrderView, ReviewView, SiteView};

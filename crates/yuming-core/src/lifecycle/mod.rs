@@ -50,6 +50,17 @@ mod tests;
 mod timeline;
 mod transfer;
 
+pub use deletion::{DeleteDecision, DeleteEffect, Refund, RefundedOperation, can_delete, delete};
+pub use renewal::{
+    AutoRenewDue, RenewDecision, auto_renew, auto_renew_ahead, auto_renew_due,
+    auto_renew_due_ahead, can_renew, renew,
+};
+pub use restore::{Charge, RestoreDecision, can_restore, restore};
+use timeline::{Timeline, add_years, check_years, grace_periods, live_boundaries, validated};
+pub use transfer::{
+    TransferDecision, can_transfer, complete_transfer, end_pending_transfer, request_transfer,
+};
+
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// The per-TLD lifecycle numbers. Every value is a setting; [`TldPeriods::gtld`] and
@@ -630,14 +641,3 @@ pub fn project(
         next_change,
     })
 }
-
-pub use deletion::{DeleteDecision, DeleteEffect, Refund, RefundedOperation, can_delete, delete};
-pub use renewal::{
-    AutoRenewDue, RenewDecision, auto_renew, auto_renew_ahead, auto_renew_due,
-    auto_renew_due_ahead, can_renew, renew,
-};
-pub use restore::{Charge, RestoreDecision, can_restore, restore};
-use timeline::{Timeline, add_years, check_years, grace_periods, live_boundaries, validated};
-pub use transfer::{
-    TransferDecision, can_transfer, complete_transfer, end_pending_transfer, request_transfer,
-};
