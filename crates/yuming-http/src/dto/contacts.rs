@@ -1,0 +1,312 @@
+//! Registrant contacts, their real-name review, changes of registrant, naming decisions and credit limits.
+
+use super::domains::DomainDto;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yuming_app::registrar::contacts::{ContactDocument, ContactView, ReviewEntry};
+use yuming_core::clock::Timestamp;
+
+/// `POST /api/v1/contacts` request: a registrant contact with its identity document. Not
+/// `Debug`: it carries the plain document number and street.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactCreateRequest {
+    /// `person` or `organization`.
+    #[schema(example = "person")]
+    pub kind: String,
+    /// Holder name as on the document; Chinese for mainland documents.
+    #[schema(example = "张三")]
+    pub name: String,
+    /// `resident_id`, `passport`, `hk_macau_permit`, `taiwan_permit`,
+    /// `foreign_permanent_resident` (persons) or `uscc` (organizations).
+    #[schema(example = "resident_id")]
+    pub id_type: String,
+    /// The document number.
+    #[schema(example = "11010519491231002X")]
+    pub id_number: String,
+    /// E-mail.
+    pub email: String,
+    /// `+86.13800138000` (EPP form) or an 11-digit mainland mobile number.
+    #[schema(example = "+86.13800138000")]
+    pub phone: String,
+    /// Postal address.
+    pub address: AddressRequest,
+}
+
+/// A postal address.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressRequest {
+    /// ISO 3166-1 alpha-2 code.
+    #[schema(example = "CN")]
+    pub country: String,
+    /// Province, state or region (1–64 characters).
+    pub province: String,
+    /// City (1–64 characters).
+    pub city: String,
+    /// Street address (1–200 characters); never shown again outside review.
+    pub street: String,
+    /// Postal code: 6 digits in China.
+    #[serde(default)]
+    pub postal_code: Option<String>,
+}
+
+/// The shown part of a contact's address.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegionDto {
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+    /// Province.
+    pub province: String,
+    /// City.
+    pub city: String,
+}
+
+/// Real-name verification state.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VerificationDto {
+    /// `pending`, `verified` or `rejected`.
+    #[schema(example = "pending")]
+    pub status: String,
+    /// The reviewer's reason (always present when rejected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The document broke only a check-character rule; a reviewer looks at it.
+    pub manual_review: bool,
+    /// When the reviewer decided, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<String>,
+}
+
+/// A registrant contact; the document number is masked and the street is never shown.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactDto {
+    /// Opaque id, `con_…`.
+    pub id: String,
+    /// `person` or `organization`.
+    pub kind: String,
+    /// Holder name.
+    pub name: String,
+    /// Document type.
+    pub id_type: String,
+    /// The document number with the middle hidden, e.g. `1101**********002X`.
+    #[schema(example = "1101**********002X")]
+    pub id_number_masked: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone, EPP form.
+    pub phone: String,
+    /// Country, province and city.
+    pub address: RegionDto,
+    /// Real-name verification.
+    pub verification: VerificationDto,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+}
+
+impl From<ContactView> for ContactDto {
+    fn from(view: ContactView) -> Self {
+        ContactDto {
+            id: view.id,
+            kind: view.kind.as_str().to_owned(),
+            name: view.name,
+            id_type: view.id_type.as_str().to_owned(),
+            id_number_masked: view.id_number_masked,
+            email: view.email,
+            phone: view.phone,
+            address: RegionDto {
+                country: view.region.country,
+                province: view.region.province,
+                city: view.region.city,
+            },
+            verification: VerificationDto {
+                status: view.verification.status.as_str().to_owned(),
+                reason: view.verification.reason,
+                manual_review: view.verification.manual_review,
+                reviewed_at: view.verification.reviewed_at.map(Timestamp::to_rfc3339),
+            },
+            created_at: view.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// Paging of contact listings.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ContactListQuery {
+    /// The previous page's `next_cursor`.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// The caller's contacts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactList {
+    /// Contacts, newest first.
+    pub contacts: Vec<ContactDto>,
+    /// Cursor of the next page, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A contact as reviewers see it in the queue: still masked, with its owner.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewContactDto {
+    /// The contact.
+    #[serde(flatten)]
+    pub contact: ContactDto,
+    /// The owning tenant.
+    pub owner_id: String,
+    /// For organizations, the filing subject type the USCC suggests, e.g. `ENTERPRISE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_type_hint: Option<String>,
+}
+
+impl From<ContactView> for ReviewContactDto {
+    fn from(view: ContactView) -> Self {
+        let owner_id = view.owner_id.clone();
+        let entity_type_hint = view.entity_type_hint.clone();
+        ReviewContactDto {
+            contact: view.into(),
+            owner_id,
+            entity_type_hint,
+        }
+    }
+}
+
+/// Contacts waiting for real-name review.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewContactList {
+    /// Contacts, oldest first.
+    pub contacts: Vec<ReviewContactDto>,
+    /// Cursor of the next page, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecisionRequest {
+    /// `approve` or `reject`. Required; it is checked after the contact is found, so that
+    /// another tenant's contact answers 404 whatever the body.
+    #[serde(default)]
+    #[schema(example = "reject")]
+    pub decision: Option<String>,
+    /// Why (1–500 characters); required to reject.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A full postal address (review only).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct FullAddressDto {
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+    /// Province.
+    pub province: String,
+    /// City.
+    pub city: String,
+    /// Street address.
+    pub street: String,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+}
+
+/// One verification status change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewHistoryDto {
+    /// The status before; absent for the submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The status after.
+    pub to: String,
+    /// The reviewer's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The acting account.
+    pub actor: String,
+    /// Time, RFC 3339.
+    pub at: String,
+}
+
+impl From<ReviewEntry> for ReviewHistoryDto {
+    fn from(entry: ReviewEntry) -> Self {
+        ReviewHistoryDto {
+            from: entry.from.map(|status| status.as_str().to_owned()),
+            to: entry.to.as_str().to_owned(),
+            reason: entry.reason,
+            actor: entry.actor,
+            at: entry.at.to_rfc3339(),
+        }
+    }
+}
+
+/// A contact's full document, for the reviewer deciding on it. Not `Debug`: it carries the
+/// plain document number and street.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ContactDocumentDto {
+    /// The contact.
+    pub contact: ReviewContactDto,
+    /// The document number, unmasked.
+    pub id_number: String,
+    /// The full address.
+    pub address: FullAddressDto,
+    /// Every status change, oldest first.
+    pub history: Vec<ReviewHistoryDto>,
+}
+
+impl From<ContactDocument> for ContactDocumentDto {
+    fn from(document: ContactDocument) -> Self {
+        ContactDocumentDto {
+            contact: document.contact.into(),
+            id_number: document.id_number,
+            address: FullAddressDto {
+                country: document.address.country,
+                province: document.address.province,
+                city: document.address.city,
+                street: document.address.street,
+                postal_code: document.address.postal_code,
+            },
+            history: document
+                .history
+                .into_iter()
+                .map(ReviewHistoryDto::from)
+                .collect(),
+        }
+    }
+}
+
+/// Change of registrant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrantChangeRequest {
+    /// A contact of the caller's tenant whose real name is verified.
+    pub contact_id: String,
+}
+
+/// The outcome of a naming-review decision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NamingDecisionDto {
+    /// Whether the name was approved.
+    pub approved: bool,
+    /// The domain after approval; absent after a rejection (deleted and refunded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainDto>,
+}
+
+/// A credit limit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditLimitRequest {
+    /// How far below zero the balance may go, minor units, ≥ 0.
+    pub amount: i64,
+    /// ISO 4217 code (default CNY).
+    #[serde(default)]
+    pub currency: Option<String>,
+}

@@ -1,0 +1,40 @@
+//! Wire types of the JSON API. Requests reject unknown fields; times are RFC 3339 strings.
+
+mod accounts;
+mod audit;
+mod billing;
+mod common;
+mod contacts;
+mod dns;
+mod domains;
+mod notifications;
+mod validation;
+
+pub use accounts::{
+    AccountDto, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDto, ApiKeyList, ApiKeyQuotaDto,
+    LoginRequest, LoginResponse, PasswordChangeRequest, ResendVerificationRequest, SignupRequest,
+    SubAccountCreateRequest, SubAccountList, SubAccountUpdateRequest, TotpCodeRequest,
+    TotpSetupResponse, UserCreateRequest, VerificationSentResponse, VerifyEmailRequest,
+};
+pub use audit::{AuditEntryDto, AuditList, AuditQuery};
+pub use billing::{
+    BalanceDto, CreditRequest, LedgerDto, LedgerLineDto, OrderDto, OrderList, TimePageQuery,
+};
+pub use common::{ErrorBody, ErrorDetail, Health};
+pub use contacts::{
+    AddressRequest, ContactCreateRequest, ContactDocumentDto, ContactDto, ContactList,
+    ContactListQuery, CreditLimitRequest, FullAddressDto, NamingDecisionDto, RegionDto,
+    RegistrantChangeRequest, ReviewContactDto, ReviewContactList, ReviewDecisionRequest,
+    ReviewHistoryDto, VerificationDto,
+};
+pub use dns::{DnsRecordDto, DnsRecordRequest, DnsZoneDto, ZoneFileDto};
+pub use domains::{
+    AuthCodeDto, BulkCheckRequest, BulkCheckResponse, CheckQuery, CheckResultDto, DomainDto,
+    DomainList, DomainListQuery, DomainReceiptDto, DomainUpdateRequest, MoneyDto, PriceDto,
+    RegisterRequest, RenewRequest, SuggestionDto,
+};
+pub use notifications::{
+    DisclosureDto, NotificationDto, NotificationList, NotificationPreferenceDto,
+    NotificationPreferenceRequest, NotificationPreferences, UnreadCount,
+};
+pub use validation::{ProblemDto, ValidateOptions, ValidateRequest, ValidateResponse};
