@@ -8,9 +8,8 @@ use yuming_store::{LedgerEntryRow, OrderRow, Tx};
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::platform::paging::PageCursor;
-use crate::registrar::domains::book;
-use crate::{App, AppError, RequestContext};
+use crate::platform::paging::{Page, PageCursor, next_cursor};
+use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// The largest single top-up: 10 million yuan.
 pub const MAX_TOP_UP_MINOR: i64 = 1_000_000_000;
@@ -24,7 +23,7 @@ pub const MAX_LOW_BALANCE_THRESHOLD: i64 = 100_000_000;
 
 /// Sends the low-balance notice when `balance` (after a debit) is under the account's
 /// threshold, once per episode: an episode ends with the next top-up. Called in the
-/// transaction of every debit ([`crate::registrar::domains::charge`]).
+/// transaction of every debit ([`charge`]).
 pub async fn low_balance_notice(
     tx: &mut Tx,
     holder: &str,
@@ -242,30 +241,6 @@ pub struct LedgerLine {
     pub at: Timestamp,
 }
 
-/// One page of a list and where the next one starts (`None` on the last page).
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    /// The rows, newest first.
-    pub items: Vec<T>,
-    /// Pass back to get the next page.
-    pub next: Option<PageCursor>,
-}
-
-/// The cursor after a full page's last row (`None` when the page was not full).
-pub(crate) fn next_cursor<T>(
-    rows: &[T],
-    limit: i64,
-    key: impl Fn(&T) -> (i64, &str),
-) -> Option<PageCursor> {
-    if (rows.len() as i64) < limit.clamp(1, 500) {
-        return None;
-    }
-    rows.last().map(|row| {
-        let (at, id) = key(row);
-        PageCursor::after(at, id)
-    })
-}
-
 /// The customer's balance movements, newest first.
 pub async fn ledger(
     app: &App,
@@ -379,4 +354,69 @@ pub async fn set_credit_limit(
         balance: Money::new(before.balance, limit.currency()),
         credit_limit: limit,
     })
+}
+
+fn insufficient_balance(needed: Money) -> AppError {
+    AppError::new(
+        ErrorKind::PaymentRequired,
+        "INSUFFICIENT_BALANCE",
+        format!("the balance does not cover {needed}"),
+        format!("余额不足以支付 {needed}"),
+    )
+}
+
+/// Debits `amount` from the tenant's balance and books the charge, in `tx`.
+pub(crate) async fn charge(
+    tx: &mut Tx,
+    tenant: &str,
+    amount: Money,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<Money, AppError> {
+    let holder =
+        HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    crate::accounts::verification::require_verified(tx, tenant).await?;
+    let currency = amount.currency().code();
+    let Some(balance) = tx
+        .change_balance(tenant, currency, -amount.minor(), now.0)
+        .await?
+    else {
+        return Err(insufficient_balance(amount));
+    };
+    let transaction =
+        money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
+    book(tx, &transaction, order_id, memo, now).await?;
+    let balance = Money::new(balance, amount.currency());
+    // Every debit path comes through here, so the low-balance check is made once, here.
+    low_balance_notice(tx, tenant, balance, now).await?;
+    Ok(balance)
+}
+
+/// Appends a balanced transaction's postings.
+pub(crate) async fn book(
+    tx: &mut Tx,
+    transaction: &money::Transaction,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let transaction_id = new_id("txn");
+    let rows: Vec<LedgerEntryRow> = transaction
+        .postings()
+        .iter()
+        .map(|posting| LedgerEntryRow {
+            id: new_id("le"),
+            transaction_id: transaction_id.clone(),
+            account: posting.account().kind().as_str().to_owned(),
+            holder_id: posting.account().holder().map(|h| h.as_str().to_owned()),
+            amount: posting.amount().minor(),
+            currency: posting.amount().currency().code().to_owned(),
+            order_id: Some(order_id.to_owned()),
+            memo: memo.to_owned(),
+            created_at: now.0,
+        })
+        .collect();
+    tx.insert_ledger_entries(&rows).await?;
+    Ok(())
 }

@@ -15,9 +15,11 @@ use yuming_core::dns::{
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::{DnsRecordRow, DomainHistoryEntry, DomainRow, Tx, ZoneRow};
 
+use crate::platform::BoxFuture;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::export::{ExportFile, ExportPart};
 use crate::{App, AppError, RequestContext};
 
 /// SOA timers of every hosted zone: refresh, retry, expire, minimum (negative TTL).
@@ -655,4 +657,33 @@ pub async fn served_zones_since(app: &App, since: i64) -> Result<Vec<ServedZone>
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// The hosted zones (records as served), as RFC 1035 master files.
+pub struct HostedZones;
+
+impl ExportPart for HostedZones {
+    fn name(&self) -> &'static str {
+        "zones"
+    }
+
+    fn files<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        _owner_id: &'a str,
+        domains: &'a [DomainRow],
+    ) -> BoxFuture<'a, Result<Vec<ExportFile>, AppError>> {
+        Box::pin(async move {
+            let mut files = Vec::new();
+            for d in domains {
+                if let Some(text) = zone_file_of(tx, d).await? {
+                    files.push(ExportFile {
+                        path: format!("zones/{}.zone", d.name),
+                        bytes: text.into_bytes(),
+                    });
+                }
+            }
+            Ok(files)
+        })
+    }
 }

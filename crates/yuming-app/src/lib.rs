@@ -12,8 +12,15 @@
 //! | [`dns`] | hosted zones and records |
 //! | [`notify`] | notices, webhooks and the lifecycle flows' notices |
 //! | [`filing`] | ICP filing: entities, sites, materials, rules, orders, review, the authority |
-//! | [`platform`] | the application object and request context, clock, crypto, audit, errors, idempotency, paging, rate limits, validation |
-//! | [`ops`] | backup and restore, the scheduler's jobs, the platform's own warnings |
+//! | [`platform`] | clock, crypto, audit, errors, idempotency, paging, rate limits, validation |
+//! | [`ops`] | backup and restore, the scheduler's jobs, the one-time sealing of legacy plaintext, the platform's own warnings |
+//!
+//! The contexts depend on each other in one direction only (`platform` ← `notify` ←
+//! `accounts` ← `billing` ← `registrar` ← `dns`, `filing` ← `ops`); where the registrar must
+//! reach a context built on it, it goes through [`registrar::hooks::DomainHooks`], wired by the
+//! application object ([`App`], in `app.rs`, the one module that sees every context).
+
+mod app;
 
 pub mod accounts;
 pub mod billing;
@@ -24,5 +31,5 @@ pub mod ops;
 pub mod platform;
 pub mod registrar;
 
-pub use platform::context::{App, AppSettings, IdempotencyMark, RequestContext};
+pub use app::{App, AppSettings, IdempotencyMark, RequestContext};
 pub use platform::error::{AppError, ErrorInfo, ErrorKind};

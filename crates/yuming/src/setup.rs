@@ -228,7 +228,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     )));
     // Rows an older release wrote with personal data in clear are sealed before anything
     // reads them (a no-op once done).
-    let sealed = yuming_app::platform::at_rest::seal_legacy_plaintext(&app)
+    let sealed = yuming_app::ops::at_rest::seal_legacy_plaintext(&app)
         .await
         .map_err(|e| anyhow::anyhow!("sealing personal data stored in clear: {}", e.message))?;
     if sealed.total() > 0 {

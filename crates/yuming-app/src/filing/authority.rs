@@ -21,8 +21,8 @@ use yuming_core::rules::icp_number::IcpFilingNumber;
 use yuming_core::rules::province;
 use yuming_store::{Db, SandboxSubjectRow, SandboxTicketRow, StoreError, Tx};
 
+use crate::platform::BoxFuture;
 use crate::platform::crypto::Cipher;
-use crate::registrar::registry::BoxFuture;
 
 /// Blind-index purposes of the sandbox's certificate keys and mobiles.
 pub(crate) const SANDBOX_CERT_INDEX: &str = "sandbox.cert";

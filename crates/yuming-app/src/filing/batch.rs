@@ -11,7 +11,7 @@
 
 use yuming_core::access::{Actor, Right};
 
-use super::entities::authorized_entity;
+use super::access::authorized_entity;
 use super::{NewOrderInput, SiteInput, create_order_with_lock, create_site};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};

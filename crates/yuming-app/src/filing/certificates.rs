@@ -490,7 +490,7 @@ pub async fn footer(app: &App, actor: &Actor, site_id: &str) -> Result<Footer, A
         .await?
         .ok_or_else(AppError::not_found)?;
     let province = u8::try_from(entity.province).unwrap_or(0);
-    let rules = super::self_check::rules_for_province(&mut tx, province, app.now()).await?;
+    let rules = super::rules::rules_for_province(&mut tx, province, app.now()).await?;
     tx.commit().await?;
     let (Some(site_no), Some(subject_no)) = (site.site_no, entity.subject_no) else {
         return Err(AppError::new(

@@ -2,12 +2,13 @@
 
 use serde_json::{Value, json};
 use yuming_core::access::{Actor, Right};
-use yuming_store::{FilingEntityRow, FilingSiteRow, Tx};
+use yuming_store::{FilingEntityRow, FilingSiteRow};
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
+use super::access::authorized_entity;
 use super::forms::{EntityInput, SiteInput};
 use super::principal_indexes;
 use super::sealing::{cert_digest, entity_context, seal_json, site_context};
@@ -65,20 +66,6 @@ pub async fn create_entity(
     .await?;
     tx.commit().await?;
     Ok(view)
-}
-
-pub(super) async fn authorized_entity(
-    tx: &mut Tx,
-    actor: &Actor,
-    id: &str,
-    right: Right,
-) -> Result<FilingEntityRow, AppError> {
-    let row = tx
-        .filing_entity(id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    actor.authorize(&row.owner_id, right)?;
-    Ok(row)
 }
 
 /// The actor's entities.

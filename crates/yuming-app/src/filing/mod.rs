@@ -6,6 +6,7 @@
 //! Authority calls are network I/O for a real connector, so they happen between
 //! transactions, never inside one.
 
+mod access;
 pub mod authority;
 pub mod batch;
 pub mod certificates;
@@ -24,6 +25,7 @@ mod servers;
 mod shape;
 mod submission;
 mod sync;
+mod transitions;
 mod views;
 
 pub use entities::{create_entity, create_site, get_entity, list_entities};

@@ -4,24 +4,24 @@
 use serde_json::Value;
 use yuming_core::access::{Actor, Right};
 use yuming_core::filing::{self, AuthorityLookup, Operation, OrderEvent, OrderStatus, rule};
-use yuming_store::{FilingOrderRow, Tx};
+use yuming_store::FilingOrderRow;
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
-use super::entities::authorized_entity;
+use super::access::{authorized_entity, authorized_order};
 use super::forms::Payload;
+use super::rules::rules_for;
 use super::sealing::{
     cert_key, entity_context, open_json, order_context, order_summary, order_view, seal_json,
     site_context,
 };
-use super::self_check::rules_for;
 use super::shape::{
     authority_error, check_entity_shape, check_site_shape, concurrent, invalid, parse_id_type,
     transition_error,
 };
-use super::submission::transition;
+use super::transitions::transition;
 use super::views::OrderView;
 
 /// A new order.
@@ -192,17 +192,6 @@ pub(super) fn order_conflict() -> AppError {
         "该主体已有进行中的备案订单，请先完成或放弃",
     )
     .with_field("entity_id")
-}
-
-pub(super) async fn authorized_order(
-    tx: &mut Tx,
-    actor: &Actor,
-    id: &str,
-    right: Right,
-) -> Result<FilingOrderRow, AppError> {
-    let row = tx.filing_order(id).await?.ok_or_else(AppError::not_found)?;
-    actor.authorize(&row.owner_id, right)?;
-    Ok(row)
 }
 
 /// One order (numbers masked).

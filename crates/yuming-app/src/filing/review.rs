@@ -8,13 +8,15 @@ use yuming_store::{FilingNoteRow, FilingOrderRow};
 use crate::platform::audit::{self, Change};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
+use super::access::authorized_order;
 use super::materials;
-use super::orders::{authority_lookup, authorized_order};
+use super::orders::authority_lookup;
 use super::sealing::order_view;
 use super::self_check::run_check;
 use super::shape::{bounded, concurrent, corrupt, invalid, transition_error};
-use super::submission::{history_entry, note_view, transition};
+use super::submission::{history_entry, note_view};
 use super::sync::push_to_authority;
+use super::transitions::transition;
 use super::views::{NoteView, OrderView, ReviewView};
 
 /// Orders waiting for the provider's review, oldest first.

@@ -1,19 +1,22 @@
-//! The operator's rules table (per province and provider) and the blacklist of certificate numbers.
+//! The operator's rules table (per province and provider), the rules in force for an order,
+//! and the blacklist of certificate numbers.
 
 use serde_json::{Value, json};
 use time::Date;
 use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
 use yuming_core::contact::IdType;
+use yuming_core::filing::{RuleRow, RuleScope, RuleSet};
 use yuming_core::rules::province;
-use yuming_store::FilingRuleRow;
+use yuming_store::{FilingRuleRow, Tx};
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
-use super::BLACKLIST_INDEX;
-use super::shape::{bounded, invalid, masked, normalized, parse_id_type};
+use super::forms::Payload;
+use super::shape::{bounded, invalid, masked, normalized, parse_id_type, parse_province};
+use super::{BLACKLIST_INDEX, PROVIDER};
 
 /// A new rules-table row as submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,4 +170,40 @@ fn blacklist_digest(app: &App, id_type: IdType, number: &str, today: Date) -> St
         ),
         BLACKLIST_INDEX,
     )
+}
+
+pub(super) async fn rules_for(
+    tx: &mut Tx,
+    payload: &Payload,
+    now: Timestamp,
+) -> Result<RuleSet, AppError> {
+    let province = parse_province(&payload.entity.province)?;
+    rules_for_province(tx, province, now).await
+}
+
+/// The rules in force for a province at `now`.
+pub(super) async fn rules_for_province(
+    tx: &mut Tx,
+    province: u8,
+    now: Timestamp,
+) -> Result<RuleSet, AppError> {
+    let rows = tx.filing_rules().await?;
+    let rows: Vec<RuleRow> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let scope = match r.scope.as_str() {
+                "national" => RuleScope::National,
+                "province" => RuleScope::Province(r.scope_key.parse().ok()?),
+                "provider" => RuleScope::Provider(r.scope_key.clone()),
+                _ => return None,
+            };
+            Some(RuleRow {
+                scope,
+                key: r.rule_key,
+                value: r.value,
+                effective_from: Timestamp(r.effective_from),
+            })
+        })
+        .collect();
+    Ok(RuleSet::resolve(&rows, province, PROVIDER, now))
 }

@@ -7,59 +7,22 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
 use yuming_core::filing::{
     self, AuthorityLookup, CheckInput, DomainFacts, DuplicateFacts, EntityFacts, Operation,
-    PersonFacts, PreapprovalFacts, RuleRow, RuleScope, RuleSet, ServerFacts, Severity, SiteFacts,
-    rule,
+    PersonFacts, PreapprovalFacts, ServerFacts, Severity, SiteFacts, rule,
 };
 use yuming_store::{FilingOrderRow, Tx};
 
 use crate::{App, AppError};
 
+use super::access::authorized_order;
 use super::forms::{Payload, PersonInput};
-use super::orders::{authority_lookup, authorized_order};
+use super::orders::authority_lookup;
 use super::rules::blacklist_digests;
+use super::rules::rules_for;
 use super::sealing::{cert_digests, order_view};
 use super::servers::cidr_contains;
-use super::shape::{
-    check_entity_shape, corrupt, normalized, parse_date, parse_id_type, parse_province,
-};
+use super::shape::{check_entity_shape, corrupt, normalized, parse_date, parse_id_type};
 use super::views::CheckReport;
-use super::{CONTACT_INDEX, EMAIL_INDEX, MOBILE_INDEX, PROVIDER, normal_email, normal_mobile};
-
-pub(super) async fn rules_for(
-    tx: &mut Tx,
-    payload: &Payload,
-    now: Timestamp,
-) -> Result<RuleSet, AppError> {
-    let province = parse_province(&payload.entity.province)?;
-    rules_for_province(tx, province, now).await
-}
-
-/// The rules in force for a province at `now`.
-pub(super) async fn rules_for_province(
-    tx: &mut Tx,
-    province: u8,
-    now: Timestamp,
-) -> Result<RuleSet, AppError> {
-    let rows = tx.filing_rules().await?;
-    let rows: Vec<RuleRow> = rows
-        .into_iter()
-        .filter_map(|r| {
-            let scope = match r.scope.as_str() {
-                "national" => RuleScope::National,
-                "province" => RuleScope::Province(r.scope_key.parse().ok()?),
-                "provider" => RuleScope::Provider(r.scope_key.clone()),
-                _ => return None,
-            };
-            Some(RuleRow {
-                scope,
-                key: r.rule_key,
-                value: r.value,
-                effective_from: Timestamp(r.effective_from),
-            })
-        })
-        .collect();
-    Ok(RuleSet::resolve(&rows, province, PROVIDER, now))
-}
+use super::{CONTACT_INDEX, EMAIL_INDEX, MOBILE_INDEX, normal_email, normal_mobile};
 
 fn person_facts(p: &PersonInput, liveness: Option<bool>) -> Result<PersonFacts, AppError> {
     Ok(PersonFacts {

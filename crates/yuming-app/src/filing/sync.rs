@@ -9,10 +9,10 @@ use yuming_store::{FilingNoteRow, FilingOrderRow, Tx};
 use crate::platform::audit::{self, Change};
 use crate::{App, AppError, ErrorKind, RequestContext};
 
+use super::access::authorized_order;
 use super::authority::{AuthorityStatus, SmsOutcome, Submission};
 use super::certificates;
 use super::forms::Payload;
-use super::orders::authorized_order;
 use super::sealing::{
     cert_digest, cert_key, entity_context, open_json, order_context, order_summary, seal_json,
     site_context,
@@ -20,7 +20,7 @@ use super::sealing::{
 use super::shape::{
     authority_error, corrupt, invalid, masked, parse_id_type, parse_province, transition_error,
 };
-use super::submission::{apply_event, transition};
+use super::transitions::{apply_event, transition};
 use super::views::OrderView;
 use super::{SYNC_BATCH, principal_indexes};
 

@@ -2,5 +2,6 @@
 //! place the lifecycle flows hand their notices over.
 
 pub(crate) mod flow_notices;
+pub mod kinds;
 pub mod notices;
 pub mod webhooks;

@@ -4,7 +4,7 @@
 //! transaction (unique per endpoint and occasion, so a notice reaches an endpoint once).
 //! [`deliver_webhooks`] claims due deliveries under a lease, POSTs them outside any
 //! transaction and records every attempt in the delivery log; failures back off like e-mail
-//! and give up after [`crate::notify::notices::MAX_ATTEMPTS`]. The body is signed as described in
+//! and give up after [`crate::notify::kinds::MAX_ATTEMPTS`]. The body is signed as described in
 //! [`yuming_core::webhook`] with the endpoint's secret, which is shown once and kept sealed.
 //!
 //! Endpoints may only point at globally reachable addresses ([`yuming_core::net::is_global`]:
@@ -23,11 +23,11 @@ use yuming_core::clock::Timestamp;
 use yuming_core::net::is_global;
 use yuming_store::{Tx, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
-use crate::billing::{Page, next_cursor};
-use crate::notify::notices::{MAX_ATTEMPTS, NoticeKind, backoff_secs};
+use crate::notify::kinds::{MAX_ATTEMPTS, NoticeKind, backoff_secs};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
 use crate::platform::paging::PageCursor;
+use crate::platform::paging::{Page, next_cursor};
 use crate::{App, AppError, RequestContext};
 
 /// Endpoints one tenant may have.

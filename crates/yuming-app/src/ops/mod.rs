@@ -1,6 +1,7 @@
 //! Running the installation: backup and restore, the scheduler's jobs, and the settings staff
 //! must change before customers rely on it.
 
+pub mod at_rest;
 pub mod backup;
 pub mod scheduler;
 pub mod system;

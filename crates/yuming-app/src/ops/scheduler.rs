@@ -20,11 +20,12 @@ use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{self, Phase};
 use yuming_store::{DomainHistoryEntry, DomainRow, OrderRow, Tx};
 
+use crate::billing::charge;
 use crate::notify::notices::{self, NoticeKind, NoticeRequest};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
-use crate::registrar::domains::{apply_record, charge, held_change, record_of};
+use crate::registrar::domains::{apply_record, held_change, record_of};
 use crate::{App, AppError, RequestContext};
 
 /// Days before expiry at which a reminder is sent.

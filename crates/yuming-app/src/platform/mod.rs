@@ -2,13 +2,14 @@
 //! clock, field and file encryption, the audit log, the error type, idempotency keys, paging,
 //! durable rate limits and the shared validation entry point.
 
-pub mod at_rest;
 pub mod audit;
 pub mod clock;
-pub(crate) mod context;
 pub mod crypto;
 pub mod error;
 pub mod idempotency;
 pub mod paging;
 pub mod rate_limit;
 pub mod validation;
+
+/// A boxed future, so that traits with async methods (ports and hooks) stay object-safe.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

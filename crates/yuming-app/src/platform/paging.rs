@@ -94,3 +94,27 @@ mod tests {
         }
     }
 }
+
+/// One page of a list and where the next one starts (`None` on the last page).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows, newest first.
+    pub items: Vec<T>,
+    /// Pass back to get the next page.
+    pub next: Option<PageCursor>,
+}
+
+/// The cursor after a full page's last row (`None` when the page was not full).
+pub(crate) fn next_cursor<T>(
+    rows: &[T],
+    limit: i64,
+    key: impl Fn(&T) -> (i64, &str),
+) -> Option<PageCursor> {
+    if (rows.len() as i64) < limit.clamp(1, 500) {
+        return None;
+    }
+    rows.last().map(|row| {
+        let (at, id) = key(row);
+        PageCursor::after(at, id)
+    })
+}

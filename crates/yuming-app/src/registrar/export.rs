@@ -9,8 +9,8 @@ use std::io::Write;
 use serde_json::json;
 use yuming_store::{DomainRow, Tx};
 
+use crate::platform::BoxFuture;
 use crate::platform::crypto::Cipher;
-use crate::registrar::registry::BoxFuture;
 use crate::{App, AppError, registrar::contacts::ContactView};
 
 /// One file of an export.
@@ -234,46 +234,18 @@ impl ExportPart for Delegation {
     }
 }
 
-/// The hosted zones (records as served), as RFC 1035 master files.
-pub struct HostedZones;
-
-impl ExportPart for HostedZones {
-    fn name(&self) -> &'static str {
-        "zones"
-    }
-
-    fn files<'a>(
-        &'a self,
-        tx: &'a mut Tx,
-        _owner_id: &'a str,
-        domains: &'a [DomainRow],
-    ) -> BoxFuture<'a, Result<Vec<ExportFile>, AppError>> {
-        Box::pin(async move {
-            let mut files = Vec::new();
-            for d in domains {
-                if let Some(text) = crate::dns::zone_file_of(tx, d).await? {
-                    files.push(ExportFile {
-                        path: format!("zones/{}.zone", d.name),
-                        bytes: text.into_bytes(),
-                    });
-                }
-            }
-            Ok(files)
-        })
-    }
-}
-
 /// The parts of an export, in archive order.
 pub fn parts(app: &App) -> Vec<Box<dyn ExportPart>> {
-    vec![
+    let mut parts: Vec<Box<dyn ExportPart>> = vec![
         Box::new(Contacts {
             cipher: app.cipher().clone(),
         }),
         Box::new(Orders),
         Box::new(History),
         Box::new(Delegation),
-        Box::new(HostedZones),
-    ]
+    ];
+    parts.extend(app.domain_hooks().export_parts());
+    parts
 }
 
 /// Collects every part's files for `domains`.

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod contacts;
 pub mod domains;
 pub mod export;
+pub mod hooks;
 pub mod registry;
 pub mod restore;
 pub mod transfers;

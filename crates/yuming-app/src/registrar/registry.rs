@@ -8,16 +8,11 @@
 //! [`RegistryError`], and then persists the same row as the local mirror, so callers do not
 //! change.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use yuming_core::rules::domain_name::DomainName;
 use yuming_store::{DomainRow, HeldName, StoreError, Tx};
 
 use crate::AppError;
-
-/// A boxed future, so the trait stays object-safe.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::platform::BoxFuture;
 
 /// What a registry says about a name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,10 +8,11 @@ use yuming_core::lifecycle::{self, Charge};
 use yuming_core::money::Money;
 use yuming_store::OrderRow;
 
+use crate::billing::charge;
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{
-    self, Receipt, charge, held_change, lifecycle_error, load_for_update, record_change, view_of,
+    self, Receipt, held_change, lifecycle_error, load_for_update, record_change, view_of,
 };
 use crate::{App, AppError, RequestContext};
 

@@ -20,11 +20,12 @@ use yuming_core::lifecycle;
 use yuming_core::money::{self, Currency, HolderId, Money};
 use yuming_store::{DomainRow, OrderRow, TransferRow, Tx};
 
+use crate::billing::charge;
 use crate::notify::flow_notices::notify;
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{
-    self, auth_code_context, charge, lifecycle_error, load_for_update, new_auth_code, record_change,
+    self, auth_code_context, lifecycle_error, load_for_update, new_auth_code, record_change,
 };
 use crate::{App, AppError, ErrorKind, RequestContext};
 
@@ -294,7 +295,7 @@ async fn refund_fee(
     .ok_or_else(|| AppError::internal("a refund was refused"))?;
     let transaction =
         money::refund(&holder, amount).map_err(|e| AppError::internal(format!("refund: {e}")))?;
-    domains::book(
+    crate::billing::book(
         tx,
         &transaction,
         &order_id,

@@ -6,7 +6,7 @@
 
 use yuming_app::filing::{self, FilingAuthority, NewOrderInput};
 use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
-use yuming_app::{App, notify::notices, platform::at_rest, registrar::domains};
+use yuming_app::{App, notify::notices, ops::at_rest, registrar::domains};
 use yuming_core::access::Actor;
 use yuming_core::filing::{OrderStatus, RejectCode};
 use yuming_store::Backend;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api_keys;
+mod architecture;
 mod at_rest;
 mod audit_chain;
 mod backup;

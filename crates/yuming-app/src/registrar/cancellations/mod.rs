@@ -32,7 +32,6 @@ use crate::platform::crypto::{new_id, random_bytes};
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{self, lifecycle_error, record_change};
 use crate::registrar::export::{self, ArchiveFormat};
-use crate::registrar::registry::BoxFuture;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 /// Most domains in one cancellation request.
@@ -60,39 +59,10 @@ pub struct DependentFiling {
     pub note: String,
 }
 
-/// Asks the ICP part which filings depend on a domain. The ICP module implements this; the
-/// built-in [`NoFilingModule`] answers for a platform that has none.
-pub trait FilingDependencies: Send + Sync {
-    /// The filings that depend on `domain`.
-    fn filings<'a>(
-        &'a self,
-        tx: &'a mut Tx,
-        domain: &'a DomainRow,
-    ) -> BoxFuture<'a, Result<Vec<DependentFiling>, AppError>>;
-}
-
-/// The answer of a platform without an ICP filing module: no filing can depend on anything.
-pub struct NoFilingModule;
-
-impl FilingDependencies for NoFilingModule {
-    fn filings<'a>(
-        &'a self,
-        _tx: &'a mut Tx,
-        _domain: &'a DomainRow,
-    ) -> BoxFuture<'a, Result<Vec<DependentFiling>, AppError>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-}
-
-/// The filing check in use: the platform's own ICP filing module.
-pub fn filing_dependencies() -> Box<dyn FilingDependencies> {
-    Box::new(crate::filing::dependencies::IcpFilings)
-}
-
 /// Withdraws what DNS publishes for a cancelled domain, in the deleting transaction: the
 /// delegation (nameservers) and the hosted zone with its records.
-async fn clear_dns(tx: &mut Tx, row: &mut DomainRow) -> Result<(), AppError> {
-    crate::dns::remove_zone(tx, row).await?;
+async fn clear_dns(app: &App, tx: &mut Tx, row: &mut DomainRow) -> Result<(), AppError> {
+    app.domain_hooks().deleting(tx, row).await?;
     row.nameservers.clear();
     Ok(())
 }
@@ -192,7 +162,6 @@ async fn view_of(
     let account = tx.account_by_id(&row.requested_by).await?;
     let mut views = Vec::with_capacity(domains_rows.len());
     let mut requires_document = false;
-    let filings_check = filing_dependencies();
     for d in domains_rows {
         let live = tx
             .domain_by_name(&d.domain_name)
@@ -219,7 +188,7 @@ async fn view_of(
                 (
                     projection.phase.as_str().to_owned(),
                     refund,
-                    filings_check.filings(tx, r).await?,
+                    app.domain_hooks().dependent_filings(tx, r).await?,
                 )
             }
             None => ("released".to_owned(), None, Vec::new()),

@@ -189,7 +189,7 @@ async fn delete_one(
     let deleted = lifecycle::delete(&record, &tld.periods, now).map_err(lifecycle_error)?;
     let before = json!({ "expires_at": row.expires_at, "nameservers": row.nameservers });
     domains::apply_record(&mut row, &deleted);
-    clear_dns(tx, &mut row).await?;
+    clear_dns(app, tx, &mut row).await?;
     row.updated_at = now.0;
     app.registry(&tld.registry)?.delete(tx, &row).await?;
     let mut refund_order = None;
@@ -207,7 +207,7 @@ async fn delete_one(
         .ok_or_else(|| AppError::internal("a refund was refused"))?;
         let transaction = money::refund(&holder, amount)
             .map_err(|e| AppError::internal(format!("refund: {e}")))?;
-        domains::book(
+        crate::billing::book(
             tx,
             &transaction,
             &order_id,

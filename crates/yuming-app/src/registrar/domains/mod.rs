@@ -21,9 +21,7 @@ pub use naming_review::{decide_naming_review, naming_review_queue};
 pub use records::{DomainView, apply_record, parse_nameservers, record_of};
 pub(crate) use records::{lifecycle_error, resolves_now, view_of};
 pub use registration::{Receipt, RegisterInput, register};
-pub(crate) use registration::{
-    auth_code_context, book, charge, held_change, new_auth_code, record_change,
-};
+pub(crate) use registration::{auth_code_context, held_change, new_auth_code, record_change};
 pub use renewal::renew;
 pub(crate) use renewal::{ascii_of, load_for_update};
 pub use search::{Availability, MAX_BULK_CHECK, check, suggestions};

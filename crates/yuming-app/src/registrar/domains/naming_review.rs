@@ -7,8 +7,9 @@ use yuming_core::money::{self, HolderId, Money};
 use yuming_store::OrderRow;
 
 use super::records::{DomainView, view_of};
-use super::registration::{book, held_change, record_change};
+use super::registration::{held_change, record_change};
 use super::renewal::load_for_update;
+use crate::billing::book;
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, ErrorKind, RequestContext};

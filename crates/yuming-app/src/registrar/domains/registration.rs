@@ -6,17 +6,16 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::catalogue::{self, Catalogue, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::DomainRecord;
-use yuming_core::money::{self, HolderId, Money};
+use yuming_core::money::Money;
 use yuming_core::rules::domain_name::DomainName;
-use yuming_store::{
-    DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, LedgerEntryRow, OrderRow, Tx,
-};
+use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, OrderRow, Tx};
 
 use super::records::{
     DomainView, apply_record, holds, lifecycle_error, parse_nameservers, project_row,
     unavailable_error, view,
 };
 use super::search::is_released;
+use crate::billing::charge;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
 use crate::registrar::catalogue as stored_catalogue;
@@ -49,71 +48,6 @@ pub struct Receipt {
     pub charged: Money,
     /// The balance afterwards.
     pub balance: Money,
-}
-
-fn insufficient_balance(needed: Money) -> AppError {
-    AppError::new(
-        ErrorKind::PaymentRequired,
-        "INSUFFICIENT_BALANCE",
-        format!("the balance does not cover {needed}"),
-        format!("余额不足以支付 {needed}"),
-    )
-}
-
-/// Debits `amount` from the tenant's balance and books the charge, in `tx`.
-pub(crate) async fn charge(
-    tx: &mut Tx,
-    tenant: &str,
-    amount: Money,
-    order_id: &str,
-    memo: &str,
-    now: Timestamp,
-) -> Result<Money, AppError> {
-    let holder =
-        HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-    crate::accounts::verification::require_verified(tx, tenant).await?;
-    let currency = amount.currency().code();
-    let Some(balance) = tx
-        .change_balance(tenant, currency, -amount.minor(), now.0)
-        .await?
-    else {
-        return Err(insufficient_balance(amount));
-    };
-    let transaction =
-        money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
-    book(tx, &transaction, order_id, memo, now).await?;
-    let balance = Money::new(balance, amount.currency());
-    // Every debit path comes through here, so the low-balance check is made once, here.
-    crate::billing::low_balance_notice(tx, tenant, balance, now).await?;
-    Ok(balance)
-}
-
-/// Appends a balanced transaction's postings.
-pub(crate) async fn book(
-    tx: &mut Tx,
-    transaction: &money::Transaction,
-    order_id: &str,
-    memo: &str,
-    now: Timestamp,
-) -> Result<(), AppError> {
-    let transaction_id = new_id("txn");
-    let rows: Vec<LedgerEntryRow> = transaction
-        .postings()
-        .iter()
-        .map(|posting| LedgerEntryRow {
-            id: new_id("le"),
-            transaction_id: transaction_id.clone(),
-            account: posting.account().kind().as_str().to_owned(),
-            holder_id: posting.account().holder().map(|h| h.as_str().to_owned()),
-            amount: posting.amount().minor(),
-            currency: posting.amount().currency().code().to_owned(),
-            order_id: Some(order_id.to_owned()),
-            memo: memo.to_owned(),
-            created_at: now.0,
-        })
-        .collect();
-    tx.insert_ledger_entries(&rows).await?;
-    Ok(())
 }
 
 pub(crate) fn auth_code_context(domain_id: &str) -> String {
@@ -205,7 +139,7 @@ pub async fn register(
         release_if_expired(&mut tx, &catalogue, &registrable.name, now).await?;
     }
     connector.create(&mut tx, &row).await?;
-    crate::dns::create_zone(&mut tx, &row, now).await?;
+    app.domain_hooks().registered(&mut tx, &row, now).await?;
     let balance = charge(
         &mut tx,
         &actor.tenant_id,

@@ -8,7 +8,8 @@ use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::{DomainRow, OrderRow, Tx};
 
 use super::records::{apply_record, lifecycle_error, record_of, view_of};
-use super::registration::{Receipt, charge, held_change, record_change};
+use super::registration::{Receipt, held_change, record_change};
+use crate::billing::charge;
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, RequestContext};

@@ -4,10 +4,15 @@ use std::sync::Arc;
 
 use yuming_core::clock::{Clock, Timestamp};
 use yuming_core::credentials::LockoutPolicy;
-use yuming_store::Db;
+use yuming_store::{Db, DomainRow, Tx};
 
+use crate::AppError;
 use crate::accounts::password::PasswordHasher;
+use crate::platform::BoxFuture;
 use crate::platform::crypto::Cipher;
+use crate::registrar::cancellations::DependentFiling;
+use crate::registrar::export::ExportPart;
+use crate::registrar::hooks::DomainHooks;
 use crate::registrar::registry::{LocalRegistry, RegistryConnector};
 
 /// Settings the use cases need (a slice of the configuration, so that this crate does not
@@ -110,6 +115,7 @@ struct Inner {
     availability: crate::registrar::availability::AvailabilityIndex,
     filing_authority: std::sync::RwLock<Arc<dyn crate::filing::FilingAuthority>>,
     material_decodes: Arc<tokio::sync::Semaphore>,
+    domain_hooks: Arc<dyn DomainHooks>,
 }
 
 impl App {
@@ -141,6 +147,7 @@ impl App {
                 availability: crate::registrar::availability::AvailabilityIndex::default(),
                 filing_authority: std::sync::RwLock::new(sandbox_authority),
                 material_decodes,
+                domain_hooks: Arc::new(PlatformHooks),
             }),
         }
     }
@@ -186,6 +193,11 @@ impl App {
 
     pub(crate) fn material_decodes(&self) -> &Arc<tokio::sync::Semaphore> {
         &self.inner.material_decodes
+    }
+
+    /// How the registrar reaches DNS hosting and ICP filing.
+    pub(crate) fn domain_hooks(&self) -> &dyn DomainHooks {
+        self.inner.domain_hooks.as_ref()
     }
 
     pub(crate) fn catalogue_cache(&self) -> &crate::registrar::catalogue::CatalogueCache {
@@ -263,5 +275,40 @@ impl RequestContext {
             idempotency: None,
             ..self.clone()
         }
+    }
+}
+
+/// The platform's wiring of the registrar's hooks: the hosted zone follows the name, and the
+/// filing tables answer which filings depend on it.
+struct PlatformHooks;
+
+impl DomainHooks for PlatformHooks {
+    fn registered<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        domain: &'a DomainRow,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), AppError>> {
+        Box::pin(crate::dns::create_zone(tx, domain, now))
+    }
+
+    fn deleting<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        domain: &'a DomainRow,
+    ) -> BoxFuture<'a, Result<(), AppError>> {
+        Box::pin(crate::dns::remove_zone(tx, domain))
+    }
+
+    fn dependent_filings<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        domain: &'a DomainRow,
+    ) -> BoxFuture<'a, Result<Vec<DependentFiling>, AppError>> {
+        Box::pin(crate::filing::dependencies::dependent_filings(tx, domain))
+    }
+
+    fn export_parts(&self) -> Vec<Box<dyn ExportPart>> {
+        vec![Box::new(crate::dns::HostedZones)]
     }
 }
