@@ -5,11 +5,11 @@
 //! (e.g. `YUMING_AUTH__SESSION_TTL_SECS`). This crate does not read the environment or the
 //! file system itself: the binary passes both in.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The whole configuration tree.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// SQLite file, uploads and generated keys live here.
@@ -53,7 +53,7 @@ pub struct Config {
 }
 
 /// ICP filing settings: the built-in sandbox authority and the status sync.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct FilingConfig {
     /// Seconds between SMS verification and the sandbox bureau's decision.
@@ -98,7 +98,7 @@ impl Default for FilingConfig {
 }
 
 /// Hosted DNS settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DnsConfig {
     /// TTL of records that name none, seconds.
@@ -130,7 +130,7 @@ impl Default for DnsConfig {
 }
 
 /// WHOIS listener settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct WhoisConfig {
     /// Open connections in all; more are told so and closed.
@@ -152,7 +152,7 @@ impl Default for WhoisConfig {
 }
 
 /// Background jobs.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedulerConfig {
     /// Whether `serve` runs the jobs; turn off on instances that should only answer requests.
@@ -179,7 +179,7 @@ impl Default for SchedulerConfig {
 }
 
 /// What WHOIS and RDAP answers say about the registrar running the platform.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LookupConfig {
     /// Registrar name.
@@ -221,7 +221,7 @@ impl Default for LookupConfig {
 }
 
 /// Registrar settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistrarConfig {
     /// Nameservers given to new domains whose registrant names none (the platform's DNS).
@@ -241,7 +241,7 @@ impl Default for RegistrarConfig {
 }
 
 /// Log line format.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -252,7 +252,7 @@ pub enum LogFormat {
 }
 
 /// Authentication settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     /// Lifetime of a login token.
@@ -301,7 +301,7 @@ impl Default for AuthConfig {
 }
 
 /// HTTP API settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     /// Largest accepted request body for JSON endpoints.
@@ -353,7 +353,7 @@ impl Default for HttpConfig {
 }
 
 /// Database pool settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// Connections in the pool.
@@ -427,8 +427,12 @@ impl Config {
             .filter(|(k, _)| k.starts_with("YUMING_"))
             .collect();
         overrides.sort();
+        let defaults = match toml::Value::try_from(Config::default()) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
         for (name, raw) in overrides {
-            apply_env(&mut tree, &name, &raw)?;
+            apply_env(&mut tree, &defaults, &name, &raw)?;
         }
         let config: Config = toml::Value::Table(tree)
             .try_into()
@@ -507,7 +511,12 @@ const NOT_CONFIG: [&str; 5] = [
     "YUMING_PASSWORD",
 ];
 
-fn apply_env(tree: &mut toml::Table, name: &str, raw: &str) -> Result<(), ConfigError> {
+fn apply_env(
+    tree: &mut toml::Table,
+    defaults: &toml::Table,
+    name: &str,
+    raw: &str,
+) -> Result<(), ConfigError> {
     if NOT_CONFIG.contains(&name) {
         return Ok(());
     }
@@ -521,7 +530,10 @@ fn apply_env(tree: &mut toml::Table, name: &str, raw: &str) -> Result<(), Config
             reason: "empty key segment".into(),
         });
     }
-    let value = env_value(&path, raw);
+    let value = env_value(defaults, &path, raw).map_err(|reason| ConfigError::Env {
+        name: name.into(),
+        reason,
+    })?;
     let mut table = tree;
     for (i, key) in path.iter().enumerate() {
         if i + 1 == path.len() {
@@ -544,45 +556,45 @@ fn apply_env(tree: &mut toml::Table, name: &str, raw: &str) -> Result<(), Config
     Ok(())
 }
 
-/// Environment values are strings; keys known to be numbers, booleans or lists are typed
-/// here so that `YUMING_CLOCK_OFFSET_SECS=-86400` works.
-fn env_value(path: &[String], raw: &str) -> toml::Value {
-    let key = path.last().map(String::as_str).unwrap_or_default();
-    if key == "previous_master_keys" || key == "default_nameservers" || key == "secondaries" {
-        return toml::Value::Array(
+/// Environment values are strings; each is read as the type the key has in the defaults
+/// (`YUMING_CLOCK_OFFSET_SECS=-86400` a number, `YUMING_FILING__SANDBOX_REJECTION_RATE=0.5`
+/// a fraction, `YUMING_DNS__SECONDARIES=a,b` a list, `YUMING_LOOKUP__ABUSE_PHONE=10086` a
+/// string). A key the defaults do not have (an unset optional string, or a key that does not
+/// exist) stays a string, and deserialisation refuses unknown keys.
+fn env_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<toml::Value, String> {
+    let mut default = None;
+    let mut table = Some(defaults);
+    for key in path {
+        default = table.and_then(|t| t.get(key));
+        table = default.and_then(toml::Value::as_table);
+    }
+    let text = raw.trim();
+    Ok(match default {
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            text.parse()
+                .map_err(|_| format!("{raw:?} is not a whole number"))?,
+        ),
+        Some(toml::Value::Float(_)) => {
+            let number: f64 = text.parse().map_err(|_| format!("{raw:?} is not a number"))?;
+            if !number.is_finite() {
+                return Err(format!("{raw:?} is not a finite number"));
+            }
+            toml::Value::Float(number)
+        }
+        Some(toml::Value::Boolean(_)) => toml::Value::Boolean(
+            text.parse()
+                .map_err(|_| format!("{raw:?} is not true or false"))?,
+        ),
+        Some(toml::Value::Array(_)) => toml::Value::Array(
             raw.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| toml::Value::String(s.into()))
                 .collect(),
-        );
-    }
-    let string_keys = [
-        "data_dir",
-        "database_url",
-        "http_addr",
-        "dns_addr",
-        "whois_addr",
-        "master_key",
-        "smtp_url",
-        "log_format",
-        "registrar_name",
-        "registrar_url",
-        "whois_server",
-        "abuse_email",
-        "abuse_phone",
-        "rdap_base_url",
-        "terms_url",
-    ];
-    if !string_keys.contains(&key) {
-        if let Ok(i) = raw.trim().parse::<i64>() {
-            return toml::Value::Integer(i);
-        }
-        if let Ok(b) = raw.trim().parse::<bool>() {
-            return toml::Value::Boolean(b);
-        }
-    }
-    toml::Value::String(raw.into())
+        ),
+        Some(toml::Value::Table(_)) => return Err("names a section, not a key".into()),
+        _ => toml::Value::String(raw.into()),
+    })
 }
 
 #[cfg(test)]
@@ -641,6 +653,32 @@ mod tests {
             vec!["a".to_string(), "b".to_string()]
         );
         assert_eq!(config.database_url(), "sqlite:///tmp/y/yuming.db");
+    }
+
+    #[test]
+    fn environment_values_take_the_type_of_their_key() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("YUMING_FILING__SANDBOX_REJECTION_RATE", "0.5"),
+                ("YUMING_MASTER_KEY", "12345"),
+                ("YUMING_DNS__SECONDARIES", "192.0.2.1, 192.0.2.2"),
+            ]),
+        )
+        .expect("loads");
+        assert!((config.filing.sandbox_rejection_rate - 0.5).abs() < f64::EPSILON);
+        assert_eq!(config.master_key.as_deref(), Some("12345"), "an unset optional text");
+        assert_eq!(config.dns.secondaries, vec!["192.0.2.1", "192.0.2.2"]);
+        for (name, raw, says) in [
+            ("YUMING_FILING__SANDBOX_REJECTION_RATE", "half", "is not a number"),
+            ("YUMING_FILING__SANDBOX_REJECTION_RATE", "NaN", "is not a finite number"),
+            ("YUMING_AUTH__LOCKOUT_THRESHOLD", "3.5", "is not a whole number"),
+            ("YUMING_AUTH", "3", "names a section"),
+        ] {
+            let error = Config::load(None, env(&[(name, raw)])).expect_err(name);
+            let text = error.to_string();
+            assert!(text.contains(name) && text.contains(says), "{text}");
+        }
     }
 
     #[test]
