@@ -575,7 +575,9 @@ fn env_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<toml:
                 .map_err(|_| format!("{raw:?} is not a whole number"))?,
         ),
         Some(toml::Value::Float(_)) => {
-            let number: f64 = text.parse().map_err(|_| format!("{raw:?} is not a number"))?;
+            let number: f64 = text
+                .parse()
+                .map_err(|_| format!("{raw:?} is not a number"))?;
             if !number.is_finite() {
                 return Err(format!("{raw:?} is not a finite number"));
             }
@@ -667,12 +669,28 @@ mod tests {
         )
         .expect("loads");
         assert!((config.filing.sandbox_rejection_rate - 0.5).abs() < f64::EPSILON);
-        assert_eq!(config.master_key.as_deref(), Some("12345"), "an unset optional text");
+        assert_eq!(
+            config.master_key.as_deref(),
+            Some("12345"),
+            "an unset optional text"
+        );
         assert_eq!(config.dns.secondaries, vec!["192.0.2.1", "192.0.2.2"]);
         for (name, raw, says) in [
-            ("YUMING_FILING__SANDBOX_REJECTION_RATE", "half", "is not a number"),
-            ("YUMING_FILING__SANDBOX_REJECTION_RATE", "NaN", "is not a finite number"),
-            ("YUMING_AUTH__LOCKOUT_THRESHOLD", "3.5", "is not a whole number"),
+            (
+                "YUMING_FILING__SANDBOX_REJECTION_RATE",
+                "half",
+                "is not a number",
+            ),
+            (
+                "YUMING_FILING__SANDBOX_REJECTION_RATE",
+                "NaN",
+                "is not a finite number",
+            ),
+            (
+                "YUMING_AUTH__LOCKOUT_THRESHOLD",
+                "3.5",
+                "is not a whole number",
+            ),
             ("YUMING_AUTH", "3", "names a section"),
         ] {
             let error = Config::load(None, env(&[(name, raw)])).expect_err(name);

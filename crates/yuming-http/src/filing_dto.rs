@@ -7,7 +7,7 @@ use yuming_app::filing::{
     self, CheckReport, EntityInput, EntityView, HistoryEntry, NoteView, OrderView, Payload,
     PersonInput, PreapprovalInput, SiteInput, SiteView, materials::MaterialView,
 };
-use yuming_store::{FilingRuleRow, IpPoolRow, ServerRow};
+use yuming_app::filing::{IpPoolView, RuleView, ServerView};
 
 /// A person: 主体负责人 or 网站负责人.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
@@ -667,13 +667,13 @@ pub struct ServerDto {
     pub expires_at: String,
 }
 
-impl From<ServerRow> for ServerDto {
-    fn from(s: ServerRow) -> Self {
+impl From<ServerView> for ServerDto {
+    fn from(s: ServerView) -> Self {
         ServerDto {
             id: s.id,
             ip: s.ip,
             region: s.region,
-            expires_at: yuming_core::clock::Timestamp(s.expires_at).to_rfc3339(),
+            expires_at: s.expires_at.to_rfc3339(),
         }
     }
 }
@@ -710,8 +710,8 @@ pub struct IpPoolDto {
     pub mainland: bool,
 }
 
-impl From<IpPoolRow> for IpPoolDto {
-    fn from(p: IpPoolRow) -> Self {
+impl From<IpPoolView> for IpPoolDto {
+    fn from(p: IpPoolView) -> Self {
         IpPoolDto {
             id: p.id,
             cidr: p.cidr,
@@ -766,8 +766,8 @@ pub struct RuleDto {
     pub effective_from: String,
 }
 
-impl From<FilingRuleRow> for RuleDto {
-    fn from(r: FilingRuleRow) -> Self {
+impl From<RuleView> for RuleDto {
+    fn from(r: RuleView) -> Self {
         RuleDto {
             id: r.id,
             scope: r.scope,
@@ -775,7 +775,7 @@ impl From<FilingRuleRow> for RuleDto {
             key: r.rule_key,
             value: r.value,
             source: r.source,
-            effective_from: yuming_core::clock::Timestamp(r.effective_from).to_rfc3339(),
+            effective_from: r.effective_from.to_rfc3339(),
         }
     }
 }

@@ -41,7 +41,10 @@ pub use self_check::check;
 pub use servers::{ServerInput, add_ip_pool, add_servers, list_ip_pools, list_servers};
 pub use submission::{abandon, history, submit};
 pub use sync::{SyncReport, sync, verify_sms};
-pub use views::{CheckReport, EntityView, HistoryEntry, NoteView, OrderView, ReviewView, SiteView};
+pub use views::{
+    CheckReport, EntityView, HistoryEntry, IpPoolView, NoteView, OrderView, ReviewView, RuleView,
+    ServerView, SiteView,
+};
 
 use yuming_store::FilingSiteRow;
 

@@ -16,6 +16,7 @@ use crate::{App, AppError, RequestContext};
 
 use super::forms::Payload;
 use super::shape::{bounded, invalid, masked, normalized, parse_id_type, parse_province};
+use super::views::RuleView;
 use super::{BLACKLIST_INDEX, PROVIDER};
 
 /// A new rules-table row as submitted.
@@ -41,7 +42,7 @@ pub async fn add_rule(
     ctx: &RequestContext,
     actor: &Actor,
     input: &RuleInput,
-) -> Result<FilingRuleRow, AppError> {
+) -> Result<RuleView, AppError> {
     actor.require(Right::PlatformAdmin)?;
     let scope_ok = match input.scope.as_str() {
         "national" => input.scope_key.is_empty(),
@@ -94,16 +95,16 @@ pub async fn add_rule(
     )
     .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Every rules-table row (admin).
-pub async fn list_rules(app: &App, actor: &Actor) -> Result<Vec<FilingRuleRow>, AppError> {
+pub async fn list_rules(app: &App, actor: &Actor) -> Result<Vec<RuleView>, AppError> {
     actor.require(Right::PlatformAdmin)?;
     let mut tx = app.db().read().await?;
     let rows = tx.filing_rules().await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(rows.into_iter().map(RuleView::from).collect())
 }
 
 /// Blacklists a person or certificate (admin) for proven false filing data.

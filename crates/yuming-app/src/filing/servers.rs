@@ -12,6 +12,7 @@ use crate::platform::crypto::new_id;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
 use super::shape::{bounded, invalid};
+use super::views::{IpPoolView, ServerView};
 
 /// A customer's server as submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub async fn add_servers(
     ctx: &RequestContext,
     actor: &Actor,
     inputs: &[ServerInput],
-) -> Result<Vec<ServerRow>, AppError> {
+) -> Result<Vec<ServerView>, AppError> {
     actor.require(Right::IcpManage)?;
     if inputs.is_empty() || inputs.len() > 500 {
         return Err(invalid(
@@ -93,16 +94,16 @@ pub async fn add_servers(
     )
     .await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(rows.into_iter().map(ServerView::from).collect())
 }
 
 /// The actor's servers.
-pub async fn list_servers(app: &App, actor: &Actor) -> Result<Vec<ServerRow>, AppError> {
+pub async fn list_servers(app: &App, actor: &Actor) -> Result<Vec<ServerView>, AppError> {
     actor.require(Right::IcpManage)?;
     let mut tx = app.db().read().await?;
     let rows = tx.servers_of_owner(&actor.tenant_id).await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(rows.into_iter().map(ServerView::from).collect())
 }
 
 /// Adds a provider address pool (admin).
@@ -113,7 +114,7 @@ pub async fn add_ip_pool(
     cidr: &str,
     region: &str,
     mainland: bool,
-) -> Result<IpPoolRow, AppError> {
+) -> Result<IpPoolView, AppError> {
     actor.require(Right::PlatformAdmin)?;
     if parse_cidr(cidr).is_none() {
         return Err(invalid(
@@ -149,16 +150,16 @@ pub async fn add_ip_pool(
     )
     .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Every address pool (admin).
-pub async fn list_ip_pools(app: &App, actor: &Actor) -> Result<Vec<IpPoolRow>, AppError> {
+pub async fn list_ip_pools(app: &App, actor: &Actor) -> Result<Vec<IpPoolView>, AppError> {
     actor.require(Right::PlatformAdmin)?;
     let mut tx = app.db().read().await?;
     let rows = tx.ip_pools().await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(rows.into_iter().map(IpPoolView::from).collect())
 }
 
 fn parse_cidr(cidr: &str) -> Option<(IpAddr, u8)> {

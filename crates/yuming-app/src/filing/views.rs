@@ -4,7 +4,7 @@
 use yuming_core::clock::Timestamp;
 use yuming_core::filing::{CheckProblem, Operation, OrderStatus};
 use yuming_core::rules::province;
-use yuming_store::{FilingEntityRow, FilingSiteRow};
+use yuming_store::{FilingEntityRow, FilingRuleRow, FilingSiteRow, IpPoolRow, ServerRow};
 
 use super::forms::Payload;
 use super::materials;
@@ -176,4 +176,97 @@ pub struct ReviewView {
     pub history: Vec<HistoryEntry>,
     /// Notes.
     pub notes: Vec<NoteView>,
+}
+
+/// A customer's server (the address a filed site is hosted on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerView {
+    /// Opaque id.
+    pub id: String,
+    /// The owning tenant.
+    pub owner_id: String,
+    /// The address.
+    pub ip: String,
+    /// Region name.
+    pub region: String,
+    /// When the server's term ends.
+    pub expires_at: Timestamp,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+impl From<ServerRow> for ServerView {
+    fn from(row: ServerRow) -> Self {
+        ServerView {
+            id: row.id,
+            owner_id: row.owner_id,
+            ip: row.ip,
+            region: row.region,
+            expires_at: Timestamp(row.expires_at),
+            created_at: Timestamp(row.created_at),
+        }
+    }
+}
+
+/// One of the provider's address pools (servers must lie in one of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpPoolView {
+    /// Opaque id.
+    pub id: String,
+    /// `203.0.113.0/24` or a single address.
+    pub cidr: String,
+    /// Region name, e.g. `北京`.
+    pub region: String,
+    /// In mainland China.
+    pub mainland: bool,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+impl From<IpPoolRow> for IpPoolView {
+    fn from(row: IpPoolRow) -> Self {
+        IpPoolView {
+            id: row.id,
+            cidr: row.cidr,
+            region: row.region,
+            mainland: row.mainland,
+            created_at: Timestamp(row.created_at),
+        }
+    }
+}
+
+/// One row of the versioned rules table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleView {
+    /// Opaque id.
+    pub id: String,
+    /// `national`, `province` or `provider`.
+    pub scope: String,
+    /// Empty, a province code or a provider name.
+    pub scope_key: String,
+    /// The rule key.
+    pub rule_key: String,
+    /// The value.
+    pub value: String,
+    /// Where the value comes from.
+    pub source: String,
+    /// From when it applies.
+    pub effective_from: Timestamp,
+    /// When the row was added.
+    pub created_at: Timestamp,
+}
+
+impl From<FilingRuleRow> for RuleView {
+    fn from(row: FilingRuleRow) -> Self {
+        RuleView {
+            id: row.id,
+            scope: row.scope,
+            scope_key: row.scope_key,
+            rule_key: row.rule_key,
+            value: row.value,
+            source: row.source,
+            effective_from: Timestamp(row.effective_from),
+            created_at: Timestamp(row.created_at),
+        }
+    }
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 use yuming_core::access::{Actor, Right};
 use yuming_core::audit::ChainBreak;
+use yuming_core::clock::Timestamp;
 use yuming_store::{NewAuditEntry, StoredAuditEntry, Tx};
 
 use crate::{App, AppError, RequestContext};
@@ -58,10 +59,58 @@ fn summary(value: &Value) -> String {
     }
 }
 
+/// One audit entry as the entry points show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntryView {
+    /// Position in the chain.
+    pub seq: i64,
+    /// Commit time.
+    pub at: Timestamp,
+    /// Acting account.
+    pub actor: String,
+    /// Owning tenant (empty for platform objects).
+    pub tenant: String,
+    /// Action name.
+    pub action: String,
+    /// Object kind.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: String,
+    /// Request id.
+    pub request_id: String,
+    /// The client's request id (empty when it sent none).
+    pub client_request_id: String,
+    /// Summary before (JSON text, empty when there was nothing).
+    pub before: String,
+    /// Summary after (JSON text, empty when nothing is left).
+    pub after: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl From<StoredAuditEntry> for AuditEntryView {
+    fn from(e: StoredAuditEntry) -> Self {
+        AuditEntryView {
+            seq: e.seq,
+            at: Timestamp(e.at),
+            actor: e.actor,
+            tenant: e.tenant,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            request_id: e.request_id,
+            client_request_id: e.client_request_id,
+            before: e.before_summary,
+            after: e.after_summary,
+            hash: e.hash,
+        }
+    }
+}
+
 /// A page of audit entries visible to the actor, newest first.
 pub struct AuditListing {
     /// The entries.
-    pub entries: Vec<StoredAuditEntry>,
+    pub entries: Vec<AuditEntryView>,
     /// Cursor for the next page.
     pub next_before_seq: Option<i64>,
 }
@@ -83,7 +132,7 @@ pub async fn list(
     let page = tx.audit_page(tenant, before_seq, limit).await?;
     tx.commit().await?;
     Ok(AuditListing {
-        entries: page.entries,
+        entries: page.entries.into_iter().map(AuditEntryView::from).collect(),
         next_before_seq: page.next_before_seq,
     })
 }

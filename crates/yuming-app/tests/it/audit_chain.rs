@@ -36,7 +36,7 @@ both_backends!(
         );
         assert_eq!(listing.next_before_seq, Some(4));
         assert_eq!(listing.entries[0].request_id, "req-1");
-        assert!(!listing.entries[0].after_summary.contains("password"));
+        assert!(!listing.entries[0].after.contains("password"));
 
         t.db.execute_raw("UPDATE audit_log SET after_summary = '{\"email\":\"mallory@example.com\"}' WHERE seq = 3")
         .await

@@ -606,7 +606,7 @@ both_backends!(
                 .chain(["张三", "zhang.san@example.com", "13800138000"].iter())
             {
                 assert!(
-                    !entry.after_summary.contains(secret) && !entry.before_summary.contains(secret),
+                    !entry.after.contains(secret) && !entry.before.contains(secret),
                     "{secret} in audit entry {}",
                     entry.action
                 );

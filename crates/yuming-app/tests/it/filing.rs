@@ -2762,7 +2762,7 @@ both_backends!(
             .expect("server")
             .expires_at;
         w.clock
-            .set(yuming_core::clock::Timestamp(server_end - 29 * 86_400));
+            .set(yuming_core::clock::Timestamp(server_end.0 - 29 * 86_400));
         monitor::run(app, 10).await.expect("run");
         assert_eq!(
             open_kinds(app.clone(), alice.clone()).await,

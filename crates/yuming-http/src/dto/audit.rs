@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yuming_core::clock::Timestamp;
-use yuming_store::StoredAuditEntry;
+use yuming_app::platform::audit::AuditEntryView;
 
 /// Audit listing query.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -46,19 +45,19 @@ pub struct AuditEntryDto {
     pub hash: String,
 }
 
-impl From<StoredAuditEntry> for AuditEntryDto {
-    fn from(e: StoredAuditEntry) -> Self {
+impl From<AuditEntryView> for AuditEntryDto {
+    fn from(e: AuditEntryView) -> Self {
         AuditEntryDto {
             seq: e.seq,
-            at: Timestamp(e.at).to_rfc3339(),
+            at: e.at.to_rfc3339(),
             actor: e.actor,
             action: e.action,
             object_type: e.object_type,
             object_id: e.object_id,
             request_id: e.request_id,
             client_request_id: e.client_request_id,
-            before: e.before_summary,
-            after: e.after_summary,
+            before: e.before,
+            after: e.after,
             hash: e.hash,
         }
     }
