@@ -420,3 +420,93 @@ pub(crate) async fn book(
     tx.insert_ledger_entries(&rows).await?;
     Ok(())
 }
+
+/// An order settled through the balance: paid ([`pay_order`]) or refunded ([`refund_order`]).
+pub(crate) struct BalanceOrder<'a> {
+    /// The tenant whose balance it settles through.
+    pub owner_id: &'a str,
+    /// Who placed it (an account id, or the scheduler).
+    pub actor_id: &'a str,
+    /// `register`, `renew`, `auto_renew`, `restore`, `transfer`, `refund`.
+    pub kind: &'a str,
+    /// The domain it is for.
+    pub domain_name: &'a str,
+    /// The years it adds, if any.
+    pub years: Option<i64>,
+    /// What it costs.
+    pub amount: Money,
+    /// The ledger memo.
+    pub memo: String,
+    /// Facts kept with the order.
+    pub detail: Value,
+}
+
+/// Debits an order's amount from its owner's balance, books it and records the order as
+/// completed, all in `tx`: the one way an order is paid. Returns the order id and the
+/// balance after the debit.
+pub(crate) async fn pay_order(
+    tx: &mut Tx,
+    order: BalanceOrder<'_>,
+    now: Timestamp,
+) -> Result<(String, Money), AppError> {
+    let order_id = new_id("ord");
+    let balance = charge(
+        tx,
+        order.owner_id,
+        order.amount,
+        &order_id,
+        &order.memo,
+        now,
+    )
+    .await?;
+    insert_completed(tx, &order_id, &order, now).await?;
+    Ok((order_id, balance))
+}
+
+/// Credits an order's amount back to its owner's balance, books the refund and records the
+/// refund order as completed, all in `tx`: the one way money goes back. Returns the order id.
+pub(crate) async fn refund_order(
+    tx: &mut Tx,
+    order: BalanceOrder<'_>,
+    now: Timestamp,
+) -> Result<String, AppError> {
+    let holder = HolderId::parse(order.owner_id)
+        .map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    let order_id = new_id("ord");
+    tx.change_balance(
+        order.owner_id,
+        order.amount.currency().code(),
+        order.amount.minor(),
+        now.0,
+    )
+    .await?
+    .ok_or_else(|| AppError::internal("a refund was refused"))?;
+    let transaction = money::refund(&holder, order.amount)
+        .map_err(|e| AppError::internal(format!("refund: {e}")))?;
+    book(tx, &transaction, &order_id, &order.memo, now).await?;
+    insert_completed(tx, &order_id, &order, now).await?;
+    Ok(order_id)
+}
+
+async fn insert_completed(
+    tx: &mut Tx,
+    order_id: &str,
+    order: &BalanceOrder<'_>,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    tx.insert_order(&OrderRow {
+        id: order_id.to_owned(),
+        owner_id: order.owner_id.to_owned(),
+        actor_id: order.actor_id.to_owned(),
+        kind: order.kind.to_owned(),
+        domain_name: Some(order.domain_name.to_owned()),
+        years: order.years,
+        amount: order.amount.minor(),
+        currency: order.amount.currency().code().to_owned(),
+        status: "completed".into(),
+        detail: order.detail.to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    Ok(())
+}

@@ -148,6 +148,25 @@ pub async fn backfill_zones(app: &App, batch: i64) -> Result<usize, AppError> {
     }
 }
 
+/// The domain named in the URL (Unicode or A-label) if the actor may exercise `right` on
+/// it; another tenant's domain, like an unknown one, is `NOT_FOUND`.
+async fn authorized_domain(
+    tx: &mut Tx,
+    actor: &Actor,
+    name: &str,
+    right: Right,
+) -> Result<DomainRow, AppError> {
+    let ascii = DomainName::parse(name, &DomainPolicy::GENERIC)
+        .map(|v| v.value.ascii().to_owned())
+        .map_err(|_| AppError::not_found())?;
+    let domain = tx
+        .domain_by_name(&ascii)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    actor.authorize(&domain.owner_id, right)?;
+    Ok(domain)
+}
+
 /// Loads the domain named in the URL and its zone (created if missing), checking `right`;
 /// another tenant's domain is `NOT_FOUND`.
 async fn load_zone(
@@ -157,14 +176,7 @@ async fn load_zone(
     right: Right,
     now: Timestamp,
 ) -> Result<(DomainRow, ZoneRow), AppError> {
-    let ascii = DomainName::parse(name, &DomainPolicy::GENERIC)
-        .map(|v| v.value.ascii().to_owned())
-        .map_err(|_| AppError::not_found())?;
-    let domain = tx
-        .domain_by_name(&ascii)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    actor.authorize(&domain.owner_id, right)?;
+    let domain = authorized_domain(tx, actor, name, right).await?;
     let zone = match tx.zone_for_update(&domain.id).await? {
         Some(z) => z,
         None => {
@@ -186,14 +198,7 @@ async fn read_zone(
     right: Right,
     now: Timestamp,
 ) -> Result<(DomainRow, ZoneRow), AppError> {
-    let ascii = DomainName::parse(name, &DomainPolicy::GENERIC)
-        .map(|v| v.value.ascii().to_owned())
-        .map_err(|_| AppError::not_found())?;
-    let domain = tx
-        .domain_by_name(&ascii)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    actor.authorize(&domain.owner_id, right)?;
+    let domain = authorized_domain(tx, actor, name, right).await?;
     let zone = match tx.zone_of(&domain.id).await? {
         Some(zone) => zone,
         None => new_zone(&domain, now),

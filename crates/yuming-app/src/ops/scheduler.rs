@@ -18,9 +18,9 @@ use serde_json::{Map, Value, json};
 use yuming_core::catalogue::{self as rules, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{self, Phase};
-use yuming_store::{DomainHistoryEntry, DomainRow, OrderRow, Tx};
+use yuming_store::{DomainHistoryEntry, DomainRow, Tx};
 
-use crate::billing::charge;
+use crate::billing::{BalanceOrder, pay_order};
 use crate::notify::notices::{self, NoticeKind, NoticeRequest};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
@@ -117,21 +117,27 @@ async fn sweep_one(
         let previous_expiry = row.expires_at;
         let outcome = match lifecycle::auto_renew_ahead(&record, &tld.periods, now, days_before) {
             Ok(renewed) => {
-                let order_id = new_id("ord");
-                match charge(
+                let detail = json!({
+                    "previous_expires_at": previous_expiry,
+                    "expires_at": renewed.expires_at.0,
+                });
+                // The charge itself sends the low-balance notice when it is due.
+                pay_order(
                     &mut tx,
-                    &row.owner_id,
-                    amount,
-                    &order_id,
-                    &format!("auto-renew {} 1y", row.name),
+                    BalanceOrder {
+                        owner_id: &row.owner_id,
+                        actor_id: SCHEDULER_ACTOR,
+                        kind: "auto_renew",
+                        domain_name: &row.name,
+                        years: Some(1),
+                        amount,
+                        memo: format!("auto-renew {} 1y", row.name),
+                        detail,
+                    },
                     now,
                 )
                 .await
-                {
-                    // The charge itself sends the low-balance notice when it is due.
-                    Ok(_balance) => Ok((renewed, order_id)),
-                    Err(e) => Err(e),
-                }
+                .map(|(order_id, _balance)| (renewed, order_id))
             }
             Err(e) => Err(crate::registrar::domains::lifecycle_error(e)),
         };
@@ -140,20 +146,6 @@ async fn sweep_one(
                 apply_record(&mut row, &renewed);
                 row.updated_at = now.0;
                 app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
-                tx.insert_order(&OrderRow {
-                    id: order_id.clone(),
-                    owner_id: row.owner_id.clone(),
-                    actor_id: SCHEDULER_ACTOR.into(),
-                    kind: "auto_renew".into(),
-                    domain_name: Some(row.name.clone()),
-                    years: Some(1),
-                    amount: amount.minor(),
-                    currency: amount.currency().code().into(),
-                    status: "completed".into(),
-                    detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at }).to_string(),
-                    created_at: now.0,
-                })
-                .await?;
                 report.notices += notify(
                     &mut tx,
                     &row,

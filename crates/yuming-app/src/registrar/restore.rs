@@ -6,10 +6,8 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::catalogue::{self, Operation};
 use yuming_core::lifecycle::{self, Charge};
 use yuming_core::money::Money;
-use yuming_store::OrderRow;
 
-use crate::billing::charge;
-use crate::platform::crypto::new_id;
+use crate::billing::{BalanceOrder, pay_order};
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{
     self, Receipt, held_change, lifecycle_error, load_for_update, record_change, view_of,
@@ -53,31 +51,21 @@ pub async fn restore(
     let previous_expiry = row.expires_at;
     domains::apply_record(&mut row, &restored);
     row.updated_at = now.0;
-    let order_id = new_id("ord");
     app.registry(&tld.registry)?.update(&mut tx, &row).await?;
-    let balance = charge(
+    let (order_id, balance) = pay_order(
         &mut tx,
-        &row.owner_id,
-        amount,
-        &order_id,
-        &format!("restore {}", row.name),
+        BalanceOrder {
+            owner_id: &row.owner_id,
+            actor_id: &actor.account_id,
+            kind: "restore",
+            domain_name: &row.name,
+            years: Some(i64::from(decision.renewal_years())),
+            amount,
+            memo: format!("restore {}", row.name),
+            detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at }),
+        },
         now,
     )
-    .await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: row.owner_id.clone(),
-        actor_id: actor.account_id.clone(),
-        kind: "restore".into(),
-        domain_name: Some(row.name.clone()),
-        years: Some(i64::from(decision.renewal_years())),
-        amount: amount.minor(),
-        currency: amount.currency().code().into(),
-        status: "completed".into(),
-        detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at })
-            .to_string(),
-        created_at: now.0,
-    })
     .await?;
     record_change(
         app,

@@ -17,10 +17,10 @@ use yuming_core::access::{Actor, AuthMethod, Right, RightSet, Role};
 use yuming_core::catalogue::{self, Catalogue, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle;
-use yuming_core::money::{self, Currency, HolderId, Money};
-use yuming_store::{DomainRow, OrderRow, TransferRow, Tx};
+use yuming_core::money::{Currency, Money};
+use yuming_store::{DomainRow, TransferRow, Tx};
 
-use crate::billing::charge;
+use crate::billing::{BalanceOrder, pay_order, refund_order};
 use crate::notify::flow_notices::notify;
 use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
@@ -203,29 +203,20 @@ pub async fn request(
     let (prices, _) = tld.prices_for(&label);
     let amount = catalogue::price(&prices, Operation::Transfer, 1)
         .map_err(|e| AppError::internal(format!("price: {e}")))?;
-    let order_id = new_id("ord");
-    charge(
+    let (order_id, _balance) = pay_order(
         &mut tx,
-        &actor.tenant_id,
-        amount,
-        &order_id,
-        &format!("transfer {}", row.name),
+        BalanceOrder {
+            owner_id: &actor.tenant_id,
+            actor_id: &actor.account_id,
+            kind: "transfer",
+            domain_name: &row.name,
+            years: Some(i64::from(tld.periods.transfer_adds_years)),
+            amount,
+            memo: format!("transfer {}", row.name),
+            detail: json!({ "auto_approves_at": decision.auto_approves_at.0 }),
+        },
         now,
     )
-    .await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: actor.tenant_id.clone(),
-        actor_id: actor.account_id.clone(),
-        kind: "transfer".into(),
-        domain_name: Some(row.name.clone()),
-        years: Some(i64::from(tld.periods.transfer_adds_years)),
-        amount: amount.minor(),
-        currency: amount.currency().code().into(),
-        status: "completed".into(),
-        detail: json!({ "auto_approves_at": decision.auto_approves_at.0 }).to_string(),
-        created_at: now.0,
-    })
     .await?;
     let transfer = TransferRow {
         id: new_id("trf"),
@@ -282,40 +273,20 @@ async fn refund_fee(
     let currency = Currency::parse(&transfer.currency)
         .map_err(|_| AppError::internal(format!("stored currency {}", transfer.currency)))?;
     let amount = Money::new(transfer.amount, currency);
-    let holder = HolderId::parse(&transfer.to_owner_id)
-        .map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-    let order_id = new_id("ord");
-    tx.change_balance(
-        &transfer.to_owner_id,
-        currency.code(),
-        amount.minor(),
-        now.0,
-    )
-    .await?
-    .ok_or_else(|| AppError::internal("a refund was refused"))?;
-    let transaction =
-        money::refund(&holder, amount).map_err(|e| AppError::internal(format!("refund: {e}")))?;
-    crate::billing::book(
+    let order_id = refund_order(
         tx,
-        &transaction,
-        &order_id,
-        &format!("transfer of {} not completed", transfer.domain_name),
+        BalanceOrder {
+            owner_id: &transfer.to_owner_id,
+            actor_id: &actor.account_id,
+            kind: "refund",
+            domain_name: &transfer.domain_name,
+            years: None,
+            amount,
+            memo: format!("transfer of {} not completed", transfer.domain_name),
+            detail: json!({ "refunds": transfer.order_id, "transfer_id": transfer.id }),
+        },
         now,
     )
-    .await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: transfer.to_owner_id.clone(),
-        actor_id: actor.account_id.clone(),
-        kind: "refund".into(),
-        domain_name: Some(transfer.domain_name.clone()),
-        years: None,
-        amount: amount.minor(),
-        currency: currency.code().into(),
-        status: "completed".into(),
-        detail: json!({ "refunds": transfer.order_id, "transfer_id": transfer.id }).to_string(),
-        created_at: now.0,
-    })
     .await?;
     Ok(Some(order_id))
 }

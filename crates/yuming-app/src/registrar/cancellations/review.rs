@@ -5,12 +5,11 @@ use serde_json::json;
 use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{self};
-use yuming_core::money::{self, HolderId};
-use yuming_store::{CancellationDomainRow, CancellationRow, OrderRow, Tx};
+use yuming_store::{CancellationDomainRow, CancellationRow, Tx};
 
 use super::{CancellationView, MONITOR_DAYS, clear_dns, document_context, refund_due, view_of};
+use crate::billing::BalanceOrder;
 use crate::notify::flow_notices::notify;
-use crate::platform::crypto::new_id;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{self, lifecycle_error, record_change};
 use crate::{App, AppError, ErrorKind, RequestContext};
@@ -194,41 +193,23 @@ async fn delete_one(
     app.registry(&tld.registry)?.delete(tx, &row).await?;
     let mut refund_order = None;
     if let Some(amount) = refund.filter(|m| m.minor() > 0) {
-        let holder = HolderId::parse(&row.owner_id)
-            .map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-        let order_id = new_id("ord");
-        tx.change_balance(
-            &row.owner_id,
-            amount.currency().code(),
-            amount.minor(),
-            now.0,
-        )
-        .await?
-        .ok_or_else(|| AppError::internal("a refund was refused"))?;
-        let transaction = money::refund(&holder, amount)
-            .map_err(|e| AppError::internal(format!("refund: {e}")))?;
-        crate::billing::book(
+        let order_id = crate::billing::refund_order(
             tx,
-            &transaction,
-            &order_id,
-            &format!("cancellation of {}", row.name),
+            BalanceOrder {
+                owner_id: &row.owner_id,
+                actor_id: &actor.account_id,
+                kind: "refund",
+                domain_name: &row.name,
+                years: None,
+                amount,
+                memo: format!("cancellation of {}", row.name),
+                detail: json!({
+                    "cancellation_id": request.id,
+                    "fee": app.settings().cancellation_fee_minor,
+                }),
+            },
             now,
         )
-        .await?;
-        tx.insert_order(&OrderRow {
-            id: order_id.clone(),
-            owner_id: row.owner_id.clone(),
-            actor_id: actor.account_id.clone(),
-            kind: "refund".into(),
-            domain_name: Some(row.name.clone()),
-            years: None,
-            amount: amount.minor(),
-            currency: amount.currency().code().into(),
-            status: "completed".into(),
-            detail: json!({ "cancellation_id": request.id, "fee": app.settings().cancellation_fee_minor })
-                .to_string(),
-            created_at: now.0,
-        })
         .await?;
         refund_order = Some(order_id);
     }

@@ -3,14 +3,12 @@
 use serde_json::json;
 use yuming_core::access::{Actor, Right};
 use yuming_core::contact::{self, ContactError, ReviewDecision};
-use yuming_core::money::{self, HolderId, Money};
-use yuming_store::OrderRow;
+use yuming_core::money::Money;
 
 use super::records::{DomainView, view_of};
 use super::registration::{held_change, record_change};
 use super::renewal::load_for_update;
-use crate::billing::book;
-use crate::platform::crypto::new_id;
+use crate::billing::BalanceOrder;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, ErrorKind, RequestContext};
 
@@ -76,35 +74,20 @@ pub async fn decide_naming_review(
             let currency = yuming_core::money::Currency::parse(&order.currency)
                 .map_err(|_| AppError::internal(format!("stored currency {}", order.currency)))?;
             let amount = Money::new(order.amount, currency);
-            let holder = HolderId::parse(&row.owner_id)
-                .map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-            let order_id = new_id("ord");
-            tx.change_balance(&row.owner_id, currency.code(), amount.minor(), now.0)
-                .await?
-                .ok_or_else(|| AppError::internal("a refund was refused"))?;
-            let transaction = money::refund(&holder, amount)
-                .map_err(|e| AppError::internal(format!("refund: {e}")))?;
-            book(
+            let order_id = crate::billing::refund_order(
                 &mut tx,
-                &transaction,
-                &order_id,
-                &format!("naming review rejected {}", row.name),
+                BalanceOrder {
+                    owner_id: &row.owner_id,
+                    actor_id: &actor.account_id,
+                    kind: "refund",
+                    domain_name: &row.name,
+                    years: order.years,
+                    amount,
+                    memo: format!("naming review rejected {}", row.name),
+                    detail: json!({ "refunds": order.id, "reason": reason }),
+                },
                 now,
             )
-            .await?;
-            tx.insert_order(&OrderRow {
-                id: order_id.clone(),
-                owner_id: row.owner_id.clone(),
-                actor_id: actor.account_id.clone(),
-                kind: "refund".into(),
-                domain_name: Some(row.name.clone()),
-                years: order.years,
-                amount: order.amount,
-                currency: order.currency.clone(),
-                status: "completed".into(),
-                detail: json!({ "refunds": order.id, "reason": reason }).to_string(),
-                created_at: now.0,
-            })
             .await?;
             refund_order = Some(order_id);
         }

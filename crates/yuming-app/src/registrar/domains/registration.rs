@@ -8,14 +8,14 @@ use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::DomainRecord;
 use yuming_core::money::Money;
 use yuming_core::rules::domain_name::DomainName;
-use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, OrderRow, Tx};
+use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, Tx};
 
 use super::records::{
     DomainView, apply_record, holds, lifecycle_error, parse_nameservers, project_row,
     unavailable_error, view,
 };
 use super::search::is_released;
-use crate::billing::charge;
+use crate::billing::{BalanceOrder, pay_order};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
 use crate::registrar::catalogue as stored_catalogue;
@@ -89,7 +89,6 @@ pub async fn register(
     let connector = app.registry(&tld.registry)?;
 
     let id = new_id("dom");
-    let order_id = new_id("ord");
     let auth_code = app
         .cipher()
         .seal(new_auth_code().as_bytes(), &auth_code_context(&id));
@@ -140,28 +139,20 @@ pub async fn register(
     }
     connector.create(&mut tx, &row).await?;
     app.domain_hooks().registered(&mut tx, &row, now).await?;
-    let balance = charge(
+    let (order_id, balance) = pay_order(
         &mut tx,
-        &actor.tenant_id,
-        amount,
-        &order_id,
-        &format!("register {} {}y", row.name, input.years),
+        BalanceOrder {
+            owner_id: &actor.tenant_id,
+            actor_id: &actor.account_id,
+            kind: "register",
+            domain_name: &row.name,
+            years: Some(i64::from(input.years)),
+            amount,
+            memo: format!("register {} {}y", row.name, input.years),
+            detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name }),
+        },
         now,
     )
-    .await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: actor.tenant_id.clone(),
-        actor_id: actor.account_id.clone(),
-        kind: "register".into(),
-        domain_name: Some(row.name.clone()),
-        years: Some(i64::from(input.years)),
-        amount: amount.minor(),
-        currency: amount.currency().code().into(),
-        status: "completed".into(),
-        detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name }).to_string(),
-        created_at: now.0,
-    })
     .await?;
     let summary = json!({ "name": row.unicode_name, "years": input.years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
     record_change(

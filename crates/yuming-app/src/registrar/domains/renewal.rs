@@ -5,12 +5,11 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::catalogue::{self, Catalogue, Operation, TldPolicy};
 use yuming_core::lifecycle::{self};
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
-use yuming_store::{DomainRow, OrderRow, Tx};
+use yuming_store::{DomainRow, Tx};
 
 use super::records::{apply_record, lifecycle_error, record_of, view_of};
 use super::registration::{Receipt, held_change, record_change};
-use crate::billing::charge;
-use crate::platform::crypto::new_id;
+use crate::billing::{BalanceOrder, pay_order};
 use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, RequestContext};
 
@@ -67,31 +66,21 @@ pub async fn renew(
     let previous_expiry = row.expires_at;
     apply_record(&mut row, &renewed);
     row.updated_at = now.0;
-    let order_id = new_id("ord");
     app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
-    let balance = charge(
+    let (order_id, balance) = pay_order(
         &mut tx,
-        &row.owner_id,
-        amount,
-        &order_id,
-        &format!("renew {} {years}y", row.name),
+        BalanceOrder {
+            owner_id: &row.owner_id,
+            actor_id: &actor.account_id,
+            kind: "renew",
+            domain_name: &row.name,
+            years: Some(i64::from(years)),
+            amount,
+            memo: format!("renew {} {years}y", row.name),
+            detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at }),
+        },
         now,
     )
-    .await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: row.owner_id.clone(),
-        actor_id: actor.account_id.clone(),
-        kind: "renew".into(),
-        domain_name: Some(row.name.clone()),
-        years: Some(i64::from(years)),
-        amount: amount.minor(),
-        currency: amount.currency().code().into(),
-        status: "completed".into(),
-        detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at })
-            .to_string(),
-        created_at: now.0,
-    })
     .await?;
     let summary = json!({ "years": years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
     record_change(
