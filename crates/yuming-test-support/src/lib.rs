@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+pub mod fixtures;
 pub mod serve;
 
 use sqlx::Connection;

@@ -1,41 +1,10 @@
 use yuming_app::accounts::api_keys::{self, CreatedApiKey, NewApiKeyInput, SignatureHeaders};
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
-use yuming_app::{App, AppError, ErrorKind, RequestContext};
+use yuming_app::accounts::{self};
+use yuming_app::{App, AppError, ErrorKind};
 use yuming_core::access::{Actor, Right};
 use yuming_core::signing::{SignedParts, sign};
+use yuming_test_support::fixtures::{ctx, customer};
 use yuming_test_support::{TestDb, both_backends, test_app};
-
-fn ctx() -> RequestContext {
-    RequestContext::internal("test")
-}
-
-async fn customer(app: &App, email: &str) -> Actor {
-    yuming_test_support::signup_verified(
-        app,
-        &ctx(),
-        NewAccountInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            display_name: "x".into(),
-        },
-    )
-    .await
-    .expect("signup");
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth")
-}
 
 fn key_input(name: &str, scopes: &[&str]) -> NewApiKeyInput {
     NewApiKeyInput {

@@ -1,58 +1,16 @@
 //! Registrant contacts: submission with the shared document rules, masking, encryption at
 //! rest, the review queue and decisions, tenant isolation.
 
-use yuming_app::accounts::{self, LoginInput, NewAccountInput, NewSubAccountInput};
+use yuming_app::accounts::{self, NewSubAccountInput};
 use yuming_app::registrar::contacts::{self, AddressFields, ContactView, NewContactInput};
-use yuming_app::{App, AppError, ErrorKind, RequestContext, platform::audit};
+use yuming_app::{App, AppError, ErrorKind, platform::audit};
 use yuming_core::access::{Actor, Role};
 use yuming_core::contact::{ContactKind, IdType, VerificationStatus};
+use yuming_test_support::fixtures::{account_input, ctx, customer, login, staff};
 use yuming_test_support::{TestDb, both_backends, test_app};
 
 const ID_NUMBER: &str = "11010519491231002X";
 const STREET: &str = "海淀区中关村大街 27 号";
-
-fn ctx() -> RequestContext {
-    RequestContext::internal("test")
-}
-
-fn account(email: &str) -> NewAccountInput {
-    NewAccountInput {
-        email: email.into(),
-        password: "correct horse battery".into(),
-        display_name: "测试".into(),
-    }
-}
-
-async fn login(app: &App, email: &str) -> Actor {
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth")
-}
-
-async fn customer(app: &App, email: &str) -> Actor {
-    yuming_test_support::signup_verified(app, &ctx(), account(email))
-        .await
-        .expect("signup");
-    login(app, email).await
-}
-
-async fn staff(app: &App, email: &str, role: Role) -> Actor {
-    accounts::create_user(app, &ctx(), &Actor::system(), account(email), role)
-        .await
-        .expect("create user");
-    login(app, email).await
-}
 
 fn person() -> NewContactInput {
     NewContactInput {
@@ -468,7 +426,7 @@ both_backends!(
             &ctx(),
             &alice,
             NewSubAccountInput {
-                account: account("alice-ops@example.com"),
+                account: account_input("alice-ops@example.com"),
                 rights: vec!["domains:read".into()],
             },
         )

@@ -3,25 +3,12 @@
 
 use yuming_app::dns::{self, ImportMode, RecordChange};
 use yuming_app::registrar::domains;
-use yuming_app::{App, AppError, RequestContext};
-use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_app::{App, AppError};
+use yuming_core::access::Actor;
+use yuming_test_support::fixtures::{ctx, operator};
 use yuming_test_support::{TestDb, both_backends, test_app};
 
 use crate::registrar::{customer, register_input};
-
-fn ctx() -> RequestContext {
-    RequestContext::internal("test")
-}
-
-fn operator() -> Actor {
-    Actor {
-        account_id: "cli".into(),
-        tenant_id: String::new(),
-        role: Role::Admin,
-        rights: RightSet::all(),
-        method: AuthMethod::Operator,
-    }
-}
 
 fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
     r.err().map(|e| e.code).unwrap_or("OK")

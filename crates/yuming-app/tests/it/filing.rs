@@ -2,9 +2,12 @@
 //! and enterprise first filings from draft to number, then add-site, change and cancel-site;
 //! risk limits, SMS verification, reviewer rights, tenant isolation, materials.
 
+use yuming_test_support::fixtures::account_input;
+pub(crate) use yuming_test_support::fixtures::{code, ctx, login, operator};
+
 use std::sync::Arc;
 
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::accounts::{self};
 use yuming_app::filing::{
     self, EntityInput, FieldRejection, FilingAuthority, NewOrderInput, OrderView, Payload,
     PersonInput, SandboxConfig, SandboxFilingAuthority, ServerInput, SiteInput, materials,
@@ -12,18 +15,18 @@ use yuming_app::filing::{
 use yuming_app::platform::validation::{self, ValidationKind, ValidationOptions};
 use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::registrar::domains::{self, DomainUpdate, RegisterInput};
-use yuming_app::{App, AppError, ErrorKind, RequestContext, billing, registrar::cancellations};
-use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_app::{App, ErrorKind, RequestContext, registrar::cancellations};
+use yuming_core::access::{Actor, Role};
 use yuming_core::filing::{OrderStatus, RejectCode, Severity};
-use yuming_core::money::{Currency, Money};
 use yuming_test_support::{TestDb, both_backends};
 
 const PERSON_ID: &str = "11010519491231002X";
 const USCC: &str = "91110000600037341L";
 const LEGAL_REP_ID: &str = "110105197512120028";
 
-pub(crate) fn ctx() -> RequestContext {
-    RequestContext::internal("test")
+/// A customer with a balance of 100 000 CNY.
+pub(crate) async fn customer(app: &App, email: &str) -> Actor {
+    yuming_test_support::fixtures::funded_customer(app, email, 10_000_000).await
 }
 
 fn ctx_ip(ip: &str) -> RequestContext {
@@ -34,72 +37,12 @@ fn ctx_ip(ip: &str) -> RequestContext {
     }
 }
 
-pub(crate) fn operator() -> Actor {
-    Actor {
-        account_id: "cli".into(),
-        tenant_id: String::new(),
-        role: Role::Admin,
-        rights: RightSet::all(),
-        method: AuthMethod::Operator,
-    }
-}
-
-fn code<T>(r: Result<T, AppError>) -> &'static str {
-    match r {
-        Ok(_) => "OK",
-        Err(e) => e.code,
-    }
-}
-
-pub(crate) async fn login(app: &App, email: &str) -> Actor {
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth")
-}
-
-pub(crate) fn account(email: &str) -> NewAccountInput {
-    NewAccountInput {
-        email: email.into(),
-        password: "correct horse battery".into(),
-        display_name: "客户".into(),
-    }
-}
-
-pub(crate) async fn customer(app: &App, email: &str) -> Actor {
-    yuming_test_support::signup_verified(app, &ctx(), account(email))
-        .await
-        .expect("signup");
-    let actor = login(app, email).await;
-    billing::credit(
-        app,
-        &ctx(),
-        &operator(),
-        &actor.tenant_id,
-        Money::new(10_000_000, Currency::Cny),
-        "test top-up",
-    )
-    .await
-    .expect("credit");
-    actor
-}
-
 pub(crate) async fn reviewer(app: &App, email: &str) -> Actor {
     accounts::create_user(
         app,
         &ctx(),
         &Actor::system(),
-        account(email),
+        account_input(email),
         Role::Reviewer,
     )
     .await

@@ -1,43 +1,10 @@
 //! Notices on both backends: idempotent enqueue per occasion, in-app inbox, preferences.
 
 use serde_json::{Map, Value, json};
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::App;
 use yuming_app::notify::notices::{self, NoticeKind, NoticeRequest};
-use yuming_app::{App, RequestContext};
-use yuming_core::access::Actor;
+use yuming_test_support::fixtures::{ctx, customer};
 use yuming_test_support::{TestDb, both_backends, test_app};
-
-fn ctx() -> RequestContext {
-    RequestContext::internal("test")
-}
-
-async fn account(app: &App, email: &str) -> Actor {
-    yuming_test_support::signup_verified(
-        app,
-        &ctx(),
-        NewAccountInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            display_name: "客户".into(),
-        },
-    )
-    .await
-    .expect("signup");
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth")
-}
 
 fn params(value: Value) -> Map<String, Value> {
     match value {
@@ -57,8 +24,8 @@ async fn enqueue(app: &App, request: &NoticeRequest) -> usize {
 
 both_backends!(one_notice_per_occasion_and_inbox, |db: TestDb| async move {
     let (app, _clock) = test_app(&db.db);
-    let alice = account(&app, "alice@example.com").await;
-    let bob = account(&app, "bob@example.com").await;
+    let alice = customer(&app, "alice@example.com").await;
+    let bob = customer(&app, "bob@example.com").await;
     let request = NoticeRequest {
         account_id: alice.account_id.clone(),
         kind: NoticeKind::LowBalance,

@@ -2,34 +2,16 @@
 //! ledger, concurrency, bad input, management.
 
 use std::sync::Arc;
+pub(crate) use yuming_test_support::fixtures::{code, ctx, operator};
 
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
 use yuming_app::platform::paging::PageCursor;
 use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
 use yuming_app::registrar::domains::{self, DomainUpdate, RegisterInput};
-use yuming_app::{App, AppError, RequestContext, billing, registrar::catalogue};
-use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
+use yuming_app::{App, billing, registrar::catalogue};
+use yuming_core::access::Actor;
 use yuming_core::money::{Currency, Money};
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_test_support::{TestDb, both_backends, test_app};
-
-pub(crate) fn ctx() -> RequestContext {
-    RequestContext::internal("test")
-}
-
-pub(crate) fn operator() -> Actor {
-    Actor {
-        account_id: "cli".into(),
-        tenant_id: String::new(),
-        role: Role::Admin,
-        rights: RightSet::all(),
-        method: AuthMethod::Operator,
-    }
-}
-
-pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
-    r.err().map(|e| e.code).unwrap_or("OK")
-}
 
 /// A customer with `balance` fen and one registrant contact; returns (actor, contact id).
 pub(crate) async fn customer(
@@ -38,31 +20,7 @@ pub(crate) async fn customer(
     email: &str,
     balance: i64,
 ) -> (Actor, String) {
-    yuming_test_support::signup_verified(
-        app,
-        &ctx(),
-        NewAccountInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            display_name: "客户".into(),
-        },
-    )
-    .await
-    .expect("signup");
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    let actor = accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth");
+    let actor = yuming_test_support::fixtures::customer(app, email).await;
     if balance > 0 {
         billing::credit(
             app,

@@ -9,49 +9,17 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::{Map, Value, json};
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
 use yuming_app::notify::notices::{self, NoticeKind, NoticeRequest};
 use yuming_app::notify::webhooks::{self, EndpointInput};
 use yuming_app::platform::paging::PageCursor;
-use yuming_app::{App, AppError, RequestContext};
+use yuming_app::{App, AppError};
 use yuming_core::access::Actor;
 use yuming_core::webhook::{self as signature, WebhookSignatureError};
+use yuming_test_support::fixtures::{ctx, customer};
 use yuming_test_support::{TestDb, both_backends, test_app, test_app_with, test_settings};
-
-fn ctx() -> RequestContext {
-    RequestContext::internal("test")
-}
 
 fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> &'static str {
     r.expect_err("an error").code
-}
-
-async fn account(app: &App, email: &str) -> Actor {
-    yuming_test_support::signup_verified(
-        app,
-        &ctx(),
-        NewAccountInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            display_name: "客户".into(),
-        },
-    )
-    .await
-    .expect("signup");
-    let session = accounts::login(
-        app,
-        &ctx(),
-        LoginInput {
-            email: email.into(),
-            password: "correct horse battery".into(),
-            totp: None,
-        },
-    )
-    .await
-    .expect("login");
-    accounts::authenticate_token(app, &session.token)
-        .await
-        .expect("auth")
 }
 
 async fn notify(app: &App, account: &Actor, kind: NoticeKind, occasion: &str) -> usize {
@@ -125,8 +93,8 @@ both_backends!(
                 ..test_settings()
             },
         );
-        let alice = account(&app, "alice@example.com").await;
-        let bob = account(&app, "bob@example.com").await;
+        let alice = customer(&app, "alice@example.com").await;
+        let bob = customer(&app, "bob@example.com").await;
         let (url, seen) = receiver().await;
 
         let created = webhooks::create(
@@ -336,7 +304,7 @@ both_backends!(
     webhooks_may_not_target_private_networks_by_default,
     |db: TestDb| async move {
         let (app, _clock) = test_app(&db.db);
-        let alice = account(&app, "alice@example.com").await;
+        let alice = customer(&app, "alice@example.com").await;
         for url in [
             "http://127.0.0.1:8080/hook",
             "http://[::1]/",
@@ -456,7 +424,7 @@ async fn deliver_once() {
             ..test_settings()
         },
     );
-    let alice = account(&app, "alice@example.com").await;
+    let alice = customer(&app, "alice@example.com").await;
     let (url, seen) = receiver().await;
     webhooks::create(
         &app,

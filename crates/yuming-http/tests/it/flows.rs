@@ -6,21 +6,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
-use yuming_core::access::{Actor, AuthMethod, RightSet, Role};
 use yuming_core::signing::{SignedParts, sign};
+use yuming_test_support::fixtures::operator;
 use yuming_test_support::{TestDb, both_backends};
 
 use crate::harness::Harness;
-
-fn operator() -> Actor {
-    Actor {
-        account_id: "cli".into(),
-        tenant_id: String::new(),
-        role: Role::Admin,
-        rights: RightSet::all(),
-        method: AuthMethod::Operator,
-    }
-}
 
 /// A customer with a funded balance and a verified contact; returns (tenant, token, contact).
 async fn verified_customer(h: &Harness, email: &str) -> (String, String, String) {
