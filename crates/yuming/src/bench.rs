@@ -295,7 +295,7 @@ pub async fn auth(
     )
     .await?;
     let base = server.base.clone();
-    let client = reqwest::Client::builder()
+    let client = yuming_app::platform::http::client_builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
 
@@ -482,7 +482,7 @@ pub async fn registrar(
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    let client = reqwest::Client::builder()
+    let client = yuming_app::platform::http::client_builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
 

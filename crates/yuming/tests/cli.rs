@@ -102,7 +102,9 @@ impl Server {
 }
 
 async fn signup_and_login(base: &str) {
-    let client = reqwest::Client::new();
+    let client = yuming_app::platform::http::client_builder()
+        .build()
+        .expect("client");
     let signup = client
         .post(format!("{base}/api/v1/auth/signup"))
         .json(&serde_json::json!({"email": "a@example.com", "password": "correct horse battery", "display_name": "A"}))

@@ -99,7 +99,9 @@ async fn renew(
     key: &str,
     timeout: Duration,
 ) -> reqwest::Result<(u16, Value)> {
-    let client = reqwest::Client::builder().timeout(timeout).build()?;
+    let client = yuming_app::platform::http::client_builder()
+        .timeout(timeout)
+        .build()?;
     let response = client
         .post(format!("{base}/api/v1/domains/crash-test.com/renew"))
         .bearer_auth(token)
@@ -114,7 +116,9 @@ async fn renew(
 async fn crash_between_commit_and_response(db: TestDb) {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let client = reqwest::Client::new();
+    let client = yuming_app::platform::http::client_builder()
+        .build()
+        .expect("client");
 
     // A customer with money, a registrant contact and a domain, set up as an operator and a
     // customer would. The failpoint only holds requests that carry an Idempotency-Key.

@@ -61,7 +61,7 @@ async fn idle_floods_from_one_address_do_not_lock_out_others() {
     let whois_addr = served.listening.whois.expect("WHOIS is on");
     let dns = dns_addr.port();
     let from = |ip: [u8; 4]| {
-        reqwest::Client::builder()
+        yuming_app::platform::http::client_builder()
             .local_address(IpAddr::from(ip))
             .timeout(Duration::from_secs(10))
             .build()

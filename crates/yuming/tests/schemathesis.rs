@@ -65,7 +65,9 @@ async fn the_api_keeps_its_openapi_contract_under_generated_requests() {
 
 /// A contact, a registration and a filing order for the customer; returns its bearer token.
 async fn seed(base: &str) -> String {
-    let client = reqwest::Client::new();
+    let client = yuming_app::platform::http::client_builder()
+        .build()
+        .expect("client");
     let token = login(&client, base, EMAIL, PASSWORD).await;
     let post = |path: &str, body: Value| {
         let request = client

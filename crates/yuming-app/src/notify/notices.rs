@@ -427,24 +427,23 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// A mailer for `smtp://host:port` (plain SMTP, no authentication) sending as `from`.
+    /// A mailer for `smtp_url` sending as `from`. The URL is lettre's: `smtp://host:port`
+    /// (plain SMTP), `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS from
+    /// the first byte), each optionally with `user:password@` for SMTP AUTH. TLS uses rustls
+    /// with ring and the Mozilla root certificates.
     ///
     /// # Errors
-    /// `INVALID_SMTP_URL` when either does not parse.
+    /// `INVALID_SMTP_URL` when either does not parse; the message never repeats the URL, which
+    /// may hold a password.
     pub fn new(smtp_url: &str, from: &str) -> Result<Mailer, AppError> {
         let invalid = |what: &str| AppError::internal(format!("INVALID_SMTP_URL: {what}"));
-        let rest = smtp_url
-            .strip_prefix("smtp://")
-            .ok_or_else(|| invalid("scheme must be smtp://"))?;
-        let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
-            Some((host, port)) => (host, port.parse::<u16>().map_err(|_| invalid("port"))?),
-            None => (rest.trim_end_matches('/'), 25),
-        };
-        let transport =
-            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(host)
-                .port(port)
-                .timeout(Some(std::time::Duration::from_secs(20)))
-                .build();
+        if !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://")) {
+            return Err(invalid("scheme must be smtp:// or smtps://"));
+        }
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| invalid(&e.to_string()))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
         let from = from.parse().map_err(|_| invalid("from address"))?;
         Ok(Mailer { transport, from })
     }

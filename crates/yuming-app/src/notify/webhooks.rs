@@ -228,7 +228,7 @@ pub(crate) fn pinned_client(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+    crate::platform::http::client_builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect_timeout)

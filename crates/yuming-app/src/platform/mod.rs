@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod http;
 pub mod idempotency;
 pub mod paging;
 pub mod rate_limit;

@@ -119,3 +119,27 @@ fn templates_render_in_both_languages() {
     assert_eq!(notices::backoff_secs(3), 480);
     assert_eq!(notices::backoff_secs(30), 86_400);
 }
+
+#[tokio::test]
+async fn mailer_urls_plain_starttls_tls_and_credentials() {
+    use yuming_app::notify::notices::Mailer;
+    for url in [
+        "smtp://127.0.0.1:2525",
+        "smtp://mail.example.com:587?tls=required",
+        "smtps://mailer:s3cret-pass@mail.example.com:465",
+        "smtp://mailer:s3cret-pass@mail.example.com:587?tls=opportunistic",
+    ] {
+        Mailer::new(url, "Yuming <noreply@example.com>").unwrap_or_else(|e| panic!("{url}: {e:?}"));
+    }
+    for url in [
+        "http://mail.example.com",
+        "mail.example.com:25",
+        "smtps://mailer:s3cret-pass@:465",
+    ] {
+        let error = Mailer::new(url, "noreply@example.com").expect_err(url);
+        let text = format!("{error:?} {error}");
+        assert!(text.contains("INVALID_SMTP_URL"), "{text}");
+        assert!(!text.contains("s3cret-pass"), "the password leaked: {text}");
+    }
+    assert!(Mailer::new("smtp://127.0.0.1:2525", "not an address").is_err());
+}
