@@ -569,23 +569,24 @@ fn env_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<toml:
         table = default.and_then(toml::Value::as_table);
     }
     let text = raw.trim();
+    let key = path.join(".");
     Ok(match default {
         Some(toml::Value::Integer(_)) => toml::Value::Integer(
             text.parse()
-                .map_err(|_| format!("{raw:?} is not a whole number"))?,
+                .map_err(|_| format!("{key}: {raw:?} is not a whole number"))?,
         ),
         Some(toml::Value::Float(_)) => {
             let number: f64 = text
                 .parse()
-                .map_err(|_| format!("{raw:?} is not a number"))?;
+                .map_err(|_| format!("{key}: {raw:?} is not a number"))?;
             if !number.is_finite() {
-                return Err(format!("{raw:?} is not a finite number"));
+                return Err(format!("{key}: {raw:?} is not a finite number"));
             }
             toml::Value::Float(number)
         }
         Some(toml::Value::Boolean(_)) => toml::Value::Boolean(
             text.parse()
-                .map_err(|_| format!("{raw:?} is not true or false"))?,
+                .map_err(|_| format!("{key}: {raw:?} is not true or false"))?,
         ),
         Some(toml::Value::Array(_)) => toml::Value::Array(
             raw.split(',')
@@ -594,7 +595,7 @@ fn env_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<toml:
                 .map(|s| toml::Value::String(s.into()))
                 .collect(),
         ),
-        Some(toml::Value::Table(_)) => return Err("names a section, not a key".into()),
+        Some(toml::Value::Table(_)) => return Err(format!("{key} names a section, not a key")),
         _ => toml::Value::String(raw.into()),
     })
 }

@@ -234,8 +234,9 @@ impl ServerProcess {
                 .context("yuming serve did not report its address")?;
         server.base = format!("http://{http}");
         let deadline = Instant::now() + Duration::from_secs(30);
+        let client = yuming_app::platform::http::client_builder().build()?;
         loop {
-            if let Ok(response) = reqwest::get(format!("{}/healthz", server.base)).await
+            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await
                 && response.status().is_success()
             {
                 return Ok(server);

@@ -68,7 +68,10 @@ impl Server {
                     self.served.log()
                 );
             }
-            if let Ok(response) = reqwest::get(format!("{}/healthz", self.base)).await
+            let client = yuming_app::platform::http::client_builder()
+                .build()
+                .expect("client");
+            if let Ok(response) = client.get(format!("{}/healthz", self.base)).send().await
                 && response.status().is_success()
             {
                 return response.json().await.expect("json");

@@ -33,8 +33,14 @@ async fn serve(data: &Path, db_url: &str, env: &[(&str, &str)]) -> Served {
     }
     let mut served = start_serve(&mut command, false);
     let deadline = Instant::now() + Duration::from_secs(60);
+    let client = yuming_app::platform::http::client_builder()
+        .build()
+        .expect("client");
     loop {
-        if let Ok(response) = reqwest::get(format!("{}/healthz", served.base())).await
+        if let Ok(response) = client
+            .get(format!("{}/healthz", served.base()))
+            .send()
+            .await
             && response.status().is_success()
         {
             return served;
