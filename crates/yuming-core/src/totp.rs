@@ -3,6 +3,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
+use subtle::ConstantTimeEq;
 
 use crate::clock::Timestamp;
 
@@ -43,9 +44,15 @@ pub fn verify(secret: &[u8], code: &str, now: Timestamp) -> Option<u64> {
         return None;
     }
     let current = step(now);
-    [current.saturating_sub(1), current, current + 1]
-        .into_iter()
-        .find(|&s| format!("{:06}", hotp(secret, s)) == code)
+    // Every window is computed and compared in constant time, so that neither the comparison
+    // nor which window matched shows in the time taken.
+    let mut matched = None;
+    for s in [current.saturating_sub(1), current, current + 1] {
+        let expected = format!("{:06}", hotp(secret, s));
+        let equal = bool::from(expected.as_bytes().ct_eq(code.as_bytes()));
+        matched = matched.or(equal.then_some(s));
+    }
+    matched
 }
 
 /// Encodes bytes as unpadded base32.

@@ -88,26 +88,11 @@ fn encode_png(img: &image::DynamicImage) -> Vec<u8> {
     body.extend_from_slice(&11_811u32.to_be_bytes());
     body.push(1);
     chunk.extend_from_slice(&body);
-    chunk.extend_from_slice(&crc32(&body).to_be_bytes());
+    chunk.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
     let mut out = png[..33].to_vec();
     out.extend(chunk);
     out.extend_from_slice(&png[33..]);
     out
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for byte in data {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn person(id: &str, i: usize) -> PersonInput {

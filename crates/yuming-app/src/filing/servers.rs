@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use serde_json::{Value, json};
 use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
@@ -162,35 +164,49 @@ pub async fn list_ip_pools(app: &App, actor: &Actor) -> Result<Vec<IpPoolView>, 
     Ok(rows.into_iter().map(IpPoolView::from).collect())
 }
 
-fn parse_cidr(cidr: &str) -> Option<(IpAddr, u8)> {
-    let (addr, prefix) = match cidr.trim().split_once('/') {
-        Some((a, p)) => (a.parse::<IpAddr>().ok()?, p.parse::<u8>().ok()?),
-        None => {
-            let a = cidr.trim().parse::<IpAddr>().ok()?;
-            (a, if a.is_ipv4() { 32 } else { 128 })
-        }
-    };
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    (prefix <= max).then_some((addr, prefix))
+/// An address pool as entered: `203.0.113.0/24`, `2001:db8::/32` or a single address (a
+/// pool of one).
+fn parse_cidr(cidr: &str) -> Option<IpNet> {
+    let text = cidr.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
+/// Whether `ip` lies in the pool `cidr` (never, when the pool does not parse).
 pub(super) fn cidr_contains(cidr: &str, ip: &IpAddr) -> bool {
-    let Some((net, prefix)) = parse_cidr(cidr) else {
-        return false;
-    };
-    let bits = |a: &IpAddr| -> u128 {
-        match a {
-            IpAddr::V4(v4) => u128::from(u32::from(*v4)),
-            IpAddr::V6(v6) => u128::from(*v6),
+    parse_cidr(cidr).is_some_and(|net| net.contains(ip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cidr_contains, parse_cidr};
+
+    #[test]
+    fn pools_hold_the_addresses_of_their_prefix() {
+        let ip = |s: &str| s.parse().expect("ip");
+        assert!(cidr_contains("203.0.113.0/24", &ip("203.0.113.200")));
+        assert!(!cidr_contains("203.0.113.0/24", &ip("203.0.114.1")));
+        assert!(
+            cidr_contains(" 198.51.100.7 ", &ip("198.51.100.7")),
+            "a pool of one"
+        );
+        assert!(!cidr_contains("198.51.100.7", &ip("198.51.100.8")));
+        assert!(cidr_contains("2001:db8::/32", &ip("2001:db8:1::5")));
+        assert!(
+            !cidr_contains("2001:db8::/32", &ip("203.0.113.1")),
+            "families differ"
+        );
+        assert!(cidr_contains("0.0.0.0/0", &ip("192.0.2.1")));
+        for bad in [
+            "",
+            "203.0.113.0/33",
+            "2001:db8::/129",
+            "example.cn",
+            "203.0.113.0/x",
+        ] {
+            assert!(parse_cidr(bad).is_none(), "{bad}");
+            assert!(!cidr_contains(bad, &ip("203.0.113.1")), "{bad}");
         }
-    };
-    if net.is_ipv4() != ip.is_ipv4() {
-        return false;
     }
-    let width = if net.is_ipv4() { 32 } else { 128 };
-    if prefix == 0 {
-        return true;
-    }
-    let shift = width - u32::from(prefix);
-    bits(&net) >> shift == bits(ip) >> shift
 }
