@@ -236,6 +236,22 @@ impl Db {
         Ok(())
     }
 
+    /// A fingerprint of the PostgreSQL schema the embedded migrations build (each
+    /// migration's version and checksum): equal fingerprints mean identical schemas, so a
+    /// migrated database can serve as a template for another.
+    pub fn postgres_schema_fingerprint() -> String {
+        let migrator = sqlx::migrate!("./migrations/postgres");
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for migration in migrator.iter() {
+            let bytes = migration.version.to_be_bytes();
+            for byte in bytes.iter().chain(migration.checksum.iter()) {
+                // FNV-1a: a stable name, not a security boundary.
+                hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         match &self.inner {

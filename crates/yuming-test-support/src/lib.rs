@@ -88,6 +88,97 @@ pub fn skip(reason: &str) {
     }
 }
 
+/// A connection to the PostgreSQL server's maintenance database, or `None` (skip) when it
+/// is unreachable outside CI.
+async fn pg_admin(admin_url: &str) -> Option<sqlx::PgConnection> {
+    match sqlx::PgConnection::connect(admin_url).await {
+        Ok(conn) => Some(conn),
+        Err(e) if !in_ci() => {
+            eprintln!("cannot connect to PostgreSQL at {admin_url}: {e}");
+            skip("no PostgreSQL");
+            None
+        }
+        Err(e) => panic!("in CI and PostgreSQL at {admin_url} is unreachable: {e}"),
+    }
+}
+
+/// The name of a migrated template database for the current schema, built on first use.
+///
+/// Its name carries [`Db::postgres_schema_fingerprint`], so a changed migration gets a new
+/// template and the old one is dropped; test processes build it under an advisory lock, and
+/// it is marked a template only once fully migrated, so an interrupted build is rebuilt.
+/// `./test` drops it at the end of the run.
+async fn pg_template(admin_url: &str) -> Option<String> {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    if let Some(name) = TEMPLATE.get() {
+        return Some(name.clone());
+    }
+    let mut admin = pg_admin(admin_url).await?;
+    let name = TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("yuming_tpl_{}", Db::postgres_schema_fingerprint());
+            build_template(&mut admin, admin_url, &name).await;
+            name
+        })
+        .await
+        .clone();
+    let _ = admin.close().await;
+    Some(name)
+}
+
+async fn build_template(admin: &mut sqlx::PgConnection, admin_url: &str, name: &str) {
+    // Any constant shared by the test processes.
+    const LOCK: i64 = 0x7975_6d69_6e67;
+    let run = |sql: String| sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(LOCK)
+        .execute(&mut *admin)
+        .await
+        .expect("template lock");
+    let existing: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT datname, datistemplate FROM pg_database WHERE datname LIKE 'yuming\\_tpl\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .expect("list templates");
+    let mut ready = false;
+    for (datname, is_template) in existing {
+        if datname == name && is_template {
+            ready = true;
+            continue;
+        }
+        // Another schema's template, or this one half built by an interrupted run.
+        run(format!("ALTER DATABASE {datname} IS_TEMPLATE false"))
+            .execute(&mut *admin)
+            .await
+            .expect("unmark template");
+        run(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+            .execute(&mut *admin)
+            .await
+            .expect("drop stale template");
+    }
+    if !ready {
+        run(format!("CREATE DATABASE {name}"))
+            .execute(&mut *admin)
+            .await
+            .expect("create template");
+        let db = Db::connect(&url_with_database(admin_url, name), 2)
+            .await
+            .expect("connect template");
+        db.migrate().await.expect("migrate template");
+        db.close().await;
+        run(format!("ALTER DATABASE {name} IS_TEMPLATE true"))
+            .execute(&mut *admin)
+            .await
+            .expect("mark template");
+    }
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK)
+        .execute(&mut *admin)
+        .await
+        .expect("template unlock");
+}
+
 fn url_with_database(admin_url: &str, name: &str) -> String {
     let (base, query) = match admin_url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -142,27 +233,27 @@ impl TestDb {
     }
 
     /// A migrated PostgreSQL database of its own, or `None` (skip) when PostgreSQL is not
-    /// reachable outside CI.
+    /// reachable outside CI. It is a copy of the migrated template ([`pg_template`]), so the
+    /// migrations run once per schema rather than once per test.
     pub async fn postgres() -> Option<TestDb> {
-        let test_db = TestDb::postgres_unmigrated().await?;
-        test_db.db.migrate().await.expect("migrate postgres");
-        Some(test_db)
+        let admin_url = pg_admin_url();
+        let template = pg_template(&admin_url).await?;
+        TestDb::postgres_database(admin_url, Some(&template)).await
     }
 
     /// An empty PostgreSQL database of its own (for testing that the binary migrates it).
     pub async fn postgres_unmigrated() -> Option<TestDb> {
-        let admin_url = pg_admin_url();
-        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
-            Ok(conn) => conn,
-            Err(e) if !in_ci() => {
-                eprintln!("cannot connect to PostgreSQL at {admin_url}: {e}");
-                skip("no PostgreSQL");
-                return None;
-            }
-            Err(e) => panic!("in CI and PostgreSQL at {admin_url} is unreachable: {e}"),
-        };
+        TestDb::postgres_database(pg_admin_url(), None).await
+    }
+
+    async fn postgres_database(admin_url: String, template: Option<&str>) -> Option<TestDb> {
+        let mut admin = pg_admin(&admin_url).await?;
         let name = format!("yuming_test_{}", uuid::Uuid::new_v4().simple());
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        let sql = match template {
+            Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            None => format!("CREATE DATABASE {name}"),
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut admin)
             .await
             .expect("create test database");
