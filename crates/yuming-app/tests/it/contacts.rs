@@ -165,6 +165,8 @@ both_backends!(
 both_backends!(
     bad_input_is_refused_and_nothing_is_written,
     |t: TestDb| async move {
+        let story =
+            yuming_test_support::story::Story::new("bad input is refused and nothing is written");
         let (app, _clock) = test_app(&t.db);
         let alice = customer(&app, "alice@example.com").await;
         let before = audit_count(&app).await;
@@ -398,6 +400,7 @@ both_backends!(
         let listing = contacts::list(&app, &alice, None, 50).await.expect("list");
         assert!(listing.contacts.is_empty());
 
+        story.step("The rule's messages come along, in both languages, without echoing the number");
         // The rule's messages come along, in both languages, without echoing the number.
         let Err(error) = contacts::create(
             &app,
@@ -420,6 +423,8 @@ both_backends!(
         assert!(error.message_zh.contains("校验码"), "{}", error.message_zh);
         assert!(!error.message.contains("36042619910102009X"));
 
+        story
+            .step("A sub-account that may only read cannot submit, but sees the tenant's contacts");
         // A sub-account that may only read cannot submit, but sees the tenant's contacts.
         accounts::create_sub_account(
             &app,
@@ -446,6 +451,8 @@ both_backends!(
 both_backends!(
     document_and_street_are_encrypted_at_rest,
     |t: TestDb| async move {
+        let story =
+            yuming_test_support::story::Story::new("document and street are encrypted at rest");
         let (app, _clock) = test_app(&t.db);
         let alice = customer(&app, "alice@example.com").await;
         let bob = customer(&app, "bob@example.com").await;
@@ -466,6 +473,7 @@ both_backends!(
             .expect("row");
         tx.commit().await.expect("commit");
 
+        story.step("Every column of the row");
         // Every column of the row: no text column holds the number or the street, and neither
         // appears inside the sealed blobs.
         let text_columns = [
@@ -552,6 +560,7 @@ both_backends!(
         assert_eq!(again_row.id_number_digest, row.id_number_digest);
         assert_ne!(again_row.id_number_sealed, row.id_number_sealed);
 
+        story.step("The audit log keeps no personal data either");
         // The audit log keeps no personal data either.
         let entries = audit::list(&app, &Actor::system(), None, 100)
             .await
@@ -571,6 +580,7 @@ both_backends!(
             }
         }
 
+        story.step("Sealed values are bound to their row");
         // Sealed values are bound to their row: copying one onto another row does not open.
         t.db.execute_raw(&format!(
         "UPDATE contacts SET id_number_sealed = (SELECT id_number_sealed FROM contacts WHERE id = '{}') WHERE id = '{}'",
@@ -584,6 +594,7 @@ both_backends!(
             "INTERNAL"
         );
 
+        story.step("A reviewer opens the document");
         // A reviewer opens the document; the opening is audited.
         let before = audit_count(&app).await;
         let document = contacts::get_unmasked(&app, &ctx(), &reviewer, &zhang.id)
@@ -620,6 +631,7 @@ both_backends!(
 );
 
 both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
+    let story = yuming_test_support::story::Story::new("reviewers approve and reject");
     let (app, clock) = test_app(&t.db);
     let alice = customer(&app, "alice@example.com").await;
     let reviewer = staff(&app, "reviewer@example.com", Role::Reviewer).await;
@@ -627,6 +639,7 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
     clock.advance_secs(10);
     let company = create(&app, &alice, organization()).await;
 
+    story.step("Customers neither see the queue nor decide, not even on their own contacts");
     // Customers neither see the queue nor decide, not even on their own contacts.
     assert_eq!(
         failure(contacts::review_queue(&app, &alice, None, 50).await).0,
@@ -647,6 +660,7 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
         "FORBIDDEN"
     );
 
+    story.step("Separation of duties");
     // Separation of duties: an administrator cannot approve a contact of their own account.
     let admin = staff(&app, "admin@example.com", Role::Admin).await;
     let own = create(&app, &admin, person()).await;
@@ -721,6 +735,7 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
     );
     assert_eq!(audit_count(&app).await, before + 2);
 
+    story.step("A decision is final");
     // A decision is final.
     let (code, _, kind) =
         failure(contacts::decide(&app, &ctx(), &reviewer, &zhang.id, "reject", Some("x")).await);
@@ -736,6 +751,7 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
     let seen = contacts::get(&app, &alice, &company.id).await.expect("get");
     assert_eq!(seen.verification, rejected.verification);
 
+    story.step("Every status change is in the history, oldest first");
     // Every status change is in the history, oldest first.
     let document = contacts::get_unmasked(&app, &ctx(), &reviewer, &company.id)
         .await
@@ -770,6 +786,7 @@ both_backends!(reviewers_approve_and_reject, |t: TestDb| async move {
         ]
     );
 
+    story.step("Later flows ask for a verified contact inside their own transaction");
     // Later flows ask for a verified contact inside their own transaction.
     let mut tx = app.db().read().await.expect("tx");
     assert_eq!(

@@ -302,6 +302,9 @@ async fn through_review(w: &World, applicant: &Actor, order: &str, mobile: &str)
 both_backends!(
     personal_first_filing_then_add_change_and_cancel_site,
     |db: TestDb| async move {
+        let story = yuming_test_support::story::Story::new(
+            "personal first filing then add change and cancel site",
+        );
         let w = world(&db).await;
         let app = &w.app;
         let alice = customer(app, "alice@example.com").await;
@@ -311,6 +314,7 @@ both_backends!(
         register(app, &alice, "zhangsan-blog.cn", &contact).await;
         add_server(&w, &alice, "203.0.113.10").await;
 
+        story.step("Draft with mistakes");
         // Draft with mistakes: a wrong check digit, a name of two letters, a server outside the
         // mainland pools; the domain is new and resolves.
         let mut entity_input = personal_entity();
@@ -393,6 +397,7 @@ both_backends!(
             "a draft is verified first"
         );
 
+        story.step("Fixes");
         // Fixes: the number, the name, the server, DNS off, and 31 days for the domain to age.
         let mut payload = Payload {
             entity: personal_entity(),
@@ -436,6 +441,7 @@ both_backends!(
             .expect("submit");
         assert_eq!(submitted.status, OrderStatus::ProviderReview);
 
+        story.step("The reviewer rejects the site name only");
         // The reviewer rejects the site name only; only that field reopens.
         filing::claim(app, &ctx(), &w.reviewer, &order.id)
             .await
@@ -542,6 +548,7 @@ both_backends!(
             ]
         );
 
+        story.step("Add a site under the filed entity");
         // Add a site under the filed entity: the authority knows the subject, so FIRST is wrong.
         w.clock.advance_days(1);
         stop_resolving(app, &alice, "zhangsan-blog.cn").await;
@@ -603,6 +610,7 @@ both_backends!(
             [Some("京ICP备2026000123号-1"), Some("京ICP备2026000123号-2")]
         );
 
+        story.step("Change the first site's name");
         // Change the first site's name.
         w.clock.advance_days(1);
         let change = filing::create_order(
@@ -645,6 +653,7 @@ both_backends!(
             "number kept"
         );
 
+        story.step("Cancel the second site");
         // Cancel the second site.
         w.clock.advance_days(1);
         // Cancelling (注销) the domain of a filed site is held at the checklist's filings step
@@ -961,6 +970,8 @@ both_backends!(
 both_backends!(
     enterprise_first_filing_with_materials,
     |db: TestDb| async move {
+        let story =
+            yuming_test_support::story::Story::new("enterprise first filing with materials");
         let w = world(&db).await;
         let app = &w.app;
         let corp = customer(app, "corp@example.com").await;
@@ -978,6 +989,7 @@ both_backends!(
         add_server(&w, &corp, "203.0.113.20").await;
         w.clock.advance_days(31);
 
+        story.step("The principal is not the legal representative");
         // The principal is not the legal representative: an authorisation letter is needed.
         let mut entity_input = enterprise_entity();
         entity_input.principal_is_legal_rep = false;
@@ -1016,6 +1028,7 @@ both_backends!(
             "{found:?}"
         );
 
+        story.step("Materials");
         // Materials: every bad upload is refused with its own code; nothing is stored.
         for (bytes, expected) in [
             (vec![0u8; materials::MAX_BYTES + 1], "MATERIAL_TOO_LARGE"),
@@ -1079,6 +1092,7 @@ both_backends!(
             "the stored file shows the same image"
         );
 
+        story.step("Pre-approval for education content");
         // Pre-approval for education content.
         let mut payload = filing::get_order(app, &corp, &order.id)
             .await
@@ -1183,6 +1197,7 @@ async fn ready_order_with(
 }
 
 both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
+    let story = yuming_test_support::story::Story::new("bad input is refused clearly");
     let w = world(&db).await;
     let app = &w.app;
     let (alice, order) = ready_order(
@@ -1199,6 +1214,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         .await
         .expect("verify");
 
+    story.step("One in-flight order per entity");
     // One in-flight order per entity.
     let entity_id = filing::get_order(app, &alice, &order)
         .await
@@ -1220,6 +1236,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         ("ORDER_CONFLICT", ErrorKind::Conflict)
     );
 
+    story.step("Another tenant");
     // Another tenant: someone else's domain, a server of someone else, the order is 404.
     let bob = customer(app, "bob@example.com").await;
     assert_eq!(
@@ -1278,6 +1295,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         "{found:?}"
     );
 
+    story.step("Reviewer actions by a customer");
     // Reviewer actions by a customer: 403, whoever owns the order.
     for (actor, expected) in [(&alice, ErrorKind::Forbidden), (&bob, ErrorKind::Forbidden)] {
         let err = filing::claim(app, &ctx(), actor, &order)
@@ -1297,6 +1315,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         ErrorKind::Forbidden
     );
 
+    story.step("Three submissions a day per account");
     // Three submissions a day per account: the 4th is refused with the reset time.
     for round in 0..3 {
         filing::submit(app, &ctx_ip("198.51.100.1"), &alice, &order)
@@ -1334,6 +1353,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         .await
         .expect("next day");
 
+    story.step("Five per source IP per day, whichever account submits");
     // Five per source IP per day, whichever account submits.
     filing::claim(app, &ctx(), &w.reviewer, &order)
         .await
@@ -1413,6 +1433,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         "6th from one IP"
     );
 
+    story.step("SMS");
     // SMS: five wrong codes leave tries, the 6th returns the order to the applicant.
     filing::submit(app, &ctx_ip("198.51.100.2"), &alice, &order)
         .await
@@ -1458,6 +1479,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         "INVALID_STATE"
     );
 
+    story.step("An SMS code that is never entered expires after 24 h");
     // An SMS code that is never entered expires after 24 h; sync returns the order.
     w.clock.advance_days(1);
     filing::submit(app, &ctx_ip("198.51.100.3"), &alice, &order)
@@ -1479,6 +1501,7 @@ both_backends!(bad_input_is_refused_clearly, |db: TestDb| async move {
         OrderStatus::Returned
     );
 
+    story.step("Abandoning releases the entity's lock");
     // Abandoning releases the entity's lock.
     let abandoned = filing::abandon(app, &ctx(), &alice, &order)
         .await
@@ -2012,6 +2035,9 @@ pub(crate) async fn pushed(w: &World, applicant: &Actor, order: &str) {
 both_backends!(
     sandbox_authority_is_shared_by_instances_and_survives_restarts,
     |db: TestDb| async move {
+        let story = yuming_test_support::story::Story::new(
+            "sandbox authority is shared by instances and survives restarts",
+        );
         let w = world(&db).await;
         let (alice, alice_order) = ready_order(
             &w,
@@ -2036,6 +2062,7 @@ both_backends!(
         pushed(&w, &alice, &alice_order).await;
         pushed(&w, &bob, &bob_order).await;
 
+        story.step("A second instance, with a connector object of its own, sees the messages the authority…");
         // A second instance, with a connector object of its own, sees the messages the
         // authority sent and takes the SMS codes: nothing lives in the first one's memory.
         let other = second_instance(&w);
@@ -2110,6 +2137,9 @@ both_backends!(
         assert_eq!(tickets.len(), 3, "{tickets:?}");
         assert!(tickets.iter().all(|l| !l.contains(&format!("'{code}'"))));
 
+        story.step(
+            "After a restart (a third instance, a fresh connector) the bureau decides and two…",
+        );
         // After a restart (a third instance, a fresh connector) the bureau decides and two
         // instances sync at the same moment: each order moves once, each number is issued once.
         let third = second_instance(&w);
@@ -2194,6 +2224,9 @@ fn pdf_text(pdf: &[u8]) -> String {
 both_backends!(
     approved_site_gets_a_signed_certificate_footer_and_public_record,
     |db: TestDb| async move {
+        let story = yuming_test_support::story::Story::new(
+            "approved site gets a signed certificate footer and public record",
+        );
         use yuming_app::filing::certificates::{self, LookupKey};
         let w = world(&db).await;
         let app = &w.app;
@@ -2210,6 +2243,7 @@ both_backends!(
         let site_id = sites[0].id.clone();
         assert_eq!(sites[0].site_no.as_deref(), Some("京ICP备2026000123号-1"));
 
+        story.step("The certificate was issued with the approval and verifies");
         // The certificate was issued with the approval and verifies.
         let signed = certificates::certificate(app, &alice, &site_id)
             .await
@@ -2266,6 +2300,7 @@ both_backends!(
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].key_id, cert.key_id);
 
+        story.step("The PDF");
         // The PDF: signed bytes, one flipped byte fails, a PDF reader finds the number.
         let (pdf, pdf_signature) = certificates::certificate_pdf(app, &alice, &site_id)
             .await
@@ -2301,6 +2336,7 @@ both_backends!(
             "NOT_FOUND"
         );
 
+        story.step("The footer shows the site number");
         // The footer shows the site number; a province rule (as Guangdong has) switches it
         // to the subject number.
         let footer = certificates::footer(app, &alice, &site_id)
@@ -2331,6 +2367,7 @@ both_backends!(
             "京ICP备2026000123号"
         );
 
+        story.step("The public record");
         // The public record: by domain and by number, public fields only.
         for key in [
             LookupKey::Domain("ALICE-NOTES.cn".into()),
@@ -2377,6 +2414,7 @@ both_backends!(
             .is_empty()
         );
 
+        story.step("Renewal");
         // Renewal: reminded once within 30 days of the end; a renewal supersedes the old one.
         w.clock.set(yuming_core::clock::Timestamp(
             cert.valid_until.0 - 31 * 86_400,
@@ -2504,6 +2542,8 @@ fn bytes_of(n: usize) -> axum::body::Bytes {
 both_backends!(
     consistency_monitor_raises_and_clears_alerts,
     |db: TestDb| async move {
+        let story =
+            yuming_test_support::story::Story::new("consistency monitor raises and clears alerts");
         use yuming_app::filing::monitor;
         let w = world_with(
             &db,
@@ -2534,6 +2574,7 @@ both_backends!(
         let (_, sites) = approved_first_filing(&w, &alice, &order).await;
         let site_id = sites[0].id.clone();
 
+        story.step("Live on the platform's DNS");
         // Live on the platform's DNS: apex and www at the filed address.
         domains::update(
             app,
@@ -2578,6 +2619,7 @@ both_backends!(
             kinds
         };
 
+        story.step("Cycle 1");
         // Cycle 1: the footer lacks the number; two instances at once check the site once.
         let (a, b) = tokio::join!(monitor::run(app, 10), monitor::run(app, 10));
         let (a, b) = (a.expect("run"), b.expect("run"));
@@ -2594,6 +2636,7 @@ both_backends!(
         // Not due again before the interval.
         assert_eq!(monitor::run(app, 10).await.expect("run").checked, 0);
 
+        story.step("The domain now also points at an address not filed");
         // The domain now also points at an address not filed: one more alert, with the
         // 48-hour deadline to file the change; the footer alert is not repeated.
         let stray = yuming_app::dns::create_record(
@@ -2655,6 +2698,7 @@ both_backends!(
             2
         );
 
+        story.step("The 48 hours pass with the change unfiled");
         // The 48 hours pass with the change unfiled: one final notice, not one per cycle.
         let filing_notices = |app: App, alice: Actor| async move {
             yuming_app::notify::notices::inbox(&app, &alice, None, 100)
@@ -2671,6 +2715,7 @@ both_backends!(
         monitor::run(app, 10).await.expect("run");
         assert_eq!(filing_notices(app.clone(), alice.clone()).await, 3);
 
+        story.step("Fixed");
         // Fixed: the stray record goes, the footer shows the number; both clear.
         yuming_app::dns::delete_record(app, &ctx(), &alice, "alice-notes.cn", &stray.id)
             .await
@@ -2683,6 +2728,7 @@ both_backends!(
         let history = monitor::alerts(app, &alice, false).await.expect("all");
         assert!(history.iter().all(|a| a.resolved_at.is_some()));
 
+        story.step("A 50 MB page and a page that never answers");
         // A 50 MB page and a page that never answers: "unknown", no alert, nothing crashes.
         for served in [Page::Huge, Page::Hangs] {
             *page.lock().expect("lock") = served;
@@ -2697,6 +2743,7 @@ both_backends!(
         }
         *page.lock().expect("lock") = Page::WithNumber;
 
+        story.step("30 days ahead of the server's end");
         // 30 days ahead of the server's end: a filing-risk alert offering to cancel the access.
         let servers = filing::list_servers(app, &alice).await.expect("servers");
         let server_end = servers
@@ -2750,6 +2797,7 @@ both_backends!(
         assert_eq!(monitor::run(app, 10).await.expect("run").resolved, 2);
         assert!(open_kinds(app.clone(), alice.clone()).await.is_empty());
 
+        story.step("Another tenant sees none of it");
         // Another tenant sees none of it.
         let bob = customer(app, "bob@example.com").await;
         assert!(

@@ -31,6 +31,7 @@ async fn owner_of(app: &App, name: &str) -> String {
 }
 
 both_backends!(transfers_between_accounts, |t: TestDb| async move {
+    let story = yuming_test_support::story::Story::new("transfers between accounts");
     let (app, clock) = test_app(&t.db);
     let (alice, alice_contact) = customer(&app, &t, "alice@example.com", 100_000).await;
     let (bob, bob_contact) = customer(&app, &t, "bob@example.com", 100_000).await;
@@ -70,6 +71,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     .await
     .expect("register fresh");
 
+    story.step("Approved by the holder");
     // Approved by the holder: fee charged to the gaining side, a year added.
     let expiry_before = domains::get(&app, &alice, "one.com")
         .await
@@ -120,6 +122,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         "new auth code"
     );
 
+    story.step("Rejected with a reason");
     // Rejected with a reason: refunded exactly.
     let code_two = auth_code_of(&app, &alice, "two.com").await;
     let before = balance_of(&app, &bob).await;
@@ -142,6 +145,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     let after = domains::get(&app, &alice, "two.com").await.expect("get");
     assert!(!after.statuses.contains(&"pendingTransfer".to_owned()));
 
+    story.step("Cancelled by the gaining side");
     // Cancelled by the gaining side: refunded.
     let code_three = auth_code_of(&app, &alice, "three.com").await;
     let mine = transfers::request(&app, &ctx(), &bob, "three.com", &code_three, &bob_contact)
@@ -156,6 +160,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         .expect("cancel");
     assert_eq!(balance_of(&app, &bob).await, before);
 
+    story.step("Silence");
     // Silence: auto-approved at requested_at + 5 days, even when read late.
     yuming_app::registrar::batches::set_auto_renew(
         &app,
@@ -223,6 +228,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
         "NOT_FOUND"
     );
 
+    story.step("Registrar lock and the fresh registration's lock");
     // Registrar lock and the fresh registration's lock: refused, nothing charged.
     domains::update(
         &app,
@@ -251,6 +257,7 @@ both_backends!(transfers_between_accounts, |t: TestDb| async move {
     );
     assert_eq!(balance_of(&app, &bob).await, before);
 
+    story.step("Wrong auth codes");
     // Wrong auth codes: five answered, then rate-limited even with the right code.
     for _ in 0..5 {
         assert_eq!(
@@ -346,6 +353,7 @@ both_backends!(change_of_holder, |t: TestDb| async move {
 });
 
 both_backends!(safe_cancellation, |t: TestDb| async move {
+    let story = yuming_test_support::story::Story::new("safe cancellation");
     let (app, clock) = test_app(&t.db);
     let (alice, contact) = customer(&app, &t, "alice@example.com", 100_000).await;
     let (bob, _) = customer(&app, &t, "bob@example.com", 0).await;
@@ -567,6 +575,7 @@ both_backends!(safe_cancellation, |t: TestDb| async move {
     assert_eq!(after.domains[0].stray_queries, 5, "the watch has ended");
     assert_ledger_balanced(&app).await;
 
+    story.step("Outside the add grace period");
     // Outside the add grace period: deleted without refund.
     let request = cancellations::create(&app, &ctx(), &alice, &["keep.com".to_owned()])
         .await

@@ -86,6 +86,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 both_backends!(
     signed_webhooks_retry_verify_and_log,
     |db: TestDb| async move {
+        let story = yuming_test_support::story::Story::new("signed webhooks retry verify and log");
         let (app, clock) = test_app_with(
             &db.db,
             yuming_app::AppSettings {
@@ -118,11 +119,13 @@ both_backends!(
         let id = created.endpoint.id.clone();
         assert_eq!(created.endpoint.kinds, ["low_balance"]);
 
+        story.step("The secret is stored sealed");
         // The secret is stored sealed: not in a dump of the database.
         let mut dump = Vec::new();
         db.db.dump_sql(&mut dump).await.expect("dump");
         assert!(!String::from_utf8_lossy(&dump).contains(&secret));
 
+        story.step("A notice");
         // A notice: e-mail, in-app and one webhook delivery; the same occasion adds nothing;
         // a kind the endpoint does not subscribe to adds no delivery.
         assert_eq!(
@@ -138,6 +141,7 @@ both_backends!(
             2
         );
 
+        story.step("First attempt");
         // First attempt: the receiver answers 500; the delivery waits a minute.
         assert_eq!(
             webhooks::deliver_webhooks(&app, 10).await.expect("run"),
@@ -187,6 +191,7 @@ both_backends!(
         assert_eq!(payload["data"]["balance"], "10.00 CNY");
         assert_eq!(payload["id"], header(headers, "yuming-webhook-id"));
 
+        story.step("The delivery log");
         // The delivery log: one delivery, two attempts.
         let log = webhooks::deliveries(&app, &alice, &id, &PageCursor::start(), 50)
             .await
@@ -204,6 +209,7 @@ both_backends!(
         );
         assert_eq!(delivery.attempts[0].error.as_deref(), Some("HTTP 500"));
 
+        story.step("Rotation");
         // Rotation: a new secret signs the redelivery; the old one no longer verifies.
         let rotated = webhooks::rotate_secret(&app, &ctx(), &alice, &id)
             .await
@@ -232,6 +238,7 @@ both_backends!(
             Err(WebhookSignatureError::Mismatch)
         );
 
+        story.step("A ping reaches the endpoint whatever kinds it subscribes to");
         // A ping reaches the endpoint whatever kinds it subscribes to.
         let ping = webhooks::ping(&app, &ctx(), &alice, &id)
             .await
@@ -251,6 +258,7 @@ both_backends!(
             "NOT_FOUND"
         );
 
+        story.step("Another tenant sees nothing and changes nothing");
         // Another tenant sees nothing and changes nothing.
         assert!(webhooks::list(&app, &bob).await.expect("list").is_empty());
         assert_eq!(code(webhooks::get(&app, &bob, &id).await), "NOT_FOUND");
@@ -271,6 +279,7 @@ both_backends!(
             "NOT_FOUND"
         );
 
+        story.step("A disabled endpoint gets nothing");
         // A disabled endpoint gets nothing; deleting removes it with its log.
         let mut input = EndpointInput {
             url,

@@ -56,6 +56,7 @@ fn keys(value: &Value) -> Vec<&str> {
 }
 
 both_backends!(contacts_over_http, |db: TestDb| async move {
+    let story = yuming_test_support::story::Story::new("contacts over http");
     let h = Harness::new(db);
     let (alice_id, alice) = h.customer("alice@example.com").await;
 
@@ -132,6 +133,7 @@ both_backends!(contacts_over_http, |db: TestDb| async move {
         (StatusCode::BAD_REQUEST, "INVALID_CURSOR")
     );
 
+    story.step("Rule failures and malformed bodies answer on the error envelope, naming the field");
     // Rule failures and malformed bodies answer on the error envelope, naming the field.
     let audit_before = h.audit_count().await;
     let mut bad_check_digit = person();
@@ -183,6 +185,7 @@ both_backends!(contacts_over_http, |db: TestDb| async move {
     }
     assert_eq!(h.audit_count().await, audit_before);
 
+    story.step("A retried submission with the same Idempotency-Key creates one contact");
     // A retried submission with the same Idempotency-Key creates one contact.
     h.clock.advance_secs(60);
     let submit = |key: &str| {
@@ -202,6 +205,7 @@ both_backends!(contacts_over_http, |db: TestDb| async move {
     assert_eq!(h.audit_count().await, audit_before + 1);
     let second_id = first.json["id"].as_str().unwrap_or_default().to_owned();
 
+    story.step("Customers have no reviewer endpoints");
     // Customers have no reviewer endpoints.
     let queue = h
         .call(Method::GET, "/api/v1/review/contacts", Some(&alice), None)
@@ -289,6 +293,7 @@ both_backends!(contacts_over_http, |db: TestDb| async move {
         (StatusCode::CONFLICT, "CONTACT_NOT_PENDING")
     );
 
+    story.step("The customer sees the outcome with the reason");
     // The customer sees the outcome with the reason.
     let seen = h
         .call(

@@ -53,6 +53,7 @@ fn black_png_9200() -> Vec<u8> {
 }
 
 both_backends!(filing_over_http, |db: TestDb| async move {
+    let story = yuming_test_support::story::Story::new("filing over http");
     let h = Harness::new(db);
     let (_, alice) = h.customer("alice@example.com").await;
     let (_, bob) = h.customer("bob@example.com").await;
@@ -145,6 +146,7 @@ both_backends!(filing_over_http, |db: TestDb| async move {
     assert!(has("ACCESS_INVALID", "site.access[0].ip"), "{problems:?}");
     assert!(problems.iter().all(|p| p["fix_zh"].is_string()));
 
+    story.step("A second order for the entity");
     // A second order for the entity: 409.
     let again = h
         .call(
@@ -160,6 +162,7 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         (StatusCode::CONFLICT, "ORDER_CONFLICT")
     );
 
+    story.step("Material upload");
     // Material upload: raw body, larger than the default body limit.
     let upload = |token: String, kind: &str, bytes: Vec<u8>| {
         Request::builder()
@@ -203,6 +206,7 @@ both_backends!(filing_over_http, |db: TestDb| async move {
     assert_eq!(content.status, StatusCode::OK);
     assert_eq!(content.headers["content-type"], "image/png");
 
+    story.step("Decompression bomb");
     // Decompression bomb: refused from its header with a stable code and the field.
     let bomb = h
         .send(upload(alice.clone(), "other", black_png_9200()))
@@ -247,6 +251,7 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         );
     }
 
+    story.step("Bob");
     // Bob: another tenant's order is 404; reviewer routes are 403.
     for path in [
         format!("/api/v1/filing/orders/{order_id}"),
@@ -298,6 +303,7 @@ both_backends!(filing_over_http, |db: TestDb| async move {
         (StatusCode::FORBIDDEN, "FORBIDDEN")
     );
 
+    story.step("The document lists the filing routes");
     // The document lists the filing routes.
     let doc = h
         .call(Method::GET, "/api/openapi.json", None, None)

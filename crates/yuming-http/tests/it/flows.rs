@@ -162,6 +162,8 @@ both_backends!(
 both_backends!(
     transfer_batch_and_cancellation_routes,
     |db: TestDb| async move {
+        let story =
+            yuming_test_support::story::Story::new("transfer batch and cancellation routes");
         let h = Harness::new(db);
         let (_, alice, alice_contact) = verified_customer(&h, "alice@example.com").await;
         let (_, _, bob_contact) = verified_customer(&h, "bob@example.com").await;
@@ -226,6 +228,7 @@ both_backends!(
         assert_eq!(decided.status, StatusCode::OK, "{}", decided.json);
         assert_eq!(decided.json["status"], "rejected");
 
+        story.step("Batches");
         // Batches: 51 is refused outright; a lock batch runs in the background.
         let many: Vec<String> = (0..51).map(|i| format!("d{i}.com")).collect();
         let refused = h
@@ -281,6 +284,7 @@ both_backends!(
             .await;
         assert_eq!(other.status, StatusCode::NOT_FOUND);
 
+        story.step("Cancellation");
         // Cancellation: locked names are refused with the lifecycle's code; unlocked, accepted.
         let locked = h
             .call(

@@ -10,6 +10,8 @@ use crate::harness::Harness;
 both_backends!(
     second_tenant_sees_nothing_of_the_first,
     |db: TestDb| async move {
+        let story =
+            yuming_test_support::story::Story::new("second tenant sees nothing of the first");
         let h = Harness::new(db);
         let (alice_id, alice) = h.customer("alice@example.com").await;
         let (bob_id, _) = h.customer("bob@example.com").await;
@@ -171,6 +173,7 @@ both_backends!(
         }
         assert!(walked >= 10, "walked only {walked} secured operations");
 
+        story.step("Alice's resources are untouched and still hers");
         // Alice's resources are untouched and still hers.
         let keys = h
             .call(Method::GET, "/api/v1/api-keys", Some(&alice), None)
@@ -197,6 +200,7 @@ both_backends!(
             .await;
         assert_eq!(contact.json["verification"]["status"], "pending");
 
+        story.step("Bob's own audit log holds only bob's entries");
         // Bob's own audit log holds only bob's entries.
         let bob = h.login("bob@example.com").await;
         let audit = h.call(Method::GET, "/api/v1/audit", Some(&bob), None).await;
