@@ -6,6 +6,7 @@ mod architecture;
 mod at_rest;
 mod audit_chain;
 mod backup;
+mod certificate_jcs;
 mod contacts;
 mod dns;
 mod filing;

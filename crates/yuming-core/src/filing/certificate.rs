@@ -1,11 +1,12 @@
 //! The filing certificate: what it says, the exact bytes that are signed, and its printable
 //! PDF form. Signing and keys are the application's; this module only fixes the formats.
 //!
-//! The signed form is canonical JSON: one object, keys in byte order, no insignificant
-//! white space, strings with only `"`, `\` and control characters escaped (as `\u00XX`), and
-//! integers for times (unix seconds). Anyone holding the platform's public key can rebuild it
-//! from the certificate's fields and check the Ed25519 signature; changing any field changes
-//! the bytes.
+//! The signed form is the JSON Canonicalization Scheme (RFC 8785, JCS): one object, keys in
+//! code-unit order, no insignificant white space, strings with only `"`, `\` and control
+//! characters escaped (`\b \t \n \f \r` short, the rest as `\u00xx`), and integers for
+//! times (unix seconds). Anyone holding the platform's public key can rebuild it from the
+//! certificate's fields with any JCS library and check the Ed25519 signature; changing any
+//! field changes the bytes.
 
 use crate::clock::Timestamp;
 
@@ -45,6 +46,12 @@ fn push_json_string(out: &mut String, value: &str) {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            // RFC 8785 §3.2.2.2 (ECMAScript JSON.stringify): these five have short escapes.
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
             c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
