@@ -257,8 +257,8 @@ mod tests {
         other.domain = "zhangsan.com".into();
         assert_ne!(other.canonical_json(), json);
         let mut control = sample();
-        control.site_name = "a\nb".into();
-        assert!(control.canonical_json().contains("a\\u000ab"));
+        control.site_name = "a\nb\u{7}".into();
+        assert!(control.canonical_json().contains(r#""a\nb\u0007""#));
     }
 
     #[test]
