@@ -82,12 +82,7 @@ pub async fn set_low_balance_threshold(
 ) -> Result<Money, AppError> {
     actor.authorize(&actor.tenant_id, Right::BillingPay)?;
     if !(0..=MAX_LOW_BALANCE_THRESHOLD).contains(&amount_minor) {
-        return Err(AppError::bad_request(
-            "INVALID_THRESHOLD",
-            format!("the threshold must be 0–{MAX_LOW_BALANCE_THRESHOLD} fen"),
-            format!("阈值须为 0–{MAX_LOW_BALANCE_THRESHOLD} 分"),
-        )
-        .with_field("amount"));
+        return Err(BillingError::InvalidThreshold.into());
     }
     let now = app.now();
     let mut tx = app.db().write().await?;
@@ -113,6 +108,97 @@ pub async fn set_low_balance_threshold(
     Ok(Money::new(amount_minor, Currency::Cny))
 }
 
+/// What the billing use cases refuse: each case has its stable code, both messages and the
+/// field at fault in one place ([`BillingError::into`] an [`AppError`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BillingError {
+    /// The low-balance threshold is outside 0..=[`MAX_LOW_BALANCE_THRESHOLD`].
+    InvalidThreshold,
+    /// A credit outside 1..=[`MAX_TOP_UP_MINOR`].
+    InvalidCredit,
+    /// A credit limit outside 0..=[`MAX_TOP_UP_MINOR`].
+    InvalidCreditLimit,
+    /// A credit note longer than 200 characters or with control characters.
+    InvalidNote,
+    /// A credit addressed to a sub-account (the balance is the parent's).
+    CreditToSubAccount,
+    /// A credit limit set on a sub-account.
+    LimitOfSubAccount,
+    /// The balance (with the credit limit) does not cover a charge.
+    InsufficientBalance {
+        /// What the charge needed.
+        needed: Money,
+    },
+}
+
+impl BillingError {
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BillingError::InvalidThreshold => "INVALID_THRESHOLD",
+            BillingError::InvalidCredit | BillingError::InvalidCreditLimit => "INVALID_AMOUNT",
+            BillingError::InvalidNote => "INVALID_NOTE",
+            BillingError::CreditToSubAccount | BillingError::LimitOfSubAccount => "NOT_A_TENANT",
+            BillingError::InsufficientBalance { .. } => "INSUFFICIENT_BALANCE",
+        }
+    }
+}
+
+impl From<BillingError> for AppError {
+    fn from(error: BillingError) -> AppError {
+        let code = error.code();
+        let (kind, en, zh, field) = match error {
+            BillingError::InvalidThreshold => (
+                ErrorKind::BadRequest,
+                format!("the threshold must be 0–{MAX_LOW_BALANCE_THRESHOLD} fen"),
+                format!("阈值须为 0–{MAX_LOW_BALANCE_THRESHOLD} 分"),
+                Some("amount"),
+            ),
+            BillingError::InvalidCredit => (
+                ErrorKind::BadRequest,
+                format!("the amount must be 1 to {MAX_TOP_UP_MINOR} minor units"),
+                format!("金额须在 1 到 {MAX_TOP_UP_MINOR} 分之间"),
+                Some("amount"),
+            ),
+            BillingError::InvalidCreditLimit => (
+                ErrorKind::BadRequest,
+                format!("the credit limit must be 0 to {MAX_TOP_UP_MINOR} minor units"),
+                format!("信用额度须在 0 到 {MAX_TOP_UP_MINOR} 分之间"),
+                Some("amount"),
+            ),
+            BillingError::InvalidNote => (
+                ErrorKind::BadRequest,
+                "the note must have at most 200 printable characters".to_owned(),
+                "备注最多 200 个可打印字符".to_owned(),
+                Some("note"),
+            ),
+            BillingError::CreditToSubAccount => (
+                ErrorKind::BadRequest,
+                "credit the parent account, not a sub-account".to_owned(),
+                "请为主账户充值，而非子账户".to_owned(),
+                Some("email"),
+            ),
+            BillingError::LimitOfSubAccount => (
+                ErrorKind::BadRequest,
+                "set the parent account's limit, not a sub-account's".to_owned(),
+                "请设置主账户的额度".to_owned(),
+                Some("email"),
+            ),
+            BillingError::InsufficientBalance { needed } => (
+                ErrorKind::PaymentRequired,
+                format!("the balance does not cover {needed}"),
+                format!("余额不足以支付 {needed}"),
+                None,
+            ),
+        };
+        let error = AppError::new(kind, code, en, zh);
+        match field {
+            Some(field) => error.with_field(field),
+            None => error,
+        }
+    }
+}
+
 /// A customer's balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BalanceView {
@@ -134,21 +220,11 @@ pub async fn credit(
 ) -> Result<BalanceView, AppError> {
     actor.require(Right::BillingManage)?;
     if amount.minor() <= 0 || amount.minor() > MAX_TOP_UP_MINOR {
-        return Err(AppError::bad_request(
-            "INVALID_AMOUNT",
-            format!("the amount must be 1 to {MAX_TOP_UP_MINOR} minor units"),
-            format!("金额须在 1 到 {MAX_TOP_UP_MINOR} 分之间"),
-        )
-        .with_field("amount"));
+        return Err(BillingError::InvalidCredit.into());
     }
     let note = note.trim();
     if note.chars().count() > 200 || note.chars().any(char::is_control) {
-        return Err(AppError::bad_request(
-            "INVALID_NOTE",
-            "the note must have at most 200 printable characters",
-            "备注最多 200 个可打印字符",
-        )
-        .with_field("note"));
+        return Err(BillingError::InvalidNote.into());
     }
     let holder = HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
     let now = app.now();
@@ -158,12 +234,7 @@ pub async fn credit(
         .await?
         .ok_or_else(AppError::not_found)?;
     if account.tenant_id != account.id {
-        return Err(AppError::bad_request(
-            "NOT_A_TENANT",
-            "credit the parent account, not a sub-account",
-            "请为主账户充值，而非子账户",
-        )
-        .with_field("email"));
+        return Err(BillingError::CreditToSubAccount.into());
     }
     crate::accounts::verification::require_verified(&mut tx, tenant_id).await?;
     let order_id = new_id("ord");
@@ -310,12 +381,7 @@ pub async fn set_credit_limit(
 ) -> Result<BalanceView, AppError> {
     actor.require(Right::BillingManage)?;
     if limit.minor() < 0 || limit.minor() > MAX_TOP_UP_MINOR {
-        return Err(AppError::bad_request(
-            "INVALID_AMOUNT",
-            format!("the credit limit must be 0 to {MAX_TOP_UP_MINOR} minor units"),
-            format!("信用额度须在 0 到 {MAX_TOP_UP_MINOR} 分之间"),
-        )
-        .with_field("amount"));
+        return Err(BillingError::InvalidCreditLimit.into());
     }
     let mut tx = app.db().write().await?;
     let account = tx
@@ -323,12 +389,7 @@ pub async fn set_credit_limit(
         .await?
         .ok_or_else(AppError::not_found)?;
     if account.tenant_id != account.id {
-        return Err(AppError::bad_request(
-            "NOT_A_TENANT",
-            "set the parent account's limit, not a sub-account's",
-            "请设置主账户的额度",
-        )
-        .with_field("email"));
+        return Err(BillingError::LimitOfSubAccount.into());
     }
     let currency = limit.currency().code();
     let before = tx.balance(tenant_id, currency).await?;
@@ -356,15 +417,6 @@ pub async fn set_credit_limit(
     })
 }
 
-fn insufficient_balance(needed: Money) -> AppError {
-    AppError::new(
-        ErrorKind::PaymentRequired,
-        "INSUFFICIENT_BALANCE",
-        format!("the balance does not cover {needed}"),
-        format!("余额不足以支付 {needed}"),
-    )
-}
-
 /// Debits `amount` from the tenant's balance and books the charge, in `tx`.
 pub(crate) async fn charge(
     tx: &mut Tx,
@@ -382,7 +434,7 @@ pub(crate) async fn charge(
         .change_balance(tenant, currency, -amount.minor(), now.0)
         .await?
     else {
-        return Err(insufficient_balance(amount));
+        return Err(BillingError::InsufficientBalance { needed: amount }.into());
     };
     let transaction =
         money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
@@ -509,4 +561,50 @@ async fn insert_completed(
     })
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use yuming_core::money::{Currency, Money};
+
+    use super::BillingError;
+    use crate::{AppError, ErrorKind};
+
+    #[test]
+    fn every_refusal_has_its_code_both_messages_and_kind() {
+        let all = [
+            BillingError::InvalidThreshold,
+            BillingError::InvalidCredit,
+            BillingError::InvalidCreditLimit,
+            BillingError::InvalidNote,
+            BillingError::CreditToSubAccount,
+            BillingError::LimitOfSubAccount,
+            BillingError::InsufficientBalance {
+                needed: Money::new(5_900, Currency::Cny),
+            },
+        ];
+        for error in all {
+            let code = error.code();
+            let app: AppError = error.clone().into();
+            assert_eq!(app.code, code);
+            assert!(
+                code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{code}"
+            );
+            assert!(
+                !app.message.is_empty() && !app.message_zh.is_empty(),
+                "{code}"
+            );
+            let expected = match error {
+                BillingError::InsufficientBalance { .. } => ErrorKind::PaymentRequired,
+                _ => ErrorKind::BadRequest,
+            };
+            assert_eq!(app.kind, expected, "{code}");
+        }
+        let poor: AppError = BillingError::InsufficientBalance {
+            needed: Money::new(5_900, Currency::Cny),
+        }
+        .into();
+        assert!(poor.message.contains("59.00"), "{}", poor.message);
+    }
 }
