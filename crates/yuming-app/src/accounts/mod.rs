@@ -301,3 +301,14 @@ pub async fn create_user(
     tx.commit().await?;
     Ok(view)
 }
+
+/// The stored row of an account, read in a transaction of its own.
+async fn account_row(app: &App, account_id: &str) -> Result<AccountRow, AppError> {
+    let mut tx = app.db().read().await?;
+    let row = tx
+        .account_by_id(account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(row)
+}

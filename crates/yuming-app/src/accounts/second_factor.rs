@@ -6,8 +6,8 @@ use yuming_core::access::Actor;
 use yuming_core::totp;
 use yuming_store::AccountRow;
 
+use super::account_row;
 use super::attempts;
-use super::sessions::account_row;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::random_bytes;
 use crate::{App, AppError, ErrorKind, RequestContext};

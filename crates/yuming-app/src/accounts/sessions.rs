@@ -6,11 +6,11 @@ use yuming_core::access::{Actor, AuthMethod};
 use yuming_core::clock::Timestamp;
 use yuming_core::credentials::{Email, check_password};
 use yuming_core::totp;
-use yuming_store::{AccountRow, SessionRow, Tx};
+use yuming_store::{SessionRow, Tx};
 
 use super::attempts;
 use super::second_factor::open_totp_secret;
-use super::{AccountView, actor_for};
+use super::{AccountView, account_row, actor_for};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{random_token, sha256_hex};
 use crate::{App, AppError, RequestContext, platform::rate_limit};
@@ -264,17 +264,6 @@ pub async fn me(app: &App, actor: &Actor) -> Result<AccountView, AppError> {
         .await?
         .ok_or_else(AppError::not_found)?;
     AccountView::from_row(&row)
-}
-
-/// The stored row of an account, read in a transaction of its own.
-pub(super) async fn account_row(app: &App, account_id: &str) -> Result<AccountRow, AppError> {
-    let mut tx = app.db().read().await?;
-    let row = tx
-        .account_by_id(account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
-    Ok(row)
 }
 
 /// Changes the actor's password after checking the current one; revokes every other session.
