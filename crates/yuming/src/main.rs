@@ -11,6 +11,12 @@ mod setup;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's allocator: the request path allocates many small, short-lived
+/// objects (headers, JSON, rows) across worker threads, where glibc malloc took about a fifth
+/// of the CPU of `GET /api/v1/domains` in a profile (issue 14, `bench/api.sh`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
