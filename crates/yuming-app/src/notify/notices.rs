@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use yuming_core::access::Actor;
 use yuming_store::{NoticeRow, Tx};
 
+use crate::notify::NotifyError;
 use crate::platform::BoxFuture;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{Cipher, new_id};
@@ -369,14 +370,8 @@ pub async fn set_preference(
     let parsed_kind = NoticeKind::parse(kind).ok_or_else(AppError::not_found)?;
     let mut set = BTreeSet::new();
     for (i, name) in channels.iter().enumerate() {
-        let channel = Channel::parse(name).ok_or_else(|| {
-            AppError::bad_request(
-                "UNKNOWN_CHANNEL",
-                "unknown notice channel",
-                "未知的通知渠道",
-            )
-            .with_field(format!("channels[{i}]"))
-        })?;
+        let channel = Channel::parse(name)
+            .ok_or_else(|| AppError::from(NotifyError::UnknownChannel { index: i }))?;
         set.insert(channel);
     }
     let list: Vec<String> = set.iter().map(|c| c.as_str().to_owned()).collect();

@@ -23,6 +23,7 @@ use yuming_core::clock::Timestamp;
 use yuming_core::net::is_global;
 use yuming_store::{Tx, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
+use crate::notify::NotifyError;
 use crate::notify::kinds::{MAX_ATTEMPTS, NoticeKind, backoff_secs};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
@@ -147,66 +148,30 @@ fn new_secret() -> String {
 
 /// Checks and normalises an endpoint input; the URL rules live here only.
 fn checked(input: &EndpointInput, allow_private: bool) -> Result<(String, String), AppError> {
-    let url_error = |code: &'static str, en: &str, zh: &str| {
-        AppError::bad_request(code, en.to_owned(), zh.to_owned()).with_field("url")
-    };
     let raw = input.url.trim();
     if raw.is_empty() || raw.len() > MAX_URL_LEN {
-        return Err(url_error(
-            "INVALID_WEBHOOK_URL",
-            "the URL must be 1–2048 characters",
-            "URL 长度须为 1–2048 个字符",
-        ));
+        return Err(NotifyError::UrlLength.into());
     }
-    let url = reqwest::Url::parse(raw).map_err(|_| {
-        url_error(
-            "INVALID_WEBHOOK_URL",
-            "not an absolute http(s) URL",
-            "不是有效的 http(s) 绝对地址",
-        )
-    })?;
+    let url = reqwest::Url::parse(raw).map_err(|_| AppError::from(NotifyError::UrlNotAbsolute))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
-        return Err(url_error(
-            "INVALID_WEBHOOK_URL",
-            "the URL must use http or https and name a host",
-            "URL 须使用 http 或 https 并包含主机名",
-        ));
+        return Err(NotifyError::UrlSchemeOrHost.into());
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(url_error(
-            "INVALID_WEBHOOK_URL",
-            "credentials in the URL are not accepted; verify the signature instead",
-            "URL 中不得包含用户名或密码，请校验签名",
-        ));
+        return Err(NotifyError::UrlCredentials.into());
     }
     if !allow_private
         && let Some(ip) = literal_ip(&url)
         && !is_global(ip)
     {
-        return Err(url_error(
-            "WEBHOOK_URL_PRIVATE",
-            "the URL points into a private or local network",
-            "URL 指向内网或本机地址",
-        ));
+        return Err(NotifyError::UrlPrivate.into());
     }
     if input.description.chars().count() > 200 {
-        return Err(AppError::bad_request(
-            "INVALID_DESCRIPTION",
-            "the description is longer than 200 characters",
-            "描述超过 200 个字符",
-        )
-        .with_field("description"));
+        return Err(NotifyError::DescriptionTooLong.into());
     }
     let mut kinds = Vec::new();
     for (i, kind) in input.kinds.iter().enumerate() {
-        let parsed = NoticeKind::parse(kind.trim()).ok_or_else(|| {
-            AppError::bad_request(
-                "UNKNOWN_NOTICE_KIND",
-                "unknown notice kind",
-                "未知的通知类型",
-            )
-            .with_field(format!("kinds[{i}]"))
-        })?;
+        let parsed = NoticeKind::parse(kind.trim())
+            .ok_or_else(|| AppError::from(NotifyError::UnknownKind { index: i }))?;
         if !kinds.contains(&parsed.as_str()) {
             kinds.push(parsed.as_str());
         }
@@ -307,12 +272,7 @@ pub async fn create(
     };
     let mut tx = app.db().write().await?;
     if tx.webhook_endpoints_of(&actor.tenant_id).await?.len() >= MAX_ENDPOINTS {
-        return Err(AppError::new(
-            crate::ErrorKind::Conflict,
-            "TOO_MANY_WEBHOOKS",
-            format!("an account may have at most {MAX_ENDPOINTS} webhook endpoints"),
-            format!("每个账户最多 {MAX_ENDPOINTS} 个 Webhook 地址"),
-        ));
+        return Err(NotifyError::TooManyEndpoints { max: MAX_ENDPOINTS }.into());
     }
     tx.insert_webhook_endpoint(&row).await?;
     record(
@@ -514,12 +474,7 @@ pub async fn ping(
     let mut tx = app.db().write().await?;
     let endpoint = owned_endpoint(&mut tx, actor, endpoint_id).await?;
     if !endpoint.enabled {
-        return Err(AppError::new(
-            crate::ErrorKind::Conflict,
-            "WEBHOOK_DISABLED",
-            "the endpoint is disabled",
-            "该 Webhook 地址已停用",
-        ));
+        return Err(NotifyError::EndpointDisabled.into());
     }
     let id = new_id("whd");
     let occasion = format!("ping:{id}");
