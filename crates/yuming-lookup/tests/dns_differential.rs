@@ -393,14 +393,14 @@ impl Expected {
 
 /// A section as sorted (owner, rdata) text, so that order within an RRset does not matter.
 fn section(records: &[Record]) -> Vec<String> {
-    let mut out: Vec<String> = records
+    let pairs: Vec<(Name, RData)> = records
         .iter()
-        .map(|r| format!("{} {:?}", r.name.to_lowercase(), r.data))
+        .map(|r| (r.name.clone(), r.data.clone()))
         .collect();
-    out.sort();
-    out
+    expected_section(&pairs)
 }
 
+/// The model's records in the form of [`section`].
 fn expected_section(records: &[(Name, RData)]) -> Vec<String> {
     let mut out: Vec<String> = records
         .iter()

@@ -61,6 +61,9 @@ impl Server {
 
     async fn wait_healthy(&mut self) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(60);
+        let client = yuming_app::platform::http::client_builder()
+            .build()
+            .expect("client");
         loop {
             if let Ok(Some(status)) = self.served.child.try_wait() {
                 panic!(
@@ -68,9 +71,6 @@ impl Server {
                     self.served.log()
                 );
             }
-            let client = yuming_app::platform::http::client_builder()
-                .build()
-                .expect("client");
             if let Ok(response) = client.get(format!("{}/healthz", self.base)).send().await
                 && response.status().is_success()
             {
