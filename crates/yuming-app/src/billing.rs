@@ -9,7 +9,7 @@ use yuming_store::{LedgerEntryRow, OrderRow, Tx};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::platform::paging::{Page, PageCursor, next_cursor};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// The largest single top-up: 10 million yuan.
 pub const MAX_TOP_UP_MINOR: i64 = 1_000_000_000;
@@ -108,94 +108,45 @@ pub async fn set_low_balance_threshold(
     Ok(Money::new(amount_minor, Currency::Cny))
 }
 
-/// What the billing use cases refuse: each case has its stable code, both messages and the
-/// field at fault in one place ([`BillingError::into`] an [`AppError`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BillingError {
-    /// The low-balance threshold is outside 0..=[`MAX_LOW_BALANCE_THRESHOLD`].
-    InvalidThreshold,
-    /// A credit outside 1..=[`MAX_TOP_UP_MINOR`].
-    InvalidCredit,
-    /// A credit limit outside 0..=[`MAX_TOP_UP_MINOR`].
-    InvalidCreditLimit,
-    /// A credit note longer than 200 characters or with control characters.
-    InvalidNote,
-    /// A credit addressed to a sub-account (the balance is the parent's).
-    CreditToSubAccount,
-    /// A credit limit set on a sub-account.
-    LimitOfSubAccount,
-    /// The balance (with the credit limit) does not cover a charge.
-    InsufficientBalance {
-        /// What the charge needed.
-        needed: Money,
-    },
-}
-
-impl BillingError {
-    /// The stable code clients match on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            BillingError::InvalidThreshold => "INVALID_THRESHOLD",
-            BillingError::InvalidCredit | BillingError::InvalidCreditLimit => "INVALID_AMOUNT",
-            BillingError::InvalidNote => "INVALID_NOTE",
-            BillingError::CreditToSubAccount | BillingError::LimitOfSubAccount => "NOT_A_TENANT",
-            BillingError::InsufficientBalance { .. } => "INSUFFICIENT_BALANCE",
-        }
-    }
-}
-
-impl From<BillingError> for AppError {
-    fn from(error: BillingError) -> AppError {
-        let code = error.code();
-        let (kind, en, zh, field) = match error {
-            BillingError::InvalidThreshold => (
-                ErrorKind::BadRequest,
-                format!("the threshold must be 0–{MAX_LOW_BALANCE_THRESHOLD} fen"),
-                format!("阈值须为 0–{MAX_LOW_BALANCE_THRESHOLD} 分"),
-                Some("amount"),
-            ),
-            BillingError::InvalidCredit => (
-                ErrorKind::BadRequest,
-                format!("the amount must be 1 to {MAX_TOP_UP_MINOR} minor units"),
-                format!("金额须在 1 到 {MAX_TOP_UP_MINOR} 分之间"),
-                Some("amount"),
-            ),
-            BillingError::InvalidCreditLimit => (
-                ErrorKind::BadRequest,
-                format!("the credit limit must be 0 to {MAX_TOP_UP_MINOR} minor units"),
-                format!("信用额度须在 0 到 {MAX_TOP_UP_MINOR} 分之间"),
-                Some("amount"),
-            ),
-            BillingError::InvalidNote => (
-                ErrorKind::BadRequest,
-                "the note must have at most 200 printable characters".to_owned(),
-                "备注最多 200 个可打印字符".to_owned(),
-                Some("note"),
-            ),
-            BillingError::CreditToSubAccount => (
-                ErrorKind::BadRequest,
-                "credit the parent account, not a sub-account".to_owned(),
-                "请为主账户充值，而非子账户".to_owned(),
-                Some("email"),
-            ),
-            BillingError::LimitOfSubAccount => (
-                ErrorKind::BadRequest,
-                "set the parent account's limit, not a sub-account's".to_owned(),
-                "请设置主账户的额度".to_owned(),
-                Some("email"),
-            ),
-            BillingError::InsufficientBalance { needed } => (
-                ErrorKind::PaymentRequired,
-                format!("the balance does not cover {needed}"),
-                format!("余额不足以支付 {needed}"),
-                None,
-            ),
-        };
-        let error = AppError::new(kind, code, en, zh);
-        match field {
-            Some(field) => error.with_field(field),
-            None => error,
-        }
+crate::platform::error::error_enum! {
+    /// What the billing use cases refuse: each case has its stable code, both messages and the
+    /// field at fault in one place ([`BillingError::into`] an [`AppError`]).
+    pub enum BillingError {
+        /// The low-balance threshold is outside 0..=[`MAX_LOW_BALANCE_THRESHOLD`].
+        InvalidThreshold = BadRequest("INVALID_THRESHOLD", field = "amount") => (
+            format!("the threshold must be 0–{MAX_LOW_BALANCE_THRESHOLD} fen"),
+            format!("阈值须为 0–{MAX_LOW_BALANCE_THRESHOLD} 分"),
+        ),
+        /// A credit outside 1..=[`MAX_TOP_UP_MINOR`].
+        InvalidCredit = BadRequest("INVALID_AMOUNT", field = "amount") => (
+            format!("the amount must be 1 to {MAX_TOP_UP_MINOR} minor units"),
+            format!("金额须在 1 到 {MAX_TOP_UP_MINOR} 分之间"),
+        ),
+        /// A credit limit outside 0..=[`MAX_TOP_UP_MINOR`].
+        InvalidCreditLimit = BadRequest("INVALID_AMOUNT", field = "amount") => (
+            format!("the credit limit must be 0 to {MAX_TOP_UP_MINOR} minor units"),
+            format!("信用额度须在 0 到 {MAX_TOP_UP_MINOR} 分之间"),
+        ),
+        /// A credit note longer than 200 characters or with control characters.
+        InvalidNote = BadRequest("INVALID_NOTE", field = "note") => (
+            "the note must have at most 200 printable characters",
+            "备注最多 200 个可打印字符",
+        ),
+        /// A credit addressed to a sub-account (the balance is the parent's).
+        CreditToSubAccount = BadRequest("NOT_A_TENANT", field = "email") => (
+            "credit the parent account, not a sub-account",
+            "请为主账户充值，而非子账户",
+        ),
+        /// A credit limit set on a sub-account.
+        LimitOfSubAccount = BadRequest("NOT_A_TENANT", field = "email") => (
+            "set the parent account's limit, not a sub-account's",
+            "请设置主账户的额度",
+        ),
+        /// The balance (with the credit limit) does not cover a charge.
+        InsufficientBalance { needed: Money } = PaymentRequired("INSUFFICIENT_BALANCE") => (
+            format!("the balance does not cover {needed}"),
+            format!("余额不足以支付 {needed}"),
+        ),
     }
 }
 

@@ -13,10 +13,11 @@ use yuming_core::clock::Timestamp;
 use yuming_core::signing::{self, SignedParts};
 use yuming_store::{ApiKeyRow, NewApiKey, Tx};
 
+use crate::accounts::AccountsError;
 use crate::accounts::actor_of_account;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// What the API shows of a key (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,65 +148,32 @@ struct CheckedKey {
 fn check_new_key(actor: &Actor, input: &NewApiKeyInput) -> Result<CheckedKey, AppError> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(AppError::bad_request(
-            "INVALID_NAME",
-            "name must have 1 to 64 printable characters",
-            "名称须为 1 到 64 个可打印字符",
-        )
-        .with_field("name"));
+        return Err(AccountsError::InvalidName.into());
     }
-    let scopes = ScopeSet::parse_list(input.scopes.iter().map(String::as_str)).map_err(|bad| {
-        AppError::bad_request(
-            "UNKNOWN_SCOPE",
-            format!("unknown scope {bad:?}"),
-            format!("未知的权限范围 {bad:?}"),
-        )
-        .with_field("scopes")
-    })?;
+    let scopes = ScopeSet::parse_list(input.scopes.iter().map(String::as_str))
+        .map_err(|scope| AccountsError::UnknownScope { scope })?;
     if scopes.is_empty() {
-        return Err(AppError::bad_request(
-            "SCOPES_REQUIRED",
-            "choose at least one scope",
-            "请至少选择一个权限范围",
-        )
-        .with_field("scopes"));
+        return Err(AccountsError::ScopesRequired.into());
     }
     if let Some(scope) = scopes
         .iter()
         .find(|scope| actor.rights.intersection(scope.rights()) == Default::default())
     {
-        return Err(AppError::bad_request(
-            "SCOPE_NOT_HELD",
-            format!("the account holds no right of the scope {}", scope.as_str()),
-            format!("账户没有权限范围 {} 的任何权限", scope.as_str()),
-        )
-        .with_field("scopes"));
+        return Err(AccountsError::ScopeNotHeld {
+            scope: scope.as_str().to_owned(),
+        }
+        .into());
     }
     let allow_list = SourceAllowList::parse(input.allowed_cidrs.iter().map(String::as_str))
         .map_err(|e| {
-            let code = match e {
-                AllowListError::Invalid(_) => "INVALID_CIDR",
-                AllowListError::TooMany => "TOO_MANY_CIDRS",
-            };
-            AppError::bad_request(code, e.to_string(), format!("来源地址列表无效：{e}"))
-                .with_field("allowed_cidrs")
+            let reason = e.to_string();
+            match e {
+                AllowListError::Invalid(_) => AccountsError::InvalidCidr { reason },
+                AllowListError::TooMany => AccountsError::TooManyCidrs { reason },
+            }
         })?;
-    let quota = Quota::new(input.per_minute, input.per_day).map_err(|field| {
-        AppError::bad_request(
-            "INVALID_QUOTA",
-            format!(
-                "quotas must be 1 to {} calls per minute and 1 to {} per day, a day at least a minute",
-                Quota::MAX.per_minute,
-                Quota::MAX.per_day
-            ),
-            format!(
-                "调用配额须为每分钟 1 到 {} 次、每天 1 到 {} 次，且每天不少于每分钟",
-                Quota::MAX.per_minute,
-                Quota::MAX.per_day
-            ),
-        )
-        .with_field(field)
-    })?;
+    let quota = Quota::new(input.per_minute, input.per_day)
+        .map_err(|field| AccountsError::InvalidQuota { field })?;
     Ok(CheckedKey {
         name: name.to_owned(),
         scopes,
@@ -374,14 +342,7 @@ pub async fn authenticate_signed(
     parts: &SignedParts<'_>,
     source: Option<IpAddr>,
 ) -> Result<Actor, AppError> {
-    let unknown_key = || {
-        AppError::unauthenticated(
-            "INVALID_API_KEY",
-            "unknown or revoked API key",
-            "API 密钥不存在或已撤销",
-        )
-        .with_field("X-Yuming-Key")
-    };
+    let unknown_key = || AppError::from(AccountsError::InvalidApiKey);
     if headers.key_id.is_empty() || headers.key_id.len() > 64 {
         return Err(unknown_key());
     }
@@ -400,20 +361,10 @@ pub async fn authenticate_signed(
         .map_err(|e| AppError::internal(format!("api key digest: {e}")))?;
     signing::verify(&digest, parts, headers.signature, now)?;
     if !stored_allow_list(&row)?.allows(source) {
-        return Err(AppError::new(
-            ErrorKind::Forbidden,
-            "API_KEY_SOURCE_NOT_ALLOWED",
-            "this API key may not be used from this address",
-            "该 API 密钥不允许从此地址使用",
-        ));
+        return Err(AccountsError::ApiKeySourceNotAllowed.into());
     }
     if !tx.record_nonce(&row.id, parts.nonce, now.0).await? {
-        return Err(AppError::unauthenticated(
-            "REPLAYED_NONCE",
-            "this nonce was already used",
-            "该 Nonce 已被使用",
-        )
-        .with_field("X-Yuming-Nonce"));
+        return Err(AccountsError::ReplayedNonce.into());
     }
     for (window_secs, limit) in [(MINUTE, row.per_minute), (DAY, row.per_day)] {
         let start = window_start(now, window_secs);
@@ -422,20 +373,12 @@ pub async fn authenticate_signed(
             .await?;
         if calls > limit {
             let retry_after = (start + window_secs - now.0).max(1);
-            let (en, zh) = if window_secs == MINUTE {
-                ("minute", "每分钟")
-            } else {
-                ("day", "每天")
+            let exceeded = AccountsError::ApiKeyQuotaExceeded {
+                limit,
+                per_day: window_secs != MINUTE,
+                retry_after,
             };
-            return Err(AppError::new(
-                ErrorKind::TooManyRequests,
-                "API_KEY_QUOTA_EXCEEDED",
-                format!(
-                    "this API key's quota of {limit} calls per {en} is used up; retry in {retry_after} seconds"
-                ),
-                format!("该 API 密钥{zh} {limit} 次的调用配额已用完，请 {retry_after} 秒后重试"),
-            )
-            .with_retry_after(retry_after));
+            return Err(AppError::from(exceeded).with_retry_after(retry_after));
         }
     }
     tx.touch_api_key(&row.id, now.0).await?;

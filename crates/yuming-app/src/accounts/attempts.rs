@@ -14,8 +14,9 @@ use serde_json::json;
 use yuming_core::clock::Timestamp;
 use yuming_store::{Reservation, Settlement, Tx};
 
+use crate::accounts::AccountsError;
 use crate::platform::audit::{self, Change};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// A reserved attempt, to be settled exactly once.
 #[derive(Debug)]
@@ -30,13 +31,7 @@ pub(crate) struct Attempt {
 /// The error of a locked account.
 pub(crate) fn locked(until: Timestamp, now: Timestamp) -> AppError {
     let secs = (until.0 - now.0).max(1);
-    AppError::new(
-        ErrorKind::TooManyRequests,
-        "ACCOUNT_LOCKED",
-        format!("too many failed attempts; try again in {secs} seconds"),
-        format!("验证失败次数过多，请 {secs} 秒后重试"),
-    )
-    .with_retry_after(secs)
+    AppError::from(AccountsError::AccountLocked { secs }).with_retry_after(secs)
 }
 
 /// Counts an attempt before its secret is verified; `ACCOUNT_LOCKED` (429) while locked.

@@ -3,12 +3,14 @@
 
 pub mod api_keys;
 pub(crate) mod attempts;
+mod error;
 pub mod password;
 mod second_factor;
 mod sessions;
 mod sub_accounts;
 pub mod verification;
 
+pub use error::AccountsError;
 pub use second_factor::{TotpEnrolment, totp_begin, totp_set_enabled};
 pub(crate) use sessions::actor_of_account;
 pub use sessions::{
@@ -26,7 +28,7 @@ use yuming_store::{AccountRow, NewAccount, Tx};
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// What the API shows of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,13 +147,7 @@ async fn check_new_account(app: &App, input: &NewAccountInput) -> Result<Checked
 }
 
 fn email_taken() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "EMAIL_TAKEN",
-        "an account with this e-mail already exists",
-        "该电子邮箱已注册",
-    )
-    .with_field("email")
+    AppError::from(AccountsError::EmailTaken)
 }
 
 async fn insert_account(tx: &mut Tx, new: NewAccount<'_>) -> Result<AccountView, AppError> {
@@ -185,12 +181,7 @@ pub async fn signup(
     input: NewAccountInput,
 ) -> Result<SignupOutcome, AppError> {
     if !app.settings().allow_signup {
-        return Err(AppError::new(
-            ErrorKind::Forbidden,
-            "SIGNUP_CLOSED",
-            "sign-up is closed on this platform",
-            "本平台暂不开放注册",
-        ));
+        return Err(AccountsError::SignupClosed.into());
     }
     verification::count_signup(app, ctx).await?;
     let checked = check_new_account(app, &input).await?;

@@ -13,8 +13,9 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
+use crate::accounts::AccountsError;
 use crate::platform::crypto::random_bytes;
-use crate::platform::error::{AppError, ErrorKind};
+use crate::platform::error::AppError;
 
 /// How hashing is bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,13 +174,7 @@ impl StoredHash {
 }
 
 fn server_busy() -> AppError {
-    AppError::new(
-        ErrorKind::TooManyRequests,
-        "SERVER_BUSY",
-        "the server is busy checking other passwords; retry in a second",
-        "服务器繁忙，请稍后重试",
-    )
-    .with_retry_after(1)
+    AppError::from(AccountsError::ServerBusy).with_retry_after(1)
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@ use yuming_store::AccountRow;
 
 use super::account_row;
 use super::attempts;
+use crate::accounts::AccountsError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::random_bytes;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// A TOTP secret being enrolled, shown once.
 #[derive(Clone)]
@@ -60,12 +61,7 @@ pub async fn totp_begin(
         .await?
         .ok_or_else(AppError::not_found)?;
     if row.totp_enabled {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "TOTP_ALREADY_ENABLED",
-            "TOTP is already enabled",
-            "动态验证码已启用",
-        ));
+        return Err(AccountsError::TotpAlreadyEnabled.into());
     }
     tx.set_totp(&row.id, Some(&sealed), false, 0, app.now().0)
         .await?;
@@ -103,20 +99,11 @@ pub async fn totp_set_enabled(
 ) -> Result<(), AppError> {
     actor.require_interactive()?;
     let wrong_state = || {
-        let (code_name, en, zh) = if enable {
-            (
-                "TOTP_NOT_STARTED",
-                "start TOTP enrolment first",
-                "请先开始动态验证码绑定",
-            )
+        AppError::from(if enable {
+            AccountsError::TotpNotStarted
         } else {
-            (
-                "TOTP_NOT_ENABLED",
-                "TOTP is not enabled",
-                "动态验证码未启用",
-            )
-        };
-        AppError::new(ErrorKind::Conflict, code_name, en, zh)
+            AccountsError::TotpNotEnabled
+        })
     };
     let row = account_row(app, &actor.account_id).await?;
     if row.totp_secret.is_none() || row.totp_enabled == enable {
@@ -129,12 +116,7 @@ pub async fn totp_set_enabled(
         .map(|step| i64::try_from(step).unwrap_or(i64::MAX))
         .filter(|step| *step > row.totp_last_step);
     let Some(step) = step else {
-        let wrong = AppError::bad_request(
-            "INVALID_TOTP",
-            "the TOTP code is wrong, expired or already used",
-            "动态验证码错误、已过期或已被使用",
-        )
-        .with_field("code");
+        let wrong = AppError::from(AccountsError::InvalidTotp);
         return Err(attempts::failed(app, ctx, attempt, wrong).await);
     };
     let mut tx = app.db().write().await?;
@@ -150,12 +132,7 @@ pub async fn totp_set_enabled(
     }
     if !tx.advance_totp_step(&row.id, step).await? {
         drop(tx);
-        let replayed = AppError::bad_request(
-            "INVALID_TOTP",
-            "the TOTP code is wrong, expired or already used",
-            "动态验证码错误、已过期或已被使用",
-        )
-        .with_field("code");
+        let replayed = AppError::from(AccountsError::InvalidTotp);
         return Err(attempts::failed(app, ctx, attempt, replayed).await);
     }
     attempts::succeeded(app, &mut tx, attempt).await?;

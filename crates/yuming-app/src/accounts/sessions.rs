@@ -11,6 +11,7 @@ use yuming_store::{SessionRow, Tx};
 use super::attempts;
 use super::second_factor::open_totp_secret;
 use super::{AccountView, account_row, actor_for};
+use crate::accounts::AccountsError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{random_token, sha256_hex};
 use crate::{App, AppError, RequestContext, platform::rate_limit};
@@ -60,11 +61,7 @@ impl std::fmt::Debug for LoginOutput {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::unauthenticated(
-        "INVALID_CREDENTIALS",
-        "e-mail or password is wrong",
-        "邮箱或密码错误",
-    )
+    AppError::from(AccountsError::InvalidCredentials)
 }
 
 /// Logs in: checks lockout, password and TOTP, and creates a session.
@@ -109,33 +106,19 @@ pub async fn login(
     }
     if row.status != "active" {
         attempts::release(app, attempt).await?;
-        return Err(AppError::unauthenticated(
-            "ACCOUNT_DISABLED",
-            "this account is disabled",
-            "该账户已停用",
-        ));
+        return Err(AccountsError::AccountDisabled.into());
     }
     let mut totp_step = None;
     if row.totp_enabled {
         let Some(code) = input.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
             attempts::release(app, attempt).await?;
-            return Err(AppError::unauthenticated(
-                "TOTP_REQUIRED",
-                "this account needs a TOTP code",
-                "该账户需要输入动态验证码",
-            )
-            .with_field("totp"));
+            return Err(AccountsError::TotpRequired.into());
         };
         let secret = open_totp_secret(app, &row)?;
         match totp::verify(&secret, code, now) {
             Some(step) => totp_step = Some(step),
             None => {
-                let wrong = AppError::unauthenticated(
-                    "INVALID_TOTP",
-                    "the TOTP code is wrong or expired",
-                    "动态验证码错误或已过期",
-                )
-                .with_field("totp");
+                let wrong = AppError::from(AccountsError::LoginTotpWrong);
                 return Err(attempts::failed(app, ctx, attempt, wrong).await);
             }
         }
@@ -153,12 +136,7 @@ pub async fn login(
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         if !tx.advance_totp_step(&row.id, step).await? {
             drop(tx);
-            let replayed = AppError::unauthenticated(
-                "INVALID_TOTP",
-                "this TOTP code was already used",
-                "该动态验证码已被使用",
-            )
-            .with_field("totp");
+            let replayed = AppError::from(AccountsError::LoginTotpReplayed);
             return Err(attempts::failed(app, ctx, attempt, replayed).await);
         }
     }
@@ -189,13 +167,7 @@ pub async fn login(
 
 /// Resolves a bearer token to its actor.
 pub async fn authenticate_token(app: &App, token: &str) -> Result<Actor, AppError> {
-    let invalid = || {
-        AppError::unauthenticated(
-            "INVALID_TOKEN",
-            "the token is invalid, expired or revoked",
-            "令牌无效、已过期或已注销",
-        )
-    };
+    let invalid = || AppError::from(AccountsError::InvalidToken);
     if token.is_empty() || token.len() > 256 {
         return Err(invalid());
     }
@@ -228,11 +200,7 @@ pub(crate) async fn actor_of_account(
 pub async fn logout(app: &App, ctx: &RequestContext, actor: &Actor) -> Result<(), AppError> {
     actor.require_interactive()?;
     let AuthMethod::Session { session_id } = &actor.method else {
-        return Err(AppError::bad_request(
-            "NOT_A_SESSION",
-            "only login sessions can log out",
-            "仅登录会话可以注销",
-        ));
+        return Err(AccountsError::NotASession.into());
     };
     let mut tx = app.db().write().await?;
     tx.revoke_session(session_id, app.now().0).await?;
@@ -279,12 +247,7 @@ pub async fn change_password(
     let row = account_row(app, &actor.account_id).await?;
     let attempt = attempts::reserve(app, &row.id, &row.tenant_id).await?;
     if !app.hasher().verify(current, &row.password_hash).await? {
-        let wrong = AppError::bad_request(
-            "WRONG_PASSWORD",
-            "the current password is wrong",
-            "当前密码错误",
-        )
-        .with_field("current_password");
+        let wrong = AppError::from(AccountsError::WrongPassword);
         return Err(attempts::failed(app, ctx, attempt, wrong).await);
     }
     let hash = app.hasher().hash(new_password).await?;

@@ -6,9 +6,10 @@ use yuming_core::credentials::Email;
 use yuming_store::NewAccount;
 
 use super::{AccountView, NewAccountInput, check_new_account, insert_account};
+use crate::accounts::AccountsError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// Input of a new sub-account.
 #[derive(Debug, Clone)]
@@ -20,32 +21,16 @@ pub struct NewSubAccountInput {
 }
 
 fn parse_granted_rights(actor: &Actor, names: &[String]) -> Result<RightSet, AppError> {
-    let rights = RightSet::parse_list(names.iter().map(String::as_str)).map_err(|bad| {
-        AppError::bad_request(
-            "UNKNOWN_RIGHT",
-            format!("unknown right {bad:?}"),
-            format!("未知权限 {bad:?}"),
-        )
-        .with_field("rights")
-    })?;
+    let rights = RightSet::parse_list(names.iter().map(String::as_str))
+        .map_err(|right| AccountsError::UnknownRight { right })?;
     if let Some(staff_right) = rights.iter().find(|r| !r.is_customer_right()) {
-        return Err(AppError::bad_request(
-            "RIGHT_NOT_GRANTABLE",
-            format!(
-                "{} cannot be granted to a sub-account",
-                staff_right.as_str()
-            ),
-            format!("{} 不能授予子账户", staff_right.as_str()),
-        )
-        .with_field("rights"));
+        return Err(AccountsError::RightNotGrantable {
+            right: staff_right.as_str(),
+        }
+        .into());
     }
     if !actor.rights.covers(rights) {
-        return Err(AppError::bad_request(
-            "RIGHT_NOT_HELD",
-            "a sub-account can only receive rights its parent holds",
-            "子账户只能获得父账户拥有的权限",
-        )
-        .with_field("rights"));
+        return Err(AccountsError::RightNotHeld.into());
     }
     Ok(rights)
 }
@@ -53,12 +38,7 @@ fn parse_granted_rights(actor: &Actor, names: &[String]) -> Result<RightSet, App
 fn require_parent(actor: &Actor) -> Result<(), AppError> {
     actor.require(Right::SubAccountsManage)?;
     if actor.role != Role::Customer || actor.is_sub_account() {
-        return Err(AppError::new(
-            ErrorKind::Forbidden,
-            "NOT_A_PARENT_ACCOUNT",
-            "only a top-level customer account manages sub-accounts",
-            "只有主账户可以管理子账户",
-        ));
+        return Err(AccountsError::NotAParentAccount.into());
     }
     Ok(())
 }
@@ -185,14 +165,6 @@ pub async fn tenant_of_email(app: &App, email: &str) -> Result<String, AppError>
     let mut tx = app.db().read().await?;
     let row = tx.account_by_email(email.as_str()).await?;
     tx.commit().await?;
-    let row = row.ok_or_else(|| {
-        AppError::new(
-            ErrorKind::NotFound,
-            "ACCOUNT_NOT_FOUND",
-            "no account with this e-mail",
-            "没有使用该邮箱的账户",
-        )
-        .with_field("email")
-    })?;
+    let row = row.ok_or_else(|| AppError::from(AccountsError::AccountNotFound))?;
     Ok(row.tenant_id)
 }

@@ -9,31 +9,22 @@
 use serde_json::{Map, Value, json};
 use yuming_store::Tx;
 
+use crate::accounts::AccountsError;
 use crate::notify::notices::{self, NoticeKind, NoticeRequest, Secret};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{random_token, sha256_hex};
-use crate::{App, AppError, ErrorKind, RequestContext, platform::rate_limit};
+use crate::{App, AppError, RequestContext, platform::rate_limit};
 
 /// Verification and attempt mails to one address per hour, at most; more are quietly not
 /// sent (the answer must not differ), so a stranger cannot flood someone's mailbox.
 pub const MAILS_PER_ADDRESS_PER_HOUR: i64 = 5;
 
 fn invalid_token() -> AppError {
-    AppError::bad_request(
-        "INVALID_VERIFICATION_TOKEN",
-        "the verification link is wrong, used or expired; ask for a new one",
-        "验证链接无效、已使用或已过期，请重新获取",
-    )
-    .with_field("token")
+    AppError::from(AccountsError::InvalidVerificationToken)
 }
 
 fn not_verified() -> AppError {
-    AppError::new(
-        ErrorKind::Forbidden,
-        "EMAIL_NOT_VERIFIED",
-        "verify the account's e-mail address first (see the link we e-mailed)",
-        "请先通过邮件中的链接验证账户邮箱",
-    )
+    AppError::from(AccountsError::EmailNotVerified)
 }
 
 /// Refuses money and registrations for a tenant whose owner has not verified the address.

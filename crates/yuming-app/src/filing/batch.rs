@@ -13,6 +13,7 @@ use yuming_core::access::{Actor, Right};
 
 use super::access::authorized_entity;
 use super::{NewOrderInput, SiteInput, create_order_with_lock, create_site};
+use crate::filing::FilingError;
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
@@ -76,27 +77,13 @@ pub async fn file_sites(
 ) -> Result<BatchFiling, AppError> {
     actor.require(Right::IcpManage)?;
     if items.is_empty() || items.len() > MAX_BATCH_SITES {
-        return Err(AppError::bad_request(
-            "TOO_MANY_DOMAINS",
-            format!(
-                "a batch files 1 to {MAX_BATCH_SITES} sites, got {}",
-                items.len()
-            ),
-            format!(
-                "批量备案须包含 1 到 {MAX_BATCH_SITES} 个网站，实际 {} 个",
-                items.len()
-            ),
-        )
-        .with_field("items"));
+        return Err(FilingError::BatchSize { got: items.len() }.into());
     }
     let entity_id = items[0].entity_id.clone();
     if let Some(i) = items.iter().position(|item| item.entity_id != entity_id) {
-        return Err(AppError::bad_request(
-            "MIXED_ENTITIES",
-            "every site of a batch belongs to one entity",
-            "批量备案的网站须属于同一主体",
-        )
-        .with_field(format!("items[{i}].entity_id")));
+        return Err(
+            AppError::from(FilingError::MixedEntities).with_field(format!("items[{i}].entity_id"))
+        );
     }
     let mut tx = app.db().write().await?;
     let entity = authorized_entity(&mut tx, actor, &entity_id, Right::IcpManage).await?;
@@ -118,12 +105,7 @@ pub async fn file_sites(
         if seen.contains(&domain) {
             results.push(failed(
                 &item.site.domain,
-                &AppError::bad_request(
-                    "DUPLICATE_DOMAIN",
-                    "the domain is already in this batch",
-                    "该域名在本批次中重复",
-                )
-                .with_field("site.domain"),
+                &AppError::from(FilingError::DuplicateDomain),
             ));
             continue;
         }

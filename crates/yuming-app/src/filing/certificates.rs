@@ -21,6 +21,7 @@ use yuming_store::{CertificateRow, FilingEntityRow, FilingSiteRow, SigningKeyRow
 
 use super::SiteInput;
 use super::sealing::{open_json, site_context};
+use crate::filing::FilingError;
 use crate::notify::notices::{NoticeKind, NoticeRequest};
 use crate::platform::crypto::{new_id, sha256_hex};
 use crate::{App, AppError, RequestContext};
@@ -157,12 +158,7 @@ pub(super) async fn issue(
     entity: &FilingEntityRow,
 ) -> Result<CertificateRow, AppError> {
     let (Some(site_no), Some(subject_no)) = (&site.site_no, &entity.subject_no) else {
-        return Err(AppError::new(
-            crate::ErrorKind::Conflict,
-            "NOT_FILED",
-            "the site has no filing number yet",
-            "该网站尚未取得备案号",
-        ));
+        return Err(FilingError::NotFiled.into());
     };
     let input: SiteInput = open_json(app, &site.data_sealed, &site_context(&site.id))?;
     let (key_id, pair) = signing_key(app, tx).await?;
@@ -250,14 +246,7 @@ pub async fn certificate(
     let site = owned_site(&mut tx, actor, site_id).await?;
     let row = tx.current_certificate(&site.id).await?;
     tx.commit().await?;
-    let row = row.ok_or_else(|| {
-        AppError::new(
-            crate::ErrorKind::NotFound,
-            "NO_CERTIFICATE",
-            "the site has no certificate (it is not filed)",
-            "该网站没有备案证书（尚未备案）",
-        )
-    })?;
+    let row = row.ok_or_else(|| AppError::from(FilingError::NoCertificate))?;
     signed_of(&row)
 }
 
@@ -268,7 +257,7 @@ pub async fn certificate_pdf(
     site_id: &str,
 ) -> Result<(Vec<u8>, String), AppError> {
     let signed = certificate(app, actor, site_id).await?;
-    let pdf = signed.certificate.pdf(&signed.signature);
+    let pdf = super::certificate_pdf::render(&signed.certificate, &signed.signature);
     let mut tx = app.db().read().await?;
     let key = tx
         .signing_keys()
@@ -293,12 +282,7 @@ pub async fn renew_certificate(
     let mut tx = app.db().write().await?;
     let site = owned_site(&mut tx, actor, site_id).await?;
     if site.status != "filed" {
-        return Err(AppError::new(
-            crate::ErrorKind::Conflict,
-            "NOT_FILED",
-            "only a filed site has a certificate",
-            "只有已备案的网站才有备案证书",
-        ));
+        return Err(FilingError::NotFiledNoCertificate.into());
     }
     let entity = tx
         .filing_entity(&site.entity_id)
@@ -493,12 +477,7 @@ pub async fn footer(app: &App, actor: &Actor, site_id: &str) -> Result<Footer, A
     let rules = super::rules::rules_for_province(&mut tx, province, app.now()).await?;
     tx.commit().await?;
     let (Some(site_no), Some(subject_no)) = (site.site_no, entity.subject_no) else {
-        return Err(AppError::new(
-            crate::ErrorKind::Conflict,
-            "NOT_FILED",
-            "the site has no filing number yet",
-            "该网站尚未取得备案号",
-        ));
+        return Err(FilingError::NotFiled.into());
     };
     let number = if rules.flag("footer.subject_number") {
         subject_no
@@ -562,13 +541,8 @@ pub async fn public_lookup(
     let (domain, number) = match key {
         LookupKey::Domain(domain) => {
             let parsed = DomainName::parse(domain.trim(), &DomainPolicy::GENERIC).map_err(|r| {
-                let (en, zh) = first_problem(&r);
-                AppError::bad_request(
-                    "INVALID_DOMAIN",
-                    format!("not a domain name: {en}"),
-                    format!("不是有效的域名：{zh}"),
-                )
-                .with_field("domain")
+                let (reason, reason_zh) = first_problem(&r);
+                FilingError::LookupDomain { reason, reason_zh }
             })?;
             (Some(parsed.value.ascii().to_owned()), None)
         }
@@ -576,13 +550,8 @@ pub async fn public_lookup(
             let parsed =
                 IcpFilingNumber::parse(number.trim(), IcpParseOptions::strict(app.now().date()))
                     .map_err(|r| {
-                        let (en, zh) = first_problem(&r);
-                        AppError::bad_request(
-                            "INVALID_ICP_NUMBER",
-                            format!("not an ICP filing number: {en}"),
-                            format!("备案号格式不正确：{zh}"),
-                        )
-                        .with_field("number")
+                        let (reason, reason_zh) = first_problem(&r);
+                        FilingError::LookupNumber { reason, reason_zh }
                     })?;
             (None, Some(parsed.value.to_string()))
         }

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 use yuming_core::access::{Actor, Right};
 use yuming_store::{FilingEntityRow, FilingSiteRow};
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
@@ -12,7 +13,7 @@ use super::access::authorized_entity;
 use super::forms::{EntityInput, SiteInput};
 use super::principal_indexes;
 use super::sealing::{cert_digest, entity_context, seal_json, site_context};
-use super::shape::{check_entity_shape, check_site_shape, invalid, masked};
+use super::shape::{check_entity_shape, check_site_shape, masked};
 use super::views::{EntityView, SiteView};
 
 /// Creates a draft entity of the actor's tenant.
@@ -104,12 +105,7 @@ pub async fn create_site(
     let mut tx = app.db().write().await?;
     let entity = authorized_entity(&mut tx, actor, entity_id, Right::IcpManage).await?;
     if entity.status == "cancelled" {
-        return Err(invalid(
-            "ENTITY_CANCELLED",
-            "entity_id",
-            "the entity is cancelled",
-            "该主体已注销",
-        ));
+        return Err(FilingError::EntityCancelled.into());
     }
     let domain = check_site_shape(input)?;
     let now = app.now();

@@ -32,9 +32,10 @@ use yuming_core::clock::Timestamp;
 use yuming_core::filing::OrderStatus;
 use yuming_store::FilingMaterialRow;
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// Largest accepted file.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -49,7 +50,7 @@ const MIN_LONG_SIDE: u32 = 600;
 /// 12–24 Mpx. 40 Mpx leaves room for overscan; a 9 200 × 9 200 bomb (84.6 Mpx) is refused.
 pub const MAX_PIXELS: u64 = 40_000_000;
 /// Longest side: a 40 Mpx strip of 40 000 × 1 000 is no document either.
-const MAX_SIDE: u32 = 12_000;
+pub(crate) const MAX_SIDE: u32 = 12_000;
 /// Second guard, on what the decoder may allocate: the pixel budget at 4 bytes a pixel (8-bit
 /// RGBA). A 16-bit RGBA image (8 bytes a pixel) is refused beyond 20 Mpx; such a file within
 /// 5 MB is either small or nearly empty.
@@ -126,10 +127,6 @@ pub struct Inspection {
     pub dpi: Option<u32>,
     /// SHA-256 of the stored (re-encoded) file, hex.
     pub sha256: String,
-}
-
-fn material_error(code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> AppError {
-    AppError::new(ErrorKind::BadRequest, code, en, zh).with_field("file")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,24 +236,13 @@ fn reader(format: Format, bytes: &[u8]) -> image::ImageReader<std::io::Cursor<&[
 }
 
 fn bomb_error() -> AppError {
-    material_error(
-        "MATERIAL_BOMB",
-        format!(
-            "decoding the image needs more than {} MB of memory",
-            MAX_ALLOC / 1_000_000
-        ),
-        format!("图片解码所需内存超过 {} MB", MAX_ALLOC / 1_000_000),
-    )
+    FilingError::MaterialBomb.into()
 }
 
 fn decode_error(error: image::ImageError) -> AppError {
     match error {
         image::ImageError::Limits(_) => bomb_error(),
-        _ => material_error(
-            "MATERIAL_CORRUPT",
-            "the image does not decode; upload it again",
-            "图片无法解码，请重新上传",
-        ),
+        _ => AppError::from(FilingError::MaterialCorrupt),
     }
 }
 
@@ -264,42 +250,18 @@ fn decode_error(error: image::ImageError) -> AppError {
 /// is decoded, so a decompression bomb is refused here at the cost of reading its header.
 pub fn precheck(bytes: &[u8]) -> Result<Header, AppError> {
     if bytes.len() > MAX_BYTES {
-        return Err(material_error(
-            "MATERIAL_TOO_LARGE",
-            format!("the file has {} bytes; at most 5 MB", bytes.len()),
-            "文件超过 5 MB",
-        ));
+        return Err(FilingError::MaterialTooLarge { bytes: bytes.len() }.into());
     }
-    let format = sniff(bytes).ok_or_else(|| {
-        material_error(
-            "MATERIAL_TYPE",
-            "the file is not a JPEG or PNG image",
-            "文件不是 JPG 或 PNG 图片",
-        )
-    })?;
+    let format = sniff(bytes).ok_or_else(|| AppError::from(FilingError::MaterialType))?;
     if !complete(format, bytes) {
-        return Err(material_error(
-            "MATERIAL_CORRUPT",
-            "the image is truncated or damaged; upload it again",
-            "图片不完整或已损坏，请重新上传",
-        ));
+        return Err(FilingError::MaterialTruncated.into());
     }
     let (width, height) = reader(format, bytes)
         .into_dimensions()
         .map_err(decode_error)?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PIXELS || width > MAX_SIDE || height > MAX_SIDE {
-        let mpx = MAX_PIXELS / 1_000_000;
-        return Err(material_error(
-            "MATERIAL_TOO_MANY_PIXELS",
-            format!(
-                "the image has {width} × {height} pixels; at most {mpx} megapixels \
-                 (an A4 page at 600 dpi) and {MAX_SIDE} pixels a side"
-            ),
-            format!(
-                "图片为 {width} × {height} 像素，最多 {mpx} 百万像素（A4 纸 600 dpi）且每边不超过 {MAX_SIDE} 像素"
-            ),
-        ));
+        return Err(FilingError::MaterialTooManyPixels { width, height }.into());
     }
     Ok(Header {
         format,
@@ -342,30 +304,22 @@ fn inspect_decoded(
         _ => (MIN_LONG_SIDE, MIN_SHORT_SIDE),
     };
     if short < need_short || long < need_long {
-        return Err(material_error(
-            "MATERIAL_TOO_SMALL",
-            format!(
-                "the image has {width} × {height} pixels; at least {need_long} × {need_short} needed"
-            ),
-            format!("图片为 {width} × {height} 像素，至少需要 {need_long} × {need_short} 像素"),
-        ));
+        return Err(FilingError::MaterialTooSmall {
+            width,
+            height,
+            need_long,
+            need_short,
+        }
+        .into());
     }
     if let Some(dpi) = dpi
         && dpi < MIN_DPI
         && kind != "verification_photo"
     {
-        return Err(material_error(
-            "MATERIAL_LOW_DPI",
-            format!("the image states {dpi} dpi; at least {MIN_DPI} needed"),
-            format!("图片分辨率为 {dpi} dpi，至少需要 {MIN_DPI} dpi"),
-        ));
+        return Err(FilingError::MaterialLowDpi { dpi }.into());
     }
     if is_greyscale(&decoded) {
-        return Err(material_error(
-            "MATERIAL_GREYSCALE",
-            "the image is black and white; upload a colour photo or scan of the original",
-            "图片为黑白，请上传原件的彩色照片或扫描件",
-        ));
+        return Err(FilingError::MaterialGreyscale.into());
     }
     let file = reencode(format, &decoded, dpi)
         .map_err(|e| AppError::internal(format!("re-encoding a material: {e}")))?;
@@ -483,14 +437,8 @@ pub(crate) async fn decode_permit(
     match tokio::time::timeout(wait, permits.clone().acquire_owned()).await {
         Ok(Ok(permit)) => Ok(permit),
         Ok(Err(_closed)) => Err(AppError::internal("the decode semaphore is closed")),
-        Err(_elapsed) => Err(AppError::new(
-            ErrorKind::Unavailable,
-            "MATERIALS_BUSY",
-            "too many images are being checked right now; retry in a few seconds",
-            "当前正在检查的图片过多，请几秒后重试",
-        )
-        .with_field("file")
-        .with_retry_after(wait.as_secs().max(1) as i64)),
+        Err(_elapsed) => Err(AppError::from(FilingError::MaterialsBusy)
+            .with_retry_after(wait.as_secs().max(1) as i64)),
     }
 }
 
@@ -516,21 +464,11 @@ pub async fn upload(
     actor.authorize(&order.owner_id, Right::IcpManage)?;
     tx.commit().await?;
     if !KINDS.contains(&kind) {
-        return Err(AppError::bad_request(
-            "INVALID_MATERIAL_KIND",
-            format!("kind is one of {}", KINDS.join(", ")),
-            format!("材料类型须为 {} 之一", KINDS.join("、")),
-        )
-        .with_field("kind"));
+        return Err(FilingError::InvalidMaterialKind.into());
     }
     let editable = OrderStatus::parse(&order.status).is_some_and(OrderStatus::applicant_may_edit);
     if !editable {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "ORDER_NOT_EDITABLE",
-            "materials can be changed only while the order is with the applicant",
-            "订单不在申请人处理阶段，不能修改材料",
-        ));
+        return Err(FilingError::OrderNotEditable.into());
     }
     let original_sha256 = hex::encode(Sha256::digest(&bytes));
     let (header, bytes) = tokio::task::spawn_blocking(move || precheck(&bytes).map(|h| (h, bytes)))
@@ -634,6 +572,7 @@ pub async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut body = kind.to_vec();

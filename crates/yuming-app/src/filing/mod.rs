@@ -9,10 +9,12 @@
 mod access;
 pub mod authority;
 pub mod batch;
+mod certificate_pdf;
 pub mod certificates;
 pub mod dashboard;
 pub mod dependencies;
 mod entities;
+mod error;
 mod forms;
 pub mod materials;
 pub mod monitor;
@@ -29,6 +31,7 @@ mod transitions;
 mod views;
 
 pub use entities::{create_entity, create_site, get_entity, list_entities};
+pub use error::FilingError;
 pub use forms::{EntityInput, Payload, PersonInput, PreapprovalInput, SiteInput};
 pub(crate) use orders::create_order_with_lock;
 pub use orders::{NewOrderInput, create_order, get_order, list_orders, update_order, verify_type};

@@ -6,9 +6,10 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::filing::{self, AuthorityLookup, Operation, OrderEvent, OrderStatus, rule};
 use yuming_store::FilingOrderRow;
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 use super::access::{authorized_entity, authorized_order};
 use super::forms::Payload;
@@ -18,7 +19,7 @@ use super::sealing::{
     site_context,
 };
 use super::shape::{
-    authority_error, check_entity_shape, check_site_shape, concurrent, invalid, parse_id_type,
+    authority_error, check_entity_shape, check_site_shape, concurrent, parse_id_type,
     transition_error,
 };
 use super::transitions::transition;
@@ -70,30 +71,14 @@ pub(crate) async fn create_order_with_lock(
     {
         return Err(order_conflict());
     }
-    let operation = Operation::parse(&input.operation).ok_or_else(|| {
-        invalid(
-            "INVALID_OPERATION",
-            "operation",
-            "unknown operation",
-            "未知备案类型",
-        )
-    })?;
+    let operation = Operation::parse(&input.operation)
+        .ok_or_else(|| AppError::from(FilingError::InvalidOperation))?;
     let filed = entity.status == "filed";
     if entity.status == "cancelled" || (operation.needs_existing_filing() && !filed) {
-        return Err(invalid(
-            "ENTITY_NOT_FILED",
-            "entity_id",
-            "this operation needs a filed entity",
-            "该操作需要已备案的主体",
-        ));
+        return Err(FilingError::EntityNotFiled.into());
     }
     if operation == Operation::First && filed {
-        return Err(invalid(
-            "ALREADY_FILED",
-            "operation",
-            "the entity is filed: add a site or change it instead",
-            "该主体已备案，请办理新增网站或变更",
-        ));
+        return Err(FilingError::AlreadyFiled.into());
     }
     let site = match (&input.site_id, operation.has_site()) {
         (Some(site_id), true) => {
@@ -104,30 +89,12 @@ pub(crate) async fn create_order_with_lock(
                 .ok_or_else(AppError::not_found)?;
             let want_filed = !operation.creates_site() && operation != Operation::AddAccess;
             if (site.status == "filed") != want_filed || site.status == "cancelled" {
-                return Err(invalid(
-                    "SITE_STATE",
-                    "site_id",
-                    if want_filed {
-                        "this operation needs a filed site"
-                    } else {
-                        "this operation needs a site that is not filed yet"
-                    },
-                    if want_filed {
-                        "该操作需要已备案的网站"
-                    } else {
-                        "该操作需要尚未备案的网站"
-                    },
-                ));
+                return Err(FilingError::SiteState { want_filed }.into());
             }
             Some(site)
         }
         (None, true) => {
-            return Err(invalid(
-                "SITE_REQUIRED",
-                "site_id",
-                "this operation needs a site",
-                "该操作需要指定网站",
-            ));
+            return Err(FilingError::SiteRequired.into());
         }
         (_, false) => None,
     };
@@ -185,13 +152,7 @@ pub(crate) async fn create_order_with_lock(
 }
 
 pub(super) fn order_conflict() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "ORDER_CONFLICT",
-        "the entity already has an order in progress; finish or abandon it first",
-        "该主体已有进行中的备案订单，请先完成或放弃",
-    )
-    .with_field("entity_id")
+    AppError::from(FilingError::OrderConflict)
 }
 
 /// One order (numbers masked).
@@ -246,12 +207,7 @@ pub async fn update_order(
         (Some(site), true) => site.domain = check_site_shape(site)?,
         (None, false) => {}
         _ => {
-            return Err(invalid(
-                "SITE_MISMATCH",
-                "site",
-                "the order's site cannot be added or removed",
-                "不能增删订单中的网站",
-            ));
+            return Err(FilingError::SiteMismatch.into());
         }
     }
     let as_json =
@@ -269,16 +225,12 @@ pub async fn update_order(
     changed.extend(old.keys().filter(|k| !new.contains_key(*k)));
     for field in changed {
         if !filing::field_editable(view.status, &view.rejected_fields, field) {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "FIELD_LOCKED",
-                format!(
-                    "{field} cannot be changed in status {}",
-                    view.status.as_str()
-                ),
-                format!("当前状态（{}）下不能修改 {field}", view.status.label_zh()),
-            )
-            .with_field(field.clone()));
+            return Err(FilingError::FieldLocked {
+                field: field.clone(),
+                status: view.status.as_str(),
+                status_zh: view.status.label_zh(),
+            }
+            .into());
         }
     }
     let expected = row.status.clone();
@@ -353,17 +305,11 @@ pub async fn verify_type(
         let determined = filing::determine_type(&lookup, rules.flag(rule::EMPTY_SHELL_ADD_OK))
             .and_then(|op| filing::check_declared_type(view.operation, op).map(|()| op));
         if let Err(code) = determined {
-            return Err(AppError::new(
-                ErrorKind::Unprocessable,
-                "FILING_TYPE_MISMATCH",
-                format!(
-                    "the authority's records do not allow a {} order here ({})",
-                    view.operation.as_str(),
-                    code.as_str()
-                ),
-                format!("根据管局记录，不能办理该类型备案（{}）", code.as_str()),
-            )
-            .with_field("operation"));
+            return Err(FilingError::FilingTypeMismatch {
+                operation: view.operation.as_str(),
+                reason: code.as_str(),
+            }
+            .into());
         }
     }
     transition(

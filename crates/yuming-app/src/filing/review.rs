@@ -5,15 +5,16 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::filing::{self, OrderEvent, OrderStatus};
 use yuming_store::{FilingNoteRow, FilingOrderRow};
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 use super::access::authorized_order;
 use super::materials;
 use super::orders::authority_lookup;
 use super::sealing::order_view;
 use super::self_check::run_check;
-use super::shape::{bounded, concurrent, corrupt, invalid, transition_error};
+use super::shape::{bounded, concurrent, corrupt, transition_error};
 use super::submission::{history_entry, note_view};
 use super::sync::push_to_authority;
 use super::transitions::transition;
@@ -80,24 +81,14 @@ pub async fn claim(
 }
 
 fn claimed_by_other() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "CLAIMED_BY_OTHER",
-        "another reviewer has claimed this order",
-        "该订单已被其他审核员领取",
-    )
+    AppError::from(FilingError::ClaimedByOther)
 }
 
 fn require_claim(row: &FilingOrderRow, actor: &Actor) -> Result<(), AppError> {
     match &row.claimed_by {
         Some(by) if *by == actor.account_id => Ok(()),
         Some(_) => Err(claimed_by_other()),
-        None => Err(AppError::new(
-            ErrorKind::Conflict,
-            "NOT_CLAIMED",
-            "claim the order before deciding",
-            "请先领取订单再审核",
-        )),
+        None => Err(FilingError::NotClaimed.into()),
     }
 }
 
@@ -216,21 +207,11 @@ pub async fn reject(
     // Staff-only: a customer is refused whatever the id (403, not 404).
     actor.require(Right::ReviewQueue)?;
     if rejections.is_empty() || rejections.len() > 50 {
-        return Err(invalid(
-            "INVALID_LENGTH",
-            "rejections",
-            "1 to 50 rejected fields",
-            "须列出 1 至 50 个驳回字段",
-        ));
+        return Err(FilingError::RejectionCount.into());
     }
     for (i, r) in rejections.iter().enumerate() {
         if filing::RejectCode::parse(&r.code).is_none() {
-            return Err(invalid(
-                "INVALID_REJECT_CODE",
-                &format!("rejections[{i}].code"),
-                "not a rejection code of the catalogue",
-                "不是驳回原因目录中的代码",
-            ));
+            return Err(FilingError::InvalidRejectCode { index: i }.into());
         }
         bounded(&r.field, &format!("rejections[{i}].field"), 100)?;
         bounded(&r.comment, &format!("rejections[{i}].comment"), 1000)?;
@@ -301,12 +282,7 @@ pub async fn add_note(
         "message" => {}
         "call" if staff => {}
         _ => {
-            return Err(invalid(
-                "INVALID_NOTE_KIND",
-                "kind",
-                "kind is message (or call, for staff)",
-                "类型须为 message（审核员可用 call）",
-            ));
+            return Err(FilingError::InvalidNoteKind.into());
         }
     }
     bounded(body, "body", 4000)?;

@@ -10,12 +10,13 @@ use yuming_core::filing::{RuleRow, RuleScope, RuleSet};
 use yuming_core::rules::province;
 use yuming_store::{FilingRuleRow, Tx};
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
 
 use super::forms::Payload;
-use super::shape::{bounded, invalid, masked, normalized, parse_id_type, parse_province};
+use super::shape::{bounded, masked, normalized, parse_id_type, parse_province};
 use super::views::RuleView;
 use super::{BLACKLIST_INDEX, PROVIDER};
 
@@ -56,12 +57,7 @@ pub async fn add_rule(
         _ => false,
     };
     if !scope_ok {
-        return Err(invalid(
-            "INVALID_SCOPE",
-            "scope",
-            "scope is national (no key), province (GB/T 2260 code) or provider (name)",
-            "范围须为 national（无键）、province（省级代码）或 provider（接入商名）",
-        ));
+        return Err(FilingError::InvalidScope.into());
     }
     bounded(&input.key, "key", 64)?;
     bounded(&input.value, "value", 4000)?;

@@ -9,11 +9,12 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::clock::Timestamp;
 use yuming_store::{IpPoolRow, ServerRow};
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
-use super::shape::{bounded, invalid};
+use super::shape::bounded;
 use super::views::{IpPoolView, ServerView};
 
 /// A customer's server as submitted.
@@ -36,24 +37,18 @@ pub async fn add_servers(
 ) -> Result<Vec<ServerView>, AppError> {
     actor.require(Right::IcpManage)?;
     if inputs.is_empty() || inputs.len() > 500 {
-        return Err(invalid(
-            "INVALID_LENGTH",
-            "servers",
-            "1 to 500 servers at a time",
-            "每次 1 至 500 台服务器",
-        ));
+        return Err(FilingError::ServerBatchSize.into());
     }
     let now = app.now();
     let mut rows = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
-        let ip: IpAddr = input.ip.trim().parse().map_err(|_| {
-            invalid(
-                "INVALID_IP",
-                &format!("servers[{i}].ip"),
-                "not an IP address",
-                "IP 地址格式无效",
-            )
-        })?;
+        let ip: IpAddr = input
+            .ip
+            .trim()
+            .parse()
+            .map_err(|_| FilingError::InvalidIp {
+                field: format!("servers[{i}].ip"),
+            })?;
         bounded(&input.region, &format!("servers[{i}].region"), 64)?;
         rows.push(ServerRow {
             id: new_id("fsv"),
@@ -68,13 +63,7 @@ pub async fn add_servers(
     for (i, row) in rows.iter().enumerate() {
         tx.insert_server(row).await.map_err(|e| {
             if matches!(e, yuming_store::StoreError::Conflict(_)) {
-                AppError::new(
-                    ErrorKind::Conflict,
-                    "SERVER_TAKEN",
-                    "this address is already registered to an account",
-                    "该 IP 已登记在某账号下",
-                )
-                .with_field(format!("servers[{i}].ip"))
+                AppError::from(FilingError::ServerTaken).with_field(format!("servers[{i}].ip"))
             } else {
                 e.into()
             }
@@ -119,12 +108,7 @@ pub async fn add_ip_pool(
 ) -> Result<IpPoolView, AppError> {
     actor.require(Right::PlatformAdmin)?;
     if parse_cidr(cidr).is_none() {
-        return Err(invalid(
-            "INVALID_CIDR",
-            "cidr",
-            "expected an address or address/prefix",
-            "须为 IP 地址或 IP/前缀",
-        ));
+        return Err(FilingError::InvalidCidr.into());
     }
     bounded(region, "region", 64)?;
     let row = IpPoolRow {

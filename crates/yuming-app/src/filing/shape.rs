@@ -8,40 +8,23 @@ use yuming_core::contact::{self, IdType};
 use yuming_core::filing::{self, EntityType};
 use yuming_core::rules::province;
 
-use crate::{AppError, ErrorKind};
+use crate::AppError;
+use crate::filing::FilingError;
 
 use super::authority::AuthorityError;
 use super::forms::{EntityInput, Payload, PersonInput, SiteInput};
 
-pub(super) fn invalid(
-    code: &'static str,
-    field: &str,
-    en: impl Into<String>,
-    zh: impl Into<String>,
-) -> AppError {
-    AppError::bad_request(code, en, zh).with_field(field)
-}
-
 pub(super) fn transition_error(e: filing::TransitionError) -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "INVALID_STATE",
-        format!(
-            "the order is {} and cannot {}",
-            e.from.as_str(),
-            e.event.as_str().replace('_', " ")
-        ),
-        format!("订单当前状态为“{}”，不能执行该操作", e.from.label_zh()),
-    )
+    FilingError::InvalidState {
+        status: e.from.as_str(),
+        status_zh: e.from.label_zh(),
+        event: e.event.as_str().replace('_', " "),
+    }
+    .into()
 }
 
 pub(super) fn concurrent() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "CONCURRENT_CHANGE",
-        "the order changed meanwhile; reload and retry",
-        "订单已被修改，请刷新后重试",
-    )
+    AppError::from(FilingError::ConcurrentChange)
 }
 
 pub(super) fn corrupt(what: &str) -> AppError {
@@ -49,13 +32,7 @@ pub(super) fn corrupt(what: &str) -> AppError {
 }
 
 pub(super) fn authority_error(e: AuthorityError) -> AppError {
-    AppError::new(
-        ErrorKind::Unavailable,
-        "AUTHORITY_UNAVAILABLE",
-        "the filing authority did not answer; the order will be retried",
-        "备案系统暂无响应，稍后将自动重试",
-    )
-    .with_detail(e.to_string())
+    AppError::from(FilingError::AuthorityUnavailable).with_detail(e.to_string())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -65,12 +42,9 @@ pub(super) fn parse_date(value: Option<&str>, field: &str) -> Result<Option<Date
     let Some(value) = value else { return Ok(None) };
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(value.trim(), &format).map(Some).map_err(|_| {
-        invalid(
-            "INVALID_DATE",
-            field,
-            "dates are YYYY-MM-DD",
-            "日期格式须为 YYYY-MM-DD",
-        )
+        AppError::from(FilingError::InvalidDate {
+            field: field.to_owned(),
+        })
     })
 }
 
@@ -87,36 +61,25 @@ pub(super) fn parse_province(value: &str) -> Result<u8, AppError> {
         .or_else(|| province::by_name_zh(trimmed))
         .or_else(|| province::by_name_zh(value))
         .map(|p| p.code)
-        .ok_or_else(|| {
-            invalid(
-                "INVALID_PROVINCE",
-                "entity.province",
-                "unknown province",
-                "未知省份",
-            )
-        })
+        .ok_or_else(|| AppError::from(FilingError::InvalidProvince))
 }
 
 pub(super) fn parse_id_type(value: &str, field: &str) -> Result<IdType, AppError> {
     IdType::parse(value).ok_or_else(|| {
-        invalid(
-            "INVALID_ID_TYPE",
-            field,
-            "unknown document type",
-            "未知证件类型",
-        )
+        AppError::from(FilingError::InvalidIdType {
+            field: field.to_owned(),
+        })
     })
 }
 
 pub(super) fn bounded(value: &str, field: &str, max: usize) -> Result<(), AppError> {
     let n = value.chars().count();
     if value.trim().is_empty() || n > max {
-        return Err(invalid(
-            "INVALID_LENGTH",
-            field,
-            format!("{field} must have 1 to {max} characters"),
-            format!("{field} 须为 1 至 {max} 个字符"),
-        ));
+        return Err(FilingError::TextLength {
+            field: field.to_owned(),
+            max,
+        }
+        .into());
     }
     Ok(())
 }
@@ -136,14 +99,8 @@ fn check_person_shape(p: &PersonInput, field: &str) -> Result<(), AppError> {
 }
 
 pub(super) fn check_entity_shape(e: &EntityInput) -> Result<(EntityType, u8, IdType), AppError> {
-    let entity_type = EntityType::parse(&e.entity_type).ok_or_else(|| {
-        invalid(
-            "INVALID_ENTITY_TYPE",
-            "entity.entity_type",
-            "unknown entity type",
-            "未知主办单位性质",
-        )
-    })?;
+    let entity_type = EntityType::parse(&e.entity_type)
+        .ok_or_else(|| AppError::from(FilingError::InvalidEntityType))?;
     bounded(&e.name, "entity.name", 100)?;
     let province = parse_province(&e.province)?;
     let cert_type = parse_id_type(&e.cert_type, "entity.cert_type")?;
@@ -166,35 +123,20 @@ pub(super) fn check_site_shape(s: &SiteInput) -> Result<String, AppError> {
             &yuming_core::rules::domain_name::DomainPolicy::GENERIC,
         )
     })
-    .map_err(|_| {
-        invalid(
-            "INVALID_DOMAIN",
-            "site.domain",
-            "not a domain name",
-            "域名格式无效",
-        )
-    })?;
+    .map_err(|_| AppError::from(FilingError::InvalidDomain))?;
     bounded(&s.homepage, "site.homepage", 300)?;
     if s.purpose.chars().count() > 2000 {
         bounded(&s.purpose, "site.purpose", 2000)?;
     }
     if s.servers.len() > 64 {
-        return Err(invalid(
-            "TOO_MANY_SERVERS",
-            "site.servers",
-            "at most 64 servers",
-            "最多 64 个服务器",
-        ));
+        return Err(FilingError::TooManyServers.into());
     }
     for (i, ip) in s.servers.iter().enumerate() {
-        ip.trim().parse::<IpAddr>().map_err(|_| {
-            invalid(
-                "INVALID_IP",
-                &format!("site.servers[{i}]"),
-                "not an IP address",
-                "IP 地址格式无效",
-            )
-        })?;
+        ip.trim()
+            .parse::<IpAddr>()
+            .map_err(|_| FilingError::InvalidIp {
+                field: format!("site.servers[{i}]"),
+            })?;
     }
     for (i, p) in s.preapprovals.iter().enumerate() {
         parse_date(

@@ -7,8 +7,9 @@ use yuming_core::clock::Timestamp;
 use yuming_core::filing::{OrderEvent, OrderStatus, Severity, rule};
 use yuming_store::{FilingHistoryRow, FilingNoteRow};
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 use super::access::authorized_order;
 use super::forms::Payload;
@@ -27,20 +28,13 @@ fn submission_day(now: Timestamp) -> (i64, i64) {
     (now.0 - (now.0 + UTC8).rem_euclid(DAY), DAY)
 }
 
-fn limit_error(limit: i64, per: &str, per_zh: &str, resets: Timestamp, now: Timestamp) -> AppError {
-    AppError::new(
-        ErrorKind::TooManyRequests,
-        "SUBMISSION_LIMIT",
-        format!(
-            "at most {limit} filing submissions per {per} per day; the limit resets at {}",
-            resets.to_rfc3339()
-        ),
-        format!(
-            "每个{per_zh}每天最多提交 {limit} 次备案，限制将于 {} 解除",
-            resets.to_rfc3339()
-        ),
-    )
-    .with_retry_after(resets.0 - now.0)
+fn limit_error(limit: i64, per_account: bool, resets: Timestamp, now: Timestamp) -> AppError {
+    let error = FilingError::SubmissionLimit {
+        limit,
+        per_account,
+        resets: resets.to_rfc3339(),
+    };
+    AppError::from(error).with_retry_after(resets.0 - now.0)
 }
 
 /// Submits (or resubmits) an order to the provider's review. Refused while the self-check
@@ -66,18 +60,13 @@ pub async fn submit(
     let payload: Payload = open_json(app, &row.payload_sealed, &order_context(&row.id))?;
     let report = run_check(app, &mut tx, &row, &payload, lookup.as_ref()).await?;
     if !report.submittable {
-        let codes: Vec<String> = report
+        let problems: Vec<String> = report
             .problems
             .iter()
             .filter(|p| p.severity == Severity::Blocking)
             .map(|p| format!("{} ({})", p.code.as_str(), p.field))
             .collect();
-        return Err(AppError::new(
-            ErrorKind::Unprocessable,
-            "SELF_CHECK_FAILED",
-            format!("fix these problems first: {}", codes.join(", ")),
-            format!("请先解决以下问题：{}", codes.join("，")),
-        ));
+        return Err(FilingError::SelfCheckFailed { problems }.into());
     }
     let now = app.now();
     let rules = rules_for(&mut tx, &payload, now).await?;
@@ -91,7 +80,7 @@ pub async fn submit(
             )
             .await?;
         if hits > limit {
-            return Err(limit_error(limit, "account", "账号", resets, now));
+            return Err(limit_error(limit, true, resets, now));
         }
     }
     if let (Some(limit), Some(ip)) = (rules.int(rule::SUBMIT_PER_IP_PER_DAY), &ctx.client_ip) {
@@ -99,7 +88,7 @@ pub async fn submit(
             .hit_rate_counter(&format!("filing.submit.ip:{ip}"), day_start)
             .await?;
         if hits > limit {
-            return Err(limit_error(limit, "source IP", "IP", resets, now));
+            return Err(limit_error(limit, false, resets, now));
         }
     }
     let from = OrderStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;

@@ -6,8 +6,9 @@ use yuming_core::access::{Actor, Right};
 use yuming_core::filing::{self, Operation, OrderEvent, OrderStatus};
 use yuming_store::{FilingNoteRow, FilingOrderRow, Tx};
 
+use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 use super::access::authorized_order;
 use super::authority::{AuthorityStatus, SmsOutcome, Submission};
@@ -18,7 +19,7 @@ use super::sealing::{
     site_context,
 };
 use super::shape::{
-    authority_error, corrupt, invalid, masked, parse_id_type, parse_province, transition_error,
+    authority_error, corrupt, masked, parse_id_type, parse_province, transition_error,
 };
 use super::transitions::{apply_event, transition};
 use super::views::OrderView;
@@ -125,12 +126,7 @@ pub async fn verify_sms(
         }));
     };
     if code.len() > 16 {
-        return Err(invalid(
-            "INVALID_CODE",
-            "code",
-            "not a verification code",
-            "验证码格式无效",
-        ));
+        return Err(FilingError::InvalidCode.into());
     }
     let outcome = app
         .filing_authority()
@@ -151,13 +147,7 @@ pub async fn verify_sms(
             )
             .await
         }
-        SmsOutcome::Wrong { remaining } => Err(AppError::new(
-            ErrorKind::BadRequest,
-            "SMS_CODE_WRONG",
-            format!("wrong code; {remaining} tries left before the order is returned"),
-            format!("验证码错误，还可尝试 {remaining} 次，之后订单将被退回"),
-        )
-        .with_field("code")),
+        SmsOutcome::Wrong { remaining } => Err(FilingError::SmsCodeWrong { remaining }.into()),
         SmsOutcome::Returned => {
             transition(
                 app,
@@ -170,13 +160,7 @@ pub async fn verify_sms(
                 |_| Ok(()),
             )
             .await?;
-            Err(AppError::new(
-                ErrorKind::Conflict,
-                "SMS_RETURNED",
-                "too many wrong codes or the code expired: the order was returned; submit it again",
-                "验证码错误次数过多或已过期，订单已退回，请重新提交",
-            )
-            .with_field("code"))
+            Err(FilingError::SmsReturned.into())
         }
     }
 }

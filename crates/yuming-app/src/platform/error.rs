@@ -407,3 +407,129 @@ impl From<ContactError> for AppError {
         }
     }
 }
+
+/// Declares a context's error enum from one table: each variant with its kind, stable code,
+/// optional field and both messages. The enum gets `code()` and an `Into<AppError>`, so a use
+/// case says *what* went wrong (`AccountsError::EmailTaken`) and the wording lives in one
+/// place. Messages and the field are expressions that may use the variant's own fields.
+///
+/// ```ignore
+/// error_enum! {
+///     /// What sign-up refuses.
+///     pub enum SignUpError {
+///         /// The e-mail is registered already.
+///         EmailTaken = Conflict("EMAIL_TAKEN", field = "email")
+///             => ("this e-mail is already registered", "该邮箱已注册"),
+///         /// Too many items.
+///         TooMany { got: usize } = BadRequest("TOO_MANY")
+///             => (format!("at most 10, got {got}"), format!("最多 10 个，实际 {got} 个")),
+///     }
+/// }
+/// ```
+macro_rules! error_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident $({ $($(#[$member_meta:meta])* $member:ident : $member_type:ty),* $(,)? })?
+                    = $kind:ident ($code:literal $(, field = $field:expr)? $(,)?)
+                    => ($en:expr, $zh:expr $(,)?)
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        $vis enum $name {
+            $(
+                $(#[$variant_meta])*
+                $variant $({ $($(#[$member_meta])* $member: $member_type),* })?,
+            )*
+        }
+
+        impl $name {
+            /// The stable code clients match on.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $($name::$variant { .. } => $code,)*
+                }
+            }
+        }
+
+        impl From<$name> for $crate::AppError {
+            #[allow(unused_variables)]
+            fn from(error: $name) -> $crate::AppError {
+                match error {
+                    $(
+                        $name::$variant $({ $($member),* })? => {
+                            let error = $crate::AppError::new(
+                                $crate::ErrorKind::$kind,
+                                $code,
+                                $en,
+                                $zh,
+                            );
+                            $(let error = error.with_field($field);)?
+                            error
+                        }
+                    )*
+                }
+            }
+        }
+    };
+}
+pub(crate) use error_enum;
+
+error_enum! {
+    /// What the shared request machinery (paging, idempotency keys, rate limits) refuses.
+    pub enum PlatformError {
+        /// A page cursor this API did not hand out.
+        InvalidCursor { field: &'static str } = BadRequest("INVALID_CURSOR", field = field)
+            => ("the cursor is not one this API returned", "分页游标无效"),
+        /// An `Idempotency-Key` that is empty, too long or not visible ASCII.
+        InvalidIdempotencyKey = BadRequest("INVALID_IDEMPOTENCY_KEY", field = "Idempotency-Key") => (
+            "Idempotency-Key must be 1 to 128 visible ASCII characters",
+            "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符",
+        ),
+        /// The first request with this key has not finished.
+        IdempotencyKeyInProgress
+            = Conflict("IDEMPOTENCY_KEY_IN_PROGRESS", field = "Idempotency-Key") => (
+            "a request with this Idempotency-Key is still being processed",
+            "使用该 Idempotency-Key 的请求仍在处理中",
+        ),
+        /// The key was used with a different request.
+        IdempotencyKeyReused = Unprocessable("IDEMPOTENCY_KEY_REUSED", field = "Idempotency-Key") => (
+            "this Idempotency-Key was used with a different request",
+            "该 Idempotency-Key 已用于另一个不同的请求",
+        ),
+        /// A durable rate limit is reached.
+        RateLimited { retry_after: i64 } = TooManyRequests("RATE_LIMITED") => (
+            format!("too many requests; retry in {retry_after} seconds"),
+            format!("请求过于频繁，请 {retry_after} 秒后重试"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_enum_variant_becomes_its_kind_code_field_and_both_messages() {
+        let error = AppError::from(PlatformError::InvalidCursor { field: "before" });
+        assert_eq!(
+            (error.kind, error.code, error.field.as_deref()),
+            (ErrorKind::BadRequest, "INVALID_CURSOR", Some("before"))
+        );
+        assert_eq!(error.message, "the cursor is not one this API returned");
+        assert_eq!(error.message_zh, "分页游标无效");
+
+        let limited = PlatformError::RateLimited { retry_after: 7 };
+        assert_eq!(limited.code(), "RATE_LIMITED");
+        let error = AppError::from(limited);
+        assert_eq!(error.kind, ErrorKind::TooManyRequests);
+        assert_eq!(error.field, None);
+        assert!(error.message.contains("retry in 7 seconds"));
+        assert!(error.message_zh.contains("7 秒"));
+        assert_eq!(error.retry_after_secs, None, "the caller adds Retry-After");
+    }
+}

@@ -3,7 +3,8 @@
 
 use yuming_store::{IdempotencyClaim, Tx};
 
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::platform::error::PlatformError;
+use crate::{App, AppError, RequestContext};
 
 /// How long an unfinished claim blocks retries before it is considered abandoned.
 const STALE_AFTER_SECS: i64 = 120;
@@ -17,12 +18,7 @@ pub fn check_key(key: &[u8]) -> Result<&str, AppError> {
         {
             Ok(key)
         }
-        _ => Err(AppError::bad_request(
-            "INVALID_IDEMPOTENCY_KEY",
-            "Idempotency-Key must be 1 to 128 visible ASCII characters",
-            "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符",
-        )
-        .with_field("Idempotency-Key")),
+        _ => Err(PlatformError::InvalidIdempotencyKey.into()),
     }
 }
 
@@ -77,21 +73,10 @@ pub async fn claim(
             at,
             summary,
         } => Ok(Some(committed(request_id, at, &summary))),
-        IdempotencyClaim::InProgress => Err(AppError::new(
-            ErrorKind::Conflict,
-            "IDEMPOTENCY_KEY_IN_PROGRESS",
-            "a request with this Idempotency-Key is still being processed",
-            "使用该 Idempotency-Key 的请求仍在处理中",
-        )
-        .with_field("Idempotency-Key")
-        .with_retry_after(1)),
-        IdempotencyClaim::Mismatch => Err(AppError::new(
-            ErrorKind::Unprocessable,
-            "IDEMPOTENCY_KEY_REUSED",
-            "this Idempotency-Key was used with a different request",
-            "该 Idempotency-Key 已用于另一个不同的请求",
-        )
-        .with_field("Idempotency-Key")),
+        IdempotencyClaim::InProgress => {
+            Err(AppError::from(PlatformError::IdempotencyKeyInProgress).with_retry_after(1))
+        }
+        IdempotencyClaim::Mismatch => Err(PlatformError::IdempotencyKeyReused.into()),
     }
 }
 

@@ -5,6 +5,7 @@
 //! transaction writes several of them.
 
 use crate::AppError;
+use crate::platform::error::PlatformError;
 
 /// Where the next page starts: after the row `(at, id)`, in `(at, id)` descending order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,14 +48,7 @@ impl PageCursor {
 
     /// Parses [`PageCursor::encode`]'s form.
     pub fn parse(text: &str, field: &'static str) -> Result<PageCursor, AppError> {
-        let invalid = || {
-            AppError::bad_request(
-                "INVALID_CURSOR",
-                "the cursor is not one this API returned",
-                "分页游标无效",
-            )
-            .with_field(field)
-        };
+        let invalid = || AppError::from(PlatformError::InvalidCursor { field });
         let (at, id) = text.split_once('.').ok_or_else(invalid)?;
         let at: i64 = at.parse().map_err(|_| invalid())?;
         if id.is_empty()

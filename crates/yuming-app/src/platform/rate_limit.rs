@@ -1,18 +1,14 @@
 //! Durable fixed-window rate limits shared by every instance.
 
-use crate::{App, AppError, ErrorKind};
+use crate::platform::error::PlatformError;
+use crate::{App, AppError};
 
 /// Counts one hit on `bucket` and refuses it when the window already holds `limit` hits.
 pub async fn hit(app: &App, bucket: &str, limit: i64, window_secs: i64) -> Result<(), AppError> {
     match count(app, bucket, limit, window_secs).await? {
         None => Ok(()),
-        Some(retry_after) => Err(AppError::new(
-            ErrorKind::TooManyRequests,
-            "RATE_LIMITED",
-            format!("too many requests; retry in {retry_after} seconds"),
-            format!("请求过于频繁，请 {retry_after} 秒后重试"),
-        )
-        .with_retry_after(retry_after)),
+        Some(retry_after) => Err(AppError::from(PlatformError::RateLimited { retry_after })
+            .with_retry_after(retry_after)),
     }
 }
 

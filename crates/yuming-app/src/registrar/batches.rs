@@ -12,9 +12,10 @@ use yuming_core::clock::Timestamp;
 use yuming_store::{BatchItemRow, BatchRow};
 
 use crate::platform::crypto::new_id;
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{self, DomainUpdate, load_for_update, record_change};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// Most domains per batch.
 pub const MAX_BATCH: usize = 50;
@@ -137,30 +138,14 @@ pub async fn start(
 ) -> Result<BatchView, AppError> {
     actor.require(Right::DomainsManage)?;
     if names.is_empty() || names.len() > MAX_BATCH {
-        return Err(AppError::bad_request(
-            "TOO_MANY_DOMAINS",
-            format!(
-                "a batch names 1 to {MAX_BATCH} domains, got {}",
-                names.len()
-            ),
-            format!(
-                "每批须包含 1 到 {MAX_BATCH} 个域名，实际 {} 个",
-                names.len()
-            ),
-        )
-        .with_field("domains"));
+        return Err(RegistrarError::BatchSize { got: names.len() }.into());
     }
     // Parameters are checked once, up front, so that a bad one fails the whole request.
     match &operation {
         BatchOperation::Renew { years } => {
             actor.require(Right::BillingPay)?;
             if !(1..=10).contains(years) {
-                return Err(AppError::bad_request(
-                    "INVALID_YEARS",
-                    "the term must be 1 to 10 years",
-                    "期限须为 1 到 10 年",
-                )
-                .with_field("years"));
+                return Err(RegistrarError::InvalidYears.into());
             }
         }
         BatchOperation::Nameservers { nameservers } => {
@@ -266,12 +251,7 @@ pub async fn resume_stalled(app: &App, holder: &str, limit: i64) -> Result<usize
             // The account was closed, or the row is unreadable: the items cannot run.
             (actor, _) => {
                 let error = match actor {
-                    None => AppError::new(
-                        ErrorKind::Forbidden,
-                        "ACCOUNT_INACTIVE",
-                        "the account that started the batch is no longer active",
-                        "发起批量操作的账户已停用",
-                    ),
+                    None => AppError::from(RegistrarError::AccountInactive),
                     Some(_) => {
                         AppError::internal(format!("batch {} has unknown parameters", row.id))
                     }
@@ -539,13 +519,7 @@ pub async fn set_auto_renew(
     if let Some(days) = days_before
         && days > MAX_RENEW_DAYS_BEFORE
     {
-        return Err(AppError::new(
-            ErrorKind::BadRequest,
-            "INVALID_RENEW_THRESHOLD",
-            format!("the threshold is 0 to {MAX_RENEW_DAYS_BEFORE} days before expiry"),
-            format!("自动续费提前天数须为 0 到 {MAX_RENEW_DAYS_BEFORE}"),
-        )
-        .with_field("days_before"));
+        return Err(RegistrarError::InvalidRenewThreshold.into());
     }
     let mut record = domains::updatable_record(&row, tld, now)?;
     let previous_days = tx.auto_renew_days_before(&row.id).await?.unwrap_or(0);

@@ -16,6 +16,7 @@ use yuming_core::rules::naming_review::{DEFAULT_BLOCKLIST, MatchKind, Verdict};
 use yuming_store::{TldRow, Tx};
 
 use crate::platform::audit::{self, Change};
+use crate::registrar::RegistrarError;
 use crate::{App, AppError, RequestContext};
 
 /// The catalogue a fresh installation starts with.
@@ -156,8 +157,8 @@ pub struct PricesFile {
     pub restore: i64,
 }
 
-fn invalid(field: String, message: String, message_zh: String) -> AppError {
-    AppError::bad_request("INVALID_CATALOGUE", message, message_zh).with_field(field)
+fn invalid(field: String, en: String, zh: String) -> AppError {
+    RegistrarError::InvalidCatalogue { field, en, zh }.into()
 }
 
 /// The largest price accepted: 100 million yuan, far above any real one, so that a typo
@@ -429,13 +430,10 @@ pub fn screening_terms(file: Option<&ScreeningFile>) -> Result<Vec<ScreeningTerm
 pub fn parse_file(
     text: &str,
 ) -> Result<(CatalogueFile, Vec<TldPolicy>, Vec<ScreeningTerm>), AppError> {
-    let file: CatalogueFile = toml::from_str(text).map_err(|e| {
-        AppError::bad_request(
-            "INVALID_CATALOGUE",
-            format!("not a valid catalogue file: {}", e.message()),
-            "不是有效的目录文件",
-        )
-    })?;
+    let file: CatalogueFile =
+        toml::from_str(text).map_err(|e| RegistrarError::UnreadableCatalogue {
+            reason: e.message().to_owned(),
+        })?;
     let tlds = file
         .tlds
         .iter()

@@ -23,7 +23,9 @@ use yuming_store::{
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{Cipher, new_id};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::platform::paging::PageCursor;
+use crate::registrar::RegistrarError;
+use crate::{App, AppError, RequestContext};
 
 /// The blind-index purpose of document numbers.
 const ID_NUMBER_INDEX: &str = "contact.id_number";
@@ -305,29 +307,17 @@ impl ContactListing {
     }
 }
 
-/// Parses a page cursor made by [`ContactListing`]: `<created_at>.<id>`.
+/// Parses a page cursor made by [`ContactListing`]: `<created_at>.<id>`, the shared form.
 fn parse_cursor(cursor: Option<&str>) -> Result<Option<ContactKey>, AppError> {
-    let Some(cursor) = cursor else {
-        return Ok(None);
-    };
-    let key = cursor.split_once('.').and_then(|(created_at, id)| {
-        let well_formed = !id.is_empty()
-            && id.len() <= 64
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        let created_at = created_at.parse::<i64>().ok()?;
-        well_formed.then(|| ContactKey {
-            created_at,
-            id: id.to_owned(),
+    cursor
+        .map(|text| {
+            let cursor = PageCursor::parse(text, "cursor")?;
+            Ok(ContactKey {
+                created_at: cursor.at,
+                id: cursor.id,
+            })
         })
-    });
-    key.map(Some).ok_or_else(|| {
-        AppError::bad_request(
-            "INVALID_CURSOR",
-            "cursor must be the next_cursor of a previous page",
-            "cursor 须为上一页返回的 next_cursor",
-        )
-        .with_field("cursor")
-    })
+        .transpose()
 }
 
 /// A document the shared rules refuse: the first problem's code, every problem's message.
@@ -638,19 +628,10 @@ pub async fn require_verified(
     let row = authorized_row(tx, actor, contact_id, Right::DomainsRead).await?;
     let view = ContactView::from_row(app.cipher(), &row)?;
     if view.verification.status != VerificationStatus::Verified {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "CONTACT_NOT_VERIFIED",
-            format!(
-                "the contact's real-name verification is {}, not verified",
-                view.verification.status.as_str()
-            ),
-            format!(
-                "该联系人的实名认证状态为 {}，尚未通过",
-                view.verification.status.as_str()
-            ),
-        )
-        .with_field("contact_id"));
+        return Err(RegistrarError::RegistrantNotVerified {
+            status: view.verification.status.as_str(),
+        }
+        .into());
     }
     Ok(view)
 }

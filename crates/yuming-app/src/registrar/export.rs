@@ -11,6 +11,7 @@ use yuming_store::{DomainRow, Tx};
 
 use crate::platform::BoxFuture;
 use crate::platform::crypto::Cipher;
+use crate::registrar::RegistrarError;
 use crate::{App, AppError, registrar::contacts::ContactView};
 
 /// One file of an export.
@@ -51,12 +52,7 @@ impl ArchiveFormat {
         match text {
             "tar.gz" | "tgz" => Ok(ArchiveFormat::TarGz),
             "zip" => Ok(ArchiveFormat::Zip),
-            _ => Err(AppError::bad_request(
-                "INVALID_FORMAT",
-                "the export format is tar.gz or zip",
-                "导出格式须为 tar.gz 或 zip",
-            )
-            .with_field("format")),
+            _ => Err(RegistrarError::InvalidFormat.into()),
         }
     }
 

@@ -8,8 +8,11 @@ pub mod cancellations;
 pub mod catalogue;
 pub mod contacts;
 pub mod domains;
+mod error;
 pub mod export;
 pub mod hooks;
 pub mod registry;
 pub mod restore;
 pub mod transfers;
+
+pub use error::RegistrarError;

@@ -13,6 +13,7 @@ use yuming_store::{DomainRow, HeldName, StoreError, Tx};
 
 use crate::AppError;
 use crate::platform::BoxFuture;
+use crate::registrar::RegistrarError;
 
 /// What a registry says about a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,36 +43,16 @@ pub enum RegistryError {
 
 impl From<RegistryError> for AppError {
     fn from(error: RegistryError) -> Self {
-        use crate::ErrorKind;
         match error {
-            RegistryError::Registered => AppError::new(
-                ErrorKind::Conflict,
-                "REGISTERED",
-                "the domain is already registered",
-                "该域名已被注册",
-            )
-            .with_field("name"),
-            RegistryError::VariantRegistered => AppError::new(
-                ErrorKind::Conflict,
-                "VARIANT_REGISTERED",
-                "a simplified/traditional variant of this name is registered",
-                "该域名的简繁体变体已被注册",
-            )
-            .with_field("name"),
+            RegistryError::Registered => AppError::from(RegistrarError::Registered),
+            RegistryError::VariantRegistered => AppError::from(RegistrarError::VariantRegistered),
             RegistryError::NotFound => AppError::not_found(),
-            RegistryError::Unsupported(what) => AppError::new(
-                ErrorKind::Unprocessable,
-                "UNSUPPORTED_OPERATION",
-                format!("the registry of this TLD does not support {what}"),
-                format!("该顶级域的注册局不支持{what}操作"),
-            ),
-            RegistryError::Unavailable(detail) => AppError::new(
-                ErrorKind::Unavailable,
-                "REGISTRY_UNAVAILABLE",
-                "the registry is unavailable, retry later",
-                "注册局暂不可用，请稍后重试",
-            )
-            .with_detail(detail),
+            RegistryError::Unsupported(what) => {
+                RegistrarError::UnsupportedOperation { what }.into()
+            }
+            RegistryError::Unavailable(detail) => {
+                AppError::from(RegistrarError::RegistryUnavailable).with_detail(detail)
+            }
         }
     }
 }

@@ -23,11 +23,12 @@ use yuming_store::{DomainRow, TransferRow, Tx};
 use crate::billing::{BalanceOrder, pay_order, refund_order};
 use crate::notify::flow_notices::notify;
 use crate::platform::crypto::new_id;
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{
     self, auth_code_context, lifecycle_error, load_for_update, new_auth_code, record_change,
 };
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// Wrong auth codes a tenant may send per window before transfers are refused.
 pub const AUTH_CODE_ATTEMPTS: i64 = 5;
@@ -88,21 +89,11 @@ fn system_actor() -> Actor {
 }
 
 fn no_pending() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "NO_PENDING_TRANSFER",
-        "there is no pending request of this kind for the domain",
-        "该域名没有待处理的此类请求",
-    )
+    AppError::from(RegistrarError::NoPendingTransfer)
 }
 
 fn invalid_reason() -> AppError {
-    AppError::bad_request(
-        "INVALID_REASON",
-        "a rejection needs a reason of 1 to 500 characters",
-        "拒绝须填写 1 到 500 个字符的理由",
-    )
-    .with_field("reason")
+    AppError::from(RegistrarError::InvalidReason)
 }
 
 fn parse_reason(reason: Option<&str>) -> Result<String, AppError> {
@@ -122,13 +113,7 @@ fn window_start(now: Timestamp) -> i64 {
 
 fn rate_limited(now: Timestamp) -> AppError {
     let retry_after = window_start(now) + AUTH_CODE_WINDOW_SECS - now.0;
-    AppError::new(
-        ErrorKind::TooManyRequests,
-        "RATE_LIMITED",
-        format!("too many wrong auth codes; retry in {retry_after} seconds"),
-        format!("转移密码错误次数过多，请 {retry_after} 秒后重试"),
-    )
-    .with_retry_after(retry_after)
+    AppError::from(RegistrarError::AuthCodeLocked { retry_after }).with_retry_after(retry_after)
 }
 
 /// Requests the transfer of `name` into the caller's tenant with its auth code, to be held
@@ -179,21 +164,10 @@ pub async fn request(
             AUTH_CODE_WINDOW_SECS,
         )
         .await?;
-        return Err(AppError::new(
-            ErrorKind::Forbidden,
-            "INVALID_AUTH_CODE",
-            "the auth code is wrong",
-            "转移密码错误",
-        )
-        .with_field("auth_code"));
+        return Err(RegistrarError::InvalidAuthCode.into());
     }
     if row.owner_id == actor.tenant_id {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "ALREADY_OWNED",
-            "the domain already belongs to this account",
-            "该域名已在本账户中",
-        ));
+        return Err(RegistrarError::AlreadyOwned.into());
     }
     crate::registrar::contacts::require_verified(app, &mut tx, actor, contact_id).await?;
     let record = domains::record_of(&row)?;
@@ -645,13 +619,7 @@ pub async fn offer_holder_change(
     let mut tx = app.db().write().await?;
     let (row, _) = load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
     if to_tenant == row.owner_id {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "ALREADY_OWNED",
-            "the domain already belongs to this account",
-            "该域名已在本账户中",
-        )
-        .with_field("to_email"));
+        return Err(RegistrarError::AlreadyHolder.into());
     }
     // The holder cannot read the target's contacts; only "exists there and is verified" is
     // revealed, and the target confirms with its own rights on acceptance.
@@ -660,21 +628,10 @@ pub async fn offer_holder_change(
         .await?
         .is_some_and(|c| c.owner_id == to_tenant && c.verification_status == "verified");
     if !contact_ok {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "CONTACT_NOT_VERIFIED",
-            "the target account has no verified contact with this id",
-            "目标账户没有该实名认证通过的联系人",
-        )
-        .with_field("to_contact_id"));
+        return Err(RegistrarError::ContactNotVerified.into());
     }
     if tx.pending_transfer_of(&row.id).await?.is_some() {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "TRANSFER_PENDING",
-            "a transfer or change of holder is already pending for this domain",
-            "该域名已有待处理的转移或过户",
-        ));
+        return Err(RegistrarError::TransferPending.into());
     }
     let offer = TransferRow {
         id: new_id("trf"),

@@ -29,10 +29,11 @@ use yuming_store::{CancellationDomainRow, CancellationRow, DomainRow, Tx};
 
 use crate::notify::flow_notices::notify;
 use crate::platform::crypto::{new_id, random_bytes};
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{self, lifecycle_error, record_change};
 use crate::registrar::export::{self, ArchiveFormat};
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// Most domains in one cancellation request.
 pub const MAX_DOMAINS: usize = 50;
@@ -243,12 +244,7 @@ async fn check_cancellable(
     let record = domains::record_of(&row)?;
     lifecycle::can_delete(&record, &tld.periods, app.now()).map_err(lifecycle_error)?;
     if tx.open_cancellation_of(&row.id).await?.is_some() {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "CANCELLATION_PENDING",
-            format!("{} is already in an open cancellation request", row.name),
-            format!("{} 已在进行中的注销申请中", row.name),
-        ));
+        return Err(RegistrarError::CancellationPending { name: row.name }.into());
     }
     Ok(row)
 }
@@ -273,12 +269,7 @@ pub async fn create(
 ) -> Result<CancellationView, AppError> {
     actor.require(Right::DomainsManage)?;
     if names.is_empty() || names.len() > MAX_DOMAINS {
-        return Err(AppError::bad_request(
-            "TOO_MANY_DOMAINS",
-            format!("a request names 1 to {MAX_DOMAINS} domains"),
-            format!("每次须包含 1 到 {MAX_DOMAINS} 个域名"),
-        )
-        .with_field("names"));
+        return Err(RegistrarError::CancellationSize.into());
     }
     let now = app.now();
     let mut tx = app.db().write().await?;
@@ -379,12 +370,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<CancellationView,
 }
 
 fn not_draft() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "NOT_A_DRAFT",
-        "this cancellation request is no longer a draft",
-        "该注销申请已提交或已处理",
-    )
+    AppError::from(RegistrarError::NotADraft)
 }
 
 /// Confirms the next checklist step. `filings` is refused while a filing depends on a
@@ -406,21 +392,13 @@ pub async fn confirm_step(
     let mut confirmed = steps_of(&row);
     let expected = STEPS.get(confirmed.len()).copied();
     if !STEPS.contains(&step) {
-        return Err(AppError::bad_request(
-            "UNKNOWN_STEP",
-            format!("steps are {}", STEPS.join(", ")),
-            format!("步骤须为 {}", STEPS.join("、")),
-        )
-        .with_field("step"));
+        return Err(RegistrarError::UnknownStep.into());
     }
     if expected != Some(step) {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "STEP_OUT_OF_ORDER",
-            format!("the next step is {}", expected.unwrap_or("submit")),
-            format!("下一步应为 {}", expected.unwrap_or("submit")),
-        )
-        .with_field("step"));
+        return Err(RegistrarError::StepOutOfOrder {
+            expected: expected.unwrap_or("submit"),
+        }
+        .into());
     }
     let view = view_of(app, &mut tx, &row, &domain_rows).await?;
     match step {
@@ -430,22 +408,19 @@ pub async fn confirm_step(
                 .iter()
                 .find(|d| !matches!(d.phase.as_str(), "active" | "auto_renew_grace"))
             {
-                return Err(AppError::new(
-                    ErrorKind::Conflict,
-                    "NOT_CANCELLABLE",
-                    format!("{} is {} and cannot be cancelled", gone.name, gone.phase),
-                    format!("{} 当前状态不可注销", gone.name),
-                ));
+                return Err(RegistrarError::NotCancellable {
+                    name: gone.name.clone(),
+                    phase: gone.phase.clone(),
+                }
+                .into());
             }
         }
         "filings" => {
             if let Some(bound) = view.domains.iter().find(|d| !d.filings.is_empty()) {
-                return Err(AppError::new(
-                    ErrorKind::Conflict,
-                    "FILINGS_BOUND",
-                    format!("{} still has ICP filings; unbind them first", bound.name),
-                    format!("{} 仍有关联的 ICP 备案，请先解除", bound.name),
-                ));
+                return Err(RegistrarError::FilingsBound {
+                    name: bound.name.clone(),
+                }
+                .into());
             }
         }
         "final_notice" => {

@@ -10,6 +10,7 @@ use yuming_store::{CancellationDomainRow, CancellationRow, Tx};
 use super::{CancellationView, MONITOR_DAYS, clear_dns, document_context, refund_due, view_of};
 use crate::billing::BalanceOrder;
 use crate::notify::flow_notices::notify;
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::registrar::domains::{self, lifecycle_error, record_change};
 use crate::{App, AppError, ErrorKind, RequestContext};
@@ -100,12 +101,7 @@ pub async fn decide(
         found
     };
     if row.status != "submitted" {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "NOT_SUBMITTED",
-            "this cancellation request is not waiting for review",
-            "该注销申请不在待审核状态",
-        ));
+        return Err(RegistrarError::NotSubmitted.into());
     }
     if approve {
         for d in &domain_rows {

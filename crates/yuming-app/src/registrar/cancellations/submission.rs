@@ -9,7 +9,8 @@ use super::{
     CODE_ATTEMPTS, CancellationView, MAX_DOCUMENT_BYTES, STEPS, code_context, document_context,
     load, not_draft, steps_of, view_of,
 };
-use crate::{App, AppError, ErrorKind, RequestContext, accounts::attempts};
+use crate::registrar::RegistrarError;
+use crate::{App, AppError, RequestContext, accounts::attempts};
 
 /// What `submit` takes.
 #[derive(Debug, Clone, Default)]
@@ -23,13 +24,7 @@ pub struct Submission {
 }
 
 fn wrong_code() -> AppError {
-    AppError::new(
-        ErrorKind::Unprocessable,
-        "INVALID_CONFIRMATION",
-        "the confirmation code is wrong or expired",
-        "确认码错误或已过期",
-    )
-    .with_field("code")
+    AppError::from(RegistrarError::InvalidConfirmation)
 }
 
 /// Submits a completed checklist for staff review, confirmed with TOTP or the e-mailed code.
@@ -66,21 +61,11 @@ pub async fn submit(
             return Err(not_draft());
         }
         if steps_of(&row).len() < STEPS.len() {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "CHECKLIST_INCOMPLETE",
-                "confirm every checklist step first",
-                "请先逐项确认注销清单",
-            ));
+            return Err(RegistrarError::ChecklistIncomplete.into());
         }
         if tx.rate_counter(&bucket, window).await? >= CODE_ATTEMPTS {
-            return Err(AppError::new(
-                ErrorKind::TooManyRequests,
-                "RATE_LIMITED",
-                "too many wrong confirmation codes; retry later",
-                "确认码错误次数过多，请稍后重试",
-            )
-            .with_retry_after(window + 3_600 - now.0));
+            return Err(AppError::from(RegistrarError::ConfirmationLocked)
+                .with_retry_after(window + 3_600 - now.0));
         }
         Ok::<_, AppError>((tx, row, domain_rows))
     }
@@ -146,23 +131,13 @@ pub async fn submit(
     let view = view_of(app, &mut tx, &row, &domain_rows).await?;
     if let Some((name, bytes)) = submission.document {
         if bytes.is_empty() || bytes.len() > MAX_DOCUMENT_BYTES || name.trim().is_empty() {
-            return Err(AppError::bad_request(
-                "INVALID_DOCUMENT",
-                format!("the document must be 1 byte to {MAX_DOCUMENT_BYTES} bytes, with a name"),
-                "证明文件大小须在 1 字节到 2 MiB 之间并带文件名",
-            )
-            .with_field("document"));
+            return Err(RegistrarError::InvalidDocument.into());
         }
         row.document_sealed = Some(app.cipher().seal(&bytes, &document_context(&row.id)));
         row.document_name = Some(name.trim().chars().take(200).collect());
     }
     if view.requires_document && row.document_sealed.is_none() {
-        return Err(AppError::bad_request(
-            "DOCUMENT_REQUIRED",
-            "cancelling a Chinese domain name under this TLD needs a supporting document",
-            "注销该后缀的中文域名须上传证明文件",
-        )
-        .with_field("document"));
+        return Err(RegistrarError::DocumentRequired.into());
     }
     row.status = "submitted".into();
     row.code_sealed = None;

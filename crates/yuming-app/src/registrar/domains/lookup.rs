@@ -7,8 +7,9 @@ use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::PublishedContact;
 
 use super::records::{DomainView, holds, project_row, view};
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
-use crate::{App, AppError, ErrorKind};
+use crate::{App, AppError};
 
 /// The public facts of a registrant that WHOIS and RDAP may show without consent: the
 /// organisation name of a legal person (not personal data), the province and the country
@@ -79,12 +80,7 @@ fn public_registrant(
 
 /// Why a public lookup found nothing.
 fn no_such_domain() -> AppError {
-    AppError::new(
-        ErrorKind::NotFound,
-        "DOMAIN_NOT_FOUND",
-        "no such domain",
-        "未找到该域名",
-    )
+    AppError::from(RegistrarError::DomainNotFound)
 }
 
 /// Public lookup of a name (WHOIS, RDAP), Unicode or A-label, for anyone. A syntactically
@@ -93,12 +89,9 @@ fn no_such_domain() -> AppError {
 /// redemption or pending delete are shown with those statuses.
 pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
     let parsed = DomainName::parse(name, &DomainPolicy::GENERIC).map_err(|rejection| {
-        AppError::bad_request(
-            "INVALID_DOMAIN_NAME",
-            format!("not a domain name: {rejection}"),
-            "域名格式无效",
-        )
-        .with_field("name")
+        RegistrarError::InvalidDomainName {
+            reason: rejection.to_string(),
+        }
     })?;
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
@@ -146,24 +139,16 @@ pub async fn lookup(app: &App, name: &str) -> Result<LookupView, AppError> {
 /// Returns the host's A-label and Unicode forms.
 pub async fn lookup_nameserver(app: &App, name: &str) -> Result<(String, String), AppError> {
     let parsed = DomainName::parse(name, &DomainPolicy::GENERIC).map_err(|rejection| {
-        AppError::bad_request(
-            "INVALID_NAMESERVER",
-            format!("not a host name: {rejection}"),
-            "主机名无效",
-        )
-        .with_field("name")
+        RegistrarError::InvalidHostName {
+            reason: rejection.to_string(),
+        }
     })?;
     let ascii = parsed.value.ascii().to_owned();
     let mut tx = app.db().read().await?;
     let used = tx.nameserver_in_use(&ascii).await?;
     tx.commit().await?;
     if !used {
-        return Err(AppError::new(
-            ErrorKind::NotFound,
-            "NAMESERVER_NOT_FOUND",
-            "no such nameserver",
-            "未找到该域名服务器",
-        ));
+        return Err(RegistrarError::NameserverNotFound.into());
     }
     Ok((ascii, parsed.value.unicode().to_owned()))
 }
@@ -172,14 +157,7 @@ pub async fn lookup_nameserver(app: &App, name: &str) -> Result<(String, String)
 /// domain; any other contact id is `ENTITY_NOT_FOUND`, so handles of contacts that are not
 /// published cannot be probed.
 pub async fn lookup_registrant(app: &App, handle: &str) -> Result<PublicRegistrant, AppError> {
-    let not_found = || {
-        AppError::new(
-            ErrorKind::NotFound,
-            "ENTITY_NOT_FOUND",
-            "no such entity",
-            "未找到该实体",
-        )
-    };
+    let not_found = || AppError::from(RegistrarError::EntityNotFound);
     // Handles are short opaque ids; anything longer is not one of ours.
     if handle.is_empty() || handle.len() > 64 {
         return Err(not_found());

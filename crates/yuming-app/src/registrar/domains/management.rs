@@ -14,8 +14,9 @@ use super::records::{
 };
 use super::registration::{auth_code_context, new_auth_code, record_change};
 use super::renewal::load_for_update;
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// A change to a domain's registration data (EPP `<update>`).
 #[derive(Debug, Clone, Default)]
@@ -36,15 +37,10 @@ const LOCK_FLAGS: [EppStatus; 3] = [
 ];
 
 pub(crate) fn status_prohibits(status: EppStatus) -> AppError {
-    AppError::new(
-        ErrorKind::Unprocessable,
-        "STATUS_PROHIBITS",
-        format!(
-            "the domain's status {} prohibits this change; unlock it first",
-            status.as_epp()
-        ),
-        format!("域名状态 {} 禁止此修改，请先解锁", status.as_epp()),
-    )
+    RegistrarError::StatusProhibits {
+        status: status.as_epp(),
+    }
+    .into()
 }
 
 /// The lifecycle facts of a domain that may be updated at `now`: not deleted, and not under
@@ -58,12 +54,7 @@ pub(crate) fn updatable_record(
     let record = record_of(row)?;
     let projection = lifecycle::project(&record, &tld.periods, now).map_err(lifecycle_error)?;
     if projection.phase.is_deleted() {
-        return Err(AppError::new(
-            ErrorKind::Unprocessable,
-            "NOT_UPDATABLE_IN_PHASE",
-            "a deleted domain cannot be changed",
-            "已删除的域名不可修改",
-        ));
+        return Err(RegistrarError::NotUpdatableInPhase.into());
     }
     if record.flags.contains(EppStatus::ServerUpdateProhibited) {
         return Err(status_prohibits(EppStatus::ServerUpdateProhibited));

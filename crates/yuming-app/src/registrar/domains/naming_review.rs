@@ -9,8 +9,9 @@ use super::records::{DomainView, view_of};
 use super::registration::{held_change, record_change};
 use super::renewal::load_for_update;
 use crate::billing::BalanceOrder;
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// Domains held for a naming review (spec §3.1 RN-1), oldest first. Reviewers only.
 pub async fn naming_review_queue(
@@ -58,12 +59,7 @@ pub async fn decide_naming_review(
     let reason = reason.as_deref();
     let approve = decision == ReviewDecision::Approve;
     if !row.needs_review {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "NOT_UNDER_REVIEW",
-            "this domain is not held for a naming review",
-            "该域名不在命名审核中",
-        ));
+        return Err(RegistrarError::NotUnderReview.into());
     }
     row.needs_review = false;
     row.updated_at = now.0;

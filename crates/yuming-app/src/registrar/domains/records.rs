@@ -6,10 +6,12 @@ use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{
     self, DomainRecord, LifecycleError, Phase, Projection, Renewal, RenewalKind, StatusFlags,
 };
+use yuming_core::rules::Problem;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_core::rules::epp_status::EppStatus;
 use yuming_store::{DomainRow, Tx};
 
+use crate::registrar::RegistrarError;
 use crate::{AppError, ErrorKind};
 
 /// What the API shows of a domain.
@@ -51,6 +53,11 @@ fn split_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// A term the TLD does not sell (`INVALID_YEARS` on `years`).
+pub(crate) fn years_error(problem: Problem) -> AppError {
+    AppError::bad_request(problem.code, problem.message, problem.message_zh).with_field("years")
 }
 
 pub(crate) fn lifecycle_error(error: LifecycleError) -> AppError {
@@ -309,22 +316,16 @@ pub(super) fn unavailable_error(unavailable: Unavailable) -> AppError {
 /// Checks and normalises nameservers: host names, at most 13, no duplicates.
 pub fn parse_nameservers(names: &[String]) -> Result<Vec<String>, AppError> {
     if names.len() > 13 {
-        return Err(AppError::bad_request(
-            "TOO_MANY_NAMESERVERS",
-            "at most 13 nameservers",
-            "最多 13 个域名服务器",
-        )
-        .with_field("nameservers"));
+        return Err(RegistrarError::TooManyNameservers.into());
     }
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let parsed = DomainName::parse(name, &DomainPolicy::GENERIC).map_err(|rejection| {
-            AppError::bad_request(
-                "INVALID_NAMESERVER",
-                format!("{name:?} is not a host name: {rejection}"),
-                format!("{name:?} 不是有效的主机名"),
-            )
-            .with_field(format!("nameservers[{i}]"))
+            RegistrarError::InvalidNameserver {
+                index: i,
+                name: name.clone(),
+                reason: rejection.to_string(),
+            }
         })?;
         let ascii = parsed.value.ascii().to_owned();
         if !out.contains(&ascii) {

@@ -12,14 +12,15 @@ use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, Tx};
 
 use super::records::{
     DomainView, apply_record, holds, lifecycle_error, parse_nameservers, project_row,
-    unavailable_error, view,
+    unavailable_error, view, years_error,
 };
 use super::search::is_released;
 use crate::billing::{BalanceOrder, pay_order};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
-use crate::{App, AppError, ErrorKind, RequestContext};
+use crate::{App, AppError, RequestContext};
 
 /// A registration request.
 #[derive(Debug, Clone)]
@@ -74,8 +75,7 @@ pub async fn register(
         .registrable(&input.name)
         .map_err(unavailable_error)?;
     let tld = registrable.tld;
-    tld.check_years(input.years)
-        .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    tld.check_years(input.years).map_err(years_error)?;
     // Absent means the platform's nameservers; an explicit empty list is kept, so that a name
     // can be registered not resolving (e.g. while its ICP filing is pending).
     let nameservers = match &input.nameservers {
@@ -201,13 +201,7 @@ async fn require_owned_contact(
         {
             Ok(contact.verification_status == "verified")
         }
-        _ => Err(AppError::new(
-            ErrorKind::NotFound,
-            "CONTACT_NOT_FOUND",
-            "no such registrant contact",
-            "登记联系人不存在",
-        )
-        .with_field("registrant_contact_id")),
+        _ => Err(RegistrarError::ContactNotFound.into()),
     }
 }
 

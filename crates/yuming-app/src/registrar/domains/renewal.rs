@@ -7,7 +7,7 @@ use yuming_core::lifecycle::{self};
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::{DomainRow, Tx};
 
-use super::records::{apply_record, lifecycle_error, record_of, view_of};
+use super::records::{apply_record, lifecycle_error, record_of, view_of, years_error};
 use super::registration::{Receipt, held_change, record_change};
 use crate::billing::{BalanceOrder, pay_order};
 use crate::registrar::catalogue as stored_catalogue;
@@ -55,8 +55,7 @@ pub async fn renew(
     let mut tx = app.db().write().await?;
     let (mut row, tld) =
         load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
-    tld.check_years(years)
-        .map_err(|p| AppError::bad_request(p.code, p.message, p.message_zh).with_field("years"))?;
+    tld.check_years(years).map_err(years_error)?;
     let before = record_of(&row)?;
     let renewed = lifecycle::renew(&before, &tld.periods, years, now).map_err(lifecycle_error)?;
     let label = row.name.split('.').next().unwrap_or_default().to_owned();

@@ -8,6 +8,7 @@ use yuming_core::rules::Problem;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::HeldName;
 
+use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError};
 
@@ -66,12 +67,7 @@ pub(super) fn is_released(held: &HeldName, catalogue: &Catalogue, now: Timestamp
 /// name never fails the batch.
 pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, AppError> {
     if inputs.len() > MAX_BULK_CHECK {
-        return Err(AppError::bad_request(
-            "TOO_MANY_NAMES",
-            format!("at most {MAX_BULK_CHECK} names per request"),
-            format!("每次最多查询 {MAX_BULK_CHECK} 个域名"),
-        )
-        .with_field("names"));
+        return Err(RegistrarError::TooManyNames.into());
     }
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
