@@ -45,6 +45,34 @@ impl Served {
         self.seen.extend(self.log.try_iter());
         self.seen.join("\n")
     }
+
+    /// Polls `GET /healthz` until it answers 2xx and returns its body.
+    ///
+    /// # Panics
+    /// When the process exits first or is not healthy within 60 s, with its log.
+    pub async fn wait_healthy(&mut self) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let client = yuming_app::platform::http::client_builder()
+            .build()
+            .expect("client");
+        let url = format!("{}/healthz", self.base());
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("yuming serve exited early with {status}: {}", self.log());
+            }
+            if let Ok(response) = client.get(&url).send().await
+                && response.status().is_success()
+            {
+                return response.json().await.expect("health JSON");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "yuming serve did not become healthy: {}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for Served {

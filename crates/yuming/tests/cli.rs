@@ -60,28 +60,7 @@ impl Server {
     }
 
     async fn wait_healthy(&mut self) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let client = yuming_app::platform::http::client_builder()
-            .build()
-            .expect("client");
-        loop {
-            if let Ok(Some(status)) = self.served.child.try_wait() {
-                panic!(
-                    "yuming serve exited early with {status}: {}",
-                    self.served.log()
-                );
-            }
-            if let Ok(response) = client.get(format!("{}/healthz", self.base)).send().await
-                && response.status().is_success()
-            {
-                return response.json().await.expect("json");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "yuming serve did not become healthy"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.served.wait_healthy().await
     }
 
     /// SIGTERM, then the process must exit on its own with success.

@@ -32,26 +32,8 @@ async fn serve(data: &Path, db_url: &str, env: &[(&str, &str)]) -> Served {
         command.env(name, value);
     }
     let mut served = start_serve(&mut command, false);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = yuming_app::platform::http::client_builder()
-        .build()
-        .expect("client");
-    loop {
-        if let Ok(response) = client
-            .get(format!("{}/healthz", served.base()))
-            .send()
-            .await
-            && response.status().is_success()
-        {
-            return served;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not answer: {}",
-            served.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    served.wait_healthy().await;
+    served
 }
 
 /// Runs an operator command against `db_url`; panics with its output when it fails.

@@ -70,14 +70,10 @@ async fn dig_and_a_knot_secondary_see_records_made_through_the_api() {
     let mut server = serve(&data, knot_port);
     let mut base = server.base();
     let mut dns = server.listening.dns.expect("DNS address").port();
+    server.wait_healthy().await;
     let client = yuming_app::platform::http::client_builder()
         .build()
         .expect("client");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let call = |base: &str,
                 method: reqwest::Method,
                 path: String,
