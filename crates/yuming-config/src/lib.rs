@@ -50,6 +50,24 @@ pub struct Config {
     pub whois: WhoisConfig,
     /// Background jobs (lifecycle sweep, notice delivery).
     pub scheduler: SchedulerConfig,
+    /// The web console.
+    pub web: WebConfig,
+}
+
+/// The web console (`/`, `/console`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Mark the console's cookies `Secure`. They are also marked when `[http] public_url`
+    /// starts with `https://`; set this when TLS ends at a proxy and public_url is unset.
+    pub secure_cookies: bool,
+    /// The operator's name in the footer of public pages.
+    pub operator_name: String,
+    /// The operator's own ICP filing number (e.g. `京ICP备12345678号`), shown in the footer
+    /// as the rules for sites in mainland China require.
+    pub icp_number: String,
+    /// The public-security filing number (公安备案号) for the footer.
+    pub psb_number: String,
 }
 
 /// ICP filing settings: the built-in sandbox authority and the status sync.
@@ -390,6 +408,7 @@ impl Default for Config {
             dns: DnsConfig::default(),
             whois: WhoisConfig::default(),
             scheduler: SchedulerConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use yuming_app::{AppError, ErrorKind};
+use yuming_app::AppError;
 
 use crate::dto::{ErrorBody, ErrorDetail};
 
@@ -66,18 +66,8 @@ impl ApiError {
         if let Some(status) = self.status_override {
             return status;
         }
-        match self.error.kind {
-            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.error.kind.status_code())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 pub mod fixtures;
 pub mod serve;
+pub mod smtp;
 pub mod story;
 
 use sqlx::Connection;

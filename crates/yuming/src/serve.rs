@@ -49,7 +49,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             ..HttpSettings::default()
         },
     };
-    let router = yuming_http::router(state);
+    let web = yuming_web::WebState {
+        app: app.clone(),
+        settings: std::sync::Arc::new(yuming_web::WebSettings {
+            secure_cookies: config.web.secure_cookies
+                || config.http.public_url.starts_with("https://"),
+            site: yuming_web::SiteSettings {
+                operator: config.web.operator_name.clone(),
+                icp_number: config.web.icp_number.clone(),
+                psb_number: config.web.psb_number.clone(),
+            },
+            request_timeout: Duration::from_secs(config.http.request_timeout_secs),
+            body_limit_bytes: config.http.body_limit_bytes,
+        }),
+    };
+    let router = yuming_web::router(web, yuming_http::router(state));
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("binding the HTTP listener to {}", config.http_addr))?;

@@ -60,6 +60,11 @@ crate::platform::error::error_enum! {
             "e-mail or password is wrong",
             "邮箱或密码错误",
         ),
+        /// The sign-up form was sent without accepting the user agreement.
+        TermsNotAccepted = BadRequest("TERMS_NOT_ACCEPTED", field = "agree") => (
+            "accept the user agreement and the privacy policy to sign up",
+            "请阅读并同意用户协议和隐私政策后再注册",
+        ),
         /// This account is disabled.
         AccountDisabled = Unauthenticated("ACCOUNT_DISABLED") => (
             "this account is disabled",

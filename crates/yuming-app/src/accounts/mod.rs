@@ -180,6 +180,24 @@ pub async fn signup(
     ctx: &RequestContext,
     input: NewAccountInput,
 ) -> Result<SignupOutcome, AppError> {
+    signup_with_consent(app, ctx, input, None).await
+}
+
+/// The user agreement and privacy policy a person accepted on signing up: the version is
+/// kept in the sign-up's audit entry, whose time is when they accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// The version of the user agreement and privacy policy shown, e.g. `2026-12`.
+    pub terms_version: String,
+}
+
+/// [`signup`], recording the agreement the person accepted (the console's sign-up form).
+pub async fn signup_with_consent(
+    app: &App,
+    ctx: &RequestContext,
+    input: NewAccountInput,
+    consent: Option<&Consent>,
+) -> Result<SignupOutcome, AppError> {
     if !app.settings().allow_signup {
         return Err(AccountsError::SignupClosed.into());
     }
@@ -237,7 +255,14 @@ pub async fn signup(
             object_id: &id,
             tenant: &id,
             before: serde_json::Value::Null,
-            after: view.summary(),
+            after: match consent {
+                Some(consent) => {
+                    let mut after = view.summary();
+                    after["terms_version"] = json!(consent.terms_version);
+                    after
+                }
+                None => view.summary(),
+            },
         },
     )
     .await?;

@@ -32,6 +32,24 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The HTTP status code of this class, the one mapping the API and the console share.
+    pub fn status_code(self) -> u16 {
+        match self {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::PaymentRequired => 402,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Unprocessable => 422,
+            ErrorKind::TooManyRequests => 429,
+            ErrorKind::Unavailable => 503,
+            ErrorKind::Internal => 500,
+        }
+    }
+}
+
 /// A use-case error. Boxed so that `Result<T, AppError>` stays one pointer wide on the
 /// happy path; fields are reached through `Deref`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,177 @@
+//! The web console: server-rendered HTML for people, beside the JSON API of `yuming-http`.
+//!
+//! Pages call the same `yuming-app` use cases as the API (a rule lives in one place; a page
+//! never re-implements one). What this crate owns is presentation: templates (askama,
+//! checked at compile time), the locale files (Fluent, zh-CN first), browser sessions in
+//! cookies with a CSRF token on every form, and the embedded static assets.
+//!
+//! Map:
+//! - [`session`]: cookies, the signed-in visitor, CSRF, form idempotency keys
+//! - [`i18n`]: the locale of a request and the message lookup
+//! - [`format`]: money, times and statuses as people read them
+//! - [`assets`]: CSS, script, icons, manifest and service worker, embedded with cache headers
+//! - `pages`: one module per area (public, auth, console)
+
+pub mod assets;
+pub mod format;
+pub mod i18n;
+mod pages;
+pub mod session;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use yuming_app::App;
+
+/// What the console shows about the operator (the footer of public pages).
+#[derive(Debug, Clone, Default)]
+pub struct SiteSettings {
+    /// The operator's name, e.g. "Yuming Registrar".
+    pub operator: String,
+    /// The operator's own ICP filing number (shown in the footer, as the rules require).
+    pub icp_number: String,
+    /// The public-security filing number (公安备案号).
+    pub psb_number: String,
+}
+
+/// Console settings.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (when the console is served over TLS, directly or behind a
+    /// proxy that terminates it).
+    pub secure_cookies: bool,
+    /// Footer facts.
+    pub site: SiteSettings,
+    /// Requests taking longer are answered with an error page.
+    pub request_timeout: Duration,
+    /// Largest accepted form body.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            secure_cookies: false,
+            site: SiteSettings::default(),
+            request_timeout: Duration::from_secs(30),
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Shared state of the console's handlers.
+#[derive(Clone)]
+pub struct WebState {
+    /// The application.
+    pub app: App,
+    /// Console settings.
+    pub settings: std::sync::Arc<WebSettings>,
+}
+
+/// Whether a request that no route claimed should get the console's HTML 404 rather than
+/// the API's JSON one: anything outside the machine paths that a browser asks for as a page.
+pub fn wants_html(req: &Request) -> bool {
+    let path = req.uri().path();
+    let machine = [
+        "/api/",
+        "/rdap",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/.well-known/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix));
+    !machine
+        && req
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// The console's routes; whatever they do not claim goes to `api` (the JSON API, RDAP and
+/// health), except page requests from browsers, which get the console's 404 page.
+pub fn router(state: WebState, api: Router) -> Router {
+    let timeout = state.settings.request_timeout;
+    let body_limit = state.settings.body_limit_bytes;
+    let pages = Router::new()
+        .route("/", get(pages::public::home))
+        .route("/search", get(pages::public::search))
+        .route("/lang/{locale}", get(pages::public::switch_language))
+        .route("/offline", get(pages::public::offline))
+        .route(
+            "/signup",
+            get(pages::auth::signup_form).post(pages::auth::signup),
+        )
+        .route(
+            "/login",
+            get(pages::auth::login_form).post(pages::auth::login),
+        )
+        .route("/logout", post(pages::auth::logout))
+        .route(
+            "/verify-email",
+            get(pages::auth::verify_email_form).post(pages::auth::verify_email),
+        )
+        .route("/console", get(pages::console::dashboard))
+        .route("/console/domains", get(pages::console::domains))
+        .route("/console/domains/{name}", get(pages::console::domain))
+        .route("/console/domains/{name}/renew", post(pages::console::renew))
+        .route(
+            "/console/domains/{name}/auto-renew",
+            post(pages::console::auto_renew),
+        )
+        .route(
+            "/console/register",
+            get(pages::console::register_form).post(pages::console::register),
+        )
+        .route("/console/contacts", get(pages::console::contacts))
+        .route(
+            "/console/contacts/new",
+            get(pages::console::contact_form).post(pages::console::create_contact),
+        )
+        .route("/console/billing", get(pages::console::billing))
+        .route("/console/{*rest}", get(pages::console::not_found))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(from_fn(move |req: Request, next: Next| async move {
+            match tokio::time::timeout(timeout, next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => pages::error_page_plain(axum::http::StatusCode::SERVICE_UNAVAILABLE),
+            }
+        }))
+        .layer(from_fn(session::security_headers))
+        .with_state(state.clone());
+    let api_or_page_404 = axum::routing::any(move |req: Request| {
+        let api = api.clone();
+        let state = state.clone();
+        async move {
+            if wants_html(&req) {
+                pages::not_found_page(&state, &req)
+            } else {
+                use tower::ServiceExt;
+                match api.oneshot(req).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        }
+    });
+    Router::new()
+        .merge(assets::routes())
+        .merge(pages)
+        .fallback(api_or_page_404)
+}
+
+/// An HTML response with the console's default headers.
+pub(crate) fn html(status: axum::http::StatusCode, body: String) -> Response {
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,726 @@
+//! The customer console: overview, domains, registration, contacts and billing. Each
+//! handler asks the visitor's actor of the same use case the API calls.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use yuming_app::registrar::contacts::{self, NewContactInput};
+use yuming_app::registrar::domains::{self, DomainUpdate, DomainView, RegisterInput};
+use yuming_app::{AppError, billing};
+use yuming_core::contact::VerificationStatus;
+use yuming_core::lifecycle::Phase;
+use yuming_core::money::Currency;
+
+use super::{Base, FormState, app_error_page, check_form, page, parse_form, submit_once};
+use crate::WebState;
+use crate::format;
+use crate::i18n::Locale;
+use crate::pages::public::{ResultRow, result_row};
+use crate::session::Visitor;
+
+/// Days before expiry from which a domain counts as expiring.
+const EXPIRING_WITHIN_DAYS: i64 = 30;
+/// Domains per page of the list.
+const DOMAINS_PER_PAGE: i64 = 50;
+
+/// A domain as the list and the detail page show it.
+pub struct DomainLine {
+    /// Unicode name.
+    pub name: String,
+    /// A-label, when it differs.
+    pub ascii: String,
+    /// Badge class.
+    pub badge: &'static str,
+    /// The state in words.
+    pub status: String,
+    /// What it means and what to do.
+    pub explanation: String,
+    /// Expiry date.
+    pub expires: String,
+    /// "in 12 days" / "3 days ago".
+    pub expires_in: String,
+    /// Automatic renewal.
+    pub auto_renew: bool,
+    /// Why the registry holds it, in words.
+    pub holds: Vec<String>,
+    /// EPP status codes, for support.
+    pub codes: String,
+    /// Nameservers.
+    pub nameservers: Vec<String>,
+    /// Registration date.
+    pub created: String,
+    /// Published in DNS.
+    pub resolves: bool,
+    /// The path of its page.
+    pub href: String,
+}
+
+fn domain_line(
+    locale: Locale,
+    view: &DomainView,
+    now: yuming_core::clock::Timestamp,
+) -> DomainLine {
+    let days = format::days_until(view.expires_at, now);
+    let expiring = view.phase == Phase::Active && days <= EXPIRING_WITHIN_DAYS;
+    let (badge, key) = match view.phase {
+        Phase::Active if !view.holds.is_empty() => ("warning", "phase-held"),
+        Phase::Active if expiring => ("warning", "phase-expiring"),
+        Phase::Active => ("success", "phase-active"),
+        Phase::AutoRenewGrace => ("warning", "phase-auto-renew-grace"),
+        Phase::Redemption => ("error", "phase-redemption"),
+        Phase::PendingDelete => ("error", "phase-pending-delete"),
+        Phase::Released => ("neutral", "phase-released"),
+    };
+    let expires_in = if days >= 0 {
+        locale.t_args("domains-expires-in", &[("days", days.to_string())])
+    } else {
+        locale.t_args("domains-expired-ago", &[("days", (-days).to_string())])
+    };
+    DomainLine {
+        name: view.name.clone(),
+        ascii: if view.ascii == view.name {
+            String::new()
+        } else {
+            view.ascii.clone()
+        },
+        badge,
+        status: locale.t(key),
+        explanation: locale.t(&format!("{key}-explained")),
+        expires: format::date(view.expires_at),
+        expires_in,
+        auto_renew: view.auto_renew,
+        holds: view
+            .holds
+            .iter()
+            .map(|hold| {
+                let key = format!("hold-{hold}");
+                if locale.has(&key) {
+                    locale.t(&key)
+                } else {
+                    (*hold).to_owned()
+                }
+            })
+            .collect(),
+        codes: view.statuses.join(", "),
+        nameservers: view.nameservers.clone(),
+        created: format::date(view.created_at),
+        resolves: view.resolves,
+        href: format!("/console/domains/{}", view.ascii),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    base: Base,
+    balance: String,
+    domain_count: usize,
+    more_domains: bool,
+    expiring: Vec<DomainLine>,
+    held: usize,
+    email_verified: bool,
+}
+
+/// `/console`: what needs attention first.
+pub async fn dashboard(State(state): State<WebState>, visitor: Visitor) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor.clone(),
+        Err(login) => return login,
+    };
+    let app = &state.app;
+    let loaded = async {
+        let account = yuming_app::accounts::me(app, &actor).await?;
+        let balance = billing::balance(app, &actor, Currency::Cny).await?;
+        let listed = domains::list(app, &actor, None, 200).await?;
+        Ok::<_, AppError>((account, balance, listed))
+    }
+    .await;
+    let (account, balance, listed) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let lines: Vec<DomainLine> = listed
+        .iter()
+        .map(|d| domain_line(visitor.locale, d, visitor.now))
+        .collect();
+    let expiring = listed
+        .iter()
+        .zip(&lines)
+        .filter(|(d, _)| format::days_until(d.expires_at, visitor.now) <= EXPIRING_WITHIN_DAYS)
+        .map(|(d, _)| domain_line(visitor.locale, d, visitor.now))
+        .collect();
+    let template = DashboardPage {
+        base: Base::new(&visitor, &state, "dashboard-title", "home"),
+        balance: format::money(balance.balance),
+        domain_count: lines.len(),
+        more_domains: lines.len() >= 200,
+        held: listed.iter().filter(|d| !d.holds.is_empty()).count(),
+        expiring,
+        email_verified: account.email_verified,
+    };
+    page(&visitor, StatusCode::OK, &template)
+}
+
+#[derive(Template)]
+#[template(path = "console/domains.html")]
+struct DomainsPage {
+    base: Base,
+    domains: Vec<DomainLine>,
+    next: Option<String>,
+    first_page: bool,
+}
+
+/// The query of the domain list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    after: String,
+}
+
+/// `/console/domains`: the list, by name, a page at a time.
+pub async fn domains(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let after = Some(query.after.as_str()).filter(|a| !a.is_empty());
+    let listed = match domains::list(&state.app, actor, after, DOMAINS_PER_PAGE + 1).await {
+        Ok(listed) => listed,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let more = listed.len() > DOMAINS_PER_PAGE as usize;
+    let shown = &listed[..listed.len().min(DOMAINS_PER_PAGE as usize)];
+    let next = more
+        .then(|| {
+            shown.last().map(|d| {
+                serde_urlencoded::to_string([("after", d.ascii.as_str())]).unwrap_or_default()
+            })
+        })
+        .flatten();
+    let template = DomainsPage {
+        base: Base::new(&visitor, &state, "domains-title", "domains"),
+        domains: shown
+            .iter()
+            .map(|d| domain_line(visitor.locale, d, visitor.now))
+            .collect(),
+        next,
+        first_page: after.is_none(),
+    };
+    page(&visitor, StatusCode::OK, &template)
+}
+
+#[derive(Template)]
+#[template(path = "console/domain.html")]
+struct DomainPage {
+    base: Base,
+    domain: DomainLine,
+    years: Vec<u32>,
+    renew_price: String,
+    form: FormState,
+}
+
+async fn domain_page(
+    state: &WebState,
+    visitor: &Visitor,
+    name: &str,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let view = match domains::get(&state.app, actor, name).await {
+        Ok(view) => view,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let catalogue = match yuming_app::registrar::catalogue::current(&state.app).await {
+        Ok(catalogue) => catalogue,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let tld_ascii = view.ascii.rsplit('.').next().unwrap_or("");
+    let (years, renew_price) = match catalogue.tld(tld_ascii) {
+        Some(tld) => (
+            (tld.min_years..=tld.max_years).collect(),
+            catalogue
+                .registrable(&view.ascii)
+                .map(|r| format::money(r.prices.renew))
+                .unwrap_or_default(),
+        ),
+        None => (Vec::new(), String::new()),
+    };
+    let template = DomainPage {
+        base: Base::new(visitor, state, "domain-title", "domains"),
+        domain: domain_line(visitor.locale, &view, visitor.now),
+        years,
+        renew_price,
+        form,
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/domains/{name}`: the state in words and what can be done now.
+pub async fn domain(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+) -> Response {
+    domain_page(&state, &visitor, &name, FormState::new(), StatusCode::OK).await
+}
+
+/// `POST /console/domains/{name}/renew`, once per rendering of the form.
+pub async fn renew(
+    State(state): State<WebState>,
+    mut visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let Some(actor) = visitor.actor.clone() else {
+        return visitor.redirect_to_login();
+    };
+    let years: u32 = fields
+        .get("years")
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(0);
+    let app = state.app.clone();
+    let target = name.clone();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        let receipt = domains::renew(&app, &ctx, &actor, &target, years).await?;
+        Ok(format!(
+            "/console/domains/{}?done=renewed",
+            receipt.domain.ascii
+        ))
+    })
+    .await;
+    match done {
+        Ok(location) => visitor.redirect(&location),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &["years"]);
+            domain_page(&state, &visitor, &name, form, crate::session::status_of(&e)).await
+        }
+    }
+}
+
+/// `POST /console/domains/{name}/auto-renew` with `enabled=true|false`.
+pub async fn auto_renew(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let enabled = fields.get("enabled").is_some_and(|v| v == "true");
+    let change = DomainUpdate {
+        nameservers: None,
+        locked: None,
+        auto_renew: Some(enabled),
+    };
+    match domains::update(&state.app, &visitor.ctx, actor, &name, change).await {
+        Ok(view) => {
+            let done = if enabled {
+                "auto-renew-on"
+            } else {
+                "auto-renew-off"
+            };
+            visitor.redirect(&format!("/console/domains/{}?done={done}", view.ascii))
+        }
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/register.html")]
+struct RegisterPage {
+    base: Base,
+    name: String,
+    offer: Option<ResultRow>,
+    years: Vec<u32>,
+    contacts: Vec<(String, String)>,
+    form: FormState,
+}
+
+/// The query of the registration page.
+#[derive(Debug, Deserialize)]
+pub struct NameQuery {
+    #[serde(default)]
+    name: String,
+}
+
+async fn register_page(
+    state: &WebState,
+    visitor: &Visitor,
+    name: &str,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let app = &state.app;
+    let loaded = async {
+        let found = domains::check(app, &[name.to_owned()]).await?;
+        let catalogue = yuming_app::registrar::catalogue::current(app).await?;
+        let listing = contacts::list(app, actor, None, 200).await?;
+        Ok::<_, AppError>((found, catalogue, listing))
+    }
+    .await;
+    let (found, catalogue, listing) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let offer = found.first().map(|a| result_row(visitor.locale, a));
+    let years = found
+        .first()
+        .and_then(|a| a.name.as_ref())
+        .and_then(|(_, ascii)| catalogue.tld(ascii.rsplit('.').next().unwrap_or("")))
+        .map(|tld| (tld.min_years..=tld.max_years).collect())
+        .unwrap_or_default();
+    let contacts = listing
+        .contacts
+        .iter()
+        .filter(|c| c.verification.status != VerificationStatus::Rejected)
+        .map(|c| {
+            let state_key = match c.verification.status {
+                VerificationStatus::Verified => "contact-verified",
+                VerificationStatus::Pending => "contact-pending",
+                VerificationStatus::Rejected => "contact-rejected",
+            };
+            (
+                c.id.clone(),
+                format!(
+                    "{} · {} · {}",
+                    c.name,
+                    c.id_number_masked,
+                    visitor.locale.t(state_key)
+                ),
+            )
+        })
+        .collect();
+    let template = RegisterPage {
+        base: Base::new(visitor, state, "register-title", "domains"),
+        name: name.to_owned(),
+        offer,
+        years,
+        contacts,
+        form,
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/register?name=…`: term, registrant and renewal for one name, paid from the
+/// balance.
+pub async fn register_form(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Query(query): Query<NameQuery>,
+) -> Response {
+    let mut form = FormState::new();
+    form.set("auto_renew", "on");
+    register_page(&state, &visitor, query.name.trim(), form, StatusCode::OK).await
+}
+
+const REGISTER_FIELDS: [&str; 4] = ["name", "years", "registrant_contact_id", "auto_renew"];
+
+/// `POST /console/register`: charged once per rendering of the form, whatever the clicks.
+pub async fn register(
+    State(state): State<WebState>,
+    mut visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let Some(actor) = visitor.actor.clone() else {
+        return visitor.redirect_to_login();
+    };
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let input = RegisterInput {
+        name: field("name"),
+        years: field("years").parse().unwrap_or(0),
+        registrant_contact_id: field("registrant_contact_id"),
+        nameservers: None,
+        auto_renew: fields.get("auto_renew").is_some_and(|v| v == "on"),
+    };
+    let app = state.app.clone();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        let receipt = domains::register(&app, &ctx, &actor, input).await?;
+        Ok(format!(
+            "/console/domains/{}?done=registered",
+            receipt.domain.ascii
+        ))
+    })
+    .await;
+    match done {
+        Ok(location) => visitor.redirect(&location),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &REGISTER_FIELDS);
+            let status = crate::session::status_of(&e);
+            register_page(&state, &visitor, &field("name"), form, status).await
+        }
+    }
+}
+
+/// A contact as the list shows it.
+pub struct ContactLine {
+    /// Holder name.
+    pub name: String,
+    /// Masked document number.
+    pub id_number: String,
+    /// Document type in words.
+    pub id_type: String,
+    /// Badge class.
+    pub badge: &'static str,
+    /// Verification state in words.
+    pub status: String,
+    /// The reviewer's reason, when rejected.
+    pub reason: String,
+    /// Region.
+    pub region: String,
+    /// Created.
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/contacts.html")]
+struct ContactsPage {
+    base: Base,
+    contacts: Vec<ContactLine>,
+}
+
+/// `/console/contacts`: registrant contacts and their real-name verification.
+pub async fn contacts(State(state): State<WebState>, visitor: Visitor) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let listing = match contacts::list(&state.app, actor, None, 200).await {
+        Ok(listing) => listing,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let locale = visitor.locale;
+    let lines = listing
+        .contacts
+        .iter()
+        .map(|c| {
+            let (badge, key) = match c.verification.status {
+                VerificationStatus::Verified => ("success", "contact-verified"),
+                VerificationStatus::Pending => ("primary", "contact-pending"),
+                VerificationStatus::Rejected => ("error", "contact-rejected"),
+            };
+            ContactLine {
+                name: c.name.clone(),
+                id_number: c.id_number_masked.clone(),
+                id_type: locale.t(&format!("id-type-{}", c.id_type.as_str())),
+                badge,
+                status: locale.t(key),
+                reason: c.verification.reason.clone().unwrap_or_default(),
+                region: format!(
+                    "{} {} {}",
+                    c.region.country, c.region.province, c.region.city
+                ),
+                created: format::date(c.created_at),
+            }
+        })
+        .collect();
+    let template = ContactsPage {
+        base: Base::new(&visitor, &state, "contacts-title", "contacts"),
+        contacts: lines,
+    };
+    page(&visitor, StatusCode::OK, &template)
+}
+
+#[derive(Template)]
+#[template(path = "console/contact_form.html")]
+struct ContactFormPage {
+    base: Base,
+    form: FormState,
+    id_types: Vec<(String, String)>,
+}
+
+const CONTACT_FIELDS: [&str; 11] = [
+    "kind",
+    "name",
+    "id_type",
+    "id_number",
+    "email",
+    "phone",
+    "country",
+    "province",
+    "city",
+    "street",
+    "postal_code",
+];
+
+const ID_TYPES: [&str; 6] = [
+    "resident_id",
+    "passport",
+    "hk_macau_permit",
+    "taiwan_permit",
+    "foreign_permanent_resident",
+    "uscc",
+];
+
+fn contact_form_page(
+    state: &WebState,
+    visitor: &Visitor,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let template = ContactFormPage {
+        base: Base::new(visitor, state, "contact-new-title", "contacts"),
+        form,
+        id_types: ID_TYPES
+            .iter()
+            .map(|t| ((*t).to_owned(), visitor.locale.t(&format!("id-type-{t}"))))
+            .collect(),
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/contacts/new`.
+pub async fn contact_form(State(state): State<WebState>, visitor: Visitor) -> Response {
+    if let Err(login) = visitor.require_actor() {
+        return login;
+    }
+    let mut form = FormState::new();
+    form.set("kind", "person");
+    form.set("country", "CN");
+    contact_form_page(&state, &visitor, form, StatusCode::OK)
+}
+
+/// `POST /console/contacts/new`: submitted for real-name review.
+pub async fn create_contact(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let input = NewContactInput {
+        kind: field("kind"),
+        name: field("name"),
+        id_type: field("id_type"),
+        id_number: field("id_number"),
+        email: field("email"),
+        phone: field("phone"),
+        address: contacts::AddressFields {
+            country: field("country"),
+            province: field("province"),
+            city: field("city"),
+            street: field("street"),
+            postal_code: Some(field("postal_code")).filter(|p| !p.trim().is_empty()),
+        },
+    };
+    match contacts::create(&state.app, &visitor.ctx, actor, &input).await {
+        Ok(_) => visitor.redirect("/console/contacts?done=contact-created"),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &CONTACT_FIELDS);
+            contact_form_page(&state, &visitor, form, crate::session::status_of(&e))
+        }
+    }
+}
+
+/// A balance movement.
+pub struct LedgerRow {
+    /// When.
+    pub at: String,
+    /// What.
+    pub memo: String,
+    /// Signed amount.
+    pub amount: String,
+    /// Credit (positive).
+    pub credit: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/billing.html")]
+struct BillingPage {
+    base: Base,
+    balance: String,
+    credit_limit: String,
+    ledger: Vec<LedgerRow>,
+}
+
+/// `/console/billing`: balance and its movements.
+pub async fn billing(State(state): State<WebState>, visitor: Visitor) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let app = &state.app;
+    let loaded = async {
+        let balance = billing::balance(app, actor, Currency::Cny).await?;
+        let ledger = billing::ledger(
+            app,
+            actor,
+            &yuming_app::platform::paging::PageCursor::start(),
+            50,
+        )
+        .await?;
+        Ok::<_, AppError>((balance, ledger))
+    }
+    .await;
+    let (balance, ledger) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let template = BillingPage {
+        base: Base::new(&visitor, &state, "billing-title", "billing"),
+        balance: format::money(balance.balance),
+        credit_limit: format::money(balance.credit_limit),
+        ledger: ledger
+            .items
+            .iter()
+            .map(|line| LedgerRow {
+                at: format::datetime(line.at),
+                memo: line.memo.clone(),
+                amount: format::money(line.amount),
+                credit: line.amount.is_positive(),
+            })
+            .collect(),
+    };
+    page(&visitor, StatusCode::OK, &template)
+}
+
+/// Any other `/console/…` path: the login page when signed out (so that no path reveals
+/// anything to strangers), the 404 page otherwise.
+pub async fn not_found(State(state): State<WebState>, visitor: Visitor) -> Response {
+    if let Err(login) = visitor.require_actor() {
+        return login;
+    }
+    app_error_page(&visitor, &state, &AppError::not_found())
+}

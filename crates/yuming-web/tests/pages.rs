@@ -1,0 +1,459 @@
+//! The console through its router (no socket, no browser), each on SQLite and PostgreSQL:
+//! sessions and their cookies, CSRF, redirects, languages, errors beside their fields, the
+//! 404 split between pages and the API, and the asset cache headers. The journeys in a real
+//! browser are in `crates/yuming/tests/console.rs`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use yuming_app::App;
+use yuming_test_support::{TestDb, both_backends, fixtures, test_app};
+use yuming_web::{WebSettings, WebState};
+
+/// A JSON 404 standing in for the API router behind the console.
+fn api_stand_in() -> Router {
+    Router::new().fallback(|| async {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"error":{"code":"NOT_FOUND"}}"#,
+        )
+    })
+}
+
+/// A browser's share of the protocol: a cookie jar and the answers as text.
+struct Browser {
+    router: Router,
+    cookies: HashMap<String, String>,
+    accept_language: &'static str,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
+    /// The CSRF token of the page's first form.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        self.body[start..start + 64].to_owned()
+    }
+}
+
+impl Browser {
+    fn new(app: &App, settings: WebSettings) -> Browser {
+        let state = WebState {
+            app: app.clone(),
+            settings: Arc::new(settings),
+        };
+        Browser {
+            router: yuming_web::router(state, api_stand_in()),
+            cookies: HashMap::new(),
+            accept_language: "zh-CN,zh;q=0.9",
+        }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Answer {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let request = request
+            .header(header::COOKIE, cookie.join("; "))
+            .header(header::ACCEPT, "text/html")
+            .header(header::ACCEPT_LANGUAGE, self.accept_language)
+            .header(header::HOST, "console.test")
+            .body(body)
+            .expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("answer");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all(header::SET_COOKIE) {
+            let text = value.to_str().expect("ascii cookie");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        let bytes = axum::body::to_bytes(response.into_body(), 4 << 20)
+            .await
+            .expect("body");
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send(Request::get(path), Body::empty()).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        self.send(
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+
+    /// Logs in through the form; returns the answer of the POST.
+    async fn log_in(&mut self, email: &str, password: &str) -> Answer {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[
+                ("csrf_token", &csrf),
+                ("email", email),
+                ("password", password),
+                ("next", "/console/domains"),
+            ],
+        )
+        .await
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn customer(app: &App, email: &str) {
+    let mut input = fixtures::account_input(email);
+    input.password = PASSWORD.to_owned();
+    yuming_test_support::signup_verified(app, &fixtures::ctx(), input)
+        .await
+        .expect("sign-up");
+}
+
+both_backends!(
+    signed_out_console_pages_lead_to_login_and_back,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "ann@example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+
+        for path in ["/console", "/console/domains", "/console/no-such-page"] {
+            let answer = browser.get(path).await;
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
+            let next = serde_urlencoded::to_string([("next", path)]).expect("query");
+            assert_eq!(answer.location(), format!("/login?{next}"), "{path}");
+        }
+
+        let answer = browser.log_in("ann@example.com", PASSWORD).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.location(),
+            "/console/domains",
+            "back where they were going"
+        );
+        let cookie = answer.set_cookie("ym_session").expect("a session cookie");
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+        let page = browser.get("/console/domains").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("您还没有域名"), "{}", page.body);
+
+        // A signed-in visitor on an unknown console page gets the 404 page, not a login.
+        let missing = browser.get("/console/no-such-page").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.body.contains("页面不存在"));
+
+        // A `next` that leaves the site is ignored.
+        let mut other = Browser::new(&app, WebSettings::default());
+        let form = other.get("/login").await;
+        let csrf = form.csrf();
+        let answer = other
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &csrf),
+                    ("email", "ann@example.com"),
+                    ("password", PASSWORD),
+                    ("next", "//evil.example/steal"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.location(), "/console");
+    }
+);
+
+both_backends!(
+    logout_ends_the_session_everywhere_it_was_used,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "bob@example.com").await;
+        let mut browser = Browser::new(
+            &app,
+            WebSettings {
+                secure_cookies: true,
+                ..WebSettings::default()
+            },
+        );
+        let answer = browser.log_in("bob@example.com", PASSWORD).await;
+        let cookie = answer.set_cookie("ym_session").expect("session cookie");
+        assert!(cookie.contains("; Secure"), "over TLS: {cookie}");
+        let session = browser.cookies["ym_session"].clone();
+
+        let page = browser.get("/console").await;
+        let csrf = page.csrf();
+        let out = browser.post("/logout", &[("csrf_token", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert!(
+            out.set_cookie("ym_session")
+                .is_some_and(|c| c.contains("Max-Age=0"))
+        );
+
+        // The old cookie, replayed, is no longer a session.
+        browser.cookies.insert("ym_session".into(), session);
+        let again = browser.get("/console").await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        assert!(again.location().starts_with("/login"));
+    }
+);
+
+both_backends!(
+    forms_need_the_token_of_their_own_visitor,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "cat@example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        let form = browser.get("/login").await;
+        let csrf = form.csrf();
+
+        // No token, a wrong token, and another visitor's token are all refused before anything
+        // is looked at.
+        let mut stranger = Browser::new(&app, WebSettings::default());
+        let strangers_token = stranger.get("/login").await.csrf();
+        for token in ["", "00", strangers_token.as_str()] {
+            let answer = browser
+                .post(
+                    "/login",
+                    &[
+                        ("csrf_token", token),
+                        ("email", "cat@example.com"),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "token {token:?}");
+            assert!(answer.body.contains("页面已过期"));
+            assert!(answer.set_cookie("ym_session").is_none());
+        }
+
+        // The right token from a page of another site (a cross-site POST carries its Origin).
+        let forged = browser
+            .send(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ORIGIN, "https://evil.example"),
+                Body::from(
+                    serde_urlencoded::to_string([
+                        ("csrf_token", csrf.as_str()),
+                        ("email", "cat@example.com"),
+                        ("password", PASSWORD),
+                    ])
+                    .expect("form"),
+                ),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+        // After login the token is bound to the session: the pre-login one no longer works.
+        browser.log_in("cat@example.com", PASSWORD).await;
+        let out = browser.post("/logout", &[("csrf_token", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::FORBIDDEN);
+    }
+);
+
+both_backends!(
+    errors_stand_beside_their_fields_and_keep_the_input,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let mut browser = Browser::new(&app, WebSettings::default());
+        let csrf = browser.get("/signup").await.csrf();
+        let answer = browser
+            .post(
+                "/signup",
+                &[
+                    ("csrf_token", &csrf),
+                    ("email", "not-an-address"),
+                    ("display_name", "Dora"),
+                    ("password", PASSWORD),
+                    ("agree", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            answer.body.contains("id=\"e-email\">电子邮箱地址无效<"),
+            "the API's message_zh beside the field: {}",
+            answer.body
+        );
+        assert!(answer.body.contains("value=\"not-an-address\""), "kept");
+        assert!(answer.body.contains("value=\"Dora\""), "kept");
+        assert!(
+            !answer.body.contains(PASSWORD),
+            "a password is never echoed"
+        );
+
+        // The same in English, from the visitor's Accept-Language.
+        browser.accept_language = "en-GB,en;q=0.9";
+        let csrf = browser.get("/signup").await.csrf();
+        let answer = browser
+            .post(
+                "/signup",
+                &[
+                    ("csrf_token", &csrf),
+                    ("email", "dora@example.com"),
+                    ("display_name", "Dora"),
+                    ("password", "short"),
+                    ("agree", "on"),
+                ],
+            )
+            .await;
+        assert!(answer.body.contains("<html lang=\"en\">"));
+        assert!(
+            answer
+                .body
+                .contains("id=\"e-password\">password must have at least"),
+            "{}",
+            answer.body
+        );
+    }
+);
+
+both_backends!(
+    the_language_is_chosen_and_remembered,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let mut browser = Browser::new(&app, WebSettings::default());
+        let home = browser.get("/").await;
+        assert!(home.body.contains("<html lang=\"zh-CN\">"));
+        assert!(home.body.contains("name=\"q\""), "the search box");
+
+        let switched = browser.get("/lang/en?back=%2Fsearch%3Fq%3Dexample").await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER);
+        assert_eq!(switched.location(), "/search?q=example");
+        assert!(
+            switched
+                .set_cookie("ym_lang")
+                .is_some_and(|c| c.starts_with("ym_lang=en;"))
+        );
+        let search = browser.get("/search?q=example").await;
+        assert!(search.body.contains("<html lang=\"en\">"));
+        assert!(search.body.contains("example.com"), "{}", search.body);
+
+        // The way back never leaves the site.
+        for back in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+        ] {
+            let query = serde_urlencoded::to_string([("back", back)]).expect("query");
+            let answer = browser.get(&format!("/lang/zh-CN?{query}")).await;
+            assert_eq!(answer.location(), "/", "{back}");
+        }
+        let home = browser.get("/").await;
+        assert!(home.body.contains("<html lang=\"zh-CN\">"));
+    }
+);
+
+both_backends!(
+    pages_and_api_have_their_own_not_found,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let mut browser = Browser::new(&app, WebSettings::default());
+        let page = browser.get("/no-such-page").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.body.starts_with("<!DOCTYPE html>"), "{}", page.body);
+        let api = browser.get("/api/v1/no-such-endpoint").await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND);
+        assert!(api.body.starts_with('{'), "{}", api.body);
+
+        // Every page comes with the headers that keep it from being framed, sniffed, cached or
+        // running inline script.
+        let home = browser.get("/").await;
+        let csp = home.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("csp");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(home.headers[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(home.headers[header::CACHE_CONTROL], "no-store");
+    }
+);
+
+both_backends!(assets_are_versioned_and_cached, |db: TestDb| async move {
+    let (app, _clock) = test_app(&db.db);
+    let mut browser = Browser::new(&app, WebSettings::default());
+    let home = browser.get("/").await;
+    let start = home.body.find("/assets/app.css?v=").expect("versioned css");
+    let url: String = home.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let css = browser.get(&url).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert!(
+        css.headers[header::CACHE_CONTROL]
+            .to_str()
+            .is_ok_and(|c| c.contains("immutable"))
+    );
+    let etag = css.headers[header::ETAG].to_str().expect("etag").to_owned();
+    let again = browser
+        .send(
+            Request::get(&url).header(header::IF_NONE_MATCH, etag),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let manifest = browser.get("/manifest.webmanifest").await;
+    assert_eq!(manifest.status, StatusCode::OK);
+    assert!(manifest.body.contains("\"start_url\": \"/console\""));
+    assert_eq!(browser.get("/sw.js").await.status, StatusCode::OK);
+    assert_eq!(
+        browser.get("/assets/no-such-file.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The page weight goal: every page's HTML, CSS and script well under 100 KB.
+    let weight: usize = yuming_web::assets::sizes()
+        .iter()
+        .filter(|(name, _)| name == "app.css" || name == "app.js")
+        .map(|(_, size)| size)
+        .sum::<usize>()
+        + home.body.len();
+    assert!(weight < 100 * 1024, "home page weighs {weight} bytes");
+});

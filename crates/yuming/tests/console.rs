@@ -1,0 +1,593 @@
+//! The customer console in a real browser: Debian's chromium driven through chromium-driver
+//! (WebDriver), against `yuming serve` on SQLite and on PostgreSQL, at desktop (1280×800) and
+//! phone (390×844) size. Every page of the journey is checked with axe-core (serious and
+//! critical findings fail the test), for horizontal overflow on the phone, and saved as a
+//! screenshot under `target/console-screenshots/` for people to look at.
+//!
+//! The journey: sign up → verify the e-mail through the link a real SMTP server received →
+//! log in → create a registrant contact → (a reviewer approves it through the API) → search
+//! from the home page → register, twice-clicked but charged once → renew → switch to English
+//! and back.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use yuming_test_support::TestDb;
+use yuming_test_support::serve::{Served, start_serve};
+use yuming_test_support::smtp::SmtpSink;
+
+mod common;
+use common::yuming;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// chromium-driver on a port it picked itself, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let child = Command::new("chromedriver")
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (package chromium-driver; ./test installs it)");
+        // Owned by the guard from here on, so that a failed start still kills it.
+        let mut driver = Driver {
+            child,
+            url: String::new(),
+        };
+        let stdout = driver.child.stdout.take().expect("stdout");
+        let (send, receive) = std::sync::mpsc::channel();
+        // Reads to the end so that the driver never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while driver.url.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = receive
+                .recv_timeout(left)
+                .expect("chromedriver did not report its port");
+            if let Some(port) = line.split("started successfully on port ").nth(1) {
+                driver.url = format!("http://127.0.0.1:{}", port.trim().trim_end_matches('.'));
+            }
+        }
+        driver
+    }
+
+    async fn browser(&self, width: u32, height: u32) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--disable-dev-shm-usage", "--lang=zh-CN",
+                    format!("--window-size={width},{height}"),
+                ],
+                "prefs": { "intl.accept_languages": "zh-CN,zh" },
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a chromium session");
+        // --window-size sets the outer window; the page's viewport is what the layout sees.
+        let inner: Value = client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .expect("viewport");
+        let (iw, ih) = (
+            inner[0].as_u64().unwrap_or(0),
+            inner[1].as_u64().unwrap_or(0),
+        );
+        let (ow, oh) = (u64::from(width), u64::from(height));
+        client
+            .set_window_size(
+                u32::try_from(ow + (ow - iw.min(ow))).unwrap_or(width),
+                u32::try_from(oh + (oh - ih.min(oh))).unwrap_or(height),
+            )
+            .await
+            .expect("window size");
+        client
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The axe-core script `./test` installs with npm (see .ci/install-tools).
+fn axe_source() -> String {
+    let dir = std::env::var("YUMING_NPM_DIR").map_or_else(
+        |_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/yuming-npm"),
+        PathBuf::from,
+    );
+    let path = dir.join("node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} ({e}); ./test installs axe-core", path.display()))
+}
+
+/// One browser at one size walking the journey, with what it checks on every page.
+struct Walk {
+    client: Client,
+    base: String,
+    label: &'static str,
+    phone: bool,
+    axe: String,
+    shots: PathBuf,
+    step: u32,
+    /// The label this walk searches for and registers under .中国 (each walk its own).
+    label_to_register: &'static str,
+}
+
+impl Walk {
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    /// The page's visible text; empty while a navigation has no document yet.
+    async fn text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn fill(&self, name: &str, value: &str) {
+        let path = self.path().await;
+        let field = self
+            .client
+            .find(Locator::Css(&format!("[name='{name}']")))
+            .await
+            .unwrap_or_else(|e| panic!("field {name} on {path}: {e}"));
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+
+    async fn click(&self, css: &str) {
+        let path = self.path().await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} on {path}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Waits until the page shows `needle` (after a form submission or a redirect).
+    async fn expect_text(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text().await;
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "[{}] {} does not show {needle:?}:\n{text}",
+                self.label,
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// axe-core, the overflow check and a screenshot for the page on screen.
+    async fn check_page(&mut self, name: &str) {
+        self.step += 1;
+        let path = self.path().await;
+        let lang: Value = self
+            .client
+            .execute("return document.documentElement.lang;", vec![])
+            .await
+            .expect("lang");
+        assert!(
+            lang.as_str().is_some_and(|l| !l.is_empty()),
+            "{path}: <html lang> is missing"
+        );
+        if self.phone {
+            let widths: Value = self
+                .client
+                .execute(
+                    "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    vec![],
+                )
+                .await
+                .expect("widths");
+            assert!(
+                widths[0].as_u64() <= widths[1].as_u64(),
+                "[{}] {path} overflows horizontally: {widths}",
+                self.label
+            );
+        }
+        self.client
+            .execute(&self.axe, vec![])
+            .await
+            .expect("inject axe-core");
+        let result: Value = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(r.violations
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                        .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                     nodes: v.nodes.map(n => n.html).slice(0, 3) }))))
+                    .catch(e => done({ error: String(e) }));",
+                vec![],
+            )
+            .await
+            .expect("axe.run");
+        assert_eq!(
+            result,
+            json!([]),
+            "[{}] axe-core on {path} found serious or critical problems",
+            self.label
+        );
+        let png = self.client.screenshot().await.expect("screenshot");
+        let file = self
+            .shots
+            .join(format!("{}-{:02}-{name}.png", self.label, self.step));
+        std::fs::write(&file, png).expect("write screenshot");
+    }
+}
+
+/// The directory screenshots go to: `target/console-screenshots/` of the workspace (CI keeps
+/// it as an artefact).
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    );
+    let dir = target.join("console-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// Runs an operator command; panics with its output when it fails.
+fn operator(data: &Path, db_url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    use std::io::Write as _;
+    let mut child = yuming(data)
+        .args(args)
+        .env("YUMING_DATABASE_URL", db_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run yuming");
+    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+        pipe.write_all(text.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(
+        out.status.success(),
+        "yuming {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A reviewer approves every pending contact through the API, as the review queue would.
+async fn approve_pending_contacts(base: &str, data: &Path, db_url: &str, email: &str) {
+    operator(
+        data,
+        db_url,
+        &[
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "reviewer",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    );
+    let http = yuming_app::platform::http::client_builder()
+        .build()
+        .expect("client");
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login JSON");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let queue: Value = http
+        .get(format!("{base}/api/v1/review/contacts"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("queue")
+        .json()
+        .await
+        .expect("queue JSON");
+    let contacts = queue["contacts"].as_array().expect("contacts");
+    assert!(!contacts.is_empty(), "nothing to review: {queue}");
+    for contact in contacts {
+        let id = contact["id"].as_str().expect("id");
+        let response = http
+            .post(format!("{base}/api/v1/review/contacts/{id}/decision"))
+            .bearer_auth(&token)
+            .json(&json!({ "decision": "approve" }))
+            .send()
+            .await
+            .expect("decision");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+}
+
+/// The verification link's token from the mail the SMTP server received for `to`.
+async fn mailed_token(sink: &SmtpSink, to: &str, served: &mut Served) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let token = sink
+            .received()
+            .iter()
+            .filter(|m| {
+                m["to"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|a| a == to))
+            })
+            .filter_map(|m| {
+                let body = m["body"].as_str()?;
+                let start = body.find("token=")? + "token=".len();
+                Some(
+                    body[start..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect::<String>(),
+                )
+            })
+            .next();
+        if let Some(token) = token {
+            return token;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no verification mail for {to}: {}",
+            served.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &Path, db: &str) {
+    let email = format!("{}@example.com", walk.label);
+
+    // The public home page: the search box first.
+    walk.open("/").await;
+    walk.expect_text("找到属于您的域名").await;
+    walk.check_page("home").await;
+
+    // Sign up. Without accepting the agreement the form says so, keeping what was typed.
+    walk.open("/signup").await;
+    walk.check_page("signup").await;
+    walk.fill("email", &email).await;
+    walk.fill("display_name", "张三").await;
+    walk.fill("password", PASSWORD).await;
+    walk.click("form.stack button[type=submit]").await;
+    walk.expect_text("请阅读并同意用户协议和隐私政策").await;
+    let kept: Value = walk
+        .client
+        .execute(
+            "return document.querySelector('[name=email]').value;",
+            vec![],
+        )
+        .await
+        .expect("value");
+    assert_eq!(kept, json!(email), "the form keeps what was typed");
+    walk.check_page("signup-error").await;
+    walk.fill("password", PASSWORD).await;
+    walk.click("#f-agree").await;
+    walk.click("form.stack button[type=submit]").await;
+    walk.expect_text("请查收验证邮件").await;
+
+    // The link in the mail: the page only shows a button; pressing it verifies.
+    let token = mailed_token(sink, &email, served).await;
+    walk.open(&format!("/verify-email?token={token}")).await;
+    walk.check_page("verify-email").await;
+    walk.click("main form button[type=submit]").await;
+    walk.expect_text("邮箱已验证").await;
+
+    // A console page while signed out leads to the login page and back.
+    walk.open("/console/contacts").await;
+    walk.expect_text("登录").await;
+    assert!(
+        walk.path().await.starts_with("/login?next="),
+        "{}",
+        walk.path().await
+    );
+    walk.check_page("login").await;
+    walk.fill("email", &email).await;
+    walk.fill("password", PASSWORD).await;
+    walk.click("form.stack button[type=submit]").await;
+    walk.expect_text("实名信息模板").await;
+    assert_eq!(walk.path().await, "/console/contacts");
+
+    // A registrant contact, submitted for real-name review.
+    walk.open("/console/contacts/new").await;
+    walk.check_page("contact-form").await;
+    walk.fill("name", "张三").await;
+    walk.fill("id_number", "11010519491231002X").await;
+    walk.fill("email", &email).await;
+    walk.fill("phone", "13800138000").await;
+    walk.fill("province", "北京").await;
+    walk.fill("city", "北京").await;
+    walk.fill("street", "长安街 1 号").await;
+    walk.click("form.stack button[type=submit]").await;
+    walk.expect_text("实名信息已提交").await;
+    walk.expect_text("审核中").await;
+    walk.check_page("contacts").await;
+    approve_pending_contacts(&walk.base, data, db, &format!("reviewer-{}", email)).await;
+    walk.open("/console/contacts").await;
+    walk.expect_text("已认证").await;
+
+    // Money arrives the way it does before payments exist: an operator credits it.
+    operator(
+        data,
+        db,
+        &["account", "credit", "--email", &email, "--amount", "20000"],
+        None,
+    );
+    walk.open("/console").await;
+    walk.expect_text("¥200.00").await;
+    walk.check_page("dashboard").await;
+
+    // Search from the home page's box; a bare label is checked under every TLD.
+    let name = format!("{}.中国", walk.label_to_register);
+    walk.open("/").await;
+    walk.fill("q", walk.label_to_register).await;
+    walk.click("form.search-box button[type=submit]").await;
+    walk.expect_text(&name).await;
+    assert!(walk.path().await.starts_with("/search?q="));
+    walk.check_page("search").await;
+    let register = serde_urlencoded::to_string([("name", name.as_str())]).expect("query");
+    walk.open(&format!("/console/register?{register}")).await;
+    walk.expect_text("确认并支付").await;
+    walk.check_page("register").await;
+
+    // Checkout sent twice from the same form: charged once.
+    let form_html: Value = walk
+        .client
+        .execute(
+            "return document.querySelector('main form').outerHTML;",
+            vec![],
+        )
+        .await
+        .expect("form");
+    walk.click("main form button[type=submit]").await;
+    walk.expect_text("域名注册成功").await;
+    let domain_page = walk.path().await;
+    let domain_page = domain_page.split('?').next().unwrap_or("").to_owned();
+    assert!(
+        domain_page.starts_with("/console/domains/xn--"),
+        "{domain_page}"
+    );
+    walk.check_page("domain").await;
+    walk.client
+        .execute(
+            "const holder = document.createElement('div');
+             holder.innerHTML = arguments[0];
+             document.body.appendChild(holder);
+             holder.querySelector('form').submit();",
+            vec![form_html],
+        )
+        .await
+        .expect("submit again");
+    walk.expect_text("域名注册成功").await;
+    walk.open("/console/billing").await;
+    walk.expect_text("¥171.00").await;
+    walk.check_page("billing").await;
+
+    // Renew for a year from the domain's page.
+    walk.open(&domain_page).await;
+    walk.click("form[action$='/renew'] button[type=submit]")
+        .await;
+    walk.expect_text("续费成功").await;
+    walk.open("/console/domains").await;
+    walk.expect_text(&name).await;
+    walk.check_page("domains").await;
+
+    // English, remembered across pages, and back.
+    walk.click(".lang a[hreflang=en]").await;
+    walk.expect_text("My domains").await;
+    walk.open("/console").await;
+    walk.expect_text("Balance").await;
+    let lang: Value = walk
+        .client
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .expect("lang");
+    assert_eq!(lang, json!("en"));
+    walk.check_page("dashboard-en").await;
+    walk.click(".lang a[hreflang=zh-CN]").await;
+    walk.expect_text("账户余额").await;
+}
+
+async fn console_journeys(db: TestDb) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let sink = SmtpSink::start();
+    let mut command = yuming(&data);
+    command
+        .arg("serve")
+        .env("YUMING_DATABASE_URL", &db.url)
+        .env("YUMING_WHOIS_ADDR", "")
+        .env("YUMING_SMTP_URL", format!("smtp://127.0.0.1:{}", sink.port))
+        .env("YUMING_SCHEDULER__INTERVAL_SECS", "1")
+        .stdout(Stdio::null());
+    let mut served = start_serve(&mut command, false);
+    served.wait_healthy().await;
+    let driver = Driver::start();
+    let axe = axe_source();
+    let shots = screenshot_dir();
+    let backend = if db.url.starts_with("postgres") {
+        "pg"
+    } else {
+        "sqlite"
+    };
+    for (size, width, height, label_to_register) in
+        [("desktop", 1280, 800, "例子"), ("phone", 390, 844, "样例")]
+    {
+        let client = driver.browser(width, height).await;
+        let label: &'static str = Box::leak(format!("{backend}-{size}").into_boxed_str());
+        let mut walk = Walk {
+            client,
+            base: served.base(),
+            label,
+            phone: size == "phone",
+            axe: axe.clone(),
+            shots: shots.clone(),
+            step: 0,
+            label_to_register,
+        };
+        journey(&mut walk, &mut served, &sink, &data, &db.url).await;
+        walk.client.close().await.expect("close the browser");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_journey_on_sqlite() {
+    console_journeys(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_journey_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        console_journeys(db).await;
+    }
+}
