@@ -51,8 +51,21 @@ impl Served {
     /// # Panics
     /// When the process exits first or is not healthy within 60 s, with its log.
     pub async fn wait_healthy(&mut self) -> serde_json::Value {
+        self.wait_healthy_from(None).await
+    }
+
+    /// [`Served::wait_healthy`] from the source address `local` (a test of per-address
+    /// limits keeps its own address's connection slots clear of the poll's connection).
+    ///
+    /// # Panics
+    /// As [`Served::wait_healthy`].
+    pub async fn wait_healthy_from(
+        &mut self,
+        local: Option<std::net::IpAddr>,
+    ) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         let client = yuming_app::platform::http::client_builder()
+            .local_address(local)
             .build()
             .expect("client");
         let url = format!("{}/healthz", self.base());

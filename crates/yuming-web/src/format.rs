@@ -40,6 +40,16 @@ fn group_thousands(value: u64) -> String {
     grouped
 }
 
+/// A domain name as people read it: `例子.中国` for `xn--fsqu00a.xn--fiqs8s`; the input
+/// itself when it does not parse.
+pub fn unicode_name(ascii: &str) -> String {
+    use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
+    DomainName::parse(ascii, &DomainPolicy::GENERIC).map_or_else(
+        |_| ascii.to_owned(),
+        |parsed| parsed.value.unicode().to_owned(),
+    )
+}
+
 /// `2026-12-05 14:30` in Asia/Shanghai.
 pub fn datetime(at: Timestamp) -> String {
     let local = time::OffsetDateTime::from_unix_timestamp(at.0 + SHANGHAI_OFFSET_SECS)
@@ -79,6 +89,13 @@ mod tests {
         assert_eq!(money(Money::new(-5, Currency::Cny)), "-¥0.05");
         assert_eq!(money(Money::new(0, Currency::Cny)), "¥0.00");
         assert_eq!(money(Money::new(100_000, Currency::Cny)), "¥1,000.00");
+    }
+
+    #[test]
+    fn names_are_shown_in_unicode() {
+        assert_eq!(unicode_name("xn--fsqu00a.xn--fiqs8s"), "例子.中国");
+        assert_eq!(unicode_name("example.com"), "example.com");
+        assert_eq!(unicode_name("not a name"), "not a name");
     }
 
     #[test]

@@ -126,6 +126,22 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::console::auto_renew),
         )
         .route(
+            "/console/domains/{name}/dns",
+            get(pages::dns::records).post(pages::dns::add_record),
+        )
+        .route(
+            "/console/domains/{name}/dns/{id}/delete",
+            post(pages::dns::delete_record),
+        )
+        .route(
+            "/console/domains/{name}/dns/export",
+            get(pages::dns::export),
+        )
+        .route(
+            "/console/domains/{name}/dns/import",
+            post(pages::dns::import),
+        )
+        .route(
             "/console/register",
             get(pages::console::register_form).post(pages::console::register),
         )
@@ -135,6 +151,25 @@ pub fn router(state: WebState, api: Router) -> Router {
             get(pages::console::contact_form).post(pages::console::create_contact),
         )
         .route("/console/billing", get(pages::console::billing))
+        .route("/console/filing", get(pages::filing::overview))
+        .route(
+            "/console/filing/new",
+            get(pages::filing::new_entity).post(pages::filing::create_entity),
+        )
+        .route("/console/filing/entities/{id}", get(pages::filing::entity))
+        .route(
+            "/console/filing/entities/{id}/sites",
+            post(pages::filing::create_site),
+        )
+        .route(
+            "/console/filing/entities/{id}/sites/{site}/order",
+            post(pages::filing::order_site),
+        )
+        .route("/console/filing/orders/{id}", get(pages::filing::order))
+        .route(
+            "/console/filing/orders/{id}/submit",
+            post(pages::filing::submit),
+        )
         .route("/console/{*rest}", get(pages::console::not_found))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(move |req: Request, next: Next| async move {
@@ -144,6 +179,11 @@ pub fn router(state: WebState, api: Router) -> Router {
             }
         }))
         .layer(from_fn(session::security_headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                pages::error_page_plain(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            },
+        ))
         .with_state(state.clone());
     let api_or_page_404 = axum::routing::any(move |req: Request| {
         let api = api.clone();

@@ -21,7 +21,7 @@ use yuming_test_support::serve::{Served, start_serve};
 use yuming_test_support::smtp::SmtpSink;
 
 mod common;
-use common::yuming;
+use common::{dig, yuming};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -522,8 +522,88 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.expect_text(&name).await;
     walk.check_page("domains").await;
 
+    // A DNS record from the domain's page, answered by the authoritative server at once.
+    walk.open(&domain_page).await;
+    walk.click("a[href$='/dns']").await;
+    walk.expect_text("添加记录").await;
+    walk.fill("name", "www").await;
+    walk.fill("value", "203.0.113.10").await;
+    walk.click("form.grid-form button[type=submit]").await;
+    walk.expect_text("记录已添加").await;
+    walk.check_page("dns").await;
+    let ascii = domain_page
+        .trim_start_matches("/console/domains/")
+        .to_owned();
+    let dns_port = served.listening.dns.expect("DNS is on").port();
+    // The server picks up changes within its refresh interval.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = dig(dns_port, &[&format!("www.{ascii}"), "A", "+norecurse"]);
+        if answer.contains("203.0.113.10") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "dig does not see the record added in the console:\n{answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A value the record rules refuse is shown beside its field, keeping the input.
+    walk.fill("value", "not-an-address").await;
+    walk.click("form.grid-form button[type=submit]").await;
+    let error = walk
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#e-value"))
+        .await
+        .expect("an error beside the value");
+    assert!(!error.text().await.expect("text").is_empty());
+    let kept: Value = walk
+        .client
+        .execute("return document.querySelector('#f-value').value;", vec![])
+        .await
+        .expect("value");
+    assert_eq!(kept, json!("not-an-address"));
+
+    // ICP filing: the entity, the site, and the self-check of the order it opens.
+    walk.open("/console/filing").await;
+    walk.check_page("filing").await;
+    walk.click("a[href='/console/filing/new']").await;
+    walk.expect_text("填写主体信息").await;
+    walk.check_page("filing-entity").await;
+    walk.fill("entity.name", "张三").await;
+    walk.fill("entity.province", "北京").await;
+    walk.fill("entity.cert_no", "11010519491231002X").await;
+    walk.fill("entity.address", "北京市东城区长安街 1 号").await;
+    walk.fill("entity.principal.name", "张三").await;
+    walk.fill("entity.principal.id_number", "11010519491231002X")
+        .await;
+    walk.fill("entity.principal.mobile", "13800138000").await;
+    walk.fill("entity.principal.email", &email).await;
+    walk.click("main form button[type=submit]").await;
+    walk.expect_text("填写网站信息").await;
+    walk.check_page("filing-site").await;
+    walk.fill("site.name", "张三的技术博客").await;
+    walk.fill("site.domain", &ascii).await;
+    walk.fill("site.homepage", &format!("https://www.{ascii}/"))
+        .await;
+    walk.fill("site.purpose", "个人技术笔记").await;
+    walk.fill("site.servers", "203.0.113.10").await;
+    walk.fill("site.principal.name", "张三").await;
+    walk.fill("site.principal.id_number", "11010519491231002X")
+        .await;
+    walk.fill("site.principal.mobile", "13800138000").await;
+    walk.fill("site.principal.email", &email).await;
+    walk.click("main form.stack button[type=submit]").await;
+    walk.expect_text("自动检查结果").await;
+    assert!(walk.path().await.starts_with("/console/filing/orders/"));
+    walk.check_page("filing-check").await;
+
     // English, remembered across pages, and back.
     walk.click(".lang a[hreflang=en]").await;
+    walk.expect_text("Self-check").await;
+    walk.open("/console/domains").await;
     walk.expect_text("My domains").await;
     walk.open("/console").await;
     walk.expect_text("Balance").await;
@@ -550,7 +630,7 @@ async fn console_journeys(db: TestDb) {
         .env("YUMING_SMTP_URL", format!("smtp://127.0.0.1:{}", sink.port))
         .env("YUMING_SCHEDULER__INTERVAL_SECS", "1")
         .stdout(Stdio::null());
-    let mut served = start_serve(&mut command, false);
+    let mut served = start_serve(&mut command, true);
     served.wait_healthy().await;
     let driver = Driver::start();
     let axe = axe_source();

@@ -56,7 +56,10 @@ async fn idle_floods_from_one_address_do_not_lock_out_others() {
         .env("YUMING_WHOIS__READ_TIMEOUT_SECS", "60")
         .stdout(Stdio::null());
     let mut served = start_serve(&mut server, true);
-    served.wait_healthy().await;
+    // Polled from another address, so that 127.0.0.1's slots start empty.
+    served
+        .wait_healthy_from(Some(IpAddr::from([127, 0, 0, 3])))
+        .await;
     let http_addr = served.listening.http;
     let dns_addr = served.listening.dns.expect("DNS is on");
     let whois_addr = served.listening.whois.expect("WHOIS is on");

@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod console;
+pub mod dns;
+pub mod filing;
 pub mod public;
 
 use std::collections::HashMap;
@@ -173,6 +175,11 @@ impl FormState {
     /// The error to show beside field `name`.
     pub fn error(&self, name: &str) -> Option<&str> {
         self.errors.get(name).map(String::as_str)
+    }
+
+    /// Sets the error shown beside field `name`.
+    pub fn set_error(&mut self, name: &str, message: String) {
+        self.errors.insert(name.to_owned(), message);
     }
 
     /// Places a use-case error beside the field it names, or at the top when the form has

@@ -1,0 +1,292 @@
+//! A domain's DNS records: the list, adding and deleting with the zone's own checks, and the
+//! zone file out and in.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use yuming_app::dns::{self, ImportMode, RecordChange, ZoneView};
+
+use super::{Base, FormState, app_error_page, check_form, page, parse_form};
+use crate::WebState;
+use crate::session::{Visitor, status_of};
+
+/// TTLs offered in the form, in seconds (any other value can still be imported).
+const TTL_PRESETS: [u32; 6] = [60, 300, 600, 1800, 3600, 86_400];
+/// Record types the form offers, most used first.
+const TYPES: [&str; 8] = ["A", "CNAME", "AAAA", "MX", "TXT", "NS", "CAA", "SRV"];
+
+/// One record as the table shows it.
+pub struct RecordLine {
+    /// Record id.
+    pub id: String,
+    /// Type mnemonic.
+    pub rtype: String,
+    /// Owner relative to the zone (`@` for the apex).
+    pub name: String,
+    /// The owner in full.
+    pub owner: String,
+    /// Value.
+    pub value: String,
+    /// TTL in words.
+    pub ttl: String,
+    /// MX/SRV priority.
+    pub priority: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/dns.html")]
+struct DnsPage {
+    base: Base,
+    zone: String,
+    display_name: String,
+    serial: u32,
+    mainland_hold: bool,
+    records: Vec<RecordLine>,
+    types: Vec<&'static str>,
+    ttls: Vec<(u32, String)>,
+    form: FormState,
+    import: FormState,
+}
+
+fn ttl_words(base_locale: crate::i18n::Locale, ttl: u32) -> String {
+    match ttl {
+        t if t >= 86_400 && t.is_multiple_of(86_400) => {
+            base_locale.t_args("ttl-days", &[("n", (t / 86_400).to_string())])
+        }
+        t if t >= 3600 && t.is_multiple_of(3600) => {
+            base_locale.t_args("ttl-hours", &[("n", (t / 3600).to_string())])
+        }
+        t if t >= 60 && t.is_multiple_of(60) => {
+            base_locale.t_args("ttl-minutes", &[("n", (t / 60).to_string())])
+        }
+        t => base_locale.t_args("ttl-seconds", &[("n", t.to_string())]),
+    }
+}
+
+const RECORD_FIELDS: [&str; 5] = ["type", "name", "value", "ttl", "priority"];
+
+async fn dns_page(
+    state: &WebState,
+    visitor: &Visitor,
+    name: &str,
+    form: FormState,
+    import: FormState,
+    status: StatusCode,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let zone: ZoneView = match dns::list_records(&state.app, actor, name).await {
+        Ok(zone) => zone,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let locale = visitor.locale;
+    let records = zone
+        .records
+        .iter()
+        .map(|r| RecordLine {
+            id: r.id.clone(),
+            rtype: r.record.rtype.as_str().to_owned(),
+            name: r.record.name.clone(),
+            owner: r.record.owner(&zone.name),
+            value: r.record.value.clone(),
+            ttl: ttl_words(locale, r.record.ttl),
+            priority: r.record.priority.map(|p| p.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let template = DnsPage {
+        base: Base::new(visitor, state, "dns-title", "domains"),
+        display_name: crate::format::unicode_name(&zone.name),
+        zone: zone.name.clone(),
+        serial: zone.serial,
+        mainland_hold: zone.mainland_hold,
+        records,
+        types: TYPES.to_vec(),
+        ttls: TTL_PRESETS
+            .iter()
+            .map(|t| (*t, ttl_words(locale, *t)))
+            .collect(),
+        form,
+        import,
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/domains/{name}/dns`.
+pub async fn records(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+) -> Response {
+    let mut form = FormState::new();
+    form.set("ttl", "600");
+    form.set("name", "@");
+    dns_page(
+        &state,
+        &visitor,
+        &name,
+        form,
+        FormState::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn optional_number(text: Option<&String>) -> Option<i64> {
+    text.map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        // A value that is not a number is passed on as one out of range, so that the record
+        // rules refuse it with their own message and field.
+        .map(|t| t.parse().unwrap_or(-1))
+}
+
+/// `POST /console/domains/{name}/dns`: adds a record.
+pub async fn add_record(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
+    let change = RecordChange {
+        rtype: field("type"),
+        name: field("name"),
+        value: field("value"),
+        ttl: optional_number(fields.get("ttl")),
+        priority: optional_number(fields.get("priority")),
+    };
+    match dns::create_record(&state.app, &visitor.ctx, actor, &name, change).await {
+        Ok(_) => visitor.redirect(&format!("/console/domains/{name}/dns?done=record-added")),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            // The API names the record's type `type`; the form does too.
+            form.fail(visitor.locale, &e, &RECORD_FIELDS);
+            dns_page(
+                &state,
+                &visitor,
+                &name,
+                form,
+                FormState::new(),
+                status_of(&e),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /console/domains/{name}/dns/{id}/delete`.
+pub async fn delete_record(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path((name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    match dns::delete_record(&state.app, &visitor.ctx, actor, &name, &id).await {
+        Ok(()) => visitor.redirect(&format!("/console/domains/{name}/dns?done=record-deleted")),
+        Err(e) => {
+            let mut form = FormState::new();
+            form.alert = Some(visitor.locale.error_message(&e));
+            dns_page(
+                &state,
+                &visitor,
+                &name,
+                form,
+                FormState::new(),
+                status_of(&e),
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /console/domains/{name}/dns/export`: the zone as a master file, downloaded.
+pub async fn export(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    match dns::export_zone(&state.app, actor, &name).await {
+        Ok(text) => {
+            let mut response = text.into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            let file = format!(
+                "attachment; filename=\"{}.zone\"",
+                name.replace(['"', '\\'], "")
+            );
+            if let Ok(value) = HeaderValue::from_str(&file) {
+                h.insert(header::CONTENT_DISPOSITION, value);
+            }
+            visitor.finish(response)
+        }
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+/// `POST /console/domains/{name}/dns/import`: a master file, merged or replacing; all or
+/// nothing.
+pub async fn import(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let mode = if fields.get("mode").is_some_and(|m| m == "replace") {
+        ImportMode::Replace
+    } else {
+        ImportMode::Merge
+    };
+    let text = fields.get("zone").cloned().unwrap_or_default();
+    match dns::import_zone(&state.app, &visitor.ctx, actor, &name, &text, mode).await {
+        Ok(_) => visitor.redirect(&format!("/console/domains/{name}/dns?done=zone-imported")),
+        Err(e) => {
+            let mut import = FormState::from_fields(&fields);
+            import.fail(visitor.locale, &e, &["zone"]);
+            if import.alert.is_some() {
+                // An error of one line of the file: shown beside the file.
+                import.alert = None;
+                import.set_error("zone", visitor.locale.error_message(&e));
+            }
+            let mut form = FormState::new();
+            form.set("ttl", "600");
+            dns_page(&state, &visitor, &name, form, import, status_of(&e)).await
+        }
+    }
+}

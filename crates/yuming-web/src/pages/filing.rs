@@ -1,0 +1,619 @@
+//! ICP filing in steps: the entity (主体), then a site (网站) with its servers, which opens the
+//! order; the order's page shows the self-check with each finding and its fix, the progress
+//! and the submission.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use yuming_app::filing::{self, EntityInput, NewOrderInput, PersonInput, SiteInput};
+use yuming_app::{AppError, ErrorKind};
+use yuming_core::filing::Severity;
+
+use super::{Base, FormState, app_error_page, check_form, page, parse_form};
+use crate::WebState;
+use crate::format;
+use crate::i18n::Locale;
+use crate::session::{Visitor, status_of};
+
+/// Entity types in the order people look for them.
+const ENTITY_TYPES: [&str; 18] = [
+    "PERSON",
+    "ENTERPRISE",
+    "PUBLIC_INST",
+    "SOCIAL_ORG",
+    "PRIVATE_NONENT",
+    "GOV",
+    "FOUNDATION",
+    "LAW_FIRM",
+    "MEDICAL",
+    "NOTARY",
+    "ARBITRATION",
+    "FORENSIC",
+    "COLLECTIVE",
+    "MASS_ORG",
+    "RELIGIOUS",
+    "FOREIGN_CULTURE",
+    "OVERSEAS",
+    "DEFENSE",
+];
+
+const CERT_TYPES: [&str; 6] = [
+    "resident_id",
+    "uscc",
+    "passport",
+    "hk_macau_permit",
+    "taiwan_permit",
+    "foreign_permanent_resident",
+];
+
+fn options(locale: Locale, prefix: &str, keys: &[&str]) -> Vec<(String, String)> {
+    keys.iter()
+        .filter(|k| locale.has(&format!("{prefix}{k}")))
+        .map(|k| ((*k).to_owned(), locale.t(&format!("{prefix}{k}"))))
+        .collect()
+}
+
+fn status_words(locale: Locale, status: &str) -> (&'static str, String) {
+    let badge = match status {
+        "APPROVED" | "filed" => "success",
+        "PROVIDER_REJECTED" | "BUREAU_REJECTED" | "RETURNED" | "ABANDONED" | "cancelled" => "error",
+        "SMS_VERIFY" | "FILLING" | "DRAFT" | "draft" => "warning",
+        _ => "primary",
+    };
+    let key = format!("filing-status-{status}");
+    let words = if locale.has(&key) {
+        locale.t(&key)
+    } else {
+        status.to_owned()
+    };
+    (badge, words)
+}
+
+/// An entity in the list.
+pub struct EntityLine {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Type in words.
+    pub kind: String,
+    /// Province.
+    pub province: String,
+    /// 主体备案号.
+    pub subject_no: String,
+    /// Badge class.
+    pub badge: &'static str,
+    /// Status in words.
+    pub status: String,
+}
+
+/// An order in the list.
+pub struct OrderLine {
+    /// Id.
+    pub id: String,
+    /// Operation in words.
+    pub operation: String,
+    /// Site domain, when it has one.
+    pub domain: String,
+    /// Badge class.
+    pub badge: &'static str,
+    /// Status in words.
+    pub status: String,
+    /// Last change.
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/filing.html")]
+struct FilingPage {
+    base: Base,
+    entities: Vec<EntityLine>,
+    orders: Vec<OrderLine>,
+}
+
+fn order_line(locale: Locale, order: &filing::OrderView) -> OrderLine {
+    let (badge, status) = status_words(locale, order.status.as_str());
+    let op_key = format!("filing-op-{}", order.operation.as_str());
+    OrderLine {
+        id: order.id.clone(),
+        operation: if locale.has(&op_key) {
+            locale.t(&op_key)
+        } else {
+            order.operation.as_str().to_owned()
+        },
+        domain: order
+            .payload
+            .site
+            .as_ref()
+            .map(|s| format::unicode_name(&s.domain))
+            .unwrap_or_default(),
+        badge,
+        status,
+        updated: format::datetime(order.updated_at),
+    }
+}
+
+/// `/console/filing`: the account's entities and orders.
+pub async fn overview(State(state): State<WebState>, visitor: Visitor) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let loaded = async {
+        let entities = filing::list_entities(&state.app, actor).await?;
+        let orders = filing::list_orders(&state.app, actor).await?;
+        Ok::<_, AppError>((entities, orders))
+    }
+    .await;
+    let (entities, orders) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let locale = visitor.locale;
+    let template = FilingPage {
+        base: Base::new(&visitor, &state, "filing-title", "filing"),
+        entities: entities
+            .iter()
+            .map(|e| {
+                let (badge, status) = status_words(locale, &e.status);
+                EntityLine {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                    kind: locale.t(&format!("entity-type-{}", e.entity_type)),
+                    province: e.province.clone(),
+                    subject_no: e.subject_no.clone().unwrap_or_default(),
+                    badge,
+                    status,
+                }
+            })
+            .collect(),
+        orders: orders.iter().map(|o| order_line(locale, o)).collect(),
+    };
+    page(&visitor, StatusCode::OK, &template)
+}
+
+#[derive(Template)]
+#[template(path = "console/filing_entity_form.html")]
+struct EntityFormPage {
+    base: Base,
+    form: FormState,
+    entity_types: Vec<(String, String)>,
+    cert_types: Vec<(String, String)>,
+}
+
+const ENTITY_FIELDS: [&str; 13] = [
+    "entity.entity_type",
+    "entity.name",
+    "entity.province",
+    "entity.cert_type",
+    "entity.cert_no",
+    "entity.cert_valid_until",
+    "entity.address",
+    "entity.principal.name",
+    "entity.principal.id_type",
+    "entity.principal.id_number",
+    "entity.principal.id_valid_until",
+    "entity.principal.mobile",
+    "entity.principal.email",
+];
+
+fn entity_form(
+    state: &WebState,
+    visitor: &Visitor,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let template = EntityFormPage {
+        base: Base::new(visitor, state, "filing-entity-title", "filing"),
+        form,
+        entity_types: options(visitor.locale, "entity-type-", &ENTITY_TYPES),
+        cert_types: options(visitor.locale, "id-type-", &CERT_TYPES),
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/filing/new`: step 1, the entity.
+pub async fn new_entity(State(state): State<WebState>, visitor: Visitor) -> Response {
+    if let Err(login) = visitor.require_actor() {
+        return login;
+    }
+    let mut form = FormState::new();
+    form.set("entity.entity_type", "PERSON");
+    form.set("entity.cert_type", "resident_id");
+    form.set("entity.principal.id_type", "resident_id");
+    entity_form(&state, &visitor, form, StatusCode::OK)
+}
+
+fn optional(fields: &HashMap<String, String>, name: &str) -> Option<String> {
+    fields
+        .get(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn person(fields: &HashMap<String, String>, prefix: &str) -> PersonInput {
+    let field = |n: &str| {
+        fields
+            .get(&format!("{prefix}.{n}"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    PersonInput {
+        name: field("name"),
+        id_type: field("id_type"),
+        id_number: field("id_number"),
+        id_valid_until: optional(fields, &format!("{prefix}.id_valid_until")),
+        mobile: field("mobile"),
+        email: field("email"),
+    }
+}
+
+/// `POST /console/filing/new`: the entity is kept as a draft; the site comes next.
+pub async fn create_entity(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
+    let input = EntityInput {
+        entity_type: field("entity.entity_type"),
+        name: field("entity.name"),
+        province: field("entity.province"),
+        cert_type: field("entity.cert_type"),
+        cert_no: field("entity.cert_no"),
+        cert_valid_until: optional(&fields, "entity.cert_valid_until"),
+        address: field("entity.address"),
+        principal: person(&fields, "entity.principal"),
+        principal_is_legal_rep: true,
+    };
+    match filing::create_entity(&state.app, &visitor.ctx, actor, &input).await {
+        Ok(entity) => visitor.redirect(&format!(
+            "/console/filing/entities/{}?done=entity-saved",
+            entity.id
+        )),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &ENTITY_FIELDS);
+            entity_form(&state, &visitor, form, status_of(&e))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/filing_entity.html")]
+struct EntityPage {
+    base: Base,
+    entity: EntityLine,
+    cert_masked: String,
+    sites: Vec<(String, String, String, &'static str, String, bool)>,
+    form: FormState,
+    cert_types: Vec<(String, String)>,
+}
+
+const SITE_FIELDS: [&str; 13] = [
+    "site.name",
+    "site.domain",
+    "site.homepage",
+    "site.content_types",
+    "site.purpose",
+    "site.servers",
+    "site.principal.name",
+    "site.principal.id_type",
+    "site.principal.id_number",
+    "site.principal.id_valid_until",
+    "site.principal.mobile",
+    "site.principal.email",
+    "site",
+];
+
+async fn entity_page(
+    state: &WebState,
+    visitor: &Visitor,
+    id: &str,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let (entity, sites) = match filing::get_entity(&state.app, actor, id).await {
+        Ok(found) => found,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let locale = visitor.locale;
+    let (badge, words) = status_words(locale, &entity.status);
+    let template = EntityPage {
+        base: Base::new(visitor, state, "filing-entity-title", "filing"),
+        entity: EntityLine {
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            kind: locale.t(&format!("entity-type-{}", entity.entity_type)),
+            province: entity.province.clone(),
+            subject_no: entity.subject_no.clone().unwrap_or_default(),
+            badge,
+            status: words,
+        },
+        cert_masked: entity.cert_masked.clone(),
+        sites: sites
+            .iter()
+            .map(|s| {
+                let (badge, words) = status_words(locale, &s.status);
+                (
+                    s.id.clone(),
+                    format::unicode_name(&s.domain),
+                    s.site_no.clone().unwrap_or_default(),
+                    badge,
+                    words,
+                    s.status == "draft",
+                )
+            })
+            .collect(),
+        form,
+        cert_types: options(locale, "id-type-", &CERT_TYPES),
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/filing/entities/{id}`: step 2, a site.
+pub async fn entity(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    let mut form = FormState::new();
+    form.set("site.principal.id_type", "resident_id");
+    form.set("site.content_types", "0");
+    entity_page(&state, &visitor, &id, form, StatusCode::OK).await
+}
+
+/// `POST /console/filing/entities/{id}/sites`: the site, and the first filing's order for
+/// it; the order's page comes next.
+pub async fn create_site(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
+    let content_type: u8 = field("site.content_types").parse().unwrap_or(0);
+    let input = SiteInput {
+        name: field("site.name"),
+        domain: field("site.domain"),
+        homepage: field("site.homepage"),
+        content_types: vec![content_type],
+        preapprovals: Vec::new(),
+        purpose: field("site.purpose"),
+        languages: vec!["zh-CN".to_owned()],
+        principal: person(&fields, "site.principal"),
+        servers: field("site.servers")
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        remarks: None,
+    };
+    let app = &state.app;
+    let site = match filing::create_site(app, &visitor.ctx, actor, &id, &input).await {
+        Ok(site) => site,
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &SITE_FIELDS);
+            return entity_page(&state, &visitor, &id, form, status_of(&e)).await;
+        }
+    };
+    start_order(&state, &visitor, &id, &site.id).await
+}
+
+async fn start_order(
+    state: &WebState,
+    visitor: &Visitor,
+    entity_id: &str,
+    site_id: &str,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let input = NewOrderInput {
+        operation: "FIRST".to_owned(),
+        entity_id: entity_id.to_owned(),
+        site_id: Some(site_id.to_owned()),
+    };
+    match filing::create_order(&state.app, &visitor.ctx, actor, &input).await {
+        Ok(order) => visitor.redirect(&format!(
+            "/console/filing/orders/{}?done=order-started",
+            order.id
+        )),
+        Err(e) => {
+            // The site stays as a draft of the entity; its page offers to start again.
+            let mut form = FormState::new();
+            form.alert = Some(visitor.locale.error_message(&e));
+            entity_page(state, visitor, entity_id, form, status_of(&e)).await
+        }
+    }
+}
+
+/// `POST /console/filing/entities/{id}/sites/{site}/order`: the first filing of a draft site
+/// whose order could not be opened before (another order of the entity was in progress).
+pub async fn order_site(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path((id, site)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    start_order(&state, &visitor, &id, &site).await
+}
+
+/// One self-check finding as the page shows it.
+pub struct FindingLine {
+    /// The authority's rejection code.
+    pub code: String,
+    /// The field in words (and its path).
+    pub field: String,
+    /// Blocking.
+    pub blocking: bool,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/filing_order.html")]
+struct OrderPage {
+    base: Base,
+    order: OrderLine,
+    entity_id: String,
+    editable: bool,
+    findings: Vec<FindingLine>,
+    submittable: bool,
+    history: Vec<(String, String, String)>,
+    alert: Option<String>,
+}
+
+async fn order_page(
+    state: &WebState,
+    visitor: &Visitor,
+    id: &str,
+    alert: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let app = &state.app;
+    let loaded = async {
+        let order = filing::get_order(app, actor, id).await?;
+        let history = filing::history(app, actor, id).await?;
+        let editable = matches!(
+            order.status.as_str(),
+            "DRAFT" | "FILLING" | "PROVIDER_REJECTED" | "RETURNED" | "BUREAU_REJECTED"
+        );
+        let report = if editable {
+            Some(filing::check(app, actor, id).await?)
+        } else {
+            None
+        };
+        Ok::<_, AppError>((order, history, report, editable))
+    }
+    .await;
+    let (order, history, report, editable) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let locale = visitor.locale;
+    let (findings, submittable) = match report {
+        Some(report) => (
+            report
+                .problems
+                .iter()
+                .map(|p| {
+                    let key = format!("filing-field-{}", p.field.replace(['.', '[', ']'], "-"));
+                    let field = if locale.has(&key) {
+                        format!("{} ({})", locale.t(&key), p.field)
+                    } else {
+                        p.field.clone()
+                    };
+                    let (message, fix) = match locale {
+                        Locale::ZhCn => (p.message_zh.clone(), p.fix_zh.clone()),
+                        Locale::En => (p.message.clone(), p.fix.clone()),
+                    };
+                    FindingLine {
+                        code: p.code.as_str().to_owned(),
+                        field,
+                        blocking: p.severity == Severity::Blocking,
+                        message,
+                        fix,
+                    }
+                })
+                .collect(),
+            report.submittable,
+        ),
+        None => (Vec::new(), false),
+    };
+    let template = OrderPage {
+        base: Base::new(visitor, state, "filing-order-title", "filing"),
+        order: order_line(locale, &order),
+        entity_id: order.entity_id.clone(),
+        editable,
+        findings,
+        submittable,
+        history: history
+            .iter()
+            .map(|h| {
+                let (_, words) = status_words(locale, &h.to);
+                (
+                    format::datetime(h.at),
+                    words,
+                    h.note.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        alert,
+    };
+    page(visitor, status, &template)
+}
+
+/// `/console/filing/orders/{id}`: the self-check, progress and submission.
+pub async fn order(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    order_page(&state, &visitor, &id, None, StatusCode::OK).await
+}
+
+/// `POST /console/filing/orders/{id}/submit`.
+pub async fn submit(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    match filing::submit(&state.app, &visitor.ctx, actor, &id).await {
+        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=order-submitted")),
+        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let message = visitor.locale.error_message(&e);
+            order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
+        }
+    }
+}
