@@ -60,4 +60,41 @@ impl Tx {
             .map_err(map_err))?;
         Ok(result)
     }
+
+    /// The live sessions of an account, newest first (at most 100).
+    pub async fn live_sessions(
+        &mut self,
+        account_id: &str,
+        now: i64,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        let sql = "SELECT id, account_id, created_at, expires_at, revoked_at FROM sessions \
+                   WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+                   ORDER BY created_at DESC, id LIMIT 100";
+        on_conn!(self, c => sqlx::query_as::<_, SessionRow>(sql)
+            .bind(account_id)
+            .bind(now)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// Revokes one live session of an account; false when it has no such session.
+    pub async fn revoke_session_of(
+        &mut self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE sessions SET revoked_at = $3 \
+                   WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL";
+        let changed = on_conn!(self, c => sqlx::query(sql)
+            .bind(account_id)
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(changed == 1)
+    }
 }

@@ -151,6 +151,44 @@ pub fn router(state: WebState, api: Router) -> Router {
             get(pages::console::contact_form).post(pages::console::create_contact),
         )
         .route("/console/billing", get(pages::console::billing))
+        .route("/console/security", get(pages::security::overview))
+        .route(
+            "/console/security/password",
+            post(pages::security::change_password),
+        )
+        .route(
+            "/console/security/totp/begin",
+            post(pages::security::totp_begin),
+        )
+        .route(
+            "/console/security/totp/enable",
+            post(pages::security::totp_enable),
+        )
+        .route(
+            "/console/security/totp/disable",
+            post(pages::security::totp_disable),
+        )
+        .route(
+            "/console/security/sessions/end-all",
+            post(pages::security::logout_everywhere),
+        )
+        .route(
+            "/console/security/sessions/{id}/revoke",
+            post(pages::security::revoke_session),
+        )
+        .route(
+            "/console/security/api-keys",
+            post(pages::security::create_key),
+        )
+        .route(
+            "/console/security/api-keys/{id}/revoke",
+            post(pages::security::revoke_key),
+        )
+        .route("/console/notices", get(pages::notices::list))
+        .route(
+            "/console/notices/{id}/read",
+            post(pages::notices::mark_read),
+        )
         .route("/console/filing", get(pages::filing::overview))
         .route(
             "/console/filing/new",

@@ -83,6 +83,8 @@ pub struct Visitor {
     secure: bool,
     /// The application clock's now.
     pub now: Timestamp,
+    /// Unread in-app notices (the bell in the top bar); 0 when signed out.
+    pub unread_notices: i64,
 }
 
 impl Visitor {
@@ -196,12 +198,16 @@ impl FromRequestParts<WebState> for Visitor {
         let mut session_token = None;
         let mut actor = None;
         let mut display_name = None;
+        let mut unread_notices = 0;
         if let Some(token) = cookie(headers, SESSION_COOKIE) {
             match yuming_app::accounts::authenticate_token(&state.app, token).await {
                 Ok(found) => {
                     if let Ok(account) = yuming_app::accounts::me(&state.app, &found).await {
                         display_name = Some(account.display_name);
                     }
+                    unread_notices = yuming_app::notify::notices::unread_count(&state.app, &found)
+                        .await
+                        .unwrap_or(0);
                     session_token = Some(token.to_owned());
                     actor = Some(found);
                 }
@@ -233,6 +239,7 @@ impl FromRequestParts<WebState> for Visitor {
             set_cookies,
             secure,
             now: state.app.now(),
+            unread_notices,
         })
     }
 }

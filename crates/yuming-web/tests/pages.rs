@@ -457,3 +457,205 @@ both_backends!(assets_are_versioned_and_cached, |db: TestDb| async move {
         + home.body.len();
     assert!(weight < 100 * 1024, "home page weighs {weight} bytes");
 });
+
+/// The text between `start` and the next `end` in `body`.
+fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {body}"))
+        + start.len();
+    let to = body[from..].find(end).expect("end marker") + from;
+    &body[from..to]
+}
+
+both_backends!(
+    security_two_step_sessions_and_keys,
+    |db: TestDb| async move {
+        let (app, clock) = test_app(&db.db);
+        customer(&app, "eve@example.com").await;
+        let mut laptop = Browser::new(&app, WebSettings::default());
+        laptop.log_in("eve@example.com", PASSWORD).await;
+
+        // Two-step verification: the secret is shown once, as a QR code and as text, and the
+        // first code from the authenticator turns it on.
+        let page = laptop.get("/console/security").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let begun = laptop
+            .post(
+                "/console/security/totp/begin",
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(begun.status, StatusCode::OK);
+        assert!(
+            begun.body.contains("src=\"data:image/svg+xml;base64,"),
+            "a QR code"
+        );
+        let secret = between(&begun.body, "<code class=\"mono break\">", "<").to_owned();
+        let secret = yuming_core::totp::base32_decode(&secret).expect("base32 secret");
+        let wrong = laptop
+            .post(
+                "/console/security/totp/enable",
+                &[("csrf_token", &begun.csrf()), ("code", "000000")],
+            )
+            .await;
+        assert!(wrong.body.contains("id=\"e-code\""), "{}", wrong.body);
+        let code = yuming_core::totp::code_at(&secret, app.now());
+        let on = laptop
+            .post(
+                "/console/security/totp/enable",
+                &[("csrf_token", &begun.csrf()), ("code", &code)],
+            )
+            .await;
+        assert_eq!(on.location(), "/console/security?done=totp-on");
+
+        // Logging in elsewhere now takes the code as a second step.
+        clock.advance_secs(60);
+        let mut phone = Browser::new(&app, WebSettings::default());
+        let step = phone.log_in("eve@example.com", PASSWORD).await;
+        assert_eq!(step.status, StatusCode::UNAUTHORIZED);
+        assert!(step.body.contains("name=\"totp\""), "{}", step.body);
+        assert!(!phone.cookies.contains_key("ym_session"));
+        let code = yuming_core::totp::code_at(&secret, app.now());
+        let done = phone
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &step.csrf()),
+                    ("email", "eve@example.com"),
+                    ("password", PASSWORD),
+                    ("totp", &code),
+                    ("next", "/console/security"),
+                ],
+            )
+            .await;
+        assert_eq!(done.location(), "/console/security");
+
+        // The phone sees both sessions and ends the laptop's.
+        let page = phone.get("/console/security").await;
+        assert_eq!(
+            page.body.matches("/revoke\"><input").count(),
+            1,
+            "{}",
+            page.body
+        );
+        let action = between(
+            &page.body,
+            "<form method=\"post\" action=\"/console/security/sessions/",
+            "\"",
+        );
+        let ended = phone
+            .post(
+                &format!("/console/security/sessions/{action}"),
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(ended.location(), "/console/security?done=session-ended");
+        assert_eq!(laptop.get("/console").await.status, StatusCode::SEE_OTHER);
+
+        // An API key's secret is on the answer to its creation only.
+        let page = phone.get("/console/security").await;
+        let created = phone
+            .post(
+                "/console/security/api-keys",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("name", "deploy"),
+                    ("scopes", "read"),
+                    ("scopes", "dns"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK);
+        let secret = between(&created.body, "id=\"new-secret\">", "<").to_owned();
+        assert!(secret.len() > 40);
+        let later = phone.get("/console/security").await;
+        assert!(!later.body.contains(&secret));
+        assert!(later.body.contains("deploy"));
+        let refused = phone
+            .post(
+                "/console/security/api-keys",
+                &[("csrf_token", &later.csrf()), ("name", "none")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.body.contains("class=\"error\""),
+            "the scope error beside the scopes"
+        );
+
+        // Everywhere: this session too.
+        let out = phone
+            .post(
+                "/console/security/sessions/end-all",
+                &[("csrf_token", &later.csrf())],
+            )
+            .await;
+        assert_eq!(out.location(), "/login?done=logged-out-everywhere");
+        assert_eq!(phone.get("/console").await.status, StatusCode::SEE_OTHER);
+    }
+);
+
+both_backends!(notices_are_read_in_the_console, |db: TestDb| async move {
+    use yuming_app::notify::kinds::NoticeKind;
+    use yuming_app::notify::notices::{self, NoticeRequest};
+
+    let (app, _clock) = test_app(&db.db);
+    customer(&app, "fay@example.com").await;
+    let mut browser = Browser::new(&app, WebSettings::default());
+    browser.log_in("fay@example.com", PASSWORD).await;
+    let empty = browser.get("/console/notices").await;
+    assert!(empty.body.contains("暂无通知"), "{}", empty.body);
+    assert!(!empty.body.contains("class=\"count\""));
+
+    // A low-balance notice, as the ledger would leave it.
+    let account = yuming_app::accounts::tenant_of_email(&app, "fay@example.com")
+        .await
+        .expect("account");
+    let mut params = serde_json::Map::new();
+    params.insert("balance".into(), "10.00 CNY".into());
+    params.insert("threshold".into(), "50.00 CNY".into());
+    let request = NoticeRequest {
+        account_id: account,
+        kind: NoticeKind::LowBalance,
+        occasion: "low_balance:CNY:1".into(),
+        params,
+        sms_to: None,
+    };
+    let mut tx = app.db().write().await.expect("tx");
+    notices::enqueue(&mut tx, &request, app.now().0)
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    let page = browser.get("/console/notices").await;
+    assert!(
+        page.body.contains("class=\"count\""),
+        "the unread count in the top bar"
+    );
+    assert!(page.body.contains("1 条未读"), "{}", page.body);
+    let id = between(&page.body, "action=\"/console/notices/", "/read\"").to_owned();
+    let read = browser
+        .post(
+            &format!("/console/notices/{id}/read"),
+            &[("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert_eq!(read.location(), "/console/notices");
+    let page = browser.get("/console/notices").await;
+    assert!(!page.body.contains("class=\"count\""));
+    assert!(page.body.contains("0 条未读"));
+
+    // Another account's notice cannot be marked.
+    let mut other = Browser::new(&app, WebSettings::default());
+    customer(&app, "gus@example.com").await;
+    other.log_in("gus@example.com", PASSWORD).await;
+    let theirs = other.get("/console/notices").await;
+    let denied = other
+        .post(
+            &format!("/console/notices/{id}/read"),
+            &[("csrf_token", &theirs.csrf())],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+});

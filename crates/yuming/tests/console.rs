@@ -600,9 +600,20 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     assert!(walk.path().await.starts_with("/console/filing/orders/"));
     walk.check_page("filing-check").await;
 
+    // Security and notices: each page passes the same checks.
+    walk.open("/console/security").await;
+    walk.expect_text("两步验证").await;
+    walk.check_page("security").await;
+    walk.click("form[action='/console/security/totp/begin'] button")
+        .await;
+    walk.expect_text("扫描下方二维码").await;
+    walk.check_page("security-totp").await;
+    walk.open("/console/notices").await;
+    walk.check_page("notices").await;
+
     // English, remembered across pages, and back.
     walk.click(".lang a[hreflang=en]").await;
-    walk.expect_text("Self-check").await;
+    walk.expect_text("Notices").await;
     walk.open("/console/domains").await;
     walk.expect_text("My domains").await;
     walk.open("/console").await;

@@ -11,10 +11,11 @@ mod sub_accounts;
 pub mod verification;
 
 pub use error::AccountsError;
-pub use second_factor::{TotpEnrolment, totp_begin, totp_set_enabled};
+pub use second_factor::{TotpEnrolment, totp_begin, totp_pending, totp_set_enabled};
 pub(crate) use sessions::actor_of_account;
 pub use sessions::{
-    LoginInput, LoginOutput, authenticate_token, change_password, login, logout, me,
+    LoginInput, LoginOutput, SessionView, authenticate_token, change_password, login, logout,
+    logout_everywhere, me, revoke_session, sessions,
 };
 pub use sub_accounts::{
     NewSubAccountInput, create_sub_account, list_sub_accounts, tenant_of_email, update_sub_account,

@@ -87,6 +87,21 @@ pub async fn totp_begin(
     })
 }
 
+/// The enrolment started and not yet confirmed, shown again (the console keeps showing the
+/// QR code until the first code confirms it); `None` when none is pending or TOTP is on.
+pub async fn totp_pending(app: &App, actor: &Actor) -> Result<Option<TotpEnrolment>, AppError> {
+    actor.require_interactive()?;
+    let row = account_row(app, &actor.account_id).await?;
+    if row.totp_enabled || row.totp_secret.is_none() {
+        return Ok(None);
+    }
+    let secret = open_totp_secret(app, &row)?;
+    Ok(Some(TotpEnrolment {
+        secret: totp::base32_encode(&secret),
+        otpauth_url: totp::otpauth_url("Yuming", &row.email, &secret),
+    }))
+}
+
 /// Confirms enrolment with a code from the authenticator, or disables TOTP with a current
 /// code. The code counts as an attempt at the account's secrets (shared lockout with login),
 /// and its time step is recorded as used, so the same code cannot log in afterwards.

@@ -223,6 +223,105 @@ pub async fn logout(app: &App, ctx: &RequestContext, actor: &Actor) -> Result<()
     Ok(())
 }
 
+/// A live login session of the account, for the list with revoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    /// The session's id (the SHA-256 of its token, which it does not reveal).
+    pub id: String,
+    /// When it was started (the login).
+    pub created_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Timestamp,
+    /// The session this request is made in.
+    pub current: bool,
+}
+
+/// The actor's live sessions, newest first.
+pub async fn sessions(app: &App, actor: &Actor) -> Result<Vec<SessionView>, AppError> {
+    actor.require_interactive()?;
+    let current = match &actor.method {
+        AuthMethod::Session { session_id } => Some(session_id.as_str()),
+        _ => None,
+    };
+    let mut tx = app.db().read().await?;
+    let rows = tx.live_sessions(&actor.account_id, app.now().0).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SessionView {
+            current: current == Some(row.id.as_str()),
+            created_at: Timestamp(row.created_at),
+            expires_at: Timestamp(row.expires_at),
+            id: row.id,
+        })
+        .collect())
+}
+
+/// Ends one of the actor's sessions (a lost phone, a shared computer); another account's
+/// session, or one already ended, is `NOT_FOUND`.
+pub async fn revoke_session(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    session_id: &str,
+) -> Result<(), AppError> {
+    actor.require_interactive()?;
+    let mut tx = app.db().write().await?;
+    if !tx
+        .revoke_session_of(&actor.account_id, session_id, app.now().0)
+        .await?
+    {
+        return Err(AppError::not_found());
+    }
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "auth.session_revoke",
+            object_type: "session",
+            object_id: &session_id[..16.min(session_id.len())],
+            tenant: &actor.tenant_id,
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Logs the account out everywhere: every session ends, this one too. Returns how many.
+pub async fn logout_everywhere(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+) -> Result<u64, AppError> {
+    actor.require_interactive()?;
+    let mut tx = app.db().write().await?;
+    let ended = tx
+        .revoke_sessions_except(&actor.account_id, None, app.now().0)
+        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "auth.logout_everywhere",
+            object_type: "account",
+            object_id: &actor.account_id,
+            tenant: &actor.tenant_id,
+            before: serde_json::Value::Null,
+            after: json!({ "sessions": ended }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
 /// The actor's own account.
 pub async fn me(app: &App, actor: &Actor) -> Result<AccountView, AppError> {
     // One statement, no transaction: every console page asks this.

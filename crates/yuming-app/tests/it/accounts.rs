@@ -618,3 +618,64 @@ both_backends!(signups_are_limited_per_source, |t: TestDb| async move {
         .await
         .expect("a new hour");
 });
+
+both_backends!(
+    sessions_are_listed_and_ended_one_by_one_or_all,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        yuming_test_support::fixtures::customer(&app, "sessions@example.com").await;
+        let second = yuming_test_support::fixtures::login(&app, "sessions@example.com").await;
+        let other = yuming_test_support::fixtures::customer(&app, "other@example.com").await;
+
+        let listed = accounts::sessions(&app, &second).await.expect("sessions");
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed.iter().filter(|s| s.current).count(), 1);
+        let first_id = listed
+            .iter()
+            .find(|s| !s.current)
+            .map(|s| s.id.clone())
+            .expect("the other session");
+
+        // Another account cannot end it, nor learn that it exists.
+        assert_eq!(
+            yuming_test_support::fixtures::code(
+                accounts::revoke_session(&app, &ctx(), &other, &first_id).await
+            ),
+            "NOT_FOUND"
+        );
+        accounts::revoke_session(&app, &ctx(), &second, &first_id)
+            .await
+            .expect("revoke");
+        let left = accounts::sessions(&app, &second).await.expect("sessions");
+        assert_eq!(left.len(), 1);
+        assert!(left[0].current);
+        assert_eq!(
+            yuming_test_support::fixtures::code(
+                accounts::revoke_session(&app, &ctx(), &second, &first_id).await
+            ),
+            "NOT_FOUND",
+            "an ended session cannot be ended again"
+        );
+
+        // Everywhere: this session too.
+        let third = yuming_test_support::fixtures::login(&app, "sessions@example.com").await;
+        let ended = accounts::logout_everywhere(&app, &ctx(), &third)
+            .await
+            .expect("logout everywhere");
+        assert_eq!(ended, 2);
+        assert!(
+            accounts::sessions(&app, &third)
+                .await
+                .expect("sessions")
+                .is_empty()
+        );
+        assert_eq!(
+            accounts::sessions(&app, &other)
+                .await
+                .expect("other's")
+                .len(),
+            1,
+            "other accounts keep theirs"
+        );
+    }
+);

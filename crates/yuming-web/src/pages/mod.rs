@@ -5,7 +5,9 @@ pub mod auth;
 pub mod console;
 pub mod dns;
 pub mod filing;
+pub mod notices;
 pub mod public;
+pub mod security;
 
 use std::collections::HashMap;
 
@@ -41,6 +43,8 @@ pub struct Base {
     pub section: &'static str,
     /// A one-line message at the top of the page: (`success`/`error`/`info`, text).
     pub flash: Option<(&'static str, String)>,
+    /// Unread in-app notices of the signed-in account.
+    pub unread: i64,
 }
 
 /// One entry of the language switch.
@@ -73,6 +77,7 @@ impl Base {
             site: state.settings.site.clone(),
             section,
             flash: flash_of(visitor),
+            unread: visitor.unread_notices,
         }
     }
 
