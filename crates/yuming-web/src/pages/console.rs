@@ -23,6 +23,8 @@ use crate::session::Visitor;
 
 /// Days before expiry from which a domain counts as expiring.
 const EXPIRING_WITHIN_DAYS: i64 = 30;
+/// Domains the overview reads to count and find what expires.
+const OVERVIEW_DOMAINS: i64 = 200;
 /// Domains per page of the list.
 const DOMAINS_PER_PAGE: i64 = 50;
 
@@ -134,7 +136,8 @@ pub async fn dashboard(State(state): State<WebState>, visitor: Visitor) -> Respo
     let loaded = async {
         let account = yuming_app::accounts::me(app, &actor).await?;
         let balance = billing::balance(app, &actor, Currency::Cny).await?;
-        let listed = domains::list(app, &actor, None, 200).await?;
+        // One more than the overview counts, to know whether to say "200+".
+        let listed = domains::list(app, &actor, None, OVERVIEW_DOMAINS + 1).await?;
         Ok::<_, AppError>((account, balance, listed))
     }
     .await;
@@ -142,21 +145,18 @@ pub async fn dashboard(State(state): State<WebState>, visitor: Visitor) -> Respo
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(&visitor, &state, &e),
     };
-    let lines: Vec<DomainLine> = listed
-        .iter()
-        .map(|d| domain_line(visitor.locale, d, visitor.now))
-        .collect();
+    let more_domains = listed.len() as i64 > OVERVIEW_DOMAINS;
+    let listed = &listed[..listed.len().min(OVERVIEW_DOMAINS as usize)];
     let expiring = listed
         .iter()
-        .zip(&lines)
-        .filter(|(d, _)| format::days_until(d.expires_at, visitor.now) <= EXPIRING_WITHIN_DAYS)
-        .map(|(d, _)| domain_line(visitor.locale, d, visitor.now))
+        .filter(|d| format::days_until(d.expires_at, visitor.now) <= EXPIRING_WITHIN_DAYS)
+        .map(|d| domain_line(visitor.locale, d, visitor.now))
         .collect();
     let template = DashboardPage {
         base: Base::new(&visitor, &state, "dashboard-title", "home"),
         balance: format::money(balance.balance),
-        domain_count: lines.len(),
-        more_domains: lines.len() >= 200,
+        domain_count: listed.len(),
+        more_domains,
         held: listed.iter().filter(|d| !d.holds.is_empty()).count(),
         expiring,
         email_verified: account.email_verified,
