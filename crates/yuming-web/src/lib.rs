@@ -121,6 +121,15 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route("/console/domains", get(pages::console::domains))
         .route("/console/domains/{name}", get(pages::console::domain))
         .route("/console/domains/{name}/renew", post(pages::console::renew))
+        .route("/console/domains/{name}/lock", post(pages::console::lock))
+        .route(
+            "/console/domains/{name}/nameservers",
+            post(pages::console::nameservers),
+        )
+        .route(
+            "/console/domains/{name}/auth-code",
+            post(pages::console::auth_code),
+        )
         .route(
             "/console/domains/{name}/auto-renew",
             post(pages::console::auto_renew),
@@ -151,6 +160,10 @@ pub fn router(state: WebState, api: Router) -> Router {
             get(pages::console::contact_form).post(pages::console::create_contact),
         )
         .route("/console/billing", get(pages::console::billing))
+        .route(
+            "/console/billing/threshold",
+            post(pages::console::set_threshold),
+        )
         .route("/console/security", get(pages::security::overview))
         .route(
             "/console/security/password",

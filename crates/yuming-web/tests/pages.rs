@@ -659,3 +659,160 @@ both_backends!(notices_are_read_in_the_console, |db: TestDb| async move {
         .await;
     assert_eq!(denied.status, StatusCode::NOT_FOUND);
 });
+
+both_backends!(a_domain_is_managed_from_its_page, |db: TestDb| async move {
+    use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+    use yuming_app::registrar::domains::{self, RegisterInput};
+
+    let (app, _clock) = test_app(&db.db);
+    let owner = fixtures::funded_customer(&app, "hal@example.com", 100_000).await;
+    let contact = contacts::create(
+        &app,
+        &fixtures::ctx(),
+        &owner,
+        &NewContactInput {
+            kind: "person".into(),
+            name: "张三".into(),
+            id_type: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            email: "hal@example.com".into(),
+            phone: "13800138000".into(),
+            address: AddressFields {
+                country: "CN".into(),
+                province: "北京".into(),
+                city: "北京".into(),
+                street: "长安街 1 号".into(),
+                postal_code: None,
+            },
+        },
+    )
+    .await
+    .expect("contact");
+    domains::register(
+        &app,
+        &fixtures::ctx(),
+        &owner,
+        RegisterInput {
+            name: "hal-example.com".into(),
+            years: 1,
+            registrant_contact_id: contact.id,
+            nameservers: None,
+            auto_renew: false,
+        },
+    )
+    .await
+    .expect("register");
+    let mut browser = Browser::new(&app, WebSettings::default());
+    browser.log_in("hal@example.com", fixtures::PASSWORD).await;
+
+    let page = browser.get("/console/domains/hal-example.com").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("未锁定"), "{}", page.body);
+    let locked = browser
+        .post(
+            "/console/domains/hal-example.com/lock",
+            &[("csrf_token", &page.csrf()), ("enabled", "true")],
+        )
+        .await;
+    assert_eq!(
+        locked.location(),
+        "/console/domains/hal-example.com?done=locked"
+    );
+    let page = browser
+        .get("/console/domains/hal-example.com?done=locked")
+        .await;
+    assert!(page.body.contains("注册商锁已开启"));
+    assert!(page.body.contains("clientTransferProhibited"));
+
+    // The auth code is shown on the answer to the button only.
+    let shown = browser
+        .post(
+            "/console/domains/hal-example.com/auth-code",
+            &[("csrf_token", &page.csrf())],
+        )
+        .await;
+    let code = between(&shown.body, "id=\"auth-code-value\">", "<").to_owned();
+    let expected = domains::auth_code(&app, &fixtures::ctx(), &owner, "hal-example.com", false)
+        .await
+        .expect("auth code");
+    assert_eq!(code, expected);
+    assert!(
+        !browser
+            .get("/console/domains/hal-example.com")
+            .await
+            .body
+            .contains(&code)
+    );
+
+    // A nameserver the rules refuse stands beside the field; nothing changes.
+    let refused = browser
+        .post(
+            "/console/domains/hal-example.com/nameservers",
+            &[("csrf_token", &page.csrf()), ("nameservers", "not a host!")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("id=\"e-ns\""), "{}", refused.body);
+    assert!(refused.body.contains("not a host!"), "the input is kept");
+
+    // Another customer sees no such domain.
+    customer(&app, "ida@example.com").await;
+    let mut stranger = Browser::new(&app, WebSettings::default());
+    stranger.log_in("ida@example.com", PASSWORD).await;
+    assert_eq!(
+        stranger
+            .get("/console/domains/hal-example.com")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let csrf = stranger.get("/console").await.csrf();
+    let theirs = stranger
+        .post(
+            "/console/domains/hal-example.com/lock",
+            &[("csrf_token", &csrf), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+});
+
+both_backends!(
+    billing_shows_money_exactly_and_keeps_the_reminder,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        fixtures::funded_customer(&app, "jo@example.com", 123_456_789).await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("jo@example.com", fixtures::PASSWORD).await;
+        let page = browser.get("/console/billing").await;
+        assert!(page.body.contains("¥1,234,567.89"), "{}", page.body);
+        assert!(
+            page.body.contains("+¥1,234,567.89"),
+            "the top-up in the statement"
+        );
+
+        let saved = browser
+            .post(
+                "/console/billing/threshold",
+                &[("csrf_token", &page.csrf()), ("amount", "88.50")],
+            )
+            .await;
+        assert_eq!(saved.location(), "/console/billing?done=threshold-saved");
+        let page = browser.get("/console/billing").await;
+        assert!(page.body.contains("value=\"88.50\""), "{}", page.body);
+
+        // Not an amount, and an amount needing rounding: refused beside the field, input kept.
+        for bad in ["a lot", "1.005"] {
+            let refused = browser
+                .post(
+                    "/console/billing/threshold",
+                    &[("csrf_token", &page.csrf()), ("amount", bad)],
+                )
+                .await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(refused.body.contains("id=\"e-amount\""), "{bad}");
+            assert!(refused.body.contains(&format!("value=\"{bad}\"")), "{bad}");
+        }
+        let page = browser.get("/console/billing").await;
+        assert!(page.body.contains("value=\"88.50\""), "nothing changed");
+    }
+);

@@ -428,3 +428,45 @@ done-session-ended = The session was ended.
 done-logged-out-everywhere = You are logged out everywhere. Please log in again.
 done-key-revoked = The key was revoked.
 security-key-created-at = Created
+
+domain-lock = Registrar lock
+domain-lock-on = Locked: the domain cannot be transferred away, deleted or changed.
+domain-lock-off = Unlocked: turn the lock on to keep the domain from being transferred by mistake.
+domain-lock-enable = Lock the domain
+domain-unlock = Unlock
+domain-unlock-confirm = Unlocked, the domain can be transferred and changed. Unlock it?
+domain-nameservers-field = Nameservers (one per line)
+domain-nameservers-help = Keep the defaults to use our DNS; to use another DNS provider, enter the nameservers it gives you. With none, the domain stops resolving.
+domain-nameservers-submit = Save the nameservers
+domain-auth-code = Transfer code
+domain-auth-code-lead = Another registrar asks for this code to take the domain over. Do not share it.
+domain-auth-code-show = Show the transfer code
+domain-auth-code-reset = Reset the transfer code
+domain-auth-code-reset-confirm = The old transfer code stops working at once. Reset it?
+done-locked = The registrar lock is on.
+done-unlocked = The registrar lock is off.
+done-nameservers-changed = The nameservers were updated.
+
+search-bulk = Search many names
+search-single = Search one name
+search-bulk-placeholder = One domain per line, for example:
+    example.com
+    例子.中国
+
+billing-threshold = Low-balance reminder
+billing-threshold-field = Remind me when the balance falls below (CNY)
+billing-threshold-help = Below this amount we remind you by e-mail and in the console to top up, so that automatic renewals do not fail. 0 turns the reminder off.
+billing-threshold-submit = Save
+billing-orders = Orders
+billing-orders-empty = No orders yet.
+billing-order = Order
+order-kind-register = Registration
+order-kind-renew = Renewal
+order-kind-restore = Restore
+order-kind-transfer = Transfer in
+order-kind-topup = Top-up
+order-kind-auto_renew = Automatic renewal
+done-threshold-saved = The low-balance reminder was saved.
+order-kind-holder_change = Change of holder
+order-kind-refund = Refund
+order-kind-cancel = Cancellation

@@ -419,3 +419,45 @@ done-session-ended = 该会话已退出。
 done-logged-out-everywhere = 已退出所有设备，请重新登录。
 done-key-revoked = 密钥已吊销。
 security-key-created-at = 创建时间
+
+domain-lock = 注册商锁
+domain-lock-on = 已锁定：域名不能被转出、删除或修改信息。
+domain-lock-off = 未锁定：建议开启，防止域名被误转出。
+domain-lock-enable = 开启注册商锁
+domain-unlock = 解除锁定
+domain-unlock-confirm = 解除锁定后域名可以被转出和修改，确定解除吗？
+domain-nameservers-field = DNS 服务器（每行一个）
+domain-nameservers-help = 使用本平台解析时保持默认；使用其他 DNS 服务商时，填写其提供的 DNS 服务器地址。全部清空后域名将无法解析。
+domain-nameservers-submit = 保存 DNS 服务器
+domain-auth-code = 转移密码
+domain-auth-code-lead = 将域名转到其他注册商时需要此密码。请勿告诉他人。
+domain-auth-code-show = 查看转移密码
+domain-auth-code-reset = 重置转移密码
+domain-auth-code-reset-confirm = 重置后旧的转移密码立即失效，确定重置吗？
+done-locked = 注册商锁已开启。
+done-unlocked = 注册商锁已解除。
+done-nameservers-changed = DNS 服务器已更新。
+
+search-bulk = 批量查询
+search-single = 单个查询
+search-bulk-placeholder = 每行一个域名，例如：
+    example.com
+    例子.中国
+
+billing-threshold = 余额提醒
+billing-threshold-field = 余额低于（元）时提醒我
+billing-threshold-help = 余额低于此金额时，我们会通过邮件和站内信提醒您充值，以免自动续费失败。填 0 表示不提醒。
+billing-threshold-submit = 保存
+billing-orders = 订单
+billing-orders-empty = 暂无订单。
+billing-order = 订单内容
+order-kind-register = 注册
+order-kind-renew = 续费
+order-kind-restore = 赎回
+order-kind-transfer = 转入
+order-kind-topup = 充值
+order-kind-auto_renew = 自动续费
+done-threshold-saved = 余额提醒已保存。
+order-kind-holder_change = 过户
+order-kind-refund = 退款
+order-kind-cancel = 注销

@@ -224,13 +224,24 @@ struct DomainPage {
     years: Vec<u32>,
     renew_price: String,
     form: FormState,
+    locked: bool,
+    auth_code: Option<String>,
+    ns_form: FormState,
+}
+
+/// What a domain page shows besides the domain: the forms' state and a revealed auth code.
+#[derive(Default)]
+struct DomainExtras {
+    form: FormState,
+    ns_form: FormState,
+    auth_code: Option<String>,
 }
 
 async fn domain_page(
     state: &WebState,
     visitor: &Visitor,
     name: &str,
-    form: FormState,
+    extras: DomainExtras,
     status: StatusCode,
 ) -> Response {
     let actor = match visitor.require_actor() {
@@ -256,12 +267,23 @@ async fn domain_page(
         ),
         None => (Vec::new(), String::new()),
     };
+    let locked = view
+        .statuses
+        .iter()
+        .any(|s| s == "clientTransferProhibited");
+    let mut ns_form = extras.ns_form;
+    if ns_form.value("nameservers").is_empty() && ns_form.error("nameservers").is_none() {
+        ns_form.set("nameservers", &view.nameservers.join("\n"));
+    }
     let template = DomainPage {
         base: Base::new(visitor, state, "domain-title", "domains"),
         domain: domain_line(visitor.locale, &view, visitor.now),
         years,
         renew_price,
-        form,
+        form: extras.form,
+        locked,
+        auth_code: extras.auth_code,
+        ns_form,
     };
     page(visitor, status, &template)
 }
@@ -272,7 +294,11 @@ pub async fn domain(
     visitor: Visitor,
     Path(name): Path<String>,
 ) -> Response {
-    domain_page(&state, &visitor, &name, FormState::new(), StatusCode::OK).await
+    let extras = DomainExtras {
+        form: FormState::new(),
+        ..DomainExtras::default()
+    };
+    domain_page(&state, &visitor, &name, extras, StatusCode::OK).await
 }
 
 /// `POST /console/domains/{name}/renew`, once per rendering of the form.
@@ -309,13 +335,151 @@ pub async fn renew(
         Err(e) => {
             let mut form = FormState::from_fields(&fields);
             form.fail(visitor.locale, &e, &["years"]);
-            domain_page(&state, &visitor, &name, form, crate::session::status_of(&e)).await
+            let extras = DomainExtras {
+                form,
+                ..DomainExtras::default()
+            };
+            domain_page(
+                &state,
+                &visitor,
+                &name,
+                extras,
+                crate::session::status_of(&e),
+            )
+            .await
         }
     }
 }
 
 /// `POST /console/domains/{name}/auto-renew` with `enabled=true|false`.
 pub async fn auto_renew(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let enabled = parse_form(&body)
+        .get("enabled")
+        .is_some_and(|v| v == "true");
+    let change = DomainUpdate {
+        nameservers: None,
+        locked: None,
+        auto_renew: Some(enabled),
+    };
+    let done = if enabled {
+        "auto-renew-on"
+    } else {
+        "auto-renew-off"
+    };
+    update_domain(state, visitor, name, headers, body, change, done).await
+}
+
+/// `POST /console/domains/{name}/lock` with `enabled=true|false`: the registrar lock
+/// (transfer, delete and update prohibited together).
+pub async fn lock(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let enabled = parse_form(&body)
+        .get("enabled")
+        .is_some_and(|v| v == "true");
+    let change = DomainUpdate {
+        nameservers: None,
+        locked: Some(enabled),
+        auto_renew: None,
+    };
+    let done = if enabled { "locked" } else { "unlocked" };
+    update_domain(state, visitor, name, headers, body, change, done).await
+}
+
+/// `POST /console/domains/{name}/nameservers`: one host per line; none leaves the name
+/// without nameservers (it stops resolving).
+pub async fn nameservers(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    let hosts: Vec<String> = fields
+        .get("nameservers")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let change = DomainUpdate {
+        nameservers: Some(hosts),
+        locked: None,
+        auto_renew: None,
+    };
+    update_domain(
+        state,
+        visitor,
+        name,
+        headers,
+        body,
+        change,
+        "nameservers-changed",
+    )
+    .await
+}
+
+async fn update_domain(
+    state: WebState,
+    visitor: Visitor,
+    name: String,
+    headers: HeaderMap,
+    body: Bytes,
+    change: DomainUpdate,
+    done: &str,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let nameservers_changed = change.nameservers.is_some();
+    match domains::update(&state.app, &visitor.ctx, actor, &name, change).await {
+        Ok(view) => visitor.redirect(&format!("/console/domains/{}?done={done}", view.ascii)),
+        Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let mut extras = DomainExtras {
+                form: FormState::new(),
+                ..DomainExtras::default()
+            };
+            if nameservers_changed {
+                extras.ns_form = FormState::from_fields(&fields);
+                extras
+                    .ns_form
+                    .set_error("nameservers", visitor.locale.error_message(&e));
+            } else {
+                extras.form.alert = Some(visitor.locale.error_message(&e));
+            }
+            domain_page(
+                &state,
+                &visitor,
+                &name,
+                extras,
+                crate::session::status_of(&e),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /console/domains/{name}/auth-code` (`reset=true` replaces it first): the transfer
+/// secret, shown on the page that answers and nowhere else.
+pub async fn auth_code(
     State(state): State<WebState>,
     visitor: Visitor,
     Path(name): Path<String>,
@@ -330,20 +494,15 @@ pub async fn auto_renew(
         Ok(actor) => actor,
         Err(login) => return login,
     };
-    let enabled = fields.get("enabled").is_some_and(|v| v == "true");
-    let change = DomainUpdate {
-        nameservers: None,
-        locked: None,
-        auto_renew: Some(enabled),
-    };
-    match domains::update(&state.app, &visitor.ctx, actor, &name, change).await {
-        Ok(view) => {
-            let done = if enabled {
-                "auto-renew-on"
-            } else {
-                "auto-renew-off"
+    let reset = fields.get("reset").is_some_and(|v| v == "true");
+    match domains::auth_code(&state.app, &visitor.ctx, actor, &name, reset).await {
+        Ok(code) => {
+            let extras = DomainExtras {
+                form: FormState::new(),
+                auth_code: Some(code),
+                ..DomainExtras::default()
             };
-            visitor.redirect(&format!("/console/domains/{}?done={done}", view.ascii))
+            domain_page(&state, &visitor, &name, extras, StatusCode::OK).await
         }
         Err(e) => app_error_page(&visitor, &state, &e),
     }
@@ -666,6 +825,18 @@ pub struct LedgerRow {
     pub credit: bool,
 }
 
+/// An order as the billing page shows it.
+pub struct OrderLine {
+    /// When.
+    pub at: String,
+    /// What, in words.
+    pub what: String,
+    /// The domain, as people read it.
+    pub domain: String,
+    /// Amount.
+    pub amount: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/billing.html")]
 struct BillingPage {
@@ -673,33 +844,48 @@ struct BillingPage {
     balance: String,
     credit_limit: String,
     ledger: Vec<LedgerRow>,
+    orders: Vec<OrderLine>,
+    threshold_form: FormState,
 }
 
-/// `/console/billing`: balance and its movements.
+/// `/console/billing`: balance, its movements, orders and the low-balance reminder.
 pub async fn billing(State(state): State<WebState>, visitor: Visitor) -> Response {
+    billing_page(&state, &visitor, None, StatusCode::OK).await
+}
+
+async fn billing_page(
+    state: &WebState,
+    visitor: &Visitor,
+    threshold_form: Option<FormState>,
+    status: StatusCode,
+) -> Response {
     let actor = match visitor.require_actor() {
         Ok(actor) => actor,
         Err(login) => return login,
     };
     let app = &state.app;
+    let start = yuming_app::platform::paging::PageCursor::start();
     let loaded = async {
         let balance = billing::balance(app, actor, Currency::Cny).await?;
-        let ledger = billing::ledger(
-            app,
-            actor,
-            &yuming_app::platform::paging::PageCursor::start(),
-            50,
-        )
-        .await?;
-        Ok::<_, AppError>((balance, ledger))
+        let ledger = billing::ledger(app, actor, &start, 50).await?;
+        let orders = billing::orders(app, actor, &start, 20).await?;
+        let threshold = billing::low_balance_threshold(app, actor).await?;
+        Ok::<_, AppError>((balance, ledger, orders, threshold))
     }
     .await;
-    let (balance, ledger) = match loaded {
+    let (balance, ledger, orders, threshold) = match loaded {
         Ok(loaded) => loaded,
-        Err(e) => return app_error_page(&visitor, &state, &e),
+        Err(e) => return app_error_page(visitor, state, &e),
     };
+    let locale = visitor.locale;
+    let threshold_form = threshold_form.unwrap_or_else(|| {
+        let mut form = FormState::new();
+        let minor = threshold.minor();
+        form.set("amount", &format!("{}.{:02}", minor / 100, minor % 100));
+        form
+    });
     let template = BillingPage {
-        base: Base::new(&visitor, &state, "billing-title", "billing"),
+        base: Base::new(visitor, state, "billing-title", "billing"),
         balance: format::money(balance.balance),
         credit_limit: format::money(balance.credit_limit),
         ledger: ledger
@@ -712,8 +898,69 @@ pub async fn billing(State(state): State<WebState>, visitor: Visitor) -> Respons
                 credit: line.amount.is_positive(),
             })
             .collect(),
+        orders: orders
+            .items
+            .iter()
+            .map(|order| {
+                let key = format!("order-kind-{}", order.kind);
+                let kind = if locale.has(&key) {
+                    locale.t(&key)
+                } else {
+                    order.kind.clone()
+                };
+                let what = match order.years {
+                    Some(years) => format!(
+                        "{kind} · {}",
+                        locale.t_args("years-n", &[("n", years.to_string())])
+                    ),
+                    None => kind,
+                };
+                let currency = Currency::parse(&order.currency).unwrap_or(Currency::Cny);
+                OrderLine {
+                    at: format::datetime(yuming_core::clock::Timestamp(order.created_at)),
+                    what,
+                    domain: order
+                        .domain_name
+                        .as_deref()
+                        .map(format::unicode_name)
+                        .unwrap_or_default(),
+                    amount: format::money(yuming_core::money::Money::new(order.amount, currency)),
+                }
+            })
+            .collect(),
+        threshold_form,
     };
-    page(&visitor, StatusCode::OK, &template)
+    page(visitor, status, &template)
+}
+
+/// `POST /console/billing/threshold`: the balance under which a reminder is sent, in yuan.
+pub async fn set_threshold(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = parse_form(&body);
+    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
+        return refused;
+    }
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let text = fields.get("amount").map_or("", |a| a.trim());
+    let minor = yuming_core::money::Money::parse(text, Currency::Cny)
+        .map(yuming_core::money::Money::minor)
+        // Not an amount: passed on as one out of range, so the rule answers with its message.
+        .unwrap_or(-1);
+    match billing::set_low_balance_threshold(&state.app, &visitor.ctx, actor, minor).await {
+        Ok(_) => visitor.redirect("/console/billing?done=threshold-saved"),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &["amount"]);
+            billing_page(&state, &visitor, Some(form), crate::session::status_of(&e)).await
+        }
+    }
 }
 
 /// Any other `/console/…` path: the login page when signed out (so that no path reveals

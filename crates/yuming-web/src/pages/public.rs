@@ -36,6 +36,9 @@ pub struct SearchQuery {
     /// A name, a label (searched under every TLD) or many names (one per line).
     #[serde(default)]
     q: String,
+    /// `1` shows the box for many names.
+    #[serde(default)]
+    bulk: String,
 }
 
 /// One row of the results.
@@ -145,7 +148,7 @@ pub async fn search(
     };
     let tlds: Vec<String> = catalogue.tlds().map(|t| t.unicode.clone()).collect();
     let names = names_of(&q, &tlds);
-    let bulk = q.contains(['\n', ',', ' ']);
+    let bulk = query.bulk == "1" || q.contains(['\n', ',', ' ']);
     let mut alert = None;
     let mut rows = Vec::new();
     let mut suggestions = Vec::new();
