@@ -197,6 +197,19 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/console/security/api-keys/{id}/revoke",
             post(pages::security::revoke_key),
         )
+        .route(
+            "/console/transfers",
+            get(pages::transfers::overview).post(pages::transfers::request),
+        )
+        .route(
+            "/console/transfers/{id}/cancel",
+            post(pages::transfers::cancel),
+        )
+        .route(
+            "/console/transfers/decide/{name}",
+            post(pages::transfers::decide),
+        )
+        .route("/console/audit", get(pages::audit::log))
         .route("/console/notices", get(pages::notices::list))
         .route(
             "/console/notices/{id}/read",

@@ -660,22 +660,19 @@ both_backends!(notices_are_read_in_the_console, |db: TestDb| async move {
     assert_eq!(denied.status, StatusCode::NOT_FOUND);
 });
 
-both_backends!(a_domain_is_managed_from_its_page, |db: TestDb| async move {
+/// A registrant contact (pending review) of `owner`, created as the API would.
+async fn contact_of(app: &App, owner: &yuming_core::access::Actor) -> String {
     use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
-    use yuming_app::registrar::domains::{self, RegisterInput};
-
-    let (app, _clock) = test_app(&db.db);
-    let owner = fixtures::funded_customer(&app, "hal@example.com", 100_000).await;
-    let contact = contacts::create(
-        &app,
+    contacts::create(
+        app,
         &fixtures::ctx(),
-        &owner,
+        owner,
         &NewContactInput {
             kind: "person".into(),
             name: "张三".into(),
             id_type: "resident_id".into(),
             id_number: "11010519491231002X".into(),
-            email: "hal@example.com".into(),
+            email: "holder@example.com".into(),
             phone: "13800138000".into(),
             address: AddressFields {
                 country: "CN".into(),
@@ -687,21 +684,36 @@ both_backends!(a_domain_is_managed_from_its_page, |db: TestDb| async move {
         },
     )
     .await
-    .expect("contact");
+    .expect("contact")
+    .id
+}
+
+/// Registers `name` for `owner` (with a new contact), paid from its balance.
+async fn register(app: &App, owner: &yuming_core::access::Actor, name: &str) {
+    use yuming_app::registrar::domains::{self, RegisterInput};
+    let contact = contact_of(app, owner).await;
     domains::register(
-        &app,
+        app,
         &fixtures::ctx(),
-        &owner,
+        owner,
         RegisterInput {
-            name: "hal-example.com".into(),
+            name: name.into(),
             years: 1,
-            registrant_contact_id: contact.id,
+            registrant_contact_id: contact,
             nameservers: None,
             auto_renew: false,
         },
     )
     .await
     .expect("register");
+}
+
+both_backends!(a_domain_is_managed_from_its_page, |db: TestDb| async move {
+    use yuming_app::registrar::domains;
+
+    let (app, _clock) = test_app(&db.db);
+    let owner = fixtures::funded_customer(&app, "hal@example.com", 100_000).await;
+    register(&app, &owner, "hal-example.com").await;
     let mut browser = Browser::new(&app, WebSettings::default());
     browser.log_in("hal@example.com", fixtures::PASSWORD).await;
 
@@ -814,5 +826,110 @@ both_backends!(
         }
         let page = browser.get("/console/billing").await;
         assert!(page.body.contains("value=\"88.50\""), "nothing changed");
+    }
+);
+
+both_backends!(
+    a_transfer_in_is_paid_once_and_answered_by_the_holder,
+    |db: TestDb| async move {
+        use yuming_app::registrar::{contacts, domains};
+        use yuming_core::access::Role;
+
+        let (app, clock) = test_app(&db.db);
+        let holder = fixtures::funded_customer(&app, "kim@example.com", 100_000).await;
+        register(&app, &holder, "kim-example.com").await;
+        // Past the 60 days after registration in which a name cannot be transferred.
+        clock.advance_days(61);
+        let code = domains::auth_code(&app, &fixtures::ctx(), &holder, "kim-example.com", false)
+            .await
+            .expect("code");
+        let gainer = fixtures::funded_customer(&app, "lee@example.com", 100_000).await;
+        let contact = contact_of(&app, &gainer).await;
+        let reviewer = fixtures::staff(&app, "rev@example.com", Role::Reviewer).await;
+        contacts::decide(&app, &fixtures::ctx(), &reviewer, &contact, "approve", None)
+            .await
+            .expect("approve");
+
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("lee@example.com", fixtures::PASSWORD).await;
+        let page = browser.get("/console/transfers").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let key = between(&page.body, "name=\"form_key\" value=\"", "\"").to_owned();
+        let form = [
+            ("csrf_token", page.csrf()),
+            ("form_key", key),
+            ("name", "kim-example.com".to_owned()),
+            ("auth_code", "wrong-code-1".to_owned()),
+            ("contact_id", contact.clone()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = browser.post("/console/transfers", &form).await;
+        assert!(
+            refused.body.contains("id=\"e-auth_code\""),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("value=\"kim-example.com\""));
+
+        // The right code, sent twice from the same rendering: one transfer, one charge.
+        let page = browser.get("/console/transfers").await;
+        let key = between(&page.body, "name=\"form_key\" value=\"", "\"").to_owned();
+        let form = [
+            ("csrf_token", page.csrf()),
+            ("form_key", key),
+            ("name", "kim-example.com".to_owned()),
+            ("auth_code", code.clone()),
+            ("contact_id", contact.clone()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for _ in 0..2 {
+            let sent = browser.post("/console/transfers", &form).await;
+            assert_eq!(
+                sent.location(),
+                "/console/transfers?done=transfer-requested",
+                "{}",
+                sent.body
+            );
+        }
+        let balance =
+            yuming_app::billing::balance(&app, &gainer, yuming_core::money::Currency::Cny)
+                .await
+                .expect("balance");
+        let transfers = yuming_app::registrar::transfers::list(&app, &gainer, 10)
+            .await
+            .expect("transfers");
+        assert_eq!(transfers.len(), 1);
+        assert_eq!(balance.balance.minor(), 100_000 - transfers[0].fee.minor());
+        let page = browser
+            .get("/console/transfers?done=transfer-requested")
+            .await;
+        assert!(page.body.contains("进行中"));
+
+        // The holder approves it from the same page; the domain changes hands.
+        let mut holding = Browser::new(&app, WebSettings::default());
+        holding.log_in("kim@example.com", fixtures::PASSWORD).await;
+        let page = holding.get("/console/transfers").await;
+        assert!(page.body.contains("同意转出"), "{}", page.body);
+        let approved = holding
+            .post(
+                "/console/transfers/decide/kim-example.com",
+                &[("csrf_token", &page.csrf()), ("approve", "true")],
+            )
+            .await;
+        assert_eq!(
+            approved.location(),
+            "/console/transfers?done=transfer-approved"
+        );
+        let mine = browser.get("/console/domains").await;
+        assert!(mine.body.contains("kim-example.com"), "{}", mine.body);
+        assert_eq!(
+            holding.get("/console/domains/kim-example.com").await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // The log of the account shows it, in words.
+        let log = browser.get("/console/audit").await;
+        assert!(log.body.contains("完成转移"), "{}", log.body);
+        assert!(log.body.contains("登录"));
     }
 );

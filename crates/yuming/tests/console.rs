@@ -610,10 +610,16 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.check_page("security-totp").await;
     walk.open("/console/notices").await;
     walk.check_page("notices").await;
+    walk.open("/console/transfers").await;
+    walk.expect_text("转入域名").await;
+    walk.check_page("transfers").await;
+    walk.open("/console/audit").await;
+    walk.expect_text("注册域名").await;
+    walk.check_page("audit").await;
 
     // English, remembered across pages, and back.
     walk.click(".lang a[hreflang=en]").await;
-    walk.expect_text("Notices").await;
+    walk.expect_text("Activity log").await;
     walk.open("/console/domains").await;
     walk.expect_text("My domains").await;
     walk.open("/console").await;

@@ -1,14 +1,13 @@
 //! Signing up, verifying the address, logging in (with the TOTP step) and out.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use yuming_app::accounts::{self, Consent, LoginInput, NewAccountInput};
 
-use super::{Base, FormState, app_error_page, check_form, message, page, parse_form};
+use super::{Base, CheckedForm, FormState, app_error_page, message, page};
 use crate::WebState;
 use crate::session::{Visitor, local_path};
 
@@ -40,14 +39,10 @@ pub async fn signup_form(State(state): State<WebState>, visitor: Visitor) -> Res
 /// whether or not the address already had an account (sign-up does not reveal customers).
 pub async fn signup(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm {
+        visitor, fields, ..
+    }: CheckedForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
     let mut form = FormState::from_fields(&fields);
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     if !form.checked("agree") {
@@ -129,14 +124,12 @@ pub async fn login_form(
 /// session cookie is set and the visitor goes where they were going.
 pub async fn login(
     State(state): State<WebState>,
-    mut visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm {
+        mut visitor,
+        fields,
+        ..
+    }: CheckedForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let next = local_path(&field("next")).unwrap_or("/console").to_owned();
     let totp = Some(field("totp")).filter(|c| !c.trim().is_empty());
@@ -173,14 +166,12 @@ pub async fn login(
 /// `POST /logout`: ends this session and forgets the cookie.
 pub async fn logout(
     State(state): State<WebState>,
-    mut visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm {
+        mut visitor,
+        fields: _,
+        ..
+    }: CheckedForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
     if let Some(actor) = visitor.actor.clone()
         && let Err(e) = accounts::logout(&state.app, &visitor.ctx, &actor).await
     {
@@ -221,14 +212,10 @@ pub async fn verify_email_form(
 /// `POST /verify-email`.
 pub async fn verify_email(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm {
+        visitor, fields, ..
+    }: CheckedForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
     let token = fields.get("token").map_or("", String::as_str);
     match accounts::verification::verify_email(&state.app, &visitor.ctx, token).await {
         Ok(()) => message(

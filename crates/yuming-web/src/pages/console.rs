@@ -2,9 +2,8 @@
 //! handler asks the visitor's actor of the same use case the API calls.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use yuming_app::registrar::contacts::{self, NewContactInput};
@@ -14,7 +13,7 @@ use yuming_core::contact::VerificationStatus;
 use yuming_core::lifecycle::Phase;
 use yuming_core::money::Currency;
 
-use super::{Base, FormState, app_error_page, check_form, page, parse_form, submit_once};
+use super::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
@@ -304,18 +303,14 @@ pub async fn domain(
 /// `POST /console/domains/{name}/renew`, once per rendering of the form.
 pub async fn renew(
     State(state): State<WebState>,
-    mut visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let Some(actor) = visitor.actor.clone() else {
-        return visitor.redirect_to_login();
-    };
     let years: u32 = fields
         .get("years")
         .and_then(|y| y.parse().ok())
@@ -354,14 +349,10 @@ pub async fn renew(
 /// `POST /console/domains/{name}/auto-renew` with `enabled=true|false`.
 pub async fn auto_renew(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    form: SignedInForm,
 ) -> Response {
-    let enabled = parse_form(&body)
-        .get("enabled")
-        .is_some_and(|v| v == "true");
+    let enabled = form.fields.get("enabled").is_some_and(|v| v == "true");
     let change = DomainUpdate {
         nameservers: None,
         locked: None,
@@ -372,41 +363,35 @@ pub async fn auto_renew(
     } else {
         "auto-renew-off"
     };
-    update_domain(state, visitor, name, headers, body, change, done).await
+    update_domain(&state, form, &name, change, done).await
 }
 
 /// `POST /console/domains/{name}/lock` with `enabled=true|false`: the registrar lock
 /// (transfer, delete and update prohibited together).
 pub async fn lock(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    form: SignedInForm,
 ) -> Response {
-    let enabled = parse_form(&body)
-        .get("enabled")
-        .is_some_and(|v| v == "true");
+    let enabled = form.fields.get("enabled").is_some_and(|v| v == "true");
     let change = DomainUpdate {
         nameservers: None,
         locked: Some(enabled),
         auto_renew: None,
     };
     let done = if enabled { "locked" } else { "unlocked" };
-    update_domain(state, visitor, name, headers, body, change, done).await
+    update_domain(&state, form, &name, change, done).await
 }
 
 /// `POST /console/domains/{name}/nameservers`: one host per line; none leaves the name
 /// without nameservers (it stops resolving).
 pub async fn nameservers(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    form: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    let hosts: Vec<String> = fields
+    let hosts: Vec<String> = form
+        .fields
         .get("nameservers")
         .map(String::as_str)
         .unwrap_or("")
@@ -419,39 +404,26 @@ pub async fn nameservers(
         locked: None,
         auto_renew: None,
     };
-    update_domain(
-        state,
-        visitor,
-        name,
-        headers,
-        body,
-        change,
-        "nameservers-changed",
-    )
-    .await
+    update_domain(&state, form, &name, change, "nameservers-changed").await
 }
 
 async fn update_domain(
-    state: WebState,
-    visitor: Visitor,
-    name: String,
-    headers: HeaderMap,
-    body: Bytes,
+    state: &WebState,
+    form: SignedInForm,
+    name: &str,
     change: DomainUpdate,
     done: &str,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    } = form;
     let nameservers_changed = change.nameservers.is_some();
-    match domains::update(&state.app, &visitor.ctx, actor, &name, change).await {
+    match domains::update(&state.app, &visitor.ctx, &actor, name, change).await {
         Ok(view) => visitor.redirect(&format!("/console/domains/{}?done={done}", view.ascii)),
-        Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, state, &e),
         Err(e) => {
             let mut extras = DomainExtras {
                 form: FormState::new(),
@@ -465,14 +437,7 @@ async fn update_domain(
             } else {
                 extras.form.alert = Some(visitor.locale.error_message(&e));
             }
-            domain_page(
-                &state,
-                &visitor,
-                &name,
-                extras,
-                crate::session::status_of(&e),
-            )
-            .await
+            domain_page(state, &visitor, name, extras, crate::session::status_of(&e)).await
         }
     }
 }
@@ -481,19 +446,15 @@ async fn update_domain(
 /// secret, shown on the page that answers and nowhere else.
 pub async fn auth_code(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let reset = fields.get("reset").is_some_and(|v| v == "true");
     match domains::auth_code(&state.app, &visitor.ctx, actor, &name, reset).await {
         Ok(code) => {
@@ -605,17 +566,13 @@ const REGISTER_FIELDS: [&str; 4] = ["name", "years", "registrant_contact_id", "a
 /// `POST /console/register`: charged once per rendering of the form, whatever the clicks.
 pub async fn register(
     State(state): State<WebState>,
-    mut visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let Some(actor) = visitor.actor.clone() else {
-        return visitor.redirect_to_login();
-    };
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let input = RegisterInput {
         name: field("name"),
@@ -775,18 +732,14 @@ pub async fn contact_form(State(state): State<WebState>, visitor: Visitor) -> Re
 /// `POST /console/contacts/new`: submitted for real-name review.
 pub async fn create_contact(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let input = NewContactInput {
         kind: field("kind"),
@@ -936,18 +889,14 @@ async fn billing_page(
 /// `POST /console/billing/threshold`: the balance under which a reminder is sent, in yuan.
 pub async fn set_threshold(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let text = fields.get("amount").map_or("", |a| a.trim());
     let minor = yuming_core::money::Money::parse(text, Currency::Cny)
         .map(yuming_core::money::Money::minor)

@@ -2,13 +2,12 @@
 //! zone file out and in.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use yuming_app::dns::{self, ImportMode, RecordChange, ZoneView};
 
-use super::{Base, FormState, app_error_page, check_form, page, parse_form};
+use super::{Base, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::session::{Visitor, status_of};
 
@@ -146,19 +145,15 @@ fn optional_number(text: Option<&String>) -> Option<i64> {
 /// `POST /console/domains/{name}/dns`: adds a record.
 pub async fn add_record(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
     let change = RecordChange {
         rtype: field("type"),
@@ -189,19 +184,15 @@ pub async fn add_record(
 /// `POST /console/domains/{name}/dns/{id}/delete`.
 pub async fn delete_record(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path((name, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields: _,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     match dns::delete_record(&state.app, &visitor.ctx, actor, &name, &id).await {
         Ok(()) => visitor.redirect(&format!("/console/domains/{name}/dns?done=record-deleted")),
         Err(e) => {
@@ -255,19 +246,15 @@ pub async fn export(
 /// nothing.
 pub async fn import(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let mode = if fields.get("mode").is_some_and(|m| m == "replace") {
         ImportMode::Replace
     } else {

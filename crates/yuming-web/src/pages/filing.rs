@@ -5,15 +5,14 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use yuming_app::filing::{self, EntityInput, NewOrderInput, PersonInput, SiteInput};
 use yuming_app::{AppError, ErrorKind};
 use yuming_core::filing::Severity;
 
-use super::{Base, FormState, app_error_page, check_form, page, parse_form};
+use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
@@ -255,18 +254,14 @@ fn person(fields: &HashMap<String, String>, prefix: &str) -> PersonInput {
 /// `POST /console/filing/new`: the entity is kept as a draft; the site comes next.
 pub async fn create_entity(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
     let input = EntityInput {
         entity_type: field("entity.entity_type"),
@@ -384,19 +379,15 @@ pub async fn entity(
 /// it; the order's page comes next.
 pub async fn create_site(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
     let content_type: u8 = field("site.content_types").parse().unwrap_or(0);
     let input = SiteInput {
@@ -460,15 +451,11 @@ async fn start_order(
 /// whose order could not be opened before (another order of the entity was in progress).
 pub async fn order_site(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path((id, site)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm {
+        visitor, fields: _, ..
+    }: CheckedForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
     start_order(&state, &visitor, &id, &site).await
 }
 
@@ -595,19 +582,15 @@ pub async fn order(
 /// `POST /console/filing/orders/{id}/submit`.
 pub async fn submit(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields: _,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     match filing::submit(&state.app, &visitor.ctx, actor, &id).await {
         Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=order-submitted")),
         Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),

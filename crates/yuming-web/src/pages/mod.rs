@@ -1,6 +1,7 @@
 //! The pages, one module per area, and what they share: the layout's facts ([`Base`]), form
 //! state with errors next to their fields, error pages, and submitting a form exactly once.
 
+pub mod audit;
 pub mod auth;
 pub mod console;
 pub mod dns;
@@ -8,6 +9,7 @@ pub mod filing;
 pub mod notices;
 pub mod public;
 pub mod security;
+pub mod transfers;
 
 use std::collections::HashMap;
 
@@ -302,6 +304,70 @@ pub fn csrf_refused(visitor: &Visitor, state: &WebState) -> Response {
         visitor.locale.t("error-csrf-text"),
         vec![(visitor.path.clone(), visitor.locale.t("link-reload"))],
     )
+}
+
+/// A submitted form whose CSRF token and `Origin` were checked, with its visitor: the first
+/// thing every state-changing handler needs. A failed check is the rejection (a 403 page).
+pub struct CheckedForm {
+    /// Who sent it.
+    pub visitor: Visitor,
+    /// The fields (the last value of a repeated name).
+    pub fields: HashMap<String, String>,
+    /// The body as sent (for fields that repeat, such as checkboxes).
+    pub body: axum::body::Bytes,
+}
+
+impl axum::extract::FromRequest<WebState> for CheckedForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts as _;
+        use axum::response::IntoResponse as _;
+        let (mut parts, body) = req.into_parts();
+        let visitor = Visitor::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let body = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|rejection| visitor.finish(rejection.into_response()))?;
+        let fields = parse_form(&body);
+        check_form(&visitor, state, &headers, &fields)?;
+        Ok(CheckedForm {
+            visitor,
+            fields,
+            body,
+        })
+    }
+}
+
+/// A [`CheckedForm`] from a signed-in visitor; a signed-out one is sent to the login page.
+pub struct SignedInForm {
+    /// Who sent it.
+    pub visitor: Visitor,
+    /// The signed-in actor.
+    pub actor: yuming_core::access::Actor,
+    /// The fields (the last value of a repeated name).
+    pub fields: HashMap<String, String>,
+    /// The body as sent.
+    pub body: axum::body::Bytes,
+}
+
+impl axum::extract::FromRequest<WebState> for SignedInForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Response> {
+        let CheckedForm {
+            visitor,
+            fields,
+            body,
+        } = CheckedForm::from_request(req, state).await?;
+        let actor = visitor.require_actor()?.clone();
+        Ok(SignedInForm {
+            visitor,
+            actor,
+            fields,
+            body,
+        })
+    }
 }
 
 /// Checks the CSRF token and the `Origin` of a form submission.

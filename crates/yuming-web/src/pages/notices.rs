@@ -2,15 +2,14 @@
 //! one or all at once.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use yuming_app::notify::notices;
 use yuming_core::clock::Timestamp;
 
-use super::{Base, app_error_page, check_form, page, parse_form};
+use super::{Base, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
 use crate::session::Visitor;
@@ -91,19 +90,15 @@ pub async fn list(
 /// `POST /console/notices/{id}/read`.
 pub async fn mark_read(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields: _,
+        ..
+    }: SignedInForm,
 ) -> Response {
-    let fields = parse_form(&body);
-    if let Err(refused) = check_form(&visitor, &state, &headers, &fields) {
-        return refused;
-    }
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
+    let actor = &actor;
     match notices::mark_read(&state.app, &visitor.ctx, actor, &id).await {
         Ok(()) => visitor.redirect("/console/notices"),
         Err(e) => app_error_page(&visitor, &state, &e),

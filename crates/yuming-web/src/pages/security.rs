@@ -2,15 +2,14 @@
 //! login sessions with revoke and "log out everywhere", and API keys (the secret shown once).
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
 use yuming_app::accounts::{self, api_keys};
 use yuming_app::{AppError, ErrorKind};
 
-use super::{Base, FormState, app_error_page, check_form, page, parse_form};
+use super::{Base, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
 use crate::session::{Visitor, status_of};
@@ -184,37 +183,16 @@ pub async fn overview(State(state): State<WebState>, visitor: Visitor) -> Respon
     security_page(&state, &visitor, Shown::default(), StatusCode::OK).await
 }
 
-/// Reads a form after checking CSRF and the session; the handlers below share this start.
-#[allow(clippy::result_large_err, reason = "the error is the response itself")]
-fn signed_in_form(
-    state: &WebState,
-    visitor: &Visitor,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<
-    (
-        yuming_core::access::Actor,
-        std::collections::HashMap<String, String>,
-    ),
-    Response,
-> {
-    let fields = parse_form(body);
-    check_form(visitor, state, headers, &fields)?;
-    let actor = visitor.require_actor()?.clone();
-    Ok((actor, fields))
-}
-
 /// `POST /console/security/password`: other sessions end; this one stays.
 pub async fn change_password(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        body: _,
+    }: SignedInForm,
 ) -> Response {
-    let (actor, fields) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
     match accounts::change_password(
         &state.app,
@@ -241,14 +219,13 @@ pub async fn change_password(
 /// `POST /console/security/totp/begin`: a new secret, shown once as a QR code and as text.
 pub async fn totp_begin(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields: _,
+        body: _,
+    }: SignedInForm,
 ) -> Response {
-    let (actor, _) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     match accounts::totp_begin(&state.app, &visitor.ctx, &actor).await {
         Ok(enrolment) => {
             let shown = Shown {
@@ -269,17 +246,13 @@ pub async fn totp_begin(
     }
 }
 
-async fn totp_switch(
-    state: WebState,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
-    enable: bool,
-) -> Response {
-    let (actor, fields) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
+async fn totp_switch(state: WebState, form: SignedInForm, enable: bool) -> Response {
+    let SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    } = form;
     let code = fields.get("code").cloned().unwrap_or_default();
     match accounts::totp_set_enabled(&state.app, &visitor.ctx, &actor, &code, enable).await {
         Ok(()) => {
@@ -299,37 +272,26 @@ async fn totp_switch(
 }
 
 /// `POST /console/security/totp/enable` with the first code from the authenticator.
-pub async fn totp_enable(
-    State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    totp_switch(state, visitor, headers, body, true).await
+pub async fn totp_enable(State(state): State<WebState>, form: SignedInForm) -> Response {
+    totp_switch(state, form, true).await
 }
 
 /// `POST /console/security/totp/disable` with a current code.
-pub async fn totp_disable(
-    State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    totp_switch(state, visitor, headers, body, false).await
+pub async fn totp_disable(State(state): State<WebState>, form: SignedInForm) -> Response {
+    totp_switch(state, form, false).await
 }
 
 /// `POST /console/security/sessions/{id}/revoke`.
 pub async fn revoke_session(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields: _,
+        body: _,
+    }: SignedInForm,
 ) -> Response {
-    let (actor, _) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     match accounts::revoke_session(&state.app, &visitor.ctx, &actor, &id).await {
         Ok(()) => visitor.redirect("/console/security?done=session-ended"),
         Err(e) => app_error_page(&visitor, &state, &e),
@@ -339,14 +301,13 @@ pub async fn revoke_session(
 /// `POST /console/security/sessions/end-all`: every session, this one too.
 pub async fn logout_everywhere(
     State(state): State<WebState>,
-    mut visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        mut visitor,
+        actor,
+        fields: _,
+        body: _,
+    }: SignedInForm,
 ) -> Response {
-    let (actor, _) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     match accounts::logout_everywhere(&state.app, &visitor.ctx, &actor).await {
         Ok(_) => {
             visitor.end_session();
@@ -360,14 +321,13 @@ pub async fn logout_everywhere(
 /// answer page only.
 pub async fn create_key(
     State(state): State<WebState>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        body,
+    }: SignedInForm,
 ) -> Response {
-    let (actor, fields) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     // Checkboxes repeat their name; the field map keeps one value per name.
     let scopes: Vec<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
         .unwrap_or_default()
@@ -409,15 +369,14 @@ pub async fn create_key(
 /// `POST /console/security/api-keys/{id}/revoke`.
 pub async fn revoke_key(
     State(state): State<WebState>,
-    visitor: Visitor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInForm {
+        visitor,
+        actor,
+        fields: _,
+        body: _,
+    }: SignedInForm,
 ) -> Response {
-    let (actor, _) = match signed_in_form(&state, &visitor, &headers, &body) {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     match api_keys::revoke(&state.app, &visitor.ctx, &actor, &id).await {
         Ok(_) => visitor.redirect("/console/security?done=key-revoked"),
         Err(e) => app_error_page(&visitor, &state, &e),
