@@ -28,25 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export YUMING_DATA_DIR="$work/data" YUMING_LOG=warn YUMING_DNS_ADDR= YUMING_WHOIS_ADDR=
-export YUMING_HTTP__MAX_CONNECTIONS_PER_IP=0
-email=bench-api@example.com
-password='bench api password 1'
-echo "$password" | "$BIN" user create --email "$email" --role customer --password-stdin >/dev/null
-"$BIN" account credit --email "$email" --amount 100000000 --currency CNY --note bench >/dev/null
-YUMING_HTTP_ADDR=$HTTP "$BIN" serve &
-yuming_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://$HTTP/healthz" >/dev/null && break; sleep 0.1; done
-api() { curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' "$@"; }
-token=$(curl -sf "http://$HTTP/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-contact=$(api "http://$HTTP/api/v1/contacts" -d '{"kind":"person","name":"张三","id_type":"resident_id",
-    "id_number":"11010519491231002X","email":"holder@example.com","phone":"+86.13800138000",
-    "address":{"country":"CN","province":"北京市","city":"北京市","street":"长安街 1 号"}}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for i in $(seq 1 20); do
-    api "http://$HTTP/api/v1/domains" -d "{\"name\":\"bench-api-$i.com\",\"years\":1,\"registrant_contact_id\":\"$contact\"}" >/dev/null
-done
+serve_customer_with_domains "$HTTP" bench-api 20
 
 mkdir -p "$work/www"
 api "http://$HTTP/api/v1/me" > "$work/www/me.json"

@@ -49,3 +49,32 @@ dnsperf_checked() {
             }
         }' <<<"$out" >&2
 }
+
+# serve_customer_with_domains HTTP NAME COUNT: starts `yuming serve` ($BIN, SQLite in $work)
+# on HTTP, creates the customer NAME@example.com with money, a registrant contact and COUNT
+# domains NAME-1.com…, all through the operator CLI and the API. Sets yuming_pid, email,
+# password, token (a bearer token) and contact; defines api (curl with the token). The
+# caller's EXIT trap kills yuming_pid and removes $work.
+serve_customer_with_domains() {
+    local http=$1 name=$2 count=$3
+    export YUMING_DATA_DIR="$work/data" YUMING_LOG=warn YUMING_DNS_ADDR= YUMING_WHOIS_ADDR=
+    export YUMING_HTTP__MAX_CONNECTIONS_PER_IP=0
+    email=$name@example.com
+    password="$name password 1"
+    echo "$password" | "$BIN" user create --email "$email" --role customer --password-stdin >/dev/null
+    "$BIN" account credit --email "$email" --amount 100000000 --currency CNY --note bench >/dev/null
+    YUMING_HTTP_ADDR=$http "$BIN" serve &
+    yuming_pid=$!
+    for _ in $(seq 1 100); do curl -sf "http://$http/healthz" >/dev/null && break; sleep 0.1; done
+    token=$(curl -sf "http://$http/api/v1/auth/login" -H 'content-type: application/json' \
+        -d "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+    api() { curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' "$@"; }
+    contact=$(api "http://$http/api/v1/contacts" -d '{"kind":"person","name":"张三","id_type":"resident_id",
+        "id_number":"11010519491231002X","email":"holder@example.com","phone":"+86.13800138000",
+        "address":{"country":"CN","province":"北京市","city":"北京市","street":"长安街 1 号"}}' |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    local i
+    for i in $(seq 1 "$count"); do
+        api "http://$http/api/v1/domains" -d "{\"name\":\"$name-$i.com\",\"years\":1,\"registrant_contact_id\":\"$contact\"}" >/dev/null
+    done
+}

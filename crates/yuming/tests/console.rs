@@ -21,7 +21,7 @@ use yuming_test_support::serve::{Served, start_serve};
 use yuming_test_support::smtp::SmtpSink;
 
 mod common;
-use common::{dig, yuming};
+use common::{dig, operator, yuming};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -271,30 +271,6 @@ fn screenshot_dir() -> PathBuf {
     let dir = target.join("console-screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
     dir
-}
-
-/// Runs an operator command; panics with its output when it fails.
-fn operator(data: &Path, db_url: &str, args: &[&str], stdin: Option<&str>) -> String {
-    use std::io::Write as _;
-    let mut child = yuming(data)
-        .args(args)
-        .env("YUMING_DATABASE_URL", db_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run yuming");
-    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
-        pipe.write_all(text.as_bytes()).expect("stdin");
-    }
-    let out = child.wait_with_output().expect("output");
-    assert!(
-        out.status.success(),
-        "yuming {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A reviewer approves every pending contact through the API, as the review queue would.

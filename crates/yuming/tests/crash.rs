@@ -5,7 +5,6 @@
 //! charge) a second time: while the first request might still be running it is told to wait
 //! (409), and once that claim is stale it gets the committed effect replayed. Both backends.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -15,7 +14,7 @@ use yuming_test_support::TestDb;
 use yuming_test_support::serve::{Served, start_serve};
 
 mod common;
-use common::{login, yuming};
+use common::{login, operator, yuming};
 
 const EMAIL: &str = "crash@example.com";
 const PASSWORD: &str = "correct horse battery";
@@ -34,28 +33,6 @@ async fn serve(data: &Path, db_url: &str, env: &[(&str, &str)]) -> Served {
     let mut served = start_serve(&mut command, false);
     served.wait_healthy().await;
     served
-}
-
-/// Runs an operator command against `db_url`; panics with its output when it fails.
-fn operator(data: &Path, db_url: &str, args: &[&str], stdin: Option<&str>) {
-    let mut child = yuming(data)
-        .args(args)
-        .env("YUMING_DATABASE_URL", db_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run yuming");
-    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
-        pipe.write_all(text.as_bytes()).expect("stdin");
-    }
-    let out = child.wait_with_output().expect("output");
-    assert!(
-        out.status.success(),
-        "yuming {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 async fn call(

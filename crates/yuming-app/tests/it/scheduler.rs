@@ -2,110 +2,22 @@
 //! reminders delivered through a real SMTP server (aiosmtpd), auto-renew failure, redemption,
 //! release and re-registration; concurrent sweeps charging exactly once.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
 use yuming_app::notify::notices::{self, Mailer};
 use yuming_app::{App, ops::scheduler, registrar::domains};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::Phase;
+use yuming_test_support::smtp::SmtpSink;
 use yuming_test_support::{TestDb, both_backends, test_app};
 
 use super::registrar::{assert_ledger_balanced, balance_of, ctx, customer, register_input};
 
-/// A real SMTP server process writing every message into a maildir.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-/// aiosmtpd writing every message into the maildir `argv[1]`; prints `ready PORT`.
-const SMTP_MAILBOX_PY: &str = r#"
-import errno, socket, sys, time
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Mailbox
-
-# The controller binds the port itself, so a free one is picked first; another process may
-# take it in between, hence the retry.
-for _ in range(20):
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    controller = Controller(Mailbox(sys.argv[1]), hostname="127.0.0.1", port=port)
-    try:
-        controller.start()
-        break
-    except OSError as e:
-        if e.errno != errno.EADDRINUSE:
-            raise
-else:
-    sys.exit("no free port")
-print("ready", port, flush=True)
-while True:
-    time.sleep(3600)
-"#;
-
-impl SmtpSink {
-    fn start() -> SmtpSink {
-        use std::io::BufRead;
-        let dir = tempfile::tempdir().expect("maildir");
-        let mut child = Command::new("python3")
-            .arg("-c")
-            .arg(SMTP_MAILBOX_PY)
-            .arg(dir.path().join("mail"))
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (./test installs it: pip install aiosmtpd==1.4.6)");
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            std::io::BufReader::new(out)
-                .read_line(&mut line)
-                .expect("sink output");
-        }
-        let port = line
-            .trim()
-            .strip_prefix("ready ")
-            .and_then(|p| p.parse::<u16>().ok());
-        // Owned by the sink at once, so that its Drop reaps the process on every path.
-        let sink = SmtpSink {
-            child,
-            port: port.unwrap_or(0),
-            dir,
-        };
-        assert!(port.is_some(), "aiosmtpd did not start: {line:?}");
-        sink
-    }
-
-    fn mailer(&self) -> Mailer {
-        Mailer::new(
-            &format!("smtp://127.0.0.1:{}", self.port),
-            "Yuming <noreply@yuming.test>",
-        )
-        .expect("mailer")
-    }
-
-    /// Every message received so far, raw.
-    fn messages(&self) -> Vec<String> {
-        let new = self.dir.path().join("mail").join("new");
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&new)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        paths.sort();
-        paths.iter().map(|p| read(p)).collect()
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).expect("message")
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A mailer that sends to the test's SMTP server.
+fn mailer(sink: &SmtpSink) -> Mailer {
+    Mailer::new(
+        &format!("smtp://127.0.0.1:{}", sink.port),
+        "Yuming <noreply@yuming.test>",
+    )
+    .expect("mailer")
 }
 
 /// One sweep, then delivery of whatever e-mail it queued.
@@ -118,25 +30,13 @@ async fn tick(app: &App, mailer: &Mailer) -> scheduler::SweepReport {
     report
 }
 
-fn decoded_subjects(messages: &[String]) -> Vec<String> {
-    messages
-        .iter()
-        .map(|m| {
-            m.lines()
-                .find_map(|l| l.strip_prefix("Subject: "))
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
-}
-
 async fn phase_of(app: &App, actor: &yuming_core::access::Actor, name: &str) -> Phase {
     domains::get(app, actor, name).await.expect("get").phase
 }
 
 both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
     let sink = SmtpSink::start();
-    let mailer = sink.mailer();
+    let mailer = mailer(&sink);
     let (app, clock) = test_app(&db.db);
     // Enough for the registration only: the auto-renewal will find an empty balance.
     let (alice, contact) = customer(&app, &db, "alice@example.com", 6_900).await;
@@ -156,7 +56,7 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
     // Nothing is due a year ahead.
     let report = tick(&app, &mailer).await;
     assert_eq!(report.notices, 0);
-    assert!(sink.messages().is_empty());
+    assert!(sink.received().is_empty());
 
     // 30, 7 and 1 days before expiry: one reminder each, by e-mail through SMTP; repeats
     // of the sweep send nothing more.
@@ -164,12 +64,21 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
         clock.set(Timestamp(expires.0 - days * 86_400 + 3_600));
         tick(&app, &mailer).await;
         tick(&app, &mailer).await;
-        let messages = sink.messages();
+        let messages = sink.received();
         assert_eq!(messages.len(), expected, "after the {days}-day sweep");
-        assert!(messages.iter().all(|m| m.contains("To: alice@example.com")));
+        assert!(
+            messages
+                .iter()
+                .all(|m| m["to"] == serde_json::json!(["alice@example.com"])),
+            "{messages:?}"
+        );
     }
-    // Subjects are RFC 2047 encoded (Chinese); the decoded text is in the outbox.
-    assert_eq!(decoded_subjects(&sink.messages()).len(), 3);
+    // The subjects travel RFC 2047 encoded (Chinese) and decode to the outbox's text.
+    let mailed: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap_or("").to_owned())
+        .collect();
     let inbox = notices::inbox(&app, &alice, None, 50).await.expect("inbox");
     let subjects: Vec<&str> = inbox.iter().map(|i| i.subject.as_str()).collect();
     assert_eq!(
@@ -180,6 +89,9 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
             "域名 lifecycle-story.com 将于 30 天后到期",
         ]
     );
+    let mut newest_first = mailed.clone();
+    newest_first.reverse();
+    assert_eq!(newest_first, subjects, "what the SMTP server received");
 
     // Expiry: the auto-renewal is due but the balance is empty: no charge, never negative,
     // one failure notice and one "expired" notice; the name stops resolving.
@@ -195,7 +107,7 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
         .expect("get");
     assert_eq!(view.phase, Phase::AutoRenewGrace);
     assert!(!view.resolves);
-    assert_eq!(sink.messages().len(), 5);
+    assert_eq!(sink.received().len(), 5);
 
     // Past the 45-day auto-renew grace: redemption, notified once.
     clock.set(Timestamp(expires.0 + 46 * 86_400));
@@ -205,7 +117,7 @@ both_backends!(a_domain_lives_and_dies, |db: TestDb| async move {
         phase_of(&app, &alice, "lifecycle-story.com").await,
         Phase::Redemption
     );
-    assert_eq!(sink.messages().len(), 6);
+    assert_eq!(sink.received().len(), 6);
     assert_eq!(balance_of(&app, &alice).await, 0);
 
     // A top-up, then a restore during redemption: the restore fee plus one year, and the

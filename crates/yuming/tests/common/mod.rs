@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// `yuming` with no inherited `YUMING_*` configuration, its data in `data`, quiet logs and
 /// cheap password hashing.
@@ -50,7 +50,7 @@ pub fn create_customer(data: &Path, email: &str, password: &str, fen: i64) {
     let mut child = yuming(data)
         .args(["user", "create", "--email", email, "--role", "customer"])
         .arg("--password-stdin")
-        .stdin(std::process::Stdio::piped())
+        .stdin(Stdio::piped())
         .spawn()
         .expect("user create");
     child
@@ -80,4 +80,29 @@ pub async fn login(client: &reqwest::Client, base: &str, email: &str, password: 
         .expect("login");
     let body: serde_json::Value = response.json().await.expect("login body");
     body["token"].as_str().expect("token").to_owned()
+}
+
+/// Runs an operator command against `db_url`; its standard output. Panics with its output
+/// when it fails.
+pub fn operator(data: &Path, db_url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    use std::io::Write as _;
+    let mut child = yuming(data)
+        .args(args)
+        .env("YUMING_DATABASE_URL", db_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run yuming");
+    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+        pipe.write_all(text.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(
+        out.status.success(),
+        "yuming {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
