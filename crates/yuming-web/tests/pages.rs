@@ -933,3 +933,41 @@ both_backends!(
         assert!(log.body.contains("登录"));
     }
 );
+
+both_backends!(
+    the_domain_list_is_filtered_and_paged_with_its_filters,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "max@example.com", 1_000_000).await;
+        for name in ["max-shop.com", "max-blog.com", "max-shop.net"] {
+            register(&app, &owner, name).await;
+        }
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("max@example.com", fixtures::PASSWORD).await;
+        let all = browser.get("/console/domains").await;
+        assert_eq!(all.body.matches("href=\"/console/domains/max-").count(), 3);
+        let shops = browser.get("/console/domains?q=shop&tld=com").await;
+        assert_eq!(
+            shops.body.matches("href=\"/console/domains/max-").count(),
+            1,
+            "{}",
+            shops.body
+        );
+        assert!(shops.body.contains("max-shop.com"));
+        assert!(
+            shops.body.contains("value=\"shop\""),
+            "the filter stays in its field"
+        );
+        let none = browser.get("/console/domains?state=expired").await;
+        assert!(none.body.contains("没有符合条件的域名"));
+        // A filter no state has, and a non-number of days, are ignored rather than refused.
+        let lenient = browser
+            .get("/console/domains?state=bogus&within=soon")
+            .await;
+        assert_eq!(lenient.status, StatusCode::OK);
+        assert_eq!(
+            lenient.body.matches("href=\"/console/domains/max-").count(),
+            3
+        );
+    }
+);

@@ -1343,3 +1343,125 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    the_list_narrows_by_name_tld_state_and_expiry,
+    |db: TestDb| async move {
+        use yuming_app::registrar::domains::{DomainFilter, ListState};
+        let (app, clock) = test_app(&db.db);
+        let (alice, contact) = customer(&app, &db, "filters@example.com", 1_000_000).await;
+        for (name, years) in [
+            ("alpha-shop.com", 1),
+            ("beta-shop.com", 2),
+            ("alpha-blog.net", 1),
+            ("例子.中国", 1),
+        ] {
+            domains::register(&app, &ctx(), &alice, register_input(name, years, &contact))
+                .await
+                .expect("register");
+        }
+        let names = |page: &yuming_app::registrar::domains::FilteredPage| -> Vec<String> {
+            page.domains.iter().map(|d| d.name.clone()).collect()
+        };
+        let list = |filter: DomainFilter, after: Option<String>, limit: usize| {
+            let app = app.clone();
+            let alice = alice.clone();
+            async move {
+                domains::list_filtered(&app, &alice, &filter, after.as_deref(), limit)
+                    .await
+                    .expect("list")
+            }
+        };
+
+        let shop = list(
+            DomainFilter {
+                contains: Some("SHOP".into()),
+                ..DomainFilter::default()
+            },
+            None,
+            10,
+        )
+        .await;
+        assert_eq!(names(&shop), vec!["alpha-shop.com", "beta-shop.com"]);
+        assert_eq!(shop.next_after, None);
+        let chinese = list(
+            DomainFilter {
+                tld: Some("中国".into()),
+                ..DomainFilter::default()
+            },
+            None,
+            10,
+        )
+        .await;
+        assert_eq!(names(&chinese), vec!["例子.中国"]);
+        let by_label = list(
+            DomainFilter {
+                contains: Some("例子".into()),
+                ..DomainFilter::default()
+            },
+            None,
+            10,
+        )
+        .await;
+        assert_eq!(names(&by_label), vec!["例子.中国"]);
+
+        // Paging keeps the filter: one at a time.
+        let first = list(
+            DomainFilter {
+                tld: Some(".com".into()),
+                ..DomainFilter::default()
+            },
+            None,
+            1,
+        )
+        .await;
+        assert_eq!(names(&first), vec!["alpha-shop.com"]);
+        let second = list(
+            DomainFilter {
+                tld: Some("com".into()),
+                ..DomainFilter::default()
+            },
+            first.next_after.clone(),
+            1,
+        )
+        .await;
+        assert_eq!(names(&second), vec!["beta-shop.com"]);
+
+        // Eleven months on, the one-year names expire within 60 days; a year and a day on,
+        // they have expired and the two-year one is still active.
+        clock.advance_days(330);
+        let expiring = list(
+            DomainFilter {
+                expiring_within_days: Some(60),
+                ..DomainFilter::default()
+            },
+            None,
+            10,
+        )
+        .await;
+        assert_eq!(expiring.domains.len(), 3, "{:?}", names(&expiring));
+        clock.advance_days(36);
+        let expired = list(
+            DomainFilter {
+                state: Some(ListState::Expired),
+                ..DomainFilter::default()
+            },
+            None,
+            10,
+        )
+        .await;
+        assert_eq!(expired.domains.len(), 3, "{:?}", names(&expired));
+        let active = list(
+            DomainFilter {
+                state: Some(ListState::Active),
+                ..DomainFilter::default()
+            },
+            None,
+            10,
+        )
+        .await;
+        assert_eq!(names(&active), vec!["beta-shop.com"]);
+        assert_eq!(ListState::parse("held"), Some(ListState::Held));
+        assert_eq!(ListState::parse("nonsense"), None);
+    }
+);

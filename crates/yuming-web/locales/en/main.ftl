@@ -536,3 +536,13 @@ audit-action-dns-record-update = Changed a DNS record
 audit-action-filing-entity-create = Created a filing entity
 audit-action-filing-order-create = Opened a filing order
 audit-action-notice-read = Read a notice
+
+domains-filter-name = Name contains
+domains-filter-all = All
+domains-filter-expired = Expired
+domains-filter-tld = Extension
+domains-filter-expiring = Expiry
+domains-filter-days = Within { $n } days
+domains-filter-apply = Filter
+domains-filter-clear = Clear the filters
+domains-none-match = No domain matches these filters.

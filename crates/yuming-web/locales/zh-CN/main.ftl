@@ -527,3 +527,13 @@ audit-action-dns-record-update = 修改解析记录
 audit-action-filing-entity-create = 创建备案主体
 audit-action-filing-order-create = 创建备案订单
 audit-action-notice-read = 阅读通知
+
+domains-filter-name = 域名包含
+domains-filter-all = 全部
+domains-filter-expired = 已过期
+domains-filter-tld = 后缀
+domains-filter-expiring = 到期时间
+domains-filter-days = { $n } 天内到期
+domains-filter-apply = 筛选
+domains-filter-clear = 清除筛选
+domains-none-match = 没有符合条件的域名。

@@ -170,16 +170,56 @@ struct DomainsPage {
     domains: Vec<DomainLine>,
     next: Option<String>,
     first_page: bool,
+    query: ListQuery,
+    tlds: Vec<String>,
+    filtered: bool,
 }
 
-/// The query of the domain list.
-#[derive(Debug, Deserialize)]
+/// The query of the domain list: the filters and where the page starts.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     after: String,
+    /// Part of the name.
+    #[serde(default)]
+    pub q: String,
+    /// `active`, `expired` or `held`.
+    #[serde(default)]
+    pub state: String,
+    /// One TLD.
+    #[serde(default)]
+    pub tld: String,
+    /// Expiring within this many days.
+    #[serde(default)]
+    pub within: String,
 }
 
-/// `/console/domains`: the list, by name, a page at a time.
+impl ListQuery {
+    fn filter(&self) -> domains::DomainFilter {
+        let some = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+        domains::DomainFilter {
+            contains: some(&self.q),
+            tld: some(&self.tld),
+            state: domains::ListState::parse(&self.state),
+            expiring_within_days: self.within.trim().parse().ok().filter(|d| *d > 0),
+        }
+    }
+
+    /// The query string of the next page: these filters, after `after`.
+    fn next(&self, after: &str) -> String {
+        serde_urlencoded::to_string([
+            ("q", self.q.as_str()),
+            ("state", self.state.as_str()),
+            ("tld", self.tld.as_str()),
+            ("within", self.within.as_str()),
+            ("after", after),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+/// `/console/domains`: the list, by name, a page at a time, narrowed by name, state, TLD
+/// and expiry.
 pub async fn domains(
     State(state): State<WebState>,
     visitor: Visitor,
@@ -190,27 +230,31 @@ pub async fn domains(
         Err(login) => return login,
     };
     let after = Some(query.after.as_str()).filter(|a| !a.is_empty());
-    let listed = match domains::list(&state.app, actor, after, DOMAINS_PER_PAGE + 1).await {
-        Ok(listed) => listed,
+    let filter = query.filter();
+    let loaded = async {
+        let page =
+            domains::list_filtered(&state.app, actor, &filter, after, DOMAINS_PER_PAGE as usize)
+                .await?;
+        let catalogue = yuming_app::registrar::catalogue::current(&state.app).await?;
+        Ok::<_, AppError>((page, catalogue))
+    }
+    .await;
+    let (listed, catalogue) = match loaded {
+        Ok(loaded) => loaded,
         Err(e) => return app_error_page(&visitor, &state, &e),
     };
-    let more = listed.len() > DOMAINS_PER_PAGE as usize;
-    let shown = &listed[..listed.len().min(DOMAINS_PER_PAGE as usize)];
-    let next = more
-        .then(|| {
-            shown.last().map(|d| {
-                serde_urlencoded::to_string([("after", d.ascii.as_str())]).unwrap_or_default()
-            })
-        })
-        .flatten();
     let template = DomainsPage {
         base: Base::new(&visitor, &state, "domains-title", "domains"),
-        domains: shown
+        domains: listed
+            .domains
             .iter()
             .map(|d| domain_line(visitor.locale, d, visitor.now))
             .collect(),
-        next,
+        next: listed.next_after.as_deref().map(|a| query.next(a)),
         first_page: after.is_none(),
+        filtered: filter != domains::DomainFilter::default(),
+        tlds: catalogue.tlds().map(|t| t.unicode.clone()).collect(),
+        query,
     };
     page(&visitor, StatusCode::OK, &template)
 }

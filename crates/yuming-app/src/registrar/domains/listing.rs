@@ -61,3 +61,135 @@ pub async fn get(app: &App, actor: &Actor, name: &str) -> Result<DomainView, App
     tx.commit().await?;
     Ok(view)
 }
+
+/// What a domain list can be narrowed to (the console's filters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainFilter {
+    /// A part of the name, in Unicode or A-labels, any case.
+    pub contains: Option<String>,
+    /// One TLD, Unicode or A-label (`中国`, `xn--fiqs8s`, `com`).
+    pub tld: Option<String>,
+    /// Only names in this state.
+    pub state: Option<ListState>,
+    /// Only active names that expire within this many days.
+    pub expiring_within_days: Option<i64>,
+}
+
+/// The states a list can be narrowed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListState {
+    /// Registered and not expired.
+    Active,
+    /// Expired: renewal grace, redemption or pending delete.
+    Expired,
+    /// The registry holds it (real-name or naming review): it does not resolve.
+    Held,
+}
+
+impl ListState {
+    /// Parses `active`, `expired` or `held`.
+    pub fn parse(text: &str) -> Option<ListState> {
+        match text {
+            "active" => Some(ListState::Active),
+            "expired" => Some(ListState::Expired),
+            "held" => Some(ListState::Held),
+            _ => None,
+        }
+    }
+}
+
+/// A page of a filtered list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilteredPage {
+    /// The names that match, by A-label.
+    pub domains: Vec<DomainView>,
+    /// Pass as `after` to read on; `None` when every name was read.
+    pub next_after: Option<String>,
+}
+
+/// Names read per statement while filtering.
+const FILTER_CHUNK: i64 = 200;
+/// Most names one filtered page reads; a page that stops there says where to go on.
+const FILTER_SCAN_LIMIT: usize = 5_000;
+
+impl DomainFilter {
+    fn matches(&self, view: &DomainView, now: yuming_core::clock::Timestamp) -> bool {
+        use yuming_core::lifecycle::Phase;
+        if let Some(part) = &self.contains {
+            let part = part.trim().to_lowercase();
+            if !view.name.to_lowercase().contains(&part) && !view.ascii.contains(&part) {
+                return false;
+            }
+        }
+        if let Some(tld) = &self.tld {
+            let tld = tld.trim().trim_start_matches('.').to_lowercase();
+            let of = |name: &str| name.rsplit('.').next().unwrap_or("").to_owned();
+            if of(&view.ascii) != tld && of(&view.name) != tld {
+                return false;
+            }
+        }
+        let state_ok = match self.state {
+            None => true,
+            Some(ListState::Active) => view.phase == Phase::Active,
+            Some(ListState::Expired) => matches!(
+                view.phase,
+                Phase::AutoRenewGrace | Phase::Redemption | Phase::PendingDelete
+            ),
+            Some(ListState::Held) => !view.holds.is_empty(),
+        };
+        if !state_ok {
+            return false;
+        }
+        match self.expiring_within_days {
+            Some(days) => view.phase == Phase::Active && view.expires_at.0 <= now.0 + days * 86_400,
+            None => true,
+        }
+    }
+}
+
+/// The caller's domains that match `filter`, by A-label, up to `limit` after `after`. Reads
+/// the list a chunk at a time and stops after [`FILTER_SCAN_LIMIT`] names, so one request
+/// stays bounded however large the account; the answer's `next_after` goes on from there.
+pub async fn list_filtered(
+    app: &App,
+    actor: &Actor,
+    filter: &DomainFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<FilteredPage, AppError> {
+    let now = app.now();
+    let limit = limit.clamp(1, 1_000);
+    let mut cursor = after.map(str::to_owned);
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    loop {
+        let chunk = list(app, actor, cursor.as_deref(), FILTER_CHUNK).await?;
+        let read_all = (chunk.len() as i64) < FILTER_CHUNK;
+        for view in chunk {
+            scanned += 1;
+            let ascii = view.ascii.clone();
+            if filter.matches(&view, now) {
+                found.push(view);
+                if found.len() == limit {
+                    return Ok(FilteredPage {
+                        domains: found,
+                        next_after: Some(ascii),
+                    });
+                }
+            }
+            cursor = Some(ascii);
+        }
+        if read_all {
+            return Ok(FilteredPage {
+                domains: found,
+                next_after: None,
+            });
+        }
+        if scanned >= FILTER_SCAN_LIMIT {
+            return Ok(FilteredPage {
+                domains: found,
+                next_after: cursor,
+            });
+        }
+    }
+}

@@ -11,7 +11,7 @@ mod renewal;
 mod search;
 mod variants;
 
-pub use listing::{get, list};
+pub use listing::{DomainFilter, FilteredPage, ListState, get, list, list_filtered};
 pub use lookup::{
     DisclosedRegistrant, LookupView, PublicRegistrant, lookup, lookup_nameserver, lookup_registrant,
 };
