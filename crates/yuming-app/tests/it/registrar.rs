@@ -1465,3 +1465,25 @@ both_backends!(
         assert_eq!(ListState::parse("nonsense"), None);
     }
 );
+
+both_backends!(an_unfiltered_list_pages_exactly, |db: TestDb| async move {
+    use yuming_app::registrar::domains::DomainFilter;
+    let (app, _clock) = test_app(&db.db);
+    let (alice, contact) = customer(&app, &db, "pages@example.com", 1_000_000).await;
+    for name in ["page-a.com", "page-b.com", "page-c.com"] {
+        domains::register(&app, &ctx(), &alice, register_input(name, 1, &contact))
+            .await
+            .expect("register");
+    }
+    let all = DomainFilter::default();
+    let first = domains::list_filtered(&app, &alice, &all, None, 2)
+        .await
+        .expect("list");
+    assert_eq!(first.domains.len(), 2);
+    assert_eq!(first.next_after.as_deref(), Some("page-b.com"));
+    let rest = domains::list_filtered(&app, &alice, &all, first.next_after.as_deref(), 2)
+        .await
+        .expect("list");
+    assert_eq!(rest.domains.len(), 1);
+    assert_eq!(rest.next_after, None, "nothing after the last page");
+});

@@ -159,6 +159,20 @@ pub async fn list_filtered(
 ) -> Result<FilteredPage, AppError> {
     let now = app.now();
     let limit = limit.clamp(1, 1_000);
+    if *filter == DomainFilter::default() {
+        // Nothing to narrow: one read of the page and one name more, to know whether
+        // there is a next page.
+        let mut domains = list(app, actor, after, limit as i64 + 1).await?;
+        let more = domains.len() > limit;
+        domains.truncate(limit);
+        let next_after = more
+            .then(|| domains.last().map(|d| d.ascii.clone()))
+            .flatten();
+        return Ok(FilteredPage {
+            domains,
+            next_after,
+        });
+    }
     let mut cursor = after.map(str::to_owned);
     let mut found = Vec::new();
     let mut scanned = 0;
