@@ -249,8 +249,6 @@ pub fn router(state: WebState, api: Router) -> Router {
             },
         ))
         .with_state(state.clone());
-    // As a plain service: axum does not route to a whole Router by path pattern.
-    let api_direct = api.clone().into_service::<axum::body::Body>();
     let api_or_page_404 = axum::routing::any(move |req: Request| {
         let api = api.clone();
         let state = state.clone();
@@ -266,11 +264,9 @@ pub fn router(state: WebState, api: Router) -> Router {
             }
         }
     });
-    // The API's and RDAP's own paths go straight to them; only what is left asks whether a
-    // browser wants a page.
+    // The API is the fallback as a whole: routed to by pattern, it would see this router's
+    // path parameters instead of its own.
     Router::new()
-        .route_service("/api/{*rest}", api_direct.clone())
-        .route_service("/rdap/{*rest}", api_direct)
         .merge(assets::routes())
         .merge(pages)
         .fallback(api_or_page_404)

@@ -16,13 +16,20 @@ use yuming_web::{WebSettings, WebState};
 
 /// A JSON 404 standing in for the API router behind the console.
 fn api_stand_in() -> Router {
-    Router::new().fallback(|| async {
-        (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"error":{"code":"NOT_FOUND"}}"#,
+    Router::new()
+        .route(
+            "/api/v1/things/{id}/echo",
+            axum::routing::post(
+                |axum::extract::Path(id): axum::extract::Path<String>| async move { id },
+            ),
         )
-    })
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"error":{"code":"NOT_FOUND"}}"#,
+            )
+        })
 }
 
 /// A browser's share of the protocol: a cookie jar and the answers as text.
