@@ -127,6 +127,10 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::console::nameservers),
         )
         .route(
+            "/console/domains/{name}/holder-change",
+            post(pages::console::offer_holder_change),
+        )
+        .route(
             "/console/domains/{name}/auth-code",
             post(pages::console::auth_code),
         )
@@ -200,6 +204,10 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route(
             "/console/transfers",
             get(pages::transfers::overview).post(pages::transfers::request),
+        )
+        .route(
+            "/console/transfers/{id}/accept",
+            post(pages::transfers::accept),
         )
         .route(
             "/console/transfers/{id}/cancel",

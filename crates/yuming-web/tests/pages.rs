@@ -978,3 +978,85 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_change_of_holder_is_offered_and_accepted,
+    |db: TestDb| async move {
+        use yuming_app::registrar::contacts;
+        use yuming_core::access::Role;
+
+        let (app, _clock) = test_app(&db.db);
+        let giver = fixtures::funded_customer(&app, "ned@example.com", 100_000).await;
+        register(&app, &giver, "ned-example.com").await;
+        let taker = fixtures::customer(&app, "ola@example.com").await;
+        let profile = contact_of(&app, &taker).await;
+        let reviewer = fixtures::staff(&app, "rev2@example.com", Role::Reviewer).await;
+        contacts::decide(&app, &fixtures::ctx(), &reviewer, &profile, "approve", None)
+            .await
+            .expect("approve");
+
+        let mut giving = Browser::new(&app, WebSettings::default());
+        giving.log_in("ned@example.com", fixtures::PASSWORD).await;
+        let page = giving.get("/console/domains/ned-example.com").await;
+        let wrong = giving
+            .post(
+                "/console/domains/ned-example.com/holder-change",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("to_email", "ola@example.com"),
+                    ("to_contact_id", "con_not_theirs"),
+                ],
+            )
+            .await;
+        assert!(
+            wrong.body.contains("class=\"alert error\"")
+                || wrong.body.contains("id=\"e-to_contact_id\"")
+        );
+        assert!(
+            wrong.body.contains("value=\"ola@example.com\""),
+            "the input is kept"
+        );
+        let offered = giving
+            .post(
+                "/console/domains/ned-example.com/holder-change",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("to_email", "ola@example.com"),
+                    ("to_contact_id", &profile),
+                ],
+            )
+            .await;
+        assert_eq!(offered.location(), "/console/transfers?done=holder-offered");
+
+        let mut taking = Browser::new(&app, WebSettings::default());
+        taking.log_in("ola@example.com", fixtures::PASSWORD).await;
+        let contacts_page = taking.get("/console/contacts").await;
+        assert!(
+            contacts_page.body.contains(&profile),
+            "the profile id is shown to share"
+        );
+        let page = taking.get("/console/transfers").await;
+        let id = between(&page.body, "action=\"/console/transfers/", "/accept\"").to_owned();
+        let accepted = taking
+            .post(
+                &format!("/console/transfers/{id}/accept"),
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(
+            accepted.location(),
+            "/console/transfers?done=holder-accepted"
+        );
+        assert!(
+            taking
+                .get("/console/domains")
+                .await
+                .body
+                .contains("ned-example.com")
+        );
+        assert_eq!(
+            giving.get("/console/domains/ned-example.com").await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+);

@@ -546,3 +546,16 @@ domains-filter-days = Within { $n } days
 domains-filter-apply = Filter
 domains-filter-clear = Clear the filters
 domains-none-match = No domain matches these filters.
+
+holder-change = Change of holder
+holder-change-lead = Give the domain to another account on this platform: once it accepts, the domain is that account's, held by its verified registrant profile.
+holder-change-email = The other account's e-mail
+holder-change-contact = The other account's profile ID
+holder-change-contact-help = The other account finds it on its Registrant profiles page; it starts with con_
+holder-change-submit = Offer the domain
+holder-change-confirm = Offer { $name } to the other account? Once it accepts, the domain is no longer yours.
+holder-accept = Accept
+holder-decline = Decline
+contact-id-help = Profile ID: give it to someone who changes a domain's holder to you
+done-holder-offered = The change of holder was offered; it waits for the other account.
+done-holder-accepted = The change of holder was accepted; the domain is in your account now.

@@ -537,3 +537,16 @@ domains-filter-days = { $n } 天内到期
 domains-filter-apply = 筛选
 domains-filter-clear = 清除筛选
 domains-none-match = 没有符合条件的域名。
+
+holder-change = 过户
+holder-change-lead = 将域名过户给本平台的另一个账户：对方接受后，域名归对方所有，由对方已实名认证的持有者持有。
+holder-change-email = 对方账户的邮箱
+holder-change-contact = 对方实名模板编号
+holder-change-contact-help = 请对方在"实名模板"页面查看，以 con_ 开头
+holder-change-submit = 发起过户
+holder-change-confirm = 确定将 { $name } 过户给对方吗？对方接受后，您将不再拥有此域名。
+holder-accept = 接受过户
+holder-decline = 拒绝
+contact-id-help = 实名模板编号：他人向您过户域名时需要提供
+done-holder-offered = 过户已发起，等待对方接受。
+done-holder-accepted = 已接受过户，域名已归入您的账户。

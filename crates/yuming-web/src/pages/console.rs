@@ -270,6 +270,7 @@ struct DomainPage {
     locked: bool,
     auth_code: Option<String>,
     ns_form: FormState,
+    holder_form: FormState,
 }
 
 /// What a domain page shows besides the domain: the forms' state and a revealed auth code.
@@ -277,6 +278,7 @@ struct DomainPage {
 struct DomainExtras {
     form: FormState,
     ns_form: FormState,
+    holder_form: FormState,
     auth_code: Option<String>,
 }
 
@@ -327,6 +329,7 @@ async fn domain_page(
         locked,
         auth_code: extras.auth_code,
         ns_form,
+        holder_form: extras.holder_form,
     };
     page(visitor, status, &template)
 }
@@ -482,6 +485,53 @@ async fn update_domain(
                 extras.form.alert = Some(visitor.locale.error_message(&e));
             }
             domain_page(state, &visitor, name, extras, crate::session::status_of(&e)).await
+        }
+    }
+}
+
+/// `POST /console/domains/{name}/holder-change`: offers the domain to another account (过户),
+/// to be held by that account's verified profile; the other account accepts it.
+pub async fn offer_holder_change(
+    State(state): State<WebState>,
+    Path(name): Path<String>,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    let field = |n: &str| fields.get(n).map_or("", |v| v.trim()).to_owned();
+    let offered = yuming_app::registrar::transfers::offer_holder_change(
+        &state.app,
+        &visitor.ctx,
+        &actor,
+        &name,
+        &field("to_email"),
+        &field("to_contact_id"),
+    )
+    .await;
+    match offered {
+        Ok(_) => visitor.redirect("/console/transfers?done=holder-offered"),
+        Err(e) if e.kind == yuming_app::ErrorKind::NotFound && e.field.is_none() => {
+            app_error_page(&visitor, &state, &e)
+        }
+        Err(e) => {
+            let mut holder_form = FormState::from_fields(&fields);
+            holder_form.fail(visitor.locale, &e, &["to_email", "to_contact_id"]);
+            let extras = DomainExtras {
+                form: FormState::new(),
+                holder_form,
+                ..DomainExtras::default()
+            };
+            domain_page(
+                &state,
+                &visitor,
+                &name,
+                extras,
+                crate::session::status_of(&e),
+            )
+            .await
         }
     }
 }
@@ -647,6 +697,8 @@ pub async fn register(
 
 /// A contact as the list shows it.
 pub struct ContactLine {
+    /// Profile id (another account's holder offers name it).
+    pub id: String,
     /// Holder name.
     pub name: String,
     /// Masked document number.
@@ -693,6 +745,7 @@ pub async fn contacts(State(state): State<WebState>, visitor: Visitor) -> Respon
                 VerificationStatus::Rejected => ("error", "contact-rejected"),
             };
             ContactLine {
+                id: c.id.clone(),
                 name: c.name.clone(),
                 id_number: c.id_number_masked.clone(),
                 id_type: locale.t(&format!("id-type-{}", c.id_type.as_str())),

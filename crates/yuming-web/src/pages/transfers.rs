@@ -37,8 +37,10 @@ pub struct TransferLine {
     pub fee: String,
     /// A rejection's reason.
     pub reason: String,
-    /// The account may withdraw it (it asked for it).
+    /// The account may withdraw it (it asked for it), or decline an offered change of holder.
     pub can_cancel: bool,
+    /// The account may accept an offered change of holder.
+    pub can_accept: bool,
     /// The account may approve or reject it (it holds the domain).
     pub can_decide: bool,
 }
@@ -71,7 +73,8 @@ fn line(locale: Locale, t: &transfers::TransferView) -> TransferLine {
             format::money(t.fee)
         },
         reason: t.reason.clone().unwrap_or_default(),
-        can_cancel: pending && t.gaining,
+        can_cancel: pending && (t.gaining || t.kind == "holder_change"),
+        can_accept: pending && t.gaining && t.kind == "holder_change",
         can_decide: pending && !t.gaining && t.kind == "transfer",
     }
 }
@@ -206,5 +209,22 @@ pub async fn decide(
             transfers_page(&state, &visitor, form, status_of(&e)).await
         }
         Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+/// `POST /console/transfers/{id}/accept`: the target of a change of holder accepts it.
+pub async fn accept(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm { visitor, actor, .. }: SignedInForm,
+) -> Response {
+    match transfers::accept_holder_change(&state.app, &visitor.ctx, &actor, &id).await {
+        Ok(_) => visitor.redirect("/console/transfers?done=holder-accepted"),
+        Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let mut form = FormState::new();
+            form.alert = Some(visitor.locale.error_message(&e));
+            transfers_page(&state, &visitor, form, status_of(&e)).await
+        }
     }
 }
