@@ -131,6 +131,26 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::console::offer_holder_change),
         )
         .route(
+            "/console/domains/{name}/cancel",
+            post(pages::cancellation::start),
+        )
+        .route(
+            "/console/cancellations/{id}",
+            get(pages::cancellation::show),
+        )
+        .route(
+            "/console/cancellations/{id}/steps/{step}",
+            post(pages::cancellation::confirm),
+        )
+        .route(
+            "/console/cancellations/{id}/export",
+            get(pages::cancellation::export),
+        )
+        .route(
+            "/console/cancellations/{id}/submit",
+            post(pages::cancellation::submit),
+        )
+        .route(
             "/console/domains/{name}/auth-code",
             post(pages::console::auth_code),
         )

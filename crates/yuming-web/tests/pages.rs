@@ -1060,3 +1060,91 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_cancellation_is_started_by_typing_the_name_and_walked_step_by_step,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "pia@example.com", 100_000).await;
+        register(&app, &owner, "pia-example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("pia@example.com", fixtures::PASSWORD).await;
+
+        let page = browser.get("/console/domains/pia-example.com").await;
+        let mistyped = browser
+            .post(
+                "/console/domains/pia-example.com/cancel",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("confirm_name", "pia-example.co"),
+                ],
+            )
+            .await;
+        assert_eq!(mistyped.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            mistyped.body.contains("id=\"e-confirm_name\""),
+            "{}",
+            mistyped.body
+        );
+        let started = browser
+            .post(
+                "/console/domains/pia-example.com/cancel",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("confirm_name", "pia-example.com"),
+                ],
+            )
+            .await;
+        let location = started.location().to_owned();
+        assert!(
+            location.starts_with("/console/cancellations/can_"),
+            "{location}"
+        );
+
+        // The steps in order; one out of order is refused with the rule's message.
+        let page = browser.get(&location).await;
+        assert!(page.body.contains("注销不可撤销"));
+        let early = browser
+            .post(
+                &format!("{location}/steps/export"),
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert!(
+            early.body.contains("class=\"alert error\""),
+            "{}",
+            early.body
+        );
+        for step in ["status", "filings", "export", "final_notice"] {
+            let page = browser.get(&location).await;
+            if step == "export" {
+                let archive = browser.get(&format!("{location}/export")).await;
+                assert_eq!(archive.status, StatusCode::OK);
+                assert_eq!(archive.headers[header::CONTENT_TYPE], "application/zip");
+            }
+            let confirmed = browser
+                .post(
+                    &format!("{location}/steps/{step}"),
+                    &[("csrf_token", &page.csrf())],
+                )
+                .await;
+            assert_eq!(
+                confirmed.location(),
+                location,
+                "step {step}: {}",
+                confirmed.body
+            );
+        }
+        // Ready to submit: a wrong code stands beside its field, nothing is submitted.
+        let page = browser.get(&location).await;
+        assert!(page.body.contains("/submit\""), "{}", page.body);
+        let wrong = browser
+            .post(
+                &format!("{location}/submit"),
+                &[("csrf_token", &page.csrf()), ("code", "000000")],
+            )
+            .await;
+        assert!(wrong.body.contains("id=\"e-code\""), "{}", wrong.body);
+        assert!(wrong.body.contains("填写中"), "still a draft");
+    }
+);

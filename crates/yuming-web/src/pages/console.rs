@@ -271,18 +271,20 @@ struct DomainPage {
     auth_code: Option<String>,
     ns_form: FormState,
     holder_form: FormState,
+    cancel_form: FormState,
 }
 
 /// What a domain page shows besides the domain: the forms' state and a revealed auth code.
 #[derive(Default)]
-struct DomainExtras {
-    form: FormState,
-    ns_form: FormState,
-    holder_form: FormState,
-    auth_code: Option<String>,
+pub(crate) struct DomainExtras {
+    pub(crate) form: FormState,
+    pub(crate) ns_form: FormState,
+    pub(crate) holder_form: FormState,
+    pub(crate) cancel_form: FormState,
+    pub(crate) auth_code: Option<String>,
 }
 
-async fn domain_page(
+pub(crate) async fn domain_page(
     state: &WebState,
     visitor: &Visitor,
     name: &str,
@@ -330,6 +332,7 @@ async fn domain_page(
         auth_code: extras.auth_code,
         ns_form,
         holder_form: extras.holder_form,
+        cancel_form: extras.cancel_form,
     };
     page(visitor, status, &template)
 }

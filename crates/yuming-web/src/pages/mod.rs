@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cancellation;
 pub mod console;
 pub mod dns;
 pub mod filing;
