@@ -487,6 +487,8 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.expect_text("域名注册成功").await;
     walk.open("/console/billing").await;
     walk.expect_text("¥171.00").await;
+    // The statement says what the charge paid for, in words.
+    walk.expect_text(&format!("注册 {name} · 1 年")).await;
     walk.check_page("billing").await;
 
     // Renew for a year from the domain's page.

@@ -921,7 +921,8 @@ async fn billing_page(
     let loaded = async {
         let balance = billing::balance(app, actor, Currency::Cny).await?;
         let ledger = billing::ledger(app, actor, &start, 50).await?;
-        let orders = billing::orders(app, actor, &start, 20).await?;
+        // As many orders as statement lines, so that each line can say what it paid for.
+        let orders = billing::orders(app, actor, &start, 50).await?;
         let threshold = billing::low_balance_threshold(app, actor).await?;
         Ok::<_, AppError>((balance, ledger, orders, threshold))
     }
@@ -937,50 +938,70 @@ async fn billing_page(
         form.set("amount", &format!("{}.{:02}", minor / 100, minor % 100));
         form
     });
+    let order_lines: Vec<(String, String, OrderLine)> = orders
+        .items
+        .iter()
+        .map(|order| {
+            let key = format!("order-kind-{}", order.kind);
+            let kind = if locale.has(&key) {
+                locale.t(&key)
+            } else {
+                order.kind.clone()
+            };
+            let term = order
+                .years
+                .map(|years| locale.t_args("years-n", &[("n", years.to_string())]));
+            let domain = order
+                .domain_name
+                .as_deref()
+                .map(format::unicode_name)
+                .unwrap_or_default();
+            // "注册 例子.中国 · 1 年": what a statement line paid for.
+            let memo = [kind.clone(), domain.clone()]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let memo = match &term {
+                Some(term) => format!("{memo} · {term}"),
+                None => memo,
+            };
+            let currency = Currency::parse(&order.currency).unwrap_or(Currency::Cny);
+            let line = OrderLine {
+                at: format::datetime(yuming_core::clock::Timestamp(order.created_at)),
+                what: match term {
+                    Some(term) => format!("{kind} · {term}"),
+                    None => kind,
+                },
+                domain,
+                amount: format::money(yuming_core::money::Money::new(order.amount, currency)),
+            };
+            (order.id.clone(), memo, line)
+        })
+        .collect();
+    // A statement line of an order says what it paid for in the visitor's language; the
+    // stored memo (a top-up's reference, say) stands for the others.
+    let described = |order_id: &Option<String>| {
+        let id = order_id.as_deref()?;
+        let (_, memo, _) = order_lines.iter().find(|(o, _, _)| o == id)?;
+        Some(memo.clone())
+    };
+    let ledger = ledger
+        .items
+        .iter()
+        .map(|line| LedgerRow {
+            at: format::datetime(line.at),
+            memo: described(&line.order_id).unwrap_or_else(|| line.memo.clone()),
+            amount: format::money(line.amount),
+            credit: line.amount.is_positive(),
+        })
+        .collect();
     let template = BillingPage {
         base: Base::new(visitor, state, "billing-title", "billing"),
         balance: format::money(balance.balance),
         credit_limit: format::money(balance.credit_limit),
-        ledger: ledger
-            .items
-            .iter()
-            .map(|line| LedgerRow {
-                at: format::datetime(line.at),
-                memo: line.memo.clone(),
-                amount: format::money(line.amount),
-                credit: line.amount.is_positive(),
-            })
-            .collect(),
-        orders: orders
-            .items
-            .iter()
-            .map(|order| {
-                let key = format!("order-kind-{}", order.kind);
-                let kind = if locale.has(&key) {
-                    locale.t(&key)
-                } else {
-                    order.kind.clone()
-                };
-                let what = match order.years {
-                    Some(years) => format!(
-                        "{kind} · {}",
-                        locale.t_args("years-n", &[("n", years.to_string())])
-                    ),
-                    None => kind,
-                };
-                let currency = Currency::parse(&order.currency).unwrap_or(Currency::Cny);
-                OrderLine {
-                    at: format::datetime(yuming_core::clock::Timestamp(order.created_at)),
-                    what,
-                    domain: order
-                        .domain_name
-                        .as_deref()
-                        .map(format::unicode_name)
-                        .unwrap_or_default(),
-                    amount: format::money(yuming_core::money::Money::new(order.amount, currency)),
-                }
-            })
-            .collect(),
+        ledger,
+        orders: order_lines.into_iter().map(|(_, _, line)| line).collect(),
         threshold_form,
     };
     page(visitor, status, &template)
