@@ -388,15 +388,18 @@ pub async fn verification_tokens(app: &App, account_id: &str) -> Vec<String> {
         .iter()
         .filter(|row| row.kind == "email_verification")
         .filter_map(|row| yuming_app::notify::notices::body_to_send(app.cipher(), row).ok())
-        .filter_map(|body| {
-            let start = body.find("token=")? + "token=".len();
-            let token: String = body[start..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            Some(token)
-        })
+        .filter_map(|body| token_in(&body))
         .collect()
+}
+
+/// The token of the first `…?token=…` link in a mail's text (URL-safe characters).
+pub fn token_in(body: &str) -> Option<String> {
+    let start = body.find("token=")? + "token=".len();
+    let token: String = body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    Some(token).filter(|t| !t.is_empty())
 }
 
 /// Signs up and verifies the address through the mailed link, as a customer would; the

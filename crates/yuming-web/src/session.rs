@@ -64,6 +64,20 @@ fn digest_hex(parts: &[&str]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// The language of a request: the visitor's choice (`ym_lang`), else `Accept-Language`.
+pub fn locale_of(headers: &HeaderMap) -> Locale {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Locale::from_tag)
+        .unwrap_or_else(|| {
+            Locale::negotiate(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
+}
+
 /// Who is asking: language, session, CSRF seed and the request context for use cases.
 pub struct Visitor {
     /// The language of the answer.
@@ -173,16 +187,7 @@ impl FromRequestParts<WebState> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
         let headers = &parts.headers;
-        let locale = cookie(headers, LANG_COOKIE)
-            .and_then(Locale::from_tag)
-            .unwrap_or_else(|| {
-                Locale::negotiate(
-                    headers
-                        .get(header::ACCEPT_LANGUAGE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or(""),
-                )
-            });
+        let locale = locale_of(headers);
         let secure = state.settings.secure_cookies;
         let mut set_cookies = Vec::new();
         let csrf_seed = match cookie(headers, CSRF_COOKIE) {

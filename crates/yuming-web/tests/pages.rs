@@ -1086,6 +1086,12 @@ both_backends!(
             "{}",
             mistyped.body
         );
+        // Every form the answer renders can still be sent: the renewal keeps its own key.
+        assert!(
+            mistyped.body.contains("name=\"form_key\" value=\"web-"),
+            "{}",
+            mistyped.body
+        );
         let started = browser
             .post(
                 "/console/domains/pia-example.com/cancel",

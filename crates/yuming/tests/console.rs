@@ -338,16 +338,7 @@ async fn mailed_token(sink: &SmtpSink, to: &str, served: &mut Served) -> String 
                     .as_array()
                     .is_some_and(|r| r.iter().any(|a| a == to))
             })
-            .filter_map(|m| {
-                let body = m["body"].as_str()?;
-                let start = body.find("token=")? + "token=".len();
-                Some(
-                    body[start..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                        .collect::<String>(),
-                )
-            })
+            .filter_map(|m| yuming_test_support::token_in(m["body"].as_str()?))
             .next();
         if let Some(token) = token {
             return token;

@@ -343,11 +343,14 @@ pub async fn domain(
     visitor: Visitor,
     Path(name): Path<String>,
 ) -> Response {
-    let extras = DomainExtras {
-        form: FormState::new(),
-        ..DomainExtras::default()
-    };
-    domain_page(&state, &visitor, &name, extras, StatusCode::OK).await
+    domain_page(
+        &state,
+        &visitor,
+        &name,
+        DomainExtras::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /console/domains/{name}/renew`, once per rendering of the form.
@@ -475,10 +478,7 @@ async fn update_domain(
         Ok(view) => visitor.redirect(&format!("/console/domains/{}?done={done}", view.ascii)),
         Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, state, &e),
         Err(e) => {
-            let mut extras = DomainExtras {
-                form: FormState::new(),
-                ..DomainExtras::default()
-            };
+            let mut extras = DomainExtras::default();
             if nameservers_changed {
                 extras.ns_form = FormState::from_fields(&fields);
                 extras
@@ -523,7 +523,6 @@ pub async fn offer_holder_change(
             let mut holder_form = FormState::from_fields(&fields);
             holder_form.fail(visitor.locale, &e, &["to_email", "to_contact_id"]);
             let extras = DomainExtras {
-                form: FormState::new(),
                 holder_form,
                 ..DomainExtras::default()
             };
@@ -556,7 +555,6 @@ pub async fn auth_code(
     match domains::auth_code(&state.app, &visitor.ctx, actor, &name, reset).await {
         Ok(code) => {
             let extras = DomainExtras {
-                form: FormState::new(),
                 auth_code: Some(code),
                 ..DomainExtras::default()
             };

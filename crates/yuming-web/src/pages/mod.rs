@@ -23,7 +23,7 @@ use yuming_app::AppError;
 use yuming_app::platform::idempotency::{self, Replay};
 
 use crate::i18n::Locale;
-use crate::session::{CSRF_FIELD, Visitor, cookie, status_of};
+use crate::session::{CSRF_FIELD, Visitor, status_of};
 use crate::{SiteSettings, WebState, assets, html};
 
 /// What the layout needs on every page.
@@ -132,8 +132,8 @@ fn flash_of(visitor: &Visitor) -> Option<(&'static str, String)> {
         .then(|| ("success", visitor.locale.t(&message_key)))
 }
 
-/// What a form was filled with and what was wrong with it.
-#[derive(Default)]
+/// What a form was filled with and what was wrong with it. Every one, however it was made,
+/// carries a fresh idempotency key, so that any paying form it renders is submitted once.
 pub struct FormState {
     values: HashMap<String, String>,
     errors: HashMap<String, String>,
@@ -143,13 +143,21 @@ pub struct FormState {
     pub key: String,
 }
 
+impl Default for FormState {
+    fn default() -> Self {
+        FormState {
+            values: HashMap::new(),
+            errors: HashMap::new(),
+            alert: None,
+            key: format!("web-{}", yuming_app::platform::crypto::random_token::<16>()),
+        }
+    }
+}
+
 impl FormState {
     /// A fresh form with a new submission key.
     pub fn new() -> FormState {
-        FormState {
-            key: format!("web-{}", yuming_app::platform::crypto::random_token::<16>()),
-            ..FormState::default()
-        }
+        FormState::default()
     }
 
     /// A form as submitted (the secrets are never echoed back: see [`FormState::value`]).
@@ -399,16 +407,7 @@ pub fn error_page_plain(status: StatusCode) -> Response {
 
 /// The console's 404 for a page request no route claimed.
 pub fn not_found_page(state: &WebState, req: &Request) -> Response {
-    let locale = cookie(req.headers(), crate::session::LANG_COOKIE)
-        .and_then(Locale::from_tag)
-        .unwrap_or_else(|| {
-            Locale::negotiate(
-                req.headers()
-                    .get(axum::http::header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
-            )
-        });
+    let locale = crate::session::locale_of(req.headers());
     let template = NotFoundPage {
         locale,
         css: assets::url("app.css"),
