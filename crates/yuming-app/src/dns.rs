@@ -251,13 +251,16 @@ async fn record_zone_change(
     zone.serial += 1;
     zone.updated_at = now.0;
     tx.update_zone(zone).await?;
+    // Before and after both, so that the zone's change history can show what each change
+    // replaced (rows written before this kept only `after`).
+    let detail = json!({ "serial": zone.serial, "before": before, "after": after });
     tx.append_domain_history(&DomainHistoryEntry {
         id: &new_id("dh"),
         domain_id: &zone.domain_id,
         action: action.strip_prefix("domain.").unwrap_or(action),
         actor: &actor.account_id,
         order_id: None,
-        detail: &after.to_string(),
+        detail: &detail.to_string(),
         at: now.0,
     })
     .await?;
@@ -306,6 +309,65 @@ pub async fn list_records(app: &App, actor: &Actor, name: &str) -> Result<ZoneVi
     let rows = tx.zone_records(&domain.id).await?;
     tx.commit().await?;
     zone_view(&zone, &rows)
+}
+
+/// One change of a zone, as its history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneChange {
+    /// `dns.record_create`, `dns.record_update`, `dns.record_delete`, `dns.zone_import` or
+    /// `dns.mainland_hold`.
+    pub action: String,
+    /// The acting account.
+    pub actor: String,
+    /// The zone's serial after the change (absent on changes recorded before it was kept).
+    pub serial: Option<i64>,
+    /// What the change replaced: a record (`id`, `type`, `name`, `value`, `ttl`,
+    /// `priority`), an import's record count, or `null`.
+    pub before: serde_json::Value,
+    /// What it left.
+    pub after: serde_json::Value,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Most changes [`history`] returns.
+pub const HISTORY_LIMIT: usize = 200;
+
+/// The zone's changes, newest first, at most [`HISTORY_LIMIT`].
+pub async fn history(app: &App, actor: &Actor, name: &str) -> Result<Vec<ZoneChange>, AppError> {
+    let now = app.now();
+    let mut tx = app.db().read().await?;
+    let (domain, _) = read_zone(&mut tx, actor, name, Right::DomainsRead, now).await?;
+    let rows = tx.domain_history(&domain.id).await?;
+    tx.commit().await?;
+    let mut changes: Vec<ZoneChange> = rows
+        .into_iter()
+        .filter(|(action, ..)| action.starts_with("dns."))
+        .map(|(action, actor, _, detail, at)| {
+            let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+            let kept_both = detail.get("after").is_some() && detail.get("before").is_some();
+            ZoneChange {
+                action,
+                actor,
+                serial: detail.get("serial").and_then(serde_json::Value::as_i64),
+                before: if kept_both {
+                    detail["before"].clone()
+                } else {
+                    serde_json::Value::Null
+                },
+                after: if kept_both {
+                    detail["after"].clone()
+                } else {
+                    detail
+                },
+                at: Timestamp(at),
+            }
+        })
+        .collect();
+    // Newest first: by time, and within a second by the serial each change produced.
+    changes.sort_by_key(|c| std::cmp::Reverse((c.at.0, c.serial)));
+    changes.truncate(HISTORY_LIMIT);
+    Ok(changes)
 }
 
 /// Adds a record.

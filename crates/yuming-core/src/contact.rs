@@ -80,6 +80,21 @@ impl IdType {
         }
     }
 
+    /// The document images a reviewer needs to compare the entered data with (RN-9, RN-10):
+    /// both sides of a card or permit, the photo page of a passport, the licence or
+    /// certificate of an organisation. The kinds share names and image rules with filing
+    /// materials.
+    pub fn document_kinds(self) -> &'static [&'static str] {
+        match self {
+            IdType::ResidentId
+            | IdType::HkMacauPermit
+            | IdType::TaiwanPermit
+            | IdType::ForeignPermanentResident => &["id_front", "id_back"],
+            IdType::Passport => &["id_front"],
+            IdType::Uscc => &["business_licence"],
+        }
+    }
+
     /// Parses the stable name.
     pub fn parse(name: &str) -> Option<IdType> {
         IdType::ALL

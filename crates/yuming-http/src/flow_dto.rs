@@ -133,18 +133,25 @@ pub struct AutoRenewRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
-    /// `renew`, `auto_renew`, `nameservers`, `lock`, `unlock` or `cancel`.
+    /// `register`, `renew`, `auto_renew`, `nameservers`, `lock`, `unlock` or `cancel`.
     #[schema(example = "lock")]
     pub operation: String,
     /// 1–50 domain names.
     pub domains: Vec<String>,
-    /// Years, for `renew`.
+    /// Years, for `renew` and `register` (every name; one year when left out for `register`).
     #[serde(default)]
     pub years: Option<u32>,
+    /// The registrant of every name, for `register`.
+    #[serde(default)]
+    pub registrant_contact_id: Option<String>,
+    /// Automatic renewal of the new names, for `register` (default on).
+    #[serde(default)]
+    pub auto_renew: Option<bool>,
     /// On or off, for `auto_renew`.
     #[serde(default)]
     pub enabled: Option<bool>,
-    /// The new list, for `nameservers`.
+    /// The new list, for `nameservers`; for `register`, the new names' (the platform's when
+    /// left out).
     #[serde(default)]
     pub nameservers: Option<Vec<String>>,
 }

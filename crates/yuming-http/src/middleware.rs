@@ -31,7 +31,9 @@ const MAX_STORED_RESPONSE: usize = 4 * 1024 * 1024;
 /// The body limit of a request: the API default, or the material upload's own limit.
 fn body_limit_for(state: &AppState, path: &str) -> usize {
     let default = state.settings.body_limit_bytes;
-    if path.starts_with("/api/v1/filing/orders/") && path.contains("/materials/") {
+    let upload = (path.starts_with("/api/v1/filing/orders/") && path.contains("/materials/"))
+        || (path.starts_with("/api/v1/contacts/") && path.contains("/documents/"));
+    if upload {
         default.max(crate::api::filing::MATERIAL_BODY_LIMIT)
     } else {
         default

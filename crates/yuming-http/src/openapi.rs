@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    admin, api_keys, audit, auth, billing, contacts, dns, domains, filing, filing_after, flows,
-    health, notifications, review, sub_accounts, validate, webhooks,
+    account_data, admin, api_keys, audit, auth, billing, contacts, dns, domains, filing,
+    filing_after, flows, health, notifications, review, sub_accounts, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -311,6 +311,14 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(account_data::export))
+        .routes(routes!(
+            account_data::request_closure,
+            account_data::closure_status,
+            account_data::withdraw_closure
+        ))
+        .routes(routes!(account_data::closure_queue))
+        .routes(routes!(account_data::decide_closure))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::totp_setup))
         .routes(routes!(auth::totp_enable))
@@ -328,6 +336,9 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(contacts::create, contacts::list))
         .routes(routes!(contacts::get))
         .routes(routes!(contacts::disclosure, contacts::set_disclosure))
+        .routes(routes!(contacts::documents))
+        .routes(routes!(contacts::upload_document))
+        .routes(routes!(contacts::document_content))
         .routes(routes!(review::contact_queue))
         .routes(routes!(review::contact_document))
         .routes(routes!(review::contact_decision))
@@ -394,6 +405,7 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(dns::list, dns::create))
         .routes(routes!(dns::update, dns::delete))
         .routes(routes!(dns::export, dns::import))
+        .routes(routes!(dns::history))
         .routes(routes!(flows::request_transfer, flows::list_transfers))
         .routes(routes!(flows::get_transfer))
         .routes(routes!(flows::cancel_transfer))

@@ -505,3 +505,127 @@ impl PublishedContact {
         })
     }
 }
+
+/// An identity document image of a contact (migration 0023).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ContactDocumentRow {
+    /// Opaque id, `cdo_…`.
+    pub id: String,
+    /// The owning tenant.
+    pub owner_id: String,
+    /// The contact.
+    pub contact_id: String,
+    /// `id_front`, `id_back` or `business_licence`.
+    pub kind: String,
+    /// The latest upload of its kind.
+    pub current: bool,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// SHA-256 of the stored file, hex.
+    pub sha256: String,
+    /// Pixels.
+    pub width: i64,
+    /// Pixels.
+    pub height: i64,
+    /// Dots per inch, when the file states it.
+    pub dpi: Option<i64>,
+    /// The sealed file (empty in listings).
+    pub data_sealed: Vec<u8>,
+    /// The uploading account.
+    pub created_by: String,
+    /// Upload time.
+    pub created_at: i64,
+}
+
+macro_rules! document_columns {
+    () => {
+        "id, owner_id, contact_id, kind, current, content_type, size_bytes, sha256, width, \
+         height, dpi, data_sealed, created_by, created_at"
+    };
+}
+
+impl Tx {
+    /// Stores a document; an earlier upload of the same kind stops being current.
+    pub async fn insert_contact_document(
+        &mut self,
+        row: &ContactDocumentRow,
+    ) -> Result<(), StoreError> {
+        let clear = "UPDATE contact_documents SET current = FALSE \
+                     WHERE contact_id = $1 AND kind = $2 AND current";
+        on_conn!(self, c => sqlx::query(clear)
+            .bind(&row.contact_id)
+            .bind(&row.kind)
+            .execute(c)
+            .await
+            .map(|_| ())
+            .map_err(map_err))?;
+        let sql = concat!(
+            "INSERT INTO contact_documents (",
+            document_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        );
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(&row.id)
+            .bind(&row.owner_id)
+            .bind(&row.contact_id)
+            .bind(&row.kind)
+            .bind(row.current)
+            .bind(&row.content_type)
+            .bind(row.size_bytes)
+            .bind(&row.sha256)
+            .bind(row.width)
+            .bind(row.height)
+            .bind(row.dpi)
+            .bind(&row.data_sealed)
+            .bind(&row.created_by)
+            .bind(row.created_at)
+            .execute(c)
+            .await
+            .map(|_| ())
+            .map_err(map_err))
+    }
+
+    /// A contact's documents without their contents (every version, oldest first).
+    pub async fn contact_documents(
+        &mut self,
+        contact_id: &str,
+    ) -> Result<Vec<ContactDocumentRow>, StoreError> {
+        per_backend!(self,
+            sqlite: c => sqlx::query_as::<_, ContactDocumentRow>(
+                "SELECT id, owner_id, contact_id, kind, current, content_type, size_bytes, \
+                 sha256, width, height, dpi, X'' AS data_sealed, created_by, created_at \
+                 FROM contact_documents WHERE contact_id = $1 ORDER BY created_at, id")
+                .bind(contact_id)
+                .fetch_all(c)
+                .await
+                .map_err(map_err),
+            postgres: c => sqlx::query_as::<_, ContactDocumentRow>(
+                "SELECT id, owner_id, contact_id, kind, current, content_type, size_bytes, \
+                 sha256, width, height, dpi, ''::BYTEA AS data_sealed, created_by, created_at \
+                 FROM contact_documents WHERE contact_id = $1 ORDER BY created_at, id")
+                .bind(contact_id)
+                .fetch_all(c)
+                .await
+                .map_err(map_err),
+        )
+    }
+
+    /// One document with its sealed contents.
+    pub async fn contact_document(
+        &mut self,
+        id: &str,
+    ) -> Result<Option<ContactDocumentRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            document_columns!(),
+            " FROM contact_documents WHERE id = $1"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, ContactDocumentRow>(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+            .map_err(map_err))
+    }
+}

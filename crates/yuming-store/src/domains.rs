@@ -466,6 +466,16 @@ const DOMAINS_PAGE: &str = concat!(
      FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3"
 );
 
+/// As [`DOMAINS_PAGE`], soonest expiry first, after (`$2` expiry, `$3` A-label).
+const DOMAINS_PAGE_BY_EXPIRY: &str = concat!(
+    "SELECT ",
+    domain_columns!(),
+    ", EXISTS (SELECT 1 FROM contacts c WHERE c.id = domains.registrant_contact_id \
+       AND c.verification_status = 'verified') AS registrant_verified \
+     FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND (expires_at, name) > ($2, $3) \
+     ORDER BY expires_at, name LIMIT $4"
+);
+
 /// The live row of a name.
 const DOMAIN_BY_NAME: &str = concat!(
     "SELECT ",
@@ -501,6 +511,29 @@ impl Db {
             DOMAINS_PAGE,
             ListedDomain::from_rusqlite,
             owner_id,
+            after_name,
+            limit
+        )
+    }
+
+    /// Up to `limit` (1–1000) of the owner's live names, soonest expiry first, after the
+    /// name `after_name` expiring at `after_expires`, as one statement outside any
+    /// transaction.
+    pub async fn domains_page_by_expiry(
+        &self,
+        owner_id: &str,
+        after_expires: i64,
+        after_name: &str,
+        limit: i64,
+    ) -> Result<Vec<ListedDomain>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        lone_read!(
+            all: self,
+            ListedDomain,
+            DOMAINS_PAGE_BY_EXPIRY,
+            ListedDomain::from_rusqlite,
+            owner_id,
+            after_expires,
             after_name,
             limit
         )

@@ -15,6 +15,7 @@ mod api_keys;
 mod audit;
 mod backup;
 mod catalogue;
+mod closures;
 mod contacts;
 mod dns;
 mod domains;
@@ -37,9 +38,10 @@ pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use backup::{DumpSummary, RestoreError};
 pub use catalogue::TldRow;
+pub use closures::ClosureRow;
 pub use contacts::{
-    ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact, PublishedContact,
-    VerificationChange,
+    ContactDocumentRow, ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact,
+    PublishedContact, VerificationChange,
 };
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use dns::{DnsRecordRow, ServedZoneRow, ZoneRow};

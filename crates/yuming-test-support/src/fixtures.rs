@@ -91,3 +91,16 @@ pub fn code<T>(result: Result<T, AppError>) -> &'static str {
         Err(e) => e.code,
     }
 }
+
+/// A colourful PNG of `width` × `height` pixels that states no density: the upload checks
+/// then judge it by its pixels (an ID card side needs 1011 × 638, a 300 dpi scan). Drawn
+/// here, never a real person's document.
+pub fn document_png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x ^ y) % 256) as u8])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("png");
+    out
+}

@@ -99,11 +99,27 @@ pub fn wants_html(req: &Request) -> bool {
 pub fn router(state: WebState, api: Router) -> Router {
     let timeout = state.settings.request_timeout;
     let body_limit = state.settings.body_limit_bytes;
+    // File uploads have their own, larger body limit (the inner limit wins).
+    let uploads = Router::new()
+        .route(
+            "/console/contacts/{id}/documents",
+            post(pages::contacts::upload_document),
+        )
+        .route(
+            "/console/filing/orders/{id}/materials",
+            post(pages::filing::upload_material),
+        )
+        .layer(DefaultBodyLimit::max(pages::upload::UPLOAD_BODY_LIMIT));
     let pages = Router::new()
         .route("/", get(pages::public::home))
         .route("/search", get(pages::public::search))
         .route("/lang/{locale}", get(pages::public::switch_language))
         .route("/offline", get(pages::public::offline))
+        .route("/cart", get(pages::cart::show))
+        .route("/cart/add", post(pages::cart::add))
+        .route("/cart/update", post(pages::cart::update))
+        .route("/cart/remove", post(pages::cart::remove))
+        .route("/cart/checkout", post(pages::cart::checkout))
         .route(
             "/signup",
             get(pages::auth::signup_form).post(pages::auth::signup),
@@ -119,6 +135,8 @@ pub fn router(state: WebState, api: Router) -> Router {
         )
         .route("/console", get(pages::console::dashboard))
         .route("/console/domains", get(pages::console::domains))
+        .route("/console/domains/batch", post(pages::batches::start))
+        .route("/console/batches/{id}", get(pages::batches::show))
         .route("/console/domains/{name}", get(pages::console::domain))
         .route("/console/domains/{name}/renew", post(pages::console::renew))
         .route("/console/domains/{name}/lock", post(pages::console::lock))
@@ -178,10 +196,15 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/console/register",
             get(pages::console::register_form).post(pages::console::register),
         )
-        .route("/console/contacts", get(pages::console::contacts))
+        .route("/console/contacts", get(pages::contacts::contacts))
         .route(
             "/console/contacts/new",
-            get(pages::console::contact_form).post(pages::console::create_contact),
+            get(pages::contacts::contact_form).post(pages::contacts::create_contact),
+        )
+        .route("/console/contacts/{id}", get(pages::contacts::contact))
+        .route(
+            "/console/contacts/{id}/documents/{document}",
+            get(pages::contacts::document_image),
         )
         .route("/console/billing", get(pages::console::billing))
         .route(
@@ -238,6 +261,42 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::transfers::decide),
         )
         .route("/console/audit", get(pages::audit::log))
+        .route("/console/account", get(pages::account::overview))
+        .route(
+            "/console/team",
+            get(pages::team::overview).post(pages::team::create),
+        )
+        .route("/console/team/{id}", post(pages::team::update))
+        .route(
+            "/console/webhooks",
+            get(pages::webhooks::list).post(pages::webhooks::create),
+        )
+        .route(
+            "/console/webhooks/{id}",
+            get(pages::webhooks::show).post(pages::webhooks::update),
+        )
+        .route("/console/webhooks/{id}/ping", post(pages::webhooks::ping))
+        .route(
+            "/console/webhooks/{id}/rotate",
+            post(pages::webhooks::rotate),
+        )
+        .route(
+            "/console/webhooks/{id}/delete",
+            post(pages::webhooks::delete),
+        )
+        .route(
+            "/console/webhooks/{id}/deliveries/{delivery}/redeliver",
+            post(pages::webhooks::redeliver),
+        )
+        .route("/console/account/export", post(pages::account::export))
+        .route(
+            "/console/account/closure",
+            post(pages::account::request_closure),
+        )
+        .route(
+            "/console/account/closure/withdraw",
+            post(pages::account::withdraw_closure),
+        )
         .route("/console/notices", get(pages::notices::list))
         .route(
             "/console/notices/{id}/read",
@@ -259,10 +318,15 @@ pub fn router(state: WebState, api: Router) -> Router {
         )
         .route("/console/filing/orders/{id}", get(pages::filing::order))
         .route(
+            "/console/filing/orders/{id}/materials/{material}",
+            get(pages::filing::material_image),
+        )
+        .route(
             "/console/filing/orders/{id}/submit",
             post(pages::filing::submit),
         )
         .route("/console/{*rest}", get(pages::console::not_found))
+        .merge(uploads)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(move |req: Request, next: Next| async move {
             match tokio::time::timeout(timeout, next.run(req)).await {

@@ -36,6 +36,11 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// The value of cookie `name` in the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    cookie_up_to(headers, name, 256)
+}
+
+/// A cookie's value of at most `max_len` bytes.
+fn cookie_up_to<'a>(headers: &'a HeaderMap, name: &str, max_len: usize) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -44,7 +49,48 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
-        .filter(|value| !value.is_empty() && value.len() <= 256)
+        .filter(|value| !value.is_empty() && value.len() <= max_len)
+}
+
+/// The cart cookie: the names a visitor picked and the years of each, kept in the browser
+/// (so that a visitor can fill it before signing in), as `name:years` entries joined by `+`.
+pub const CART_COOKIE: &str = "ym_cart";
+/// Most names in a cart: one checkout is one batch.
+pub const CART_MAX: usize = yuming_app::registrar::batches::MAX_BATCH;
+/// Longest cart cookie (browsers keep at least 4 096 bytes a cookie).
+pub const CART_COOKIE_MAX: usize = 3800;
+
+/// A cart as the cookie keeps it: A-labels in the order they were added, each with its years.
+/// Entries that are not a plausible A-label or term are dropped.
+pub fn parse_cart(value: &str) -> Vec<(String, u32)> {
+    let mut items: Vec<(String, u32)> = Vec::new();
+    for entry in value.split('+') {
+        let Some((name, years)) = entry.split_once(':') else {
+            continue;
+        };
+        let plausible = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        let years = years.parse::<u32>().ok().filter(|y| (1..=10).contains(y));
+        if let (true, Some(years)) = (plausible, years)
+            && items.len() < CART_MAX
+            && !items.iter().any(|(n, _)| n == name)
+        {
+            items.push((name.to_owned(), years));
+        }
+    }
+    items
+}
+
+/// The cookie value of a cart.
+pub fn encode_cart(items: &[(String, u32)]) -> String {
+    items
+        .iter()
+        .map(|(name, years)| format!("{name}:{years}"))
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 /// A `Set-Cookie` value with the console's attributes.
@@ -99,6 +145,8 @@ pub struct Visitor {
     pub now: Timestamp,
     /// Unread in-app notices (the bell in the top bar); 0 when signed out.
     pub unread_notices: i64,
+    /// The cart: A-labels and years.
+    pub cart: Vec<(String, u32)>,
 }
 
 impl Visitor {
@@ -142,6 +190,20 @@ impl Visitor {
             self.secure,
         ));
         self.locale = locale;
+    }
+
+    /// Keeps `items` as the cart (an empty cart forgets the cookie). `false` when the cart
+    /// would not fit in a cookie.
+    pub fn remember_cart(&mut self, items: Vec<(String, u32)>) -> bool {
+        let value = encode_cart(&items);
+        if value.len() > CART_COOKIE_MAX || items.len() > CART_MAX {
+            return false;
+        }
+        let max_age = if items.is_empty() { 0 } else { 30 * 86_400 };
+        self.set_cookies
+            .push(set_cookie(CART_COOKIE, &value, max_age, self.secure));
+        self.cart = items;
+        true
     }
 
     /// The signed-in actor, or a redirect to the login page that comes back here.
@@ -245,6 +307,9 @@ impl FromRequestParts<WebState> for Visitor {
             secure,
             now: state.app.now(),
             unread_notices,
+            cart: cookie_up_to(headers, CART_COOKIE, CART_COOKIE_MAX)
+                .map(parse_cart)
+                .unwrap_or_default(),
         })
     }
 }

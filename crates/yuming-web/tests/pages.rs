@@ -133,6 +133,45 @@ impl Browser {
         .await
     }
 
+    /// Sends a `multipart/form-data` form as a browser does: the text fields in order, then
+    /// the file (none when `file` is empty, as when nothing was chosen).
+    async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file: &[u8],
+    ) -> Answer {
+        let boundary = "----yumingtestboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let file_name = if file.is_empty() { "" } else { "scan.png" };
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path).header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Body::from(body),
+        )
+        .await
+    }
+
     /// Logs in through the form; returns the answer of the POST.
     async fn log_in(&mut self, email: &str, password: &str) -> Answer {
         let form = self.get("/login").await;
@@ -1152,5 +1191,813 @@ both_backends!(
             .await;
         assert!(wrong.body.contains("id=\"e-code\""), "{}", wrong.body);
         assert!(wrong.body.contains("填写中"), "still a draft");
+    }
+);
+
+both_backends!(
+    a_contact_gets_its_document_images_in_the_console,
+    |db: TestDb| async move {
+        use yuming_app::registrar::{contact_documents, contacts};
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "rui@example.com").await;
+        customer(&app, "eve@example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("rui@example.com", PASSWORD).await;
+
+        let form = browser.get("/console/contacts/new").await;
+        let created = browser
+            .post(
+                "/console/contacts/new",
+                &[
+                    ("csrf_token", &form.csrf()),
+                    ("kind", "person"),
+                    ("name", "张三"),
+                    ("id_type", "resident_id"),
+                    ("id_number", "11010519491231002X"),
+                    ("email", "holder@example.com"),
+                    ("phone", "13800138000"),
+                    ("country", "CN"),
+                    ("province", "北京"),
+                    ("city", "北京"),
+                    ("street", "长安街 1 号"),
+                    ("postal_code", ""),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER);
+        let location = created.location().to_owned();
+        let contact_path = location
+            .strip_suffix("?done=contact-created")
+            .expect("to the new profile's page");
+        let contact_id = contact_path.rsplit('/').next().unwrap().to_owned();
+
+        // A resident ID card takes both sides; nothing is uploaded yet.
+        let page = browser.get(&location).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("证件正面") && page.body.contains("证件反面"));
+        assert!(page.body.contains("还需上传 2 张图片"), "{}", page.body);
+        assert!(page.body.contains("enctype=\"multipart/form-data\""));
+        let upload_path = format!("{contact_path}/documents");
+
+        // Too small for a 300 dpi scan of a card: refused, explained next to the front slot,
+        // in the visitor's language, and nothing stored.
+        let small = fixtures::document_png(600, 400);
+        let refused = browser
+            .post_file(
+                &upload_path,
+                &[("csrf_token", &page.csrf()), ("kind", "id_front")],
+                "file",
+                &small,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.body.contains("id=\"e-file-id_front\"")
+                && refused.body.contains("图片为 600 × 400 像素"),
+            "{}",
+            refused.body
+        );
+        // Nothing chosen.
+        let empty = browser
+            .post_file(
+                &upload_path,
+                &[("csrf_token", &page.csrf()), ("kind", "id_back")],
+                "file",
+                &[],
+            )
+            .await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert!(empty.body.contains("请选择要上传的文件"));
+        // A forged form (no CSRF token) is refused before the file is looked at.
+        let forged = browser
+            .post_file(&upload_path, &[("kind", "id_front")], "file", &small)
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let none = contact_documents::list(
+            &app,
+            &fixtures::login(&app, "rui@example.com").await,
+            &contact_id,
+        )
+        .await
+        .expect("documents");
+        assert!(none.documents.is_empty());
+
+        let scan = fixtures::document_png(1100, 700);
+        for kind in ["id_front", "id_back"] {
+            let accepted = browser
+                .post_file(
+                    &upload_path,
+                    &[("csrf_token", &page.csrf()), ("kind", kind)],
+                    "file",
+                    &scan,
+                )
+                .await;
+            assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+            assert_eq!(
+                accepted.location(),
+                format!("{contact_path}?done=document-uploaded")
+            );
+        }
+        let complete = browser
+            .get(&format!("{contact_path}?done=document-uploaded"))
+            .await;
+        assert!(complete.body.contains("图片已通过检查并保存"));
+        assert!(complete.body.contains("图片已全部上传"));
+        assert!(complete.body.contains("1100 × 700 px"));
+        let marker = format!("src=\"{contact_path}/documents/");
+        let start =
+            complete.body.find(&marker).expect("a thumbnail") + marker.len() - "/documents/".len();
+        let image_path = format!(
+            "{contact_path}{}",
+            &complete.body[start..].split('"').next().unwrap()
+        );
+        let image = browser.get(&image_path).await;
+        assert_eq!(image.status, StatusCode::OK);
+        assert_eq!(image.headers[header::CONTENT_TYPE], "image/png");
+        assert_eq!(image.headers[header::CACHE_CONTROL], "private, no-store");
+
+        // Another customer finds neither the page, the image nor a way to upload.
+        let mut other = Browser::new(&app, WebSettings::default());
+        other.log_in("eve@example.com", PASSWORD).await;
+        assert_eq!(other.get(contact_path).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(other.get(&image_path).await.status, StatusCode::NOT_FOUND);
+        let theirs = other.get("/console/contacts/new").await;
+        let intruding = other
+            .post_file(
+                &upload_path,
+                &[("csrf_token", &theirs.csrf()), ("kind", "id_front")],
+                "file",
+                &scan,
+            )
+            .await;
+        assert_eq!(intruding.status, StatusCode::NOT_FOUND);
+
+        // The reviewer sees the images beside the data; opening one is audited.
+        let reviewer =
+            fixtures::staff(&app, "rev@example.com", yuming_core::access::Role::Reviewer).await;
+        let unmasked = contacts::get_unmasked(&app, &fixtures::ctx(), &reviewer, &contact_id)
+            .await
+            .expect("reviewer's view");
+        assert!(unmasked.documents.missing().is_empty());
+        let front = unmasked
+            .documents
+            .current("id_front")
+            .expect("front")
+            .id
+            .clone();
+        let (content_type, bytes) =
+            contact_documents::content(&app, &fixtures::ctx(), &reviewer, &contact_id, &front)
+                .await
+                .expect("the image");
+        assert_eq!(content_type, "image/png");
+        assert!(bytes.starts_with(b"\x89PNG"));
+        contacts::decide(
+            &app,
+            &fixtures::ctx(),
+            &reviewer,
+            &contact_id,
+            "approve",
+            None,
+        )
+        .await
+        .expect("approved");
+        let audit = browser.get("/console/audit").await;
+        assert!(
+            audit.body.contains("审核人员查看证件图片"),
+            "{}",
+            audit.body
+        );
+
+        // Reviewed: the images stay as reviewed.
+        let locked = browser.get(contact_path).await;
+        assert!(locked.body.contains("已审核，证件图片保持审核时的内容"));
+        assert!(!locked.body.contains("multipart/form-data"));
+        let late = browser
+            .post_file(
+                &upload_path,
+                &[("csrf_token", &locked.csrf()), ("kind", "id_front")],
+                "file",
+                &scan,
+            )
+            .await;
+        assert_eq!(late.status, StatusCode::CONFLICT);
+        assert!(late.body.contains("不可再更换"));
+    }
+);
+
+both_backends!(
+    the_domain_list_sorts_and_acts_on_a_selection_in_one_batch,
+    |db: TestDb| async move {
+        use yuming_app::registrar::domains;
+        let (app, clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "bo@example.com", 100_000).await;
+        register(&app, &owner, "zz-first.com").await;
+        clock.advance_days(10);
+        register(&app, &owner, "aa-later.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("bo@example.com", fixtures::PASSWORD).await;
+
+        let position = |body: &str, name: &str| body.find(name).expect(name);
+        let by_name = browser.get("/console/domains").await;
+        assert!(position(&by_name.body, "aa-later.com") < position(&by_name.body, "zz-first.com"));
+        let by_expiry = browser.get("/console/domains?sort=expiry").await;
+        assert!(
+            position(&by_expiry.body, "zz-first.com") < position(&by_expiry.body, "aa-later.com")
+        );
+        assert!(
+            by_expiry
+                .body
+                .contains("<option value=\"expiry\" selected>")
+        );
+
+        // Nothing ticked: the batch bar says so, in words, and nothing starts.
+        let key_of = |body: &str| {
+            let marker = "name=\"form_key\" value=\"";
+            let start = body.find(marker).expect("form key") + marker.len();
+            body[start..].split('"').next().unwrap().to_owned()
+        };
+        let empty = browser
+            .post(
+                "/console/domains/batch",
+                &[
+                    ("csrf_token", &by_name.csrf()),
+                    ("form_key", &key_of(&by_name.body)),
+                    ("operation", "lock"),
+                ],
+            )
+            .await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert!(
+            empty.body.contains("每批须包含 1 到 50 个域名，实际 0 个"),
+            "{}",
+            empty.body
+        );
+        let no_operation = browser
+            .post(
+                "/console/domains/batch",
+                &[
+                    ("csrf_token", &by_name.csrf()),
+                    ("form_key", &key_of(&empty.body)),
+                    ("domain", "aa-later.com"),
+                ],
+            )
+            .await;
+        assert_eq!(no_operation.status, StatusCode::BAD_REQUEST);
+        assert!(no_operation.body.contains("请选择要对所选域名执行的操作"));
+
+        // Two names locked in one batch; the same form sent twice starts one batch.
+        let key = key_of(&by_name.body);
+        let fields = [
+            ("csrf_token", by_name.csrf()),
+            ("form_key", key.clone()),
+            ("operation", "lock".to_owned()),
+            ("domain", "aa-later.com".to_owned()),
+            ("domain", "zz-first.com".to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let started = browser.post("/console/domains/batch", &fields).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        assert!(started.location().starts_with("/console/batches/bat_"));
+        let again = browser.post("/console/domains/batch", &fields).await;
+        assert_eq!(again.location(), started.location());
+        let batch_path = started.location().split('?').next().unwrap().to_owned();
+        let mut finished = String::new();
+        for _ in 0..200 {
+            let page = browser.get(&batch_path).await;
+            assert_eq!(page.status, StatusCode::OK);
+            if !page.body.contains("http-equiv=\"refresh\"") {
+                finished = page.body;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(finished.contains("已完成"), "the batch did not finish");
+        assert!(finished.contains("已处理 2") && !finished.contains("失败 "));
+        for name in ["aa-later.com", "zz-first.com"] {
+            let view = domains::get(&app, &owner, name).await.expect("domain");
+            assert!(
+                view.statuses
+                    .iter()
+                    .any(|s| s == "clientTransferProhibited"),
+                "{name}: {:?}",
+                view.statuses
+            );
+        }
+        // Someone else's batch is not found.
+        customer(&app, "mo@example.com").await;
+        let mut other = Browser::new(&app, WebSettings::default());
+        other.log_in("mo@example.com", PASSWORD).await;
+        assert_eq!(other.get(&batch_path).await.status, StatusCode::NOT_FOUND);
+    }
+);
+
+both_backends!(
+    the_dns_page_shows_what_each_change_replaced,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "di@example.com", 100_000).await;
+        register(&app, &owner, "di-example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("di@example.com", fixtures::PASSWORD).await;
+        let path = "/console/domains/di-example.com/dns";
+        let page = browser.get(path).await;
+        assert!(page.body.contains("暂无变更"));
+        let added = browser
+            .post(
+                path,
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("type", "A"),
+                    ("name", "www"),
+                    ("value", "192.0.2.7"),
+                    ("ttl", "600"),
+                    ("priority", ""),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let page = browser.get(path).await;
+        let id_marker = format!("action=\"{path}/");
+        let start = page.body.find(&id_marker).expect("a delete form") + id_marker.len();
+        let id = page.body[start..].split('/').next().unwrap().to_owned();
+        let deleted = browser
+            .post(
+                &format!("{path}/{id}/delete"),
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+
+        let page = browser.get(path).await;
+        let history = between(&page.body, "id=\"history\"", "</table>");
+        let deleted_at = history.find("删除记录").expect("the deletion");
+        let added_at = history.find("添加记录").expect("the addition");
+        assert!(deleted_at < added_at, "newest first: {history}");
+        assert_eq!(
+            history.matches("www 600 A 192.0.2.7").count(),
+            2,
+            "{history}"
+        );
+
+        // The API gives the same history.
+        let changes = yuming_app::dns::history(&app, &owner, "di-example.com")
+            .await
+            .expect("history");
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[0].action, "dns.record_delete");
+        assert_eq!(changes[0].before["value"], "192.0.2.7");
+        assert!(changes[0].after.is_null());
+        assert_eq!(changes[1].after["name"], "www");
+        assert!(changes[0].serial > changes[1].serial);
+    }
+);
+
+both_backends!(
+    the_account_page_downloads_everything_and_asks_for_closure,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "cy@example.com", 10_000).await;
+        register(&app, &owner, "cy-example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("cy@example.com", fixtures::PASSWORD).await;
+
+        let page = browser.get("/console/account").await;
+        assert_eq!(page.status, StatusCode::OK);
+        // What keeps the account open is listed before anyone asks.
+        assert!(page.body.contains("仍有 1 个域名"), "{}", page.body);
+        assert!(page.body.contains("余额 ¥"));
+
+        // The download is a form post (CSRF-checked) answered with the archive.
+        let forged = browser
+            .post("/console/account/export", &[("format", "zip")])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let download = browser
+            .post(
+                "/console/account/export",
+                &[("csrf_token", &page.csrf()), ("format", "tar.gz")],
+            )
+            .await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(download.headers[header::CONTENT_TYPE], "application/gzip");
+        let disposition = download.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap();
+        assert!(
+            disposition.starts_with("attachment; filename=\"yuming-data-")
+                && disposition.ends_with(".tar.gz\""),
+            "{disposition}"
+        );
+
+        // A wrong password is explained next to its field; the right one sends the request.
+        let wrong = browser
+            .post(
+                "/console/account/closure",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("reason", "换服务商"),
+                    ("password", "not it"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert!(wrong.body.contains("id=\"e-password\""), "{}", wrong.body);
+        assert!(wrong.body.contains("换服务商"), "what was typed stays");
+        let asked = browser
+            .post(
+                "/console/account/closure",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("reason", "换服务商"),
+                    ("password", fixtures::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(asked.location(), "/console/account?done=closure-requested");
+        let page = browser.get(asked.location()).await;
+        assert!(page.body.contains("注销申请已提交给工作人员"));
+        assert!(page.body.contains("已申请注销"));
+        let withdrawn = browser
+            .post(
+                "/console/account/closure/withdraw",
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(
+            withdrawn.location(),
+            "/console/account?done=closure-withdrawn"
+        );
+        let page = browser.get(withdrawn.location()).await;
+        assert!(page.body.contains("已撤回"));
+        let audit = browser.get("/console/audit").await;
+        assert!(audit.body.contains("下载账户全部数据"));
+        assert!(audit.body.contains("申请注销账户"));
+    }
+);
+
+both_backends!(
+    a_cart_filled_before_login_is_checked_out_once_with_its_terms,
+    |db: TestDb| async move {
+        use yuming_app::registrar::domains;
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "ka@example.com", 100_000).await;
+        let contact = contact_of(&app, &owner).await;
+        let before = yuming_app::billing::balance(&app, &owner, yuming_core::money::Currency::Cny)
+            .await
+            .expect("balance")
+            .balance
+            .minor();
+        let prices = domains::check(&app, &["cart-one.com".to_owned()])
+            .await
+            .expect("check")[0]
+            .price
+            .expect("a price");
+        let per_year = prices.register.minor();
+
+        // Signed out: names go into the cart from the search page.
+        let mut browser = Browser::new(&app, WebSettings::default());
+        let search = browser.get("/search?q=cart-one.com").await;
+        assert!(search.body.contains("action=\"/cart/add\""));
+        for name in ["cart-one.com", "cart-two.com"] {
+            let added = browser
+                .post(
+                    "/cart/add",
+                    &[
+                        ("csrf_token", &search.csrf()),
+                        ("back", "/search?q=cart-one.com"),
+                        ("name", name),
+                    ],
+                )
+                .await;
+            assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+            assert_eq!(added.location(), "/search?q=cart-one.com&done=cart-added");
+        }
+        let cart = browser.get("/cart").await;
+        assert!(cart.body.contains("cart-one.com") && cart.body.contains("cart-two.com"));
+        assert!(
+            cart.body.contains("href=\"/cart\""),
+            "the cart count is in the top bar"
+        );
+        assert!(cart.body.contains("登录或注册后即可结算"));
+        assert!(
+            !cart.body.contains("name=\"registrant_contact_id\""),
+            "no checkout before login"
+        );
+        // Two years for one, the other removed and added back.
+        let updated = browser
+            .post(
+                "/cart/update",
+                &[("csrf_token", &cart.csrf()), ("years:cart-one.com", "2")],
+            )
+            .await;
+        assert_eq!(updated.location(), "/cart");
+        let removed = browser
+            .post(
+                "/cart/remove",
+                &[
+                    ("csrf_token", &cart.csrf()),
+                    ("years:cart-one.com", "2"),
+                    ("remove", "cart-two.com"),
+                ],
+            )
+            .await;
+        assert_eq!(removed.location(), "/cart");
+        let cart = browser.get("/cart").await;
+        assert!(!cart.body.contains("cart-two.com"));
+        let money = |minor: i64| format!("¥{}.{:02}", minor / 100, minor % 100);
+        assert!(cart.body.contains(&money(2 * per_year)), "{}", cart.body);
+        browser
+            .post(
+                "/cart/add",
+                &[
+                    ("csrf_token", &cart.csrf()),
+                    ("back", "/cart"),
+                    ("name", "cart-two.com"),
+                ],
+            )
+            .await;
+
+        // Logged in, the same cart checks out.
+        browser.log_in("ka@example.com", fixtures::PASSWORD).await;
+        let cart = browser.get("/cart").await;
+        assert!(cart.body.contains(&money(3 * per_year)), "{}", cart.body);
+        let key_marker = "name=\"form_key\" value=\"";
+        let start = cart.body.find(key_marker).expect("form key") + key_marker.len();
+        let key = cart.body[start..].split('"').next().unwrap().to_owned();
+        let unchosen = browser
+            .post(
+                "/cart/checkout",
+                &[
+                    ("csrf_token", &cart.csrf()),
+                    ("form_key", &key),
+                    ("years:cart-one.com", "2"),
+                    ("years:cart-two.com", "1"),
+                    ("registrant_contact_id", ""),
+                    ("nameservers", ""),
+                ],
+            )
+            .await;
+        assert_eq!(unchosen.status, StatusCode::BAD_REQUEST);
+        assert!(unchosen.body.contains("请选择域名持有者的实名模板"));
+        let fields = [
+            ("csrf_token", cart.csrf()),
+            ("form_key", key.clone()),
+            ("years:cart-one.com", "2".to_owned()),
+            ("years:cart-two.com", "1".to_owned()),
+            ("registrant_contact_id", contact.clone()),
+            ("nameservers", String::new()),
+            ("auto_renew", "on".to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let paid = browser.post("/cart/checkout", &fields).await;
+        assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+        assert!(paid.location().starts_with("/console/batches/bat_"));
+        assert!(
+            paid.set_cookie("ym_cart")
+                .is_some_and(|c| c.contains("Max-Age=0")),
+            "the cart empties"
+        );
+        let again = browser.post("/cart/checkout", &fields).await;
+        assert_eq!(
+            again.location(),
+            paid.location(),
+            "a second click changes nothing"
+        );
+        let batch_path = paid.location().split('?').next().unwrap().to_owned();
+        let mut finished = String::new();
+        for _ in 0..200 {
+            let page = browser.get(&batch_path).await;
+            if !page.body.contains("http-equiv=\"refresh\"") {
+                finished = page.body;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(
+            finished.contains("已处理 2") && !finished.contains("失败 "),
+            "{finished}"
+        );
+        let one = domains::get(&app, &owner, "cart-one.com")
+            .await
+            .expect("registered");
+        let two = domains::get(&app, &owner, "cart-two.com")
+            .await
+            .expect("registered");
+        assert!(
+            one.expires_at.0 - one.created_at.0 > two.expires_at.0 - two.created_at.0,
+            "two years for one, one for the other"
+        );
+        let after = yuming_app::billing::balance(&app, &owner, yuming_core::money::Currency::Cny)
+            .await
+            .expect("balance")
+            .balance
+            .minor();
+        assert_eq!(
+            before - after,
+            3 * per_year,
+            "charged once, for three years in all"
+        );
+    }
+);
+
+both_backends!(
+    sub_accounts_get_the_rights_they_are_given,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "boss@example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("boss@example.com", PASSWORD).await;
+        let page = browser.get("/console/team").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("还没有子账号"));
+        let weak = browser
+            .post(
+                "/console/team",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("display_name", "小王"),
+                    ("email", "wang@example.com"),
+                    ("password", "short"),
+                    ("right", "domains:read"),
+                ],
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+        assert!(weak.body.contains("id=\"e-password\""), "{}", weak.body);
+        assert!(
+            weak.body.contains("wang@example.com"),
+            "what was typed stays"
+        );
+        let created = browser
+            .post(
+                "/console/team",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("display_name", "小王"),
+                    ("email", "wang@example.com"),
+                    ("password", PASSWORD),
+                    ("right", "domains:read"),
+                    ("right", "dns:manage"),
+                ],
+            )
+            .await;
+        assert_eq!(created.location(), "/console/team?done=member-created");
+        let page = browser.get("/console/team").await;
+        assert!(page.body.contains("wang@example.com"));
+        let member = yuming_app::accounts::list_sub_accounts(
+            &app,
+            &fixtures::login(&app, "boss@example.com").await,
+        )
+        .await
+        .expect("members");
+        assert_eq!(member.len(), 1);
+        let id = member[0].id.clone();
+        assert!(
+            member[0]
+                .rights
+                .contains(yuming_core::access::Right::DnsManage)
+        );
+
+        // The sub-account logs in with what it was given, and is no main account.
+        let mut wang = Browser::new(&app, WebSettings::default());
+        wang.log_in("wang@example.com", PASSWORD).await;
+        assert_eq!(
+            wang.get("/console/team").await.status,
+            StatusCode::FORBIDDEN
+        );
+
+        // Rights narrowed and the login disabled: its session ends.
+        let updated = browser
+            .post(
+                &format!("/console/team/{id}"),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("right", "domains:read"),
+                    ("disabled", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(updated.location(), "/console/team?done=member-updated");
+        let page = browser.get("/console/team").await;
+        assert!(page.body.contains("已停用"));
+        let after = wang.get("/console/domains").await;
+        assert_eq!(after.status, StatusCode::SEE_OTHER, "signed out");
+        // Another customer cannot touch it.
+        customer(&app, "other@example.com").await;
+        let mut other = Browser::new(&app, WebSettings::default());
+        other.log_in("other@example.com", PASSWORD).await;
+        let theirs = other.get("/console/team").await;
+        let denied = other
+            .post(
+                &format!("/console/team/{id}"),
+                &[("csrf_token", &theirs.csrf()), ("right", "domains:manage")],
+            )
+            .await;
+        assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    }
+);
+
+both_backends!(
+    webhook_endpoints_show_their_secret_once_and_their_deliveries,
+    |db: TestDb| async move {
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "hook@example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("hook@example.com", PASSWORD).await;
+        let page = browser.get("/console/webhooks").await;
+        assert!(page.body.contains("还没有 Webhook 地址"));
+        let bad = browser
+            .post(
+                "/console/webhooks",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("url", "ftp://hooks.example.com/x"),
+                    ("enabled", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("id=\"e-url\""), "{}", bad.body);
+        let created = browser
+            .post(
+                "/console/webhooks",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("url", "https://hooks.example.com/yuming"),
+                    ("description", "运维告警"),
+                    ("kind", "expiry_reminder"),
+                    ("kind", "low_balance"),
+                    ("enabled", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        assert!(created.body.contains("签名密钥仅显示这一次"));
+        let marker = "<p class=\"mono break\">";
+        let start = created.body.find(marker).expect("the secret") + marker.len();
+        let secret = created.body[start..].split('<').next().unwrap().to_owned();
+        assert!(secret.starts_with("whsec_"), "{secret}");
+        let endpoints = browser.get("/console/webhooks").await;
+        assert!(endpoints.body.contains("https://hooks.example.com/yuming"));
+        assert!(
+            endpoints.body.contains("到期提醒、余额不足"),
+            "{}",
+            endpoints.body
+        );
+        assert!(!endpoints.body.contains(&secret), "never shown again");
+        let href = "href=\"/console/webhooks/";
+        let start = endpoints.body.find(href).expect("a link") + href.len();
+        let id = endpoints.body[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let path = format!("/console/webhooks/{id}");
+
+        let endpoint = browser.get(&path).await;
+        assert!(!endpoint.body.contains(&secret));
+        let pinged = browser
+            .post(&format!("{path}/ping"), &[("csrf_token", &endpoint.csrf())])
+            .await;
+        assert_eq!(pinged.location(), format!("{path}?done=webhook-pinged"));
+        let endpoint = browser.get(&format!("{path}?done=webhook-pinged")).await;
+        assert!(endpoint.body.contains("测试通知") && endpoint.body.contains("等待中"));
+        let rotated = browser
+            .post(
+                &format!("{path}/rotate"),
+                &[("csrf_token", &endpoint.csrf())],
+            )
+            .await;
+        assert!(rotated.body.contains("whsec_") && !rotated.body.contains(&secret));
+        // Off: a test delivery is refused, in words, at the top.
+        let saved = browser
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &endpoint.csrf()),
+                    ("url", "https://hooks.example.com/yuming"),
+                    ("description", "运维告警"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location(), format!("{path}?done=webhook-saved"));
+        let refused = browser
+            .post(&format!("{path}/ping"), &[("csrf_token", &endpoint.csrf())])
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert!(refused.body.contains("role=\"alert\""));
+        // Another customer finds nothing.
+        customer(&app, "nosy@example.com").await;
+        let mut other = Browser::new(&app, WebSettings::default());
+        other.log_in("nosy@example.com", PASSWORD).await;
+        assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+        let deleted = browser
+            .post(
+                &format!("{path}/delete"),
+                &[("csrf_token", &endpoint.csrf())],
+            )
+            .await;
+        assert_eq!(deleted.location(), "/console/webhooks?done=webhook-deleted");
+        assert_eq!(browser.get(&path).await.status, StatusCode::NOT_FOUND);
     }
 );

@@ -183,6 +183,18 @@ impl Walk {
             .expect("click");
     }
 
+    /// Chooses a file in the file input `css`, as a person picking it in the dialog would.
+    async fn choose_file(&self, css: &str, file: &Path) {
+        let path = self.path().await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} on {path}: {e}"))
+            .send_keys(file.to_str().expect("utf-8 path"))
+            .await
+            .expect("choose file");
+    }
+
     /// Waits until the page shows `needle` (after a form submission or a redirect).
     async fn expect_text(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -315,6 +327,36 @@ async fn approve_pending_contacts(base: &str, data: &Path, db_url: &str, email: 
     assert!(!contacts.is_empty(), "nothing to review: {queue}");
     for contact in contacts {
         let id = contact["id"].as_str().expect("id");
+        // The reviewer decides with the document images beside the data.
+        let full: Value = http
+            .get(format!("{base}/api/v1/review/contacts/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("contact")
+            .json()
+            .await
+            .expect("contact JSON");
+        assert_eq!(full["documents"]["missing"], json!([]), "{full}");
+        let front = full["documents"]["documents"]
+            .as_array()
+            .and_then(|d| {
+                d.iter()
+                    .find(|d| d["kind"] == "id_front" && d["current"] == true)
+            })
+            .and_then(|d| d["id"].as_str())
+            .expect("the front image")
+            .to_owned();
+        let image = http
+            .get(format!(
+                "{base}/api/v1/contacts/{id}/documents/{front}/content"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("image");
+        assert_eq!(image.status(), 200);
+        assert_eq!(image.headers()["content-type"], "image/png");
         let response = http
             .post(format!("{base}/api/v1/review/contacts/{id}/decision"))
             .bearer_auth(&token)
@@ -418,6 +460,35 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.click("form.stack button[type=submit]").await;
     walk.expect_text("实名信息已提交").await;
     walk.expect_text("审核中").await;
+    // Its page asks for both sides of the ID card; the images go up through the file inputs.
+    walk.expect_text("还需上传 2 张图片").await;
+    let scans = tempfile::tempdir().expect("scan dir");
+    let too_small = scans.path().join("small.png");
+    std::fs::write(
+        &too_small,
+        yuming_test_support::fixtures::document_png(600, 400),
+    )
+    .expect("write scan");
+    let scan = scans.path().join("id-card.png");
+    std::fs::write(
+        &scan,
+        yuming_test_support::fixtures::document_png(1100, 700),
+    )
+    .expect("write scan");
+    walk.choose_file("#f-file-id_front", &too_small).await;
+    walk.click("form:has(#f-file-id_front) button[type=submit]")
+        .await;
+    walk.expect_text("图片为 600 × 400 像素").await;
+    walk.check_page("contact-upload-refused").await;
+    for kind in ["id_front", "id_back"] {
+        walk.choose_file(&format!("#f-file-{kind}"), &scan).await;
+        walk.click(&format!("form:has(#f-file-{kind}) button[type=submit]"))
+            .await;
+        walk.expect_text("图片已通过检查并保存").await;
+    }
+    walk.expect_text("图片已全部上传").await;
+    walk.check_page("contact").await;
+    walk.open("/console/contacts").await;
     walk.check_page("contacts").await;
     approve_pending_contacts(&walk.base, data, db, &format!("reviewer-{}", email)).await;
     walk.open("/console/contacts").await;
@@ -442,6 +513,15 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.expect_text(&name).await;
     assert!(walk.path().await.starts_with("/search?q="));
     walk.check_page("search").await;
+    // A name goes into the cart and out again (the cart's checkout is tested in pages.rs).
+    walk.click("form[action='/cart/add'] button[type=submit]")
+        .await;
+    walk.expect_text("已加入购物车").await;
+    walk.open("/cart").await;
+    walk.expect_text("使用余额支付").await;
+    walk.check_page("cart").await;
+    walk.click("button[formaction='/cart/remove']").await;
+    walk.expect_text("购物车是空的").await;
     let register = serde_urlencoded::to_string([("name", name.as_str())]).expect("query");
     walk.open(&format!("/console/register?{register}")).await;
     walk.expect_text("确认并支付").await;
@@ -567,7 +647,15 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.click("main form.stack button[type=submit]").await;
     walk.expect_text("自动检查结果").await;
     assert!(walk.path().await.starts_with("/console/filing/orders/"));
+    walk.expect_text("尚未上传正面证件照").await;
     walk.check_page("filing-check").await;
+    // A material goes up on the order's page and its finding leaves the self-check.
+    walk.choose_file("#f-file-id_front", &scan).await;
+    walk.click("form:has(#f-file-id_front) button[type=submit]")
+        .await;
+    walk.expect_text("材料已通过检查并保存").await;
+    assert!(!walk.text().await.contains("尚未上传正面证件照"));
+    walk.check_page("filing-materials").await;
 
     // Security and notices: each page passes the same checks.
     walk.open("/console/security").await;
@@ -582,6 +670,18 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.open("/console/transfers").await;
     walk.expect_text("转入域名").await;
     walk.check_page("transfers").await;
+    walk.open("/console/team").await;
+    walk.expect_text("新建子账号").await;
+    walk.check_page("team").await;
+    walk.open("/console/webhooks").await;
+    walk.expect_text("添加地址").await;
+    walk.check_page("webhooks").await;
+    walk.open("/console/account").await;
+    walk.expect_text("下载我的全部数据").await;
+    walk.check_page("account").await;
+    walk.open("/console/domains?sort=expiry").await;
+    walk.expect_text("批量操作所选域名").await;
+    walk.check_page("domains-by-expiry").await;
     walk.open("/console/audit").await;
     walk.expect_text("注册域名").await;
     walk.check_page("audit").await;
@@ -631,6 +731,16 @@ async fn console_journeys(db: TestDb) {
     {
         let client = driver.browser(width, height).await;
         let label: &'static str = Box::leak(format!("{backend}-{size}").into_boxed_str());
+        // This walk's screenshots of an earlier run would mix with this run's.
+        for entry in std::fs::read_dir(&shots).expect("screenshot dir").flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{label}-"))
+            {
+                std::fs::remove_file(entry.path()).expect("remove an old screenshot");
+            }
+        }
         let mut walk = Walk {
             client,
             base: served.base(),

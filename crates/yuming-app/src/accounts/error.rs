@@ -65,6 +65,21 @@ crate::platform::error::error_enum! {
             "accept the user agreement and the privacy policy to sign up",
             "请阅读并同意用户协议和隐私政策后再注册",
         ),
+        /// A closure request of this account is already waiting for staff.
+        ClosurePending = Conflict("CLOSURE_PENDING") => (
+            "a closure request of this account is already waiting for staff",
+            "该账户已有待处理的注销申请",
+        ),
+        /// There is no open closure request.
+        NoOpenClosure = Conflict("NO_CLOSURE_REQUEST") => (
+            "there is no open closure request",
+            "没有待处理的注销申请",
+        ),
+        /// The account cannot be closed yet.
+        AccountNotEmpty { what: String, what_zh: String } = Conflict("ACCOUNT_NOT_EMPTY") => (
+            format!("the account cannot be closed yet: {what}"),
+            format!("账户暂不能注销：{what_zh}"),
+        ),
         /// This account is disabled.
         AccountDisabled = Unauthenticated("ACCOUNT_DISABLED") => (
             "this account is disabled",

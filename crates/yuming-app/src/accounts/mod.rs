@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub(crate) mod attempts;
+pub mod closure;
 mod error;
 pub mod password;
 mod second_factor;

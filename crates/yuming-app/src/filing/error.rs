@@ -1,7 +1,7 @@
 //! What the filing use cases refuse, each with its stable code, both messages and field.
 
 use super::batch::MAX_BATCH_SITES;
-use super::materials::{KINDS, MAX_ALLOC, MAX_PIXELS, MAX_SIDE, MIN_DPI};
+use super::materials::KINDS;
 
 crate::platform::error::error_enum! {
     /// What entities, sites, servers, orders, materials, review, sync and certificates refuse.
@@ -55,11 +55,6 @@ crate::platform::error::error_enum! {
         ),
         /// Claim the order before deciding.
         NotClaimed = Conflict("NOT_CLAIMED") => ("claim the order before deciding", "请先领取订单再审核"),
-        /// Too many images are being checked right now; retry in a few seconds.
-        MaterialsBusy = Unavailable("MATERIALS_BUSY", field = "file") => (
-            "too many images are being checked right now; retry in a few seconds",
-            "当前正在检查的图片过多，请几秒后重试",
-        ),
         /// Materials can be changed only while the order is with the applicant.
         OrderNotEditable = Conflict("ORDER_NOT_EDITABLE") => (
             "materials can be changed only while the order is with the applicant",
@@ -124,26 +119,6 @@ crate::platform::error::error_enum! {
         InvalidNoteKind = BadRequest("INVALID_NOTE_KIND", field = "kind") => (
             "kind is message (or call, for staff)",
             "类型须为 message（审核员可用 call）",
-        ),
-        /// The image does not decode; upload it again.
-        MaterialCorrupt = BadRequest("MATERIAL_CORRUPT", field = "file") => (
-            "the image does not decode; upload it again",
-            "图片无法解码，请重新上传",
-        ),
-        /// The file is not a JPEG or PNG image.
-        MaterialType = BadRequest("MATERIAL_TYPE", field = "file") => (
-            "the file is not a JPEG or PNG image",
-            "文件不是 JPG 或 PNG 图片",
-        ),
-        /// The image is truncated or damaged; upload it again.
-        MaterialTruncated = BadRequest("MATERIAL_CORRUPT", field = "file") => (
-            "the image is truncated or damaged; upload it again",
-            "图片不完整或已损坏，请重新上传",
-        ),
-        /// The image is black and white; upload a colour photo or scan of the original.
-        MaterialGreyscale = BadRequest("MATERIAL_GREYSCALE", field = "file") => (
-            "the image is black and white; upload a colour photo or scan of the original",
-            "图片为黑白，请上传原件的彩色照片或扫描件",
         ),
         /// Unknown operation.
         InvalidOperation = BadRequest("INVALID_OPERATION", field = "operation") => (
@@ -222,40 +197,6 @@ crate::platform::error::error_enum! {
         InvalidRejectCode { index: usize }
             = BadRequest("INVALID_REJECT_CODE", field = format!("rejections[{index}].code"))
             => ("not a rejection code of the catalogue", "不是驳回原因目录中的代码"),
-        /// An image whose decoding would need more than [`MAX_ALLOC`] bytes.
-        MaterialBomb = BadRequest("MATERIAL_BOMB", field = "file") => (
-            format!("decoding the image needs more than {} MB of memory", MAX_ALLOC / 1_000_000),
-            format!("图片解码所需内存超过 {} MB", MAX_ALLOC / 1_000_000),
-        ),
-        /// A file over [`MAX_BYTES`](super::materials::MAX_BYTES).
-        MaterialTooLarge { bytes: usize } = BadRequest("MATERIAL_TOO_LARGE", field = "file")
-            => (format!("the file has {bytes} bytes; at most 5 MB"), "文件超过 5 MB"),
-        /// An image over [`MAX_PIXELS`] or [`MAX_SIDE`] a side.
-        MaterialTooManyPixels { width: u32, height: u32 }
-            = BadRequest("MATERIAL_TOO_MANY_PIXELS", field = "file") => (
-            format!(
-                "the image has {width} × {height} pixels; at most {} megapixels \
-                 (an A4 page at 600 dpi) and {MAX_SIDE} pixels a side",
-                MAX_PIXELS / 1_000_000
-            ),
-            format!(
-                "图片为 {width} × {height} 像素，最多 {} 百万像素（A4 纸 600 dpi）且每边不超过 {MAX_SIDE} 像素",
-                MAX_PIXELS / 1_000_000
-            ),
-        ),
-        /// An image too small for its kind.
-        MaterialTooSmall { width: u32, height: u32, need_long: u32, need_short: u32 }
-            = BadRequest("MATERIAL_TOO_SMALL", field = "file") => (
-            format!(
-                "the image has {width} × {height} pixels; at least {need_long} × {need_short} needed"
-            ),
-            format!("图片为 {width} × {height} 像素，至少需要 {need_long} × {need_short} 像素"),
-        ),
-        /// An image stating less than [`MIN_DPI`].
-        MaterialLowDpi { dpi: u32 } = BadRequest("MATERIAL_LOW_DPI", field = "file") => (
-            format!("the image states {dpi} dpi; at least {MIN_DPI} needed"),
-            format!("图片分辨率为 {dpi} dpi，至少需要 {MIN_DPI} dpi"),
-        ),
         /// A material kind outside [`KINDS`].
         InvalidMaterialKind = BadRequest("INVALID_MATERIAL_KIND", field = "kind") => (
             format!("kind is one of {}", KINDS.join(", ")),

@@ -3,5 +3,6 @@
 
 pub mod at_rest;
 pub mod backup;
+pub mod data_export;
 pub mod scheduler;
 pub mod system;

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod images;
 pub mod paging;
 pub mod rate_limit;
 pub mod validation;

@@ -1,5 +1,5 @@
-//! Batch operations over up to 50 domains: renew, auto-renew on/off, nameservers,
-//! lock/unlock, cancel. The request is checked and stored with one pending item per domain,
+//! Batch operations over up to 50 domains: register (the console's checkout), renew,
+//! auto-renew on/off, nameservers, lock/unlock, cancel. The request is checked and stored with one pending item per domain,
 //! then a background task works through the items; each item runs as its own use case in its
 //! own transaction, so a failed item is never charged and never undoes another. Progress and
 //! per-item results live in the database, so any instance answers `get`.
@@ -51,6 +51,22 @@ pub enum BatchOperation {
     /// Start one cancellation request (注销) for every domain that can be cancelled; it
     /// continues through its checklist like any other.
     Cancel,
+    /// Register each name (a checkout): its own term, one registrant, optional nameservers,
+    /// automatic renewal on or off. Each name is charged in its own transaction.
+    Register(RegisterOrder),
+}
+
+/// What a checkout registers: the terms per name and what every name shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterOrder {
+    /// Years per name (A-label or Unicode, as given); a name not listed gets one year.
+    pub years: std::collections::BTreeMap<String, u32>,
+    /// The registrant contact of every name.
+    pub registrant_contact_id: String,
+    /// Nameservers, or the platform's.
+    pub nameservers: Option<Vec<String>>,
+    /// Automatic renewal.
+    pub auto_renew: bool,
 }
 
 impl BatchOperation {
@@ -62,6 +78,7 @@ impl BatchOperation {
             BatchOperation::Lock { locked: true } => "lock",
             BatchOperation::Lock { locked: false } => "unlock",
             BatchOperation::Cancel => "cancel",
+            BatchOperation::Register(_) => "register",
         }
     }
 }
@@ -151,6 +168,15 @@ pub async fn start(
         BatchOperation::Nameservers { nameservers } => {
             domains::parse_nameservers(nameservers)?;
         }
+        BatchOperation::Register(order) => {
+            actor.require(Right::BillingPay)?;
+            if order.years.values().any(|y| !(1..=10).contains(y)) {
+                return Err(RegistrarError::InvalidYears.into());
+            }
+            if let Some(nameservers) = &order.nameservers {
+                domains::parse_nameservers(nameservers)?;
+            }
+        }
         _ => {}
     }
     let now = app.now();
@@ -163,6 +189,12 @@ pub async fn start(
             BatchOperation::Renew { years } => json!({ "years": years }),
             BatchOperation::AutoRenew { enabled } => json!({ "enabled": enabled }),
             BatchOperation::Nameservers { nameservers } => json!({ "nameservers": nameservers }),
+            BatchOperation::Register(order) => json!({
+                "years": order.years,
+                "registrant_contact_id": order.registrant_contact_id,
+                "nameservers": order.nameservers,
+                "auto_renew": order.auto_renew,
+            }),
             _ => json!({}),
         }
         .to_string(),
@@ -294,6 +326,24 @@ fn operation_of(row: &BatchRow) -> Option<BatchOperation> {
         "lock" => BatchOperation::Lock { locked: true },
         "unlock" => BatchOperation::Lock { locked: false },
         "cancel" => BatchOperation::Cancel,
+        "register" => BatchOperation::Register(RegisterOrder {
+            years: params
+                .get("years")?
+                .as_object()?
+                .iter()
+                .filter_map(|(name, y)| Some((name.clone(), u32::try_from(y.as_u64()?).ok()?)))
+                .collect(),
+            registrant_contact_id: params.get("registrant_contact_id")?.as_str()?.to_owned(),
+            nameservers: match params.get("nameservers") {
+                Some(serde_json::Value::Array(list)) => Some(
+                    list.iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned))
+                        .collect(),
+                ),
+                _ => None,
+            },
+            auto_renew: params.get("auto_renew")?.as_bool()?,
+        }),
         _ => return None,
     })
 }
@@ -445,6 +495,20 @@ async fn run(
                 .await
                 .map(|_| None),
                 BatchOperation::Cancel => Ok(None),
+                BatchOperation::Register(order) => domains::register(
+                    app,
+                    ctx,
+                    actor,
+                    domains::RegisterInput {
+                        name: name.clone(),
+                        years: order.years.get(&name).copied().unwrap_or(1),
+                        registrant_contact_id: order.registrant_contact_id.clone(),
+                        nameservers: order.nameservers.clone(),
+                        auto_renew: order.auto_renew,
+                    },
+                )
+                .await
+                .map(|receipt| Some(receipt.order_id)),
             };
             item = match outcome {
                 Ok(order_id) => {

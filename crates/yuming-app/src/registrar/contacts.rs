@@ -280,6 +280,8 @@ pub struct ContactDocument {
     pub address: FullAddress,
     /// Every status change, oldest first.
     pub history: Vec<ReviewEntry>,
+    /// The identity document images, to compare with the entered data.
+    pub documents: crate::registrar::contact_documents::DocumentSet,
 }
 
 /// One page of contacts.
@@ -519,6 +521,7 @@ pub async fn get_unmasked(
         .map(ReviewEntry::from_row)
         .collect::<Result<_, _>>()?;
     let contact = ContactView::from_row(app.cipher(), &row)?;
+    let documents = crate::registrar::contact_documents::document_set(&mut tx, &row).await?;
     audit::record(
         app,
         &mut tx,
@@ -540,6 +543,7 @@ pub async fn get_unmasked(
         id_number,
         address,
         history,
+        documents,
     })
 }
 

@@ -213,6 +213,17 @@ crate::platform::error::error_enum! {
             format!("the contact's real-name verification is {status}, not verified"),
             format!("该联系人的实名认证状态为 {status}，尚未通过"),
         ),
+        /// The contact's document type takes other images.
+        DocumentKindNotForContact { expected: String }
+            = BadRequest("INVALID_DOCUMENT_KIND", field = "kind") => (
+            format!("this contact's identity document takes these images: {expected}"),
+            format!("该联系人的证件须上传以下图片：{expected}"),
+        ),
+        /// Documents of a contact that has been reviewed are kept as they were reviewed.
+        DocumentsLocked = Conflict("CONTACT_DOCUMENTS_LOCKED", field = "kind") => (
+            "the contact has been reviewed; its documents can no longer be replaced (create a new contact)",
+            "该联系人已审核，证件图片不可再更换（请新建联系人）",
+        ),
         /// Too many wrong auth codes from this account in the current window.
         AuthCodeLocked { retry_after: i64 } = TooManyRequests("RATE_LIMITED") => (
             format!("too many wrong auth codes; retry in {retry_after} seconds"),

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod batches;
 pub mod cancellations;
 pub mod catalogue;
+pub mod contact_documents;
 pub mod contacts;
 pub mod domains;
 mod error;

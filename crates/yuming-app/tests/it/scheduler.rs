@@ -525,3 +525,96 @@ both_backends!(stalled_batches_are_resumed_once, |db: TestDb| async move {
     }
     assert_ledger_balanced(&app).await;
 });
+
+both_backends!(
+    a_stalled_checkout_registers_each_name_once,
+    |db: TestDb| async move {
+        let (app, clock) = test_app(&db.db);
+        let (alice, contact) = customer(&app, &db, "alice@example.com", 3 * 6_900 + 500).await;
+        // A checkout (register batch) accepted by an instance that died after the first name.
+        let now = app.now().0;
+        let batch_id = "bat_checkout";
+        let names = ["x-checkout.com", "y-checkout.com"];
+        let params = serde_json::json!({
+            "years": { "x-checkout.com": 2, "y-checkout.com": 1 },
+            "registrant_contact_id": contact,
+            "nameservers": null,
+            "auto_renew": true,
+        });
+        let mut tx = db.db.write().await.expect("tx");
+        tx.insert_batch(
+            &yuming_store::BatchRow {
+                id: batch_id.into(),
+                owner_id: alice.tenant_id.clone(),
+                actor_id: alice.account_id.clone(),
+                operation: "register".into(),
+                params: params.to_string(),
+                status: "running".into(),
+                total: 2,
+                created_at: now,
+                finished_at: None,
+            },
+            &names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| yuming_store::BatchItemRow {
+                    batch_id: batch_id.into(),
+                    position: i as i64,
+                    domain_name: (*name).into(),
+                    status: "pending".into(),
+                    code: None,
+                    message: None,
+                    order_id: None,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .expect("batch");
+        tx.lease_batch(batch_id, "dead-instance", now + 1)
+            .await
+            .expect("lease");
+        tx.commit().await.expect("commit");
+        let first = domains::register(
+            &app,
+            &yuming_app::RequestContext::internal(&format!("{batch_id}/0")),
+            &alice,
+            register_input("x-checkout.com", 2, &contact),
+        )
+        .await
+        .expect("registered before the crash");
+
+        clock.advance_secs(2);
+        assert_eq!(
+            yuming_app::registrar::batches::resume_stalled(&app, "w1", 10)
+                .await
+                .expect("resume"),
+            1
+        );
+        let batch = yuming_app::registrar::batches::get(&app, &alice, batch_id)
+            .await
+            .expect("batch");
+        assert_eq!(
+            (batch.status.as_str(), batch.done, batch.failed),
+            ("completed", 2, 0)
+        );
+        assert_eq!(
+            batch.items[0].order_id.as_deref(),
+            Some(first.order_id.as_str())
+        );
+        let y = domains::get(&app, &alice, "y-checkout.com")
+            .await
+            .expect("registered");
+        assert_eq!(
+            y.expires_at.0 - y.created_at.0,
+            365 * 86_400,
+            "its own term"
+        );
+        assert!(y.auto_renew);
+        assert_eq!(
+            balance_of(&app, &alice).await,
+            500,
+            "three years in all, charged once"
+        );
+        assert_ledger_balanced(&app).await;
+    }
+);

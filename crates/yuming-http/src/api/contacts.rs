@@ -1,12 +1,17 @@
 //! Registrant contacts of the caller's tenant, submitted for real-name verification.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use yuming_app::registrar::contact_documents;
 use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+use yuming_app::{AppError, ErrorKind};
 
 use crate::dto::{
-    ContactCreateRequest, ContactDto, ContactList, ContactListQuery, DisclosureDto, ErrorBody,
+    ContactCreateRequest, ContactDto, ContactImageDto, ContactImagesDto, ContactList,
+    ContactListQuery, DisclosureDto, ErrorBody,
 };
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
 use crate::{ApiError, AppState};
@@ -101,4 +106,79 @@ pub async fn set_disclosure(
 ) -> Result<Json<DisclosureDto>, ApiError> {
     let disclose = contacts::set_disclosure(&state.app, &ctx, &actor, &id, body.disclose).await?;
     Ok(Json(DisclosureDto { disclose }))
+}
+
+/// The contact's identity document images: the kinds its document type needs, which are
+/// missing, and every upload (the contact's tenant, or a reviewer).
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/documents", tag = "contacts", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "contact id")),
+    responses((status = 200, body = ContactImagesDto), (status = 404, body = ErrorBody)))]
+pub async fn documents(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ContactImagesDto>, ApiError> {
+    Ok(Json(
+        contact_documents::list(&state.app, &actor, &id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Uploads an identity document image of a contact waiting for review: the raw JPEG or PNG
+/// as the body. `kind` is one of the document type's kinds (`id_front` and `id_back` for
+/// cards and permits, `id_front` for a passport's photo page, `business_licence` for an
+/// organisation). The image rules of filing materials apply (≤ 5 MB, ≥ 300 dpi where stated,
+/// else the pixels of a 300 dpi scan, colour). A re-upload of a kind replaces it.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/documents/{kind}", tag = "contacts", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "contact id"),
+        ("kind" = String, Path, description = "id_front, id_back or business_licence")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the file (image/png also accepted)"),
+    responses((status = 201, body = ContactImageDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "`MATERIALS_BUSY`: too many images being checked; retry after `Retry-After` seconds")))]
+pub async fn upload_document(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path((id, kind)): Path<(String, String)>,
+    body: Body,
+) -> Result<(StatusCode, Json<ContactImageDto>), ApiError> {
+    let bytes = axum::body::to_bytes(body, crate::api::filing::MATERIAL_BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            ApiError::from(AppError::new(
+                ErrorKind::BadRequest,
+                "MATERIAL_TOO_LARGE",
+                "the file is larger than 5 MB",
+                "文件超过 5 MB",
+            ))
+        })?;
+    let view =
+        contact_documents::upload(&state.app, &ctx, &actor, &id, &kind, bytes.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// An identity document image (the contact's tenant, or a reviewer: each fetch by staff is
+/// recorded in the audit log).
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/documents/{document_id}/content", tag = "contacts", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "contact id"), ("document_id" = String, Path, description = "document id")),
+    responses((status = 200, content_type = "image/jpeg", description = "the image"), (status = 404, body = ErrorBody)))]
+pub async fn document_content(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path((id, document_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (content_type, bytes) =
+        contact_documents::content(&state.app, &ctx, &actor, &id, &document_id).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = content_type.parse() {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok((headers, bytes).into_response())
 }

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use yuming_app::AppError;
 use yuming_app::dns::{self, ImportMode, RecordChange};
 
-use crate::dto::{DnsRecordDto, DnsRecordRequest, DnsZoneDto, ErrorBody, ZoneFileDto};
+use crate::dto::{
+    DnsRecordDto, DnsRecordRequest, DnsZoneDto, ErrorBody, ZoneFileDto, ZoneHistoryDto,
+};
 use crate::extract::{ApiJson, Auth, Ctx};
 use crate::{ApiError, AppState};
 
@@ -121,4 +123,17 @@ pub async fn import(
     };
     let view = dns::import_zone(&state.app, &ctx, &actor, &name, &body.zone_file, mode).await?;
     Ok(Json(view.into()))
+}
+
+/// The zone's changes, newest first (up to 200): each record added, changed or deleted with
+/// what it replaced, each import, and the serial it produced.
+#[utoipa::path(get, path = "/api/v1/domains/{name}/records/history", tag = "dns", security(("bearer" = []), ("api_key" = [])),
+    params(("name" = String, Path, description = "domain name")),
+    responses((status = 200, body = ZoneHistoryDto), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(name): Path<String>,
+) -> Result<Json<ZoneHistoryDto>, ApiError> {
+    Ok(Json(dns::history(&state.app, &actor, &name).await?.into()))
 }

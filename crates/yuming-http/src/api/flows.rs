@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use yuming_app::registrar::batches::{self, BatchOperation};
+use yuming_app::registrar::batches::{self, BatchOperation, RegisterOrder};
 use yuming_app::registrar::cancellations::{self, Submission};
 use yuming_app::registrar::export::ArchiveFormat;
 use yuming_app::{AppError, registrar::transfers};
@@ -238,11 +238,24 @@ pub async fn start_batch(
         "lock" => BatchOperation::Lock { locked: true },
         "unlock" => BatchOperation::Lock { locked: false },
         "cancel" => BatchOperation::Cancel,
+        "register" => BatchOperation::Register(RegisterOrder {
+            years: body
+                .domains
+                .iter()
+                .map(|name| (name.clone(), body.years.unwrap_or(1)))
+                .collect(),
+            registrant_contact_id: body
+                .registrant_contact_id
+                .clone()
+                .ok_or_else(|| missing("registrant_contact_id"))?,
+            nameservers: body.nameservers.clone(),
+            auto_renew: body.auto_renew.unwrap_or(true),
+        }),
         _ => {
             return Err(AppError::bad_request(
                 "UNKNOWN_OPERATION",
-                "operation is renew, auto_renew, nameservers, lock, unlock or cancel",
-                "操作须为 renew、auto_renew、nameservers、lock、unlock 或 cancel",
+                "operation is register, renew, auto_renew, nameservers, lock, unlock or cancel",
+                "操作须为 register、renew、auto_renew、nameservers、lock、unlock 或 cancel",
             )
             .with_field("operation")
             .into());
@@ -316,7 +329,8 @@ pub async fn confirm_cancellation_step(
 /// delegation, as `.tar.gz` (default) or `.zip`.
 #[utoipa::path(get, path = "/api/v1/cancellations/{id}/export", tag = "domains", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "cancellation id"), ExportQuery),
-    responses((status = 200, description = "the archive", content_type = "application/octet-stream"),
+    responses((status = 200, description = "the archive: `application/gzip` (tar.gz) or `application/zip`",
+            content((Vec<u8> = "application/gzip"), (Vec<u8> = "application/zip"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export_cancellation(
     State(state): State<AppState>,

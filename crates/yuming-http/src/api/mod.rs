@@ -1,6 +1,7 @@
 //! Handlers, one module per resource. Each handler extracts, calls one use case and maps the
 //! result to a DTO.
 
+pub mod account_data;
 pub mod admin;
 pub mod api_keys;
 pub mod audit;

@@ -3,6 +3,7 @@
 use super::domains::DomainDto;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use yuming_app::registrar::contact_documents::{DocumentSet, DocumentView};
 use yuming_app::registrar::contacts::{ContactDocument, ContactView, ReviewEntry};
 use yuming_core::clock::Timestamp;
 
@@ -259,6 +260,73 @@ pub struct ContactDocumentDto {
     pub address: FullAddressDto,
     /// Every status change, oldest first.
     pub history: Vec<ReviewHistoryDto>,
+    /// The identity document images (fetch each from
+    /// `/api/v1/contacts/{id}/documents/{document_id}/content`; every fetch is audited).
+    pub documents: ContactImagesDto,
+}
+
+/// An identity document image of a contact (never its contents).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactImageDto {
+    /// `cdo_…`.
+    pub id: String,
+    /// `id_front`, `id_back` or `business_licence`.
+    pub kind: String,
+    /// The latest upload of its kind.
+    pub current: bool,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    /// Bytes of the stored (re-encoded) file.
+    pub size_bytes: i64,
+    /// SHA-256 of the stored file, hex.
+    pub sha256: String,
+    /// Pixels.
+    pub width: i64,
+    /// Pixels.
+    pub height: i64,
+    /// Stated density.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpi: Option<i64>,
+    /// Upload time, RFC 3339.
+    pub created_at: String,
+}
+
+impl From<DocumentView> for ContactImageDto {
+    fn from(d: DocumentView) -> Self {
+        ContactImageDto {
+            id: d.id,
+            kind: d.kind,
+            current: d.current,
+            content_type: d.content_type,
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            width: d.width,
+            height: d.height,
+            dpi: d.dpi,
+            created_at: d.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// A contact's document images: what its document type needs and what was uploaded.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactImagesDto {
+    /// The kinds the document type needs.
+    pub required: Vec<String>,
+    /// Required kinds with no current upload.
+    pub missing: Vec<String>,
+    /// Every upload, oldest first.
+    pub documents: Vec<ContactImageDto>,
+}
+
+impl From<DocumentSet> for ContactImagesDto {
+    fn from(set: DocumentSet) -> Self {
+        ContactImagesDto {
+            required: set.required.iter().map(|k| (*k).to_owned()).collect(),
+            missing: set.missing().iter().map(|k| (*k).to_owned()).collect(),
+            documents: set.documents.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 impl From<ContactDocument> for ContactDocumentDto {
@@ -278,6 +346,7 @@ impl From<ContactDocument> for ContactDocumentDto {
                 .into_iter()
                 .map(ReviewHistoryDto::from)
                 .collect(),
+            documents: document.documents.into(),
         }
     }
 }

@@ -87,3 +87,49 @@ pub struct ZoneFileDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
 }
+
+/// One change of a hosted zone.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ZoneChangeDto {
+    /// `dns.record_create`, `dns.record_update`, `dns.record_delete`, `dns.zone_import` or
+    /// `dns.mainland_hold`.
+    pub action: String,
+    /// The acting account.
+    pub actor: String,
+    /// The zone's serial after the change (absent on changes recorded before it was kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<i64>,
+    /// What the change replaced: a record, an import's record count, or `null`.
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    /// What it left.
+    #[schema(value_type = Object)]
+    pub after: serde_json::Value,
+    /// When, RFC 3339.
+    pub at: String,
+}
+
+/// A zone's changes, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ZoneHistoryDto {
+    /// Up to 200 changes.
+    pub changes: Vec<ZoneChangeDto>,
+}
+
+impl From<Vec<yuming_app::dns::ZoneChange>> for ZoneHistoryDto {
+    fn from(changes: Vec<yuming_app::dns::ZoneChange>) -> Self {
+        ZoneHistoryDto {
+            changes: changes
+                .into_iter()
+                .map(|c| ZoneChangeDto {
+                    action: c.action,
+                    actor: c.actor,
+                    serial: c.serial,
+                    before: c.before,
+                    after: c.after,
+                    at: c.at.to_rfc3339(),
+                })
+                .collect(),
+        }
+    }
+}

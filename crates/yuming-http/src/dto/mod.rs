@@ -22,12 +22,14 @@ pub use billing::{
 };
 pub use common::{ErrorBody, ErrorDetail, Health};
 pub use contacts::{
-    AddressRequest, ContactCreateRequest, ContactDocumentDto, ContactDto, ContactList,
-    ContactListQuery, CreditLimitRequest, FullAddressDto, NamingDecisionDto, RegionDto,
-    RegistrantChangeRequest, ReviewContactDto, ReviewContactList, ReviewDecisionRequest,
-    ReviewHistoryDto, VerificationDto,
+    AddressRequest, ContactCreateRequest, ContactDocumentDto, ContactDto, ContactImageDto,
+    ContactImagesDto, ContactList, ContactListQuery, CreditLimitRequest, FullAddressDto,
+    NamingDecisionDto, RegionDto, RegistrantChangeRequest, ReviewContactDto, ReviewContactList,
+    ReviewDecisionRequest, ReviewHistoryDto, VerificationDto,
 };
-pub use dns::{DnsRecordDto, DnsRecordRequest, DnsZoneDto, ZoneFileDto};
+pub use dns::{
+    DnsRecordDto, DnsRecordRequest, DnsZoneDto, ZoneChangeDto, ZoneFileDto, ZoneHistoryDto,
+};
 pub use domains::{
     AuthCodeDto, BulkCheckRequest, BulkCheckResponse, CheckQuery, CheckResultDto, DomainDto,
     DomainList, DomainListQuery, DomainReceiptDto, DomainUpdateRequest, MoneyDto, PriceDto,

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use yuming_app::registrar::contacts::{self, NewContactInput};
+use yuming_app::registrar::contacts;
 use yuming_app::registrar::domains::{self, DomainUpdate, DomainView, RegisterInput};
 use yuming_app::{AppError, billing};
 use yuming_core::contact::VerificationStatus;
@@ -33,6 +33,8 @@ pub struct DomainLine {
     pub name: String,
     /// A-label, when it differs.
     pub ascii: String,
+    /// A-label, always: what forms send.
+    pub key: String,
     /// Badge class.
     pub badge: &'static str,
     /// The state in words.
@@ -82,6 +84,7 @@ fn domain_line(
     };
     DomainLine {
         name: view.name.clone(),
+        key: view.ascii.clone(),
         ascii: if view.ascii == view.name {
             String::new()
         } else {
@@ -173,6 +176,7 @@ struct DomainsPage {
     query: ListQuery,
     tlds: Vec<String>,
     filtered: bool,
+    batch: FormState,
 }
 
 /// The query of the domain list: the filters and where the page starts.
@@ -192,6 +196,9 @@ pub struct ListQuery {
     /// Expiring within this many days.
     #[serde(default)]
     pub within: String,
+    /// `name` (default) or `expiry`.
+    #[serde(default)]
+    pub sort: String,
 }
 
 impl ListQuery {
@@ -212,18 +219,29 @@ impl ListQuery {
             ("state", self.state.as_str()),
             ("tld", self.tld.as_str()),
             ("within", self.within.as_str()),
+            ("sort", self.sort.as_str()),
             ("after", after),
         ])
         .unwrap_or_default()
     }
 }
 
-/// `/console/domains`: the list, by name, a page at a time, narrowed by name, state, TLD
-/// and expiry.
+/// `/console/domains`: the list, by name or by expiry, a page at a time, narrowed by name,
+/// state, TLD and expiry, with the names to act on in one batch picked by checkboxes.
 pub async fn domains(
     State(state): State<WebState>,
     visitor: Visitor,
     Query(query): Query<ListQuery>,
+) -> Response {
+    domains_page(&state, &visitor, query, FormState::new(), StatusCode::OK).await
+}
+
+pub(crate) async fn domains_page(
+    state: &WebState,
+    visitor: &Visitor,
+    query: ListQuery,
+    batch: FormState,
+    status: StatusCode,
 ) -> Response {
     let actor = match visitor.require_actor() {
         Ok(actor) => actor,
@@ -231,20 +249,27 @@ pub async fn domains(
     };
     let after = Some(query.after.as_str()).filter(|a| !a.is_empty());
     let filter = query.filter();
+    let order = domains::DomainOrder::parse(&query.sort).unwrap_or_default();
     let loaded = async {
-        let page =
-            domains::list_filtered(&state.app, actor, &filter, after, DOMAINS_PER_PAGE as usize)
-                .await?;
+        let page = domains::list_sorted(
+            &state.app,
+            actor,
+            &filter,
+            order,
+            after,
+            DOMAINS_PER_PAGE as usize,
+        )
+        .await?;
         let catalogue = yuming_app::registrar::catalogue::current(&state.app).await?;
         Ok::<_, AppError>((page, catalogue))
     }
     .await;
     let (listed, catalogue) = match loaded {
         Ok(loaded) => loaded,
-        Err(e) => return app_error_page(&visitor, &state, &e),
+        Err(e) => return app_error_page(visitor, state, &e),
     };
     let template = DomainsPage {
-        base: Base::new(&visitor, &state, "domains-title", "domains"),
+        base: Base::new(visitor, state, "domains-title", "domains"),
         domains: listed
             .domains
             .iter()
@@ -255,8 +280,9 @@ pub async fn domains(
         filtered: filter != domains::DomainFilter::default(),
         tlds: catalogue.tlds().map(|t| t.unicode.clone()).collect(),
         query,
+        batch,
     };
-    page(&visitor, StatusCode::OK, &template)
+    page(visitor, status, &template)
 }
 
 #[derive(Template)]
@@ -692,174 +718,6 @@ pub async fn register(
             form.fail(visitor.locale, &e, &REGISTER_FIELDS);
             let status = crate::session::status_of(&e);
             register_page(&state, &visitor, &field("name"), form, status).await
-        }
-    }
-}
-
-/// A contact as the list shows it.
-pub struct ContactLine {
-    /// Profile id (another account's holder offers name it).
-    pub id: String,
-    /// Holder name.
-    pub name: String,
-    /// Masked document number.
-    pub id_number: String,
-    /// Document type in words.
-    pub id_type: String,
-    /// Badge class.
-    pub badge: &'static str,
-    /// Verification state in words.
-    pub status: String,
-    /// The reviewer's reason, when rejected.
-    pub reason: String,
-    /// Region.
-    pub region: String,
-    /// Created.
-    pub created: String,
-}
-
-#[derive(Template)]
-#[template(path = "console/contacts.html")]
-struct ContactsPage {
-    base: Base,
-    contacts: Vec<ContactLine>,
-}
-
-/// `/console/contacts`: registrant contacts and their real-name verification.
-pub async fn contacts(State(state): State<WebState>, visitor: Visitor) -> Response {
-    let actor = match visitor.require_actor() {
-        Ok(actor) => actor,
-        Err(login) => return login,
-    };
-    let listing = match contacts::list(&state.app, actor, None, 200).await {
-        Ok(listing) => listing,
-        Err(e) => return app_error_page(&visitor, &state, &e),
-    };
-    let locale = visitor.locale;
-    let lines = listing
-        .contacts
-        .iter()
-        .map(|c| {
-            let (badge, key) = match c.verification.status {
-                VerificationStatus::Verified => ("success", "contact-verified"),
-                VerificationStatus::Pending => ("primary", "contact-pending"),
-                VerificationStatus::Rejected => ("error", "contact-rejected"),
-            };
-            ContactLine {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                id_number: c.id_number_masked.clone(),
-                id_type: locale.t(&format!("id-type-{}", c.id_type.as_str())),
-                badge,
-                status: locale.t(key),
-                reason: c.verification.reason.clone().unwrap_or_default(),
-                region: format!(
-                    "{} {} {}",
-                    c.region.country, c.region.province, c.region.city
-                ),
-                created: format::date(c.created_at),
-            }
-        })
-        .collect();
-    let template = ContactsPage {
-        base: Base::new(&visitor, &state, "contacts-title", "contacts"),
-        contacts: lines,
-    };
-    page(&visitor, StatusCode::OK, &template)
-}
-
-#[derive(Template)]
-#[template(path = "console/contact_form.html")]
-struct ContactFormPage {
-    base: Base,
-    form: FormState,
-    id_types: Vec<(String, String)>,
-}
-
-const CONTACT_FIELDS: [&str; 11] = [
-    "kind",
-    "name",
-    "id_type",
-    "id_number",
-    "email",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "street",
-    "postal_code",
-];
-
-const ID_TYPES: [&str; 6] = [
-    "resident_id",
-    "passport",
-    "hk_macau_permit",
-    "taiwan_permit",
-    "foreign_permanent_resident",
-    "uscc",
-];
-
-fn contact_form_page(
-    state: &WebState,
-    visitor: &Visitor,
-    form: FormState,
-    status: StatusCode,
-) -> Response {
-    let template = ContactFormPage {
-        base: Base::new(visitor, state, "contact-new-title", "contacts"),
-        form,
-        id_types: ID_TYPES
-            .iter()
-            .map(|t| ((*t).to_owned(), visitor.locale.t(&format!("id-type-{t}"))))
-            .collect(),
-    };
-    page(visitor, status, &template)
-}
-
-/// `/console/contacts/new`.
-pub async fn contact_form(State(state): State<WebState>, visitor: Visitor) -> Response {
-    if let Err(login) = visitor.require_actor() {
-        return login;
-    }
-    let mut form = FormState::new();
-    form.set("kind", "person");
-    form.set("country", "CN");
-    contact_form_page(&state, &visitor, form, StatusCode::OK)
-}
-
-/// `POST /console/contacts/new`: submitted for real-name review.
-pub async fn create_contact(
-    State(state): State<WebState>,
-    SignedInForm {
-        visitor,
-        actor,
-        fields,
-        ..
-    }: SignedInForm,
-) -> Response {
-    let actor = &actor;
-    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
-    let input = NewContactInput {
-        kind: field("kind"),
-        name: field("name"),
-        id_type: field("id_type"),
-        id_number: field("id_number"),
-        email: field("email"),
-        phone: field("phone"),
-        address: contacts::AddressFields {
-            country: field("country"),
-            province: field("province"),
-            city: field("city"),
-            street: field("street"),
-            postal_code: Some(field("postal_code")).filter(|p| !p.trim().is_empty()),
-        },
-    };
-    match contacts::create(&state.app, &visitor.ctx, actor, &input).await {
-        Ok(_) => visitor.redirect("/console/contacts?done=contact-created"),
-        Err(e) => {
-            let mut form = FormState::from_fields(&fields);
-            form.fail(visitor.locale, &e, &CONTACT_FIELDS);
-            contact_form_page(&state, &visitor, form, crate::session::status_of(&e))
         }
     }
 }

@@ -47,6 +47,53 @@ struct DnsPage {
     ttls: Vec<(u32, String)>,
     form: FormState,
     import: FormState,
+    history: Vec<ChangeLine>,
+}
+
+/// One change of the zone as the history shows it.
+pub struct ChangeLine {
+    /// When.
+    pub at: String,
+    /// What kind of change, in words.
+    pub what: String,
+    /// The record or count before, as text.
+    pub before: String,
+    /// After.
+    pub after: String,
+    /// The serial the change produced.
+    pub serial: String,
+}
+
+/// Changes the DNS page shows (the API gives up to [`dns::HISTORY_LIMIT`]).
+const HISTORY_ON_PAGE: usize = 20;
+
+/// A record or an import summary of the history as one line of text.
+fn change_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Object(map) if map.contains_key("type") => {
+            let field = |name: &str| match map.get(name) {
+                Some(serde_json::Value::String(text)) => text.clone(),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            };
+            let priority = field("priority");
+            let priority = if priority.is_empty() {
+                priority
+            } else {
+                format!("{priority} ")
+            };
+            format!(
+                "{} {} {} {}{}",
+                field("name"),
+                field("ttl"),
+                field("type"),
+                priority,
+                field("value")
+            )
+        }
+        other => other.to_string(),
+    }
 }
 
 fn ttl_words(base_locale: crate::i18n::Locale, ttl: u32) -> String {
@@ -78,8 +125,14 @@ async fn dns_page(
         Ok(actor) => actor,
         Err(login) => return login,
     };
-    let zone: ZoneView = match dns::list_records(&state.app, actor, name).await {
-        Ok(zone) => zone,
+    let loaded = async {
+        let zone = dns::list_records(&state.app, actor, name).await?;
+        let history = dns::history(&state.app, actor, name).await?;
+        Ok::<_, yuming_app::AppError>((zone, history))
+    }
+    .await;
+    let (zone, history): (ZoneView, _) = match loaded {
+        Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
     let locale = visitor.locale;
@@ -110,6 +163,17 @@ async fn dns_page(
             .collect(),
         form,
         import,
+        history: history
+            .iter()
+            .take(HISTORY_ON_PAGE)
+            .map(|c| ChangeLine {
+                at: crate::format::datetime(c.at),
+                what: locale.t(&format!("dns-change-{}", c.action.replace(['.', '_'], "-"))),
+                before: change_text(&c.before),
+                after: change_text(&c.after),
+                serial: c.serial.map(|s| s.to_string()).unwrap_or_default(),
+            })
+            .collect(),
     };
     page(visitor, status, &template)
 }

@@ -8,10 +8,14 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use yuming_app::filing::{self, EntityInput, NewOrderInput, PersonInput, SiteInput};
+use yuming_app::filing::{
+    self, EntityInput, NewOrderInput, PersonInput, SiteInput, materials, materials::MaterialView,
+};
 use yuming_app::{AppError, ErrorKind};
 use yuming_core::filing::Severity;
 
+use super::contacts::{StoredImage, UploadSlot, image_response};
+use super::upload::UploadForm;
 use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
@@ -484,6 +488,53 @@ struct OrderPage {
     submittable: bool,
     history: Vec<(String, String, String)>,
     alert: Option<String>,
+    slots: Vec<UploadSlot>,
+    upload_action: String,
+    extra_kinds: Vec<(String, String)>,
+    extra_error: Option<String>,
+}
+
+/// The material slots of an order: each kind the self-check asks for (a `materials.<kind>`
+/// finding) or that has a current upload, in the order of [`materials::KINDS`]; the other
+/// kinds are offered in one extra form. The page decides nothing about which materials an
+/// order needs: the self-check does.
+fn material_slots(
+    locale: Locale,
+    order_id: &str,
+    report_fields: &[String],
+    uploaded: &[MaterialView],
+) -> (Vec<UploadSlot>, Vec<(String, String)>) {
+    let mut slots = Vec::new();
+    let mut extra = Vec::new();
+    for kind in materials::KINDS {
+        let current = uploaded.iter().find(|m| m.current && m.kind == kind);
+        let asked = report_fields
+            .iter()
+            .any(|f| f.strip_prefix("materials.") == Some(kind));
+        if current.is_none() && !asked {
+            extra.push((
+                kind.to_owned(),
+                locale.t(&format!("upload-kind-{}", kind.replace('_', "-"))),
+            ));
+            continue;
+        }
+        let mut slot = UploadSlot::new(locale, kind);
+        if let Some(m) = current {
+            slot = slot.with_current(
+                locale,
+                StoredImage {
+                    url: format!("/console/filing/orders/{order_id}/materials/{}", m.id),
+                    width: m.width,
+                    height: m.height,
+                    dpi: m.dpi,
+                    size_bytes: m.size_bytes,
+                    at: m.created_at,
+                },
+            );
+        }
+        slots.push(slot);
+    }
+    (slots, extra)
 }
 
 async fn order_page(
@@ -492,6 +543,17 @@ async fn order_page(
     id: &str,
     alert: Option<String>,
     status: StatusCode,
+) -> Response {
+    order_page_with_upload(state, visitor, id, alert, status, None).await
+}
+
+async fn order_page_with_upload(
+    state: &WebState,
+    visitor: &Visitor,
+    id: &str,
+    alert: Option<String>,
+    status: StatusCode,
+    failed_upload: Option<(String, String)>,
 ) -> Response {
     let actor = match visitor.require_actor() {
         Ok(actor) => actor,
@@ -510,14 +572,32 @@ async fn order_page(
         } else {
             None
         };
-        Ok::<_, AppError>((order, history, report, editable))
+        let uploaded = materials::list(app, actor, id).await?;
+        Ok::<_, AppError>((order, history, report, editable, uploaded))
     }
     .await;
-    let (order, history, report, editable) = match loaded {
+    let (order, history, report, editable, uploaded) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
     let locale = visitor.locale;
+    let report_fields: Vec<String> = report
+        .as_ref()
+        .map(|r| r.problems.iter().map(|p| p.field.clone()).collect())
+        .unwrap_or_default();
+    let (mut slots, extra_kinds) = material_slots(locale, id, &report_fields, &uploaded);
+    let mut extra_error = None;
+    let mut alert = alert;
+    if let Some((kind, message)) = failed_upload {
+        // Only a slot with its form shows an error; otherwise it stands at the top.
+        if !editable {
+            alert = Some(message);
+        } else if let Some(slot) = slots.iter_mut().find(|s| s.kind == kind) {
+            slot.error = Some(message);
+        } else {
+            extra_error = Some(message);
+        }
+    }
     let (findings, submittable) = match report {
         Some(report) => (
             report
@@ -566,8 +646,67 @@ async fn order_page(
             })
             .collect(),
         alert,
+        slots,
+        upload_action: format!("/console/filing/orders/{}/materials", order.id),
+        extra_kinds,
+        extra_error,
     };
     page(visitor, status, &template)
+}
+
+/// `POST /console/filing/orders/{id}/materials`: one material (`kind`, `file`), through the
+/// same checks as the API's upload; a refused file is explained next to its slot.
+pub async fn upload_material(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    UploadForm {
+        visitor,
+        actor,
+        fields,
+        file,
+    }: UploadForm,
+) -> Response {
+    let kind = fields.get("kind").cloned().unwrap_or_default();
+    let result = match file {
+        Ok(file) => {
+            materials::upload(&state.app, &visitor.ctx, &actor, &id, &kind, file.bytes).await
+        }
+        Err(problem) => Err(problem.error()),
+    };
+    match result {
+        Ok(_) => visitor.redirect(&format!(
+            "/console/filing/orders/{id}?done=material-uploaded"
+        )),
+        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let message = visitor.locale.error_message(&e);
+            order_page_with_upload(
+                &state,
+                &visitor,
+                &id,
+                None,
+                status_of(&e),
+                Some((kind, message)),
+            )
+            .await
+        }
+    }
+}
+
+/// `/console/filing/orders/{id}/materials/{material}`: the stored (re-encoded) file.
+pub async fn material_image(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path((id, material)): Path<(String, String)>,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    match materials::download(&state.app, actor, &id, &material).await {
+        Ok((content_type, bytes)) => image_response(&content_type, bytes),
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
 }
 
 /// `/console/filing/orders/{id}`: the self-check, progress and submission.

@@ -1,16 +1,23 @@
 //! The pages, one module per area, and what they share: the layout's facts ([`Base`]), form
 //! state with errors next to their fields, error pages, and submitting a form exactly once.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod batches;
 pub mod cancellation;
+pub mod cart;
 pub mod console;
+pub mod contacts;
 pub mod dns;
 pub mod filing;
 pub mod notices;
 pub mod public;
 pub mod security;
+pub mod team;
 pub mod transfers;
+pub mod upload;
+pub mod webhooks;
 
 use std::collections::HashMap;
 
@@ -48,6 +55,8 @@ pub struct Base {
     pub flash: Option<(&'static str, String)>,
     /// Unread in-app notices of the signed-in account.
     pub unread: i64,
+    /// Names in the cart.
+    pub cart: usize,
 }
 
 /// One entry of the language switch.
@@ -81,6 +90,7 @@ impl Base {
             section,
             flash: flash_of(visitor),
             unread: visitor.unread_notices,
+            cart: visitor.cart.len(),
         }
     }
 

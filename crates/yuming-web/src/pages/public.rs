@@ -74,6 +74,7 @@ struct SearchPage {
     suggestions: Vec<ResultRow>,
     alert: Option<String>,
     bulk: bool,
+    available: usize,
 }
 
 /// The names a query stands for: a bare label under every TLD of the catalogue, a name as
@@ -184,6 +185,7 @@ pub async fn search(
     let template = SearchPage {
         base: Base::new(&visitor, &state, "search-title", ""),
         q,
+        available: rows.iter().filter(|r| r.available).count(),
         rows,
         suggestions,
         alert,

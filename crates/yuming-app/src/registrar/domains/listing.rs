@@ -16,13 +16,17 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<DomainView>, AppError> {
     actor.require(Right::DomainsRead)?;
-    let catalogue = stored_catalogue::current(app).await?;
-    let now = app.now();
     // One statement outside a transaction: every console page of the domain list asks this.
     let listed = app
         .db()
         .domains_page(&actor.tenant_id, after.unwrap_or(""), limit)
         .await?;
+    views_of_listed(app, &listed).await
+}
+
+async fn views_of_listed(app: &App, listed: &[ListedDomain]) -> Result<Vec<DomainView>, AppError> {
+    let catalogue = stored_catalogue::current(app).await?;
+    let now = app.now();
     listed
         .iter()
         .map(
@@ -42,6 +46,80 @@ pub async fn list(
             },
         )
         .collect()
+}
+
+/// The orders a domain list can be read in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DomainOrder {
+    /// By A-label.
+    #[default]
+    Name,
+    /// Soonest expiry first (then by A-label).
+    Expiry,
+}
+
+impl DomainOrder {
+    /// Parses `name` or `expiry`.
+    pub fn parse(text: &str) -> Option<DomainOrder> {
+        match text {
+            "name" => Some(DomainOrder::Name),
+            "expiry" => Some(DomainOrder::Expiry),
+            _ => None,
+        }
+    }
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainOrder::Name => "name",
+            DomainOrder::Expiry => "expiry",
+        }
+    }
+
+    /// Where a page that ended with `view` goes on from: the A-label, or for the expiry
+    /// order `<expires_at>.<A-label>`.
+    fn cursor_of(self, view: &DomainView) -> String {
+        match self {
+            DomainOrder::Name => view.ascii.clone(),
+            DomainOrder::Expiry => format!("{}.{}", view.expires_at.0, view.ascii),
+        }
+    }
+}
+
+/// `limit` names of the caller after the cursor `after` of `order`.
+async fn page_in_order(
+    app: &App,
+    actor: &Actor,
+    order: DomainOrder,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<DomainView>, AppError> {
+    match order {
+        DomainOrder::Name => list(app, actor, after, limit).await,
+        DomainOrder::Expiry => {
+            actor.require(Right::DomainsRead)?;
+            let (expires, name) = match after {
+                None => (i64::MIN, String::new()),
+                Some(cursor) => {
+                    let invalid = || {
+                        AppError::bad_request(
+                            "INVALID_CURSOR",
+                            "the cursor is not one this list gave",
+                            "分页游标无效",
+                        )
+                        .with_field("after")
+                    };
+                    let (at, name) = cursor.split_once('.').ok_or_else(invalid)?;
+                    (at.parse::<i64>().map_err(|_| invalid())?, name.to_owned())
+                }
+            };
+            let listed = app
+                .db()
+                .domains_page_by_expiry(&actor.tenant_id, expires, &name, limit)
+                .await?;
+            views_of_listed(app, &listed).await
+        }
+    }
 }
 
 /// One domain of the caller's tenant.
@@ -147,13 +225,26 @@ impl DomainFilter {
     }
 }
 
-/// The caller's domains that match `filter`, by A-label, up to `limit` after `after`. Reads
-/// the list a chunk at a time and stops after [`FILTER_SCAN_LIMIT`] names, so one request
-/// stays bounded however large the account; the answer's `next_after` goes on from there.
+/// The caller's domains that match `filter`, by A-label, up to `limit` after `after`.
 pub async fn list_filtered(
     app: &App,
     actor: &Actor,
     filter: &DomainFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<FilteredPage, AppError> {
+    list_sorted(app, actor, filter, DomainOrder::Name, after, limit).await
+}
+
+/// The caller's domains that match `filter`, in `order`, up to `limit` after the cursor
+/// `after` (a page's `next_after`). Reads the list a chunk at a time and stops after
+/// [`FILTER_SCAN_LIMIT`] names, so one request stays bounded however large the account; the
+/// answer's `next_after` goes on from there.
+pub async fn list_sorted(
+    app: &App,
+    actor: &Actor,
+    filter: &DomainFilter,
+    order: DomainOrder,
     after: Option<&str>,
     limit: usize,
 ) -> Result<FilteredPage, AppError> {
@@ -162,11 +253,11 @@ pub async fn list_filtered(
     if *filter == DomainFilter::default() {
         // Nothing to narrow: one read of the page and one name more, to know whether
         // there is a next page.
-        let mut domains = list(app, actor, after, limit as i64 + 1).await?;
+        let mut domains = page_in_order(app, actor, order, after, limit as i64 + 1).await?;
         let more = domains.len() > limit;
         domains.truncate(limit);
         let next_after = more
-            .then(|| domains.last().map(|d| d.ascii.clone()))
+            .then(|| domains.last().map(|d| order.cursor_of(d)))
             .flatten();
         return Ok(FilteredPage {
             domains,
@@ -177,21 +268,21 @@ pub async fn list_filtered(
     let mut found = Vec::new();
     let mut scanned = 0;
     loop {
-        let chunk = list(app, actor, cursor.as_deref(), FILTER_CHUNK).await?;
+        let chunk = page_in_order(app, actor, order, cursor.as_deref(), FILTER_CHUNK).await?;
         let read_all = (chunk.len() as i64) < FILTER_CHUNK;
         for view in chunk {
             scanned += 1;
-            let ascii = view.ascii.clone();
+            let at = order.cursor_of(&view);
             if filter.matches(&view, now) {
                 found.push(view);
                 if found.len() == limit {
                     return Ok(FilteredPage {
                         domains: found,
-                        next_after: Some(ascii),
+                        next_after: Some(at),
                     });
                 }
             }
-            cursor = Some(ascii);
+            cursor = Some(at);
         }
         if read_all {
             return Ok(FilteredPage {

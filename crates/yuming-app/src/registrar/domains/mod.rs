@@ -11,7 +11,9 @@ mod renewal;
 mod search;
 mod variants;
 
-pub use listing::{DomainFilter, FilteredPage, ListState, get, list, list_filtered};
+pub use listing::{
+    DomainFilter, DomainOrder, FilteredPage, ListState, get, list, list_filtered, list_sorted,
+};
 pub use lookup::{
     DisclosedRegistrant, LookupView, PublicRegistrant, lookup, lookup_nameserver, lookup_registrant,
 };

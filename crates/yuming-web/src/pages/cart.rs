@@ -1,0 +1,325 @@
+//! The cart and its checkout: names picked on the search page (signed in or not) wait in a
+//! cookie with their terms; the checkout registers them in one batch (each name charged in its
+//! own transaction, once per rendering of the form) and leads to the batch's page, which shows
+//! what happened to each name.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use yuming_app::AppError;
+use yuming_app::registrar::batches::{self, BatchOperation, RegisterOrder};
+use yuming_app::registrar::{catalogue as stored_catalogue, contacts, domains};
+use yuming_core::catalogue::{Operation, price};
+use yuming_core::contact::VerificationStatus;
+use yuming_core::money::{Currency, Money};
+
+use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::WebState;
+use crate::format;
+use crate::session::{CART_MAX, Visitor, local_path, status_of};
+
+/// One name of the cart.
+pub struct CartLine {
+    /// As people read it.
+    pub name: String,
+    /// The A-label (what the forms send).
+    pub ascii: String,
+    /// Years chosen.
+    pub years: u32,
+    /// The terms the TLD offers.
+    pub year_options: Vec<u32>,
+    /// Still available.
+    pub available: bool,
+    /// Why not, in words.
+    pub status: String,
+    /// Price of the first year.
+    pub per_year: String,
+    /// Price for the years chosen.
+    pub total: String,
+}
+
+#[derive(Template)]
+#[template(path = "cart.html")]
+struct CartPage {
+    base: Base,
+    lines: Vec<CartLine>,
+    total: String,
+    any_available: bool,
+    contacts: Vec<(String, String)>,
+    form: FormState,
+}
+
+fn cart_error(code: &'static str, en: &str, zh: &str) -> AppError {
+    AppError::bad_request(code, en.to_owned(), zh.to_owned()).with_field("name")
+}
+
+async fn cart_page(
+    state: &WebState,
+    visitor: &Visitor,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let app = &state.app;
+    let names: Vec<String> = visitor.cart.iter().map(|(n, _)| n.clone()).collect();
+    let loaded = async {
+        let found = if names.is_empty() {
+            Vec::new()
+        } else {
+            domains::check(app, &names).await?
+        };
+        let catalogue = stored_catalogue::current(app).await?;
+        let contacts = match &visitor.actor {
+            Some(actor) => contacts::list(app, actor, None, 200).await?.contacts,
+            None => Vec::new(),
+        };
+        Ok::<_, AppError>((found, catalogue, contacts))
+    }
+    .await;
+    let (found, catalogue, contact_list) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let locale = visitor.locale;
+    let mut total = Money::zero(Currency::Cny);
+    let mut lines = Vec::new();
+    for ((ascii, years), availability) in visitor.cart.iter().zip(found.iter()) {
+        let row = super::public::result_row(locale, availability);
+        let year_options = catalogue
+            .tld(ascii.rsplit('.').next().unwrap_or(""))
+            .map(|tld| (tld.min_years..=tld.max_years).collect())
+            .unwrap_or_else(|| vec![1]);
+        let line_total = availability
+            .price
+            .as_ref()
+            .filter(|_| availability.available)
+            .and_then(|prices| price(prices, Operation::Register, *years).ok());
+        if let Some(amount) = line_total {
+            total = total.checked_add(amount).unwrap_or(total);
+        }
+        lines.push(CartLine {
+            name: row.name.clone(),
+            ascii: ascii.clone(),
+            years: *years,
+            year_options,
+            available: availability.available,
+            status: row.status.clone(),
+            per_year: row.price.clone(),
+            total: line_total.map(format::money).unwrap_or_default(),
+        });
+    }
+    let contacts = contact_list
+        .iter()
+        .filter(|c| c.verification.status != VerificationStatus::Rejected)
+        .map(|c| {
+            let key = match c.verification.status {
+                VerificationStatus::Verified => "contact-verified",
+                _ => "contact-pending",
+            };
+            (
+                c.id.clone(),
+                format!("{} · {} · {}", c.name, c.id_number_masked, locale.t(key)),
+            )
+        })
+        .collect();
+    let template = CartPage {
+        base: Base::new(visitor, state, "cart-title", ""),
+        any_available: lines.iter().any(|l| l.available),
+        lines,
+        total: format::money(total),
+        contacts,
+        form,
+    };
+    page(visitor, status, &template)
+}
+
+/// `/cart`: the names picked, their terms and prices; the checkout once signed in.
+pub async fn show(State(state): State<WebState>, visitor: Visitor) -> Response {
+    let mut form = FormState::new();
+    form.set("auto_renew", "on");
+    cart_page(&state, &visitor, form, StatusCode::OK).await
+}
+
+/// The values of a repeated form field, in order.
+fn all_of(body: &[u8], name: &str) -> Vec<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// `POST /cart/add`: puts one or more names (`name`, repeated) in the cart, each as its
+/// A-label for one year, and goes back to `back` (the search page).
+pub async fn add(
+    State(state): State<WebState>,
+    CheckedForm {
+        mut visitor,
+        fields,
+        body,
+    }: CheckedForm,
+) -> Response {
+    let wanted = all_of(&body, "name");
+    let back = fields
+        .get("back")
+        .and_then(|b| local_path(b))
+        .unwrap_or("/cart")
+        .to_owned();
+    let outcome = async {
+        if wanted.is_empty() || wanted.len() > CART_MAX {
+            return Err(cart_error(
+                "TOO_MANY_NAMES",
+                "add 1 to 50 names at a time",
+                "每次加入 1 到 50 个域名",
+            ));
+        }
+        let found = domains::check(&state.app, &wanted).await?;
+        let mut cart = visitor.cart.clone();
+        for availability in found.iter().filter(|a| a.available) {
+            if let Some((_, ascii)) = &availability.name
+                && !cart.iter().any(|(n, _)| n == ascii)
+            {
+                cart.push((ascii.clone(), 1));
+            }
+        }
+        Ok(cart)
+    }
+    .await;
+    let cart = match outcome {
+        Ok(cart) => cart,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    if cart.len() > CART_MAX || !visitor.remember_cart(cart) {
+        let e = cart_error(
+            "CART_FULL",
+            "the cart holds at most 50 names; check out or remove some first",
+            "购物车最多 50 个域名，请先结算或移除部分域名",
+        );
+        let mut form = FormState::new();
+        form.fail(visitor.locale, &e, &[]);
+        return cart_page(&state, &visitor, form, StatusCode::BAD_REQUEST).await;
+    }
+    let separator = if back.contains('?') { '&' } else { '?' };
+    visitor.redirect(&format!("{back}{separator}done=cart-added"))
+}
+
+/// The years the cart form chose, by A-label.
+fn chosen_years(visitor: &Visitor, fields: &HashMap<String, String>) -> Vec<(String, u32)> {
+    visitor
+        .cart
+        .iter()
+        .map(|(name, years)| {
+            let chosen = fields
+                .get(&format!("years:{name}"))
+                .and_then(|y| y.parse::<u32>().ok())
+                .filter(|y| (1..=10).contains(y))
+                .unwrap_or(*years);
+            (name.clone(), chosen)
+        })
+        .collect()
+}
+
+/// `POST /cart/update`: keeps the years chosen and recomputes the prices.
+pub async fn update(
+    State(_state): State<WebState>,
+    CheckedForm {
+        mut visitor,
+        fields,
+        ..
+    }: CheckedForm,
+) -> Response {
+    let cart = chosen_years(&visitor, &fields);
+    visitor.remember_cart(cart);
+    visitor.redirect("/cart")
+}
+
+/// `POST /cart/remove`: takes `remove` (an A-label) out of the cart.
+pub async fn remove(
+    State(_state): State<WebState>,
+    CheckedForm {
+        mut visitor,
+        fields,
+        ..
+    }: CheckedForm,
+) -> Response {
+    let gone = fields.get("remove").cloned().unwrap_or_default();
+    let cart: Vec<(String, u32)> = chosen_years(&visitor, &fields)
+        .into_iter()
+        .filter(|(name, _)| *name != gone)
+        .collect();
+    visitor.remember_cart(cart);
+    visitor.redirect("/cart")
+}
+
+const CHECKOUT_FIELDS: [&str; 4] = ["registrant_contact_id", "nameservers", "auto_renew", "name"];
+
+/// `POST /cart/checkout`: registers every available name of the cart in one batch, paid
+/// from the balance, once per rendering of the form; the cart empties and the batch's page
+/// shows each name's outcome.
+pub async fn checkout(
+    State(state): State<WebState>,
+    SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    let cart = chosen_years(&visitor, &fields);
+    let field = |name: &str| fields.get(name).map_or("", String::as_str);
+    let nameservers: Vec<String> = field("nameservers")
+        .split([',', ' ', '\n', '\r', '\t', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let order = RegisterOrder {
+        years: cart.iter().cloned().collect::<BTreeMap<_, _>>(),
+        registrant_contact_id: field("registrant_contact_id").to_owned(),
+        nameservers: (!nameservers.is_empty()).then_some(nameservers),
+        auto_renew: field("auto_renew") == "on",
+    };
+    let names: Vec<String> = cart.iter().map(|(n, _)| n.clone()).collect();
+    let app = state.app.clone();
+    // The form names every name of the cart in its `years:` fields, so the key covers the
+    // selection; a repeated click finds the first click's batch even once the cart is empty.
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        if names.is_empty() {
+            return Err(cart_error(
+                "CART_EMPTY",
+                "the cart is empty",
+                "购物车是空的",
+            ));
+        }
+        if order.registrant_contact_id.is_empty() {
+            return Err(AppError::bad_request(
+                "MISSING_FIELD",
+                "choose the registrant profile",
+                "请选择域名持有者的实名模板",
+            )
+            .with_field("registrant_contact_id"));
+        }
+        let batch =
+            batches::start(&app, &ctx, &actor, BatchOperation::Register(order), names).await?;
+        Ok(format!(
+            "/console/batches/{}?done=checkout-started",
+            batch.id
+        ))
+    })
+    .await;
+    match done {
+        Ok(location) => {
+            visitor.remember_cart(Vec::new());
+            visitor.redirect(&location)
+        }
+        Err(e) => {
+            visitor.remember_cart(cart);
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &CHECKOUT_FIELDS);
+            cart_page(&state, &visitor, form, status_of(&e)).await
+        }
+    }
+}
