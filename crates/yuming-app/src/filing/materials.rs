@@ -13,8 +13,8 @@ use crate::filing::FilingError;
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 pub use crate::platform::images::{
-    DECODE_WAIT, Header, Inspection, MAX_ALLOC, MAX_BYTES, MAX_PIXELS, MAX_SIDE, MIN_DPI,
-    check_image, inspect, precheck,
+    DECODE_WAIT, Header, ImageView, Inspection, MAX_ALLOC, MAX_BYTES, MAX_PIXELS, MAX_SIDE,
+    MIN_DPI, check_image, inspect, precheck,
 };
 use crate::{App, AppError, RequestContext};
 
@@ -31,44 +31,20 @@ pub const KINDS: [&str; 8] = [
 ];
 
 /// A material as listed (never its contents).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MaterialView {
-    /// `fma_…`.
-    pub id: String,
-    /// Kind.
-    pub kind: String,
-    /// The latest upload of its kind.
-    pub current: bool,
-    /// `image/jpeg` or `image/png`.
-    pub content_type: String,
-    /// Bytes of the stored (re-encoded) file.
-    pub size_bytes: i64,
-    /// SHA-256 of the stored file, hex.
-    pub sha256: String,
-    /// Pixels.
-    pub width: i64,
-    /// Pixels.
-    pub height: i64,
-    /// Stated density.
-    pub dpi: Option<i64>,
-    /// Upload time.
-    pub created_at: Timestamp,
-}
+pub type MaterialView = ImageView;
 
-impl MaterialView {
-    pub(crate) fn from_row(row: &FilingMaterialRow) -> MaterialView {
-        MaterialView {
-            id: row.id.clone(),
-            kind: row.kind.clone(),
-            current: row.current,
-            content_type: row.content_type.clone(),
-            size_bytes: row.size_bytes,
-            sha256: row.sha256.clone(),
-            width: row.width,
-            height: row.height,
-            dpi: row.dpi,
-            created_at: Timestamp(row.created_at),
-        }
+pub(crate) fn view_of(row: &FilingMaterialRow) -> MaterialView {
+    ImageView {
+        id: row.id.clone(),
+        kind: row.kind.clone(),
+        current: row.current,
+        content_type: row.content_type.clone(),
+        size_bytes: row.size_bytes,
+        sha256: row.sha256.clone(),
+        width: row.width,
+        height: row.height,
+        dpi: row.dpi,
+        created_at: Timestamp(row.created_at),
     }
 }
 
@@ -139,7 +115,7 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    Ok(MaterialView::from_row(&row))
+    Ok(view_of(&row))
 }
 
 /// An order's materials, every version.
@@ -157,7 +133,7 @@ pub async fn list(app: &App, actor: &Actor, order_id: &str) -> Result<Vec<Materi
     actor.authorize(&order.owner_id, right)?;
     let rows = tx.filing_materials(&order.id).await?;
     tx.commit().await?;
-    Ok(rows.iter().map(MaterialView::from_row).collect())
+    Ok(rows.iter().map(view_of).collect())
 }
 
 /// A material's plain contents and type (the owner, or a reviewer).

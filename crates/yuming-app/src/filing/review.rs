@@ -112,7 +112,7 @@ pub async fn review_view(
         .filing_materials(&row.id)
         .await?
         .iter()
-        .map(materials::MaterialView::from_row)
+        .map(materials::view_of)
         .collect();
     let history = tx
         .filing_history(&row.id)

@@ -56,6 +56,32 @@ pub const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// JPEG quality of the re-encoded file: visually lossless for scans of documents.
 const JPEG_QUALITY: u8 = 90;
 
+/// A stored image as listed (never its contents): a filing material or a contact's identity
+/// document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageView {
+    /// `fma_…` or `cdo_…`.
+    pub id: String,
+    /// Kind (`id_front`, `business_licence`, …).
+    pub kind: String,
+    /// The latest upload of its kind.
+    pub current: bool,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    /// Bytes of the stored (re-encoded) file.
+    pub size_bytes: i64,
+    /// SHA-256 of the stored file, hex.
+    pub sha256: String,
+    /// Pixels.
+    pub width: i64,
+    /// Pixels.
+    pub height: i64,
+    /// Stated density.
+    pub dpi: Option<i64>,
+    /// Upload time.
+    pub created_at: yuming_core::clock::Timestamp,
+}
+
 /// What the upload checks measured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {

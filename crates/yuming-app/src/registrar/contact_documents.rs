@@ -17,49 +17,25 @@ use yuming_store::{ContactDocumentRow, ContactRow, Tx};
 
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
-use crate::platform::images;
+use crate::platform::images::{self, ImageView};
 use crate::registrar::RegistrarError;
 use crate::{App, AppError, RequestContext};
 
 /// A document image as listed (never its contents).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentView {
-    /// `cdo_…`.
-    pub id: String,
-    /// `id_front`, `id_back` or `business_licence`.
-    pub kind: String,
-    /// The latest upload of its kind.
-    pub current: bool,
-    /// `image/jpeg` or `image/png`.
-    pub content_type: String,
-    /// Bytes of the stored (re-encoded) file.
-    pub size_bytes: i64,
-    /// SHA-256 of the stored file, hex.
-    pub sha256: String,
-    /// Pixels.
-    pub width: i64,
-    /// Pixels.
-    pub height: i64,
-    /// Stated density.
-    pub dpi: Option<i64>,
-    /// Upload time.
-    pub created_at: Timestamp,
-}
+pub type DocumentView = ImageView;
 
-impl DocumentView {
-    fn from_row(row: &ContactDocumentRow) -> DocumentView {
-        DocumentView {
-            id: row.id.clone(),
-            kind: row.kind.clone(),
-            current: row.current,
-            content_type: row.content_type.clone(),
-            size_bytes: row.size_bytes,
-            sha256: row.sha256.clone(),
-            width: row.width,
-            height: row.height,
-            dpi: row.dpi,
-            created_at: Timestamp(row.created_at),
-        }
+fn view_of(row: &ContactDocumentRow) -> DocumentView {
+    ImageView {
+        id: row.id.clone(),
+        kind: row.kind.clone(),
+        current: row.current,
+        content_type: row.content_type.clone(),
+        size_bytes: row.size_bytes,
+        sha256: row.sha256.clone(),
+        width: row.width,
+        height: row.height,
+        dpi: row.dpi,
+        created_at: Timestamp(row.created_at),
     }
 }
 
@@ -175,7 +151,7 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    Ok(DocumentView::from_row(&document))
+    Ok(view_of(&document))
 }
 
 fn check_upload_allowed(row: &ContactRow, kind: &str) -> Result<(), AppError> {
@@ -206,7 +182,7 @@ pub(crate) async fn document_set(tx: &mut Tx, row: &ContactRow) -> Result<Docume
     let documents = tx.contact_documents(&row.id).await?;
     Ok(DocumentSet {
         required: required_kinds(row)?.to_vec(),
-        documents: documents.iter().map(DocumentView::from_row).collect(),
+        documents: documents.iter().map(view_of).collect(),
     })
 }
 

@@ -3,12 +3,12 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use yuming_app::registrar::contact_documents;
 use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
-use yuming_app::{AppError, ErrorKind};
 
+use crate::api::filing::{image_response, read_upload};
 use crate::dto::{
     ContactCreateRequest, ContactDto, ContactImageDto, ContactImagesDto, ContactList,
     ContactListQuery, DisclosureDto, ErrorBody,
@@ -144,18 +144,8 @@ pub async fn upload_document(
     Path((id, kind)): Path<(String, String)>,
     body: Body,
 ) -> Result<(StatusCode, Json<ContactImageDto>), ApiError> {
-    let bytes = axum::body::to_bytes(body, crate::api::filing::MATERIAL_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::from(AppError::new(
-                ErrorKind::BadRequest,
-                "MATERIAL_TOO_LARGE",
-                "the file is larger than 5 MB",
-                "文件超过 5 MB",
-            ))
-        })?;
-    let view =
-        contact_documents::upload(&state.app, &ctx, &actor, &id, &kind, bytes.to_vec()).await?;
+    let bytes = read_upload(body).await?;
+    let view = contact_documents::upload(&state.app, &ctx, &actor, &id, &kind, bytes).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
@@ -172,13 +162,5 @@ pub async fn document_content(
 ) -> Result<Response, ApiError> {
     let (content_type, bytes) =
         contact_documents::content(&state.app, &ctx, &actor, &id, &document_id).await?;
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = content_type.parse() {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("private, no-store"),
-    );
-    Ok((headers, bytes).into_response())
+    Ok(image_response(&content_type, bytes))
 }

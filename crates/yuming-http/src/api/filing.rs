@@ -25,6 +25,31 @@ use crate::{ApiError, AppState};
 /// Largest material upload body: the 5 MB file plus nothing (raw body, not multipart).
 pub const MATERIAL_BODY_LIMIT: usize = materials::MAX_BYTES + 1024;
 
+/// Reads an upload's raw body with the upload's own limit (larger than the API's default).
+pub(crate) async fn read_upload(body: Body) -> Result<Vec<u8>, ApiError> {
+    axum::body::to_bytes(body, MATERIAL_BODY_LIMIT)
+        .await
+        .map(|bytes| bytes.to_vec())
+        .map_err(|_| {
+            ApiError::from(AppError::new(
+                ErrorKind::BadRequest,
+                "MATERIAL_TOO_LARGE",
+                "the file is larger than 5 MB",
+                "文件超过 5 MB",
+            ))
+        })
+}
+
+/// A stored image as its owner or a reviewer downloads it, with its type (the API's layers
+/// add `Cache-Control: no-store` to every answer).
+pub(crate) fn image_response(content_type: &str, bytes: Vec<u8>) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = content_type.parse() {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    (headers, bytes).into_response()
+}
+
 fn parse_time(value: &str, field: &str) -> Result<Timestamp, ApiError> {
     time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
         .map(|t| Timestamp(t.unix_timestamp()))
@@ -367,18 +392,8 @@ pub async fn upload_material(
     Path((id, kind)): Path<(String, String)>,
     body: Body,
 ) -> Result<(StatusCode, Json<MaterialDto>), ApiError> {
-    // Read with the upload's own limit (larger than the API's default body limit).
-    let bytes = axum::body::to_bytes(body, MATERIAL_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::from(AppError::new(
-                ErrorKind::BadRequest,
-                "MATERIAL_TOO_LARGE",
-                "the file is larger than 5 MB",
-                "文件超过 5 MB",
-            ))
-        })?;
-    let view = materials::upload(&state.app, &ctx, &actor, &id, &kind, bytes.to_vec()).await?;
+    let bytes = read_upload(body).await?;
+    let view = materials::upload(&state.app, &ctx, &actor, &id, &kind, bytes).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
@@ -392,11 +407,7 @@ pub async fn material_content(
     Path((id, material_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (content_type, bytes) = materials::download(&state.app, &actor, &id, &material_id).await?;
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = content_type.parse() {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    Ok((headers, bytes).into_response())
+    Ok(image_response(&content_type, bytes))
 }
 
 /// Filing orders waiting for the provider's review, oldest first (reviewers).

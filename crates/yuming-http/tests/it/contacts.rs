@@ -324,3 +324,143 @@ both_backends!(contacts_over_http, |db: TestDb| async move {
         assert!(doc.json["paths"][path].is_object(), "{path} undocumented");
     }
 });
+
+both_backends!(contact_documents_over_http, |db: TestDb| async move {
+    let h = Harness::new(db);
+    let (_, alice) = h.customer("alice@example.com").await;
+    let (_, mallory) = h.customer("mallory@example.com").await;
+    let created = h
+        .call(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&alice),
+            Some(person()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let id = created.json["id"].as_str().expect("id").to_owned();
+    let upload = |token: &str, kind: &str, bytes: Vec<u8>| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/contacts/{id}/documents/{kind}"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "image/png")
+            .body(Body::from(bytes))
+            .expect("request")
+    };
+    let scan = yuming_test_support::fixtures::document_png(1100, 700);
+
+    let listed = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{id}/documents"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(listed.json["required"], json!(["id_front", "id_back"]));
+    assert_eq!(listed.json["missing"], json!(["id_front", "id_back"]));
+    // A resident ID card has no licence side; a small image is refused by the image rules.
+    let wrong_kind = h
+        .send(upload(&alice, "business_licence", scan.clone()))
+        .await;
+    assert_eq!(
+        (wrong_kind.status, wrong_kind.code()),
+        (StatusCode::BAD_REQUEST, "INVALID_DOCUMENT_KIND")
+    );
+    let small = h
+        .send(upload(
+            &alice,
+            "id_front",
+            yuming_test_support::fixtures::document_png(600, 400),
+        ))
+        .await;
+    assert_eq!(
+        (small.status, small.code()),
+        (StatusCode::BAD_REQUEST, "MATERIAL_TOO_SMALL")
+    );
+    // Another tenant finds no such contact.
+    let theirs = h.send(upload(&mallory, "id_front", scan.clone())).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    for kind in ["id_front", "id_back"] {
+        let stored = h.send(upload(&alice, kind, scan.clone())).await;
+        assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.json);
+        assert_eq!(
+            (stored.json["width"].clone(), stored.json["kind"].clone()),
+            (json!(1100), json!(kind))
+        );
+    }
+    let listed = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{id}/documents"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(listed.json["missing"], json!([]));
+    let front = listed.json["documents"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // The reviewer sees the images with the unmasked data; each fetch is audited.
+    let reviewer = reviewer(&h).await;
+    let full = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/review/contacts/{id}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        full.json["documents"]["missing"],
+        json!([]),
+        "{}",
+        full.json
+    );
+    let before = h.audit_count().await;
+    let image = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{id}/documents/{front}/content"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(image.headers["content-type"], "image/png");
+    assert_eq!(image.headers["cache-control"], "no-store");
+    assert!(image.body.starts_with(b"\x89PNG"));
+    assert_eq!(
+        h.audit_count().await,
+        before + 1,
+        "the reviewer's look is recorded"
+    );
+    let denied = h
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{id}/documents/{front}/content"),
+            Some(&mallory),
+            None,
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+
+    // Decided: the images stay as reviewed.
+    let decided = h
+        .call(
+            Method::POST,
+            &format!("/api/v1/review/contacts/{id}/decision"),
+            Some(&reviewer),
+            Some(json!({ "decision": "approve" })),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.json);
+    let late = h.send(upload(&alice, "id_front", scan)).await;
+    assert_eq!(
+        (late.status, late.code()),
+        (StatusCode::CONFLICT, "CONTACT_DOCUMENTS_LOCKED")
+    );
+});

@@ -59,12 +59,7 @@ pub async fn start(
         body,
     }: SignedInForm,
 ) -> Response {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let names: Vec<String> = pairs
-        .into_iter()
-        .filter(|(k, _)| k == "domain")
-        .map(|(_, v)| v)
-        .collect();
+    let names = super::all_values(&body, "domain");
     let operation = operation_of(&fields);
     let app = state.app.clone();
     // The key covers the whole selection: the same form sent with other names is another

@@ -142,16 +142,6 @@ pub async fn show(State(state): State<WebState>, visitor: Visitor) -> Response {
     cart_page(&state, &visitor, form, StatusCode::OK).await
 }
 
-/// The values of a repeated form field, in order.
-fn all_of(body: &[u8], name: &str) -> Vec<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v)
-        .collect()
-}
-
 /// `POST /cart/add`: puts one or more names (`name`, repeated) in the cart, each as its
 /// A-label for one year, and goes back to `back` (the search page).
 pub async fn add(
@@ -162,7 +152,7 @@ pub async fn add(
         body,
     }: CheckedForm,
 ) -> Response {
-    let wanted = all_of(&body, "name");
+    let wanted = super::all_values(&body, "name");
     let back = fields
         .get("back")
         .and_then(|b| local_path(b))

@@ -389,6 +389,16 @@ impl axum::extract::FromRequest<WebState> for SignedInForm {
     }
 }
 
+/// Every value of a repeated form field (checkboxes, multiple selections), in order.
+pub fn all_values(body: &[u8], name: &str) -> Vec<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .collect()
+}
+
 /// Checks the CSRF token and the `Origin` of a form submission.
 #[allow(clippy::result_large_err, reason = "the error is the response itself")]
 pub fn check_form(

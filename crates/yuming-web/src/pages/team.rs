@@ -113,16 +113,6 @@ pub async fn overview(State(state): State<WebState>, visitor: Visitor) -> Respon
     team_page(&state, &visitor, FormState::new(), chosen, StatusCode::OK).await
 }
 
-/// The rights ticked in a form (`right`, repeated).
-fn ticked(body: &[u8]) -> Vec<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(k, _)| k == "right")
-        .map(|(_, v)| v)
-        .collect()
-}
-
 const MEMBER_FIELDS: [&str; 4] = ["email", "display_name", "password", "rights"];
 
 /// `POST /console/team`: creates a sub-account.
@@ -136,7 +126,7 @@ pub async fn create(
     }: SignedInForm,
 ) -> Response {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
-    let rights = ticked(&body);
+    let rights = super::all_values(&body, "right");
     let input = NewSubAccountInput {
         account: NewAccountInput {
             email: field("email"),
@@ -167,7 +157,7 @@ pub async fn update(
         body,
     }: SignedInForm,
 ) -> Response {
-    let rights = ticked(&body);
+    let rights = super::all_values(&body, "right");
     let disabled = fields.get("disabled").is_some_and(|v| v == "on");
     match accounts::update_sub_account(
         &state.app,

@@ -75,20 +75,11 @@ fn kind_boxes(locale: Locale, ticked: &[String]) -> Vec<(String, String, bool)> 
         .collect()
 }
 
-fn ticked(body: &[u8]) -> Vec<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(k, _)| k == "kind")
-        .map(|(_, v)| v)
-        .collect()
-}
-
 fn input_of(fields: &std::collections::HashMap<String, String>, body: &[u8]) -> EndpointInput {
     EndpointInput {
         url: fields.get("url").cloned().unwrap_or_default(),
         description: fields.get("description").cloned().unwrap_or_default(),
-        kinds: ticked(body),
+        kinds: super::all_values(body, "kind"),
         enabled: fields.get("enabled").is_some_and(|v| v == "on"),
     }
 }
