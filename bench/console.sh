@@ -43,8 +43,11 @@ cookie=$(awk '$6 == "ym_session" || $6 == "ym_csrf" { printf "%s=%s; ", $6, $7 }
 mkdir -p "$work/www"
 curl -sf -H "cookie: $cookie" "http://$HTTP/console" > "$work/www/overview.html"
 curl -sf -H "cookie: $cookie" "http://$HTTP/console/domains" > "$work/www/domains.html"
-listed=$(grep -c 'href="/console/domains/bench-console-' "$work/www/domains.html" || true)
-[ "$listed" = 50 ] || { echo "FAIL: the domain page lists $listed domains, not 50" >&2; exit 1; }
+curl -sf -H "cookie: $cookie" "http://$HTTP/console/domains?sort=expiry" > "$work/www/by-expiry.html"
+for page in domains by-expiry; do
+    listed=$(grep -c 'href="/console/domains/bench-console-' "$work/www/$page.html" || true)
+    [ "$listed" = 50 ] || { echo "FAIL: the $page page lists $listed domains, not 50" >&2; exit 1; }
+done
 grep -q ">$DOMAINS<" "$work/www/overview.html" ||
     { echo "FAIL: the overview does not count $DOMAINS domains" >&2; exit 1; }
 
@@ -95,6 +98,7 @@ run nginx-overview "nginx static overview.html" "http://$NGINX/overview.html"
 run yuming-overview "yuming GET /console ($DOMAINS domains, cookie)" "http://$HTTP/console" -H "cookie: $cookie"
 run nginx-domains "nginx static domains.html" "http://$NGINX/domains.html"
 run yuming-domains "yuming GET /console/domains (50 of $DOMAINS, cookie)" "http://$HTTP/console/domains" -H "cookie: $cookie"
+run yuming-by-expiry "yuming GET /console/domains?sort=expiry (50 of $DOMAINS)" "http://$HTTP/console/domains?sort=expiry" -H "cookie: $cookie"
 python3 - "$(rate yuming-overview)" "$(rate nginx-overview)" "$(rate yuming-domains)" "$(rate nginx-domains)" <<'PY'
 import sys
 overview, nginx_overview, domains, nginx_domains = map(float, sys.argv[1:])

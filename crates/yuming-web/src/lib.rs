@@ -185,6 +185,10 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::dns::delete_record),
         )
         .route(
+            "/console/domains/{name}/dns/{id}/edit",
+            get(pages::dns::edit_form).post(pages::dns::update_record),
+        )
+        .route(
             "/console/domains/{name}/dns/export",
             get(pages::dns::export),
         )

@@ -1520,6 +1520,41 @@ both_backends!(
         let id_marker = format!("action=\"{path}/");
         let start = page.body.find(&id_marker).expect("a delete form") + id_marker.len();
         let id = page.body[start..].split('/').next().unwrap().to_owned();
+        // Edited: the form starts from the stored record; a wrong value is explained beside
+        // its field and changes nothing.
+        let edit_path = format!("{path}/{id}/edit");
+        let edit = browser.get(&edit_path).await;
+        assert_eq!(edit.status, StatusCode::OK);
+        assert!(edit.body.contains("value=\"192.0.2.7\""), "{}", edit.body);
+        let sent = |value: &'static str| {
+            [
+                ("type", "A"),
+                ("name", "www"),
+                ("value", value),
+                ("ttl", "600"),
+                ("priority", ""),
+            ]
+        };
+        let csrf = edit.csrf();
+        let mut wrong_fields = vec![("csrf_token", csrf.as_str())];
+        wrong_fields.extend(sent("not-an-address"));
+        let wrong = browser.post(&edit_path, &wrong_fields).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert!(wrong.body.contains("id=\"e-value\""), "{}", wrong.body);
+        assert!(
+            wrong.body.contains("not-an-address"),
+            "what was typed stays"
+        );
+        let mut right_fields = vec![("csrf_token", csrf.as_str())];
+        right_fields.extend(sent("192.0.2.8"));
+        let edited = browser.post(&edit_path, &right_fields).await;
+        assert_eq!(
+            edited.location(),
+            format!("{path}?done=record-updated"),
+            "{}",
+            edited.body
+        );
+        let page = browser.get(path).await;
         let deleted = browser
             .post(
                 &format!("{path}/{id}/delete"),
@@ -1531,24 +1566,29 @@ both_backends!(
         let page = browser.get(path).await;
         let history = between(&page.body, "id=\"history\"", "</table>");
         let deleted_at = history.find("删除记录").expect("the deletion");
+        let edited_at = history.find("修改记录").expect("the change");
         let added_at = history.find("添加记录").expect("the addition");
-        assert!(deleted_at < added_at, "newest first: {history}");
-        assert_eq!(
-            history.matches("www 600 A 192.0.2.7").count(),
-            2,
-            "{history}"
+        assert!(
+            deleted_at < edited_at && edited_at < added_at,
+            "newest first: {history}"
         );
+        for value in ["192.0.2.7", "192.0.2.8"] {
+            let line = format!("www 600 A {value}");
+            assert_eq!(history.matches(&line).count(), 2, "{history}");
+        }
 
         // The API gives the same history.
         let changes = yuming_app::dns::history(&app, &owner, "di-example.com")
             .await
             .expect("history");
-        assert_eq!(changes.len(), 2);
+        assert_eq!(changes.len(), 3);
         assert_eq!(changes[0].action, "dns.record_delete");
-        assert_eq!(changes[0].before["value"], "192.0.2.7");
+        assert_eq!(changes[0].before["value"], "192.0.2.8");
         assert!(changes[0].after.is_null());
-        assert_eq!(changes[1].after["name"], "www");
-        assert!(changes[0].serial > changes[1].serial);
+        assert_eq!(changes[1].action, "dns.record_update");
+        assert_eq!(changes[1].before["value"], "192.0.2.7");
+        assert_eq!(changes[2].after["name"], "www");
+        assert!(changes[0].serial > changes[1].serial && changes[1].serial > changes[2].serial);
     }
 );
 

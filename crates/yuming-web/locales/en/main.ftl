@@ -818,3 +818,7 @@ audit-action-webhook-delete = Deleted a webhook endpoint
 audit-action-webhook-rotate-secret = Renewed a webhook's signing secret
 audit-action-webhook-ping = Sent a test webhook
 audit-action-webhook-redeliver = Sent a webhook again
+dns-edit = Edit
+dns-edit-title = Edit a record
+dns-edit-submit = Save the record
+done-record-updated = The record was changed and is served now.

@@ -806,3 +806,7 @@ audit-action-webhook-delete = 删除 Webhook 地址
 audit-action-webhook-rotate-secret = 更换 Webhook 签名密钥
 audit-action-webhook-ping = 发送测试 Webhook
 audit-action-webhook-redeliver = 重新投递 Webhook
+dns-edit = 修改
+dns-edit-title = 修改记录
+dns-edit-submit = 保存记录
+done-record-updated = 记录已修改，立即生效。

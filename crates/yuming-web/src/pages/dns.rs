@@ -206,6 +206,18 @@ fn optional_number(text: Option<&String>) -> Option<i64> {
         .map(|t| t.parse().unwrap_or(-1))
 }
 
+/// The record a form describes.
+fn change_of(fields: &std::collections::HashMap<String, String>) -> RecordChange {
+    let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
+    RecordChange {
+        rtype: field("type"),
+        name: field("name"),
+        value: field("value"),
+        ttl: optional_number(fields.get("ttl")),
+        priority: optional_number(fields.get("priority")),
+    }
+}
+
 /// `POST /console/domains/{name}/dns`: adds a record.
 pub async fn add_record(
     State(state): State<WebState>,
@@ -218,15 +230,7 @@ pub async fn add_record(
     }: SignedInForm,
 ) -> Response {
     let actor = &actor;
-    let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
-    let change = RecordChange {
-        rtype: field("type"),
-        name: field("name"),
-        value: field("value"),
-        ttl: optional_number(fields.get("ttl")),
-        priority: optional_number(fields.get("priority")),
-    };
-    match dns::create_record(&state.app, &visitor.ctx, actor, &name, change).await {
+    match dns::create_record(&state.app, &visitor.ctx, actor, &name, change_of(&fields)).await {
         Ok(_) => visitor.redirect(&format!("/console/domains/{name}/dns?done=record-added")),
         Err(e) => {
             let mut form = FormState::from_fields(&fields);
@@ -241,6 +245,111 @@ pub async fn add_record(
                 status_of(&e),
             )
             .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/dns_edit.html")]
+struct EditPage {
+    base: Base,
+    zone: String,
+    display_name: String,
+    record_id: String,
+    types: Vec<&'static str>,
+    ttls: Vec<(u32, String)>,
+    form: FormState,
+}
+
+/// The edit page of record `id`: filled from the stored record, or from `form` as sent.
+async fn edit_page(
+    state: &WebState,
+    visitor: &Visitor,
+    name: &str,
+    id: &str,
+    form: Option<FormState>,
+    status: StatusCode,
+) -> Response {
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let zone = match dns::list_records(&state.app, actor, name).await {
+        Ok(zone) => zone,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let Some(record) = zone.records.iter().find(|r| r.id == id) else {
+        return app_error_page(visitor, state, &yuming_app::AppError::not_found());
+    };
+    let form = form.unwrap_or_else(|| {
+        let mut form = FormState::new();
+        form.set("type", record.record.rtype.as_str());
+        form.set("name", &record.record.name);
+        form.set("value", &record.record.value);
+        form.set("ttl", &record.record.ttl.to_string());
+        if let Some(priority) = record.record.priority {
+            form.set("priority", &priority.to_string());
+        }
+        form
+    });
+    let locale = visitor.locale;
+    let mut ttls: Vec<(u32, String)> = TTL_PRESETS
+        .iter()
+        .map(|t| (*t, ttl_words(locale, *t)))
+        .collect();
+    // A TTL outside the presets (set through the API or an import) stays selectable.
+    if !TTL_PRESETS.contains(&record.record.ttl) {
+        ttls.push((record.record.ttl, ttl_words(locale, record.record.ttl)));
+    }
+    let template = EditPage {
+        base: Base::new(visitor, state, "dns-edit-title", "domains"),
+        display_name: crate::format::unicode_name(&zone.name),
+        zone: zone.name.clone(),
+        record_id: id.to_owned(),
+        types: TYPES.to_vec(),
+        ttls,
+        form,
+    };
+    page(visitor, status, &template)
+}
+
+/// `GET /console/domains/{name}/dns/{id}/edit`.
+pub async fn edit_form(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path((name, id)): Path<(String, String)>,
+) -> Response {
+    edit_page(&state, &visitor, &name, &id, None, StatusCode::OK).await
+}
+
+/// `POST /console/domains/{name}/dns/{id}/edit`: replaces the record's content; the same
+/// record rules as adding one, errors beside their fields.
+pub async fn update_record(
+    State(state): State<WebState>,
+    Path((name, id)): Path<(String, String)>,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    match dns::update_record(
+        &state.app,
+        &visitor.ctx,
+        &actor,
+        &name,
+        &id,
+        change_of(&fields),
+    )
+    .await
+    {
+        Ok(_) => visitor.redirect(&format!("/console/domains/{name}/dns?done=record-updated")),
+        Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &RECORD_FIELDS);
+            edit_page(&state, &visitor, &name, &id, Some(form), status_of(&e)).await
         }
     }
 }
