@@ -2041,3 +2041,51 @@ both_backends!(
         assert_eq!(browser.get(&path).await.status, StatusCode::NOT_FOUND);
     }
 );
+
+both_backends!(
+    a_domain_is_registered_with_its_own_nameservers,
+    |db: TestDb| async move {
+        use yuming_app::registrar::domains;
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "ns@example.com", 100_000).await;
+        let contact = contact_of(&app, &owner).await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("ns@example.com", fixtures::PASSWORD).await;
+        let form = browser.get("/console/register?name=ns-example.com").await;
+        assert!(form.body.contains("name=\"nameservers\""));
+        let key_marker = "name=\"form_key\" value=\"";
+        let start = form.body.find(key_marker).expect("form key") + key_marker.len();
+        let key = form.body[start..].split('"').next().unwrap().to_owned();
+        let send = |nameservers: &'static str| {
+            vec![
+                ("csrf_token", form.csrf()),
+                ("form_key", key.clone()),
+                ("name", "ns-example.com".to_owned()),
+                ("years", "1".to_owned()),
+                ("registrant_contact_id", contact.clone()),
+                ("nameservers", nameservers.to_owned()),
+            ]
+        };
+        let wrong = send("ns1..broken");
+        let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = browser.post("/console/register", &wrong).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert!(
+            refused.body.contains("id=\"e-nameservers\""),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("ns1..broken"), "what was typed stays");
+        let right = send("ns1.other-dns.net，ns2.other-dns.net");
+        let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let done = browser.post("/console/register", &right).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let view = domains::get(&app, &owner, "ns-example.com")
+            .await
+            .expect("registered");
+        assert_eq!(
+            view.nameservers,
+            vec!["ns1.other-dns.net", "ns2.other-dns.net"]
+        );
+    }
+);

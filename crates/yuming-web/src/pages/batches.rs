@@ -32,12 +32,7 @@ fn operation_of(
         "lock" => Ok(BatchOperation::Lock { locked: true }),
         "unlock" => Ok(BatchOperation::Lock { locked: false }),
         "nameservers" => Ok(BatchOperation::Nameservers {
-            nameservers: field("nameservers")
-                .split([',', ' ', '\n', '\r', '\t', '，'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            nameservers: super::split_hosts(field("nameservers")),
         }),
         _ => Err(AppError::bad_request(
             "INVALID_OPERATION",

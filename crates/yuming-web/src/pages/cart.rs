@@ -260,12 +260,7 @@ pub async fn checkout(
 ) -> Response {
     let cart = chosen_years(&visitor, &fields);
     let field = |name: &str| fields.get(name).map_or("", String::as_str);
-    let nameservers: Vec<String> = field("nameservers")
-        .split([',', ' ', '\n', '\r', '\t', '，'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let nameservers = super::split_hosts(field("nameservers"));
     let order = RegisterOrder {
         years: cart.iter().cloned().collect::<BTreeMap<_, _>>(),
         registrant_contact_id: field("registrant_contact_id").to_owned(),

@@ -682,7 +682,13 @@ pub async fn register_form(
     register_page(&state, &visitor, query.name.trim(), form, StatusCode::OK).await
 }
 
-const REGISTER_FIELDS: [&str; 4] = ["name", "years", "registrant_contact_id", "auto_renew"];
+const REGISTER_FIELDS: [&str; 5] = [
+    "name",
+    "years",
+    "registrant_contact_id",
+    "auto_renew",
+    "nameservers",
+];
 
 /// `POST /console/register`: charged once per rendering of the form, whatever the clicks.
 pub async fn register(
@@ -699,7 +705,8 @@ pub async fn register(
         name: field("name"),
         years: field("years").parse().unwrap_or(0),
         registrant_contact_id: field("registrant_contact_id"),
-        nameservers: None,
+        nameservers: Some(crate::pages::split_hosts(&field("nameservers")))
+            .filter(|hosts| !hosts.is_empty()),
         auto_renew: fields.get("auto_renew").is_some_and(|v| v == "on"),
     };
     let app = state.app.clone();

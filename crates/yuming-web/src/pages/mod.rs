@@ -212,7 +212,13 @@ impl FormState {
     /// no such field.
     pub fn fail(&mut self, locale: Locale, error: &AppError, fields: &[&str]) {
         let message = locale.error_message(error);
-        match error.field.as_deref() {
+        // The API names an item of a list field by its index (`nameservers[1]`); the form
+        // has the list as one field.
+        let field = error
+            .field
+            .as_deref()
+            .map(|f| f.split_once('[').map_or(f, |(base, _)| base));
+        match field {
             Some(field) if fields.contains(&field) => {
                 self.errors.insert(field.to_owned(), message);
             }
@@ -387,6 +393,16 @@ impl axum::extract::FromRequest<WebState> for SignedInForm {
             body,
         })
     }
+}
+
+/// The host names of a nameserver field: separated by commas (ASCII or full-width), spaces
+/// or lines.
+pub fn split_hosts(text: &str) -> Vec<String> {
+    text.split([',', ' ', '\n', '\r', '\t', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Every value of a repeated form field (checkboxes, multiple selections), in order.
