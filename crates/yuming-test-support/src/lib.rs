@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+pub mod filing;
 pub mod fixtures;
 pub mod serve;
 pub mod smtp;

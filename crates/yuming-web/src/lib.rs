@@ -322,6 +322,19 @@ pub fn router(state: WebState, api: Router) -> Router {
         )
         .route("/console/filing/orders/{id}", get(pages::filing::order))
         .route(
+            "/console/filing/orders/{id}/sms",
+            post(pages::filing::verify_sms),
+        )
+        .route("/console/filing/sites/{id}", get(pages::filing::site))
+        .route(
+            "/console/filing/sites/{id}/certificate.pdf",
+            get(pages::filing::certificate_pdf),
+        )
+        .route(
+            "/console/filing/sites/{id}/certificate/renew",
+            post(pages::filing::renew_certificate),
+        )
+        .route(
             "/console/filing/orders/{id}/materials/{material}",
             get(pages::filing::material_image),
         )

@@ -2089,3 +2089,98 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_filing_is_verified_by_sms_and_its_filed_site_shows_the_certificate,
+    |db: TestDb| async move {
+        use yuming_test_support::filing::{self as world, PERSON_ID};
+        let w = world::world(&db).await;
+        let (alice, order) = world::ready_order(
+            &w,
+            "fa@example.com",
+            "fa-notes.cn",
+            "203.0.113.40",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        world::pushed(&w, &alice, &order).await;
+        let mut browser = Browser::new(&w.app, WebSettings::default());
+        browser.log_in("fa@example.com", fixtures::PASSWORD).await;
+        let order_path = format!("/console/filing/orders/{order}");
+        let page = browser.get(&order_path).await;
+        assert!(page.body.contains("短信核验"), "{}", page.body);
+        let wrong = browser
+            .post(
+                &format!("{order_path}/sms"),
+                &[("csrf_token", &page.csrf()), ("code", "000000")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.body);
+        assert!(wrong.body.contains("role=\"alert\""));
+        let code = w
+            .authority
+            .last_code_for("13800138000")
+            .await
+            .expect("a code was texted");
+        let verified = browser
+            .post(
+                &format!("{order_path}/sms"),
+                &[("csrf_token", &page.csrf()), ("code", &code)],
+            )
+            .await;
+        assert_eq!(
+            verified.location(),
+            format!("{order_path}?done=sms-verified"),
+            "{}",
+            verified.body
+        );
+        let page = browser.get(verified.location()).await;
+        assert!(page.body.contains("核验成功") && !page.body.contains("id=\"sms\""));
+
+        // The authority decides; the filed site has its certificate, footer and monitor.
+        w.clock.advance_secs(3601);
+        yuming_app::filing::sync(&w.app).await.expect("sync");
+        let entities = yuming_app::filing::list_entities(&w.app, &alice)
+            .await
+            .expect("entities");
+        let entity_path = format!("/console/filing/entities/{}", entities[0].id);
+        let entity = browser.get(&entity_path).await;
+        let marker = "href=\"/console/filing/sites/";
+        let start = entity.body.find(marker).expect("a link to the filed site") + marker.len();
+        let site_id = entity.body[start..].split('"').next().unwrap().to_owned();
+        let site_path = format!("/console/filing/sites/{site_id}");
+        let site = browser.get(&site_path).await;
+        assert_eq!(site.status, StatusCode::OK, "{}", site.body);
+        assert!(site.body.contains("fa-notes.cn") && site.body.contains("备案证书"));
+        // The footer HTML is shown as text to copy, escaped, never as markup on this page.
+        assert!(
+            site.body
+                .contains("&#60;a href=&#34;https://beian.miit.gov.cn/&#34;"),
+            "{}",
+            site.body
+        );
+        assert!(!site.body.contains("<a href=\"https://beian.miit.gov.cn/\""));
+        let pdf = browser.get(&format!("{site_path}/certificate.pdf")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+        assert!(pdf.body.starts_with("%PDF"));
+        assert!(pdf.headers.contains_key("yuming-signature"));
+        let renewed = browser
+            .post(
+                &format!("{site_path}/certificate/renew"),
+                &[("csrf_token", &site.csrf())],
+            )
+            .await;
+        assert_eq!(
+            renewed.location(),
+            format!("{site_path}?done=certificate-renewed")
+        );
+        // Another customer finds nothing.
+        customer(&w.app, "nosy@example.com").await;
+        let mut other = Browser::new(&w.app, WebSettings::default());
+        other.log_in("nosy@example.com", PASSWORD).await;
+        assert_eq!(other.get(&site_path).await.status, StatusCode::NOT_FOUND);
+    }
+);

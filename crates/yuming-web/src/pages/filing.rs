@@ -108,6 +108,8 @@ pub struct OrderLine {
     pub status: String,
     /// Last change.
     pub updated: String,
+    /// Waiting for the code the authority texted to the principal.
+    pub sms: bool,
 }
 
 #[derive(Template)]
@@ -137,6 +139,7 @@ fn order_line(locale: Locale, order: &filing::OrderView) -> OrderLine {
         badge,
         status,
         updated: format::datetime(order.updated_at),
+        sms: order.status.as_str() == "SMS_VERIFY",
     }
 }
 
@@ -737,5 +740,205 @@ pub async fn submit(
             let message = visitor.locale.error_message(&e);
             order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
         }
+    }
+}
+
+/// `POST /console/filing/orders/{id}/sms`: the code the authority texted to the principal.
+pub async fn verify_sms(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    let code = fields.get("code").map_or("", |c| c.trim());
+    match filing::verify_sms(&state.app, &visitor.ctx, &actor, &id, code).await {
+        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=sms-verified")),
+        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let message = visitor.locale.error_message(&e);
+            order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/filing_site.html")]
+struct SitePage {
+    base: Base,
+    site_id: String,
+    certificate: Option<CertificateLine>,
+    footer: Option<(String, String)>,
+    checks: Vec<(String, String, String, String)>,
+    alerts: Vec<AlertLine>,
+}
+
+/// The site's filing certificate in words.
+pub struct CertificateLine {
+    /// 网站备案号.
+    pub site_no: String,
+    /// 主体备案号.
+    pub subject_no: String,
+    /// The holder.
+    pub entity_name: String,
+    /// Domain.
+    pub domain: String,
+    /// Site name.
+    pub site_name: String,
+    /// Issued.
+    pub issued: String,
+    /// Valid until.
+    pub valid_until: String,
+    /// The certificate's id.
+    pub id: String,
+}
+
+/// An open monitor alert.
+pub struct AlertLine {
+    /// Badge class.
+    pub badge: &'static str,
+    /// What is wrong.
+    pub reason: String,
+    /// How to fix it.
+    pub fix: String,
+    /// Since when.
+    pub opened: String,
+    /// Fix before, when there is a deadline.
+    pub deadline: String,
+}
+
+/// `/console/filing/sites/{id}`: a filed site's certificate, footer line and what the
+/// consistency monitor found.
+pub async fn site(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    use yuming_app::filing::{certificates, monitor};
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    let app = &state.app;
+    // Not found for another tenant's site (and for a site without a number).
+    let footer = match certificates::footer(app, actor, &id).await {
+        Ok(footer) => footer,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let loaded = async {
+        let certificate = match certificates::certificate(app, actor, &id).await {
+            Ok(signed) => Some(signed.certificate),
+            Err(e) if e.code == "NO_CERTIFICATE" => None,
+            Err(e) => return Err(e),
+        };
+        let checks = monitor::checks(app, actor, &id).await?;
+        let alerts = monitor::alerts(app, actor, true).await?;
+        Ok::<_, AppError>((certificate, checks, alerts))
+    }
+    .await;
+    let (certificate, checks, alerts) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return app_error_page(&visitor, &state, &e),
+    };
+    let locale = visitor.locale;
+    let template = SitePage {
+        base: Base::new(&visitor, &state, "filing-site-page-title", "filing"),
+        site_id: id.clone(),
+        certificate: certificate.map(|c| CertificateLine {
+            site_no: c.site_no,
+            subject_no: c.subject_no,
+            entity_name: c.entity_name,
+            domain: format::unicode_name(&c.domain),
+            site_name: c.site_name,
+            issued: format::date(c.issued_at),
+            valid_until: format::date(c.valid_until),
+            id: c.id,
+        }),
+        footer: Some((footer.number, footer.html)),
+        checks: checks
+            .iter()
+            .map(|c| {
+                (
+                    format::datetime(c.checked_at),
+                    c.check.clone(),
+                    c.outcome.clone(),
+                    c.detail.clone(),
+                )
+            })
+            .collect(),
+        alerts: alerts
+            .iter()
+            .filter(|a| a.site_id == id)
+            .map(|a| AlertLine {
+                badge: if a.severity == "blocking" {
+                    "error"
+                } else {
+                    "warning"
+                },
+                reason: match locale {
+                    Locale::ZhCn => a.reason_zh.clone(),
+                    Locale::En => a.reason_en.clone(),
+                },
+                fix: a.fix.clone(),
+                opened: format::datetime(a.opened_at),
+                deadline: a.deadline_at.map(format::date).unwrap_or_default(),
+            })
+            .collect(),
+    };
+    page(&visitor, StatusCode::OK, &template)
+}
+
+/// `/console/filing/sites/{id}/certificate.pdf`: the printable certificate, signed.
+pub async fn certificate_pdf(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let actor = match visitor.require_actor() {
+        Ok(actor) => actor,
+        Err(login) => return login,
+    };
+    match yuming_app::filing::certificates::certificate_pdf(&state.app, actor, &id).await {
+        Ok((pdf, signature)) => {
+            let mut response = pdf.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            );
+            let name = id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "");
+            if let Ok(value) =
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}-certificate.pdf\""))
+            {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            // The detached signature of the file's bytes, as the API gives it.
+            if let Ok(value) = HeaderValue::from_str(&signature) {
+                headers.insert("yuming-signature", value);
+            }
+            visitor.finish(response)
+        }
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+/// `POST /console/filing/sites/{id}/certificate/renew`: a fresh certificate.
+pub async fn renew_certificate(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm { visitor, actor, .. }: SignedInForm,
+) -> Response {
+    match yuming_app::filing::certificates::renew_certificate(&state.app, &visitor.ctx, &actor, &id)
+        .await
+    {
+        Ok(_) => visitor.redirect(&format!(
+            "/console/filing/sites/{id}?done=certificate-renewed"
+        )),
+        Err(e) => app_error_page(&visitor, &state, &e),
     }
 }
