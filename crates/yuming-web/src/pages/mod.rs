@@ -198,6 +198,11 @@ impl FormState {
             .is_some_and(|v| v == "on" || v == "true")
     }
 
+    /// Whether the form came back with an error (a section that folds stays open).
+    pub fn has_problems(&self) -> bool {
+        self.alert.is_some() || !self.errors.is_empty()
+    }
+
     /// The error to show beside field `name`.
     pub fn error(&self, name: &str) -> Option<&str> {
         self.errors.get(name).map(String::as_str)
