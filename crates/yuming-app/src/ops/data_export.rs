@@ -14,7 +14,7 @@ use yuming_core::money::Currency;
 
 use crate::platform::audit::{self, Change};
 use crate::platform::paging::PageCursor;
-use crate::registrar::export::{ArchiveFormat, ExportFile, archive};
+use crate::registrar::export::{self, ArchiveFormat, ExportFile, archive};
 use crate::registrar::{contacts, domains};
 use crate::{App, AppError, RequestContext, billing, dns, filing, notify};
 
@@ -24,13 +24,9 @@ const PAGE: i64 = 500;
 /// gets the first ones by name and a note saying so (the API lists the rest).
 pub const MAX_DOMAINS: usize = 2_000;
 
+/// A JSON file under the archive's top directory.
 fn json_file(path: &str, value: &Value) -> Result<ExportFile, AppError> {
-    let bytes = serde_json::to_vec_pretty(value)
-        .map_err(|e| AppError::internal(format!("export json: {e}")))?;
-    Ok(ExportFile {
-        path: format!("yuming-export/{path}"),
-        bytes,
-    })
+    export::json_file(format!("yuming-export/{path}"), value)
 }
 
 const README: &str = "\

@@ -81,7 +81,8 @@ struct Orders;
 struct History;
 struct Delegation;
 
-fn json_file(path: String, value: &serde_json::Value) -> Result<ExportFile, AppError> {
+/// A pretty-printed JSON file of an archive.
+pub(crate) fn json_file(path: String, value: &serde_json::Value) -> Result<ExportFile, AppError> {
     let bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| AppError::internal(format!("export json: {e}")))?;
     Ok(ExportFile { path, bytes })

@@ -13,7 +13,6 @@ use yuming_app::AppError;
 use yuming_app::registrar::batches::{self, BatchOperation, RegisterOrder};
 use yuming_app::registrar::{catalogue as stored_catalogue, contacts, domains};
 use yuming_core::catalogue::{Operation, price};
-use yuming_core::contact::VerificationStatus;
 use yuming_core::money::{Currency, Money};
 
 use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page, submit_once};
@@ -110,20 +109,7 @@ async fn cart_page(
             total: line_total.map(format::money).unwrap_or_default(),
         });
     }
-    let contacts = contact_list
-        .iter()
-        .filter(|c| c.verification.status != VerificationStatus::Rejected)
-        .map(|c| {
-            let key = match c.verification.status {
-                VerificationStatus::Verified => "contact-verified",
-                _ => "contact-pending",
-            };
-            (
-                c.id.clone(),
-                format!("{} · {} · {}", c.name, c.id_number_masked, locale.t(key)),
-            )
-        })
-        .collect();
+    let contacts = super::contacts::registrant_choices(locale, &contact_list);
     let template = CartPage {
         base: Base::new(visitor, state, "cart-title", ""),
         any_available: lines.iter().any(|l| l.available),

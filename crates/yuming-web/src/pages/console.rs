@@ -9,7 +9,6 @@ use serde::Deserialize;
 use yuming_app::registrar::contacts;
 use yuming_app::registrar::domains::{self, DomainUpdate, DomainView, RegisterInput};
 use yuming_app::{AppError, billing};
-use yuming_core::contact::VerificationStatus;
 use yuming_core::lifecycle::Phase;
 use yuming_core::money::Currency;
 
@@ -638,27 +637,7 @@ async fn register_page(
         .and_then(|(_, ascii)| catalogue.tld(ascii.rsplit('.').next().unwrap_or("")))
         .map(|tld| (tld.min_years..=tld.max_years).collect())
         .unwrap_or_default();
-    let contacts = listing
-        .contacts
-        .iter()
-        .filter(|c| c.verification.status != VerificationStatus::Rejected)
-        .map(|c| {
-            let state_key = match c.verification.status {
-                VerificationStatus::Verified => "contact-verified",
-                VerificationStatus::Pending => "contact-pending",
-                VerificationStatus::Rejected => "contact-rejected",
-            };
-            (
-                c.id.clone(),
-                format!(
-                    "{} · {} · {}",
-                    c.name,
-                    c.id_number_masked,
-                    visitor.locale.t(state_key)
-                ),
-            )
-        })
-        .collect();
+    let contacts = super::contacts::registrant_choices(visitor.locale, &listing.contacts);
     let template = RegisterPage {
         base: Base::new(visitor, state, "register-title", "domains"),
         name: name.to_owned(),

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use yuming_app::AppError;
+use yuming_app::platform::images::ImageView;
 use yuming_app::registrar::contact_documents::{self, DocumentSet};
 use yuming_app::registrar::contacts::{self, ContactView, NewContactInput};
 use yuming_core::contact::VerificationStatus;
@@ -168,12 +169,33 @@ pub async fn create_contact(
     }
 }
 
-fn contact_line(locale: Locale, c: &ContactView) -> ContactLine {
-    let (badge, key) = match c.verification.status {
+/// A verification state's badge class and its words' message key.
+fn status_badge(status: VerificationStatus) -> (&'static str, &'static str) {
+    match status {
         VerificationStatus::Verified => ("success", "contact-verified"),
         VerificationStatus::Pending => ("primary", "contact-pending"),
         VerificationStatus::Rejected => ("error", "contact-rejected"),
-    };
+    }
+}
+
+/// The profiles a registration form offers as registrant (all but rejected ones), as
+/// (id, "name · masked number · state").
+pub fn registrant_choices(locale: Locale, contacts: &[ContactView]) -> Vec<(String, String)> {
+    contacts
+        .iter()
+        .filter(|c| c.verification.status != VerificationStatus::Rejected)
+        .map(|c| {
+            let (_, key) = status_badge(c.verification.status);
+            (
+                c.id.clone(),
+                format!("{} · {} · {}", c.name, c.id_number_masked, locale.t(key)),
+            )
+        })
+        .collect()
+}
+
+fn contact_line(locale: Locale, c: &ContactView) -> ContactLine {
+    let (badge, key) = status_badge(c.verification.status);
     ContactLine {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -220,8 +242,8 @@ impl UploadSlot {
         }
     }
 
-    /// Shows the current upload.
-    pub fn with_current(mut self, locale: Locale, image: StoredImage) -> UploadSlot {
+    /// Shows the current upload, served at `url`, with what the checks measured of it.
+    pub fn with_current(mut self, locale: Locale, url: String, image: &ImageView) -> UploadSlot {
         let dpi = image.dpi.map(|d| format!(" · {d} dpi")).unwrap_or_default();
         self.measured = format!(
             "{} × {} px{dpi} · {} KB · {} {}",
@@ -229,27 +251,11 @@ impl UploadSlot {
             image.height,
             (image.size_bytes + 1023) / 1024,
             locale.t("upload-uploaded-at"),
-            format::datetime(image.at)
+            format::datetime(image.created_at)
         );
-        self.image_url = Some(image.url);
+        self.image_url = Some(url);
         self
     }
-}
-
-/// An upload as stored: where it is served and what the checks measured.
-pub struct StoredImage {
-    /// Where the console serves it.
-    pub url: String,
-    /// Pixels.
-    pub width: i64,
-    /// Pixels.
-    pub height: i64,
-    /// Stated density.
-    pub dpi: Option<i64>,
-    /// Bytes.
-    pub size_bytes: i64,
-    /// Upload time.
-    pub at: yuming_core::clock::Timestamp,
 }
 
 #[derive(Template)]
@@ -329,17 +335,8 @@ fn slots_of(
         .map(|kind| {
             let mut slot = UploadSlot::new(locale, kind);
             if let Some(d) = documents.current(kind) {
-                slot = slot.with_current(
-                    locale,
-                    StoredImage {
-                        url: format!("/console/contacts/{}/documents/{}", contact.id, d.id),
-                        width: d.width,
-                        height: d.height,
-                        dpi: d.dpi,
-                        size_bytes: d.size_bytes,
-                        at: d.created_at,
-                    },
-                );
+                let url = format!("/console/contacts/{}/documents/{}", contact.id, d.id);
+                slot = slot.with_current(locale, url, d);
             }
             if *kind == failed_kind {
                 slot.error = error.clone();

@@ -14,7 +14,7 @@ use yuming_app::filing::{
 use yuming_app::{AppError, ErrorKind};
 use yuming_core::filing::Severity;
 
-use super::contacts::{StoredImage, UploadSlot, image_response};
+use super::contacts::{UploadSlot, image_response};
 use super::upload::UploadForm;
 use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
@@ -523,17 +523,8 @@ fn material_slots(
         }
         let mut slot = UploadSlot::new(locale, kind);
         if let Some(m) = current {
-            slot = slot.with_current(
-                locale,
-                StoredImage {
-                    url: format!("/console/filing/orders/{order_id}/materials/{}", m.id),
-                    width: m.width,
-                    height: m.height,
-                    dpi: m.dpi,
-                    size_bytes: m.size_bytes,
-                    at: m.created_at,
-                },
-            );
+            let url = format!("/console/filing/orders/{order_id}/materials/{}", m.id);
+            slot = slot.with_current(locale, url, m);
         }
         slots.push(slot);
     }
