@@ -18,4 +18,5 @@ pub mod net;
 pub mod rules;
 pub mod signing;
 pub mod totp;
+pub mod webauthn;
 pub mod webhook;

@@ -320,6 +320,8 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(account_data::closure_queue))
         .routes(routes!(account_data::decide_closure))
         .routes(routes!(auth::change_password))
+        .routes(routes!(auth::passkeys_list))
+        .routes(routes!(auth::passkeys_remove))
         .routes(routes!(auth::totp_setup))
         .routes(routes!(auth::totp_enable))
         .routes(routes!(auth::totp_disable))

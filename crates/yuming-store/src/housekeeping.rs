@@ -11,7 +11,7 @@ impl Tx {
         nonce_horizon_secs: i64,
         idempotency_horizon_secs: i64,
     ) -> Result<u64, StoreError> {
-        let statements: [(&str, i64); 4] = [
+        let statements: [(&str, i64); 5] = [
             (
                 "DELETE FROM api_nonces WHERE seen_at < $1",
                 now - nonce_horizon_secs,
@@ -20,6 +20,10 @@ impl Tx {
             (
                 "DELETE FROM idempotency_keys WHERE created_at < $1",
                 now - idempotency_horizon_secs,
+            ),
+            (
+                "DELETE FROM webauthn_challenges WHERE expires_at < $1",
+                now - 3_600,
             ),
             (
                 "DELETE FROM rate_counters WHERE window_start < $1",

@@ -28,6 +28,7 @@ mod idempotency;
 mod ledger;
 mod lone_read;
 mod notices;
+mod passkeys;
 mod rate;
 mod sandbox_authority;
 mod sessions;
@@ -55,6 +56,7 @@ pub use filing_monitor::{FilingAlertRow, FilingCheckRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
+pub use passkeys::{PasskeyRow, WebauthnChallengeRow};
 pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
 pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 

@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod serve;
 pub mod smtp;
 pub mod story;
+pub mod webauthn;
 
 use sqlx::Connection;
 use yuming_app::platform::clock::FakeClock;
@@ -312,6 +313,8 @@ pub fn test_settings() -> AppSettings {
     AppSettings {
         argon2_memory_kib: 64,
         argon2_iterations: 1,
+        // A host name, as passkeys need (browsers refuse WebAuthn on IP addresses).
+        public_url: "http://localhost:8080".into(),
         ..AppSettings::default()
     }
 }

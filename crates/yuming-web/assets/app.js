@@ -31,6 +31,87 @@
       navigator.clipboard.writeText(button.getAttribute("data-copy"));
     }
   });
+  // Passkeys (WebAuthn). The server sends options with binary members in base64url and
+  // reads the answer from hidden fields of the form the button is in.
+  function fromB64url(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) { b64 += "="; }
+    var raw = window.atob(b64), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    return bytes.buffer;
+  }
+  function toB64url(buffer) {
+    var bytes = new Uint8Array(buffer), raw = "";
+    for (var i = 0; i < bytes.length; i++) { raw += String.fromCharCode(bytes[i]); }
+    return window.btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function descriptors(list) {
+    return (list || []).map(function (d) { return { type: d.type, id: fromB64url(d.id) }; });
+  }
+  function setField(form, name, value) {
+    var input = form.querySelector("input[name=" + name + "]");
+    if (input) { input.value = value; }
+  }
+  function passkeyFailed(button, message) {
+    var box = document.querySelector("[data-passkey-error]");
+    if (box) {
+      if (message) { box.textContent = message; }
+      box.hidden = false;
+      box.focus && box.focus();
+    }
+    button.disabled = false;
+  }
+  var passkeys = !!(window.PublicKeyCredential && navigator.credentials);
+  document.querySelectorAll("[data-passkey]").forEach(function (el) { el.hidden = !passkeys; });
+  document.querySelectorAll("[data-passkey-unsupported]").forEach(function (el) { el.hidden = passkeys; });
+  document.addEventListener("click", function (event) {
+    var login = event.target.closest && event.target.closest("[data-passkey-login]");
+    if (login && passkeys) {
+      event.preventDefault();
+      login.disabled = true;
+      var options = JSON.parse(login.getAttribute("data-passkey-login"));
+      options.challenge = fromB64url(options.challenge);
+      options.allowCredentials = descriptors(options.allowCredentials);
+      navigator.credentials.get({ publicKey: options }).then(function (credential) {
+        var form = login.form;
+        setField(form, "passkey_credential", toB64url(credential.rawId));
+        setField(form, "passkey_client_data", toB64url(credential.response.clientDataJSON));
+        setField(form, "passkey_authenticator_data", toB64url(credential.response.authenticatorData));
+        setField(form, "passkey_signature", toB64url(credential.response.signature));
+        form.submit();
+      }).catch(function () { passkeyFailed(login); });
+      return;
+    }
+    var register = event.target.closest && event.target.closest("[data-passkey-register]");
+    if (register && passkeys) {
+      event.preventDefault();
+      register.disabled = true;
+      var form = register.form;
+      var body = new URLSearchParams();
+      body.set("csrf_token", form.querySelector("input[name=csrf_token]").value);
+      window.fetch("/console/security/passkeys/options", {
+        method: "POST", body: body, credentials: "same-origin"
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (!response.ok) { throw new Error(answer.error || ""); }
+          return answer;
+        });
+      }).then(function (answer) {
+        var options = answer.options;
+        options.challenge = fromB64url(options.challenge);
+        options.user.id = fromB64url(options.user.id);
+        options.excludeCredentials = descriptors(options.excludeCredentials);
+        return navigator.credentials.create({ publicKey: options }).then(function (credential) {
+          setField(form, "challenge_id", answer.challenge_id);
+          setField(form, "client_data_json", toB64url(credential.response.clientDataJSON));
+          setField(form, "attestation_object", toB64url(credential.response.attestationObject));
+          form.submit();
+        });
+      }).catch(function (error) {
+        passkeyFailed(register, error && error.message && error.name === "Error" ? error.message : "");
+      });
+    }
+  });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () {});
   }

@@ -241,6 +241,18 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::security::revoke_session),
         )
         .route(
+            "/console/security/passkeys",
+            post(pages::security::add_passkey),
+        )
+        .route(
+            "/console/security/passkeys/options",
+            post(pages::security::passkey_options),
+        )
+        .route(
+            "/console/security/passkeys/{id}/delete",
+            post(pages::security::remove_passkey),
+        )
+        .route(
             "/console/security/api-keys",
             post(pages::security::create_key),
         )

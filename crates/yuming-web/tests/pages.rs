@@ -125,6 +125,14 @@ impl Browser {
     }
 
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.post_pairs(path, &pairs).await
+    }
+
+    async fn post_pairs(&mut self, path: &str, fields: &[(String, String)]) -> Answer {
         let body = serde_urlencoded::to_string(fields).expect("form");
         self.send(
             Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
@@ -559,17 +567,36 @@ both_backends!(
         clock.advance_secs(60);
         let mut phone = Browser::new(&app, WebSettings::default());
         let step = phone.log_in("eve@example.com", PASSWORD).await;
-        assert_eq!(step.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(step.status, StatusCode::OK, "the next step, not an error");
         assert!(step.body.contains("name=\"totp\""), "{}", step.body);
+        assert!(!step.body.contains("name=\"password\""), "{}", step.body);
         assert!(!phone.cookies.contains_key("ym_session"));
+        // The step carries a ticket instead of the password; a wrong code keeps the step.
+        let ticket = between(&step.body, "name=\"ticket\" value=\"", "\"").to_owned();
         let code = yuming_core::totp::code_at(&secret, app.now());
-        let done = phone
+        let wrong_code = if code == "000000" { "111111" } else { "000000" };
+        let wrong = phone
             .post(
                 "/login",
                 &[
                     ("csrf_token", &step.csrf()),
+                    ("ticket", &ticket),
                     ("email", "eve@example.com"),
-                    ("password", PASSWORD),
+                    ("totp", wrong_code),
+                    ("next", "/console/security"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.body.contains("动态验证码错误"), "{}", wrong.body);
+        assert!(wrong.body.contains(&ticket), "the same step again");
+        let done = phone
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &wrong.csrf()),
+                    ("ticket", &ticket),
+                    ("email", "eve@example.com"),
                     ("totp", &code),
                     ("next", "/console/security"),
                 ],
@@ -2182,5 +2209,187 @@ both_backends!(
         let mut other = Browser::new(&w.app, WebSettings::default());
         other.log_in("nosy@example.com", PASSWORD).await;
         assert_eq!(other.get(&site_path).await.status, StatusCode::NOT_FOUND);
+    }
+);
+
+/// Undoes the HTML escaping of an attribute value.
+fn unescape(text: &str) -> String {
+    text.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The passkey ceremony the login page offers.
+fn offered_ceremony(page: &Answer) -> yuming_app::accounts::passkeys::PasskeyCeremony {
+    yuming_app::accounts::passkeys::PasskeyCeremony {
+        challenge_id: between(&page.body, "name=\"passkey_challenge\" value=\"", "\"").to_owned(),
+        options: serde_json::from_str(&unescape(between(
+            &page.body,
+            "data-passkey-login=\"",
+            "\"",
+        )))
+        .expect("options JSON"),
+    }
+}
+
+both_backends!(
+    a_passkey_is_added_and_confirms_the_login,
+    |db: TestDb| async move {
+        use yuming_test_support::webauthn::SoftAuthenticator;
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "kim@example.com").await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("kim@example.com", PASSWORD).await;
+        let security = browser.get("/console/security").await;
+        assert!(
+            security.body.contains("data-passkey-register"),
+            "{}",
+            security.body
+        );
+        let csrf = security.csrf();
+
+        // The page's script asks for a ceremony, the authenticator answers, the form posts.
+        let options = browser
+            .post(
+                "/console/security/passkeys/options",
+                &[("csrf_token", &csrf)],
+            )
+            .await;
+        assert_eq!(options.status, StatusCode::OK, "{}", options.body);
+        let options: serde_json::Value = serde_json::from_str(&options.body).expect("JSON");
+        let ceremony = yuming_app::accounts::passkeys::PasskeyCeremony {
+            challenge_id: options["challenge_id"].as_str().expect("id").to_owned(),
+            options: options["options"].clone(),
+        };
+        let mut authenticator = SoftAuthenticator::new("http://localhost:8080");
+        let answer = authenticator.register(&ceremony, "Work laptop");
+        let added = browser
+            .post(
+                "/console/security/passkeys",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", &answer.name),
+                    ("challenge_id", &answer.challenge_id),
+                    ("client_data_json", &answer.client_data_json),
+                    ("attestation_object", &answer.attestation_object),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        assert_eq!(
+            added.location(),
+            "/console/security?done=passkey-added#passkeys"
+        );
+        let security = browser.get("/console/security?done=passkey-added").await;
+        assert!(security.body.contains("Work laptop"), "{}", security.body);
+        // Without the CSRF token the ceremony is not even started.
+        let forged = browser
+            .post("/console/security/passkeys/options", &[])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+        // Logging in again: the password leads to the passkey step, which carries a ticket
+        // instead of the password.
+        let mut fresh = Browser::new(&app, WebSettings::default());
+        let step = fresh.log_in("kim@example.com", PASSWORD).await;
+        assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+        assert!(
+            step.body.contains("请使用通行密钥确认是您本人"),
+            "{}",
+            step.body
+        );
+        assert!(
+            !step.body.contains("name=\"totp\""),
+            "no TOTP on this account"
+        );
+        assert!(!step.body.contains(PASSWORD), "the password is not echoed");
+        let ticket = between(&step.body, "name=\"ticket\" value=\"", "\"").to_owned();
+        let ceremony = offered_ceremony(&step);
+        assert_eq!(ceremony.challenge_id, ticket);
+        let answer_fields = |signed: &yuming_app::accounts::passkeys::PasskeyAssertion,
+                             csrf: &str| {
+            [
+                ("csrf_token", csrf),
+                ("ticket", ticket.as_str()),
+                ("email", "kim@example.com"),
+                ("next", "/console/security"),
+                ("passkey_challenge", signed.challenge_id.as_str()),
+                ("passkey_credential", signed.credential_id.as_str()),
+                ("passkey_client_data", signed.client_data_json.as_str()),
+                (
+                    "passkey_authenticator_data",
+                    signed.authenticator_data.as_str(),
+                ),
+                ("passkey_signature", signed.signature.as_str()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .to_vec()
+        };
+        // Another authenticator's answer is refused; the same step is offered again.
+        let mut stranger = SoftAuthenticator::new("http://localhost:8080");
+        let wrong = stranger.assert(&ceremony);
+        let refused = fresh
+            .post_pairs("/login", &answer_fields(&wrong, &step.csrf()))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+        assert!(
+            refused.body.contains("通行密钥验证失败"),
+            "{}",
+            refused.body
+        );
+        assert_eq!(offered_ceremony(&refused).challenge_id, ticket);
+        assert!(refused.set_cookie("ym_session").is_none());
+        // The right one logs in and goes where the visitor was going.
+        let signed = authenticator.assert(&ceremony);
+        let logged_in = fresh
+            .post_pairs("/login", &answer_fields(&signed, &refused.csrf()))
+            .await;
+        assert_eq!(
+            logged_in.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            logged_in.body
+        );
+        assert_eq!(logged_in.location(), "/console/security");
+
+        // The ticket was used up with it: replaying the answer asks for the password again.
+        let mut thief = Browser::new(&app, WebSettings::default());
+        let form = thief.get("/login").await;
+        let replayed = thief
+            .post_pairs("/login", &answer_fields(&signed, &form.csrf()))
+            .await;
+        assert_eq!(
+            replayed.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            replayed.body
+        );
+        assert!(replayed.body.contains("登录已超时"), "{}", replayed.body);
+        assert!(
+            replayed.body.contains("name=\"password\""),
+            "{}",
+            replayed.body
+        );
+        assert!(replayed.set_cookie("ym_session").is_none());
+
+        // Removing it: the password alone logs in again.
+        let security = browser.get("/console/security").await;
+        let id = between(&security.body, "/console/security/passkeys/", "/delete").to_owned();
+        let removed = browser
+            .post(
+                &format!("/console/security/passkeys/{id}/delete"),
+                &[("csrf_token", &security.csrf())],
+            )
+            .await;
+        assert_eq!(
+            removed.location(),
+            "/console/security?done=passkey-removed#passkeys"
+        );
+        let mut again = Browser::new(&app, WebSettings::default());
+        let answer = again.log_in("kim@example.com", PASSWORD).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     }
 );

@@ -11,7 +11,7 @@ use yuming_lookup::listener::ConnectionLimits;
 use crate::setup;
 
 /// Runs until SIGINT or SIGTERM, then lets in-flight requests finish.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     check_descriptor_budget(&config);
     if !config.http.failpoint.is_empty() {
         tracing::warn!(
@@ -19,6 +19,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "TEST FAILPOINT SET ([http] failpoint): requests will hang on purpose; never use this in production"
         );
     }
+    // Bound first, so that a port picked by the system (`:0`) is known to the links and
+    // passkeys that name the console's address.
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .with_context(|| format!("binding the HTTP listener to {}", config.http_addr))?;
+    let local = listener.local_addr()?;
+    setup::settle_port(&mut config, local.port());
     let app = setup::build_app(&config).await?;
     // Every domain has its zone from here on, so reading records never has to create one
     // (also when the DNS listener is off).
@@ -64,10 +71,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }),
     };
     let router = yuming_web::router(web, yuming_http::router(state));
-    let listener = tokio::net::TcpListener::bind(&config.http_addr)
-        .await
-        .with_context(|| format!("binding the HTTP listener to {}", config.http_addr))?;
-    let local = listener.local_addr()?;
     tracing::info!(http = %local, database = ?app.db().backend(), "yuming is serving");
 
     // One signal stops every listener: each waits on its own receiver.

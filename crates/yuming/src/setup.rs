@@ -172,6 +172,19 @@ pub fn app_settings(config: &Config) -> AppSettings {
 }
 
 /// The configured public address without a trailing slash, or one made from `http_addr`.
+/// Puts the port the HTTP listener was given into a configuration that asked for any port
+/// (`:0`): in `http_addr`, and in a `public_url` whose port is `0` (e.g.
+/// `http://localhost:0` in tests that need a host name for passkeys).
+pub fn settle_port(config: &mut Config, port: u16) {
+    if let Some(host) = config.http_addr.strip_suffix(":0") {
+        config.http_addr = format!("{host}:{port}");
+    }
+    let url = config.http.public_url.trim().trim_end_matches('/');
+    if let Some(base) = url.strip_suffix(":0") {
+        config.http.public_url = format!("{base}:{port}");
+    }
+}
+
 fn public_url(config: &Config) -> String {
     let configured = config.http.public_url.trim().trim_end_matches('/');
     if configured.is_empty() {

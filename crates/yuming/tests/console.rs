@@ -74,6 +74,9 @@ impl Driver {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                     "--disable-dev-shm-usage", "--lang=zh-CN",
+                    // The console runs at http://localhost:… (passkeys need a host name);
+                    // resolve it to 127.0.0.1 only.
+                    "--host-resolver-rules=MAP localhost 127.0.0.1",
                     format!("--window-size={width},{height}"),
                 ],
                 "prefs": { "intl.accept_languages": "zh-CN,zh" },
@@ -103,6 +106,34 @@ impl Driver {
             .await
             .expect("window size");
         client
+    }
+}
+
+/// WebDriver's "Add Virtual Authenticator" (Web Authentication, §11.3): a platform
+/// authenticator that verifies its user without a prompt, as a fingerprint reader would.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/webauthn/authenticator"))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 
@@ -665,6 +696,35 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
         .await;
     walk.expect_text("扫描下方二维码").await;
     walk.check_page("security-totp").await;
+
+    // A passkey: added with the browser's authenticator, then it confirms the next login.
+    walk.client
+        .issue_cmd(AddVirtualAuthenticator)
+        .await
+        .expect("a virtual authenticator");
+    walk.open("/console/security").await;
+    walk.fill("name", "Chromium").await;
+    walk.click("[data-passkey-register]").await;
+    walk.expect_text("通行密钥已添加").await;
+    walk.expect_text("Chromium").await;
+    walk.check_page("security-passkey").await;
+    walk.client
+        .execute(
+            "document.querySelector(\"form[action='/logout']\").submit();",
+            vec![],
+        )
+        .await
+        .expect("log out");
+    walk.expect_text("您已安全退出").await;
+    walk.open("/login").await;
+    walk.fill("email", &email).await;
+    walk.fill("password", PASSWORD).await;
+    walk.click("main form.stack button[type=submit]").await;
+    walk.expect_text("请使用通行密钥确认是您本人").await;
+    walk.check_page("login-passkey").await;
+    walk.click("[data-passkey-login]").await;
+    walk.expect_text("账户余额").await;
+
     walk.open("/console/notices").await;
     walk.check_page("notices").await;
     walk.open("/console/transfers").await;
@@ -715,6 +775,8 @@ async fn console_journeys(db: TestDb) {
         .env("YUMING_WHOIS_ADDR", "")
         .env("YUMING_SMTP_URL", format!("smtp://127.0.0.1:{}", sink.port))
         .env("YUMING_SCHEDULER__INTERVAL_SECS", "1")
+        // A host name, for passkeys; serve puts in the port it was given.
+        .env("YUMING_HTTP__PUBLIC_URL", "http://localhost:0")
         .stdout(Stdio::null());
     let mut served = start_serve(&mut command, true);
     served.wait_healthy().await;
@@ -743,7 +805,7 @@ async fn console_journeys(db: TestDb) {
         }
         let mut walk = Walk {
             client,
-            base: served.base(),
+            base: format!("http://localhost:{}", served.listening.http.port()),
             label,
             phone: size == "phone",
             axe: axe.clone(),

@@ -90,6 +90,41 @@ crate::platform::error::error_enum! {
             "this account needs a TOTP code",
             "该账户需要输入动态验证码",
         ),
+        /// A passkey or a TOTP code is needed to log in.
+        SecondFactorRequired = Unauthenticated("SECOND_FACTOR_REQUIRED", field = "totp") => (
+            "this account needs a passkey or a TOTP code",
+            "该账户需要使用通行密钥或动态验证码登录",
+        ),
+        /// The ticket of the login's second step expired or was used.
+        LoginStepExpired = Unauthenticated("LOGIN_STEP_EXPIRED") => (
+            "the login timed out; enter your password again",
+            "登录已超时，请重新输入密码",
+        ),
+        /// The passkey answer at login does not verify.
+        LoginPasskeyWrong = Unauthenticated("INVALID_PASSKEY", field = "passkey") => (
+            "the passkey could not be verified; try again",
+            "通行密钥验证失败，请重试",
+        ),
+        /// The passkey answer at registration does not verify.
+        InvalidPasskey = BadRequest("INVALID_PASSKEY", field = "passkey") => (
+            "the passkey could not be verified; try again",
+            "通行密钥验证失败，请重试",
+        ),
+        /// Passkeys need the console at a domain name.
+        PasskeysUnavailable = Conflict("PASSKEYS_UNAVAILABLE") => (
+            "passkeys need the console to be served at a domain name (http.public_url)",
+            "通行密钥需要通过域名访问控制台（请设置 http.public_url）",
+        ),
+        /// The account has as many passkeys as it may.
+        TooManyPasskeys = Conflict("TOO_MANY_PASSKEYS") => (
+            "an account can have at most 10 passkeys",
+            "每个账户最多可添加 10 个通行密钥",
+        ),
+        /// This authenticator is registered already.
+        PasskeyExists = Conflict("PASSKEY_EXISTS", field = "passkey") => (
+            "this passkey is registered already",
+            "该通行密钥已添加",
+        ),
         /// The TOTP code is wrong or expired.
         LoginTotpWrong = Unauthenticated("INVALID_TOTP", field = "totp") => (
             "the TOTP code is wrong or expired",

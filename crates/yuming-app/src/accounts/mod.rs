@@ -5,6 +5,7 @@ pub mod api_keys;
 pub(crate) mod attempts;
 pub mod closure;
 mod error;
+pub mod passkeys;
 pub mod password;
 mod second_factor;
 mod sessions;
@@ -15,8 +16,9 @@ pub use error::AccountsError;
 pub use second_factor::{TotpEnrolment, totp_begin, totp_pending, totp_set_enabled};
 pub(crate) use sessions::actor_of_account;
 pub use sessions::{
-    LoginInput, LoginOutput, SessionView, authenticate_token, change_password, login, logout,
-    logout_everywhere, me, revoke_session, sessions,
+    LoginInput, LoginOutput, LoginStep, SecondFactorStep, SecondStepInput, SessionView,
+    authenticate_token, change_password, login, login_second_step, login_step, logout,
+    logout_everywhere, me, resume_second_step, revoke_session, sessions,
 };
 pub use sub_accounts::{
     NewSubAccountInput, create_sub_account, list_sub_accounts, tenant_of_email, update_sub_account,

@@ -6,9 +6,10 @@ use yuming_core::access::{Actor, AuthMethod};
 use yuming_core::clock::Timestamp;
 use yuming_core::credentials::{Email, check_password};
 use yuming_core::totp;
-use yuming_store::{SessionRow, Tx};
+use yuming_store::{AccountRow, SessionRow, Tx, WebauthnChallengeRow};
 
 use super::attempts;
+use super::passkeys::{self, PasskeyAssertion, PasskeyCeremony};
 use super::second_factor::open_totp_secret;
 use super::{AccountView, account_row, actor_for};
 use crate::accounts::AccountsError;
@@ -64,21 +65,112 @@ fn invalid_credentials() -> AppError {
     AppError::from(AccountsError::InvalidCredentials)
 }
 
-/// Logs in: checks lockout, password and TOTP, and creates a session.
+/// Where a login stands after the password was checked.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    /// Logged in.
+    Session(LoginOutput),
+    /// The password was right; a second factor is needed.
+    SecondFactor(SecondFactorStep),
+}
+
+/// The second step of a login: how the account can confirm it, and the ticket that carries
+/// the checked password to that step.
+#[derive(Clone)]
+pub struct SecondFactorStep {
+    /// Sent back with the second factor instead of the password: one use, valid for
+    /// minutes, bound to the account (it is also the passkey ceremony's challenge id).
+    pub ticket: String,
+    /// A TOTP code is accepted.
+    pub totp: bool,
+    /// A passkey is accepted: the ceremony for the browser to run.
+    pub passkey: Option<PasskeyCeremony>,
+}
+
+impl std::fmt::Debug for SecondFactorStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The ticket stands in for the password for a few minutes: never logged.
+        f.debug_struct("SecondFactorStep")
+            .field("ticket", &"<redacted>")
+            .field("totp", &self.totp)
+            .field("passkey", &self.passkey.is_some())
+            .finish()
+    }
+}
+
+/// The answer of the second step.
+#[derive(Clone, Default)]
+pub struct SecondStepInput {
+    /// [`SecondFactorStep::ticket`].
+    pub ticket: String,
+    /// A TOTP code.
+    pub totp: Option<String>,
+    /// The answer to the passkey ceremony.
+    pub passkey: Option<PasskeyAssertion>,
+}
+
+impl std::fmt::Debug for SecondStepInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs or panic messages.
+        f.debug_struct("SecondStepInput")
+            .field("ticket", &"<redacted>")
+            .field("totp", &"<redacted>")
+            .field("passkey", &self.passkey.is_some())
+            .finish()
+    }
+}
+
+/// The second factor a session is created with.
+enum Factor {
+    None,
+    Totp(u64),
+    Passkey(PasskeyAssertion),
+}
+
+/// Logs in: checks lockout, password and TOTP, and creates a session. An account with a
+/// second factor and no TOTP code given gets `TOTP_REQUIRED` (TOTP only) or
+/// `SECOND_FACTOR_REQUIRED` (it has passkeys, which only the console's two-step login of
+/// [`login_step`] and [`login_second_step`] can answer).
 pub async fn login(
     app: &App,
     ctx: &RequestContext,
     input: LoginInput,
 ) -> Result<LoginOutput, AppError> {
-    if let Some(ip) = &ctx.client_ip {
+    match login_step(app, ctx, input).await? {
+        LoginStep::Session(session) => Ok(session),
+        LoginStep::SecondFactor(SecondFactorStep { passkey: None, .. }) => {
+            Err(AccountsError::TotpRequired.into())
+        }
+        LoginStep::SecondFactor(_) => Err(AccountsError::SecondFactorRequired.into()),
+    }
+}
+
+fn login_rate_limit_key(ctx: &RequestContext) -> Option<String> {
+    ctx.client_ip.as_ref().map(|ip| format!("login:ip:{ip}"))
+}
+
+async fn limit_login_rate(app: &App, ctx: &RequestContext) -> Result<(), AppError> {
+    if let Some(key) = login_rate_limit_key(ctx) {
         rate_limit::hit(
             app,
-            &format!("login:ip:{ip}"),
+            &key,
             app.settings().login_attempts_per_ip_per_minute,
             60,
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Logs in with the password (and a TOTP code given along, as API clients do), or, when
+/// the account has a second factor and none was given, returns the second step with its
+/// ticket (and a passkey ceremony when the account has passkeys).
+pub async fn login_step(
+    app: &App,
+    ctx: &RequestContext,
+    input: LoginInput,
+) -> Result<LoginStep, AppError> {
+    limit_login_rate(app, ctx).await?;
     let now = app.now();
     let Ok(email) = Email::parse(&input.email) else {
         return Err(invalid_credentials());
@@ -108,21 +200,98 @@ pub async fn login(
         attempts::release(app, attempt).await?;
         return Err(AccountsError::AccountDisabled.into());
     }
-    let mut totp_step = None;
-    if row.totp_enabled {
-        let Some(code) = input.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
-            attempts::release(app, attempt).await?;
-            return Err(AccountsError::TotpRequired.into());
-        };
+    let code = input.totp.as_deref().filter(|c| !c.trim().is_empty());
+    if let (true, Some(code)) = (row.totp_enabled, code) {
         let secret = open_totp_secret(app, &row)?;
-        match totp::verify(&secret, code, now) {
-            Some(step) => totp_step = Some(step),
-            None => {
-                let wrong = AppError::from(AccountsError::LoginTotpWrong);
-                return Err(attempts::failed(app, ctx, attempt, wrong).await);
-            }
-        }
+        let Some(step) = totp::verify(&secret, code, now) else {
+            let wrong = AppError::from(AccountsError::LoginTotpWrong);
+            return Err(attempts::failed(app, ctx, attempt, wrong).await);
+        };
+        let session = start_session(app, ctx, &row, attempt, Factor::Totp(step), None).await?;
+        return Ok(LoginStep::Session(session));
     }
+    let passkeys = passkeys::of_account(app, &row.id).await?;
+    if row.totp_enabled || !passkeys.is_empty() {
+        attempts::release(app, attempt).await?;
+        let step = passkeys::second_step(app, &row, &passkeys).await?;
+        return Ok(LoginStep::SecondFactor(step));
+    }
+    let session = start_session(app, ctx, &row, attempt, Factor::None, None).await?;
+    Ok(LoginStep::Session(session))
+}
+
+/// The live second-step ticket and its account.
+async fn ticket_account(
+    app: &App,
+    ticket: &str,
+) -> Result<(WebauthnChallengeRow, AccountRow), AppError> {
+    let expired = || AppError::from(AccountsError::LoginStepExpired);
+    if ticket.is_empty() || ticket.len() > 128 {
+        return Err(expired());
+    }
+    let mut tx = app.db().read().await?;
+    let challenge = tx
+        .webauthn_challenge(ticket)
+        .await?
+        .filter(|c| c.purpose == "login" && c.used_at.is_none() && c.expires_at > app.now().0)
+        .ok_or_else(expired)?;
+    let row = tx
+        .account_by_id(&challenge.account_id)
+        .await?
+        .ok_or_else(expired)?;
+    tx.commit().await?;
+    if row.status != "active" {
+        return Err(AccountsError::AccountDisabled.into());
+    }
+    Ok((challenge, row))
+}
+
+/// The second step of a login: a TOTP code or a passkey with the ticket of [`login_step`].
+/// A wrong answer counts as a failed attempt and leaves the ticket usable until it expires.
+pub async fn login_second_step(
+    app: &App,
+    ctx: &RequestContext,
+    input: SecondStepInput,
+) -> Result<LoginOutput, AppError> {
+    limit_login_rate(app, ctx).await?;
+    let (_, row) = ticket_account(app, &input.ticket).await?;
+    let attempt = attempts::reserve(app, &row.id, &row.tenant_id).await?;
+    let code = input.totp.as_deref().filter(|c| !c.trim().is_empty());
+    let factor = if let Some(answer) = input.passkey {
+        Factor::Passkey(answer)
+    } else if let (true, Some(code)) = (row.totp_enabled, code) {
+        let secret = open_totp_secret(app, &row)?;
+        let Some(step) = totp::verify(&secret, code, app.now()) else {
+            let wrong = AppError::from(AccountsError::LoginTotpWrong);
+            return Err(attempts::failed(app, ctx, attempt, wrong).await);
+        };
+        Factor::Totp(step)
+    } else {
+        attempts::release(app, attempt).await?;
+        return Err(AccountsError::SecondFactorRequired.into());
+    };
+    start_session(app, ctx, &row, attempt, factor, Some(&input.ticket)).await
+}
+
+/// The second step of a ticket again (after a wrong answer), with its ceremony.
+pub async fn resume_second_step(app: &App, ticket: &str) -> Result<SecondFactorStep, AppError> {
+    let (challenge, row) = ticket_account(app, ticket).await?;
+    let passkeys = passkeys::of_account(app, &row.id).await?;
+    passkeys::step_of(app, &row, &challenge, &passkeys)
+}
+
+/// Creates the session once every factor holds: the ticket is used up, the TOTP step or the
+/// passkey's counter advanced, the attempt settled and the login audited, all in one
+/// transaction.
+async fn start_session(
+    app: &App,
+    ctx: &RequestContext,
+    row: &AccountRow,
+    attempt: attempts::Attempt,
+    factor: Factor,
+    ticket: Option<&str>,
+) -> Result<LoginOutput, AppError> {
+    let now = app.now();
     let token = format!("yst_{}", random_token::<32>());
     let session = SessionRow {
         id: sha256_hex(token.as_bytes()),
@@ -132,14 +301,49 @@ pub async fn login(
         revoked_at: None,
     };
     let mut tx = app.db().write().await?;
-    if let Some(step) = totp_step {
-        let step = i64::try_from(step).unwrap_or(i64::MAX);
-        if !tx.advance_totp_step(&row.id, step).await? {
-            drop(tx);
-            let replayed = AppError::from(AccountsError::LoginTotpReplayed);
-            return Err(attempts::failed(app, ctx, attempt, replayed).await);
+    let challenge = match ticket {
+        Some(ticket) => {
+            let Some(challenge) = tx
+                .take_webauthn_challenge(ticket, &row.id, "login", now.0)
+                .await?
+            else {
+                drop(tx);
+                attempts::release(app, attempt).await?;
+                return Err(AccountsError::LoginStepExpired.into());
+            };
+            Some(challenge)
         }
-    }
+        None => None,
+    };
+    let mut passkey_used = None;
+    let second_factor = match &factor {
+        Factor::None => None,
+        Factor::Totp(step) => {
+            let step = i64::try_from(*step).unwrap_or(i64::MAX);
+            if !tx.advance_totp_step(&row.id, step).await? {
+                drop(tx);
+                let replayed = AppError::from(AccountsError::LoginTotpReplayed);
+                return Err(attempts::failed(app, ctx, attempt, replayed).await);
+            }
+            Some("totp")
+        }
+        Factor::Passkey(answer) => {
+            let checked = match &challenge {
+                Some(challenge) => {
+                    passkeys::use_assertion(app, &mut tx, row, challenge, answer).await
+                }
+                None => Err(AccountsError::LoginPasskeyWrong.into()),
+            };
+            match checked {
+                Ok(id) => passkey_used = Some(id),
+                Err(wrong) => {
+                    drop(tx);
+                    return Err(attempts::failed(app, ctx, attempt, wrong).await);
+                }
+            }
+            Some("passkey")
+        }
+    };
     attempts::succeeded(app, &mut tx, attempt).await?;
     tx.insert_session(&session).await?;
     audit::record(
@@ -153,7 +357,12 @@ pub async fn login(
             object_id: &session.id[..16],
             tenant: &row.tenant_id,
             before: serde_json::Value::Null,
-            after: json!({ "expires_at": session.expires_at, "ip": ctx.client_ip }),
+            after: json!({
+                "expires_at": session.expires_at,
+                "ip": ctx.client_ip,
+                "second_factor": second_factor,
+                "passkey": passkey_used,
+            }),
         },
     )
     .await?;
@@ -161,7 +370,7 @@ pub async fn login(
     Ok(LoginOutput {
         token,
         expires_at: Timestamp(session.expires_at),
-        account: AccountView::from_row(&row)?,
+        account: AccountView::from_row(row)?,
     })
 }
 

@@ -13,6 +13,7 @@ mod dns;
 mod filing;
 mod flows;
 mod notices;
+mod passkeys;
 mod registrar;
 mod scheduler;
 mod second_factor;

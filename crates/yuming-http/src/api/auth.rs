@@ -1,13 +1,13 @@
 //! Sign-up, login, logout, the caller's account, password change and TOTP.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use yuming_app::accounts::verification;
-use yuming_app::accounts::{self, LoginInput, NewAccountInput};
+use yuming_app::accounts::{self, LoginInput, NewAccountInput, passkeys};
 
 use crate::dto::{
-    AccountDto, ErrorBody, LoginRequest, LoginResponse, PasswordChangeRequest,
+    AccountDto, ErrorBody, LoginRequest, LoginResponse, PasskeyList, PasswordChangeRequest,
     ResendVerificationRequest, SignupRequest, TotpCodeRequest, TotpSetupResponse,
     VerificationSentResponse, VerifyEmailRequest,
 };
@@ -179,5 +179,38 @@ pub async fn totp_disable(
     ApiJson(body): ApiJson<TotpCodeRequest>,
 ) -> Result<StatusCode, ApiError> {
     accounts::totp_set_enabled(&state.app, &ctx, &actor, &body.code, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's passkeys. They are added in the console, where the browser's authenticator
+/// answers the WebAuthn ceremony; an account with one logs in to the console with it after
+/// the password (a login here answers `SECOND_FACTOR_REQUIRED` unless a TOTP code is given).
+#[utoipa::path(get, path = "/api/v1/me/passkeys", tag = "auth", security(("bearer" = [])),
+    description = "Only at a login session: a signed request is 403 `INTERACTIVE_SESSION_REQUIRED`.",
+    responses((status = 200, body = PasskeyList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn passkeys_list(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<PasskeyList>, ApiError> {
+    let items = passkeys::list(&state.app, &actor).await?;
+    Ok(Json(PasskeyList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Removes one of the caller's passkeys.
+#[utoipa::path(delete, path = "/api/v1/me/passkeys/{id}", tag = "auth", security(("bearer" = [])),
+    description = "Only at a login session: a signed request is 403 `INTERACTIVE_SESSION_REQUIRED`.",
+    params(("id" = String, Path, description = "passkey id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn passkeys_remove(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    passkeys::remove(&state.app, &ctx, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yuming_app::accounts::AccountView;
 use yuming_app::accounts::api_keys::ApiKeyView;
+use yuming_app::accounts::passkeys::PasskeyView;
 use yuming_core::clock::Timestamp;
 
 /// Sign-up request.
@@ -293,4 +294,38 @@ pub struct UserCreateRequest {
     pub display_name: String,
     /// `admin`, `reviewer`, `support`, `finance` or `customer`.
     pub role: String,
+}
+
+/// A passkey of the caller's account (a second factor for console logins).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PasskeyDto {
+    /// Opaque id.
+    pub id: String,
+    /// The owner's label.
+    pub name: String,
+    /// Whether it may be synced between the owner's devices.
+    pub synced: bool,
+    /// When it was added (RFC 3339).
+    pub created_at: String,
+    /// The last login with it (RFC 3339).
+    pub last_used_at: Option<String>,
+}
+
+impl From<PasskeyView> for PasskeyDto {
+    fn from(v: PasskeyView) -> Self {
+        PasskeyDto {
+            id: v.id,
+            name: v.name,
+            synced: v.synced,
+            created_at: v.created_at.to_rfc3339(),
+            last_used_at: v.last_used_at.map(Timestamp::to_rfc3339),
+        }
+    }
+}
+
+/// The caller's passkeys.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PasskeyList {
+    /// Oldest first.
+    pub items: Vec<PasskeyDto>,
 }

@@ -12,9 +12,10 @@ mod validation;
 
 pub use accounts::{
     AccountDto, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDto, ApiKeyList, ApiKeyQuotaDto,
-    LoginRequest, LoginResponse, PasswordChangeRequest, ResendVerificationRequest, SignupRequest,
-    SubAccountCreateRequest, SubAccountList, SubAccountUpdateRequest, TotpCodeRequest,
-    TotpSetupResponse, UserCreateRequest, VerificationSentResponse, VerifyEmailRequest,
+    LoginRequest, LoginResponse, PasskeyDto, PasskeyList, PasswordChangeRequest,
+    ResendVerificationRequest, SignupRequest, SubAccountCreateRequest, SubAccountList,
+    SubAccountUpdateRequest, TotpCodeRequest, TotpSetupResponse, UserCreateRequest,
+    VerificationSentResponse, VerifyEmailRequest,
 };
 pub use audit::{AuditEntryDto, AuditList, AuditQuery};
 pub use billing::{

@@ -454,3 +454,78 @@ both_backends!(
         assert!(credit.status.is_success(), "{}", credit.json);
     }
 );
+
+both_backends!(
+    passkeys_are_listed_and_removed_over_the_api,
+    |db: TestDb| async move {
+        use yuming_app::accounts::passkeys;
+        use yuming_test_support::webauthn::SoftAuthenticator;
+        let h = Harness::new(db);
+        let (_, token) = h.customer("pk-api@example.com").await;
+        let empty = h
+            .call(Method::GET, "/api/v1/me/passkeys", Some(&token), None)
+            .await;
+        assert_eq!(empty.status, StatusCode::OK, "{}", empty.json);
+        assert_eq!(empty.json["items"], json!([]));
+
+        // Added the way the console does (the browser's authenticator answers the ceremony).
+        let actor = yuming_app::accounts::authenticate_token(&h.app, &token)
+            .await
+            .expect("the session");
+        let mut authenticator = SoftAuthenticator::new("http://localhost:8080");
+        let ceremony = passkeys::registration_options(&h.app, &actor)
+            .await
+            .expect("options");
+        passkeys::register(
+            &h.app,
+            &yuming_app::RequestContext::internal("test"),
+            &actor,
+            authenticator.register(&ceremony, "Phone"),
+        )
+        .await
+        .expect("register");
+
+        let listed = h
+            .call(Method::GET, "/api/v1/me/passkeys", Some(&token), None)
+            .await;
+        assert_eq!(listed.json["items"][0]["name"], "Phone", "{}", listed.json);
+        let id = listed.json["items"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        // The API's one-call login now needs the console's passkey step (or a TOTP code).
+        let login = h
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({ "email": "pk-api@example.com", "password": "correct horse battery" })),
+            )
+            .await;
+        is(&login, StatusCode::UNAUTHORIZED, "SECOND_FACTOR_REQUIRED");
+
+        let someone = h.customer("other-pk@example.com").await.1;
+        let theirs = h
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/me/passkeys/{id}"),
+                Some(&someone),
+                None,
+            )
+            .await;
+        is(&theirs, StatusCode::NOT_FOUND, "NOT_FOUND");
+        let removed = h
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/me/passkeys/{id}"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.json);
+        let after = h
+            .call(Method::GET, "/api/v1/me/passkeys", Some(&token), None)
+            .await;
+        assert_eq!(after.json["items"], json!([]));
+    }
+);

@@ -849,3 +849,24 @@ filing-alert = Alert
 filing-alert-deadline = fix by { $date }
 filing-check = Check
 filing-check-detail = Detail
+
+## Passkeys
+security-passkeys = Passkeys
+security-passkeys-lead = A passkey on your phone, computer or security key can confirm your login instead of a code: after the password, unlock it with your fingerprint, face or PIN.
+security-passkey-name = Passkey name
+security-passkey-name-help = For telling them apart, e.g. "Work laptop"
+security-passkey-add = Add a passkey
+security-passkey-synced = Synced
+security-passkey-remove = Remove
+security-passkey-remove-confirm = Remove the passkey "{ $name }"? It can no longer confirm logins.
+security-passkey-needs-script = Adding a passkey needs a browser with JavaScript and passkey support.
+security-passkey-failed = The passkey was not created. Try again, or use another authenticator.
+security-passkeys-unavailable = Passkeys work only when the console is served at a domain name; ask the operator to set http.public_url.
+done-passkey-added = The passkey was added; logging in now asks for it.
+done-passkey-removed = The passkey was removed.
+login-second-step-both = Confirm it is you: use your passkey or enter the 6-digit code from your authenticator app.
+login-second-step-passkey = Confirm it is you with your passkey.
+login-as = Logging in as { $email }
+login-start-over = Log in with another account
+login-passkey = Use a passkey
+login-passkey-failed = The passkey did not answer. Try again, or use another way to confirm.

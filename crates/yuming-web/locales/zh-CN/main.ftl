@@ -837,3 +837,24 @@ filing-alert = 告警
 filing-alert-deadline = 请于 { $date } 前处理
 filing-check = 检查项
 filing-check-detail = 详情
+
+## 通行密钥
+security-passkeys = 通行密钥
+security-passkeys-lead = 手机、电脑或安全密钥上的通行密钥可代替动态验证码确认登录：输入密码后，用指纹、面容或 PIN 解锁即可。
+security-passkey-name = 通行密钥名称
+security-passkey-name-help = 便于区分，例如“办公电脑”
+security-passkey-add = 添加通行密钥
+security-passkey-synced = 可同步
+security-passkey-remove = 移除
+security-passkey-remove-confirm = 确定移除通行密钥“{ $name }”？移除后将不能再用它确认登录。
+security-passkey-needs-script = 添加通行密钥需要支持 JavaScript 和通行密钥的浏览器。
+security-passkey-failed = 通行密钥未能创建。请重试，或换用其他验证器。
+security-passkeys-unavailable = 只有通过域名访问控制台时才能使用通行密钥，请联系运营方设置 http.public_url。
+done-passkey-added = 通行密钥已添加，之后登录时需要用它确认。
+done-passkey-removed = 通行密钥已移除。
+login-second-step-both = 请确认是您本人：使用通行密钥，或输入验证器中的 6 位动态验证码。
+login-second-step-passkey = 请使用通行密钥确认是您本人。
+login-as = 正在登录：{ $email }
+login-start-over = 使用其他账户登录
+login-passkey = 使用通行密钥
+login-passkey-failed = 通行密钥没有响应。请重试，或换用其他方式确认。

@@ -1,11 +1,16 @@
-//! Signing up, verifying the address, logging in (with the TOTP step) and out.
+//! Signing up, verifying the address, logging in (with the passkey or TOTP step) and out.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use yuming_app::accounts::{self, Consent, LoginInput, NewAccountInput};
+use std::collections::HashMap;
+
+use yuming_app::accounts::passkeys::PasskeyAssertion;
+use yuming_app::accounts::{
+    self, Consent, LoginInput, LoginStep, NewAccountInput, SecondFactorStep, SecondStepInput,
+};
 
 use super::{Base, CheckedForm, FormState, app_error_page, message, page};
 use crate::WebState;
@@ -89,7 +94,39 @@ struct LoginPage {
     base: Base,
     form: FormState,
     next: String,
-    totp_step: bool,
+    /// The second step: which factors, and the passkey ceremony for the page's script.
+    second: Option<SecondStep>,
+}
+
+/// What the second step of the login form offers.
+struct SecondStep {
+    /// Carries the checked password to this step.
+    ticket: String,
+    /// Whom the step logs in, as typed at the first step.
+    email: String,
+    totp: bool,
+    passkey: Option<PasskeyOffer>,
+}
+
+/// A passkey ceremony, ready for the page.
+struct PasskeyOffer {
+    challenge_id: String,
+    /// The `publicKey` options as JSON, for `data-passkey-login`.
+    options: String,
+}
+
+impl SecondStep {
+    fn of(step: SecondFactorStep, email: String) -> SecondStep {
+        SecondStep {
+            ticket: step.ticket,
+            email,
+            totp: step.totp,
+            passkey: step.passkey.map(|ceremony| PasskeyOffer {
+                challenge_id: ceremony.challenge_id,
+                options: ceremony.options.to_string(),
+            }),
+        }
+    }
 }
 
 /// The query of `/login`.
@@ -115,13 +152,27 @@ pub async fn login_form(
         base: Base::new(&visitor, &state, "login-title", ""),
         form: FormState::new(),
         next,
-        totp_step: false,
+        second: None,
     };
     page(&visitor, StatusCode::OK, &template)
 }
 
-/// `POST /login`: password, then the TOTP code when the account has one; on success the
-/// session cookie is set and the visitor goes where they were going.
+/// The passkey answer the page's script put in the form, if any.
+fn passkey_answer(fields: &HashMap<String, String>) -> Option<PasskeyAssertion> {
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let signature = field("passkey_signature");
+    (!signature.is_empty()).then(|| PasskeyAssertion {
+        challenge_id: field("passkey_challenge"),
+        credential_id: field("passkey_credential"),
+        client_data_json: field("passkey_client_data"),
+        authenticator_data: field("passkey_authenticator_data"),
+        signature,
+    })
+}
+
+/// `POST /login`: the password first; when the account has a second factor, the page
+/// that follows carries a ticket instead of the password and asks for a passkey or a TOTP
+/// code. On success the session cookie is set and the visitor goes where they were going.
 pub async fn login(
     State(state): State<WebState>,
     CheckedForm {
@@ -132,35 +183,65 @@ pub async fn login(
 ) -> Response {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let next = local_path(&field("next")).unwrap_or("/console").to_owned();
+    let email = field("email");
     let totp = Some(field("totp")).filter(|c| !c.trim().is_empty());
-    let input = LoginInput {
-        email: field("email"),
-        password: field("password"),
-        totp,
-    };
-    match accounts::login(&state.app, &visitor.ctx, input).await {
-        Ok(session) => {
-            visitor.start_session(&session.token, session.expires_at);
-            visitor.redirect(&next)
-        }
-        Err(e) => {
-            let mut form = FormState::from_fields(&fields);
-            // Asking for the code is the next step, not a mistake.
-            let totp_step =
-                matches!(e.code, "TOTP_REQUIRED" | "INVALID_TOTP") || fields.contains_key("totp");
-            if e.code != "TOTP_REQUIRED" {
-                form.fail(visitor.locale, &e, &LOGIN_FIELDS);
+    let mut form = FormState::from_fields(&fields);
+    let ticket = field("ticket");
+    let (status, second) = if ticket.is_empty() {
+        let input = LoginInput {
+            email: email.clone(),
+            password: field("password"),
+            totp,
+        };
+        match accounts::login_step(&state.app, &visitor.ctx, input).await {
+            Ok(LoginStep::Session(session)) => {
+                visitor.start_session(&session.token, session.expires_at);
+                return visitor.redirect(&next);
             }
-            let status = crate::session::status_of(&e);
-            let template = LoginPage {
-                base: Base::new(&visitor, &state, "login-title", ""),
-                form,
-                next,
-                totp_step,
-            };
-            page(&visitor, status, &template)
+            // Asking for the second factor is the next step, not a mistake.
+            Ok(LoginStep::SecondFactor(step)) => {
+                (StatusCode::OK, Some(SecondStep::of(step, email)))
+            }
+            Err(e) => {
+                form.fail(visitor.locale, &e, &LOGIN_FIELDS);
+                (crate::session::status_of(&e), None)
+            }
         }
-    }
+    } else {
+        let input = SecondStepInput {
+            ticket: ticket.clone(),
+            totp,
+            passkey: passkey_answer(&fields),
+        };
+        match accounts::login_second_step(&state.app, &visitor.ctx, input).await {
+            Ok(session) => {
+                visitor.start_session(&session.token, session.expires_at);
+                return visitor.redirect(&next);
+            }
+            Err(e) => {
+                form.fail(visitor.locale, &e, &LOGIN_FIELDS);
+                // The same ticket serves another try until it expires; then the password
+                // is asked for again.
+                let second = match accounts::resume_second_step(&state.app, &ticket).await {
+                    Ok(step) => Some(SecondStep::of(step, email)),
+                    Err(expired) => {
+                        if e.code != expired.code {
+                            form.fail(visitor.locale, &expired, &LOGIN_FIELDS);
+                        }
+                        None
+                    }
+                };
+                (crate::session::status_of(&e), second)
+            }
+        }
+    };
+    let template = LoginPage {
+        base: Base::new(&visitor, &state, "login-title", ""),
+        form,
+        next,
+        second,
+    };
+    page(&visitor, status, &template)
 }
 
 /// `POST /logout`: ends this session and forgets the cookie.

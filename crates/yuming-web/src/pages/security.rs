@@ -1,12 +1,14 @@
 //! Account security: the password, two-step verification (TOTP) with a QR code, the list of
-//! login sessions with revoke and "log out everywhere", and API keys (the secret shown once).
+//! passkeys, login sessions with revoke and "log out everywhere", and API keys (the secret
+//! shown once).
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
-use yuming_app::accounts::{self, api_keys};
+use yuming_app::accounts::{self, api_keys, passkeys};
 use yuming_app::{AppError, ErrorKind};
 
 use super::{Base, FormState, SignedInForm, app_error_page, page};
@@ -45,6 +47,20 @@ pub struct KeyLine {
     pub last_used: String,
     /// Revoked.
     pub revoked: bool,
+}
+
+/// A passkey in the list.
+pub struct PasskeyLine {
+    /// Its id, for the remove form.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Synced between devices.
+    pub synced: bool,
+    /// Added.
+    pub created: String,
+    /// Last login with it.
+    pub last_used: String,
 }
 
 /// A TOTP enrolment in progress: shown once, right after it was started.
@@ -92,6 +108,9 @@ struct SecurityPage {
     enrolment: Option<Enrolment>,
     sessions: Vec<SessionLine>,
     keys: Vec<KeyLine>,
+    passkeys: Vec<PasskeyLine>,
+    passkeys_available: bool,
+    passkey_form: FormState,
     new_key: Option<NewKey>,
     scopes: Vec<(&'static str, String)>,
     password_form: FormState,
@@ -107,6 +126,7 @@ struct Shown {
     password_form: Option<FormState>,
     totp_form: Option<FormState>,
     key_form: Option<FormState>,
+    passkey_form: Option<FormState>,
 }
 
 async fn security_page(
@@ -124,14 +144,15 @@ async fn security_page(
         let account = accounts::me(app, actor).await?;
         let sessions = accounts::sessions(app, actor).await?;
         let keys = api_keys::list(app, actor).await?;
+        let passkeys = passkeys::list(app, actor).await?;
         let pending = match shown.enrolment {
             Some(_) => None,
             None => accounts::totp_pending(app, actor).await?,
         };
-        Ok::<_, AppError>((account, sessions, keys, pending))
+        Ok::<_, AppError>((account, sessions, keys, passkeys, pending))
     }
     .await;
-    let (account, sessions, keys, pending) = match loaded {
+    let (account, sessions, keys, passkeys, pending) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
@@ -166,6 +187,18 @@ async fn security_page(
                 revoked: k.revoked_at.is_some(),
             })
             .collect(),
+        passkeys: passkeys
+            .into_iter()
+            .map(|p| PasskeyLine {
+                id: p.id,
+                name: p.name,
+                synced: p.synced,
+                created: format::date(p.created_at),
+                last_used: p.last_used_at.map(format::datetime).unwrap_or_default(),
+            })
+            .collect(),
+        passkeys_available: passkeys::available(app),
+        passkey_form: shown.passkey_form.unwrap_or_default(),
         new_key: shown.new_key,
         scopes: SCOPES
             .iter()
@@ -379,6 +412,69 @@ pub async fn revoke_key(
 ) -> Response {
     match api_keys::revoke(&state.app, &visitor.ctx, &actor, &id).await {
         Ok(_) => visitor.redirect("/console/security?done=key-revoked"),
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+/// `POST /console/security/passkeys/options`: a registration ceremony for the page's script,
+/// as JSON (`{challenge_id, options}` or `{error}`).
+pub async fn passkey_options(
+    State(state): State<WebState>,
+    SignedInForm { visitor, actor, .. }: SignedInForm,
+) -> Response {
+    match passkeys::registration_options(&state.app, &actor).await {
+        Ok(ceremony) => Json(serde_json::json!({
+            "challenge_id": ceremony.challenge_id,
+            "options": ceremony.options,
+        }))
+        .into_response(),
+        Err(e) => (
+            status_of(&e),
+            Json(serde_json::json!({ "error": visitor.locale.error_message(&e) })),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /console/security/passkeys`: the browser's answer, from the page's script.
+pub async fn add_passkey(
+    State(state): State<WebState>,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    let field = |n: &str| fields.get(n).cloned().unwrap_or_default();
+    let input = passkeys::NewPasskey {
+        challenge_id: field("challenge_id"),
+        name: field("name"),
+        client_data_json: field("client_data_json"),
+        attestation_object: field("attestation_object"),
+    };
+    match passkeys::register(&state.app, &visitor.ctx, &actor, input).await {
+        Ok(_) => visitor.redirect("/console/security?done=passkey-added#passkeys"),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &["name"]);
+            let shown = Shown {
+                passkey_form: Some(form),
+                ..Shown::default()
+            };
+            security_page(&state, &visitor, shown, status_of(&e)).await
+        }
+    }
+}
+
+/// `POST /console/security/passkeys/{id}/delete`.
+pub async fn remove_passkey(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm { visitor, actor, .. }: SignedInForm,
+) -> Response {
+    match passkeys::remove(&state.app, &visitor.ctx, &actor, &id).await {
+        Ok(()) => visitor.redirect("/console/security?done=passkey-removed#passkeys"),
         Err(e) => app_error_page(&visitor, &state, &e),
     }
 }
