@@ -153,17 +153,21 @@ pub enum Operation {
     CancelAccess,
 }
 
-const OPERATIONS: [(Operation, &str); 10] = [
-    (Operation::First, "FIRST"),
-    (Operation::AddSite, "ADD_SITE"),
-    (Operation::AddSiteNoLocal, "ADD_SITE_NO_LOCAL"),
-    (Operation::AddAccess, "ADD_ACCESS"),
-    (Operation::ChangeSubject, "CHANGE_SUBJECT"),
-    (Operation::ChangeSite, "CHANGE_SITE"),
-    (Operation::ChangeAll, "CHANGE_ALL"),
-    (Operation::CancelSubject, "CANCEL_SUBJECT"),
-    (Operation::CancelSite, "CANCEL_SITE"),
-    (Operation::CancelAccess, "CANCEL_ACCESS"),
+const OPERATIONS: [(Operation, &str, &str); 10] = [
+    (Operation::First, "FIRST", "首次备案"),
+    (Operation::AddSite, "ADD_SITE", "新增网站"),
+    (
+        Operation::AddSiteNoLocal,
+        "ADD_SITE_NO_LOCAL",
+        "无主体新增网站",
+    ),
+    (Operation::AddAccess, "ADD_ACCESS", "新增接入"),
+    (Operation::ChangeSubject, "CHANGE_SUBJECT", "变更主体"),
+    (Operation::ChangeSite, "CHANGE_SITE", "变更网站"),
+    (Operation::ChangeAll, "CHANGE_ALL", "变更备案"),
+    (Operation::CancelSubject, "CANCEL_SUBJECT", "注销主体"),
+    (Operation::CancelSite, "CANCEL_SITE", "注销网站"),
+    (Operation::CancelAccess, "CANCEL_ACCESS", "取消接入"),
 ];
 
 impl Operation {
@@ -171,13 +175,24 @@ impl Operation {
     pub fn as_str(self) -> &'static str {
         OPERATIONS
             .iter()
-            .find(|(o, _)| *o == self)
-            .map_or("FIRST", |(_, key)| key)
+            .find(|(o, _, _)| *o == self)
+            .map_or("FIRST", |(_, key, _)| key)
+    }
+
+    /// The name the authority uses, e.g. `变更网站`.
+    pub fn label_zh(self) -> &'static str {
+        OPERATIONS
+            .iter()
+            .find(|(o, _, _)| *o == self)
+            .map_or("首次备案", |(_, _, name)| name)
     }
 
     /// Parses a stable key.
     pub fn parse(key: &str) -> Option<Operation> {
-        OPERATIONS.iter().find(|(_, k)| *k == key).map(|(o, _)| *o)
+        OPERATIONS
+            .iter()
+            .find(|(_, k, _)| *k == key)
+            .map(|(o, _, _)| *o)
     }
 
     /// Every operation but 取消接入 goes through the authority's SMS verification (§1.7).
@@ -209,6 +224,18 @@ impl Operation {
     /// Operations that carry a site (and so a domain and access information).
     pub fn has_site(self) -> bool {
         !matches!(self, Operation::ChangeSubject | Operation::CancelSubject)
+    }
+
+    /// Whether an order of this operation may change `field` (a dotted path of the
+    /// proposed data): 变更主体 changes the entity's data only, 变更网站 the website's only,
+    /// a cancellation changes nothing (§1.2).
+    pub fn may_change(self, field: &str) -> bool {
+        match self {
+            Operation::ChangeSubject => field.starts_with("entity."),
+            Operation::ChangeSite => field.starts_with("site."),
+            Operation::CancelSubject | Operation::CancelSite | Operation::CancelAccess => false,
+            _ => true,
+        }
     }
 
     /// Cancellations: nothing is checked but the right to cancel.

@@ -351,6 +351,18 @@ pub fn router(state: WebState, api: Router) -> Router {
             get(pages::filing::material_image),
         )
         .route(
+            "/console/filing/orders/{id}/fields",
+            post(pages::filing::update_fields),
+        )
+        .route(
+            "/console/filing/orders/{id}/abandon",
+            post(pages::filing::abandon),
+        )
+        .route(
+            "/console/filing/sites/{id}/orders",
+            post(pages::filing::start_site_order),
+        )
+        .route(
             "/console/filing/orders/{id}/submit",
             post(pages::filing::submit),
         )

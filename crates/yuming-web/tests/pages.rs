@@ -2393,3 +2393,146 @@ both_backends!(
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     }
 );
+
+both_backends!(
+    a_filed_site_is_changed_and_cancelled_from_its_page,
+    |db: TestDb| async move {
+        use yuming_test_support::filing::{self as world, PERSON_ID};
+        let w = world::world(&db).await;
+        let (alice, order) = world::ready_order(
+            &w,
+            "ch@example.com",
+            "ch-notes.cn",
+            "203.0.113.41",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        let (_, sites) = world::approved_first_filing(&w, &alice, &order).await;
+        let site_id = sites[0].id.clone();
+        let mut browser = Browser::new(&w.app, WebSettings::default());
+        browser.log_in("ch@example.com", fixtures::PASSWORD).await;
+        let site_path = format!("/console/filing/sites/{site_id}");
+        let site = browser.get(&site_path).await;
+        assert!(site.body.contains("变更或注销备案"), "{}", site.body);
+
+        // 变更网站: a new order whose form offers the site's fields only.
+        let started = browser
+            .post(
+                &format!("{site_path}/orders"),
+                &[("csrf_token", &site.csrf()), ("operation", "CHANGE_SITE")],
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        let order_path = started.location().split('?').next().unwrap().to_owned();
+        let page = browser.get(started.location()).await;
+        assert!(page.body.contains("变更网站"), "{}", page.body);
+        assert!(page.body.contains("name=\"site.name\""), "{}", page.body);
+        assert!(page.body.contains("name=\"site.servers\""));
+        assert!(
+            !page.body.contains("name=\"entity.name\""),
+            "the entity stays"
+        );
+        // A field outside the operation is refused beside it, what was typed kept.
+        let refused = browser
+            .post(
+                &format!("{order_path}/fields"),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("site.name", "改名后的笔记"),
+                    ("entity.name", "别人"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert!(
+            refused.body.contains("变更网站不能修改 entity.name"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("改名后的笔记"));
+        let saved = browser
+            .post(
+                &format!("{order_path}/fields"),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("site.name", "改名后的笔记"),
+                    ("site.servers", "203.0.113.41\n"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            saved.location(),
+            format!("{order_path}?done=order-saved"),
+            "{}",
+            saved.body
+        );
+        let page = browser.get(saved.location()).await;
+        assert!(
+            page.body.contains("value=\"改名后的笔记\""),
+            "{}",
+            page.body
+        );
+        let order_id = order_path.rsplit('/').next().unwrap();
+        let view = yuming_app::filing::get_order(&w.app, &alice, order_id)
+            .await
+            .expect("order");
+        assert_eq!(view.payload.site.as_ref().unwrap().name, "改名后的笔记");
+        assert_eq!(view.operation.as_str(), "CHANGE_SITE");
+        // While it is open, the entity takes no other order.
+        let second = browser
+            .post(
+                &format!("{site_path}/orders"),
+                &[("csrf_token", &site.csrf()), ("operation", "CANCEL_SITE")],
+            )
+            .await;
+        assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+        // Given up from its page, the entity is free again.
+        let page = browser.get(&order_path).await;
+        let abandoned = browser
+            .post(
+                &format!("{order_path}/abandon"),
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(
+            abandoned.location(),
+            format!("{order_path}?done=order-abandoned"),
+            "{}",
+            abandoned.body
+        );
+        let page = browser.get(abandoned.location()).await;
+        assert!(!page.body.contains("id=\"edit\""), "{}", page.body);
+
+        // 注销网站: an order with nothing to edit.
+        let cancel = browser
+            .post(
+                &format!("{site_path}/orders"),
+                &[("csrf_token", &site.csrf()), ("operation", "CANCEL_SITE")],
+            )
+            .await;
+        assert_eq!(cancel.status, StatusCode::SEE_OTHER, "{}", cancel.body);
+        let page = browser.get(cancel.location()).await;
+        assert!(page.body.contains("注销网站"), "{}", page.body);
+        assert!(!page.body.contains("id=\"edit\""), "{}", page.body);
+        // An operation the page does not offer, and another customer's site.
+        let odd = browser
+            .post(
+                &format!("{site_path}/orders"),
+                &[("csrf_token", &site.csrf()), ("operation", "FIRST")],
+            )
+            .await;
+        assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+        customer(&w.app, "nosy-ch@example.com").await;
+        let mut other = Browser::new(&w.app, WebSettings::default());
+        other.log_in("nosy-ch@example.com", PASSWORD).await;
+        let form = other.get("/console").await;
+        let theirs = other
+            .post(
+                &format!("{site_path}/orders"),
+                &[("csrf_token", &form.csrf()), ("operation", "CHANGE_SITE")],
+            )
+            .await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    }
+);

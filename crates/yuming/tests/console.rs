@@ -793,16 +793,7 @@ async fn console_journeys(db: TestDb) {
     {
         let client = driver.browser(width, height).await;
         let label: &'static str = Box::leak(format!("{backend}-{size}").into_boxed_str());
-        // This walk's screenshots of an earlier run would mix with this run's.
-        for entry in std::fs::read_dir(&shots).expect("screenshot dir").flatten() {
-            if entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(&format!("{label}-"))
-            {
-                std::fs::remove_file(entry.path()).expect("remove an old screenshot");
-            }
-        }
+        clear_shots(&shots, label);
         let mut walk = Walk {
             client,
             base: format!("http://localhost:{}", served.listening.http.port()),
@@ -828,4 +819,108 @@ async fn console_journey_on_postgres() {
     if let Some(db) = TestDb::postgres().await {
         console_journeys(db).await;
     }
+}
+
+/// Removes this walk's screenshots of an earlier run (they would mix with this run's).
+fn clear_shots(shots: &Path, label: &str) {
+    for entry in std::fs::read_dir(shots).expect("screenshot dir").flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&format!("{label}-"))
+        {
+            std::fs::remove_file(entry.path()).expect("remove an old screenshot");
+        }
+    }
+}
+
+/// The pages after a filing is approved, which the journey cannot reach in a browser (the
+/// authority's sandbox decides on a simulated clock): the filed site with its certificate,
+/// footer and monitor, a change of the site's filing with its edit form, and giving it up.
+/// The console runs in this process over the shared filing world.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filed_site_pages_in_the_browser() {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use yuming_test_support::filing::{self as world, PERSON_ID};
+
+    let db = TestDb::sqlite().await;
+    let w = world::world(&db).await;
+    let (alice, order) = world::ready_order(
+        &w,
+        "filed@example.com",
+        "filed-notes.cn",
+        "203.0.113.42",
+        "13800138000",
+        PERSON_ID,
+    )
+    .await;
+    let (_, sites) = world::approved_first_filing(&w, &alice, &order).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let api = yuming_http::router(yuming_http::AppState {
+        app: w.app.clone(),
+        settings: yuming_http::HttpSettings::default(),
+    });
+    let web = yuming_web::WebState {
+        app: w.app.clone(),
+        settings: Arc::new(yuming_web::WebSettings::default()),
+    };
+    let router = yuming_web::router(web, api);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let label: &'static str = Box::leak(format!("filed-{size}").into_boxed_str());
+        clear_shots(&shots, label);
+        let mut walk = Walk {
+            client: driver.browser(width, height).await,
+            base: format!("http://127.0.0.1:{port}"),
+            label,
+            phone: size == "phone",
+            axe: axe_source(),
+            shots: shots.clone(),
+            step: 0,
+            label_to_register: "",
+        };
+        walk.open("/login").await;
+        walk.fill("email", "filed@example.com").await;
+        walk.fill("password", yuming_test_support::fixtures::PASSWORD)
+            .await;
+        walk.click("main form.stack button[type=submit]").await;
+        walk.expect_text("账户余额").await;
+        walk.open(&format!("/console/filing/sites/{}", sites[0].id))
+            .await;
+        walk.expect_text("备案证书").await;
+        walk.expect_text("变更或注销备案").await;
+        walk.check_page("filed-site").await;
+        walk.click("form:has(input[value=CHANGE_SITE]) button[type=submit]")
+            .await;
+        walk.expect_text("备案信息").await;
+        walk.fill("site.name", "新名字的笔记").await;
+        walk.click("form[action$='/fields'] button[type=submit]")
+            .await;
+        walk.expect_text("修改已保存").await;
+        walk.check_page("change-site-order").await;
+        // Given up (the confirmation answered yes), so the next walk can change it again.
+        walk.client
+            .execute("window.confirm = () => true;", vec![])
+            .await
+            .expect("confirm");
+        walk.click("form[action$='/abandon'] button[type=submit]")
+            .await;
+        walk.expect_text("订单已放弃").await;
+        walk.check_page("abandoned-order").await;
+        walk.client.close().await.expect("close the browser");
+    }
+    server.abort();
 }

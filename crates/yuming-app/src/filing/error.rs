@@ -217,6 +217,22 @@ crate::platform::error::error_enum! {
             format!("{field} cannot be changed in status {status}"),
             format!("当前状态（{status_zh}）下不能修改 {field}"),
         ),
+        /// The order's operation does not change this field (变更网站 changes the website only…).
+        FieldOutsideOperation { field: String, operation: &'static str, operation_zh: &'static str }
+            = Conflict("FIELD_OUTSIDE_OPERATION", field = field.clone()) => (
+            format!("a {operation} order cannot change {field}"),
+            format!("{operation_zh}不能修改 {field}"),
+        ),
+        /// A form named a field the proposed data does not have.
+        UnknownField { field: String } = BadRequest("UNKNOWN_FIELD", field = field.clone()) => (
+            format!("{field} is not a field of this order"),
+            format!("{field} 不是该备案订单的字段"),
+        ),
+        /// A form's value does not fit its field.
+        InvalidFieldValue { field: String } = BadRequest("INVALID_FIELD_VALUE", field = field.clone()) => (
+            format!("the value of {field} has the wrong form"),
+            format!("{field} 的取值格式不正确"),
+        ),
         /// The authority's records do not allow the declared operation.
         FilingTypeMismatch { operation: &'static str, reason: &'static str }
             = Unprocessable("FILING_TYPE_MISMATCH", field = "operation") => (

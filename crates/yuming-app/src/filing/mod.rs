@@ -34,7 +34,10 @@ pub use entities::{create_entity, create_site, get_entity, list_entities};
 pub use error::FilingError;
 pub use forms::{EntityInput, Payload, PersonInput, PreapprovalInput, SiteInput};
 pub(crate) use orders::create_order_with_lock;
-pub use orders::{NewOrderInput, create_order, get_order, list_orders, update_order, verify_type};
+pub use orders::{
+    NewOrderInput, create_order, create_site_order, get_order, list_orders, update_order,
+    update_order_fields, verify_type,
+};
 pub use review::{
     FieldRejection, add_note, approve, claim, notes, reject, review_queue, review_view,
 };

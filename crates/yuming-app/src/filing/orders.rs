@@ -151,6 +151,73 @@ pub(crate) async fn create_order_with_lock(
     order_view(app, &row, false)
 }
 
+/// Opens an order on a filed site — 变更网站, 注销网站 or 取消接入 (or 新增接入 of a site
+/// filed elsewhere) — for the site's own entity.
+pub async fn create_site_order(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    site_id: &str,
+    operation: &str,
+) -> Result<OrderView, AppError> {
+    let entity_id = {
+        let mut tx = app.db().read().await?;
+        let site = tx
+            .filing_site(site_id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        tx.commit().await?;
+        site.entity_id
+    };
+    // The entity is authorised there: another tenant's site is not found.
+    let input = NewOrderInput {
+        operation: operation.to_owned(),
+        entity_id,
+        site_id: Some(site_id.to_owned()),
+    };
+    create_order(app, ctx, actor, &input).await
+}
+
+/// Changes some fields of the order's proposed data by dotted path (`site.name`,
+/// `site.principal.mobile`, `site.servers`, …), as a form edits them, leaving the others
+/// (and the unmasked document numbers) as they are; the same checks as [`update_order`]
+/// decide which fields may change now.
+pub async fn update_order_fields(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+    changes: &[(String, Value)],
+) -> Result<OrderView, AppError> {
+    let payload: Payload = {
+        let mut tx = app.db().read().await?;
+        let row = authorized_order(&mut tx, actor, id, Right::IcpManage).await?;
+        tx.commit().await?;
+        open_json(app, &row.payload_sealed, &order_context(&row.id))?
+    };
+    let mut json = serde_json::to_value(&payload).map_err(|e| AppError::internal(e.to_string()))?;
+    for (path, value) in changes {
+        let unknown = || {
+            AppError::from(FilingError::UnknownField {
+                field: path.clone(),
+            })
+        };
+        let slot = path
+            .split('.')
+            .try_fold(&mut json, |node, key| node.get_mut(key))
+            .ok_or_else(unknown)?;
+        *slot = value.clone();
+    }
+    let changed: Payload = serde_json::from_value(json).map_err(|_| {
+        let field = changes.first().map(|(p, _)| p.clone()).unwrap_or_default();
+        AppError::from(FilingError::InvalidFieldValue { field })
+    })?;
+    if changed == payload {
+        return get_order(app, actor, id).await;
+    }
+    update_order(app, ctx, actor, id, &changed).await
+}
+
 pub(super) fn order_conflict() -> AppError {
     AppError::from(FilingError::OrderConflict)
 }
@@ -224,6 +291,14 @@ pub async fn update_order(
         .collect();
     changed.extend(old.keys().filter(|k| !new.contains_key(*k)));
     for field in changed {
+        if !view.operation.may_change(field) {
+            return Err(FilingError::FieldOutsideOperation {
+                field: field.clone(),
+                operation: view.operation.as_str(),
+                operation_zh: view.operation.label_zh(),
+            }
+            .into());
+        }
         if !filing::field_editable(view.status, &view.rejected_fields, field) {
             return Err(FilingError::FieldLocked {
                 field: field.clone(),

@@ -450,3 +450,21 @@ fn the_rules_table_picks_the_most_specific_row_in_force() {
         Some(30)
     );
 }
+
+#[test]
+fn an_operation_changes_only_its_own_data() {
+    assert!(Operation::ChangeSite.may_change("site.name"));
+    assert!(!Operation::ChangeSite.may_change("entity.address"));
+    assert!(Operation::ChangeSubject.may_change("entity.principal.mobile"));
+    assert!(!Operation::ChangeSubject.may_change("site.servers"));
+    assert!(Operation::ChangeAll.may_change("site.name"));
+    assert!(Operation::ChangeAll.may_change("entity.name"));
+    assert!(Operation::First.may_change("site.purpose"));
+    for cancel in [
+        Operation::CancelSite,
+        Operation::CancelSubject,
+        Operation::CancelAccess,
+    ] {
+        assert!(!cancel.may_change("site.name"), "{cancel:?}");
+    }
+}

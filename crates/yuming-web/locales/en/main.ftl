@@ -870,3 +870,27 @@ login-as = Logging in as { $email }
 login-start-over = Log in with another account
 login-passkey = Use a passkey
 login-passkey-failed = The passkey did not answer. Try again, or use another way to confirm.
+
+## Changing and cancelling filings
+filing-edit-title = Filing details
+filing-edit-lead = Change what should differ, then save: the automatic check below runs again on the saved data.
+filing-edit-lead-rejected = Only the fields the reviewer sent back can change now.
+filing-edit-save = Save changes
+filing-edit-site-principal-name = Site principal's name
+filing-edit-site-principal-mobile = Site principal's mobile
+filing-edit-site-principal-email = Site principal's e-mail
+filing-edit-entity-principal-mobile = Entity principal's mobile
+filing-edit-entity-principal-email = Entity principal's e-mail
+done-order-saved = The changes were saved and checked again.
+filing-site-actions = Change or cancel this filing
+filing-site-actions-lead = Each starts an order of its own, checked and reviewed like the first filing; the filing number stays until the authority approves the change or cancellation.
+filing-site-change-help = The site's name, homepage, purpose, servers or principal changed: file the change.
+filing-site-cancel-access-help = The site moves to another hosting provider: end its access here. Its filing number stays valid with the new provider.
+filing-site-cancel-access-confirm = End this site's access here? Do this only once it runs elsewhere.
+filing-site-cancel-help = The site closes for good: cancel its filing. This cannot be undone; to drop only some of its domains, change the filing instead.
+filing-site-cancel-confirm = Cancel this site's filing for good? A cancelled filing cannot be restored.
+filing-abandon-title = Give up this order
+filing-abandon-help = Nothing is sent to the authority; the entity can take another order afterwards.
+filing-abandon = Give up the order
+filing-abandon-confirm = Give up this order? What was entered in it is kept in its history only.
+done-order-abandoned = The order was given up.

@@ -858,3 +858,27 @@ login-as = 正在登录：{ $email }
 login-start-over = 使用其他账户登录
 login-passkey = 使用通行密钥
 login-passkey-failed = 通行密钥没有响应。请重试，或换用其他方式确认。
+
+## 变更与注销备案
+filing-edit-title = 备案信息
+filing-edit-lead = 修改需要变更的内容后保存，下方的自动检查会按保存后的信息重新运行。
+filing-edit-lead-rejected = 当前只能修改审核人员退回的字段。
+filing-edit-save = 保存修改
+filing-edit-site-principal-name = 网站负责人姓名
+filing-edit-site-principal-mobile = 网站负责人手机
+filing-edit-site-principal-email = 网站负责人邮箱
+filing-edit-entity-principal-mobile = 主体负责人手机
+filing-edit-entity-principal-email = 主体负责人邮箱
+done-order-saved = 修改已保存，并已重新检查。
+filing-site-actions = 变更或注销备案
+filing-site-actions-lead = 每项操作都会新建一个备案订单，与首次备案一样经过检查和审核；在管局通过变更或注销之前，备案号保持不变。
+filing-site-change-help = 网站名称、首页、用途、服务器或负责人有变化时，请办理变更网站。
+filing-site-cancel-access-help = 网站迁移到其他接入商时，请在本平台取消接入；备案号在新接入商处继续有效。
+filing-site-cancel-access-confirm = 确定在本平台取消该网站的接入？请在网站已迁移到其他接入商后再办理。
+filing-site-cancel-help = 网站永久关闭时，请注销网站备案。注销后无法恢复；如只需去掉部分域名，请办理变更网站。
+filing-site-cancel-confirm = 确定注销该网站的备案？注销后无法恢复。
+filing-abandon-title = 放弃此订单
+filing-abandon-help = 不会向管局提交任何内容；放弃后，该主体可以办理其他备案订单。
+filing-abandon = 放弃订单
+filing-abandon-confirm = 确定放弃此订单？订单中填写的内容仅保留在历史记录中。
+done-order-abandoned = 订单已放弃。

@@ -495,6 +495,88 @@ struct OrderPage {
     upload_action: String,
     extra_kinds: Vec<(String, String)>,
     extra_error: Option<String>,
+    edit_fields: Vec<EditField>,
+    edit_lead: String,
+    edit_alert: Option<String>,
+}
+
+/// A field of the order's proposed data in the edit form.
+pub struct EditField {
+    /// Dotted path, the input's name.
+    pub name: &'static str,
+    /// Label.
+    pub label: String,
+    /// What it holds now (or what was typed).
+    pub value: String,
+    /// A list, one item per line.
+    pub multiline: bool,
+    /// The error beside it.
+    pub error: Option<String>,
+}
+
+/// The fields of an order the console edits, with their label keys. Document numbers are
+/// not among them: the page only ever sees them masked.
+const EDITABLE: [(&str, &str); 11] = [
+    ("site.name", "filing-site-name"),
+    ("site.homepage", "filing-homepage"),
+    ("site.purpose", "filing-purpose"),
+    ("site.servers", "filing-servers"),
+    ("site.principal.name", "filing-edit-site-principal-name"),
+    ("site.principal.mobile", "filing-edit-site-principal-mobile"),
+    ("site.principal.email", "filing-edit-site-principal-email"),
+    ("entity.name", "filing-entity-name"),
+    ("entity.address", "filing-address"),
+    (
+        "entity.principal.mobile",
+        "filing-edit-entity-principal-mobile",
+    ),
+    (
+        "entity.principal.email",
+        "filing-edit-entity-principal-email",
+    ),
+];
+
+/// The current value of a field of the proposed data, as the form shows it.
+fn payload_value(payload: &filing::Payload, path: &str) -> Option<String> {
+    let site = payload.site.as_ref();
+    let entity = &payload.entity;
+    Some(match path {
+        "site.name" => site?.name.clone(),
+        "site.homepage" => site?.homepage.clone(),
+        "site.purpose" => site?.purpose.clone(),
+        "site.servers" => site?.servers.join("\n"),
+        "site.principal.name" => site?.principal.name.clone(),
+        "site.principal.mobile" => site?.principal.mobile.clone(),
+        "site.principal.email" => site?.principal.email.clone(),
+        "entity.name" => entity.name.clone(),
+        "entity.address" => entity.address.clone(),
+        "entity.principal.mobile" => entity.principal.mobile.clone(),
+        "entity.principal.email" => entity.principal.email.clone(),
+        _ => return None,
+    })
+}
+
+/// The edit form's fields: those the order's operation changes and its status lets the
+/// applicant change now (the same rules the app enforces on saving).
+fn edit_fields(locale: Locale, order: &filing::OrderView, typed: &FormState) -> Vec<EditField> {
+    EDITABLE
+        .iter()
+        .filter(|(path, _)| {
+            order.operation.may_change(path)
+                && yuming_core::filing::field_editable(order.status, &order.rejected_fields, path)
+        })
+        .filter_map(|(path, label)| {
+            let current = payload_value(&order.payload, path)?;
+            let value = typed.typed(path).map_or(current, str::to_owned);
+            Some(EditField {
+                name: path,
+                label: locale.t(label),
+                value,
+                multiline: *path == "site.servers",
+                error: typed.error(path).map(str::to_owned),
+            })
+        })
+        .collect()
 }
 
 /// The material slots of an order: each kind the self-check asks for (a `materials.<kind>`
@@ -538,17 +620,34 @@ async fn order_page(
     alert: Option<String>,
     status: StatusCode,
 ) -> Response {
-    order_page_with_upload(state, visitor, id, alert, status, None).await
+    let shown = OrderShown {
+        alert,
+        ..OrderShown::default()
+    };
+    order_page_with(state, visitor, id, shown, status).await
 }
 
-async fn order_page_with_upload(
+/// What the order page shows besides the order: an alert at the top, a refused upload
+/// beside its slot, the edit form as it was typed with its errors.
+#[derive(Default)]
+struct OrderShown {
+    alert: Option<String>,
+    failed_upload: Option<(String, String)>,
+    edit_form: Option<FormState>,
+}
+
+async fn order_page_with(
     state: &WebState,
     visitor: &Visitor,
     id: &str,
-    alert: Option<String>,
+    shown: OrderShown,
     status: StatusCode,
-    failed_upload: Option<(String, String)>,
 ) -> Response {
+    let OrderShown {
+        alert,
+        failed_upload,
+        edit_form,
+    } = shown;
     let actor = match visitor.require_actor() {
         Ok(actor) => actor,
         Err(login) => return login,
@@ -621,8 +720,22 @@ async fn order_page_with_upload(
         ),
         None => (Vec::new(), false),
     };
+    let edit_form = edit_form.unwrap_or_default();
+    let fields = if editable {
+        edit_fields(locale, &order, &edit_form)
+    } else {
+        Vec::new()
+    };
+    let shown_fields: Vec<&str> = fields.iter().map(|f| f.name).collect();
+    let edit_lead = locale.t(match order.status.as_str() {
+        "DRAFT" | "FILLING" => "filing-edit-lead",
+        _ => "filing-edit-lead-rejected",
+    });
     let template = OrderPage {
         base: Base::new(visitor, state, "filing-order-title", "filing"),
+        edit_fields: fields,
+        edit_lead,
+        edit_alert: edit_form.alert_besides(&shown_fields),
         order: order_line(locale, &order),
         entity_id: order.entity_id.clone(),
         editable,
@@ -673,16 +786,11 @@ pub async fn upload_material(
         )),
         Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
         Err(e) => {
-            let message = visitor.locale.error_message(&e);
-            order_page_with_upload(
-                &state,
-                &visitor,
-                &id,
-                None,
-                status_of(&e),
-                Some((kind, message)),
-            )
-            .await
+            let shown = OrderShown {
+                failed_upload: Some((kind, visitor.locale.error_message(&e))),
+                ..OrderShown::default()
+            };
+            order_page_with(&state, &visitor, &id, shown, status_of(&e)).await
         }
     }
 }
@@ -711,6 +819,97 @@ pub async fn order(
 ) -> Response {
     order_page(&state, &visitor, &id, None, StatusCode::OK).await
 }
+
+/// `POST /console/filing/orders/{id}/fields`: the edit form; only the fields that differ
+/// change, through the same checks as the API's update.
+pub async fn update_fields(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    let changes: Vec<(String, serde_json::Value)> = EDITABLE
+        .iter()
+        .filter_map(|(path, _)| {
+            let value = fields.get(*path)?;
+            let json = if *path == "site.servers" {
+                serde_json::Value::from(
+                    super::split_hosts(value)
+                        .into_iter()
+                        .map(serde_json::Value::from)
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                serde_json::Value::from(value.trim())
+            };
+            Some(((*path).to_owned(), json))
+        })
+        .collect();
+    match filing::update_order_fields(&state.app, &visitor.ctx, &actor, &id, &changes).await {
+        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=order-saved")),
+        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            let names: Vec<&str> = EDITABLE.iter().map(|(path, _)| *path).collect();
+            form.fail(visitor.locale, &e, &names);
+            let shown = OrderShown {
+                edit_form: Some(form),
+                ..OrderShown::default()
+            };
+            order_page_with(&state, &visitor, &id, shown, status_of(&e)).await
+        }
+    }
+}
+
+/// `POST /console/filing/orders/{id}/abandon`: gives the order up (its entity can take
+/// another order then).
+pub async fn abandon(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm { visitor, actor, .. }: SignedInForm,
+) -> Response {
+    match filing::abandon(&state.app, &visitor.ctx, &actor, &id).await {
+        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=order-abandoned")),
+        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
+        Err(e) => {
+            let message = visitor.locale.error_message(&e);
+            order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
+        }
+    }
+}
+
+/// `POST /console/filing/sites/{id}/orders`: 变更网站, 注销网站 or 取消接入 of a filed
+/// site (`operation`); the new order's page comes next.
+pub async fn start_site_order(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    SignedInForm {
+        visitor,
+        actor,
+        fields,
+        ..
+    }: SignedInForm,
+) -> Response {
+    let operation = fields.get("operation").cloned().unwrap_or_default();
+    if !SITE_OPERATIONS.contains(&operation.as_str()) {
+        let e = AppError::from(filing::FilingError::InvalidOperation);
+        return app_error_page(&visitor, &state, &e);
+    }
+    match filing::create_site_order(&state.app, &visitor.ctx, &actor, &id, &operation).await {
+        Ok(order) => visitor.redirect(&format!(
+            "/console/filing/orders/{}?done=order-started",
+            order.id
+        )),
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+/// The operations a filed site's page offers.
+const SITE_OPERATIONS: [&str; 3] = ["CHANGE_SITE", "CANCEL_ACCESS", "CANCEL_SITE"];
 
 /// `POST /console/filing/orders/{id}/submit`.
 pub async fn submit(

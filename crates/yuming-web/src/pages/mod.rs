@@ -191,6 +191,25 @@ impl FormState {
         self.values.get(name).map_or("", String::as_str)
     }
 
+    /// The alert, or else an error of a field the page does not show (a form that shows
+    /// only some of its fields still says what was wrong).
+    pub fn alert_besides(&self, shown: &[&str]) -> Option<String> {
+        self.alert.clone().or_else(|| {
+            let mut hidden: Vec<(&String, &String)> = self
+                .errors
+                .iter()
+                .filter(|(field, _)| !shown.contains(&field.as_str()))
+                .collect();
+            hidden.sort();
+            hidden.first().map(|(_, message)| (*message).clone())
+        })
+    }
+
+    /// What was typed into field `name`, if the form had it.
+    pub fn typed(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
     /// Whether a checkbox is ticked.
     pub fn checked(&self, name: &str) -> bool {
         self.values
