@@ -169,6 +169,9 @@ pub struct BatchItemDto {
     /// A failure's message, or for `cancel` the cancellation request id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A failure's message in Chinese.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
     /// A paid item's order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
@@ -215,6 +218,7 @@ impl From<BatchView> for BatchDto {
                     status: i.status,
                     code: i.code,
                     message: i.message,
+                    message_zh: i.message_zh,
                     order_id: i.order_id,
                 })
                 .collect(),

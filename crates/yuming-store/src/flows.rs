@@ -142,8 +142,10 @@ pub struct BatchItemRow {
     pub status: String,
     /// The error code of a failure.
     pub code: Option<String>,
-    /// The error message of a failure.
+    /// The error message of a failure (English).
     pub message: Option<String>,
+    /// The error message of a failure in Chinese.
+    pub message_zh: Option<String>,
     /// The order of a paid item.
     pub order_id: Option<String>,
 }
@@ -449,8 +451,8 @@ impl Tx {
             .map(|r| r.rows_affected())
             .map_err(map_err))?;
         for item in items {
-            let sql = "INSERT INTO batch_items (batch_id, position, domain_name, status, code, message, order_id) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+            let sql = "INSERT INTO batch_items (batch_id, position, domain_name, status, code, message, order_id, \
+                       message_zh) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
             on_conn!(self, c => sqlx::query(sql)
                 .bind(&item.batch_id)
                 .bind(item.position)
@@ -459,6 +461,7 @@ impl Tx {
                 .bind(&item.code)
                 .bind(&item.message)
                 .bind(&item.order_id)
+                .bind(&item.message_zh)
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected())
@@ -469,8 +472,8 @@ impl Tx {
 
     /// Records one item's outcome (once: a finished item keeps its first outcome).
     pub async fn finish_batch_item(&mut self, item: &BatchItemRow) -> Result<(), StoreError> {
-        let sql = "UPDATE batch_items SET status = $3, code = $4, message = $5, order_id = $6 \
-                   WHERE batch_id = $1 AND position = $2 AND status = 'pending'";
+        let sql = "UPDATE batch_items SET status = $3, code = $4, message = $5, order_id = $6, \
+                   message_zh = $7 WHERE batch_id = $1 AND position = $2 AND status = 'pending'";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&item.batch_id)
             .bind(item.position)
@@ -478,6 +481,7 @@ impl Tx {
             .bind(&item.code)
             .bind(&item.message)
             .bind(&item.order_id)
+            .bind(&item.message_zh)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -501,7 +505,7 @@ impl Tx {
                    FROM batches WHERE id = $1";
         let row = on_conn!(self, c => sqlx::query_as::<_, BatchRow>(sql).bind(id).fetch_optional(c).await.map_err(map_err))?;
         let Some(row) = row else { return Ok(None) };
-        let sql = "SELECT batch_id, position, domain_name, status, code, message, order_id FROM batch_items \
+        let sql = "SELECT batch_id, position, domain_name, status, code, message, order_id, message_zh FROM batch_items \
                    WHERE batch_id = $1 ORDER BY position";
         let items = on_conn!(self, c => sqlx::query_as::<_, BatchItemRow>(sql).bind(id).fetch_all(c).await.map_err(map_err))?;
         Ok(Some((row, items)))

@@ -1510,6 +1510,36 @@ both_backends!(
                 view.statuses
             );
         }
+        // A name that is not the customer's fails alone, explained in the page's language.
+        let page = browser.get("/console/domains").await;
+        let fields = [
+            ("csrf_token", page.csrf()),
+            ("form_key", key_of(&page.body)),
+            ("operation", "lock".to_owned()),
+            ("domain", "not-mine-at-all.com".to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let stray = browser.post("/console/domains/batch", &fields).await;
+        let stray_path = stray.location().split('?').next().unwrap().to_owned();
+        let mut shown = String::new();
+        for _ in 0..200 {
+            let page = browser.get(&stray_path).await;
+            if !page.body.contains("http-equiv=\"refresh\"") {
+                shown = page.body;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(shown.contains("未找到该资源 (NOT_FOUND)"), "{shown}");
+        browser.accept_language = "en";
+        let english = browser.get(&stray_path).await;
+        assert!(
+            english.body.contains("not found (NOT_FOUND)"),
+            "{}",
+            english.body
+        );
+        browser.accept_language = "zh-CN,zh;q=0.9";
+
         // Someone else's batch is not found.
         customer(&app, "mo@example.com").await;
         let mut other = Browser::new(&app, WebSettings::default());

@@ -94,6 +94,8 @@ pub struct BatchItemView {
     pub code: Option<String>,
     /// The error message, or for `cancel` the cancellation request id.
     pub message: Option<String>,
+    /// A failure's message in Chinese.
+    pub message_zh: Option<String>,
     /// The order of a paid item.
     pub order_id: Option<String>,
 }
@@ -136,6 +138,7 @@ fn view(row: &BatchRow, items: &[BatchItemRow]) -> BatchView {
                 status: i.status.clone(),
                 code: i.code.clone(),
                 message: i.message.clone(),
+                message_zh: i.message_zh.clone(),
                 order_id: i.order_id.clone(),
             })
             .collect(),
@@ -213,6 +216,7 @@ pub async fn start(
             status: "pending".into(),
             code: None,
             message: None,
+            message_zh: None,
             order_id: None,
         })
         .collect();
@@ -382,6 +386,7 @@ fn failed(mut item: BatchItemRow, error: &AppError) -> BatchItemRow {
     item.status = "failed".into();
     item.code = Some(error.code.to_owned());
     item.message = Some(error.message.clone());
+    item.message_zh = Some(error.message_zh.clone());
     item
 }
 

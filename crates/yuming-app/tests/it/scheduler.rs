@@ -456,6 +456,7 @@ both_backends!(stalled_batches_are_resumed_once, |db: TestDb| async move {
                 status: "pending".into(),
                 code: None,
                 message: None,
+                message_zh: None,
                 order_id: None,
             })
             .collect::<Vec<_>>(),
@@ -564,6 +565,7 @@ both_backends!(
                     status: "pending".into(),
                     code: None,
                     message: None,
+                    message_zh: None,
                     order_id: None,
                 })
                 .collect::<Vec<_>>(),

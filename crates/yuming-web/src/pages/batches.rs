@@ -13,6 +13,7 @@ use super::console::{ListQuery, domains_page};
 use super::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
 use crate::WebState;
 use crate::format;
+use crate::i18n::Locale;
 use crate::session::Visitor;
 
 /// The batch form's fields that can carry an error.
@@ -113,9 +114,14 @@ fn batch_page(visitor: &Visitor, state: &WebState, batch: &BatchView) -> Respons
                 "failed" => ("error", "batch-item-failed"),
                 _ => ("primary", "batch-item-pending"),
             };
-            let problem = match (&item.code, &item.message) {
+            // Items that failed before both messages were kept have the English one only.
+            let message = match locale {
+                Locale::ZhCn => item.message_zh.as_ref().or(item.message.as_ref()),
+                Locale::En => item.message.as_ref(),
+            };
+            let problem = match (&item.code, message) {
                 (Some(code), Some(message)) if item.status == "failed" => {
-                    format!("{code}: {message}")
+                    format!("{message} ({code})")
                 }
                 (Some(code), _) => code.clone(),
                 _ => String::new(),
