@@ -245,6 +245,9 @@ pub struct RequestContext {
     pub client_request_id: String,
     /// The client's IP address, when known.
     pub client_ip: Option<String>,
+    /// The client's `User-Agent` (at most 256 characters), kept with the sessions it
+    /// starts so that their owner can tell them apart.
+    pub user_agent: Option<String>,
     /// The `Idempotency-Key` this request runs under, if any: the use case marks it in the
     /// transaction of its effect (see [`crate::platform::idempotency`]).
     pub idempotency: Option<IdempotencyMark>,

@@ -174,6 +174,11 @@ pub fn request_context(headers: &HeaderMap, extensions: &Extensions) -> RequestC
             .map(|theirs| theirs.0.clone())
             .unwrap_or_default(),
         client_ip,
+        user_agent: yuming_app::platform::user_agent(
+            headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        ),
         idempotency: extensions.get::<yuming_app::IdempotencyMark>().cloned(),
     }
 }

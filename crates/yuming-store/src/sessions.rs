@@ -15,18 +15,25 @@ pub struct SessionRow {
     pub expires_at: i64,
     /// When it was revoked (logout, password change).
     pub revoked_at: Option<i64>,
+    /// The address it was started from.
+    pub ip: Option<String>,
+    /// The browser or client that started it.
+    pub user_agent: Option<String>,
 }
 
 impl Tx {
     /// Stores a new session.
     pub async fn insert_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
-        let sql = "INSERT INTO sessions (id, account_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5)";
+        let sql = "INSERT INTO sessions (id, account_id, created_at, expires_at, revoked_at, ip, \
+                   user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         on_conn!(self, c => sqlx::query(sql)
             .bind(&session.id)
             .bind(&session.account_id)
             .bind(session.created_at)
             .bind(session.expires_at)
             .bind(session.revoked_at)
+            .bind(&session.ip)
+            .bind(&session.user_agent)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -67,7 +74,7 @@ impl Tx {
         account_id: &str,
         now: i64,
     ) -> Result<Vec<SessionRow>, StoreError> {
-        let sql = "SELECT id, account_id, created_at, expires_at, revoked_at FROM sessions \
+        let sql = "SELECT id, account_id, created_at, expires_at, revoked_at, ip, user_agent FROM sessions \
                    WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
                    ORDER BY created_at DESC, id LIMIT 100";
         on_conn!(self, c => sqlx::query_as::<_, SessionRow>(sql)

@@ -75,6 +75,51 @@ pub fn days_until(at: Timestamp, now: Timestamp) -> i64 {
     day(at) - day(now)
 }
 
+/// A `User-Agent` in a few words — "Chrome on Windows", "Safari on iPhone", "curl" — for
+/// telling sessions apart; an agent it does not know is shown shortened.
+pub fn device(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = if ua.contains("Edg/") {
+        Some("Edge")
+    } else if ua.contains("Firefox/") {
+        Some("Firefox")
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("CriOS/") {
+        Some(if ua.contains("HeadlessChrome") {
+            "Headless Chrome"
+        } else {
+            "Chrome"
+        })
+    } else if ua.contains("Safari/") {
+        Some("Safari")
+    } else {
+        None
+    };
+    let system = if ua.contains("iPhone") {
+        Some("iPhone")
+    } else if ua.contains("iPad") {
+        Some("iPad")
+    } else if ua.contains("Android") {
+        Some("Android")
+    } else if ua.contains("Windows") {
+        Some("Windows")
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        Some("macOS")
+    } else if ua.contains("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} · {system}"),
+        (Some(browser), None) => browser.to_owned(),
+        _ => {
+            // curl/8.5.0, python-requests/2.31 …: the product without its version.
+            let product = ua.split([' ', '/']).next().unwrap_or(ua);
+            product.chars().take(40).collect()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +156,22 @@ mod tests {
             ),
             1
         );
+    }
+
+    #[test]
+    fn devices_in_a_few_words() {
+        let chrome_windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+                              (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(device(chrome_windows), "Chrome · Windows");
+        let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) \
+                             AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(device(safari_iphone), "Safari · iPhone");
+        let edge = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 \
+                    (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+        assert_eq!(device(edge), "Edge · macOS");
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(device(firefox), "Firefox · Linux");
+        assert_eq!(device("curl/8.5.0"), "curl");
+        assert_eq!(device("python-requests/2.31.0"), "python-requests");
     }
 }

@@ -299,6 +299,12 @@ impl FromRequestParts<WebState> for Visitor {
                 request_id: format!("web-{}", yuming_app::platform::crypto::random_token::<8>()),
                 client_request_id: String::new(),
                 client_ip,
+                user_agent: yuming_app::platform::user_agent(
+                    parts
+                        .headers
+                        .get(axum::http::header::USER_AGENT)
+                        .and_then(|v| v.to_str().ok()),
+                ),
                 idempotency: None,
             },
             session_token,

@@ -94,6 +94,10 @@ impl Browser {
             .header(header::ACCEPT, "text/html")
             .header(header::ACCEPT_LANGUAGE, self.accept_language)
             .header(header::HOST, "console.test")
+            .header(
+                header::USER_AGENT,
+                "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            )
             .body(body)
             .expect("request");
         let response = self.router.clone().oneshot(request).await.expect("answer");
@@ -604,8 +608,15 @@ both_backends!(
             .await;
         assert_eq!(done.location(), "/console/security");
 
-        // The phone sees both sessions and ends the laptop's.
+        // The phone sees both sessions, each with the browser that started it, and ends
+        // the laptop's.
         let page = phone.get("/console/security").await;
+        assert_eq!(
+            page.body.matches("Firefox · Linux").count(),
+            2,
+            "{}",
+            page.body
+        );
         assert_eq!(
             page.body.matches("/revoke\"><input").count(),
             1,

@@ -299,6 +299,8 @@ async fn start_session(
         created_at: now.0,
         expires_at: now.0 + app.settings().session_ttl_secs,
         revoked_at: None,
+        ip: ctx.client_ip.clone(),
+        user_agent: ctx.user_agent.clone(),
     };
     let mut tx = app.db().write().await?;
     let challenge = match ticket {
@@ -443,6 +445,10 @@ pub struct SessionView {
     pub expires_at: Timestamp,
     /// The session this request is made in.
     pub current: bool,
+    /// The address it was started from.
+    pub ip: Option<String>,
+    /// The browser or client that started it.
+    pub user_agent: Option<String>,
 }
 
 /// The actor's live sessions, newest first.
@@ -462,6 +468,8 @@ pub async fn sessions(app: &App, actor: &Actor) -> Result<Vec<SessionView>, AppE
             created_at: Timestamp(row.created_at),
             expires_at: Timestamp(row.expires_at),
             id: row.id,
+            ip: row.ip,
+            user_agent: row.user_agent,
         })
         .collect())
 }

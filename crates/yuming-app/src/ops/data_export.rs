@@ -218,7 +218,8 @@ pub async fn export(
                 .iter()
                 .map(
                     |s| json!({ "id": s.id, "created_at": s.created_at.to_rfc3339(),
-                              "expires_at": s.expires_at.to_rfc3339(), "current": s.current })
+                              "expires_at": s.expires_at.to_rfc3339(), "current": s.current,
+                              "ip": s.ip, "user_agent": s.user_agent })
                 )
                 .collect::<Vec<_>>()
         ),

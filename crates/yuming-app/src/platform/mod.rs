@@ -15,3 +15,14 @@ pub mod validation;
 
 /// A boxed future, so that traits with async methods (ports and hooks) stay object-safe.
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A `User-Agent` header as kept with a session: printable characters only, at most 256.
+pub fn user_agent(header: Option<&str>) -> Option<String> {
+    let cleaned: String = header?
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(256)
+        .collect();
+    let cleaned = cleaned.trim();
+    (!cleaned.is_empty()).then(|| cleaned.to_owned())
+}

@@ -396,6 +396,7 @@ security-totp-disable = Turn off two-step verification
 security-totp-disable-help = Enter a current code to turn it off
 security-sessions = Login sessions
 security-session = Session
+security-session-device = Device and address
 security-session-started = Logged in
 security-session-expires = Expires
 security-this-session = This session

@@ -387,6 +387,7 @@ security-totp-disable = 关闭两步验证
 security-totp-disable-help = 关闭前请输入当前的动态验证码
 security-sessions = 登录会话
 security-session = 会话
+security-session-device = 设备与 IP
 security-session-started = 登录时间
 security-session-expires = 过期时间
 security-this-session = 当前会话

@@ -29,6 +29,8 @@ pub struct SessionLine {
     pub created: String,
     /// Expires.
     pub expires: String,
+    /// The browser and system it was started from, and the address.
+    pub device: String,
     /// This one.
     pub current: bool,
 }
@@ -168,6 +170,17 @@ async fn security_page(
                 short: s.id.chars().take(8).collect(),
                 created: format::datetime(s.created_at),
                 expires: format::datetime(s.expires_at),
+                device: [
+                    s.user_agent
+                        .as_deref()
+                        .map(format::device)
+                        .unwrap_or_default(),
+                    s.ip.clone().unwrap_or_default(),
+                ]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · "),
                 current: s.current,
             })
             .collect(),
