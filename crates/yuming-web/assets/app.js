@@ -31,6 +31,28 @@
       navigator.clipboard.writeText(button.getAttribute("data-copy"));
     }
   });
+  // Controls that work only with this script: <… hidden data-needs-script>.
+  document.querySelectorAll("[data-needs-script]").forEach(function (el) { el.hidden = false; });
+  // "Select all on this page": <input type="checkbox" data-select-all="NAME"> ticks every
+  // checkbox named NAME and follows them (partly ticked when some are).
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    var name = all.getAttribute("data-select-all");
+    var boxes = function () {
+      return Array.prototype.slice.call(
+        document.querySelectorAll("input[type=checkbox][name=" + name + "]"));
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+    document.addEventListener("change", function (event) {
+      if (event.target.name !== name) { return; }
+      var ticked = boxes().filter(function (box) { return box.checked; }).length;
+      document.querySelectorAll("[data-select-all=" + name + "]").forEach(function (each) {
+        each.checked = ticked > 0 && ticked === boxes().length;
+        each.indeterminate = ticked > 0 && ticked < boxes().length;
+      });
+    });
+  });
   // Passkeys (WebAuthn). The server sends options with binary members in base64url and
   // reads the answer from hidden fields of the form the button is in.
   function fromB64url(text) {

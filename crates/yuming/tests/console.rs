@@ -742,6 +742,20 @@ async fn journey(walk: &mut Walk, served: &mut Served, sink: &SmtpSink, data: &P
     walk.open("/console/domains?sort=expiry").await;
     walk.expect_text("批量操作所选域名").await;
     walk.check_page("domains-by-expiry").await;
+    // Every name on the page at once, into one batch, and its progress page.
+    walk.click("details.batch-bar summary").await;
+    walk.click("#f-select-all").await;
+    walk.client
+        .execute(
+            "document.querySelector('#f-operation').value = 'auto_renew_on';",
+            vec![],
+        )
+        .await
+        .expect("choose the operation");
+    walk.click("form#batch button[type=submit]").await;
+    walk.expect_text("已完成").await;
+    assert!(walk.path().await.starts_with("/console/batches/"));
+    walk.check_page("batch").await;
     walk.open("/console/audit").await;
     walk.expect_text("注册域名").await;
     walk.check_page("audit").await;

@@ -650,6 +650,7 @@ batch-years = Years (renewal)
 batch-nameservers = Nameservers (for "Set nameservers")
 batch-start = Start
 batch-help = Tick the domains in the list below; at most 50 at a time.
+batch-select-all = Select every domain on this page
 batch-select = Select
 batch-select-one = Select { $name }
 batch-title = Batch operation

@@ -638,6 +638,7 @@ batch-years = 续费年限
 batch-nameservers = DNS 服务器（修改 DNS 服务器时填写）
 batch-start = 开始
 batch-help = 在下方列表中勾选域名，每次最多 50 个。
+batch-select-all = 选择本页全部域名
 batch-select = 选择
 batch-select-one = 选择 { $name }
 batch-title = 批量操作

@@ -127,7 +127,7 @@ fn batch_page(visitor: &Visitor, state: &WebState, batch: &BatchView) -> Respons
                 _ => String::new(),
             };
             ItemLine {
-                domain: item.domain.clone(),
+                domain: format::unicode_name(&item.domain),
                 badge,
                 status: locale.t(key),
                 problem,
