@@ -3,7 +3,7 @@
 use crate::db::{Db, StoreError, Tx, map_err};
 
 /// The account behind a live session (not revoked, not expired at `now`).
-const ACCOUNT_FOR_SESSION: &str = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, \
+pub(crate) const ACCOUNT_FOR_SESSION: &str = "SELECT a.id, a.email, a.display_name, a.password_hash, a.role, a.parent_id, \
      a.tenant_id, a.rights, a.status, a.language, a.totp_secret, a.totp_enabled, a.totp_last_step, \
      a.failed_logins, a.locked_until, a.created_at, a.updated_at, a.email_verified_at \
      FROM sessions s JOIN accounts a ON a.id = s.account_id \

@@ -199,7 +199,7 @@ impl Tx {
             "SELECT ",
             audit_columns!(),
             " FROM audit_log WHERE ($1 IS NULL OR tenant = $1) AND seq < $2 \
-             ORDER BY seq DESC LIMIT $3"
+             ORDER BY seq DESC LIMIT $3 + 0"
         );
         let entries = on_conn!(self, c => sqlx::query_as::<_, StoredAuditEntry>(sql)
             .bind(tenant)

@@ -96,7 +96,7 @@ impl Tx {
         let sql = concat!(
             "SELECT ",
             closure_columns!(),
-            " FROM account_closures WHERE status = $1 ORDER BY requested_at, id LIMIT $2"
+            " FROM account_closures WHERE status = $1 ORDER BY requested_at, id LIMIT $2 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, ClosureRow>(sql)
             .bind(status)

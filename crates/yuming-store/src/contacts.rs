@@ -283,7 +283,7 @@ impl Tx {
             contact_columns!(),
             " FROM contacts WHERE owner_id = $1 \
              AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
+             ORDER BY created_at DESC, id DESC LIMIT $4 + 0"
         );
         let rows = on_conn!(self, c => sqlx::query_as::<_, ContactRow>(sql)
             .bind(owner_id)
@@ -309,7 +309,7 @@ impl Tx {
             contact_columns!(),
             " FROM contacts WHERE verification_status = $1 \
              AND ($2 IS NULL OR created_at > $2 OR (created_at = $2 AND id > $3)) \
-             ORDER BY created_at, id LIMIT $4"
+             ORDER BY created_at, id LIMIT $4 + 0"
         );
         let rows = on_conn!(self, c => sqlx::query_as::<_, ContactRow>(sql)
             .bind(VerificationStatus::Pending.as_str())
@@ -379,7 +379,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let sql = "SELECT id, email, phone FROM contacts WHERE email_sealed IS NULL \
-                   OR phone_sealed IS NULL ORDER BY id LIMIT $1";
+                   OR phone_sealed IS NULL ORDER BY id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, String, String)>(sql)
             .bind(limit)
             .fetch_all(c)
@@ -447,7 +447,7 @@ pub struct PublishedContact {
 /// How many columns `contact_columns!` lists.
 const CONTACT_COLUMN_COUNT: usize = 24;
 
-const PUBLISHED_CONTACT: &str = concat!(
+pub(crate) const PUBLISHED_CONTACT: &str = concat!(
     "SELECT ",
     contact_columns!(),
     ", disclose FROM contacts WHERE id = $1"

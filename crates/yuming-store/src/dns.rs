@@ -214,7 +214,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let sql = "SELECT d.id, d.name, d.owner_id FROM domains d LEFT JOIN dns_zones z ON z.domain_id = d.id \
-                   WHERE z.domain_id IS NULL AND d.purged_at IS NULL ORDER BY d.id LIMIT $1";
+                   WHERE z.domain_id IS NULL AND d.purged_at IS NULL ORDER BY d.id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, String, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 

@@ -284,7 +284,7 @@ impl Tx {
         let sql = concat!(
             "SELECT ",
             domain_columns!(),
-            " FROM domains WHERE needs_review = TRUE AND purged_at IS NULL ORDER BY created_at, id LIMIT $1"
+            " FROM domains WHERE needs_review = TRUE AND purged_at IS NULL ORDER BY created_at, id LIMIT $1 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, DomainRow>(sql).bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
     }
@@ -458,26 +458,26 @@ pub struct ListedDomain {
 
 /// One page of an owner's live names with their registrant's verification, in one statement
 /// (a query per row made a 20-name list several times slower than the account itself).
-const DOMAINS_PAGE: &str = concat!(
+pub(crate) const DOMAINS_PAGE: &str = concat!(
     "SELECT ",
     domain_columns!(),
     ", EXISTS (SELECT 1 FROM contacts c WHERE c.id = domains.registrant_contact_id \
        AND c.verification_status = 'verified') AS registrant_verified \
-     FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3"
+     FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND name > $2 ORDER BY name LIMIT $3 + 0"
 );
 
 /// As [`DOMAINS_PAGE`], soonest expiry first, after (`$2` expiry, `$3` A-label).
-const DOMAINS_PAGE_BY_EXPIRY: &str = concat!(
+pub(crate) const DOMAINS_PAGE_BY_EXPIRY: &str = concat!(
     "SELECT ",
     domain_columns!(),
     ", EXISTS (SELECT 1 FROM contacts c WHERE c.id = domains.registrant_contact_id \
        AND c.verification_status = 'verified') AS registrant_verified \
      FROM domains WHERE owner_id = $1 AND purged_at IS NULL AND (expires_at, name) > ($2, $3) \
-     ORDER BY expires_at, name LIMIT $4"
+     ORDER BY expires_at, name LIMIT $4 + 0"
 );
 
 /// The live row of a name.
-const DOMAIN_BY_NAME: &str = concat!(
+pub(crate) const DOMAIN_BY_NAME: &str = concat!(
     "SELECT ",
     domain_columns!(),
     " FROM domains WHERE name = $1 AND purged_at IS NULL"

@@ -129,7 +129,7 @@ impl Tx {
     ) -> Result<Vec<CertificateRow>, StoreError> {
         let sql = format!(
             "SELECT {CERTIFICATE_COLUMNS} FROM filing_certificates WHERE superseded_at IS NULL \
-             AND valid_until >= $1 AND valid_until < $2 ORDER BY valid_until, id LIMIT $3"
+             AND valid_until >= $1 AND valid_until < $2 ORDER BY valid_until, id LIMIT $3 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, CertificateRow>(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(horizon).bind(limit).fetch_all(c).await.map_err(map_err))
     }
@@ -188,7 +188,7 @@ impl Tx {
         let sql = "SELECT o.id, o.operation, o.status, e.province, o.submitted_at FROM filing_orders o \
                    JOIN filing_entities e ON e.id = o.entity_id \
                    WHERE ($1 OR o.owner_id = $2) AND o.status NOT IN ('APPROVED', 'ABANDONED') \
-                   ORDER BY o.created_at DESC, o.id DESC LIMIT $3";
+                   ORDER BY o.created_at DESC, o.id DESC LIMIT $3 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, String, String, i64, Option<i64>)>(sql)
             .bind(owner.is_none()).bind(owner.unwrap_or("")).bind(limit.clamp(1, 1000)).fetch_all(c).await.map_err(map_err))
     }
@@ -201,7 +201,7 @@ impl Tx {
     ) -> Result<Vec<(String, Option<String>, String, i64)>, StoreError> {
         let sql = "SELECT h.order_id, h.from_status, h.to_status, h.at FROM filing_order_history h \
                    JOIN filing_orders o ON o.id = h.order_id WHERE ($1 OR o.owner_id = $2) \
-                   ORDER BY h.at DESC, h.seq DESC LIMIT $3";
+                   ORDER BY h.at DESC, h.seq DESC LIMIT $3 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, Option<String>, String, i64)>(sql)
             .bind(owner.is_none()).bind(owner.unwrap_or("")).bind(limit.clamp(1, 200)).fetch_all(c).await.map_err(map_err))
     }

@@ -71,10 +71,10 @@ impl Tx {
     ) -> Result<Vec<String>, StoreError> {
         let ids: Vec<String> = per_backend!(self,
             sqlite: c => sqlx::query_scalar("SELECT m.site_id FROM filing_monitor m JOIN filing_sites s ON s.id = m.site_id \
-                 WHERE s.status = 'filed' AND m.next_check_at <= $1 AND m.lease_until <= $1 ORDER BY m.next_check_at, m.site_id LIMIT $2")
+                 WHERE s.status = 'filed' AND m.next_check_at <= $1 AND m.lease_until <= $1 ORDER BY m.next_check_at, m.site_id LIMIT $2 + 0")
                 .bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
             postgres: c => sqlx::query_scalar("SELECT m.site_id FROM filing_monitor m JOIN filing_sites s ON s.id = m.site_id \
-                 WHERE s.status = 'filed' AND m.next_check_at <= $1 AND m.lease_until <= $1 ORDER BY m.next_check_at, m.site_id LIMIT $2 \
+                 WHERE s.status = 'filed' AND m.next_check_at <= $1 AND m.lease_until <= $1 ORDER BY m.next_check_at, m.site_id LIMIT $2 + 0 \
                  FOR UPDATE OF m SKIP LOCKED")
                 .bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
         )?;
@@ -130,7 +130,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<FilingCheckRow>, StoreError> {
         let sql = "SELECT id, site_id, check_kind, outcome, detail, checked_at FROM filing_checks \
-                   WHERE site_id = $1 ORDER BY checked_at DESC, id DESC LIMIT $2";
+                   WHERE site_id = $1 ORDER BY checked_at DESC, id DESC LIMIT $2 + 0";
         on_conn!(self, c => sqlx::query_as::<_, FilingCheckRow>(sql).bind(site_id).bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
     }
 
@@ -208,7 +208,7 @@ impl Tx {
     ) -> Result<Vec<FilingAlertRow>, StoreError> {
         let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM filing_alerts WHERE ($1 OR owner_id = $2) \
-             AND (NOT $3 OR resolved_at IS NULL) ORDER BY opened_at DESC, id DESC LIMIT $4"
+             AND (NOT $3 OR resolved_at IS NULL) ORDER BY opened_at DESC, id DESC LIMIT $4 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, FilingAlertRow>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(owner_id.is_none())

@@ -252,7 +252,7 @@ impl Tx {
     ) -> Result<Vec<TransferRow>, StoreError> {
         let sql = format!(
             "SELECT {TRANSFER_COLUMNS} FROM domain_transfers WHERE to_owner_id = $1 OR from_owner_id = $1 \
-             ORDER BY requested_at DESC, id LIMIT $2"
+             ORDER BY requested_at DESC, id LIMIT $2 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, TransferRow>(sqlx::AssertSqlSafe(sql.clone())).bind(tenant).bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
     }
@@ -265,7 +265,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT id FROM domain_transfers WHERE status = 'pending' AND auto_approves_at <= $1 \
-                   ORDER BY auto_approves_at, id LIMIT $2";
+                   ORDER BY auto_approves_at, id LIMIT $2 + 0";
         on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).bind(now).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 
@@ -388,7 +388,7 @@ impl Tx {
 
     /// Submitted cancellation requests, oldest first.
     pub async fn cancellation_queue(&mut self, limit: i64) -> Result<Vec<String>, StoreError> {
-        let sql = "SELECT id FROM cancellations WHERE status = 'submitted' ORDER BY submitted_at, id LIMIT $1";
+        let sql = "SELECT id FROM cancellations WHERE status = 'submitted' ORDER BY submitted_at, id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
     }
 
@@ -537,9 +537,9 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
         let ids: Vec<String> = per_backend!(self,
-            sqlite: c => sqlx::query_scalar("SELECT id FROM batches WHERE status = 'running' AND lease_until <= $1 ORDER BY created_at, id LIMIT $2")
+            sqlite: c => sqlx::query_scalar("SELECT id FROM batches WHERE status = 'running' AND lease_until <= $1 ORDER BY created_at, id LIMIT $2 + 0")
                 .bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
-            postgres: c => sqlx::query_scalar("SELECT id FROM batches WHERE status = 'running' AND lease_until <= $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED")
+            postgres: c => sqlx::query_scalar("SELECT id FROM batches WHERE status = 'running' AND lease_until <= $1 ORDER BY created_at, id LIMIT $2 + 0 FOR UPDATE SKIP LOCKED")
                 .bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
         )?;
         for id in &ids {

@@ -95,7 +95,7 @@ impl Tx {
     ) -> Result<Vec<OrderRow>, StoreError> {
         let sql = "SELECT id, owner_id, actor_id, kind, domain_name, years, amount, currency, status, detail, created_at \
                    FROM orders WHERE owner_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-                   ORDER BY created_at DESC, id DESC LIMIT $4";
+                   ORDER BY created_at DESC, id DESC LIMIT $4 + 0";
         on_conn!(self, c => sqlx::query_as::<_, OrderRow>(sql)
             .bind(owner_id)
             .bind(before_at)
@@ -256,7 +256,7 @@ impl Tx {
     ) -> Result<Vec<LedgerEntryRow>, StoreError> {
         let sql = "SELECT id, transaction_id, account, holder_id, amount, currency, order_id, memo, created_at \
                    FROM ledger_entries WHERE holder_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-                   ORDER BY created_at DESC, id DESC LIMIT $4";
+                   ORDER BY created_at DESC, id DESC LIMIT $4 + 0";
         on_conn!(self, c => sqlx::query_as::<_, LedgerEntryRow>(sql)
             .bind(holder_id)
             .bind(before_at)

@@ -104,3 +104,90 @@ fn open_one(path: &Path) -> Result<Connection, StoreError> {
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    /// The hot reads stay prepared: executing them with new values does not make SQLite
+    /// prepare them again (see the `LIMIT $n + 0` rule in `db.rs`).
+    #[tokio::test]
+    async fn hot_reads_are_not_prepared_again() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "yuming-reprepare-{}-{nanos}.db",
+            std::process::id()
+        ));
+        let url = format!("sqlite://{}", path.display());
+        let db = crate::Db::connect(&url, 1).await.expect("db");
+        db.migrate().await.expect("migrate");
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let hot_reads = [
+            ("ACCOUNT_FOR_SESSION", crate::accounts::ACCOUNT_FOR_SESSION),
+            ("DOMAINS_PAGE", crate::domains::DOMAINS_PAGE),
+            (
+                "DOMAINS_PAGE_BY_EXPIRY",
+                crate::domains::DOMAINS_PAGE_BY_EXPIRY,
+            ),
+            ("DOMAIN_BY_NAME", crate::domains::DOMAIN_BY_NAME),
+            ("PUBLISHED_CONTACT", crate::contacts::PUBLISHED_CONTACT),
+        ];
+        for (name, sql) in hot_reads {
+            for run in 0..3_i64 {
+                let mut statement = conn.prepare_cached(sql).expect(name);
+                let count = statement.parameter_count();
+                let values: Vec<rusqlite::types::Value> = (0..count)
+                    .map(|i| {
+                        if i + 1 == count {
+                            rusqlite::types::Value::Integer(10 + run)
+                        } else {
+                            rusqlite::types::Value::Text(format!("v{run}"))
+                        }
+                    })
+                    .collect();
+                let mut rows = statement
+                    .query(rusqlite::params_from_iter(values))
+                    .expect(name);
+                while rows.next().expect(name).is_some() {}
+                drop(rows);
+                assert_eq!(
+                    statement.get_status(StatementStatus::RePrepare),
+                    0,
+                    "{name} was prepared again on run {run}"
+                );
+            }
+        }
+        drop(conn);
+        drop(db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// Every `LIMIT` of the store's SQL follows the rule.
+    #[test]
+    fn every_limit_is_an_expression() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![dir.clone()];
+        let mut offenders = Vec::new();
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).expect("dir").flatten() {
+                    files.push(entry.path());
+                }
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (at, _) in text.match_indices("LIMIT $") {
+                let rest = &text[at + "LIMIT $".len()..];
+                let digits = rest.chars().take_while(char::is_ascii_digit).count();
+                if digits > 0 && !rest[digits..].starts_with(" + 0") {
+                    offenders.push(format!("{}: {}", path.display(), &text[at..at + 12]));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "{offenders:?}");
+    }
+}

@@ -107,12 +107,12 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<NoticeRow>, StoreError> {
         let select = "SELECT id FROM notice_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= $2 \
-                      AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3";
+                      AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3 + 0";
         let ids: Vec<(String,)> = per_backend!(self,
             sqlite: c => sqlx::query_as(select).bind(channel).bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
             postgres: c => sqlx::query_as(
                 "SELECT id FROM notice_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= $2 \
-                 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
+                 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3 + 0 FOR UPDATE SKIP LOCKED"
             ).bind(channel).bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
         )?;
         let mut claimed = Vec::with_capacity(ids.len());
@@ -172,7 +172,7 @@ impl Tx {
             "SELECT ",
             notice_columns!(),
             " FROM notice_outbox WHERE account_id = $1 AND channel = $2 AND created_at < $3 \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
+             ORDER BY created_at DESC, id DESC LIMIT $4 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, NoticeRow>(sql).bind(account_id).bind(channel).bind(before)
             .bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
@@ -292,7 +292,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let sql = "SELECT id, recipient FROM notice_outbox WHERE channel = 'sms' \
-                   AND recipient <> '' AND recipient_sealed IS NULL ORDER BY id LIMIT $1";
+                   AND recipient <> '' AND recipient_sealed IS NULL ORDER BY id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 

@@ -313,7 +313,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let sql = "SELECT id, cert_key FROM sandbox_authority_tickets WHERE cert_sealed IS NULL \
-                   ORDER BY id LIMIT $1";
+                   ORDER BY id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 
@@ -345,7 +345,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT cert_key FROM sandbox_authority_subjects WHERE cert_key LIKE '%:%' \
-                   ORDER BY cert_key LIMIT $1";
+                   ORDER BY cert_key LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 
@@ -376,7 +376,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<(i64, String)>, StoreError> {
         let sql = "SELECT id, mobile FROM sandbox_authority_sms WHERE mobile_index IS NULL \
-                   ORDER BY id LIMIT $1";
+                   ORDER BY id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (i64, String)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 

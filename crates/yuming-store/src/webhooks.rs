@@ -200,12 +200,12 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<WebhookDeliveryRow>, StoreError> {
         let select = "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
-                      AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2";
+                      AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2 + 0";
         let ids: Vec<(String,)> = per_backend!(self,
             sqlite: c => sqlx::query_as(select).bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
             postgres: c => sqlx::query_as(
                 "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
-                 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+                 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2 + 0 FOR UPDATE SKIP LOCKED"
             ).bind(now).bind(limit).fetch_all(c).await.map_err(map_err),
         )?;
         let sql = format!(
@@ -280,7 +280,7 @@ impl Tx {
         let sql = format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 \
              AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
+             ORDER BY created_at DESC, id DESC LIMIT $4 + 0"
         );
         on_conn!(self, c => sqlx::query_as::<_, WebhookDeliveryRow>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(endpoint_id)

@@ -561,7 +561,7 @@ impl Tx {
             let sql = concat!(
                 "SELECT ",
                 order_columns!(),
-                " FROM filing_orders WHERE status = $1 ORDER BY updated_at, id LIMIT $2"
+                " FROM filing_orders WHERE status = $1 ORDER BY updated_at, id LIMIT $2 + 0"
             );
             let rows = on_conn!(self, c => sqlx::query_as::<_, FilingOrderRow>(sql)
                 .bind(*status)
@@ -757,10 +757,10 @@ impl Tx {
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let sql = if sites {
             "SELECT id, principal_mobile, principal_email FROM filing_sites \
-             WHERE principal_mobile_index IS NULL OR principal_email_index IS NULL ORDER BY id LIMIT $1"
+             WHERE principal_mobile_index IS NULL OR principal_email_index IS NULL ORDER BY id LIMIT $1 + 0"
         } else {
             "SELECT id, principal_mobile, principal_email FROM filing_entities \
-             WHERE principal_mobile_index IS NULL OR principal_email_index IS NULL ORDER BY id LIMIT $1"
+             WHERE principal_mobile_index IS NULL OR principal_email_index IS NULL ORDER BY id LIMIT $1 + 0"
         };
         on_conn!(self, c => sqlx::query_as::<_, (String, String, String)>(sql)
             .bind(limit)
