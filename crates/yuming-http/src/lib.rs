@@ -61,7 +61,6 @@ impl Default for HttpSettings {
 /// The complete router.
 pub fn router(state: AppState) -> Router {
     let (api_router, document) = openapi::api_router();
-    let api_router = api_router.merge(rdap::routes(state.settings.lookup.clone()));
     let document_json =
         std::sync::Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
     let full = middleware::wrap(api_router, document_json, state.clone());

@@ -89,6 +89,17 @@ pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -
 /// `full` unchanged.
 pub fn with_fast_check(full: Router, state: AppState) -> Router {
     let ids = SequentialRequestIds::new();
+    // RDAP is public and read-only in the same way (no credentials, no body, its own per-IP
+    // limiter), so it takes the same short stack.
+    let rdap = crate::rdap::routes(state.settings.lookup.clone())
+        .route_layer(from_fn(security_headers))
+        .route_layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                ApiError::from(AppError::internal("handler panicked")).into_response()
+            },
+        ))
+        .route_layer(PropagateRequestIdLayer::x_request_id())
+        .route_layer(SetRequestIdLayer::x_request_id(ids.clone()));
     let check = get(crate::api::domains::check_one)
         .route_layer(from_fn(security_headers))
         .route_layer(CatchPanicLayer::custom(
@@ -101,6 +112,7 @@ pub fn with_fast_check(full: Router, state: AppState) -> Router {
         .fallback_service(full.clone());
     Router::new()
         .route("/api/v1/domains/check", check)
+        .merge(rdap)
         .fallback_service(full)
         .layer(from_fn(keep_client_request_id))
         .with_state(state)

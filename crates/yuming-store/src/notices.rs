@@ -1,6 +1,6 @@
 //! Notices: the per-channel outbox (also the in-app inbox), preferences, and job leases.
 
-use crate::db::{StoreError, Tx, map_err};
+use crate::db::{Db, StoreError, Tx, map_err};
 
 /// A notice for one channel, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -178,13 +178,6 @@ impl Tx {
             .bind(limit.clamp(1, 500)).fetch_all(c).await.map_err(map_err))
     }
 
-    /// Unread in-app notices of an account.
-    pub async fn unread_notice_count(&mut self, account_id: &str) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM notice_outbox WHERE account_id = $1 AND channel = 'in_app' AND read_at IS NULL";
-        let (n,): (i64,) = on_conn!(self, c => sqlx::query_as(sql).bind(account_id).fetch_one(c).await.map_err(map_err))?;
-        Ok(n)
-    }
-
     /// Marks one in-app notice of the account read; returns whether it exists.
     pub async fn mark_notice_read(
         &mut self,
@@ -306,5 +299,36 @@ impl Tx {
                    WHERE id = $1 AND recipient_sealed IS NULL";
         on_conn!(self, c => sqlx::query(sql).bind(id).bind(recipient_sealed).execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
         Ok(())
+    }
+}
+
+/// A count, as one row.
+#[derive(sqlx::FromRow)]
+struct Count {
+    n: i64,
+}
+
+impl Count {
+    fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Count> {
+        Ok(Count { n: r.get(0)? })
+    }
+}
+
+/// Unread in-app notices of an account (the count in the console's top bar).
+const UNREAD_NOTICES: &str = "SELECT COUNT(*) AS n FROM notice_outbox \
+     WHERE account_id = $1 AND channel = 'in_app' AND read_at IS NULL";
+
+impl Db {
+    /// Unread in-app notices of an account, as one statement outside any transaction: every
+    /// signed-in console page shows it.
+    pub async fn unread_notices(&self, account_id: &str) -> Result<i64, StoreError> {
+        let count = lone_read!(
+            optional: self,
+            Count,
+            UNREAD_NOTICES,
+            Count::from_rusqlite,
+            account_id
+        )?;
+        Ok(count.map_or(0, |c| c.n))
     }
 }

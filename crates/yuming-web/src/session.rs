@@ -267,11 +267,9 @@ impl FromRequestParts<WebState> for Visitor {
         let mut display_name = None;
         let mut unread_notices = 0;
         if let Some(token) = cookie(headers, SESSION_COOKIE) {
-            match yuming_app::accounts::authenticate_token(&state.app, token).await {
-                Ok(found) => {
-                    if let Ok(account) = yuming_app::accounts::me(&state.app, &found).await {
-                        display_name = Some(account.display_name);
-                    }
+            match yuming_app::accounts::authenticate_session(&state.app, token).await {
+                Ok((found, name)) => {
+                    display_name = Some(name);
                     unread_notices = yuming_app::notify::notices::unread_count(&state.app, &found)
                         .await
                         .unwrap_or(0);

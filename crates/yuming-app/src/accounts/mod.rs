@@ -17,8 +17,8 @@ pub use second_factor::{TotpEnrolment, totp_begin, totp_pending, totp_set_enable
 pub(crate) use sessions::actor_of_account;
 pub use sessions::{
     LoginInput, LoginOutput, LoginStep, SecondFactorStep, SecondStepInput, SessionView,
-    authenticate_token, change_password, login, login_second_step, login_step, logout,
-    logout_everywhere, me, resume_second_step, revoke_session, sessions,
+    authenticate_session, authenticate_token, change_password, login, login_second_step,
+    login_step, logout, logout_everywhere, me, resume_second_step, revoke_session, sessions,
 };
 pub use sub_accounts::{
     NewSubAccountInput, create_sub_account, list_sub_accounts, tenant_of_email, update_sub_account,

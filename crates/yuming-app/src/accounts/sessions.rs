@@ -378,6 +378,12 @@ async fn start_session(
 
 /// Resolves a bearer token to its actor.
 pub async fn authenticate_token(app: &App, token: &str) -> Result<Actor, AppError> {
+    Ok(authenticate_session(app, token).await?.0)
+}
+
+/// Resolves a session token to its actor and the account's display name, in the one read
+/// every signed-in console page makes.
+pub async fn authenticate_session(app: &App, token: &str) -> Result<(Actor, String), AppError> {
     let invalid = || AppError::from(AccountsError::InvalidToken);
     if token.is_empty() || token.len() > 256 {
         return Err(invalid());
@@ -392,7 +398,8 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Actor, AppErro
     if row.status != "active" {
         return Err(invalid());
     }
-    actor_for(&row, AuthMethod::Session { session_id })
+    let actor = actor_for(&row, AuthMethod::Session { session_id })?;
+    Ok((actor, row.display_name))
 }
 
 /// Loads the account an authenticated actor stands for (for API-key authentication).

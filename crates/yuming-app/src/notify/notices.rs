@@ -294,10 +294,7 @@ pub async fn inbox(
 
 /// How many in-app notices the actor has not read.
 pub async fn unread_count(app: &App, actor: &Actor) -> Result<i64, AppError> {
-    let mut tx = app.db().read().await?;
-    let n = tx.unread_notice_count(&actor.account_id).await?;
-    tx.commit().await?;
-    Ok(n)
+    Ok(app.db().unread_notices(&actor.account_id).await?)
 }
 
 /// Marks one of the actor's in-app notices read; another account's is `NOT_FOUND`.
