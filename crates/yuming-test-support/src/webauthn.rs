@@ -22,17 +22,25 @@ pub struct SoftAuthenticator {
 impl SoftAuthenticator {
     /// A new credential for pages served at `origin` (e.g. `http://localhost:8080`).
     pub fn new(origin: &str) -> SoftAuthenticator {
-        let rng = SystemRandom::new();
         let pkcs8 =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).expect("P-256 key");
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
-            .expect("P-256 key");
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
+                .expect("P-256 key");
         let credential_id = Sha256::digest(pkcs8.as_ref())[..16].to_vec();
+        SoftAuthenticator::of_key(pkcs8.as_ref().to_vec(), credential_id, 0, origin)
+    }
+
+    fn of_key(pkcs8: Vec<u8>, credential_id: Vec<u8>, counter: u32, origin: &str) -> Self {
+        let key = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_ASN1_SIGNING,
+            &pkcs8,
+            &SystemRandom::new(),
+        )
+        .expect("P-256 key");
         SoftAuthenticator {
-            pkcs8: pkcs8.as_ref().to_vec(),
+            pkcs8,
             key,
             credential_id,
-            counter: 0,
+            counter,
             origin: origin.to_owned(),
         }
     }
@@ -130,18 +138,11 @@ impl SoftAuthenticator {
     /// A copy of the same credential whose counter stands at `counter`, as a cloned
     /// authenticator's would.
     pub fn copy_with_counter(&self, counter: u32) -> SoftAuthenticator {
-        let key = EcdsaKeyPair::from_pkcs8(
-            &ECDSA_P256_SHA256_ASN1_SIGNING,
-            &self.pkcs8,
-            &SystemRandom::new(),
-        )
-        .expect("P-256 key");
-        SoftAuthenticator {
-            pkcs8: self.pkcs8.clone(),
-            key,
-            credential_id: self.credential_id.clone(),
+        SoftAuthenticator::of_key(
+            self.pkcs8.clone(),
+            self.credential_id.clone(),
             counter,
-            origin: self.origin.clone(),
-        }
+            &self.origin,
+        )
     }
 }

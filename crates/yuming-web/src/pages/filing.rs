@@ -536,29 +536,29 @@ const EDITABLE: [(&str, &str); 11] = [
     ),
 ];
 
-/// The current value of a field of the proposed data, as the form shows it.
-fn payload_value(payload: &filing::Payload, path: &str) -> Option<String> {
-    let site = payload.site.as_ref();
-    let entity = &payload.entity;
-    Some(match path {
-        "site.name" => site?.name.clone(),
-        "site.homepage" => site?.homepage.clone(),
-        "site.purpose" => site?.purpose.clone(),
-        "site.servers" => site?.servers.join("\n"),
-        "site.principal.name" => site?.principal.name.clone(),
-        "site.principal.mobile" => site?.principal.mobile.clone(),
-        "site.principal.email" => site?.principal.email.clone(),
-        "entity.name" => entity.name.clone(),
-        "entity.address" => entity.address.clone(),
-        "entity.principal.mobile" => entity.principal.mobile.clone(),
-        "entity.principal.email" => entity.principal.email.clone(),
-        _ => return None,
-    })
+/// The current value of a field of the proposed data (serialized once), found by the same
+/// dotted path the edit form writes it back by: text as it is, a list one item per line.
+fn payload_value(payload: &serde_json::Value, path: &str) -> Option<String> {
+    match path
+        .split('.')
+        .try_fold(payload, |node, key| node.get(key))?
+    {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => None,
+    }
 }
 
 /// The edit form's fields: those the order's operation changes and its status lets the
 /// applicant change now (the same rules the app enforces on saving).
 fn edit_fields(locale: Locale, order: &filing::OrderView, typed: &FormState) -> Vec<EditField> {
+    let payload = serde_json::to_value(&order.payload).unwrap_or_default();
     EDITABLE
         .iter()
         .filter(|(path, _)| {
@@ -566,7 +566,7 @@ fn edit_fields(locale: Locale, order: &filing::OrderView, typed: &FormState) -> 
                 && yuming_core::filing::field_editable(order.status, &order.rejected_fields, path)
         })
         .filter_map(|(path, label)| {
-            let current = payload_value(&order.payload, path)?;
+            let current = payload_value(&payload, path)?;
             let value = typed.typed(path).map_or(current, str::to_owned);
             Some(EditField {
                 name: path,
@@ -865,6 +865,25 @@ pub async fn update_fields(
     }
 }
 
+/// The answer to a step taken on an order's page: back to the page with `done` on success,
+/// the error beside the order otherwise (another tenant's order is not found).
+async fn after_order_step(
+    state: &WebState,
+    visitor: &Visitor,
+    id: &str,
+    outcome: Result<filing::OrderView, AppError>,
+    done: &str,
+) -> Response {
+    match outcome {
+        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done={done}")),
+        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(visitor, state, &e),
+        Err(e) => {
+            let message = visitor.locale.error_message(&e);
+            order_page(state, visitor, id, Some(message), status_of(&e)).await
+        }
+    }
+}
+
 /// `POST /console/filing/orders/{id}/abandon`: gives the order up (its entity can take
 /// another order then).
 pub async fn abandon(
@@ -872,14 +891,8 @@ pub async fn abandon(
     Path(id): Path<String>,
     SignedInForm { visitor, actor, .. }: SignedInForm,
 ) -> Response {
-    match filing::abandon(&state.app, &visitor.ctx, &actor, &id).await {
-        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=order-abandoned")),
-        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
-        Err(e) => {
-            let message = visitor.locale.error_message(&e);
-            order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
-        }
-    }
+    let outcome = filing::abandon(&state.app, &visitor.ctx, &actor, &id).await;
+    after_order_step(&state, &visitor, &id, outcome, "order-abandoned").await
 }
 
 /// `POST /console/filing/sites/{id}/orders`: 变更网站, 注销网站 or 取消接入 of a filed
@@ -922,15 +935,8 @@ pub async fn submit(
         ..
     }: SignedInForm,
 ) -> Response {
-    let actor = &actor;
-    match filing::submit(&state.app, &visitor.ctx, actor, &id).await {
-        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=order-submitted")),
-        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
-        Err(e) => {
-            let message = visitor.locale.error_message(&e);
-            order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
-        }
-    }
+    let outcome = filing::submit(&state.app, &visitor.ctx, &actor, &id).await;
+    after_order_step(&state, &visitor, &id, outcome, "order-submitted").await
 }
 
 /// `POST /console/filing/orders/{id}/sms`: the code the authority texted to the principal.
@@ -945,14 +951,8 @@ pub async fn verify_sms(
     }: SignedInForm,
 ) -> Response {
     let code = fields.get("code").map_or("", |c| c.trim());
-    match filing::verify_sms(&state.app, &visitor.ctx, &actor, &id, code).await {
-        Ok(_) => visitor.redirect(&format!("/console/filing/orders/{id}?done=sms-verified")),
-        Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
-        Err(e) => {
-            let message = visitor.locale.error_message(&e);
-            order_page(&state, &visitor, &id, Some(message), status_of(&e)).await
-        }
-    }
+    let outcome = filing::verify_sms(&state.app, &visitor.ctx, &actor, &id, code).await;
+    after_order_step(&state, &visitor, &id, outcome, "sms-verified").await
 }
 
 #[derive(Template)]
