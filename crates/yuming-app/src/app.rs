@@ -62,6 +62,9 @@ pub struct AppSettings {
     pub certificate_validity_days: i64,
     /// Public filing look-ups per source IP per minute.
     pub public_lookups_per_ip_per_minute: i64,
+    /// Whether the built-in sandbox payment gateway is offered (local use and trials only:
+    /// it lets anyone approve a payment without paying).
+    pub payments_sandbox: bool,
     /// Filing material images decoded at once (each may take up to
     /// `filing::materials::MAX_ALLOC` bytes); further uploads wait briefly, then get 503.
     pub material_decodes: usize,
@@ -91,6 +94,7 @@ impl Default for AppSettings {
             certificate_validity_days: 365,
             public_lookups_per_ip_per_minute: 60,
             material_decodes: 2,
+            payments_sandbox: true,
         }
     }
 }
@@ -116,6 +120,8 @@ struct Inner {
     filing_authority: std::sync::RwLock<Arc<dyn crate::filing::FilingAuthority>>,
     material_decodes: Arc<tokio::sync::Semaphore>,
     domain_hooks: Arc<dyn DomainHooks>,
+    payment_gateways: std::sync::RwLock<Vec<Arc<dyn crate::billing::gateways::PaymentGateway>>>,
+    sandbox_gateway: Option<Arc<crate::billing::gateways::sandbox::SandboxGateway>>,
 }
 
 impl App {
@@ -131,6 +137,19 @@ impl App {
             db.clone(),
             cipher.clone(),
         ));
+        let sandbox_gateway = settings.payments_sandbox.then(|| {
+            Arc::new(crate::billing::gateways::sandbox::SandboxGateway::new(
+                db.clone(),
+                Arc::clone(&clock),
+                &cipher,
+                &settings.public_url,
+            ))
+        });
+        let payment_gateways: Vec<Arc<dyn crate::billing::gateways::PaymentGateway>> =
+            sandbox_gateway
+                .iter()
+                .map(|g| Arc::clone(g) as Arc<dyn crate::billing::gateways::PaymentGateway>)
+                .collect();
         let material_decodes = Arc::new(tokio::sync::Semaphore::new(
             settings.material_decodes.max(1),
         ));
@@ -148,6 +167,8 @@ impl App {
                 filing_authority: std::sync::RwLock::new(sandbox_authority),
                 material_decodes,
                 domain_hooks: Arc::new(PlatformHooks),
+                payment_gateways: std::sync::RwLock::new(payment_gateways),
+                sandbox_gateway,
             }),
         }
     }
@@ -220,6 +241,35 @@ impl App {
             .filing_authority
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = authority;
+    }
+
+    /// The payment gateways customers can pay through, in the order offered.
+    pub fn payment_gateways(&self) -> Vec<Arc<dyn crate::billing::gateways::PaymentGateway>> {
+        self.inner
+            .payment_gateways
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Adds a payment gateway, replacing one of the same name (at start-up, and in tests).
+    pub fn set_payment_gateway(&self, gateway: Arc<dyn crate::billing::gateways::PaymentGateway>) {
+        let mut gateways = self
+            .inner
+            .payment_gateways
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match gateways.iter_mut().find(|g| g.name() == gateway.name()) {
+            Some(slot) => *slot = gateway,
+            None => gateways.push(gateway),
+        }
+    }
+
+    /// The built-in sandbox gateway, when offered (its pay page needs more than the port).
+    pub fn sandbox_gateway(
+        &self,
+    ) -> Option<Arc<crate::billing::gateways::sandbox::SandboxGateway>> {
+        self.inner.sandbox_gateway.clone()
     }
 
     /// Forgets the in-memory catalogue so the next use reloads it.

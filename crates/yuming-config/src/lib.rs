@@ -52,6 +52,74 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     /// The web console.
     pub web: WebConfig,
+    /// Payment gateways.
+    pub payments: PaymentsConfig,
+}
+
+/// Payment gateways (`[payments]`). Private keys and the WeChat Pay APIv3 key are given
+/// sealed with the master key (`yuming secret seal < key.pem` prints `sealed:…`), never in
+/// clear.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// Offer the built-in sandbox gateway, whose pay page lets anyone approve a payment
+    /// without paying: for trials and local use only, turn it off in production.
+    pub sandbox: bool,
+    /// Time limit of one call to a gateway, seconds.
+    pub timeout_secs: u64,
+    /// Alipay (absent: not offered).
+    pub alipay: Option<AlipayConfig>,
+    /// WeChat Pay API v3 (absent: not offered).
+    pub wechat: Option<WechatPayConfig>,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        PaymentsConfig {
+            sandbox: true,
+            timeout_secs: 10,
+            alipay: None,
+            wechat: None,
+        }
+    }
+}
+
+/// Alipay open platform, RSA2 (`[payments.alipay]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlipayConfig {
+    /// The application id (APPID).
+    pub app_id: String,
+    /// The gateway (default `https://openapi.alipay.com/gateway.do`).
+    pub gateway_url: Option<String>,
+    /// The application private key, sealed (`sealed:…`).
+    pub private_key: String,
+    /// Alipay's public key (支付宝公钥), PEM or base64 (public: not sealed).
+    pub alipay_public_key: String,
+    /// `page` (computer-site payment, the default) or `qr` (scan to pay).
+    pub product: Option<String>,
+}
+
+/// WeChat Pay API v3 (`[payments.wechat]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatPayConfig {
+    /// The merchant id (商户号).
+    pub mch_id: String,
+    /// The app id payments belong to.
+    pub app_id: String,
+    /// The API address (default `https://api.mch.weixin.qq.com`).
+    pub base_url: Option<String>,
+    /// The serial number of the merchant API certificate.
+    pub merchant_serial_no: String,
+    /// The merchant API private key, sealed (`sealed:…`).
+    pub private_key: String,
+    /// The APIv3 key, sealed (`sealed:…`).
+    pub api_v3_key: String,
+    /// The platform certificate or WeChat Pay public key, PEM (public: not sealed).
+    pub platform_key: String,
+    /// Its serial number.
+    pub platform_serial: String,
 }
 
 /// The web console (`/`, `/console`).
@@ -409,6 +477,7 @@ impl Default for Config {
             whois: WhoisConfig::default(),
             scheduler: SchedulerConfig::default(),
             web: WebConfig::default(),
+            payments: PaymentsConfig::default(),
         }
     }
 }

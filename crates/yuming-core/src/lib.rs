@@ -15,6 +15,7 @@ pub mod filing;
 pub mod lifecycle;
 pub mod money;
 pub mod net;
+pub mod payments;
 pub mod rules;
 pub mod signing;
 pub mod totp;

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::{
     account_data, admin, api_keys, audit, auth, billing, contacts, dns, domains, filing,
-    filing_after, flows, health, notifications, review, sub_accounts, validate, webhooks,
+    filing_after, flows, health, notifications, payments, review, sub_accounts, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -364,6 +364,13 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(billing::orders))
         .routes(routes!(billing::credit))
         .routes(routes!(billing::credit_limit))
+        .routes(routes!(payments::create, payments::list))
+        .routes(routes!(payments::methods))
+        .routes(routes!(payments::get))
+        .routes(routes!(payments::refund, payments::refunds))
+        .routes(routes!(payments::notify))
+        .routes(routes!(payments::alerts))
+        .routes(routes!(payments::reconcile))
         .routes(routes!(review::domain_queue))
         .routes(routes!(review::domain_decision))
         .routes(routes!(filing::create_entity, filing::list_entities))

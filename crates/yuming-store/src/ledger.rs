@@ -295,3 +295,19 @@ impl Tx {
         Ok(n)
     }
 }
+
+impl Tx {
+    /// Sets an order's status (`pending` → `completed` or `failed`, for orders that settle
+    /// after a gateway answers).
+    pub async fn set_order_status(&mut self, id: &str, status: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE orders SET status = $2 WHERE id = $1";
+        on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(status)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(())
+    }
+}

@@ -29,6 +29,7 @@ mod ledger;
 mod lone_read;
 mod notices;
 mod passkeys;
+mod payments;
 mod rate;
 mod sandbox_authority;
 mod sessions;
@@ -57,6 +58,9 @@ pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, 
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
 pub use passkeys::{PasskeyRow, WebauthnChallengeRow};
+pub use payments::{
+    PaymentAlertRow, PaymentNotificationRow, PaymentRefundRow, PaymentRow, SandboxTradeRow,
+};
 pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
 pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 pub mod filing;
 pub mod fixtures;
+pub mod gateways;
 pub mod serve;
 pub mod smtp;
 pub mod story;

@@ -66,6 +66,11 @@ pub enum Command {
         /// The archive to read.
         archive: PathBuf,
     },
+    /// Secrets for the configuration file.
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
     /// Print the OpenAPI document of /api/v1.
     Openapi,
     /// Reproducible benchmarks against 127.0.0.1 only.
@@ -93,6 +98,15 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+}
+
+/// `yuming secret …`
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Seal a secret (a gateway private key, the WeChat Pay APIv3 key) read from standard
+    /// input with the master key, and print the `sealed:…` value to put in the
+    /// configuration.
+    Seal,
 }
 
 /// `yuming tld …`

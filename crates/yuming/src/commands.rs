@@ -11,7 +11,7 @@ use yuming_core::clock::Clock;
 
 use crate::cli::{
     AccountCommand, AuditCommand, BenchCommand, Cli, Command, FilingCommand, JobsCommand,
-    TldCommand, UserCommand,
+    SecretCommand, TldCommand, UserCommand,
 };
 use crate::{bench, serve, setup};
 
@@ -282,6 +282,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.uploads,
                 archive.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Secret {
+            command: SecretCommand::Seal,
+        } => {
+            let key = setup::master_key(&config)?;
+            let cipher = yuming_app::platform::crypto::Cipher::from_base64(&key, &[])
+                .context("master key")?;
+            let mut secret = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut secret)
+                .context("reading the secret from standard input")?;
+            let secret = secret.trim();
+            if secret.is_empty() {
+                anyhow::bail!("no secret on standard input");
+            }
+            println!("{}", setup::seal_secret(&cipher, secret));
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {

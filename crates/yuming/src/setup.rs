@@ -168,6 +168,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         footer_timeout_secs: config.filing.footer_timeout_secs.clamp(1, 60),
         footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
         material_decodes: config.filing.material_decodes.clamp(1, 64),
+        payments_sandbox: config.payments.sandbox,
     }
 }
 
@@ -239,6 +240,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
         app.db().clone(),
         app.cipher().clone(),
     )));
+    install_payment_gateways(&app, &config.payments)?;
     // Rows an older release wrote with personal data in clear are sealed before anything
     // reads them (a no-op once done).
     let sealed = yuming_app::ops::at_rest::seal_legacy_plaintext(&app)
@@ -254,6 +256,93 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
         );
     }
     Ok(app)
+}
+
+/// What `yuming secret seal` prints before the sealed value, and what the configuration's
+/// secret fields must start with.
+pub const SEALED_PREFIX: &str = "sealed:";
+
+/// The AEAD context secrets in the configuration are sealed under.
+const SECRET_CONTEXT: &str = "config.secret";
+
+/// Seals a secret for the configuration file.
+pub fn seal_secret(app_cipher: &Cipher, secret: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "{SEALED_PREFIX}{}",
+        base64::engine::general_purpose::STANDARD
+            .encode(app_cipher.seal(secret.as_bytes(), SECRET_CONTEXT))
+    )
+}
+
+/// Opens a sealed configuration secret; a value in clear is refused, naming the field.
+fn open_secret(cipher: &Cipher, field: &str, value: &str) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    let Some(sealed) = value.trim().strip_prefix(SEALED_PREFIX) else {
+        bail!(
+            "{field} must be sealed with the master key: run `yuming secret seal < file` and paste its output"
+        );
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .with_context(|| format!("{field}: not a sealed value"))?;
+    let plain = cipher
+        .open(&bytes, SECRET_CONTEXT)
+        .map_err(|_| anyhow::anyhow!("{field}: does not open with the master key"))?;
+    String::from_utf8(plain).with_context(|| format!("{field}: not text"))
+}
+
+/// Adds the configured Alipay and WeChat Pay gateways to the application.
+fn install_payment_gateways(
+    app: &App,
+    config: &yuming_config::PaymentsConfig,
+) -> anyhow::Result<()> {
+    use yuming_app::billing::gateways::{alipay, wechat};
+    let timeout = std::time::Duration::from_secs(config.timeout_secs.clamp(1, 120));
+    if let Some(c) = &config.alipay {
+        let product = match c.product.as_deref().unwrap_or("page") {
+            "page" => alipay::AlipayProduct::Page,
+            "qr" => alipay::AlipayProduct::Qr,
+            other => bail!("payments.alipay.product {other:?}: use page or qr"),
+        };
+        let gateway = alipay::Alipay::new(alipay::AlipayConfig {
+            app_id: c.app_id.clone(),
+            gateway_url: c
+                .gateway_url
+                .clone()
+                .unwrap_or_else(|| alipay::PRODUCTION_GATEWAY.to_owned()),
+            private_key: open_secret(app.cipher(), "payments.alipay.private_key", &c.private_key)?,
+            alipay_public_key: c.alipay_public_key.clone(),
+            product,
+            timeout,
+        })
+        .map_err(|e| anyhow::anyhow!("payments.alipay: {e}"))?;
+        app.set_payment_gateway(Arc::new(gateway));
+    }
+    if let Some(c) = &config.wechat {
+        let gateway = wechat::WechatPay::new(wechat::WechatConfig {
+            mch_id: c.mch_id.clone(),
+            app_id: c.app_id.clone(),
+            base_url: c
+                .base_url
+                .clone()
+                .unwrap_or_else(|| wechat::PRODUCTION_BASE_URL.to_owned()),
+            merchant_serial_no: c.merchant_serial_no.clone(),
+            private_key: open_secret(app.cipher(), "payments.wechat.private_key", &c.private_key)?,
+            api_v3_key: open_secret(app.cipher(), "payments.wechat.api_v3_key", &c.api_v3_key)?,
+            platform_key: c.platform_key.clone(),
+            platform_serial: c.platform_serial.clone(),
+            timeout,
+        })
+        .map_err(|e| anyhow::anyhow!("payments.wechat: {e}"))?;
+        app.set_payment_gateway(Arc::new(gateway));
+    }
+    if config.sandbox {
+        tracing::warn!(
+            "the SANDBOX payment gateway is offered: anyone can approve its payments without paying (payments.sandbox = false turns it off)"
+        );
+    }
+    Ok(())
 }
 
 /// Refuses an empty or whitespace password read from stdin.

@@ -188,6 +188,15 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+/// The SHA-1 of `data` in lower-case hex: only to check a digest a third party publishes
+/// (WeChat Pay's bill hash), never for anything of ours.
+pub fn sha1_hex(data: &[u8]) -> String {
+    hex::encode(ring::digest::digest(
+        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        data,
+    ))
+}
+
 /// A new opaque, non-sequential identifier with a type prefix, e.g. `acc_…`.
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())

@@ -15,6 +15,7 @@ pub mod filing_after;
 pub mod flows;
 pub mod health;
 pub mod notifications;
+pub mod payments;
 pub mod review;
 pub mod sub_accounts;
 pub mod validate;

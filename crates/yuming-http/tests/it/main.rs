@@ -11,6 +11,7 @@ mod flows;
 mod idempotency;
 mod lookups;
 mod notifications;
+mod payments;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;

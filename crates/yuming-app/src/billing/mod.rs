@@ -1,4 +1,8 @@
-//! Balances, top-ups, the customer's ledger and order history.
+//! Balances, top-ups, the customer's ledger and order history; payments through gateways
+//! ([`payments`], [`gateways`]).
+
+pub mod gateways;
+pub mod payments;
 
 use serde_json::{Map, Value, json};
 use yuming_core::access::{Actor, Right};
