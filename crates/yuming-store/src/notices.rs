@@ -265,6 +265,21 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Marks a one-off job (e.g. one day's reconciliation) done for good: its lease is never
+    /// granted again.
+    pub async fn finish_job_for_good(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE job_leases SET holder = 'done', lease_until = $3, last_run_at = $4 \
+                   WHERE name = $1 AND holder = $2";
+        on_conn!(self, c => sqlx::query(sql).bind(name).bind(holder).bind(i64::MAX).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(map_err))?;
+        Ok(())
+    }
+
     /// Releases a job lease held by `holder` and records the run.
     pub async fn release_job_lease(
         &mut self,

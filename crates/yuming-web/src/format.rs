@@ -120,6 +120,26 @@ pub fn device(user_agent: &str) -> String {
     }
 }
 
+/// `text` as a QR code, as a `data:` URL of an SVG image (for an `<img>`: the CSP forbids
+/// inline SVG styles but allows data images).
+pub fn qr_data_url(text: &str) -> String {
+    use base64::Engine as _;
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build();
+            format!(
+                "data:image/svg+xml;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(svg)
+            )
+        }
+        Err(_) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,6 +211,16 @@ pub fn router(state: WebState, api: Router) -> Router {
             get(pages::contacts::document_image),
         )
         .route("/console/billing", get(pages::console::billing))
+        .route("/console/billing/top-up", post(pages::payments::top_up))
+        .route("/console/billing/payments/{id}", get(pages::payments::show))
+        .route(
+            "/console/billing/payments/{id}/refund",
+            post(pages::payments::refund),
+        )
+        .route(
+            "/sandbox/pay/{id}",
+            get(pages::payments::sandbox_page).post(pages::payments::sandbox_decide),
+        )
         .route(
             "/console/billing/threshold",
             post(pages::console::set_threshold),

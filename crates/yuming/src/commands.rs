@@ -238,6 +238,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 jobs.sms_sent, jobs.sms_failed, jobs.transfers_completed
             );
             println!(
+                "payments: {} stored notifies processed, {} payments credited and {} closed after asking the gateway, {} refunds settled; {} gateway bills reconciled",
+                jobs.payments.notifies,
+                jobs.payments.credited,
+                jobs.payments.closed,
+                jobs.payments.refunds,
+                jobs.reconciliations
+            );
+            println!(
                 "webhooks: {} delivered, {} failed (retried later); {} stalled batches resumed",
                 jobs.webhooks_sent, jobs.webhooks_failed, jobs.batches_resumed
             );

@@ -938,3 +938,117 @@ async fn filed_site_pages_in_the_browser() {
     }
     server.abort();
 }
+
+/// Topping up through the sandbox gateway in a browser: the billing page's form, the
+/// payment page with its QR code, the sandbox's cashier, the credit, and a refund back to
+/// the method. The console runs in this process, at the address the sandbox notifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_up_and_refund_in_the_browser() {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    let db = TestDb::sqlite().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (app, _clock) = yuming_test_support::test_app_with(
+        &db.db,
+        yuming_app::AppSettings {
+            public_url: format!("http://127.0.0.1:{port}"),
+            ..yuming_test_support::test_settings()
+        },
+    );
+    yuming_test_support::signup_verified(
+        &app,
+        &yuming_app::RequestContext::internal("test"),
+        yuming_app::accounts::NewAccountInput {
+            email: "payer@example.com".into(),
+            password: yuming_test_support::fixtures::PASSWORD.into(),
+            display_name: "付款人".into(),
+        },
+    )
+    .await
+    .expect("customer");
+    let api = yuming_http::router(yuming_http::AppState {
+        app: app.clone(),
+        settings: yuming_http::HttpSettings::default(),
+    });
+    let web = yuming_web::WebState {
+        app: app.clone(),
+        settings: Arc::new(yuming_web::WebSettings::default()),
+    };
+    let router = yuming_web::router(web, api);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let label: &'static str = Box::leak(format!("payments-{size}").into_boxed_str());
+        clear_shots(&shots, label);
+        let mut walk = Walk {
+            client: driver.browser(width, height).await,
+            base: format!("http://127.0.0.1:{port}"),
+            label,
+            phone: size == "phone",
+            axe: axe_source(),
+            shots: shots.clone(),
+            step: 0,
+            label_to_register: "",
+        };
+        walk.open("/login").await;
+        walk.fill("email", "payer@example.com").await;
+        walk.fill("password", yuming_test_support::fixtures::PASSWORD)
+            .await;
+        walk.click("main form.stack button[type=submit]").await;
+        walk.expect_text("账户余额").await;
+        walk.open("/console/billing").await;
+        // A wrong amount is refused next to the field, nothing is created.
+        walk.fill("amount", "12.345").await;
+        walk.click("form[action='/console/billing/top-up'] button[type=submit]")
+            .await;
+        walk.expect_text("最多两位小数").await;
+        walk.check_page("top-up-refused").await;
+        walk.fill("amount", "0").await;
+        walk.click("form[action='/console/billing/top-up'] button[type=submit]")
+            .await;
+        walk.expect_text("金额须在").await;
+        walk.fill("amount", "100").await;
+        walk.click("form[action='/console/billing/top-up'] button[type=submit]")
+            .await;
+        walk.expect_text("待支付").await;
+        walk.expect_text("前往支付页面").await;
+        walk.check_page("payment-pending").await;
+        walk.click("a.btn.primary").await;
+        walk.expect_text("沙箱收银台").await;
+        walk.check_page("sandbox-cashier").await;
+        walk.click("button[value=approve]").await;
+        walk.expect_text("已到账").await;
+        walk.expect_text("原路退回").await;
+        walk.check_page("payment-paid").await;
+        walk.fill("amount", "30").await;
+        walk.fill("reason", "多充了").await;
+        walk.client
+            .execute("window.confirm = () => true;", vec![])
+            .await
+            .expect("confirm");
+        walk.click("form[action$='/refund'] button[type=submit]")
+            .await;
+        walk.expect_text("已提交退款").await;
+        walk.expect_text("多充了").await;
+        walk.check_page("payment-refunded").await;
+        walk.open("/console/billing").await;
+        walk.expect_text("充值记录").await;
+        walk.check_page("billing-with-payments").await;
+        walk.client.close().await.expect("close the browser");
+    }
+    let balance = yuming_app::billing::ledger_sums(&app).await.expect("sums");
+    assert!(balance.iter().all(|(_, sum)| *sum == 0), "{balance:?}");
+    server.abort();
+}

@@ -123,8 +123,8 @@ crate::platform::error::error_enum! {
         ),
         /// A credit outside 1..=[`MAX_TOP_UP_MINOR`].
         InvalidCredit = BadRequest("INVALID_AMOUNT", field = "amount") => (
-            format!("the amount must be 1 to {MAX_TOP_UP_MINOR} minor units"),
-            format!("金额须在 1 到 {MAX_TOP_UP_MINOR} 分之间"),
+            format!("the amount must be 0.01 to 10,000,000.00 (1 to {MAX_TOP_UP_MINOR} minor units)"),
+            format!("金额须在 0.01 元到 1000 万元之间（1 到 {MAX_TOP_UP_MINOR} 分）"),
         ),
         /// A credit limit outside 0..=[`MAX_TOP_UP_MINOR`].
         InvalidCreditLimit = BadRequest("INVALID_AMOUNT", field = "amount") => (

@@ -990,6 +990,60 @@ pub async fn reconcile(
     Ok(report)
 }
 
+/// Hour (China time) after which the previous day's bills are final at the gateways (Alipay
+/// publishes them after 09:00, WeChat Pay after 10:00).
+pub const BILLS_READY_HOUR: u8 = 10;
+
+/// Reconciles each gateway's bill of the previous day (China time) once, as soon as the
+/// bills are ready: run from the scheduler by every instance, done by one. A gateway whose
+/// bill cannot be fetched is tried again on the next run. Returns the reconciliations made.
+pub async fn reconcile_due(
+    app: &App,
+    holder: &str,
+) -> Result<Vec<(String, Reconciliation)>, AppError> {
+    let china = time::OffsetDateTime::from_unix_timestamp(app.now().0)
+        .map_err(|e| AppError::internal(format!("clock: {e}")))?
+        .to_offset(time::macros::offset!(+8));
+    if china.hour() < BILLS_READY_HOUR {
+        return Ok(Vec::new());
+    }
+    let Some(day) = china.date().previous_day() else {
+        return Ok(Vec::new());
+    };
+    let mut done = Vec::new();
+    for gateway in app.payment_gateways() {
+        let name = format!("payments_reconcile:{}:{day}", gateway.name());
+        let now = app.now().0;
+        let mut tx = app.db().write().await?;
+        let leased = tx
+            .acquire_job_lease(
+                &name,
+                holder,
+                now,
+                now + crate::ops::scheduler::JOB_LEASE_SECS,
+            )
+            .await?;
+        tx.commit().await?;
+        if !leased {
+            continue;
+        }
+        let outcome = reconcile(app, gateway.name(), day).await;
+        let mut tx = app.db().write().await?;
+        match outcome {
+            Ok(report) => {
+                tx.finish_job_for_good(&name, holder, app.now().0).await?;
+                done.push((gateway.name().to_owned(), report));
+            }
+            Err(error) => {
+                tracing::warn!(gateway = gateway.name(), %day, error = %error.message, "reconciliation postponed");
+                tx.release_job_lease(&name, holder, app.now().0).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(done)
+}
+
 /// Payment alerts for finance staff, newest first (open ones unless `all`).
 pub async fn alerts(app: &App, actor: &Actor, all: bool) -> Result<Vec<PaymentAlertRow>, AppError> {
     actor.require(Right::BillingManage)?;

@@ -370,6 +370,10 @@ pub struct JobsReport {
     pub webhooks_sent: usize,
     /// Webhook delivery attempts that failed (retried with backoff).
     pub webhooks_failed: usize,
+    /// Payments and refunds settled by asking the gateways.
+    pub payments: crate::billing::payments::SettleReport,
+    /// Gateway bills reconciled with the ledger (once per gateway and day).
+    pub reconciliations: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -404,6 +408,11 @@ pub async fn run_jobs(
     // Idempotent per certificate (the notice's occasion), so every instance may run it.
     report.certificate_reminders += crate::filing::certificates::remind_renewals(app).await?;
     report.filing_monitor = crate::filing::monitor::run(app, 100).await?;
+    // Crediting is guarded row by row, so instances may settle concurrently.
+    report.payments = crate::billing::payments::settle(app).await?;
+    report.reconciliations = crate::billing::payments::reconcile_due(app, holder)
+        .await?
+        .len();
     // Each due transfer completes in its own transaction that re-checks its state, so
     // concurrent instances cannot complete one twice.
     loop {

@@ -698,3 +698,50 @@ both_backends!(
         assert_eq!(balance(&h, &token).await, 4_200);
     }
 );
+
+both_backends!(
+    yesterdays_bills_are_reconciled_once_when_ready,
+    |db: TestDb| async move {
+        let h = served(db).await;
+        let (_, token) = h.customer("payer@example.com").await;
+        // 2026-01-01 08:00 China time.
+        let id = pay(&h, &token, "sandbox", 1_500).await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let sandbox = h.app.sandbox_gateway().expect("sandbox");
+        sandbox
+            .decide(&id, SandboxDecision::Approve)
+            .await
+            .expect("decide");
+        assert_eq!(balance(&h, &token).await, 1_500);
+        h.clock.advance_secs(24 * 3600);
+        assert!(
+            payments::reconcile_due(&h.app, "a")
+                .await
+                .expect("run")
+                .is_empty(),
+            "08:00: bills not ready"
+        );
+        h.clock.advance_secs(2 * 3600 + 60);
+        let done = payments::reconcile_due(&h.app, "a").await.expect("run");
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].0, "sandbox");
+        assert_eq!(done[0].1.matched, 1);
+        assert!(done[0].1.mismatches.is_empty(), "{:?}", done[0].1);
+        assert!(
+            payments::reconcile_due(&h.app, "a")
+                .await
+                .expect("run")
+                .is_empty(),
+            "once per day"
+        );
+        assert!(
+            payments::reconcile_due(&h.app, "b")
+                .await
+                .expect("run")
+                .is_empty(),
+            "by one instance"
+        );
+    }
+);

@@ -741,17 +741,30 @@ struct BillingPage {
     ledger: Vec<LedgerRow>,
     orders: Vec<OrderLine>,
     threshold_form: FormState,
+    top_up_form: FormState,
+    methods: Vec<crate::pages::payments::MethodChoice>,
+    payments: Vec<crate::pages::payments::PaymentLine>,
 }
 
-/// `/console/billing`: balance, its movements, orders and the low-balance reminder.
+/// The billing page's forms as sent back with their errors (a fresh form when `None`).
+#[derive(Default)]
+pub struct BillingForms {
+    /// The low-balance threshold.
+    pub threshold: Option<FormState>,
+    /// The top-up.
+    pub top_up: Option<FormState>,
+}
+
+/// `/console/billing`: balance, top-up, payments, movements, orders and the low-balance
+/// reminder.
 pub async fn billing(State(state): State<WebState>, visitor: Visitor) -> Response {
-    billing_page(&state, &visitor, None, StatusCode::OK).await
+    billing_page(&state, &visitor, BillingForms::default(), StatusCode::OK).await
 }
 
-async fn billing_page(
+pub(crate) async fn billing_page(
     state: &WebState,
     visitor: &Visitor,
-    threshold_form: Option<FormState>,
+    forms: BillingForms,
     status: StatusCode,
 ) -> Response {
     let actor = match visitor.require_actor() {
@@ -766,15 +779,16 @@ async fn billing_page(
         // As many orders as statement lines, so that each line can say what it paid for.
         let orders = billing::orders(app, actor, &start, 50).await?;
         let threshold = billing::low_balance_threshold(app, actor).await?;
-        Ok::<_, AppError>((balance, ledger, orders, threshold))
+        let payments = billing::payments::list(app, actor, &start, 10).await?;
+        Ok::<_, AppError>((balance, ledger, orders, threshold, payments))
     }
     .await;
-    let (balance, ledger, orders, threshold) = match loaded {
+    let (balance, ledger, orders, threshold, payments) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
     let locale = visitor.locale;
-    let threshold_form = threshold_form.unwrap_or_else(|| {
+    let threshold_form = forms.threshold.unwrap_or_else(|| {
         let mut form = FormState::new();
         let minor = threshold.minor();
         form.set("amount", &format!("{}.{:02}", minor / 100, minor % 100));
@@ -845,6 +859,19 @@ async fn billing_page(
         ledger,
         orders: order_lines.into_iter().map(|(_, _, line)| line).collect(),
         threshold_form,
+        methods: crate::pages::payments::method_choices(state, locale),
+        top_up_form: forms.top_up.unwrap_or_else(|| {
+            let mut form = FormState::new();
+            if let Some(first) = billing::payments::methods(app).first() {
+                form.set("method", first);
+            }
+            form
+        }),
+        payments: payments
+            .items
+            .iter()
+            .map(|p| crate::pages::payments::payment_line(locale, p))
+            .collect(),
     };
     page(visitor, status, &template)
 }
@@ -870,7 +897,16 @@ pub async fn set_threshold(
         Err(e) => {
             let mut form = FormState::from_fields(&fields);
             form.fail(visitor.locale, &e, &["amount"]);
-            billing_page(&state, &visitor, Some(form), crate::session::status_of(&e)).await
+            billing_page(
+                &state,
+                &visitor,
+                BillingForms {
+                    threshold: Some(form),
+                    ..BillingForms::default()
+                },
+                crate::session::status_of(&e),
+            )
+            .await
         }
     }
 }

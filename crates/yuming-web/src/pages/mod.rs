@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod dns;
 pub mod filing;
 pub mod notices;
+pub mod payments;
 pub mod public;
 pub mod security;
 pub mod team;

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
-use base64::Engine as _;
 use yuming_app::accounts::{self, api_keys, passkeys};
 use yuming_app::{AppError, ErrorKind};
 
@@ -74,20 +73,7 @@ pub struct Enrolment {
 }
 
 fn enrolment_of(enrolment: accounts::TotpEnrolment) -> Enrolment {
-    let qr = match qrcode::QrCode::new(enrolment.otpauth_url.as_bytes()) {
-        Ok(code) => {
-            let svg = code
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .quiet_zone(true)
-                .build();
-            format!(
-                "data:image/svg+xml;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(svg)
-            )
-        }
-        Err(_) => String::new(),
-    };
+    let qr = crate::format::qr_data_url(&enrolment.otpauth_url);
     Enrolment {
         qr,
         secret: enrolment.secret,
