@@ -527,6 +527,16 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// How many callbacks credited each payment (exactly one, or the ledger is wrong).
+    pub async fn credits_per_payment(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT payment_id, COUNT(*) FROM payment_notifications \
+                   WHERE outcome = 'credited' AND payment_id IS NOT NULL GROUP BY payment_id";
+        on_conn!(self, c => sqlx::query_as::<_, (String, i64)>(sql)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// Callbacks received but never processed (a crash in between), oldest first.
     pub async fn unprocessed_payment_notifications(
         &mut self,

@@ -610,9 +610,9 @@ pub async fn registrar(
     );
 
     let customers = Arc::new(customers);
-    let (c, b) = (client.clone(), base.clone());
+    let (c, b, registrants) = (client.clone(), base.clone(), customers.clone());
     let mut registrations = run_phase("POST /api/v1/domains (1 year)", concurrency, seconds, move |i| {
-        let (c, b, customers) = (c.clone(), b.clone(), customers.clone());
+        let (c, b, customers) = (c.clone(), b.clone(), registrants.clone());
         async move {
             let (token, contact) = &customers[(i / 1_000_000) % customers.len()];
             let body = serde_json::json!({"name": format!("reg-{i}.com"), "years": 1, "registrant_contact_id": contact});
@@ -621,13 +621,130 @@ pub async fn registrar(
     })
     .await;
     registrations.report();
+
+    let mut notifies = notify_phase(&app, &client, &base, &customers, concurrency, seconds).await?;
+    notifies.report();
+    let notify_rate_x10 = (notifies.requests as u128 * DUPLICATES as u128 * 10_000_000)
+        / notifies.elapsed.as_micros().max(1);
+    let registration_rate_x10 =
+        (registrations.requests as u128 * 10_000_000) / registrations.elapsed.as_micros().max(1);
+    println!(
+        "{:<34} {:>7}.{} notifies/s = {}% of the registration rate on this backend",
+        "  = notifies processed",
+        notify_rate_x10 / 10,
+        notify_rate_x10 % 10,
+        notify_rate_x10 * 100 / registration_rate_x10.max(1)
+    );
     drop(server);
     let sums = yuming_app::billing::ledger_sums(&app)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("ledger sums after the run: {sums:?}");
+    anyhow::ensure!(
+        sums.iter().all(|(_, sum)| *sum == 0),
+        "the ledger does not sum to zero"
+    );
+    let paid = credited_once(&app, notifies.requests).await?;
+    println!("payments notified: {paid}, each credited exactly once");
     db.close().await;
-    all_answered(&[&bulk, &registrations])
+    all_answered(&[&bulk, &registrations, &notifies])
+}
+
+/// How many deliveries of each notify the notify phase sends at once.
+const DUPLICATES: usize = 32;
+
+/// Gateway notifies: sandbox payments created beforehand, then each delivered
+/// [`DUPLICATES`] times at once to `POST /api/v1/payments/notify/sandbox`; a "request" of the
+/// phase is one payment, answered only when every delivery got `200 OK`.
+async fn notify_phase(
+    app: &App,
+    client: &reqwest::Client,
+    base: &str,
+    customers: &[(String, String)],
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<Phase> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use yuming_app::billing::payments;
+    let sandbox = app
+        .sandbox_gateway()
+        .context("the sandbox gateway is off (payments.sandbox)")?;
+    let ctx = RequestContext::internal("bench");
+    // Enough payments for the phase at well over the goal rate; running out fails the
+    // benchmark rather than inflating it.
+    let pool = (seconds as usize * 250).clamp(250, 6_000);
+    let mut signed = Vec::with_capacity(pool);
+    for i in 0..pool {
+        let (token, _) = &customers[i % customers.len()];
+        let actor = accounts::authenticate_token(app, token)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let amount = yuming_core::money::Money::new(100, yuming_core::money::Currency::Cny);
+        let payment = payments::create(app, &ctx, &actor, amount, "sandbox")
+            .await
+            .map_err(|e| anyhow::anyhow!("creating a payment: {e}"))?;
+        let body = serde_json::json!({
+            "out_trade_no": payment.id, "trade_no": payment.gateway_trade_no,
+            "status": "paid", "amount": 100, "currency": "CNY",
+        })
+        .to_string();
+        let (timestamp, signature) = sandbox.sign(body.as_bytes());
+        signed.push((body, timestamp, signature));
+    }
+    let signed = Arc::new(signed);
+    let next = Arc::new(AtomicUsize::new(0));
+    let (c, b) = (client.clone(), base.to_owned());
+    Ok(run_phase(
+        "notify x32 duplicates (1 payment)",
+        concurrency,
+        seconds,
+        move |_| {
+            let (c, b, signed, next) = (c.clone(), b.clone(), signed.clone(), next.clone());
+            async move {
+                let Some((body, timestamp, signature)) =
+                    signed.get(next.fetch_add(1, Ordering::Relaxed)).cloned()
+                else {
+                    return false;
+                };
+                let deliveries: Vec<_> = (0..DUPLICATES)
+                    .map(|_| {
+                        tokio::spawn(
+                            c.post(format!("{b}/api/v1/payments/notify/sandbox"))
+                                .header("content-type", "application/json")
+                                .header("sandbox-timestamp", &timestamp)
+                                .header("sandbox-signature", &signature)
+                                .body(body.clone())
+                                .send(),
+                        )
+                    })
+                    .collect();
+                let mut all_taken = true;
+                for delivery in deliveries {
+                    all_taken &= matches!(delivery.await, Ok(Ok(r)) if r.status().is_success());
+                }
+                all_taken
+            }
+        },
+    )
+    .await)
+}
+
+/// Checks that the first `used` bench payments were each credited exactly once: paid, one
+/// `credited` notify, and every other delivery a duplicate.
+async fn credited_once(app: &App, used: usize) -> anyhow::Result<usize> {
+    let mut tx = app.db().read().await?;
+    let per_payment = tx.credits_per_payment().await?;
+    tx.commit().await?;
+    anyhow::ensure!(
+        per_payment.iter().all(|(_, n)| *n == 1),
+        "a payment was credited more than once"
+    );
+    anyhow::ensure!(
+        per_payment.len() == used,
+        "{used} payments were notified but {} credited",
+        per_payment.len()
+    );
+    Ok(used)
 }
 
 /// Peak resident memory of this process (VmHWM), in KiB.
