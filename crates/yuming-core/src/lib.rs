@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod net;
 pub mod payments;
+pub mod promotion;
 pub mod rules;
 pub mod signing;
 pub mod totp;

@@ -147,6 +147,9 @@ pub struct BatchRequest {
     /// Automatic renewal of the new names, for `register` (default on).
     #[serde(default)]
     pub auto_renew: Option<bool>,
+    /// A coupon code for `register`, applied to each name (each takes one use).
+    #[serde(default)]
+    pub coupon: Option<String>,
     /// On or off, for `auto_renew`.
     #[serde(default)]
     pub enabled: Option<bool>,

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    account_data, admin, api_keys, audit, auth, billing, contacts, dns, domains, filing,
+    account_data, admin, api_keys, audit, auth, billing, contacts, coupons, dns, domains, filing,
     filing_after, flows, health, notifications, payments, review, sub_accounts, validate, webhooks,
 };
 
@@ -371,6 +371,8 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(payments::notify))
         .routes(routes!(payments::alerts))
         .routes(routes!(payments::reconcile))
+        .routes(routes!(coupons::create, coupons::list))
+        .routes(routes!(coupons::disable))
         .routes(routes!(review::domain_queue))
         .routes(routes!(review::domain_decision))
         .routes(routes!(filing::create_entity, filing::list_entities))

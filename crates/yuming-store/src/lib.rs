@@ -17,6 +17,7 @@ mod backup;
 mod catalogue;
 mod closures;
 mod contacts;
+mod coupons;
 mod dns;
 mod domains;
 mod filing;
@@ -45,6 +46,7 @@ pub use contacts::{
     ContactDocumentRow, ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact,
     PublishedContact, VerificationChange,
 };
+pub use coupons::CouponRow;
 pub use db::{Backend, Db, StoreError, Tx, redact_url};
 pub use dns::{DnsRecordRow, ServedZoneRow, ZoneRow};
 pub use domains::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, ListedDomain};

@@ -89,6 +89,7 @@ pub async fn register(app: &App, actor: &Actor, name: &str, contact: &str) {
             registrant_contact_id: contact.into(),
             nameservers: None,
             auto_renew: false,
+            coupon: None,
         },
     )
     .await

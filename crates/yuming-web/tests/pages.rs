@@ -786,6 +786,7 @@ async fn register(app: &App, owner: &yuming_core::access::Actor, name: &str) {
             registrant_contact_id: contact,
             nameservers: None,
             auto_renew: false,
+            coupon: None,
         },
     )
     .await
@@ -2575,5 +2576,127 @@ both_backends!(
             )
             .await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    }
+);
+
+both_backends!(
+    a_coupon_in_the_cart_shows_and_charges_the_discounted_price,
+    |db: TestDb| async move {
+        use yuming_app::registrar::{coupons, domains};
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "coupon@example.com", 100_000).await;
+        let contact = contact_of(&app, &owner).await;
+        let finance = yuming_core::access::Actor {
+            account_id: "cli".into(),
+            tenant_id: String::new(),
+            role: yuming_core::access::Role::Admin,
+            rights: yuming_core::access::RightSet::all(),
+            method: yuming_core::access::AuthMethod::Operator,
+        };
+        coupons::create(
+            &app,
+            &yuming_app::RequestContext::internal("test"),
+            &finance,
+            coupons::CouponInput {
+                code: "spring20".into(),
+                kind: "percent".into(),
+                value: 20,
+                ..coupons::CouponInput::default()
+            },
+        )
+        .await
+        .expect("coupon");
+        let per_year = domains::check(&app, &["coupon-cart.com".to_owned()])
+            .await
+            .expect("check")[0]
+            .price
+            .expect("a price")
+            .register
+            .minor();
+        let off = per_year * 20 / 100;
+        let money = |minor: i64| format!("¥{}.{:02}", minor / 100, minor % 100);
+
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser
+            .log_in("coupon@example.com", fixtures::PASSWORD)
+            .await;
+        let search = browser.get("/search?q=coupon-cart.com").await;
+        browser
+            .post(
+                "/cart/add",
+                &[
+                    ("csrf_token", &search.csrf()),
+                    ("back", "/cart"),
+                    ("name", "coupon-cart.com"),
+                ],
+            )
+            .await;
+        let cart = browser.get("/cart").await;
+        let wrong = browser
+            .post(
+                "/cart/update",
+                &[("csrf_token", &cart.csrf()), ("coupon", "nope")],
+            )
+            .await;
+        assert_eq!(wrong.location(), "/cart?coupon=nope");
+        let page = browser.get("/cart?coupon=nope").await;
+        assert!(page.body.contains("优惠码无效"), "{}", page.body);
+        let applied = browser
+            .post(
+                "/cart/update",
+                &[("csrf_token", &cart.csrf()), ("coupon", "spring20")],
+            )
+            .await;
+        let page = browser.get(applied.location()).await;
+        assert!(
+            page.body.contains(&format!("优惠码立减 {}", money(off))),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&money(per_year - off)),
+            "the total is what will be charged"
+        );
+
+        let key_marker = "name=\"form_key\" value=\"";
+        let start = page.body.find(key_marker).expect("form key") + key_marker.len();
+        let key = page.body[start..].split('"').next().unwrap().to_owned();
+        let paid = browser
+            .post(
+                "/cart/checkout",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &key),
+                    ("years:coupon-cart.com", "1"),
+                    ("registrant_contact_id", &contact),
+                    ("nameservers", ""),
+                    ("coupon", "spring20"),
+                ],
+            )
+            .await;
+        assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+        let batch_path = paid.location().split('?').next().unwrap().to_owned();
+        for _ in 0..200 {
+            let page = browser.get(&batch_path).await;
+            if !page.body.contains("http-equiv=\"refresh\"") {
+                assert!(
+                    page.body.contains("已处理 1") && !page.body.contains("失败 "),
+                    "{}",
+                    page.body
+                );
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let balance = yuming_app::billing::balance(&app, &owner, yuming_core::money::Currency::Cny)
+            .await
+            .expect("balance")
+            .balance
+            .minor();
+        assert_eq!(
+            100_000 - balance,
+            per_year - off,
+            "charged the discounted price"
+        );
     }
 );

@@ -562,6 +562,7 @@ pub async fn registrar(
                 registrant_contact_id: contact.clone(),
                 nameservers: None,
                 auto_renew: false,
+                coupon: None,
             },
         )
         .await

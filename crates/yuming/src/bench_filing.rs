@@ -142,6 +142,7 @@ async fn ready_order(app: &App, actor: &Actor, i: usize) -> anyhow::Result<Strin
             registrant_contact_id: contact.id,
             nameservers: None,
             auto_renew: false,
+            coupon: None,
         },
     )
     .await?;

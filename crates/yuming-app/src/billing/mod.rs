@@ -385,6 +385,11 @@ pub(crate) async fn charge(
         HolderId::parse(tenant).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
     crate::accounts::verification::require_verified(tx, tenant).await?;
     let currency = amount.currency().code();
+    if amount.is_zero() {
+        // Free (a 100 % coupon): the order is recorded, nothing is booked.
+        let row = tx.balance(tenant, currency).await?;
+        return Ok(Money::new(row.balance, amount.currency()));
+    }
     let Some(balance) = tx
         .change_balance(tenant, currency, -amount.minor(), now.0)
         .await?

@@ -67,6 +67,8 @@ pub struct RegisterOrder {
     pub nameservers: Option<Vec<String>>,
     /// Automatic renewal.
     pub auto_renew: bool,
+    /// A coupon code applied to each name (each takes one use).
+    pub coupon: Option<String>,
 }
 
 impl BatchOperation {
@@ -197,6 +199,7 @@ pub async fn start(
                 "registrant_contact_id": order.registrant_contact_id,
                 "nameservers": order.nameservers,
                 "auto_renew": order.auto_renew,
+                "coupon": order.coupon,
             }),
             _ => json!({}),
         }
@@ -347,6 +350,10 @@ fn operation_of(row: &BatchRow) -> Option<BatchOperation> {
                 _ => None,
             },
             auto_renew: params.get("auto_renew")?.as_bool()?,
+            coupon: params
+                .get("coupon")
+                .and_then(|c| c.as_str())
+                .map(str::to_owned),
         }),
         _ => return None,
     })
@@ -510,6 +517,7 @@ async fn run(
                         registrant_contact_id: order.registrant_contact_id.clone(),
                         nameservers: order.nameservers.clone(),
                         auto_renew: order.auto_renew,
+                        coupon: order.coupon.clone(),
                     },
                 )
                 .await

@@ -8,6 +8,7 @@ pub mod cancellations;
 pub mod catalogue;
 pub mod contact_documents;
 pub mod contacts;
+pub mod coupons;
 pub mod domains;
 mod error;
 pub mod export;

@@ -87,6 +87,7 @@ pub async fn restore(
         domain,
         order_id,
         charged: amount,
+        discount: Money::zero(amount.currency()),
         balance,
     })
 }

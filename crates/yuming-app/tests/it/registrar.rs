@@ -70,6 +70,7 @@ pub(crate) fn register_input(name: &str, years: u32, contact: &str) -> RegisterI
         registrant_contact_id: contact.into(),
         nameservers: None,
         auto_renew: false,
+        coupon: None,
     }
 }
 

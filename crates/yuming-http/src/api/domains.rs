@@ -70,6 +70,7 @@ pub async fn register(
         registrant_contact_id: body.registrant_contact_id,
         nameservers: body.nameservers,
         auto_renew: body.auto_renew.unwrap_or(false),
+        coupon: body.coupon,
     };
     let receipt = domains::register(&state.app, &ctx, &actor, input).await?;
     Ok((StatusCode::CREATED, Json(receipt.into())))
@@ -143,9 +144,16 @@ pub async fn renew(
     ApiJson(body): ApiJson<RenewRequest>,
 ) -> Result<Json<DomainReceiptDto>, ApiError> {
     Ok(Json(
-        domains::renew(&state.app, &ctx, &actor, &name, body.years)
-            .await?
-            .into(),
+        domains::renew_with_coupon(
+            &state.app,
+            &ctx,
+            &actor,
+            &name,
+            body.years,
+            body.coupon.as_deref(),
+        )
+        .await?
+        .into(),
     ))
 }
 

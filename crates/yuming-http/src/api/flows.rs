@@ -250,6 +250,7 @@ pub async fn start_batch(
                 .ok_or_else(|| missing("registrant_contact_id"))?,
             nameservers: body.nameservers.clone(),
             auto_renew: body.auto_renew.unwrap_or(true),
+            coupon: body.coupon.clone(),
         }),
         _ => {
             return Err(AppError::bad_request(

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod contacts;
+pub mod coupons;
 pub mod dns;
 pub mod domains;
 pub mod filing;

@@ -149,6 +149,9 @@ pub struct RegisterRequest {
     /// Automatic renewal (default off).
     #[serde(default)]
     pub auto_renew: Option<bool>,
+    /// A coupon code; its discount is in the receipt's `discount`.
+    #[serde(default)]
+    pub coupon: Option<String>,
 }
 
 /// Renewal request.
@@ -157,6 +160,9 @@ pub struct RegisterRequest {
 pub struct RenewRequest {
     /// Years to add, 1–10; the expiry may not pass ten years from today.
     pub years: u32,
+    /// A coupon code; its discount is in the receipt's `discount`.
+    #[serde(default)]
+    pub coupon: Option<String>,
 }
 
 /// A domain.
@@ -220,6 +226,8 @@ pub struct DomainReceiptDto {
     pub order_id: String,
     /// The amount charged.
     pub charged: MoneyDto,
+    /// What a coupon took off the list price (zero without one).
+    pub discount: MoneyDto,
     /// The balance afterwards.
     pub balance: MoneyDto,
 }
@@ -230,6 +238,7 @@ impl From<yuming_app::registrar::domains::Receipt> for DomainReceiptDto {
             domain: r.domain.into(),
             order_id: r.order_id,
             charged: r.charged.into(),
+            discount: r.discount.into(),
             balance: r.balance.into(),
         }
     }

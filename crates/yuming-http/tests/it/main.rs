@@ -4,6 +4,7 @@ mod harness;
 
 mod account_security;
 mod contacts;
+mod coupons;
 mod domains;
 mod errors;
 mod filing;

@@ -946,3 +946,6 @@ sandbox-trade-paid = This payment was approved.
 sandbox-trade-declined = This payment was declined.
 sandbox-trade-closed = This payment was closed.
 form-amount-yuan = Enter an amount in yuan with at most two decimals, such as 100 or 99.50.
+cart-coupon = Coupon code
+cart-coupon-apply = Apply
+cart-discount = Coupon: { $amount } off

@@ -934,3 +934,6 @@ sandbox-trade-paid = 该笔支付已确认。
 sandbox-trade-declined = 该笔支付已拒绝。
 sandbox-trade-closed = 该笔支付已关闭。
 form-amount-yuan = 请输入以元为单位、最多两位小数的金额，如 100 或 99.50。
+cart-coupon = 优惠码
+cart-coupon-apply = 使用
+cart-discount = 优惠码立减 { $amount }

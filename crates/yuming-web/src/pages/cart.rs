@@ -11,9 +11,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use yuming_app::AppError;
 use yuming_app::registrar::batches::{self, BatchOperation, RegisterOrder};
-use yuming_app::registrar::{catalogue as stored_catalogue, contacts, domains};
+use yuming_app::registrar::{catalogue as stored_catalogue, contacts, coupons, domains};
 use yuming_core::catalogue::{Operation, price};
 use yuming_core::money::{Currency, Money};
+use yuming_core::promotion::Purchase;
 
 use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page, submit_once};
 use crate::WebState;
@@ -46,6 +47,7 @@ struct CartPage {
     base: Base,
     lines: Vec<CartLine>,
     total: String,
+    discount: String,
     any_available: bool,
     contacts: Vec<(String, String)>,
     form: FormState,
@@ -58,9 +60,10 @@ fn cart_error(code: &'static str, en: &str, zh: &str) -> AppError {
 async fn cart_page(
     state: &WebState,
     visitor: &Visitor,
-    form: FormState,
+    mut form: FormState,
     status: StatusCode,
 ) -> Response {
+    let coupon = form.value("coupon").trim().to_owned();
     let app = &state.app;
     let names: Vec<String> = visitor.cart.iter().map(|(n, _)| n.clone()).collect();
     let loaded = async {
@@ -83,6 +86,7 @@ async fn cart_page(
     };
     let locale = visitor.locale;
     let mut total = Money::zero(Currency::Cny);
+    let mut discount = Money::zero(Currency::Cny);
     let mut lines = Vec::new();
     for ((ascii, years), availability) in visitor.cart.iter().zip(found.iter()) {
         let row = super::public::result_row(locale, availability);
@@ -95,6 +99,36 @@ async fn cart_page(
             .as_ref()
             .filter(|_| availability.available)
             .and_then(|prices| price(prices, Operation::Register, *years).ok());
+        // The price the customer will pay: the coupon's discount is shown before checkout.
+        let line_total = match (line_total, coupon.is_empty()) {
+            (Some(amount), false) => {
+                let tld = ascii.rsplit('.').next().unwrap_or("");
+                let first_year = availability
+                    .price
+                    .as_ref()
+                    .and_then(|prices| price(prices, Operation::Register, 1).ok())
+                    .unwrap_or(amount);
+                let purchase = Purchase {
+                    tld,
+                    operation: Operation::Register,
+                    price: amount,
+                    first_year,
+                };
+                match coupons::quote(app, &coupon, &purchase).await {
+                    Ok(off) => {
+                        discount = discount.checked_add(off).unwrap_or(discount);
+                        Some(amount.checked_sub(off).unwrap_or(amount))
+                    }
+                    Err(e) => {
+                        if form.error("coupon").is_none() {
+                            form.fail(locale, &e, &["coupon"]);
+                        }
+                        Some(amount)
+                    }
+                }
+            }
+            (line_total, _) => line_total,
+        };
         if let Some(amount) = line_total {
             total = total.checked_add(amount).unwrap_or(total);
         }
@@ -115,6 +149,11 @@ async fn cart_page(
         any_available: lines.iter().any(|l| l.available),
         lines,
         total: format::money(total),
+        discount: if discount.is_positive() {
+            format::money(discount)
+        } else {
+            String::new()
+        },
         contacts,
         form,
     };
@@ -122,10 +161,24 @@ async fn cart_page(
 }
 
 /// `/cart`: the names picked, their terms and prices; the checkout once signed in.
-pub async fn show(State(state): State<WebState>, visitor: Visitor) -> Response {
+pub async fn show(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    axum::extract::Query(query): axum::extract::Query<CouponQuery>,
+) -> Response {
     let mut form = FormState::new();
     form.set("auto_renew", "on");
+    if let Some(coupon) = query.coupon {
+        form.set("coupon", &coupon);
+    }
     cart_page(&state, &visitor, form, StatusCode::OK).await
+}
+
+/// `/cart?coupon=…`: the prices with a coupon's discount.
+#[derive(Debug, serde::Deserialize)]
+pub struct CouponQuery {
+    #[serde(default)]
+    coupon: Option<String>,
 }
 
 /// `POST /cart/add`: puts one or more names (`name`, repeated) in the cart, each as its
@@ -209,7 +262,19 @@ pub async fn update(
 ) -> Response {
     let cart = chosen_years(&visitor, &fields);
     visitor.remember_cart(cart);
-    visitor.redirect("/cart")
+    match fields
+        .get("coupon")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
+        Some(coupon) => visitor.redirect(&format!(
+            "/cart?coupon={}",
+            serde_urlencoded::to_string([("c", coupon)])
+                .unwrap_or_default()
+                .trim_start_matches("c=")
+        )),
+        None => visitor.redirect("/cart"),
+    }
 }
 
 /// `POST /cart/remove`: takes `remove` (an A-label) out of the cart.
@@ -230,7 +295,13 @@ pub async fn remove(
     visitor.redirect("/cart")
 }
 
-const CHECKOUT_FIELDS: [&str; 4] = ["registrant_contact_id", "nameservers", "auto_renew", "name"];
+const CHECKOUT_FIELDS: [&str; 5] = [
+    "registrant_contact_id",
+    "nameservers",
+    "auto_renew",
+    "name",
+    "coupon",
+];
 
 /// `POST /cart/checkout`: registers every available name of the cart in one batch, paid
 /// from the balance, once per rendering of the form; the cart empties and the batch's page
@@ -252,6 +323,7 @@ pub async fn checkout(
         registrant_contact_id: field("registrant_contact_id").to_owned(),
         nameservers: (!nameservers.is_empty()).then_some(nameservers),
         auto_renew: field("auto_renew") == "on",
+        coupon: Some(field("coupon").trim().to_owned()).filter(|c| !c.is_empty()),
     };
     let names: Vec<String> = cart.iter().map(|(n, _)| n.clone()).collect();
     let app = state.app.clone();

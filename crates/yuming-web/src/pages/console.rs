@@ -393,10 +393,16 @@ pub async fn renew(
         .get("years")
         .and_then(|y| y.parse().ok())
         .unwrap_or(0);
+    let coupon = fields
+        .get("coupon")
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
     let app = state.app.clone();
     let target = name.clone();
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
-        let receipt = domains::renew(&app, &ctx, &actor, &target, years).await?;
+        let receipt =
+            domains::renew_with_coupon(&app, &ctx, &actor, &target, years, coupon.as_deref())
+                .await?;
         Ok(format!(
             "/console/domains/{}?done=renewed",
             receipt.domain.ascii
@@ -407,7 +413,7 @@ pub async fn renew(
         Ok(location) => visitor.redirect(&location),
         Err(e) => {
             let mut form = FormState::from_fields(&fields);
-            form.fail(visitor.locale, &e, &["years"]);
+            form.fail(visitor.locale, &e, &["years", "coupon"]);
             let extras = DomainExtras {
                 form,
                 ..DomainExtras::default()
@@ -687,6 +693,7 @@ pub async fn register(
         nameservers: Some(crate::pages::split_hosts(&field("nameservers")))
             .filter(|hosts| !hosts.is_empty()),
         auto_renew: fields.get("auto_renew").is_some_and(|v| v == "on"),
+        coupon: None,
     };
     let app = state.app.clone();
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {

@@ -24,7 +24,7 @@ pub use records::{DomainView, apply_record, parse_nameservers, record_of};
 pub(crate) use records::{lifecycle_error, resolves_now, view_of};
 pub use registration::{Receipt, RegisterInput, register};
 pub(crate) use registration::{auth_code_context, held_change, new_auth_code, record_change};
-pub use renewal::renew;
 pub(crate) use renewal::{ascii_of, load_for_update};
+pub use renewal::{renew, renew_with_coupon};
 pub use search::{Availability, MAX_BULK_CHECK, check, suggestions};
 pub use variants::{RekeyReport, rekey_variants};

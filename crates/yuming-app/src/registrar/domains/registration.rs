@@ -7,6 +7,7 @@ use yuming_core::catalogue::{self, Catalogue, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::DomainRecord;
 use yuming_core::money::Money;
+use yuming_core::promotion::Purchase;
 use yuming_core::rules::domain_name::DomainName;
 use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, Tx};
 
@@ -36,6 +37,8 @@ pub struct RegisterInput {
     pub nameservers: Option<Vec<String>>,
     /// Automatic renewal.
     pub auto_renew: bool,
+    /// A coupon code to apply.
+    pub coupon: Option<String>,
 }
 
 /// The result of a paid operation.
@@ -47,6 +50,8 @@ pub struct Receipt {
     pub order_id: String,
     /// What was charged.
     pub charged: Money,
+    /// What a coupon took off the price (zero without one).
+    pub discount: Money,
     /// The balance afterwards.
     pub balance: Money,
 }
@@ -139,6 +144,22 @@ pub async fn register(
     }
     connector.create(&mut tx, &row).await?;
     app.domain_hooks().registered(&mut tx, &row, now).await?;
+    let first_year = catalogue::price(&registrable.prices, Operation::Register, 1)
+        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let purchase = Purchase {
+        tld: &tld.ascii,
+        operation: Operation::Register,
+        price: amount,
+        first_year,
+    };
+    let (charged, coupon) = apply_coupon(
+        &mut tx,
+        &actor.tenant_id,
+        input.coupon.as_deref(),
+        &purchase,
+        now,
+    )
+    .await?;
     let (order_id, balance) = pay_order(
         &mut tx,
         BalanceOrder {
@@ -147,14 +168,21 @@ pub async fn register(
             kind: "register",
             domain_name: &row.name,
             years: Some(i64::from(input.years)),
-            amount,
+            amount: charged,
             memo: format!("register {} {}y", row.name, input.years),
-            detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name }),
+            detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name, "list_price": amount.minor(), "coupon": coupon.as_ref().map(|c| c.discount.minor()) }),
         },
         now,
     )
     .await?;
-    let summary = json!({ "name": row.unicode_name, "years": input.years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
+    let coupon_summary = match &coupon {
+        Some(taken) => {
+            crate::registrar::coupons::record(&mut tx, taken, &actor.tenant_id, &order_id, now)
+                .await?
+        }
+        None => serde_json::Value::Null,
+    };
+    let summary = json!({ "name": row.unicode_name, "years": input.years, "expires_at": row.expires_at, "order_id": order_id, "amount": charged.minor(), "coupon": coupon_summary });
     record_change(
         app,
         &mut tx,
@@ -179,9 +207,30 @@ pub async fn register(
     Ok(Receipt {
         domain,
         order_id,
-        charged: amount,
+        charged,
+        discount: amount.checked_sub(charged).unwrap_or(amount),
         balance,
     })
+}
+
+/// Takes the coupon `code` (if any) for `purchase` in `tx`: the price to charge, and the
+/// coupon to record against the order.
+pub(crate) async fn apply_coupon(
+    tx: &mut Tx,
+    tenant: &str,
+    code: Option<&str>,
+    purchase: &Purchase<'_>,
+    now: Timestamp,
+) -> Result<(Money, Option<crate::registrar::coupons::Taken>), AppError> {
+    let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        return Ok((purchase.price, None));
+    };
+    let taken = crate::registrar::coupons::take(tx, tenant, code, purchase, now).await?;
+    let charged = purchase
+        .price
+        .checked_sub(taken.discount)
+        .map_err(|e| AppError::internal(format!("discount: {e}")))?;
+    Ok((charged, Some(taken)))
 }
 
 /// The registrant contact must exist in the actor's tenant; another tenant's contact is not

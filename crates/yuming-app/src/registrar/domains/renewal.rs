@@ -4,11 +4,12 @@ use serde_json::json;
 use yuming_core::access::{Actor, Right};
 use yuming_core::catalogue::{self, Catalogue, Operation, TldPolicy};
 use yuming_core::lifecycle::{self};
+use yuming_core::promotion::Purchase;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::{DomainRow, Tx};
 
 use super::records::{apply_record, lifecycle_error, record_of, view_of, years_error};
-use super::registration::{Receipt, held_change, record_change};
+use super::registration::{Receipt, apply_coupon, held_change, record_change};
 use crate::billing::{BalanceOrder, pay_order};
 use crate::registrar::catalogue as stored_catalogue;
 use crate::{App, AppError, RequestContext};
@@ -49,6 +50,18 @@ pub async fn renew(
     name: &str,
     years: u32,
 ) -> Result<Receipt, AppError> {
+    renew_with_coupon(app, ctx, actor, name, years, None).await
+}
+
+/// [`renew`] with a coupon code applied to the price.
+pub async fn renew_with_coupon(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    name: &str,
+    years: u32,
+    coupon: Option<&str>,
+) -> Result<Receipt, AppError> {
     actor.require(Right::BillingPay)?;
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
@@ -66,6 +79,16 @@ pub async fn renew(
     apply_record(&mut row, &renewed);
     row.updated_at = now.0;
     app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
+    let first_year = catalogue::price(&prices, Operation::Renew, 1)
+        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let purchase = Purchase {
+        tld: &tld.ascii,
+        operation: Operation::Renew,
+        price: amount,
+        first_year,
+    };
+    let owner = row.owner_id.clone();
+    let (charged, coupon) = apply_coupon(&mut tx, &owner, coupon, &purchase, now).await?;
     let (order_id, balance) = pay_order(
         &mut tx,
         BalanceOrder {
@@ -74,14 +97,20 @@ pub async fn renew(
             kind: "renew",
             domain_name: &row.name,
             years: Some(i64::from(years)),
-            amount,
+            amount: charged,
             memo: format!("renew {} {years}y", row.name),
-            detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at }),
+            detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at, "list_price": amount.minor(), "coupon": coupon.as_ref().map(|c| c.discount.minor()) }),
         },
         now,
     )
     .await?;
-    let summary = json!({ "years": years, "expires_at": row.expires_at, "order_id": order_id, "amount": amount.minor() });
+    let coupon_summary = match &coupon {
+        Some(taken) => {
+            crate::registrar::coupons::record(&mut tx, taken, &owner, &order_id, now).await?
+        }
+        None => serde_json::Value::Null,
+    };
+    let summary = json!({ "years": years, "expires_at": row.expires_at, "order_id": order_id, "amount": charged.minor(), "coupon": coupon_summary });
     record_change(
         app,
         &mut tx,
@@ -101,7 +130,8 @@ pub async fn renew(
     Ok(Receipt {
         domain,
         order_id,
-        charged: amount,
+        charged,
+        discount: amount.checked_sub(charged).unwrap_or(amount),
         balance,
     })
 }
