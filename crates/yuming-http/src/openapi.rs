@@ -15,7 +15,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::{
     account_data, admin, api_keys, audit, auth, billing, contacts, coupons, dns, domains, filing,
-    filing_after, flows, health, notifications, payments, review, sub_accounts, validate, webhooks,
+    filing_after, flows, health, invoices, notifications, payments, review, sub_accounts, validate,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -373,6 +374,13 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(payments::reconcile))
         .routes(routes!(coupons::create, coupons::list))
         .routes(routes!(coupons::disable))
+        .routes(routes!(invoices::request, invoices::list))
+        .routes(routes!(invoices::invoiceable))
+        .routes(routes!(invoices::get))
+        .routes(routes!(invoices::pdf))
+        .routes(routes!(invoices::queue))
+        .routes(routes!(invoices::issue))
+        .routes(routes!(invoices::reject))
         .routes(routes!(review::domain_queue))
         .routes(routes!(review::domain_decision))
         .routes(routes!(filing::create_entity, filing::list_entities))

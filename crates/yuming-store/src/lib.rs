@@ -26,6 +26,7 @@ mod filing_monitor;
 mod flows;
 mod housekeeping;
 mod idempotency;
+mod invoices;
 mod ledger;
 mod lone_read;
 mod notices;
@@ -57,6 +58,7 @@ pub use filing::{
 pub use filing_after::{CertificateRow, SigningKeyRow};
 pub use filing_monitor::{FilingAlertRow, FilingCheckRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
+pub use invoices::InvoiceRow;
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
 pub use notices::NoticeRow;
 pub use passkeys::{PasskeyRow, WebauthnChallengeRow};

@@ -432,6 +432,25 @@ pub async fn signup_verified(
     })
 }
 
+/// The text poppler's `pdftotext` reads from `pdf`. A missing `pdftotext` or one that cannot
+/// read the file fails the test: `./test` installs poppler-utils (.ci/install-tools).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils; ./test installs it)");
+    assert!(
+        out.status.success(),
+        "pdftotext could not read the PDF: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{is_ci_value, url_with_database};

@@ -212,6 +212,14 @@ pub fn router(state: WebState, api: Router) -> Router {
         )
         .route("/console/billing", get(pages::console::billing))
         .route("/console/billing/top-up", post(pages::payments::top_up))
+        .route(
+            "/console/billing/invoices",
+            get(pages::invoices::list).post(pages::invoices::request),
+        )
+        .route(
+            "/console/billing/invoices/{id}/pdf",
+            get(pages::invoices::pdf),
+        )
         .route("/console/billing/payments/{id}", get(pages::payments::show))
         .route(
             "/console/billing/payments/{id}/refund",

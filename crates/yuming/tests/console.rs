@@ -1046,6 +1046,17 @@ async fn top_up_and_refund_in_the_browser() {
         walk.open("/console/billing").await;
         walk.expect_text("充值记录").await;
         walk.check_page("billing-with-payments").await;
+        walk.open("/console/billing/invoices").await;
+        walk.expect_text("¥70.00").await;
+        walk.check_page("invoices").await;
+        walk.click("#f-kind-personal").await;
+        walk.fill("title", "付款人").await;
+        walk.fill("email", "payer@example.com").await;
+        walk.click("form[action='/console/billing/invoices'] button[type=submit]")
+            .await;
+        walk.expect_text("已提交开票申请").await;
+        walk.expect_text("待开具").await;
+        walk.check_page("invoice-requested").await;
         walk.client.close().await.expect("close the browser");
     }
     let balance = yuming_app::billing::ledger_sums(&app).await.expect("sums");

@@ -2,6 +2,7 @@
 //! ([`payments`], [`gateways`]).
 
 pub mod gateways;
+pub mod invoices;
 pub mod payments;
 
 use serde_json::{Map, Value, json};

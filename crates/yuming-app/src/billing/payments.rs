@@ -90,6 +90,11 @@ crate::platform::error::error_enum! {
             format!("the gateway's bill is not available: {why}"),
             format!("无法获取支付渠道对账单：{why}"),
         ),
+        /// The payment's money is on an invoice: the invoice must be voided first.
+        Invoiced = Conflict("PAYMENT_INVOICED") => (
+            "this payment has been invoiced; ask finance to void the invoice before a refund",
+            "该笔支付已开具发票，退款前请联系财务作废发票",
+        ),
         /// A reason that is too long or has control characters.
         InvalidReason = BadRequest("INVALID_REASON", field = "reason") => (
             format!("the reason must have at most {MAX_REASON_CHARS} printable characters"),
@@ -551,6 +556,7 @@ async fn credit_paid(
         created_at: now.0,
     })
     .await?;
+    tx.set_payment_credit_order(&payment.id, &order_id).await?;
     audit::record(
         app,
         tx,
@@ -623,6 +629,11 @@ pub async fn refund(
         updated_at: now.0,
     };
     let mut tx = app.db().write().await?;
+    if let Some(order_id) = tx.payment_credit_order(&payment.id).await?
+        && tx.order_invoiced(&order_id).await?
+    {
+        return Err(PaymentError::Invoiced.into());
+    }
     if !tx
         .add_payment_refunded(&payment.id, amount.minor(), now.0)
         .await?
@@ -990,6 +1001,9 @@ pub async fn reconcile(
     Ok(report)
 }
 
+/// How long one instance holds a day's reconciliation before another may take it over.
+const RECONCILE_LEASE_SECS: i64 = 900;
+
 /// Hour (China time) after which the previous day's bills are final at the gateways (Alipay
 /// publishes them after 09:00, WeChat Pay after 10:00).
 pub const BILLS_READY_HOUR: u8 = 10;
@@ -1016,12 +1030,7 @@ pub async fn reconcile_due(
         let now = app.now().0;
         let mut tx = app.db().write().await?;
         let leased = tx
-            .acquire_job_lease(
-                &name,
-                holder,
-                now,
-                now + crate::ops::scheduler::JOB_LEASE_SECS,
-            )
+            .acquire_job_lease(&name, holder, now, now + RECONCILE_LEASE_SECS)
             .await?;
         tx.commit().await?;
         if !leased {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod idempotency;
 pub mod images;
 pub mod paging;
+pub mod pdf;
 pub mod rate_limit;
 pub mod validation;
 

@@ -1799,25 +1799,7 @@ both_backends!(
     }
 );
 
-/// Text of a PDF as poppler's `pdftotext` reads it, when it is installed (CI installs it).
-/// The text poppler's `pdftotext` reads from `pdf`. A missing `pdftotext` or one that cannot
-/// read the file fails the test: `./test` installs poppler-utils (.ci/install-tools).
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("certificate.pdf");
-    std::fs::write(&path, pdf).expect("write pdf");
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian poppler-utils; ./test installs it)");
-    assert!(
-        out.status.success(),
-        "pdftotext could not read the certificate: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
+use yuming_test_support::pdf_text;
 
 both_backends!(
     approved_site_gets_a_signed_certificate_footer_and_public_record,

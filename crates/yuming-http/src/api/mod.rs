@@ -15,6 +15,7 @@ pub mod filing;
 pub mod filing_after;
 pub mod flows;
 pub mod health;
+pub mod invoices;
 pub mod notifications;
 pub mod payments;
 pub mod review;

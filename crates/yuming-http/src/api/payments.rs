@@ -273,7 +273,7 @@ pub async fn get(
 /// its unspent balance, or finance staff).
 #[utoipa::path(post, path = "/api/v1/payments/{id}/refunds", tag = "billing", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "payment id")), request_body = RefundRequestDto,
-    responses((status = 201, body = RefundDto), (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = RefundDto), (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn refund(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

@@ -10,6 +10,7 @@ mod errors;
 mod filing;
 mod flows;
 mod idempotency;
+mod invoices;
 mod lookups;
 mod notifications;
 mod payments;

@@ -11,6 +11,7 @@ pub mod console;
 pub mod contacts;
 pub mod dns;
 pub mod filing;
+pub mod invoices;
 pub mod notices;
 pub mod payments;
 pub mod public;
