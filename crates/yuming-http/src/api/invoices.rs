@@ -112,7 +112,7 @@ pub struct InvoiceableOrderDto {
 /// A number to issue an invoice under.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct IssueRequest {
+pub struct InvoiceIssueRequest {
     /// The tax authority's invoice number (8–20 digits).
     pub number: String,
 }
@@ -120,7 +120,7 @@ pub struct IssueRequest {
 /// Why an invoice is rejected.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RejectRequest {
+pub struct InvoiceRejectRequest {
     /// Shown to the customer.
     pub reason: String,
 }
@@ -235,14 +235,14 @@ pub async fn queue(
 
 /// Issues a requested invoice (finance staff).
 #[utoipa::path(post, path = "/api/v1/admin/invoices/{id}/issue", tag = "admin", security(("bearer" = []), ("api_key" = [])),
-    params(("id" = String, Path, description = "invoice id")), request_body = IssueRequest,
+    params(("id" = String, Path, description = "invoice id")), request_body = InvoiceIssueRequest,
     responses((status = 200, body = InvoiceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<IssueRequest>,
+    ApiJson(body): ApiJson<InvoiceIssueRequest>,
 ) -> Result<Json<InvoiceDto>, ApiError> {
     Ok(Json(
         invoices::issue(&state.app, &ctx, &actor, &id, &body.number)
@@ -253,14 +253,14 @@ pub async fn issue(
 
 /// Rejects a requested invoice with a reason (finance staff).
 #[utoipa::path(post, path = "/api/v1/admin/invoices/{id}/reject", tag = "admin", security(("bearer" = []), ("api_key" = [])),
-    params(("id" = String, Path, description = "invoice id")), request_body = RejectRequest,
+    params(("id" = String, Path, description = "invoice id")), request_body = InvoiceRejectRequest,
     responses((status = 200, body = InvoiceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reject(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<RejectRequest>,
+    ApiJson(body): ApiJson<InvoiceRejectRequest>,
 ) -> Result<Json<InvoiceDto>, ApiError> {
     Ok(Json(
         invoices::reject(&state.app, &ctx, &actor, &id, &body.reason)
