@@ -371,6 +371,7 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(payments::refund, payments::refunds))
         .routes(routes!(payments::notify))
         .routes(routes!(payments::alerts))
+        .routes(routes!(payments::resolve_alert))
         .routes(routes!(payments::reconcile))
         .routes(routes!(coupons::create, coupons::list))
         .routes(routes!(coupons::disable))

@@ -573,6 +573,20 @@ impl Tx {
         Ok(())
     }
 
+    /// Closes an open alert; `false` when there is no open alert of that id.
+    pub async fn resolve_payment_alert(&mut self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let sql =
+            "UPDATE payment_alerts SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
+    }
+
     /// Alerts, newest first (open ones only unless `all`).
     pub async fn payment_alerts(
         &mut self,

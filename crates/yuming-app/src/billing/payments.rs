@@ -1062,6 +1062,38 @@ pub async fn alerts(app: &App, actor: &Actor, all: bool) -> Result<Vec<PaymentAl
     Ok(rows)
 }
 
+/// Closes an alert once finance has dealt with it (audited); an unknown or closed alert is
+/// not found.
+pub async fn resolve_alert(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+) -> Result<(), AppError> {
+    actor.require(Right::BillingManage)?;
+    let mut tx = app.db().write().await?;
+    if !tx.resolve_payment_alert(id, app.now().0).await? {
+        return Err(AppError::not_found());
+    }
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "payment.alert_resolved",
+            object_type: "payment_alert",
+            object_id: id,
+            tenant: &actor.tenant_id,
+            before: json!({ "resolved": false }),
+            after: json!({ "resolved": true }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The notifies received about a payment (finance staff), newest first.
 pub async fn notifications(
     app: &App,

@@ -357,6 +357,20 @@ pub async fn alerts(
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
+/// Closes a payment alert once finance has dealt with it.
+#[utoipa::path(post, path = "/api/v1/admin/payments/alerts/{id}/resolve", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "alert id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn resolve_alert(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    payments::resolve_alert(&state.app, &ctx, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Reconciles a gateway's bill of one day with the ledger now (finance staff; the scheduler
 /// does it daily for the day before).
 #[utoipa::path(post, path = "/api/v1/admin/payments/reconcile", tag = "admin", security(("bearer" = []), ("api_key" = [])),

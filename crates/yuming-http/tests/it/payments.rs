@@ -248,6 +248,33 @@ both_backends!(
         assert_eq!(status, StatusCode::CONFLICT, "{again}");
         ledger_balances(&h).await;
         assert_eq!(alert_kinds(&h).await, vec!["forged_notify"]);
+        // Finance closes the alert once dealt with; a second close finds nothing open.
+        let finance = h.login("finance@example.com").await;
+        let open = h
+            .call(
+                Method::GET,
+                "/api/v1/admin/payments/alerts",
+                Some(&finance),
+                None,
+            )
+            .await;
+        let alert = open.json[0]["id"].as_str().expect("alert id").to_owned();
+        let path = format!("/api/v1/admin/payments/alerts/{alert}/resolve");
+        let by_customer = h.call(Method::POST, &path, Some(&token), None).await;
+        assert_eq!(by_customer.status, StatusCode::FORBIDDEN);
+        let resolved = h.call(Method::POST, &path, Some(&finance), None).await;
+        assert_eq!(resolved.status, StatusCode::NO_CONTENT);
+        let again = h.call(Method::POST, &path, Some(&finance), None).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND);
+        let open = h
+            .call(
+                Method::GET,
+                "/api/v1/admin/payments/alerts",
+                Some(&finance),
+                None,
+            )
+            .await;
+        assert_eq!(open.json, json!([]));
 
         // Another tenant sees none of it.
         let (_, other) = h.customer("other@example.com").await;
