@@ -182,7 +182,7 @@ pub async fn credit(
     if note.chars().count() > 200 || note.chars().any(char::is_control) {
         return Err(BillingError::InvalidNote.into());
     }
-    let holder = HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
+    HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
     let now = app.now();
     let mut tx = app.db().write().await?;
     let account = tx
@@ -194,13 +194,7 @@ pub async fn credit(
     }
     crate::accounts::verification::require_verified(&mut tx, tenant_id).await?;
     let order_id = new_id("ord");
-    let balance = tx
-        .change_balance(tenant_id, amount.currency().code(), amount.minor(), now.0)
-        .await?
-        .ok_or_else(|| AppError::internal("a credit was refused"))?;
-    let transaction =
-        money::top_up(&holder, amount).map_err(|e| AppError::internal(format!("top-up: {e}")))?;
-    book(&mut tx, &transaction, &order_id, note, now).await?;
+    let balance = credit_received(&mut tx, tenant_id, amount, &order_id, note, now).await?;
     tx.insert_order(&OrderRow {
         id: order_id.clone(),
         owner_id: tenant_id.to_owned(),
@@ -403,6 +397,30 @@ pub(crate) async fn charge(
     let balance = Money::new(balance, amount.currency());
     // Every debit path comes through here, so the low-balance check is made once, here.
     low_balance_notice(tx, tenant, balance, now).await?;
+    Ok(balance)
+}
+
+/// Credits `amount` to `owner`'s balance and books it as money received (cash to the
+/// customer's balance), in `tx`: the one way money comes in, whether finance credits it, a
+/// gateway reports it paid or a refund the gateway refused is given back. Returns the new
+/// balance in minor units.
+pub(crate) async fn credit_received(
+    tx: &mut Tx,
+    owner: &str,
+    amount: Money,
+    order_id: &str,
+    memo: &str,
+    now: Timestamp,
+) -> Result<i64, AppError> {
+    let holder =
+        HolderId::parse(owner).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    let balance = tx
+        .change_balance(owner, amount.currency().code(), amount.minor(), now.0)
+        .await?
+        .ok_or_else(|| AppError::internal("a credit was refused"))?;
+    let transaction =
+        money::top_up(&holder, amount).map_err(|e| AppError::internal(format!("top-up: {e}")))?;
+    book(tx, &transaction, order_id, memo, now).await?;
     Ok(balance)
 }
 

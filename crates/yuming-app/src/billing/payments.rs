@@ -20,7 +20,7 @@ use super::gateways::{
     CheckoutRequest, GatewayError, GatewayEvent, Notify, NotifyAnswer, PaymentGateway,
     RefundRequest, RefundState, TradeState,
 };
-use super::{BillingError, MAX_TOP_UP_MINOR, book};
+use super::{BillingError, MAX_TOP_UP_MINOR, book, credit_received};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::platform::paging::{Page, PageCursor, next_cursor};
@@ -531,16 +531,9 @@ async fn credit_paid(
         return Ok(false);
     }
     let amount = stored_money(payment.amount, &payment.currency)?;
-    let holder = HolderId::parse(&payment.owner_id)
-        .map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-    tx.change_balance(&payment.owner_id, &payment.currency, payment.amount, now.0)
-        .await?
-        .ok_or_else(|| AppError::internal("a credit was refused"))?;
     let order_id = new_id("ord");
-    let transaction =
-        money::top_up(&holder, amount).map_err(|e| AppError::internal(format!("top-up: {e}")))?;
     let memo = format!("{} payment {}", payment.method, payment.id);
-    book(tx, &transaction, &order_id, &memo, now).await?;
+    credit_received(tx, &payment.owner_id, amount, &order_id, &memo, now).await?;
     tx.insert_order(&OrderRow {
         id: order_id.clone(),
         owner_id: payment.owner_id.clone(),
@@ -745,23 +738,10 @@ async fn settle_refund(
         return Ok(true);
     }
     let amount = stored_money(refund.amount, &refund.currency)?;
-    let holder = HolderId::parse(&refund.owner_id)
-        .map_err(|e| AppError::internal(format!("holder id: {e}")))?;
-    tx.change_balance(&refund.owner_id, &refund.currency, refund.amount, now.0)
-        .await?
-        .ok_or_else(|| AppError::internal("a credit was refused"))?;
+    let memo = format!("refund {} failed: credited back", refund.id);
+    credit_received(tx, &refund.owner_id, amount, &refund.id, &memo, now).await?;
     tx.add_payment_refunded(&refund.payment_id, -refund.amount, now.0)
         .await?;
-    let transaction = money::top_up(&holder, amount)
-        .map_err(|e| AppError::internal(format!("refund reversal: {e}")))?;
-    book(
-        tx,
-        &transaction,
-        &refund.id,
-        &format!("refund {} failed: credited back", refund.id),
-        now,
-    )
-    .await?;
     tx.set_order_status(&refund.id, "failed").await?;
     audit::record(
         app,
