@@ -65,6 +65,9 @@ pub struct AppSettings {
     /// Whether the built-in sandbox payment gateway is offered (local use and trials only:
     /// it lets anyone approve a payment without paying).
     pub payments_sandbox: bool,
+    /// The operator's account customers transfer to (对公转账); bank transfer is offered
+    /// only when it is set.
+    pub bank_account: Option<crate::billing::bank::BankAccount>,
     /// Filing material images decoded at once (each may take up to
     /// `filing::materials::MAX_ALLOC` bytes); further uploads wait briefly, then get 503.
     pub material_decodes: usize,
@@ -95,6 +98,7 @@ impl Default for AppSettings {
             public_lookups_per_ip_per_minute: 60,
             material_decodes: 2,
             payments_sandbox: true,
+            bank_account: None,
         }
     }
 }
@@ -117,6 +121,7 @@ struct Inner {
     catalogue: crate::registrar::catalogue::CatalogueCache,
     registries: Vec<Arc<dyn RegistryConnector>>,
     availability: crate::registrar::availability::AvailabilityIndex,
+    price_book: crate::registrar::pricing::PriceBookCache,
     filing_authority: std::sync::RwLock<Arc<dyn crate::filing::FilingAuthority>>,
     material_decodes: Arc<tokio::sync::Semaphore>,
     domain_hooks: Arc<dyn DomainHooks>,
@@ -164,6 +169,7 @@ impl App {
                 catalogue: crate::registrar::catalogue::CatalogueCache::default(),
                 registries: vec![Arc::new(LocalRegistry)],
                 availability: crate::registrar::availability::AvailabilityIndex::default(),
+                price_book: crate::registrar::pricing::PriceBookCache::default(),
                 filing_authority: std::sync::RwLock::new(sandbox_authority),
                 material_decodes,
                 domain_hooks: Arc::new(PlatformHooks),
@@ -219,6 +225,10 @@ impl App {
     /// How the registrar reaches DNS hosting and ICP filing.
     pub(crate) fn domain_hooks(&self) -> &dyn DomainHooks {
         self.inner.domain_hooks.as_ref()
+    }
+
+    pub(crate) fn price_book_cache(&self) -> &crate::registrar::pricing::PriceBookCache {
+        &self.inner.price_book
     }
 
     pub(crate) fn catalogue_cache(&self) -> &crate::registrar::catalogue::CatalogueCache {

@@ -71,6 +71,8 @@ pub struct PaymentsConfig {
     pub alipay: Option<AlipayConfig>,
     /// WeChat Pay API v3 (absent: not offered).
     pub wechat: Option<WechatPayConfig>,
+    /// The account customers transfer to (对公转账; absent: not offered).
+    pub bank: Option<BankAccountConfig>,
 }
 
 impl Default for PaymentsConfig {
@@ -80,6 +82,7 @@ impl Default for PaymentsConfig {
             timeout_secs: 10,
             alipay: None,
             wechat: None,
+            bank: None,
         }
     }
 }
@@ -98,6 +101,19 @@ pub struct AlipayConfig {
     pub alipay_public_key: String,
     /// `page` (computer-site payment, the default) or `qr` (scan to pay).
     pub product: Option<String>,
+}
+
+/// The operator's bank account for transfers (`[payments.bank]`): shown to customers with a
+/// reference per top-up; finance imports the bank's statement to credit them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct BankAccountConfig {
+    /// The account holder (户名), e.g. the operator's company name.
+    pub account_name: String,
+    /// The bank and branch (开户行).
+    pub bank_name: String,
+    /// The account number (账号).
+    pub account_number: String,
 }
 
 /// WeChat Pay API v3 (`[payments.wechat]`).

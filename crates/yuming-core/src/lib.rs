@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api_key;
 pub mod audit;
+pub mod bank_statement;
 pub mod catalogue;
 pub mod clock;
 pub mod contact;
@@ -16,6 +17,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod net;
 pub mod payments;
+pub mod pricing;
 pub mod promotion;
 pub mod rules;
 pub mod signing;

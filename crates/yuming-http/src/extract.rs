@@ -144,6 +144,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
+/// The authenticated actor if the request carried credentials (public endpoints that show
+/// a signed-in customer their own prices).
+pub struct MaybeAuth(pub Option<Actor>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuth(
+            parts.extensions.get::<Auth>().map(|a| a.0.clone()),
+        ))
+    }
+}
+
 /// Request id and client address, for audit entries and rate limits.
 pub struct Ctx(pub RequestContext);
 

@@ -14,9 +14,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    account_data, admin, api_keys, audit, auth, billing, contacts, coupons, dns, domains, filing,
-    filing_after, flows, health, invoices, notifications, payments, review, sub_accounts, validate,
-    webhooks,
+    account_data, admin, api_keys, audit, auth, bank, billing, checkout, contacts, coupons, dns,
+    domains, filing, filing_after, flows, health, invoices, notifications, payments, pricing,
+    review, sub_accounts, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -375,6 +375,20 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(payments::reconcile))
         .routes(routes!(coupons::create, coupons::list))
         .routes(routes!(coupons::disable))
+        .routes(routes!(bank::request, bank::list))
+        .routes(routes!(bank::get))
+        .routes(routes!(bank::import))
+        .routes(routes!(bank::lines))
+        .routes(routes!(bank::assign))
+        .routes(routes!(checkout::place, checkout::list))
+        .routes(routes!(checkout::get))
+        .routes(routes!(checkout::cancel))
+        .routes(routes!(pricing::create_promotion, pricing::promotions))
+        .routes(routes!(pricing::disable_promotion))
+        .routes(routes!(pricing::levels))
+        .routes(routes!(pricing::set_level))
+        .routes(routes!(pricing::assign_level))
+        .routes(routes!(pricing::set_volume_tiers, pricing::volume_tiers))
         .routes(routes!(invoices::request, invoices::list))
         .routes(routes!(invoices::invoiceable))
         .routes(routes!(invoices::get))

@@ -14,7 +14,9 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod backup;
+mod bank;
 mod catalogue;
+mod checkout;
 mod closures;
 mod contacts;
 mod coupons;
@@ -32,6 +34,7 @@ mod lone_read;
 mod notices;
 mod passkeys;
 mod payments;
+mod price_book;
 mod rate;
 mod sandbox_authority;
 mod sessions;
@@ -41,7 +44,9 @@ pub use accounts::{AccountRow, NewAccount, Reservation, Settlement};
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use backup::{DumpSummary, RestoreError};
+pub use bank::{BankStatementLineRow, BankTransferRow};
 pub use catalogue::TldRow;
+pub use checkout::CheckoutOrderRow;
 pub use closures::ClosureRow;
 pub use contacts::{
     ContactDocumentRow, ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact,
@@ -65,6 +70,7 @@ pub use passkeys::{PasskeyRow, WebauthnChallengeRow};
 pub use payments::{
     PaymentAlertRow, PaymentNotificationRow, PaymentRefundRow, PaymentRow, SandboxTradeRow,
 };
+pub use price_book::{PriceLevelRow, PromotionRow};
 pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
 pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 

@@ -212,6 +212,11 @@ pub fn router(state: WebState, api: Router) -> Router {
         )
         .route("/console/billing", get(pages::console::billing))
         .route("/console/billing/top-up", post(pages::payments::top_up))
+        .route("/console/billing/bank-transfer", post(pages::bank::request))
+        .route(
+            "/console/billing/bank-transfers/{id}",
+            get(pages::bank::show),
+        )
         .route(
             "/console/billing/invoices",
             get(pages::invoices::list).post(pages::invoices::request),

@@ -2700,3 +2700,133 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    the_cart_pays_an_order_online_and_shows_promotions,
+    |db: TestDb| async move {
+        use yuming_app::registrar::pricing;
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "online@example.com", 1).await;
+        let contact = contact_of(&app, &owner).await;
+        pricing::create_promotion(
+            &app,
+            &yuming_app::RequestContext::internal("test"),
+            &yuming_core::access::Actor::system(),
+            pricing::PromotionInput {
+                tld: "top".into(),
+                operation: "register".into(),
+                price: 100,
+                currency: None,
+                first_year_only: true,
+                label: Some("首年 1 元".into()),
+                starts_at: None,
+                ends_at: None,
+            },
+        )
+        .await
+        .expect("promotion");
+
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("online@example.com", fixtures::PASSWORD).await;
+        let search = browser.get("/search?q=online-order.top").await;
+        assert!(search.body.contains("首年 1 元"), "{}", search.body);
+        assert!(
+            search.body.contains("<s class=\"muted\">¥9.00</s> ¥1.00"),
+            "the list price is struck through beside the promotional one"
+        );
+        browser
+            .post(
+                "/cart/add",
+                &[
+                    ("csrf_token", &search.csrf()),
+                    ("back", "/cart"),
+                    ("name", "online-order.top"),
+                ],
+            )
+            .await;
+        let cart = browser.get("/cart").await;
+        assert!(cart.body.contains("name=\"pay_with\" value=\"sandbox\""), "{}", cart.body);
+        let key_marker = "name=\"form_key\" value=\"";
+        let start = cart.body.find(key_marker).expect("form key") + key_marker.len();
+        let key = cart.body[start..].split('"').next().unwrap().to_owned();
+        // Two years: ¥1 for the first under the promotion, ¥9 list for the second.
+        let placed = browser
+            .post(
+                "/cart/checkout",
+                &[
+                    ("csrf_token", &cart.csrf()),
+                    ("form_key", &key),
+                    ("years:online-order.top", "2"),
+                    ("registrant_contact_id", &contact),
+                    ("nameservers", ""),
+                    ("pay_with", "sandbox"),
+                ],
+            )
+            .await;
+        assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+        assert!(
+            placed.location().starts_with("/console/billing/payments/"),
+            "{}",
+            placed.location()
+        );
+        let payment = browser.get(placed.location()).await;
+        assert!(payment.body.contains("待支付"), "{}", payment.body);
+        assert!(payment.body.contains("online-order.top"), "{}", payment.body);
+        assert!(payment.body.contains("¥10.00"), "{}", payment.body);
+        let orders = yuming_app::registrar::checkout::list(&app, &owner)
+            .await
+            .expect("orders");
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0].row.amount, 1_000);
+        assert_eq!(orders[0].row.status, "awaiting_payment");
+    }
+);
+
+both_backends!(
+    a_bank_transfer_gets_a_reference_and_the_account_to_pay,
+    |db: TestDb| async move {
+        let (app, _clock) = yuming_test_support::test_app_with(
+            &db.db,
+            yuming_app::AppSettings {
+                bank_account: Some(yuming_app::billing::bank::BankAccount {
+                    account_name: "域名科技有限公司".into(),
+                    bank_name: "招商银行北京分行".into(),
+                    account_number: "110900000010201".into(),
+                }),
+                ..yuming_test_support::test_settings()
+            },
+        );
+        fixtures::funded_customer(&app, "bank@example.com", 1).await;
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("bank@example.com", fixtures::PASSWORD).await;
+        let billing = browser.get("/console/billing").await;
+        assert!(billing.body.contains("对公转账充值"), "{}", billing.body);
+        let start = billing
+            .body
+            .find("action=\"/console/billing/bank-transfer\"")
+            .expect("bank form");
+        let marker = "name=\"form_key\" value=\"";
+        let at = billing.body[start..].find(marker).expect("form key") + start + marker.len();
+        let key = billing.body[at..].split('"').next().unwrap().to_owned();
+        let wrong = browser
+            .post(
+                "/console/billing/bank-transfer",
+                &[("csrf_token", &billing.csrf()), ("form_key", &key), ("amount", "abc")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        let asked = browser
+            .post(
+                "/console/billing/bank-transfer",
+                &[("csrf_token", &billing.csrf()), ("form_key", &key), ("amount", "5,000")],
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+        let page = browser.get(asked.location()).await;
+        assert!(page.body.contains("110900000010201"), "{}", page.body);
+        assert!(page.body.contains("¥5000.00") || page.body.contains("¥5,000.00"), "{}", page.body);
+        assert!(page.body.contains(">YM"), "the reference: {}", page.body);
+        let billing = browser.get("/console/billing").await;
+        assert!(billing.body.contains("等待转账"), "{}", billing.body);
+    }
+);

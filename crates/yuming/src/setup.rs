@@ -169,6 +169,16 @@ pub fn app_settings(config: &Config) -> AppSettings {
         footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
         material_decodes: config.filing.material_decodes.clamp(1, 64),
         payments_sandbox: config.payments.sandbox,
+        bank_account: config
+            .payments
+            .bank
+            .as_ref()
+            .filter(|b| !b.account_number.trim().is_empty())
+            .map(|b| yuming_app::billing::bank::BankAccount {
+                account_name: b.account_name.clone(),
+                bank_name: b.bank_name.clone(),
+                account_number: b.account_number.clone(),
+            }),
     }
 }
 

@@ -110,6 +110,16 @@ fn actor_for(row: &AccountRow, method: AuthMethod) -> Result<Actor, AppError> {
     })
 }
 
+/// The actor of a stored account acting through the platform on their own earlier request
+/// (a paid checkout order being fulfilled).
+pub(crate) async fn stored_actor(app: &App, account_id: &str) -> Result<Actor, AppError> {
+    let mut tx = app.db().read().await?;
+    let row = tx.account_by_id(account_id).await?;
+    tx.commit().await?;
+    let row = row.ok_or_else(|| AppError::internal(format!("account {account_id} vanished")))?;
+    actor_for(&row, AuthMethod::System)
+}
+
 /// Input of a new account.
 #[derive(Clone)]
 pub struct NewAccountInput {

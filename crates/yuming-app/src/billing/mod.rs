@@ -1,6 +1,7 @@
 //! Balances, top-ups, the customer's ledger and order history; payments through gateways
 //! ([`payments`], [`gateways`]).
 
+pub mod bank;
 pub mod gateways;
 pub mod invoices;
 pub mod payments;
@@ -422,6 +423,37 @@ pub(crate) async fn credit_received(
         money::top_up(&holder, amount).map_err(|e| AppError::internal(format!("top-up: {e}")))?;
     book(tx, &transaction, order_id, memo, now).await?;
     Ok(balance)
+}
+
+/// Books money that came in from outside (a gateway payment, a bank transfer) as a
+/// completed top-up order `order_id` — what customers may have invoiced.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn top_up_received(
+    tx: &mut Tx,
+    order_id: &str,
+    owner: &str,
+    actor_id: &str,
+    amount: Money,
+    memo: &str,
+    detail: serde_json::Value,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    credit_received(tx, owner, amount, order_id, memo, now).await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.to_owned(),
+        owner_id: owner.to_owned(),
+        actor_id: actor_id.to_owned(),
+        kind: "topup".into(),
+        domain_name: None,
+        years: None,
+        amount: amount.minor(),
+        currency: amount.currency().code().to_owned(),
+        status: "completed".into(),
+        detail: detail.to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    Ok(())
 }
 
 /// Appends a balanced transaction's postings.

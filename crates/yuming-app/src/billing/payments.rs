@@ -20,7 +20,7 @@ use super::gateways::{
     CheckoutRequest, GatewayError, GatewayEvent, Notify, NotifyAnswer, PaymentGateway,
     RefundRequest, RefundState, TradeState,
 };
-use super::{BillingError, MAX_TOP_UP_MINOR, book, credit_received};
+use super::{BillingError, MAX_TOP_UP_MINOR, book, credit_received, top_up_received};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::platform::paging::{Page, PageCursor, next_cursor};
@@ -90,6 +90,21 @@ crate::platform::error::error_enum! {
             format!("the gateway's bill is not available: {why}"),
             format!("无法获取支付渠道对账单：{why}"),
         ),
+        /// No checkout order of that id in the caller's account.
+        UnknownOrder = BadRequest("UNKNOWN_ORDER", field = "order_id") => (
+            "no such order",
+            "订单不存在",
+        ),
+        /// The order is paid, fulfilled or expired.
+        OrderNotPayable = Conflict("ORDER_NOT_PAYABLE", field = "order_id") => (
+            "this order is no longer awaiting payment",
+            "该订单已不在待支付状态",
+        ),
+        /// The amount is not what the order is due.
+        OrderAmount { due: Money } = BadRequest("ORDER_AMOUNT_MISMATCH", field = "amount") => (
+            format!("this order is due {due}"),
+            format!("该订单应付 {due}"),
+        ),
         /// The payment's money is on an invoice: the invoice must be voided first.
         Invoiced = Conflict("PAYMENT_INVOICED") => (
             "this payment has been invoiced; ask finance to void the invoice before a refund",
@@ -146,6 +161,20 @@ pub async fn create(
     amount: Money,
     method: &str,
 ) -> Result<PaymentRow, AppError> {
+    create_for(app, ctx, actor, amount, method, None).await
+}
+
+/// [`create`], optionally paying a checkout order awaiting payment: `amount` must be what
+/// the order is due, and the payment lapses with the order. The money is credited to the
+/// balance like any top-up and the order is then fulfilled from it.
+pub async fn create_for(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    amount: Money,
+    method: &str,
+    order_id: Option<&str>,
+) -> Result<PaymentRow, AppError> {
     actor.require(Right::BillingPay)?;
     let gateway = gateway(app, method)?;
     if amount.currency() != Currency::Cny {
@@ -173,9 +202,28 @@ pub async fn create(
         paid_at: None,
         expires_at: now.0 + PAYMENT_TTL_SECS,
     };
+    let mut row = row;
     let mut tx = app.db().write().await?;
     crate::accounts::verification::require_verified(&mut tx, &actor.tenant_id).await?;
-    tx.insert_payment(&row).await?;
+    if let Some(order_id) = order_id {
+        let order = tx
+            .checkout_order(order_id)
+            .await?
+            .filter(|o| o.owner_id == actor.tenant_id)
+            .ok_or(PaymentError::UnknownOrder)?;
+        if order.status != "awaiting_payment" || order.expires_at <= now.0 {
+            return Err(PaymentError::OrderNotPayable.into());
+        }
+        if order.amount != amount.minor() || order.currency != amount.currency().code() {
+            let due = stored_money(order.amount, &order.currency)?;
+            return Err(PaymentError::OrderAmount { due }.into());
+        }
+        row.expires_at = row.expires_at.min(order.expires_at);
+        tx.insert_payment(&row).await?;
+        tx.link_checkout_payment(&row.id, order_id).await?;
+    } else {
+        tx.insert_payment(&row).await?;
+    }
     audit::record(
         app,
         &mut tx,
@@ -187,13 +235,16 @@ pub async fn create(
             object_id: &row.id,
             tenant: &actor.tenant_id,
             before: serde_json::Value::Null,
-            after: json!({ "amount": row.amount, "currency": row.currency, "method": row.method }),
+            after: json!({ "amount": row.amount, "currency": row.currency, "method": row.method, "order_id": order_id }),
         },
     )
     .await?;
     tx.commit().await?;
 
-    let subject = format!("账户充值 Top-up {amount}");
+    let subject = match order_id {
+        Some(order_id) => format!("订单支付 Order {order_id} {amount}"),
+        None => format!("账户充值 Top-up {amount}"),
+    };
     let notify = notify_url(app, gateway.name());
     let return_url = format!(
         "{}/console/billing/payments/{}",
@@ -371,7 +422,7 @@ async fn process_notification(
 }
 
 /// Raises an alert for finance.
-async fn raise(
+pub(super) async fn raise(
     tx: &mut Tx,
     gateway: &str,
     kind: &str,
@@ -531,25 +582,29 @@ async fn credit_paid(
         return Ok(false);
     }
     let amount = stored_money(payment.amount, &payment.currency)?;
-    let order_id = new_id("ord");
     let memo = format!("{} payment {}", payment.method, payment.id);
-    credit_received(tx, &payment.owner_id, amount, &order_id, &memo, now).await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: payment.owner_id.clone(),
-        actor_id: payment.actor_id.clone(),
-        kind: "topup".into(),
-        domain_name: None,
-        years: None,
-        amount: payment.amount,
-        currency: payment.currency.clone(),
-        status: "completed".into(),
-        detail: json!({ "payment_id": payment.id, "method": payment.method, "trade_no": trade_no })
-            .to_string(),
-        created_at: now.0,
-    })
+    let order_id = new_id("ord");
+    top_up_received(
+        tx,
+        &order_id,
+        &payment.owner_id,
+        &payment.actor_id,
+        amount,
+        &memo,
+        json!({ "payment_id": payment.id, "method": payment.method, "trade_no": trade_no }),
+        now,
+    )
     .await?;
     tx.set_payment_credit_order(&payment.id, &order_id).await?;
+    // A payment for a checkout order marks it paid; the fulfilment then charges the balance
+    // just credited. An order that lapsed before the money came leaves it on the balance.
+    let checkout = match tx.checkout_order_of_payment(&payment.id).await? {
+        Some(checkout) => {
+            let paid = tx.mark_checkout_paid(&checkout, &payment.id, now.0).await?;
+            Some(json!({ "id": checkout, "paid": paid }))
+        }
+        None => None,
+    };
     audit::record(
         app,
         tx,
@@ -561,7 +616,7 @@ async fn credit_paid(
             object_id: &payment.id,
             tenant: &payment.owner_id,
             before: json!({ "status": payment.status }),
-            after: json!({ "status": "paid", "amount": payment.amount, "currency": payment.currency, "order_id": order_id, "trade_no": trade_no }),
+            after: json!({ "status": "paid", "amount": payment.amount, "currency": payment.currency, "order_id": order_id, "trade_no": trade_no, "checkout_order": checkout }),
         },
     )
     .await?;

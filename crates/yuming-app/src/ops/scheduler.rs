@@ -90,6 +90,7 @@ async fn sweep_one(
     now: Timestamp,
 ) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
+    let book = crate::registrar::pricing::book(app).await?;
     let mut tx = app.db().write().await?;
     let Some(mut row) = tx.claim_domain(id).await? else {
         return Ok(report);
@@ -111,9 +112,22 @@ async fn sweep_one(
         .is_some()
     {
         let label = row.name.split('.').next().unwrap_or_default().to_owned();
-        let (prices, _) = tld.prices_for(&label);
-        let amount = rules::price(&prices, Operation::Renew, 1)
-            .map_err(|e| AppError::internal(format!("price: {e}")))?;
+        let (prices, premium) = tld.prices_for(&label);
+        let amount = crate::registrar::pricing::quote_in(
+            &mut tx,
+            &book,
+            &row.owner_id,
+            yuming_core::pricing::Item {
+                prices: &prices,
+                premium,
+                tld: &tld.ascii,
+                operation: Operation::Renew,
+                years: 1,
+            },
+            now,
+        )
+        .await?
+        .price;
         let previous_expiry = row.expires_at;
         let outcome = match lifecycle::auto_renew_ahead(&record, &tld.periods, now, days_before) {
             Ok(renewed) => {
@@ -374,6 +388,10 @@ pub struct JobsReport {
     pub payments: crate::billing::payments::SettleReport,
     /// Gateway bills reconciled with the ledger (once per gateway and day).
     pub reconciliations: usize,
+    /// Paid checkout orders fulfilled (normally right after the notify already).
+    pub orders_fulfilled: usize,
+    /// Unpaid checkout orders lapsed, their names and coupon uses released.
+    pub orders_lapsed: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -413,6 +431,9 @@ pub async fn run_jobs(
     report.reconciliations = crate::billing::payments::reconcile_due(app, holder)
         .await?
         .len();
+    // Claimed order by order, so instances may run these concurrently.
+    report.orders_fulfilled = crate::registrar::checkout::fulfil_paid(app).await?;
+    report.orders_lapsed = crate::registrar::checkout::expire_lapsed(app).await?;
     // Each due transfer completes in its own transaction that re-checks its state, so
     // concurrent instances cannot complete one twice.
     loop {

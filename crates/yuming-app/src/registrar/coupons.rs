@@ -372,6 +372,13 @@ pub struct Taken {
     pub discount: Money,
 }
 
+impl Taken {
+    /// The coupon's id.
+    pub(crate) fn coupon_id(&self) -> &str {
+        &self.coupon_id
+    }
+}
+
 /// Applies `code` to `purchase` by `tenant` in `tx` (the transaction that charges): checks
 /// the terms and takes one of the coupon's uses and one of the account's.
 pub(crate) async fn take(

@@ -24,6 +24,11 @@ crate::platform::error::error_enum! {
             "the domain is already registered",
             "该域名已被注册",
         ),
+        /// Another customer's checkout order holds the name until it is paid or lapses.
+        HeldForOrder = Conflict("HELD_FOR_ORDER", field = "name") => (
+            "this name is held by another customer's order awaiting payment; try again later",
+            "该域名已被其他客户的待支付订单锁定，请稍后再试",
+        ),
         /// A simplified/traditional variant of this name is registered.
         VariantRegistered = Conflict("VARIANT_REGISTERED", field = "name") => (
             "a simplified/traditional variant of this name is registered",

@@ -88,6 +88,7 @@ pub async fn restore(
         order_id,
         charged: amount,
         discount: Money::zero(amount.currency()),
+        list: amount,
         balance,
     })
 }

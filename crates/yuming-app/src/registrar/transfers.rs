@@ -14,7 +14,7 @@
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use yuming_core::access::{Actor, AuthMethod, Right, RightSet, Role};
-use yuming_core::catalogue::{self, Catalogue, Operation};
+use yuming_core::catalogue::{Catalogue, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle;
 use yuming_core::money::{Currency, Money};
@@ -143,6 +143,7 @@ pub async fn request(
         }
     }
     let ascii = domains::ascii_of(name)?;
+    let book = crate::registrar::pricing::book(app).await?;
     let mut tx = app.db().write().await?;
     let mut row = tx
         .domain_by_name_for_update(&ascii)
@@ -174,9 +175,22 @@ pub async fn request(
     let (pending, decision) =
         lifecycle::request_transfer(&record, &tld.periods, now).map_err(lifecycle_error)?;
     let label = row.name.split('.').next().unwrap_or_default().to_owned();
-    let (prices, _) = tld.prices_for(&label);
-    let amount = catalogue::price(&prices, Operation::Transfer, 1)
-        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let (prices, premium) = tld.prices_for(&label);
+    let amount = crate::registrar::pricing::quote_in(
+        &mut tx,
+        &book,
+        &actor.tenant_id,
+        yuming_core::pricing::Item {
+            prices: &prices,
+            premium,
+            tld: &tld.ascii,
+            operation: Operation::Transfer,
+            years: 1,
+        },
+        now,
+    )
+    .await?
+    .price;
     let (order_id, _balance) = pay_order(
         &mut tx,
         BalanceOrder {

@@ -164,7 +164,7 @@ both_backends!(availability_reasons_and_prices, |t: TestDb| async move {
     let taken = &domains::check(&app, &["taken.com".to_owned()])
         .await
         .expect("check")[0];
-    let suggestions = domains::suggestions(&app, taken, 5)
+    let suggestions = domains::suggestions(&app, None, taken, 5)
         .await
         .expect("suggestions");
     assert!(

@@ -123,7 +123,7 @@ impl From<CouponView> for CouponDto {
     }
 }
 
-fn instant(field: &'static str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub(crate) fn instant(field: &'static str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
     text.map(|t| {
         time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
             .map(|d| d.unix_timestamp())

@@ -4,23 +4,42 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use yuming_app::registrar::domains::{self, DomainUpdate, RegisterInput};
+use yuming_app::registrar::pricing;
 
 use crate::dto::{
     AuthCodeDto, BulkCheckRequest, BulkCheckResponse, CheckQuery, CheckResultDto, DomainDto,
     DomainList, DomainListQuery, DomainReceiptDto, DomainUpdateRequest, ErrorBody, RegisterRequest,
     RegistrantChangeRequest, RenewRequest, SuggestionDto,
 };
-use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
+use crate::extract::{ApiJson, ApiQuery, Auth, Ctx, MaybeAuth};
 use crate::{ApiError, AppState};
 
-/// Availability and price of one name, with suggestions when it is taken.
+/// The signed-in caller as a buyer (their member level and volume tier), if any.
+async fn buyer_of(
+    state: &AppState,
+    actor: Option<&yuming_core::access::Actor>,
+) -> Result<Option<yuming_core::pricing::Buyer>, ApiError> {
+    Ok(match actor {
+        Some(actor) => Some(pricing::buyer(&state.app, &actor.tenant_id).await?),
+        None => None,
+    })
+}
+
+/// Availability and price of one name (for the signed-in caller: at their own price level), with suggestions when it is taken.
 #[utoipa::path(get, path = "/api/v1/domains/check", tag = "domains", params(CheckQuery),
     responses((status = 200, body = CheckResultDto), (status = 400, body = ErrorBody)))]
 pub async fn check_one(
     State(state): State<AppState>,
+    MaybeAuth(actor): MaybeAuth,
     ApiQuery(query): ApiQuery<CheckQuery>,
 ) -> Result<Json<CheckResultDto>, ApiError> {
-    let mut results = domains::check(&state.app, std::slice::from_ref(&query.name)).await?;
+    let buyer = buyer_of(&state, actor.as_ref()).await?;
+    let mut results = domains::check_as(
+        &state.app,
+        buyer.as_ref(),
+        std::slice::from_ref(&query.name),
+    )
+    .await?;
     let Some(result) = results.pop() else {
         return Err(yuming_app::AppError::internal("check returned no result").into());
     };
@@ -28,7 +47,7 @@ pub async fn check_one(
         result.reason,
         Some("REGISTERED" | "VARIANT_REGISTERED" | "RESERVED")
     ) {
-        domains::suggestions(&state.app, &result, 5).await?
+        domains::suggestions(&state.app, buyer.as_ref(), &result, 5).await?
     } else {
         Vec::new()
     };
@@ -45,9 +64,11 @@ pub async fn check_one(
     responses((status = 200, body = BulkCheckResponse), (status = 400, body = ErrorBody)))]
 pub async fn check_bulk(
     State(state): State<AppState>,
+    MaybeAuth(actor): MaybeAuth,
     ApiJson(body): ApiJson<BulkCheckRequest>,
 ) -> Result<Json<BulkCheckResponse>, ApiError> {
-    let results = domains::check(&state.app, &body.names).await?;
+    let buyer = buyer_of(&state, actor.as_ref()).await?;
+    let results = domains::check_as(&state.app, buyer.as_ref(), &body.names).await?;
     Ok(Json(BulkCheckResponse {
         results: results.into_iter().map(CheckResultDto::from).collect(),
     }))
@@ -57,7 +78,7 @@ pub async fn check_bulk(
 #[utoipa::path(post, path = "/api/v1/domains", tag = "domains", security(("bearer" = []), ("api_key" = [])),
     request_body = RegisterRequest,
     responses((status = 201, body = DomainReceiptDto), (status = 400, body = ErrorBody), (status = 402, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

@@ -26,6 +26,10 @@ pub struct PaymentRequest {
     pub amount: MoneyDto,
     /// The gateway: one of `GET /api/v1/payments/methods`.
     pub method: String,
+    /// A checkout order awaiting payment (`POST /api/v1/orders`): the amount must be what it
+    /// is due; once paid, the order is fulfilled from the credited balance.
+    #[serde(default)]
+    pub order_id: Option<String>,
 }
 
 /// A payment.
@@ -211,11 +215,12 @@ fn money_of(dto: &MoneyDto, field: &'static str) -> Result<Money, AppError> {
     Ok(Money::new(dto.amount, currency))
 }
 
-/// Starts a payment into the balance; pay at `pay_url` or by scanning `qr_code`. The
-/// balance is credited when the gateway confirms.
+/// Starts a payment into the balance, or for a checkout order; pay at `pay_url` or by
+/// scanning `qr_code`. The balance is credited when the gateway confirms (and the order,
+/// if any, fulfilled from it).
 #[utoipa::path(post, path = "/api/v1/payments", tag = "billing", security(("bearer" = []), ("api_key" = [])),
     request_body = PaymentRequest,
-    responses((status = 201, body = PaymentDto), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 201, body = PaymentDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -223,7 +228,15 @@ pub async fn create(
     ApiJson(body): ApiJson<PaymentRequest>,
 ) -> Result<(StatusCode, Json<PaymentDto>), ApiError> {
     let amount = money_of(&body.amount, "amount.currency")?;
-    let row = payments::create(&state.app, &ctx, &actor, amount, &body.method).await?;
+    let row = payments::create_for(
+        &state.app,
+        &ctx,
+        &actor,
+        amount,
+        &body.method,
+        body.order_id.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(PaymentDto::of(row))))
 }
 
@@ -336,6 +349,11 @@ pub async fn notify(
                 e
             }
         })?;
+    // A payment for a checkout order is fulfilled at once; should that fail, the scheduler
+    // does it on its next run (the notify itself was taken).
+    if let Err(error) = yuming_app::registrar::checkout::fulfil_paid(&state.app).await {
+        tracing::warn!(%error, "checkout fulfilment after a notify failed; the scheduler retries");
+    }
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     Ok((
         status,

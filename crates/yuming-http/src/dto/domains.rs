@@ -48,9 +48,16 @@ pub struct CheckResultDto {
     pub reason: Option<String>,
     /// Whether premium prices apply.
     pub premium: bool,
-    /// Prices, for names under a sold TLD.
+    /// What the caller pays per year, for names under a sold TLD: promotions apply to
+    /// everyone; a signed-in caller also gets their member level or volume tier.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceDto>,
+    /// The catalogue's prices, when an adjustment lowers `price`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_price: Option<PriceDto>,
+    /// Why `price` is below `list_price`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_note: Option<PriceNoteDto>,
     /// Rule findings (why the syntax is invalid, naming-review hits).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub problems: Vec<ProblemDto>,
@@ -59,6 +66,31 @@ pub struct CheckResultDto {
     /// Available alternatives for a taken name (single checks only).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub suggestions: Vec<SuggestionDto>,
+}
+
+/// Why a price is below the list price.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PriceNoteDto {
+    /// `promotion`, `level` or `volume`.
+    pub kind: String,
+    /// The promotion's label, the level's name, or the tier's threshold (`≥100`).
+    pub label: String,
+}
+
+impl From<yuming_core::pricing::Adjustment> for PriceNoteDto {
+    fn from(a: yuming_core::pricing::Adjustment) -> Self {
+        use yuming_core::pricing::Adjustment;
+        let label = match &a {
+            Adjustment::List => String::new(),
+            Adjustment::Promotion { label, .. } => label.clone(),
+            Adjustment::Level { name, .. } => name.clone(),
+            Adjustment::Volume { min_names, .. } => format!("≥{min_names}"),
+        };
+        PriceNoteDto {
+            kind: a.code().to_owned(),
+            label,
+        }
+    }
 }
 
 /// An available alternative to a taken name.
@@ -102,6 +134,11 @@ impl From<yuming_app::registrar::domains::Availability> for CheckResultDto {
                 register: p.register.into(),
                 renew: p.renew.into(),
             }),
+            list_price: a.list_price.map(|p| PriceDto {
+                register: p.register.into(),
+                renew: p.renew.into(),
+            }),
+            price_note: a.adjustment.map(PriceNoteDto::from),
             problems: a.problems.into_iter().map(ProblemDto::from).collect(),
             needs_review: a.needs_review,
             suggestions: Vec::new(),
@@ -226,8 +263,11 @@ pub struct DomainReceiptDto {
     pub order_id: String,
     /// The amount charged.
     pub charged: MoneyDto,
-    /// What a coupon took off the list price (zero without one).
+    /// What a coupon took off the price (zero without one).
     pub discount: MoneyDto,
+    /// The catalogue's price for the term, before promotions, member level, volume tier
+    /// and coupon.
+    pub list_price: MoneyDto,
     /// The balance afterwards.
     pub balance: MoneyDto,
 }
@@ -239,6 +279,7 @@ impl From<yuming_app::registrar::domains::Receipt> for DomainReceiptDto {
             order_id: r.order_id,
             charged: r.charged.into(),
             discount: r.discount.into(),
+            list_price: r.list.into(),
             balance: r.balance.into(),
         }
     }

@@ -34,7 +34,7 @@ pub use dns::{
 pub use domains::{
     AuthCodeDto, BulkCheckRequest, BulkCheckResponse, CheckQuery, CheckResultDto, DomainDto,
     DomainList, DomainListQuery, DomainReceiptDto, DomainUpdateRequest, MoneyDto, PriceDto,
-    RegisterRequest, RenewRequest, SuggestionDto,
+    PriceNoteDto, RegisterRequest, RenewRequest, SuggestionDto,
 };
 pub use notifications::{
     DisclosureDto, NotificationDto, NotificationList, NotificationPreferenceDto,

@@ -3,6 +3,8 @@
 mod harness;
 
 mod account_security;
+mod bank;
+mod checkout;
 mod contacts;
 mod coupons;
 mod domains;
@@ -14,6 +16,7 @@ mod invoices;
 mod lookups;
 mod notifications;
 mod payments;
+mod pricing;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;

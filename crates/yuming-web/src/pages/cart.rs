@@ -10,9 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use yuming_app::AppError;
+use yuming_app::billing::payments;
 use yuming_app::registrar::batches::{self, BatchOperation, RegisterOrder};
+use yuming_app::registrar::checkout::{self as checkout_orders, CheckoutItemInput};
 use yuming_app::registrar::{catalogue as stored_catalogue, contacts, coupons, domains};
-use yuming_core::catalogue::{Operation, price};
+use yuming_core::catalogue::Operation;
 use yuming_core::money::{Currency, Money};
 use yuming_core::promotion::Purchase;
 
@@ -50,6 +52,8 @@ struct CartPage {
     discount: String,
     any_available: bool,
     contacts: Vec<(String, String)>,
+    /// Gateways the order can be paid through instead of the balance.
+    methods: Vec<super::payments::MethodChoice>,
     form: FormState,
 }
 
@@ -66,11 +70,12 @@ async fn cart_page(
     let coupon = form.value("coupon").trim().to_owned();
     let app = &state.app;
     let names: Vec<String> = visitor.cart.iter().map(|(n, _)| n.clone()).collect();
+    let buyer = super::buyer_of(state, visitor).await;
     let loaded = async {
         let found = if names.is_empty() {
             Vec::new()
         } else {
-            domains::check(app, &names).await?
+            domains::check_as(app, buyer.as_ref(), &names).await?
         };
         let catalogue = stored_catalogue::current(app).await?;
         let contacts = match &visitor.actor {
@@ -94,20 +99,20 @@ async fn cart_page(
             .tld(ascii.rsplit('.').next().unwrap_or(""))
             .map(|tld| (tld.min_years..=tld.max_years).collect())
             .unwrap_or_else(|| vec![1]);
-        let line_total = availability
-            .price
-            .as_ref()
-            .filter(|_| availability.available)
-            .and_then(|prices| price(prices, Operation::Register, *years).ok());
+        let quote = if availability.available {
+            match domains::register_quote(app, buyer.as_ref(), availability, *years).await {
+                Ok(quote) => quote,
+                Err(e) => return app_error_page(visitor, state, &e),
+            }
+        } else {
+            None
+        };
+        let line_total = quote.as_ref().map(|q| q.price);
         // The price the customer will pay: the coupon's discount is shown before checkout.
         let line_total = match (line_total, coupon.is_empty()) {
             (Some(amount), false) => {
                 let tld = ascii.rsplit('.').next().unwrap_or("");
-                let first_year = availability
-                    .price
-                    .as_ref()
-                    .and_then(|prices| price(prices, Operation::Register, 1).ok())
-                    .unwrap_or(amount);
+                let first_year = quote.as_ref().map_or(amount, |q| q.first_year);
                 let purchase = Purchase {
                     tld,
                     operation: Operation::Register,
@@ -155,6 +160,7 @@ async fn cart_page(
             String::new()
         },
         contacts,
+        methods: super::payments::method_choices(state, locale),
         form,
     };
     page(visitor, status, &template)
@@ -326,9 +332,14 @@ pub async fn checkout(
         coupon: Some(field("coupon").trim().to_owned()).filter(|c| !c.is_empty()),
     };
     let names: Vec<String> = cart.iter().map(|(n, _)| n.clone()).collect();
+    let pay_with = fields
+        .get("pay_with")
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty());
     let app = state.app.clone();
     // The form names every name of the cart in its `years:` fields, so the key covers the
-    // selection; a repeated click finds the first click's batch even once the cart is empty.
+    // selection; a repeated click finds the first click's batch (or order) even once the
+    // cart is empty.
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
         if names.is_empty() {
             return Err(cart_error(
@@ -344,6 +355,28 @@ pub async fn checkout(
                 "请选择域名持有者的实名模板",
             )
             .with_field("registrant_contact_id"));
+        }
+        if let Some(method) = pay_with {
+            // Paid through a gateway: the order holds the names while the customer pays,
+            // and is fulfilled once the gateway confirms.
+            let items = order
+                .years
+                .iter()
+                .map(|(name, years)| CheckoutItemInput {
+                    name: name.clone(),
+                    years: *years,
+                    registrant_contact_id: order.registrant_contact_id.clone(),
+                    nameservers: order.nameservers.clone(),
+                    auto_renew: order.auto_renew,
+                })
+                .collect();
+            let placed =
+                checkout_orders::place(&app, &ctx, &actor, items, order.coupon.as_deref()).await?;
+            let amount = placed.amount()?;
+            let payment =
+                payments::create_for(&app, &ctx, &actor, amount, &method, Some(&placed.row.id))
+                    .await?;
+            return Ok(format!("/console/billing/payments/{}", payment.id));
         }
         let batch =
             batches::start(&app, &ctx, &actor, BatchOperation::Register(order), names).await?;

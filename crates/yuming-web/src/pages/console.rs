@@ -626,7 +626,8 @@ async fn register_page(
     };
     let app = &state.app;
     let loaded = async {
-        let found = domains::check(app, &[name.to_owned()]).await?;
+        let buyer = super::buyer_of(state, visitor).await;
+        let found = domains::check_as(app, buyer.as_ref(), &[name.to_owned()]).await?;
         let catalogue = yuming_app::registrar::catalogue::current(app).await?;
         let listing = contacts::list(app, actor, None, 200).await?;
         Ok::<_, AppError>((found, catalogue, listing))
@@ -751,6 +752,9 @@ struct BillingPage {
     top_up_form: FormState,
     methods: Vec<crate::pages::payments::MethodChoice>,
     payments: Vec<crate::pages::payments::PaymentLine>,
+    bank_offered: bool,
+    bank_form: FormState,
+    transfers: Vec<crate::pages::bank::TransferLine>,
 }
 
 /// The billing page's forms as sent back with their errors (a fresh form when `None`).
@@ -760,6 +764,8 @@ pub struct BillingForms {
     pub threshold: Option<FormState>,
     /// The top-up.
     pub top_up: Option<FormState>,
+    /// The bank transfer request.
+    pub bank: Option<FormState>,
 }
 
 /// `/console/billing`: balance, top-up, payments, movements, orders and the low-balance
@@ -787,10 +793,15 @@ pub(crate) async fn billing_page(
         let orders = billing::orders(app, actor, &start, 50).await?;
         let threshold = billing::low_balance_threshold(app, actor).await?;
         let payments = billing::payments::list(app, actor, &start, 10).await?;
-        Ok::<_, AppError>((balance, ledger, orders, threshold, payments))
+        let transfers = if app.settings().bank_account.is_some() {
+            billing::bank::list(app, actor).await?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, AppError>((balance, ledger, orders, threshold, payments, transfers))
     }
     .await;
-    let (balance, ledger, orders, threshold, payments) = match loaded {
+    let (balance, ledger, orders, threshold, payments, transfers) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
@@ -878,6 +889,12 @@ pub(crate) async fn billing_page(
             .items
             .iter()
             .map(|p| crate::pages::payments::payment_line(locale, p))
+            .collect(),
+        bank_offered: app.settings().bank_account.is_some(),
+        bank_form: forms.bank.unwrap_or_default(),
+        transfers: transfers
+            .iter()
+            .map(|t| crate::pages::bank::transfer_line(locale, t))
             .collect(),
     };
     page(visitor, status, &template)

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod bank;
 pub mod batches;
 pub mod cancellation;
 pub mod cart;
@@ -313,6 +314,15 @@ pub fn message(
 
 /// The page for a use-case error that is not about a form field (not found, forbidden,
 /// unavailable, a bug), with the message in the visitor's language.
+/// The signed-in customer as a buyer, so that prices shown are their own (member level,
+/// volume tier); `None` for a visitor, or when it cannot be read (list prices then show).
+pub async fn buyer_of(state: &WebState, visitor: &Visitor) -> Option<yuming_core::pricing::Buyer> {
+    let actor = visitor.actor.as_ref()?;
+    yuming_app::registrar::pricing::buyer(&state.app, &actor.tenant_id)
+        .await
+        .ok()
+}
+
 pub fn app_error_page(visitor: &Visitor, state: &WebState, error: &AppError) -> Response {
     if error.kind == yuming_app::ErrorKind::Internal {
         tracing::error!(code = error.code, detail = ?error.detail, "console request failed");

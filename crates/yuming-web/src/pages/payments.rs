@@ -95,7 +95,7 @@ pub fn payment_line(locale: Locale, row: &PaymentRow) -> PaymentLine {
 }
 
 /// Reads an amount typed in yuan (`100`, `99.5`, `1,000`); `None` when it is not one.
-fn typed_yuan(text: &str) -> Option<Money> {
+pub(crate) fn typed_yuan(text: &str) -> Option<Money> {
     Money::parse(&text.trim().replace([',', '，'], ""), Currency::Cny).ok()
 }
 
@@ -189,7 +189,46 @@ struct PaymentPage {
     refunded: String,
     refundable: String,
     refunds: Vec<RefundLine>,
+    order: Option<OrderCard>,
     form: FormState,
+}
+
+/// The checkout order a payment pays for.
+struct OrderCard {
+    id: String,
+    status: String,
+    badge: &'static str,
+    /// (name, years, price, outcome in words)
+    items: Vec<(String, String, String, String)>,
+}
+
+fn order_card(locale: Locale, order: &yuming_app::registrar::checkout::CheckoutOrder) -> OrderCard {
+    let currency = Currency::parse(&order.row.currency).unwrap_or(Currency::Cny);
+    OrderCard {
+        id: order.row.id.clone(),
+        status: status_label(locale, "checkout-status", &order.row.status),
+        badge: match order.row.status.as_str() {
+            "fulfilled" => "success",
+            "awaiting_payment" | "paid" | "fulfilling" => "warning",
+            "partly_fulfilled" => "error",
+            _ => "neutral",
+        },
+        items: order
+            .items
+            .iter()
+            .map(|item| {
+                (
+                    item.unicode.clone(),
+                    locale.t_args("years-n", &[("n", item.years.to_string())]),
+                    format::money(Money::new(item.price, currency)),
+                    item.outcome
+                        .as_deref()
+                        .map(|o| status_label(locale, "checkout-outcome", o))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// `GET /console/billing/payments/{id}`.
@@ -218,10 +257,11 @@ async fn payment_page(
         let amount = stored_money(payment.amount, &payment.currency)?;
         let refunded = stored_money(payment.refunded, &payment.currency)?;
         let left = stored_money(payment.amount - payment.refunded, &payment.currency)?;
-        Ok::<_, AppError>((payment, refunds, amount, refunded, left))
+        let order = yuming_app::registrar::checkout::of_payment(&state.app, actor, id).await?;
+        Ok::<_, AppError>((payment, refunds, amount, refunded, left, order))
     }
     .await;
-    let (payment, refunds, amount, refunded, left) = match loaded {
+    let (payment, refunds, amount, refunded, left, order) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
@@ -253,6 +293,7 @@ async fn payment_page(
             .map(format::qr_data_url)
             .unwrap_or_default(),
         refunded: format::money(refunded),
+        order: order.as_ref().map(|o| order_card(locale, o)),
         refundable: if payment.status == "paid" && left.is_positive() {
             format::money(left)
         } else {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use yuming_app::registrar::domains::{self, Availability, MAX_BULK_CHECK};
+use yuming_core::pricing::Adjustment;
 
 use super::{Base, app_error_page, page};
 use crate::WebState;
@@ -55,6 +56,10 @@ pub struct ResultRow {
     pub status: String,
     /// First-year price.
     pub price: String,
+    /// The list first-year price, when a promotion, level or tier lowers it.
+    pub list_price: String,
+    /// Why the price is lower, in words.
+    pub price_note: String,
     /// Renewal price.
     pub renew: String,
     /// Premium price applies.
@@ -93,6 +98,20 @@ fn names_of(query: &str, tlds: &[String]) -> Vec<String> {
     }
 }
 
+/// Why a price is below the list, in words.
+pub(crate) fn price_note(locale: Locale, adjustment: &Adjustment) -> String {
+    match adjustment {
+        Adjustment::List => String::new(),
+        Adjustment::Promotion { label, .. } => label.clone(),
+        Adjustment::Level { name, .. } => {
+            locale.t_args("price-note-level", &[("level", name.clone())])
+        }
+        Adjustment::Volume { min_names, .. } => {
+            locale.t_args("price-note-volume", &[("count", min_names.to_string())])
+        }
+    }
+}
+
 pub(crate) fn result_row(locale: Locale, a: &Availability) -> ResultRow {
     let (name, ascii) = a
         .name
@@ -126,6 +145,16 @@ pub(crate) fn result_row(locale: Locale, a: &Availability) -> ResultRow {
             .map(|p| format::money(p.register))
             .unwrap_or_default(),
         renew: a.price.map(|p| format::money(p.renew)).unwrap_or_default(),
+        list_price: a
+            .list_price
+            .filter(|list| a.price.is_some_and(|p| p.register != list.register))
+            .map(|p| format::money(p.register))
+            .unwrap_or_default(),
+        price_note: a
+            .adjustment
+            .as_ref()
+            .map(|adjustment| price_note(locale, adjustment))
+            .unwrap_or_default(),
         premium: a.premium,
         needs_review: a.needs_review,
         notes: a
@@ -160,13 +189,14 @@ pub async fn search(
                 .t_args("search-too-many", &[("max", MAX_BULK_CHECK.to_string())]),
         );
     } else if !names.is_empty() {
-        match domains::check(&state.app, &names).await {
+        let buyer = super::buyer_of(&state, &visitor).await;
+        match domains::check_as(&state.app, buyer.as_ref(), &names).await {
             Ok(found) => {
                 // One name that is taken: offer the same label elsewhere.
                 if let [only] = found.as_slice()
                     && !only.available
                 {
-                    match domains::suggestions(&state.app, only, 8).await {
+                    match domains::suggestions(&state.app, buyer.as_ref(), only, 8).await {
                         Ok(more) => {
                             suggestions =
                                 more.iter().map(|a| result_row(visitor.locale, a)).collect();

@@ -264,7 +264,7 @@ pub(crate) fn project_row(
     lifecycle::project(&record_of(row)?, &tld.periods, now).map_err(lifecycle_error)
 }
 
-pub(super) fn unavailable_error(unavailable: Unavailable) -> AppError {
+pub(crate) fn unavailable_error(unavailable: Unavailable) -> AppError {
     let (kind, en, zh) = match &unavailable {
         Unavailable::InvalidSyntax(_) => (
             ErrorKind::BadRequest,

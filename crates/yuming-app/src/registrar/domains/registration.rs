@@ -3,10 +3,11 @@
 
 use serde_json::json;
 use yuming_core::access::{Actor, Right};
-use yuming_core::catalogue::{self, Catalogue, Operation};
+use yuming_core::catalogue::{Catalogue, Operation};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::DomainRecord;
 use yuming_core::money::Money;
+use yuming_core::pricing::Item;
 use yuming_core::promotion::Purchase;
 use yuming_core::rules::domain_name::DomainName;
 use yuming_store::{DomainHistoryEntry, DomainRow, HeldName, HeldNameChange, Tx};
@@ -21,6 +22,7 @@ use crate::platform::audit::{self, Change};
 use crate::platform::crypto::{new_id, random_token};
 use crate::registrar::RegistrarError;
 use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::pricing;
 use crate::{App, AppError, RequestContext};
 
 /// A registration request.
@@ -52,6 +54,8 @@ pub struct Receipt {
     pub charged: Money,
     /// What a coupon took off the price (zero without one).
     pub discount: Money,
+    /// The catalogue's price for the term, before promotions, levels, tiers and coupons.
+    pub list: Money,
     /// The balance afterwards.
     pub balance: Money,
 }
@@ -73,6 +77,31 @@ pub async fn register(
     actor: &Actor,
     input: RegisterInput,
 ) -> Result<Receipt, AppError> {
+    register_at(app, ctx, actor, input, None).await
+}
+
+/// A price agreed before: a checkout order's, paid through a gateway (its coupon, if any,
+/// was taken when the order was placed).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Agreed<'a> {
+    /// What to charge.
+    pub price: Money,
+    /// The list price it came from.
+    pub list: Money,
+    /// What the order's coupon took off.
+    pub discount: Money,
+    /// The checkout order.
+    pub checkout_order: &'a str,
+}
+
+/// [`register`] at the current price, or at a price `agreed` before.
+pub(crate) async fn register_at(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    input: RegisterInput,
+    agreed: Option<Agreed<'_>>,
+) -> Result<Receipt, AppError> {
     actor.require(Right::DomainsManage)?;
     actor.require(Right::BillingPay)?;
     let catalogue = stored_catalogue::current(app).await?;
@@ -89,8 +118,6 @@ pub async fn register(
     };
     let now = app.now();
     let record = DomainRecord::register(input.years, &tld.periods, now).map_err(lifecycle_error)?;
-    let amount = catalogue::price(&registrable.prices, Operation::Register, input.years)
-        .map_err(|e| AppError::internal(format!("price: {e}")))?;
     let connector = app.registry(&tld.registry)?;
 
     let id = new_id("dom");
@@ -130,6 +157,7 @@ pub async fn register(
     apply_record(&mut row, &record);
 
     crate::registrar::availability::fresh(app).await?;
+    let book = crate::registrar::pricing::book(app).await?;
     let mut tx = app.db().write().await?;
     let registrant_verified =
         require_owned_contact(&mut tx, actor, &input.registrant_contact_id).await?;
@@ -144,22 +172,54 @@ pub async fn register(
     }
     connector.create(&mut tx, &row).await?;
     app.domain_hooks().registered(&mut tx, &row, now).await?;
-    let first_year = catalogue::price(&registrable.prices, Operation::Register, 1)
-        .map_err(|e| AppError::internal(format!("price: {e}")))?;
-    let purchase = Purchase {
-        tld: &tld.ascii,
-        operation: Operation::Register,
-        price: amount,
-        first_year,
+    // A name a live checkout order holds is kept for that order's customer.
+    if let Some(holder) = tx.name_held_for(&row.name, now.0).await?
+        && holder != actor.tenant_id
+    {
+        return Err(RegistrarError::HeldForOrder.into());
+    }
+    let (list, amount, charged, coupon) = match agreed {
+        Some(agreed) => (
+            agreed.list,
+            agreed
+                .price
+                .checked_add(agreed.discount)
+                .unwrap_or(agreed.price),
+            agreed.price,
+            None,
+        ),
+        None => {
+            let quote = pricing::quote_in(
+                &mut tx,
+                &book,
+                &actor.tenant_id,
+                Item {
+                    prices: &registrable.prices,
+                    premium: registrable.premium,
+                    tld: &tld.ascii,
+                    operation: Operation::Register,
+                    years: input.years,
+                },
+                now,
+            )
+            .await?;
+            let purchase = Purchase {
+                tld: &tld.ascii,
+                operation: Operation::Register,
+                price: quote.price,
+                first_year: quote.first_year,
+            };
+            let (charged, coupon) = apply_coupon(
+                &mut tx,
+                &actor.tenant_id,
+                input.coupon.as_deref(),
+                &purchase,
+                now,
+            )
+            .await?;
+            (quote.list, quote.price, charged, coupon)
+        }
     };
-    let (charged, coupon) = apply_coupon(
-        &mut tx,
-        &actor.tenant_id,
-        input.coupon.as_deref(),
-        &purchase,
-        now,
-    )
-    .await?;
     let (order_id, balance) = pay_order(
         &mut tx,
         BalanceOrder {
@@ -170,7 +230,7 @@ pub async fn register(
             years: Some(i64::from(input.years)),
             amount: charged,
             memo: format!("register {} {}y", row.name, input.years),
-            detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name, "list_price": amount.minor(), "coupon": coupon.as_ref().map(|c| c.discount.minor()) }),
+            detail: json!({ "premium": registrable.premium, "unicode": row.unicode_name, "list_price": list.minor(), "price": amount.minor(), "coupon": coupon.as_ref().map(|c| c.discount.minor()), "checkout_order": agreed.map(|a| a.checkout_order) }),
         },
         now,
     )
@@ -209,6 +269,7 @@ pub async fn register(
         order_id,
         charged,
         discount: amount.checked_sub(charged).unwrap_or(amount),
+        list,
         balance,
     })
 }
@@ -237,7 +298,7 @@ pub(crate) async fn apply_coupon(
 /// found. Real-name verification is not needed to register: an unverified name is held
 /// (serverHold) per its TLD's policy until the contact is verified. Returns whether it is
 /// verified.
-async fn require_owned_contact(
+pub(crate) async fn require_owned_contact(
     tx: &mut Tx,
     actor: &Actor,
     contact_id: &str,

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 use yuming_core::access::{Actor, Right};
-use yuming_core::catalogue::{self, Catalogue, Operation, TldPolicy};
+use yuming_core::catalogue::{Catalogue, Operation, TldPolicy};
 use yuming_core::lifecycle::{self};
+use yuming_core::pricing::Item;
 use yuming_core::promotion::Purchase;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::{DomainRow, Tx};
@@ -12,6 +13,7 @@ use super::records::{apply_record, lifecycle_error, record_of, view_of, years_er
 use super::registration::{Receipt, apply_coupon, held_change, record_change};
 use crate::billing::{BalanceOrder, pay_order};
 use crate::registrar::catalogue as stored_catalogue;
+use crate::registrar::pricing;
 use crate::{App, AppError, RequestContext};
 
 /// Normalises a name given in a URL or body to its A-label, for lookups.
@@ -65,6 +67,7 @@ pub async fn renew_with_coupon(
     actor.require(Right::BillingPay)?;
     let catalogue = stored_catalogue::current(app).await?;
     let now = app.now();
+    let book = crate::registrar::pricing::book(app).await?;
     let mut tx = app.db().write().await?;
     let (mut row, tld) =
         load_for_update(&mut tx, &catalogue, actor, name, Right::DomainsManage).await?;
@@ -72,20 +75,31 @@ pub async fn renew_with_coupon(
     let before = record_of(&row)?;
     let renewed = lifecycle::renew(&before, &tld.periods, years, now).map_err(lifecycle_error)?;
     let label = row.name.split('.').next().unwrap_or_default().to_owned();
-    let (prices, _) = tld.prices_for(&label);
-    let amount = catalogue::price(&prices, Operation::Renew, years)
-        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let (prices, premium) = tld.prices_for(&label);
     let previous_expiry = row.expires_at;
     apply_record(&mut row, &renewed);
     row.updated_at = now.0;
     app.registry(&tld.registry)?.renew(&mut tx, &row).await?;
-    let first_year = catalogue::price(&prices, Operation::Renew, 1)
-        .map_err(|e| AppError::internal(format!("price: {e}")))?;
+    let quote = pricing::quote_in(
+        &mut tx,
+        &book,
+        &row.owner_id,
+        Item {
+            prices: &prices,
+            premium,
+            tld: &tld.ascii,
+            operation: Operation::Renew,
+            years,
+        },
+        now,
+    )
+    .await?;
+    let amount = quote.price;
     let purchase = Purchase {
         tld: &tld.ascii,
         operation: Operation::Renew,
         price: amount,
-        first_year,
+        first_year: quote.first_year,
     };
     let owner = row.owner_id.clone();
     let (charged, coupon) = apply_coupon(&mut tx, &owner, coupon, &purchase, now).await?;
@@ -99,7 +113,7 @@ pub async fn renew_with_coupon(
             years: Some(i64::from(years)),
             amount: charged,
             memo: format!("renew {} {years}y", row.name),
-            detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at, "list_price": amount.minor(), "coupon": coupon.as_ref().map(|c| c.discount.minor()) }),
+            detail: json!({ "previous_expires_at": previous_expiry, "expires_at": row.expires_at, "list_price": quote.list.minor(), "price": amount.minor(), "adjustment": quote.adjustment.code(), "coupon": coupon.as_ref().map(|c| c.discount.minor()) }),
         },
         now,
     )
@@ -132,6 +146,7 @@ pub async fn renew_with_coupon(
         order_id,
         charged,
         discount: amount.checked_sub(charged).unwrap_or(amount),
+        list: quote.list,
         balance,
     })
 }

@@ -4,6 +4,7 @@
 use yuming_core::catalogue::{self, Catalogue, Prices, Unavailable};
 use yuming_core::clock::Timestamp;
 use yuming_core::lifecycle::{self, DomainRecord, Phase, StatusFlags};
+use yuming_core::pricing::{Adjustment, Buyer};
 use yuming_core::rules::Problem;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_store::HeldName;
@@ -32,8 +33,13 @@ pub struct Availability {
     pub problems: Vec<Problem>,
     /// Whether premium prices apply.
     pub premium: bool,
-    /// Per-year register and renew prices, for names under a sold TLD.
+    /// Per-year prices this buyer pays (promotions, member level and volume tier applied),
+    /// for names under a sold TLD.
     pub price: Option<Prices>,
+    /// The catalogue's prices, when an adjustment lowers `price`.
+    pub list_price: Option<Prices>,
+    /// Why `price` is below the list: a promotion, a member level or a volume tier.
+    pub adjustment: Option<Adjustment>,
     /// The name will be held for a naming review after registration.
     pub needs_review: bool,
 }
@@ -63,13 +69,23 @@ pub(super) fn is_released(held: &HeldName, catalogue: &Catalogue, now: Timestamp
         .is_ok_and(|p| p.phase == Phase::Released)
 }
 
-/// Checks names against the catalogue and the registries; results in input order, one bad
-/// name never fails the batch.
+/// Checks names against the catalogue and the registries, priced for an anonymous visitor;
+/// results in input order, one bad name never fails the batch.
 pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, AppError> {
+    check_as(app, None, inputs).await
+}
+
+/// [`check`], priced for `buyer` (their member level and volume tier).
+pub async fn check_as(
+    app: &App,
+    buyer: Option<&Buyer>,
+    inputs: &[String],
+) -> Result<Vec<Availability>, AppError> {
     if inputs.len() > MAX_BULK_CHECK {
         return Err(RegistrarError::TooManyNames.into());
     }
     let catalogue = stored_catalogue::current(app).await?;
+    let book = crate::registrar::pricing::book(app).await?;
     let now = app.now();
     let decisions: Vec<Result<catalogue::Registrable<'_>, Unavailable>> = inputs
         .iter()
@@ -106,6 +122,8 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
                     problems,
                     premium: false,
                     price: None,
+                    list_price: None,
+                    adjustment: None,
                     needs_review: false,
                 }
             }
@@ -117,6 +135,14 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
                     (_, Some(h)) if !is_released(&h, &catalogue, now) => Some("VARIANT_REGISTERED"),
                     _ => None,
                 };
+                let (price, adjustment) = crate::registrar::pricing::shown_prices(
+                    &book,
+                    buyer,
+                    &registrable.prices,
+                    registrable.premium,
+                    &registrable.tld.ascii,
+                    now,
+                );
                 Availability {
                     input: input.clone(),
                     name: Some((
@@ -127,7 +153,9 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
                     reason,
                     problems: registrable.warnings.clone(),
                     premium: registrable.premium,
-                    price: Some(registrable.prices),
+                    price: Some(price),
+                    list_price: adjustment.as_ref().map(|_| registrable.prices),
+                    adjustment,
                     needs_review: registrable.needs_review,
                 }
             }
@@ -135,10 +163,37 @@ pub async fn check(app: &App, inputs: &[String]) -> Result<Vec<Availability>, Ap
         .collect())
 }
 
+/// What `buyer` (none: a visitor) pays to register a name a check found, for `years` (the
+/// cart's line total); `None` for a name under no sold TLD.
+pub async fn register_quote(
+    app: &App,
+    buyer: Option<&Buyer>,
+    checked: &Availability,
+    years: u32,
+) -> Result<Option<yuming_core::pricing::Quote>, AppError> {
+    let (Some(list), Some((_, ascii))) = (checked.list_price.or(checked.price), &checked.name)
+    else {
+        return Ok(None);
+    };
+    let book = crate::registrar::pricing::book(app).await?;
+    let tld = ascii.rsplit('.').next().unwrap_or_default();
+    let item = yuming_core::pricing::Item {
+        prices: &list,
+        premium: checked.premium,
+        tld,
+        operation: yuming_core::catalogue::Operation::Register,
+        years,
+    };
+    yuming_core::pricing::quote(&book, buyer, item, app.now())
+        .map(Some)
+        .map_err(|e| AppError::internal(format!("price: {e}")))
+}
+
 /// Up to `limit` available alternatives for a taken name: the same label under the other
 /// TLDs of the catalogue.
 pub async fn suggestions(
     app: &App,
+    buyer: Option<&Buyer>,
     taken: &Availability,
     limit: usize,
 ) -> Result<Vec<Availability>, AppError> {
@@ -159,7 +214,7 @@ pub async fn suggestions(
         .filter(|t| t.unicode != tld)
         .map(|t| format!("{label}.{}", t.unicode))
         .collect();
-    let mut found: Vec<Availability> = check(app, &candidates)
+    let mut found: Vec<Availability> = check_as(app, buyer, &candidates)
         .await?
         .into_iter()
         .filter(|a| a.available)
