@@ -354,6 +354,9 @@ pub enum AccountKind {
     Receivable,
     /// Income from registrations, renewals, restores and transfers.
     Revenue,
+    /// Income from value-added services (filing assistance, batch filing…), kept apart from
+    /// domain revenue.
+    ServiceRevenue,
     /// Refunds granted: a contra-revenue account, so that revenue entries stay untouched.
     Refunds,
     /// Money received through payment gateways for top-ups (an asset).
@@ -366,7 +369,9 @@ impl AccountKind {
     pub fn normal_side(self) -> Side {
         match self {
             AccountKind::Receivable | AccountKind::Refunds | AccountKind::Cash => Side::Debit,
-            AccountKind::CustomerBalance | AccountKind::Revenue => Side::Credit,
+            AccountKind::CustomerBalance | AccountKind::Revenue | AccountKind::ServiceRevenue => {
+                Side::Credit
+            }
         }
     }
 
@@ -376,6 +381,7 @@ impl AccountKind {
             AccountKind::CustomerBalance => "customer_balance",
             AccountKind::Receivable => "receivable",
             AccountKind::Revenue => "revenue",
+            AccountKind::ServiceRevenue => "service_revenue",
             AccountKind::Refunds => "refunds",
             AccountKind::Cash => "cash",
         }
@@ -392,6 +398,8 @@ pub enum Account {
     Receivable(HolderId),
     /// Platform revenue.
     Revenue,
+    /// Platform revenue from value-added services.
+    ServiceRevenue,
     /// Platform refunds (contra-revenue).
     Refunds,
     /// Money received through payment gateways.
@@ -405,6 +413,7 @@ impl Account {
             Account::CustomerBalance(_) => AccountKind::CustomerBalance,
             Account::Receivable(_) => AccountKind::Receivable,
             Account::Revenue => AccountKind::Revenue,
+            Account::ServiceRevenue => AccountKind::ServiceRevenue,
             Account::Refunds => AccountKind::Refunds,
             Account::Cash => AccountKind::Cash,
         }
@@ -414,7 +423,7 @@ impl Account {
     pub fn holder(&self) -> Option<&HolderId> {
         match self {
             Account::CustomerBalance(holder) | Account::Receivable(holder) => Some(holder),
-            Account::Revenue | Account::Refunds | Account::Cash => None,
+            Account::Revenue | Account::ServiceRevenue | Account::Refunds | Account::Cash => None,
         }
     }
 }
@@ -686,6 +695,14 @@ pub fn charge(holder: &HolderId, amount: Money) -> Result<Transaction, MoneyErro
     Transaction::builder()
         .debit(Account::CustomerBalance(holder.clone()), amount)
         .credit(Account::Revenue, amount)
+        .build()
+}
+
+/// The charge for a value-added service: debit the holder's balance, credit service revenue.
+pub fn charge_service(holder: &HolderId, amount: Money) -> Result<Transaction, MoneyError> {
+    Transaction::builder()
+        .debit(Account::CustomerBalance(holder.clone()), amount)
+        .credit(Account::ServiceRevenue, amount)
         .build()
 }
 

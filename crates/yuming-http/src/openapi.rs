@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::api::{
     account_data, admin, api_keys, audit, auth, bank, billing, checkout, contacts, coupons, dns,
     domains, filing, filing_after, flows, health, invoices, notifications, payments, pricing,
-    review, sub_accounts, validate, webhooks,
+    review, services, sub_accounts, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -380,6 +380,11 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(bank::import))
         .routes(routes!(bank::lines))
         .routes(routes!(bank::assign))
+        .routes(routes!(services::products))
+        .routes(routes!(services::buy))
+        .routes(routes!(services::all_products))
+        .routes(routes!(services::purchases))
+        .routes(routes!(services::set_product))
         .routes(routes!(checkout::place, checkout::list))
         .routes(routes!(checkout::get))
         .routes(routes!(checkout::cancel))

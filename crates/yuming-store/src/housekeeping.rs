@@ -1,7 +1,11 @@
-//! Purging of ephemeral rows (expired sessions, old nonces, idempotency keys and rate
-//! windows). Business rows are never deleted; these are security bookkeeping only.
+//! Purging of ephemeral rows (expired sessions, old nonces, idempotency keys, rate windows,
+//! and the raw bodies of payment notifies once processed and half a year old — the payment
+//! rows and the audit log keep what they decided). Business rows are never deleted.
 
 use crate::db::{StoreError, Tx, map_err};
+
+/// How long a processed payment notify's raw body is kept: 180 days.
+pub const PAYMENT_NOTIFY_RETENTION_SECS: i64 = 180 * 86_400;
 
 impl Tx {
     /// Deletes ephemeral rows that can no longer matter at `now`; returns how many.
@@ -11,7 +15,7 @@ impl Tx {
         nonce_horizon_secs: i64,
         idempotency_horizon_secs: i64,
     ) -> Result<u64, StoreError> {
-        let statements: [(&str, i64); 5] = [
+        let statements: [(&str, i64); 6] = [
             (
                 "DELETE FROM api_nonces WHERE seen_at < $1",
                 now - nonce_horizon_secs,
@@ -28,6 +32,10 @@ impl Tx {
             (
                 "DELETE FROM rate_counters WHERE window_start < $1",
                 now - 2 * 86_400,
+            ),
+            (
+                "DELETE FROM payment_notifications WHERE processed_at IS NOT NULL AND received_at < $1",
+                now - PAYMENT_NOTIFY_RETENTION_SECS,
             ),
         ];
         let mut total = 0;

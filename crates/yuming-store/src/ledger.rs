@@ -267,6 +267,19 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// The postings booked for one order (audits and tests of where money went).
+    pub async fn ledger_entries_of_order(
+        &mut self,
+        order_id: &str,
+    ) -> Result<Vec<LedgerEntryRow>, StoreError> {
+        let sql = "SELECT id, transaction_id, account, holder_id, amount, currency, order_id, memo, created_at                    FROM ledger_entries WHERE order_id = $1 ORDER BY id";
+        on_conn!(self, c => sqlx::query_as::<_, LedgerEntryRow>(sql)
+            .bind(order_id)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// The sum of all postings per currency; zero for a consistent ledger.
     pub async fn ledger_sums(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
         let sql = "SELECT currency, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_entries GROUP BY currency ORDER BY currency";

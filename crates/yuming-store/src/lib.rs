@@ -37,6 +37,7 @@ mod payments;
 mod price_book;
 mod rate;
 mod sandbox_authority;
+mod services;
 mod sessions;
 mod webhooks;
 
@@ -75,4 +76,5 @@ pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
 pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
 pub use idempotency::IdempotencyClaim;
+pub use services::ServiceProductRow;
 pub use sessions::SessionRow;

@@ -213,6 +213,8 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route("/console/billing", get(pages::console::billing))
         .route("/console/billing/top-up", post(pages::payments::top_up))
         .route("/console/billing/bank-transfer", post(pages::bank::request))
+        .route("/console/services", get(pages::services::list))
+        .route("/console/services/{code}/buy", post(pages::services::buy))
         .route(
             "/console/billing/bank-transfers/{id}",
             get(pages::bank::show),

@@ -2727,7 +2727,9 @@ both_backends!(
         .expect("promotion");
 
         let mut browser = Browser::new(&app, WebSettings::default());
-        browser.log_in("online@example.com", fixtures::PASSWORD).await;
+        browser
+            .log_in("online@example.com", fixtures::PASSWORD)
+            .await;
         let search = browser.get("/search?q=online-order.top").await;
         assert!(search.body.contains("首年 1 元"), "{}", search.body);
         assert!(
@@ -2745,7 +2747,11 @@ both_backends!(
             )
             .await;
         let cart = browser.get("/cart").await;
-        assert!(cart.body.contains("name=\"pay_with\" value=\"sandbox\""), "{}", cart.body);
+        assert!(
+            cart.body.contains("name=\"pay_with\" value=\"sandbox\""),
+            "{}",
+            cart.body
+        );
         let key_marker = "name=\"form_key\" value=\"";
         let start = cart.body.find(key_marker).expect("form key") + key_marker.len();
         let key = cart.body[start..].split('"').next().unwrap().to_owned();
@@ -2771,7 +2777,11 @@ both_backends!(
         );
         let payment = browser.get(placed.location()).await;
         assert!(payment.body.contains("待支付"), "{}", payment.body);
-        assert!(payment.body.contains("online-order.top"), "{}", payment.body);
+        assert!(
+            payment.body.contains("online-order.top"),
+            "{}",
+            payment.body
+        );
         assert!(payment.body.contains("¥10.00"), "{}", payment.body);
         let orders = yuming_app::registrar::checkout::list(&app, &owner)
             .await
@@ -2811,22 +2821,110 @@ both_backends!(
         let wrong = browser
             .post(
                 "/console/billing/bank-transfer",
-                &[("csrf_token", &billing.csrf()), ("form_key", &key), ("amount", "abc")],
+                &[
+                    ("csrf_token", &billing.csrf()),
+                    ("form_key", &key),
+                    ("amount", "abc"),
+                ],
             )
             .await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
         let asked = browser
             .post(
                 "/console/billing/bank-transfer",
-                &[("csrf_token", &billing.csrf()), ("form_key", &key), ("amount", "5,000")],
+                &[
+                    ("csrf_token", &billing.csrf()),
+                    ("form_key", &key),
+                    ("amount", "5,000"),
+                ],
             )
             .await;
         assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
         let page = browser.get(asked.location()).await;
         assert!(page.body.contains("110900000010201"), "{}", page.body);
-        assert!(page.body.contains("¥5000.00") || page.body.contains("¥5,000.00"), "{}", page.body);
+        assert!(
+            page.body.contains("¥5000.00") || page.body.contains("¥5,000.00"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains(">YM"), "the reference: {}", page.body);
         let billing = browser.get("/console/billing").await;
         assert!(billing.body.contains("等待转账"), "{}", billing.body);
+    }
+);
+
+both_backends!(
+    a_service_is_bought_in_the_console,
+    |db: TestDb| async move {
+        use yuming_app::billing::services;
+        let (app, _clock) = test_app(&db.db);
+        let owner = fixtures::funded_customer(&app, "svc@example.com", 50_000).await;
+        services::set_product(
+            &app,
+            &yuming_app::RequestContext::internal("test"),
+            &yuming_core::access::Actor::system(),
+            services::ProductInput {
+                code: "filing-assist".into(),
+                name_zh: "备案协助服务".into(),
+                name_en: "Filing assistance".into(),
+                description: "专人协助准备备案材料".into(),
+                price: 29_900,
+                currency: None,
+                active: true,
+            },
+        )
+        .await
+        .expect("product");
+        let mut browser = Browser::new(&app, WebSettings::default());
+        browser.log_in("svc@example.com", fixtures::PASSWORD).await;
+        let page = browser.get("/console/services").await;
+        assert!(
+            page.body.contains("备案协助服务") && page.body.contains("¥299.00"),
+            "{}",
+            page.body
+        );
+        let marker = "name=\"form_key\" value=\"";
+        let at = page.body.find(marker).expect("form key") + marker.len();
+        let key = page.body[at..].split('"').next().unwrap().to_owned();
+        let too_many = browser
+            .post(
+                "/console/services/filing-assist/buy",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &key),
+                    ("quantity", "2"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(
+            too_many.status,
+            StatusCode::PAYMENT_REQUIRED,
+            "{}",
+            too_many.body
+        );
+        let page = browser.get("/console/services").await;
+        let at = page.body.find(marker).expect("form key") + marker.len();
+        let key = page.body[at..].split('"').next().unwrap().to_owned();
+        let bought = browser
+            .post(
+                "/console/services/filing-assist/buy",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &key),
+                    ("quantity", "1"),
+                    ("note", "example.cn"),
+                ],
+            )
+            .await;
+        assert_eq!(bought.status, StatusCode::SEE_OTHER, "{}", bought.body);
+        let billing = browser.get(bought.location()).await;
+        assert!(billing.body.contains("购买成功"), "{}", billing.body);
+        let balance = yuming_app::billing::balance(&app, &owner, yuming_core::money::Currency::Cny)
+            .await
+            .expect("balance")
+            .balance
+            .minor();
+        assert_eq!(balance, 50_000 - 29_900);
     }
 );

@@ -5,6 +5,7 @@ pub mod bank;
 pub mod gateways;
 pub mod invoices;
 pub mod payments;
+pub mod services;
 
 use serde_json::{Map, Value, json};
 use yuming_core::access::{Actor, Right};
@@ -368,13 +369,23 @@ pub async fn set_credit_limit(
     })
 }
 
-/// Debits `amount` from the tenant's balance and books the charge, in `tx`.
-pub(crate) async fn charge(
+/// Which revenue account a charge is income of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Income {
+    /// Registrations, renewals, restores and transfers.
+    Domains,
+    /// Value-added services.
+    Services,
+}
+
+/// Debits `amount` from the tenant's balance and books the charge as income of `income`,
+/// in `tx`.
+pub(crate) async fn charge_to(
     tx: &mut Tx,
     tenant: &str,
     amount: Money,
-    order_id: &str,
-    memo: &str,
+    (order_id, memo): (&str, &str),
+    income: Income,
     now: Timestamp,
 ) -> Result<Money, AppError> {
     let holder =
@@ -392,8 +403,11 @@ pub(crate) async fn charge(
     else {
         return Err(BillingError::InsufficientBalance { needed: amount }.into());
     };
-    let transaction =
-        money::charge(&holder, amount).map_err(|e| AppError::internal(format!("charge: {e}")))?;
+    let transaction = match income {
+        Income::Domains => money::charge(&holder, amount),
+        Income::Services => money::charge_service(&holder, amount),
+    }
+    .map_err(|e| AppError::internal(format!("charge: {e}")))?;
     book(tx, &transaction, order_id, memo, now).await?;
     let balance = Money::new(balance, amount.currency());
     // Every debit path comes through here, so the low-balance check is made once, here.
@@ -512,13 +526,23 @@ pub(crate) async fn pay_order(
     order: BalanceOrder<'_>,
     now: Timestamp,
 ) -> Result<(String, Money), AppError> {
+    pay_order_as(tx, order, Income::Domains, now).await
+}
+
+/// [`pay_order`] booked as income of `income`.
+pub(crate) async fn pay_order_as(
+    tx: &mut Tx,
+    order: BalanceOrder<'_>,
+    income: Income,
+    now: Timestamp,
+) -> Result<(String, Money), AppError> {
     let order_id = new_id("ord");
-    let balance = charge(
+    let balance = charge_to(
         tx,
         order.owner_id,
         order.amount,
-        &order_id,
-        &order.memo,
+        (&order_id, &order.memo),
+        income,
         now,
     )
     .await?;
@@ -562,7 +586,7 @@ async fn insert_completed(
         owner_id: order.owner_id.to_owned(),
         actor_id: order.actor_id.to_owned(),
         kind: order.kind.to_owned(),
-        domain_name: Some(order.domain_name.to_owned()),
+        domain_name: Some(order.domain_name.to_owned()).filter(|n| !n.is_empty()),
         years: order.years,
         amount: order.amount.minor(),
         currency: order.amount.currency().code().to_owned(),

@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod payments;
 pub mod pricing;
 pub mod review;
+pub mod services;
 pub mod sub_accounts;
 pub mod validate;
 pub mod webhooks;

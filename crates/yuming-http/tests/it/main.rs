@@ -17,6 +17,7 @@ mod lookups;
 mod notifications;
 mod payments;
 mod pricing;
+mod services;
 mod signed_requests;
 mod tenant_isolation;
 mod validate;

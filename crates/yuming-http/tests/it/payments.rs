@@ -723,6 +723,20 @@ both_backends!(
         let report = payments::settle(&h.app).await.expect("settle");
         assert_eq!(report.notifies, 0, "processed once");
         assert_eq!(balance(&h, &token).await, 4_200);
+        // Half a year later the processed notify's raw body is purged; the payment stays.
+        assert_eq!(credits_in_audit(&h, &id).await, 1);
+        h.clock.advance_days(179);
+        yuming_app::platform::idempotency::purge_ephemeral(&h.app)
+            .await
+            .expect("purge");
+        assert_eq!(credits_in_audit(&h, &id).await, 1, "kept for 180 days");
+        h.clock.advance_days(2);
+        yuming_app::platform::idempotency::purge_ephemeral(&h.app)
+            .await
+            .expect("purge");
+        assert_eq!(credits_in_audit(&h, &id).await, 0, "purged after 180 days");
+        let token = h.login("payer@example.com").await;
+        assert_eq!(payment(&h, &token, &id).await["status"], "paid");
     }
 );
 

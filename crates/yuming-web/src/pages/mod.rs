@@ -17,6 +17,7 @@ pub mod notices;
 pub mod payments;
 pub mod public;
 pub mod security;
+pub mod services;
 pub mod team;
 pub mod transfers;
 pub mod upload;
