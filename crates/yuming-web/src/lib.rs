@@ -392,6 +392,55 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::filing::submit),
         )
         .route("/console/{*rest}", get(pages::console::not_found))
+        .route("/admin", get(pages::admin::dashboard))
+        .route(
+            "/admin/review/contacts",
+            get(pages::admin::review::contact_queue),
+        )
+        .route(
+            "/admin/review/contacts/{id}",
+            get(pages::admin::review::contact),
+        )
+        .route(
+            "/admin/review/contacts/{id}/documents/{document}",
+            get(pages::admin::review::contact_document),
+        )
+        .route(
+            "/admin/review/contacts/{id}/decision",
+            post(pages::admin::review::contact_decision),
+        )
+        .route("/admin/review/names", get(pages::admin::review::name_queue))
+        .route(
+            "/admin/review/names/{name}/decision",
+            post(pages::admin::review::name_decision),
+        )
+        .route(
+            "/admin/review/filing",
+            get(pages::admin::review::filing_queue),
+        )
+        .route(
+            "/admin/review/filing/{id}",
+            get(pages::admin::review::filing_order),
+        )
+        .route(
+            "/admin/review/filing/{id}/materials/{material}",
+            get(pages::admin::review::filing_material),
+        )
+        .route(
+            "/admin/review/filing/{id}/{action}",
+            post(pages::admin::review::filing_action),
+        )
+        .route("/admin/customers", get(pages::admin::customers::search))
+        .route(
+            "/admin/customers/{id}/credit",
+            post(pages::admin::customers::credit),
+        )
+        .route("/admin/catalogue", get(pages::admin::catalogue::list))
+        .route(
+            "/admin/catalogue/{tld}/prices",
+            post(pages::admin::catalogue::set_prices),
+        )
+        .route("/admin/{*rest}", get(pages::admin::not_found))
         .merge(uploads)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(move |req: Request, next: Next| async move {

@@ -2928,3 +2928,223 @@ both_backends!(
         assert_eq!(balance, 50_000 - 29_900);
     }
 );
+
+both_backends!(
+    the_back_office_checks_rights_csrf_and_claims,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        use yuming_test_support::filing::{self as world, PERSON_ID};
+        let w = world::world(&db).await;
+        let (alice, order) = world::ready_order(
+            &w,
+            "claims@example.com",
+            "claims-example.cn",
+            "203.0.113.44",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        let ctx = fixtures::ctx();
+        yuming_app::filing::verify_type(&w.app, &ctx, &alice, &order)
+            .await
+            .expect("type check");
+        yuming_app::filing::submit(&w.app, &ctx, &alice, &order)
+            .await
+            .expect("submit");
+        fixtures::staff(&w.app, "second-reviewer@example.com", Role::Reviewer).await;
+        fixtures::staff(&w.app, "root@example.com", Role::Admin).await;
+        let register_price = |app: App| async move {
+            yuming_app::registrar::catalogue::price_list(&app, &fixtures::operator())
+                .await
+                .expect("prices")
+                .into_iter()
+                .find(|t| t.ascii == "top")
+                .expect(".top")
+                .prices
+                .register
+        };
+        let before = register_price(w.app.clone()).await;
+
+        // A customer: every staff page is the plain 404, a staff form changes nothing.
+        let mut customer = Browser::new(&w.app, WebSettings::default());
+        customer.log_in("claims@example.com", PASSWORD).await;
+        for path in [
+            "/admin",
+            "/admin/review/filing",
+            &format!("/admin/review/filing/{order}"),
+        ] {
+            let answer = customer.get(path).await;
+            assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(!answer.body.contains("运营后台"), "{path}: {}", answer.body);
+        }
+        let csrf = customer.get("/console").await.csrf();
+        let answer = customer
+            .post(
+                "/admin/catalogue/top/prices",
+                &[
+                    ("csrf_token", &csrf),
+                    ("register", "1"),
+                    ("renew", "1"),
+                    ("transfer", "1"),
+                    ("restore", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND);
+        assert_eq!(register_price(w.app.clone()).await, before);
+
+        // The first reviewer claims the order in the browser; the second sees the claim
+        // and cannot decide it.
+        let mut first = Browser::new(&w.app, WebSettings::default());
+        first.log_in("reviewer@example.com", PASSWORD).await;
+        let page = first.get(&format!("/admin/review/filing/{order}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("本次查看已记入审计日志"));
+        let claimed = first
+            .post(
+                &format!("/admin/review/filing/{order}/claim"),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    (
+                        "form_key",
+                        between(&page.body, "name=\"form_key\" value=\"", "\""),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}", claimed.body);
+        let mut second = Browser::new(&w.app, WebSettings::default());
+        second.log_in("second-reviewer@example.com", PASSWORD).await;
+        let page = second.get(&format!("/admin/review/filing/{order}")).await;
+        assert!(page.body.contains("认领，您只能查看"), "{}", page.body);
+        assert!(
+            !page.body.contains("/approve"),
+            "no decision form for the second reviewer"
+        );
+        let refused = second
+            .post(
+                &format!("/admin/review/filing/{order}/approve"),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", "web-second-reviewer"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        let status = yuming_app::filing::get_order(&w.app, &alice, &order)
+            .await
+            .expect("order")
+            .status;
+        assert_eq!(status.as_str(), "PROVIDER_REVIEW");
+        // A rejection without a comment for the applicant is refused beside the field.
+        let page = first.get(&format!("/admin/review/filing/{order}")).await;
+        let refused = first
+            .post(
+                &format!("/admin/review/filing/{order}/reject"),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    (
+                        "form_key",
+                        between(&page.body, "name=\"form_key\" value=\"", "\""),
+                    ),
+                    ("field", "site.name"),
+                    ("code", "SITE_NAME_INVALID"),
+                    ("comment", " "),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.body.contains("请写明申请人需要修改的内容"),
+            "{}",
+            refused.body
+        );
+        // A reviewer is not an administrator.
+        assert_eq!(
+            first.get("/admin/catalogue").await.status,
+            StatusCode::FORBIDDEN
+        );
+
+        // An administrator: a forged form (no CSRF token) and a price that is not an amount
+        // change nothing; a good one changes the price and is audited.
+        let mut admin = Browser::new(&w.app, WebSettings::default());
+        admin.log_in("root@example.com", PASSWORD).await;
+        let page = admin.get("/admin/catalogue").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let forged = admin
+            .post(
+                "/admin/catalogue/top/prices",
+                &[
+                    ("register", "1"),
+                    ("renew", "1"),
+                    ("transfer", "1"),
+                    ("restore", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let bad = admin
+            .post(
+                "/admin/catalogue/top/prices",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    (
+                        "form_key",
+                        between(&page.body, "name=\"form_key\" value=\"", "\""),
+                    ),
+                    ("register", "九块"),
+                    ("renew", "29"),
+                    ("transfer", "29"),
+                    ("restore", "120"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("九块"), "the typed value is kept");
+        assert_eq!(register_price(w.app.clone()).await, before);
+        let good = admin
+            .post(
+                "/admin/catalogue/top/prices",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    (
+                        "form_key",
+                        between(&page.body, "name=\"form_key\" value=\"", "\""),
+                    ),
+                    ("register", "8.8"),
+                    ("renew", "29"),
+                    ("transfer", "29"),
+                    ("restore", "120"),
+                ],
+            )
+            .await;
+        assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+        assert_eq!(register_price(w.app.clone()).await, 880);
+        let audit = yuming_app::platform::audit::list(&w.app, &fixtures::operator(), None, 50)
+            .await
+            .expect("audit");
+        assert!(
+            audit
+                .entries
+                .iter()
+                .any(|e| e.action == "catalogue.prices" && e.object_id == "top")
+        );
+
+        // Support lookups: by e-mail and by domain name, each audited; an unknown one says so.
+        let found = admin.get("/admin/customers?q=claims-example.cn").await;
+        assert_eq!(found.status, StatusCode::OK);
+        assert!(found.body.contains("claims@example.com"), "{}", found.body);
+        assert!(found.body.contains("claims-example.cn"));
+        let unknown = admin.get("/admin/customers?q=nobody%40example.com").await;
+        assert!(
+            unknown.body.contains("aria-invalid=\"true\""),
+            "{}",
+            unknown.body
+        );
+        let audit = yuming_app::platform::audit::list(&w.app, &fixtures::operator(), None, 50)
+            .await
+            .expect("audit");
+        assert!(audit.entries.iter().any(|e| e.action == "customer.lookup"));
+    }
+);

@@ -193,12 +193,17 @@ impl Walk {
     }
 
     async fn fill(&self, name: &str, value: &str) {
+        self.fill_at(&format!("[name='{name}']"), value).await;
+    }
+
+    /// Types into the field `css` (when a page has two fields of the same name).
+    async fn fill_at(&self, css: &str, value: &str) {
         let path = self.path().await;
         let field = self
             .client
-            .find(Locator::Css(&format!("[name='{name}']")))
+            .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("field {name} on {path}: {e}"));
+            .unwrap_or_else(|e| panic!("field {css} on {path}: {e}"));
         field.clear().await.expect("clear");
         field.send_keys(value).await.expect("type");
     }
@@ -1061,5 +1066,408 @@ async fn top_up_and_refund_in_the_browser() {
     }
     let balance = yuming_app::billing::ledger_sums(&app).await.expect("sums");
     assert!(balance.iter().all(|(_, sum)| *sum == 0), "{balance:?}");
+    server.abort();
+}
+
+/// Paying an order online from the cart (a promotional price shown struck through), a bank
+/// transfer's details and a value-added service, on a phone and a desktop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_paid_online_bank_transfer_and_services_in_the_browser() {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
+
+    let db = TestDb::sqlite().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (app, _clock) = yuming_test_support::test_app_with(
+        &db.db,
+        yuming_app::AppSettings {
+            public_url: format!("http://127.0.0.1:{port}"),
+            bank_account: Some(yuming_app::billing::bank::BankAccount {
+                account_name: "域名科技有限公司".into(),
+                bank_name: "招商银行北京分行营业部".into(),
+                account_number: "110900000010201".into(),
+            }),
+            ..yuming_test_support::test_settings()
+        },
+    );
+    let ctx = yuming_app::RequestContext::internal("test");
+    let owner = yuming_test_support::fixtures::funded_customer(&app, "shop@example.com", 1).await;
+    contacts::create(
+        &app,
+        &ctx,
+        &owner,
+        &NewContactInput {
+            kind: "person".into(),
+            name: "张三".into(),
+            id_type: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            email: "holder@example.com".into(),
+            phone: "13800138000".into(),
+            address: AddressFields {
+                country: "CN".into(),
+                province: "北京".into(),
+                city: "北京".into(),
+                street: "长安街 1 号".into(),
+                postal_code: None,
+            },
+        },
+    )
+    .await
+    .expect("contact");
+    let system = yuming_core::access::Actor::system();
+    yuming_app::registrar::pricing::create_promotion(
+        &app,
+        &ctx,
+        &system,
+        yuming_app::registrar::pricing::PromotionInput {
+            tld: "top".into(),
+            operation: "register".into(),
+            price: 100,
+            currency: None,
+            first_year_only: true,
+            label: Some("首年 1 元".into()),
+            starts_at: None,
+            ends_at: None,
+        },
+    )
+    .await
+    .expect("promotion");
+    yuming_app::billing::services::set_product(
+        &app,
+        &ctx,
+        &system,
+        yuming_app::billing::services::ProductInput {
+            code: "filing-assist".into(),
+            name_zh: "备案协助服务".into(),
+            name_en: "Filing assistance".into(),
+            description: "专人协助准备网站备案材料，并跟进管局审核。".into(),
+            price: 29_900,
+            currency: None,
+            active: true,
+        },
+    )
+    .await
+    .expect("product");
+    let api = yuming_http::router(yuming_http::AppState {
+        app: app.clone(),
+        settings: yuming_http::HttpSettings::default(),
+    });
+    let web = yuming_web::WebState {
+        app: app.clone(),
+        settings: Arc::new(yuming_web::WebSettings::default()),
+    };
+    let router = yuming_web::router(web, api);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let label: &'static str = Box::leak(format!("checkout-{size}").into_boxed_str());
+        clear_shots(&shots, label);
+        let mut walk = Walk {
+            client: driver.browser(width, height).await,
+            base: format!("http://127.0.0.1:{port}"),
+            label,
+            phone: size == "phone",
+            axe: axe_source(),
+            shots: shots.clone(),
+            step: 0,
+            label_to_register: "",
+        };
+        let name = format!("pay-online-{size}.top");
+        walk.open("/login").await;
+        walk.fill("email", "shop@example.com").await;
+        walk.fill("password", yuming_test_support::fixtures::PASSWORD)
+            .await;
+        walk.click("main form.stack button[type=submit]").await;
+        walk.expect_text("账户余额").await;
+        walk.open(&format!("/search?q={name}")).await;
+        walk.expect_text("首年 1 元").await;
+        walk.check_page("promotion-in-search").await;
+        walk.click("form[action='/cart/add'] button[type=submit]")
+            .await;
+        walk.expect_text("已加入购物车").await;
+        walk.open("/cart").await;
+        walk.expect_text("或在线支付本订单").await;
+        walk.check_page("cart-pay-online").await;
+        walk.click("button[name=pay_with][value=sandbox]").await;
+        walk.expect_text("待支付").await;
+        walk.expect_text(&name).await;
+        walk.check_page("order-payment-pending").await;
+        walk.click("a.btn.primary").await;
+        walk.expect_text("沙箱收银台").await;
+        walk.click("button[value=approve]").await;
+        walk.expect_text("已注册").await;
+        walk.check_page("order-fulfilled").await;
+        walk.open("/console/domains").await;
+        walk.expect_text(&name).await;
+
+        walk.open("/console/billing").await;
+        walk.expect_text("对公转账充值").await;
+        walk.fill_at("#f-bank-amount", "5000").await;
+        walk.click("form[action='/console/billing/bank-transfer'] button[type=submit]")
+            .await;
+        walk.expect_text("110900000010201").await;
+        walk.expect_text("等待转账").await;
+        walk.check_page("bank-transfer").await;
+
+        walk.open("/console/services").await;
+        walk.expect_text("备案协助服务").await;
+        walk.check_page("services").await;
+        walk.click("form[action='/console/services/filing-assist/buy'] button[type=submit]")
+            .await;
+        walk.expect_text("余额不足").await;
+        walk.check_page("service-refused").await;
+        walk.client.close().await.expect("close the browser");
+    }
+    let sums = yuming_app::billing::ledger_sums(&app).await.expect("sums");
+    assert!(sums.iter().all(|(_, sum)| *sum == 0), "{sums:?}");
+    server.abort();
+}
+
+/// Signs the browser out (forgetting its cookies) and in as `email`, landing on `expect`.
+async fn sign_in_as(walk: &Walk, email: &str, expect: &str) {
+    walk.client
+        .delete_all_cookies()
+        .await
+        .expect("forget cookies");
+    walk.open("/login").await;
+    walk.fill("email", email).await;
+    walk.fill("password", yuming_test_support::fixtures::PASSWORD)
+        .await;
+    walk.click("main form.stack button[type=submit]").await;
+    walk.expect_text(expect).await;
+}
+
+/// The staff console: a signed-out visitor is sent to log in and a customer gets a plain 404;
+/// a reviewer approves a contact with its documents and rejects a filing with a reason the
+/// customer then reads on their filing page; finance credits a balance the customer then
+/// sees; an administrator changes a TLD price that the public search then quotes. Each
+/// role's dashboard on a desktop and a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_work_in_the_back_office() {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use yuming_app::registrar::{contact_documents, contacts};
+    use yuming_core::access::Role;
+    use yuming_test_support::filing::{self as world, PERSON_ID};
+    use yuming_test_support::fixtures;
+
+    let db = TestDb::sqlite().await;
+    let w = world::world(&db).await;
+    let (alice, order) = world::ready_order(
+        &w,
+        "applicant@example.com",
+        "review-notes.cn",
+        "203.0.113.43",
+        "13800138000",
+        PERSON_ID,
+    )
+    .await;
+    // The domain must be a month old before its filing can be submitted.
+    w.clock.advance_days(31);
+    let ctx = fixtures::ctx();
+    yuming_app::filing::verify_type(&w.app, &ctx, &alice, &order)
+        .await
+        .expect("type check");
+    yuming_app::filing::submit(&w.app, &ctx, &alice, &order)
+        .await
+        .expect("submit");
+    let bob = fixtures::customer(&w.app, "holder@example.com").await;
+    let contact = contacts::create(
+        &w.app,
+        &ctx,
+        &bob,
+        &contacts::NewContactInput {
+            kind: "person".into(),
+            name: "李四".into(),
+            id_type: "resident_id".into(),
+            id_number: PERSON_ID.into(),
+            email: "lisi@example.com".into(),
+            phone: "13900139000".into(),
+            address: contacts::AddressFields {
+                country: "CN".into(),
+                province: "上海".into(),
+                city: "上海".into(),
+                street: "南京东路 1 号".into(),
+                postal_code: None,
+            },
+        },
+    )
+    .await
+    .expect("contact");
+    for kind in ["id_front", "id_back"] {
+        contact_documents::upload(
+            &w.app,
+            &ctx,
+            &bob,
+            &contact.id,
+            kind,
+            fixtures::document_png(1100, 700),
+        )
+        .await
+        .expect("document");
+    }
+    fixtures::staff(&w.app, "finance@example.com", Role::Finance).await;
+    fixtures::staff(&w.app, "admin@example.com", Role::Admin).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let api = yuming_http::router(yuming_http::AppState {
+        app: w.app.clone(),
+        settings: yuming_http::HttpSettings::default(),
+    });
+    let web = yuming_web::WebState {
+        app: w.app.clone(),
+        settings: Arc::new(yuming_web::WebSettings::default()),
+    };
+    let router = yuming_web::router(web, api);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let label: &'static str = Box::leak(format!("staff-{size}").into_boxed_str());
+        clear_shots(&shots, label);
+        let mut walk = Walk {
+            client: driver.browser(width, height).await,
+            base: format!("http://127.0.0.1:{port}"),
+            label,
+            phone: size == "phone",
+            axe: axe_source(),
+            shots: shots.clone(),
+            step: 0,
+            label_to_register: "",
+        };
+        // Signed out: to the login page, and back to /admin afterwards.
+        walk.open("/admin").await;
+        walk.expect_text("还没有账户？").await;
+        assert!(walk.path().await.starts_with("/login?next=%2Fadmin"));
+        // A customer: the same 404 as any unknown page.
+        sign_in_as(&walk, "holder@example.com", "账户余额").await;
+        for path in ["/admin", "/admin/review/contacts", "/admin/catalogue"] {
+            walk.open(path).await;
+            walk.expect_text("您访问的页面不存在").await;
+            assert!(!walk.text().await.contains("运营后台"), "{path}");
+        }
+
+        sign_in_as(&walk, "reviewer@example.com", "待处理的工作按角色分组").await;
+        walk.open("/admin").await;
+        walk.expect_text("实名认证待审").await;
+        walk.check_page("reviewer-dashboard").await;
+        if size == "desktop" {
+            walk.open("/admin/review/contacts").await;
+            walk.click("a[href^='/admin/review/contacts/']").await;
+            walk.expect_text("本次查看已记入审计日志").await;
+            walk.expect_text(PERSON_ID).await;
+            walk.expect_text("南京东路 1 号").await;
+            let pictures: Value = walk
+                .client
+                .execute(
+                    "return Array.from(document.querySelectorAll('figure.material img')).map(i => i.naturalWidth);",
+                    vec![],
+                )
+                .await
+                .expect("pictures");
+            assert_eq!(pictures, json!([1100, 1100]), "both documents are shown");
+            walk.check_page("contact-review").await;
+            walk.click("button[name=decision][value=approve]").await;
+            walk.expect_text("审核结论已保存").await;
+            walk.expect_text("队列是空的").await;
+
+            walk.open("/admin/review/filing").await;
+            walk.click("a[href^='/admin/review/filing/']").await;
+            walk.expect_text("张三的学习笔记").await;
+            walk.click("form[action$='/claim'] button[type=submit]")
+                .await;
+            walk.expect_text("已认领").await;
+            walk.client
+                .find(Locator::Css("select[name=field]"))
+                .await
+                .expect("field choice")
+                .select_by_value("site.name")
+                .await
+                .expect("choose the field");
+            walk.client
+                .find(Locator::Css("select[name=code]"))
+                .await
+                .expect("code choice")
+                .select_by_value("SITE_NAME_INVALID")
+                .await
+                .expect("choose the code");
+            walk.fill("comment", "网站名称请写网站的内容，不要只写个人姓名。")
+                .await;
+            walk.check_page("filing-review").await;
+            walk.click("form[action$='/reject'] button[type=submit]")
+                .await;
+            walk.expect_text("审核结论已保存").await;
+
+            sign_in_as(&walk, "applicant@example.com", "账户余额").await;
+            walk.open(&format!("/console/filing/orders/{order}")).await;
+            walk.expect_text("网站名称请写网站的内容，不要只写个人姓名。")
+                .await;
+            walk.expect_text("SITE_NAME_INVALID").await;
+            walk.check_page("customer-reads-rejection").await;
+        }
+
+        sign_in_as(&walk, "finance@example.com", "待处理的工作按角色分组").await;
+        walk.open("/admin").await;
+        walk.expect_text("发票申请").await;
+        walk.check_page("finance-dashboard").await;
+        if size == "desktop" {
+            walk.open("/admin/customers?q=holder%40example.com").await;
+            walk.expect_text("手工入账").await;
+            walk.fill("amount", "500").await;
+            walk.fill("note", "对公转账 20261207-001").await;
+            walk.check_page("customer-credit").await;
+            walk.click("form[action$='/credit'] button[type=submit]")
+                .await;
+            walk.expect_text("已入账").await;
+            walk.expect_text("¥500.00").await;
+            sign_in_as(&walk, "holder@example.com", "账户余额").await;
+            walk.open("/console/billing").await;
+            walk.expect_text("¥500.00").await;
+        }
+
+        sign_in_as(&walk, "admin@example.com", "待处理的工作按角色分组").await;
+        walk.open("/admin").await;
+        walk.expect_text("在售后缀").await;
+        walk.check_page("admin-dashboard").await;
+        if size == "desktop" {
+            walk.open("/admin/catalogue").await;
+            walk.click("details:has(form[action='/admin/catalogue/top/prices']) > summary")
+                .await;
+            walk.fill_at("#p-top-register", "8.80").await;
+            walk.check_page("catalogue").await;
+            walk.click("form[action='/admin/catalogue/top/prices'] button[type=submit]")
+                .await;
+            walk.expect_text("价格已保存").await;
+            walk.open("/search?q=new-price-example.top").await;
+            walk.expect_text("¥8.80").await;
+        }
+        walk.client.close().await.expect("close the browser");
+    }
+    let sums = yuming_app::billing::ledger_sums(&w.app)
+        .await
+        .expect("sums");
+    assert!(sums.iter().all(|(_, sum)| *sum == 0), "{sums:?}");
     server.abort();
 }

@@ -5,4 +5,5 @@ pub mod at_rest;
 pub mod backup;
 pub mod data_export;
 pub mod scheduler;
+pub mod support;
 pub mod system;

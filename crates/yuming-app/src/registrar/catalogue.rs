@@ -144,7 +144,7 @@ fn ten() -> u32 {
 }
 
 /// Prices in minor units.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PricesFile {
     /// Registration per year.
@@ -694,4 +694,104 @@ mod tests {
         assert!(parse_file("[[tld]]\nname = \"com\"\nunknown = 1").is_err());
         assert!(parse_file("not toml [").is_err());
     }
+}
+
+/// One TLD's standard prices as the catalogue holds them (staff pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TldPrices {
+    /// A-label.
+    pub ascii: String,
+    /// Unicode form.
+    pub unicode: String,
+    /// ISO 4217 code of the prices.
+    pub currency: String,
+    /// Registration per year, renewal per year, transfer, restore fee (minor units).
+    pub prices: PricesFile,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// Every TLD with its standard prices, by A-label (admins).
+pub async fn price_list(app: &App, actor: &Actor) -> Result<Vec<TldPrices>, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.tlds().await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            let file = stored_definition(row)?;
+            Ok(TldPrices {
+                ascii: row.ascii.clone(),
+                unicode: row.unicode.clone(),
+                currency: file.currency.clone(),
+                prices: file.prices,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect()
+}
+
+fn stored_definition(row: &TldRow) -> Result<TldFile, AppError> {
+    toml::from_str(&row.definition)
+        .map_err(|e| AppError::internal(format!("stored definition of .{}: {e}", row.ascii)))
+}
+
+/// Changes one TLD's standard prices, keeping the rest of its definition (admins; audited
+/// with the prices before and after). The next availability check on every instance quotes
+/// them (the catalogue cache is dropped here and re-read elsewhere within seconds).
+pub async fn set_prices(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tld: &str,
+    new_prices: PricesFile,
+) -> Result<TldPrices, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let now = app.now().0;
+    let mut tx = app.db().write().await?;
+    let wanted = tld.trim().trim_start_matches('.').to_lowercase();
+    let row = tx
+        .tlds()
+        .await?
+        .into_iter()
+        .find(|row| row.ascii == wanted || row.unicode == wanted)
+        .ok_or_else(AppError::not_found)?;
+    let mut file = stored_definition(&row)?;
+    let before = file.prices;
+    file.prices = new_prices;
+    // The same validation as an import: a price out of range is refused with its field.
+    let policy = tld_policy(&file, "prices")?;
+    let definition = toml::to_string(&file)
+        .map_err(|e| AppError::internal(format!("serialising a TLD: {e}")))?;
+    tx.upsert_tld(&TldRow {
+        ascii: policy.ascii.clone(),
+        unicode: policy.unicode.clone(),
+        definition,
+        updated_at: now,
+    })
+    .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "catalogue.prices",
+            object_type: "tld",
+            object_id: &row.ascii,
+            tenant: "",
+            before: serde_json::to_value(before).unwrap_or_default(),
+            after: serde_json::to_value(new_prices).unwrap_or_default(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    app.invalidate_catalogue();
+    Ok(TldPrices {
+        ascii: row.ascii,
+        unicode: row.unicode,
+        currency: file.currency,
+        prices: new_prices,
+        updated_at: now,
+    })
 }

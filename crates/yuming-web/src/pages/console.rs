@@ -133,6 +133,10 @@ pub async fn dashboard(State(state): State<WebState>, visitor: Visitor) -> Respo
         Ok(actor) => actor.clone(),
         Err(login) => return login,
     };
+    // Staff hold no domains or balance of their own: their home is the back office.
+    if actor.role.is_staff() {
+        return visitor.redirect("/admin");
+    }
     let app = &state.app;
     let loaded = async {
         let account = yuming_app::accounts::me(app, &actor).await?;

@@ -170,7 +170,7 @@ pub async fn create_contact(
 }
 
 /// A verification state's badge class and its words' message key.
-fn status_badge(status: VerificationStatus) -> (&'static str, &'static str) {
+pub(crate) fn status_badge(status: VerificationStatus) -> (&'static str, &'static str) {
     match status {
         VerificationStatus::Verified => ("success", "contact-verified"),
         VerificationStatus::Pending => ("primary", "contact-pending"),

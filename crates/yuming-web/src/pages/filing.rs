@@ -60,7 +60,7 @@ fn options(locale: Locale, prefix: &str, keys: &[&str]) -> Vec<(String, String)>
         .collect()
 }
 
-fn status_words(locale: Locale, status: &str) -> (&'static str, String) {
+pub(crate) fn status_words(locale: Locale, status: &str) -> (&'static str, String) {
     let badge = match status {
         "APPROVED" | "filed" => "success",
         "PROVIDER_REJECTED" | "BUREAU_REJECTED" | "RETURNED" | "ABANDONED" | "cancelled" => "error",
@@ -498,6 +498,8 @@ struct OrderPage {
     edit_fields: Vec<EditField>,
     edit_lead: String,
     edit_alert: Option<String>,
+    /// The reviewer's comments since the last submission: (field, code, comment).
+    review_notes: Vec<(String, String, String)>,
 }
 
 /// A field of the order's proposed data in the edit form.
@@ -666,10 +668,11 @@ async fn order_page_with(
             None
         };
         let uploaded = materials::list(app, actor, id).await?;
-        Ok::<_, AppError>((order, history, report, editable, uploaded))
+        let notes = filing::notes(app, actor, id).await?;
+        Ok::<_, AppError>((order, history, report, editable, uploaded, notes))
     }
     .await;
-    let (order, history, report, editable, uploaded) = match loaded {
+    let (order, history, report, editable, uploaded, notes) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
@@ -731,7 +734,28 @@ async fn order_page_with(
         "DRAFT" | "FILLING" => "filing-edit-lead",
         _ => "filing-edit-lead-rejected",
     });
+    // A rejection's comments matter until the applicant submits again.
+    let since = order.submitted_at.map_or(0, |at| at.0);
+    let review_notes = if editable {
+        notes
+            .iter()
+            .filter(|n| n.from_staff && n.kind == "rejection" && n.at.0 >= since)
+            .map(|n| {
+                let field = n.field.clone().unwrap_or_default();
+                let key = format!("filing-field-{}", field.replace(['.', '[', ']'], "-"));
+                let label = if locale.has(&key) {
+                    locale.t(&key)
+                } else {
+                    field
+                };
+                (label, n.code.clone().unwrap_or_default(), n.body.clone())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let template = OrderPage {
+        review_notes,
         base: Base::new(visitor, state, "filing-order-title", "filing"),
         edit_fields: fields,
         edit_lead,

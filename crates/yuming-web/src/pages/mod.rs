@@ -2,6 +2,7 @@
 //! state with errors next to their fields, error pages, and submitting a form exactly once.
 
 pub mod account;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bank;
@@ -61,6 +62,36 @@ pub struct Base {
     pub unread: i64,
     /// Names in the cart.
     pub cart: usize,
+    /// What the staff menu offers (all `false` for customers and visitors).
+    pub staff: StaffMenu,
+}
+
+/// The parts of the staff console a staff member's rights open.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StaffMenu {
+    /// Signed in as staff at all.
+    pub any: bool,
+    /// Review queues.
+    pub review: bool,
+    /// Customers (support, finance).
+    pub customers: bool,
+    /// Catalogue and platform settings.
+    pub platform: bool,
+}
+
+impl StaffMenu {
+    fn of(actor: Option<&yuming_core::access::Actor>) -> StaffMenu {
+        use yuming_core::access::Right;
+        match actor {
+            Some(actor) if actor.role.is_staff() => StaffMenu {
+                any: true,
+                review: actor.rights.contains(Right::ReviewQueue),
+                customers: actor.rights.contains(Right::BillingRead),
+                platform: actor.rights.contains(Right::PlatformAdmin),
+            },
+            _ => StaffMenu::default(),
+        }
+    }
 }
 
 /// One entry of the language switch.
@@ -95,6 +126,7 @@ impl Base {
             flash: flash_of(visitor),
             unread: visitor.unread_notices,
             cart: visitor.cart.len(),
+            staff: StaffMenu::of(visitor.actor.as_ref()),
         }
     }
 
@@ -116,6 +148,11 @@ impl Base {
     /// Whether this is a console page (with the menu).
     pub fn console(&self) -> bool {
         !self.section.is_empty()
+    }
+
+    /// Whether this is a staff console page (with the staff menu).
+    pub fn staff_console(&self) -> bool {
+        self.section.starts_with("admin")
     }
 
     /// The language switch, each link coming back to this page.
@@ -480,7 +517,11 @@ pub fn error_page_plain(status: StatusCode) -> Response {
 
 /// The console's 404 for a page request no route claimed.
 pub fn not_found_page(state: &WebState, req: &Request) -> Response {
-    let locale = crate::session::locale_of(req.headers());
+    not_found_for(state, crate::session::locale_of(req.headers()))
+}
+
+/// The console's 404 page in `locale`.
+pub fn not_found_for(state: &WebState, locale: Locale) -> Response {
     let template = NotFoundPage {
         locale,
         css: assets::url("app.css"),

@@ -1,0 +1,160 @@
+//! Administrators change the standard prices of a TLD; the public search quotes them at once.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use yuming_app::registrar::catalogue::{self, PricesFile};
+use yuming_core::money::{Currency, Money};
+
+use super::{require_staff, staff_form};
+use crate::WebState;
+use crate::format;
+use crate::pages::payments::typed_yuan;
+use crate::pages::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::session::{Visitor, status_of};
+
+/// The price fields of the form, in the order shown.
+const PRICE_FIELDS: [&str; 4] = ["register", "renew", "transfer", "restore"];
+
+/// One TLD's row: its prices as shown and its edit form.
+pub struct TldLine {
+    /// A-label.
+    pub ascii: String,
+    /// Unicode form.
+    pub unicode: String,
+    /// Prices in words, in [`PRICE_FIELDS`] order.
+    pub prices: Vec<String>,
+    /// Last change.
+    pub updated: String,
+    /// The edit form (its values in yuan; errors when it failed).
+    pub form: FormState,
+}
+
+#[derive(Template)]
+#[template(path = "admin/catalogue.html")]
+struct CataloguePage {
+    base: Base,
+    tlds: Vec<TldLine>,
+    /// The price fields with their labels.
+    fields: Vec<(&'static str, String)>,
+}
+
+/// An amount as the form shows it: `59.00` (the currency stands beside the field).
+fn yuan(minor: i64, currency: Currency) -> String {
+    let shown = Money::new(minor, currency).to_string();
+    shown.split(' ').next().unwrap_or_default().to_owned()
+}
+
+async fn catalogue_page(
+    state: &WebState,
+    visitor: &Visitor,
+    failed: Option<(String, FormState)>,
+    status: StatusCode,
+) -> Response {
+    let actor = match require_staff(visitor, state) {
+        Ok(actor) => actor,
+        Err(answer) => return answer,
+    };
+    let rows = match catalogue::price_list(&state.app, actor).await {
+        Ok(rows) => rows,
+        Err(e) => return app_error_page(visitor, state, &e),
+    };
+    let mut failed = failed;
+    let tlds = rows
+        .into_iter()
+        .map(|row| {
+            let currency = Currency::parse(&row.currency).unwrap_or(Currency::Cny);
+            let p = row.prices;
+            let minors = [p.register, p.renew, p.transfer, p.restore];
+            let form = match failed.take_if(|(tld, _)| *tld == row.ascii) {
+                Some((_, form)) => form,
+                None => {
+                    let mut form = FormState::new();
+                    for (name, minor) in PRICE_FIELDS.iter().zip(minors) {
+                        form.set(name, &yuan(minor, currency));
+                    }
+                    form
+                }
+            };
+            TldLine {
+                prices: minors
+                    .iter()
+                    .map(|m| format::money(Money::new(*m, currency)))
+                    .collect(),
+                updated: format::datetime(yuming_core::clock::Timestamp(row.updated_at)),
+                ascii: row.ascii,
+                unicode: row.unicode,
+                form,
+            }
+        })
+        .collect();
+    let template = CataloguePage {
+        base: Base::new(visitor, state, "admin-catalogue-title", "admin-catalogue"),
+        tlds,
+        fields: PRICE_FIELDS
+            .iter()
+            .map(|name| (*name, visitor.locale.t(&format!("admin-price-{name}"))))
+            .collect(),
+    };
+    page(visitor, status, &template)
+}
+
+/// `GET /admin/catalogue`: every TLD with its standard prices.
+pub async fn list(State(state): State<WebState>, visitor: Visitor) -> Response {
+    catalogue_page(&state, &visitor, None, StatusCode::OK).await
+}
+
+/// `POST /admin/catalogue/{tld}/prices`: new standard prices, typed in yuan.
+pub async fn set_prices(
+    State(state): State<WebState>,
+    Path(tld): Path<String>,
+    form: SignedInForm,
+) -> Response {
+    if let Err(answer) = staff_form(&form, &state) {
+        return answer;
+    }
+    let SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    } = form;
+    let mut typed = FormState::from_fields(&fields);
+    let mut minors = [0i64; 4];
+    for (i, name) in PRICE_FIELDS.iter().enumerate() {
+        match fields.get(*name).and_then(|v| typed_yuan(v)) {
+            Some(money) if money.minor() >= 0 => minors[i] = money.minor(),
+            _ => typed.set_error(name, visitor.locale.t("form-amount-yuan")),
+        }
+    }
+    if typed.has_problems() {
+        return catalogue_page(
+            &state,
+            &visitor,
+            Some((tld, typed)),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    let prices = PricesFile {
+        register: minors[0],
+        renew: minors[1],
+        transfer: minors[2],
+        restore: minors[3],
+    };
+    let app = state.app.clone();
+    let target = tld.clone();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        catalogue::set_prices(&app, &ctx, &actor, &target, prices).await?;
+        Ok("/admin/catalogue?done=prices-saved".to_owned())
+    })
+    .await;
+    match done {
+        Ok(location) => visitor.redirect(&location),
+        Err(e) => {
+            typed.fail(visitor.locale, &e, &PRICE_FIELDS);
+            catalogue_page(&state, &visitor, Some((tld, typed)), status_of(&e)).await
+        }
+    }
+}

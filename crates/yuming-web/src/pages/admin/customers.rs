@@ -1,0 +1,152 @@
+//! Support and finance find a customer and see what they hold; finance credits a balance
+//! (money received outside the platform) with a note, through the same use case as the API.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use yuming_app::ops::support::{self, CustomerSummary};
+use yuming_core::access::Right;
+
+use super::{require_staff, staff_form};
+use crate::WebState;
+use crate::format;
+use crate::pages::payments::typed_yuan;
+use crate::pages::{Base, FormState, SignedInForm, page, submit_once};
+use crate::session::{Visitor, status_of};
+
+/// The customer as the page shows them.
+pub struct CustomerCard {
+    /// Account id.
+    pub id: String,
+    /// E-mail.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Account status in words.
+    pub status: String,
+    /// Since.
+    pub since: String,
+    /// Balance.
+    pub balance: String,
+    /// Credit limit.
+    pub credit_limit: String,
+    /// Names: (Unicode name, expiry).
+    pub domains: Vec<(String, String)>,
+}
+
+fn card(summary: CustomerSummary) -> CustomerCard {
+    CustomerCard {
+        id: summary.account_id,
+        email: summary.email,
+        name: summary.display_name,
+        status: summary.status,
+        since: format::date(summary.created_at),
+        balance: format::money(summary.balance),
+        credit_limit: format::money(summary.credit_limit),
+        domains: summary
+            .domains
+            .into_iter()
+            .map(|(_, unicode, expires)| (unicode, format::date(expires)))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/customers.html")]
+struct CustomersPage {
+    base: Base,
+    query: String,
+    search_error: Option<String>,
+    customer: Option<CustomerCard>,
+    can_credit: bool,
+    credit: FormState,
+}
+
+/// The search box's query.
+#[derive(serde::Deserialize)]
+pub struct SearchQuery {
+    /// E-mail or domain name.
+    #[serde(default)]
+    q: String,
+}
+
+async fn customers_page(
+    state: &WebState,
+    visitor: &Visitor,
+    query: &str,
+    credit: FormState,
+    status: StatusCode,
+) -> Response {
+    let actor = match require_staff(visitor, state) {
+        Ok(actor) => actor,
+        Err(answer) => return answer,
+    };
+    let (customer, search_error) = if query.trim().is_empty() {
+        (None, None)
+    } else {
+        match support::find_customer(&state.app, &visitor.ctx, actor, query).await {
+            Ok(summary) => (Some(card(summary)), None),
+            Err(e) => (None, Some(visitor.locale.error_message(&e))),
+        }
+    };
+    let template = CustomersPage {
+        base: Base::new(visitor, state, "admin-customers-title", "admin-customers"),
+        query: query.to_owned(),
+        search_error,
+        customer,
+        can_credit: actor.rights.contains(Right::BillingManage),
+        credit,
+    };
+    page(visitor, status, &template)
+}
+
+/// `GET /admin/customers?q=`: find a customer by e-mail or domain name (audited).
+pub async fn search(
+    State(state): State<WebState>,
+    visitor: Visitor,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    customers_page(&state, &visitor, &query.q, FormState::new(), StatusCode::OK).await
+}
+
+/// `POST /admin/customers/{id}/credit`: credits the balance with a note (finance), once per
+/// rendering of the form.
+pub async fn credit(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    form: SignedInForm,
+) -> Response {
+    if let Err(answer) = staff_form(&form, &state) {
+        return answer;
+    }
+    let SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    } = form;
+    let query = fields.get("q").cloned().unwrap_or_default();
+    let Some(amount) = fields.get("amount").and_then(|a| typed_yuan(a)) else {
+        let mut form = FormState::from_fields(&fields);
+        form.set_error("amount", visitor.locale.t("form-amount-yuan"));
+        return customers_page(&state, &visitor, &query, form, StatusCode::BAD_REQUEST).await;
+    };
+    let note = fields.get("note").cloned().unwrap_or_default();
+    let app = state.app.clone();
+    let back = serde_urlencoded::to_string([("q", query.as_str()), ("done", "credited")])
+        .unwrap_or_default();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        yuming_app::billing::credit(&app, &ctx, &actor, &id, amount, &note).await?;
+        Ok(format!("/admin/customers?{back}"))
+    })
+    .await;
+    match done {
+        Ok(location) => visitor.redirect(&location),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &["amount", "note"]);
+            customers_page(&state, &visitor, &query, form, status_of(&e)).await
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The staff console under `/admin`: reviewers, finance, support and administrators work
+//! here, each seeing the menus and actions their rights allow. The pages call the same use
+//! cases as the API's staff endpoints, so that a right, a claim lock or a separation-of-duties
+//! rule is checked in one place whichever way a decision arrives.
+//!
+//! A signed-out visitor is sent to the login page; a signed-in customer gets the same 404 as
+//! any unknown page, so that the back office does not admit it exists.
+
+pub mod catalogue;
+pub mod customers;
+pub mod review;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use yuming_app::AppError;
+use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
+
+use super::{Base, SignedInForm, app_error_page, page};
+use crate::WebState;
+use crate::i18n::Locale;
+use crate::session::Visitor;
+
+/// The signed-in staff member; otherwise the answer to give instead: the login page for a
+/// signed-out visitor, a plain 404 for anyone else.
+#[allow(clippy::result_large_err, reason = "the error is the response itself")]
+pub(crate) fn require_staff<'a>(
+    visitor: &'a Visitor,
+    state: &WebState,
+) -> Result<&'a Actor, Response> {
+    let actor = visitor.require_actor()?;
+    if actor.role.is_staff() {
+        Ok(actor)
+    } else {
+        Err(hidden(visitor, state))
+    }
+}
+
+/// A form sent by staff: a [`SignedInForm`] whose actor is staff (else as [`require_staff`]).
+#[allow(clippy::result_large_err, reason = "the error is the response itself")]
+pub(crate) fn staff_form(form: &SignedInForm, state: &WebState) -> Result<(), Response> {
+    require_staff(&form.visitor, state).map(|_| ())
+}
+
+/// The 404 a non-staff visitor gets for anything under `/admin`: the page every unknown
+/// address shows.
+fn hidden(visitor: &Visitor, state: &WebState) -> Response {
+    visitor.finish(super::not_found_for(state, visitor.locale))
+}
+
+/// How long something has waited, in words ("3 小时", "2 days").
+pub(crate) fn waited(locale: Locale, since: Timestamp, now: Timestamp) -> String {
+    let minutes = (now.0 - since.0).max(0) / 60;
+    let (value, unit) = if minutes < 60 {
+        (minutes, "minutes")
+    } else if minutes < 48 * 60 {
+        (minutes / 60, "hours")
+    } else {
+        (minutes / (24 * 60), "days")
+    };
+    locale.t_args(&format!("admin-waited-{unit}"), &[("n", value.to_string())])
+}
+
+/// One tile of a dashboard: a count with where to work it.
+pub struct Tile {
+    /// What is counted.
+    pub label: String,
+    /// How many.
+    pub count: usize,
+    /// The oldest item's wait, when there is one.
+    pub oldest: Option<String>,
+    /// Where the list is worked, when the console has a page for it (else the API).
+    pub href: Option<&'static str>,
+    /// Over its service level: shown as a warning.
+    pub late: bool,
+}
+
+/// A dashboard section (one per role the staff member holds).
+pub struct Section {
+    /// Heading.
+    pub title: String,
+    /// Its tiles.
+    pub tiles: Vec<Tile>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage {
+    base: Base,
+    sections: Vec<Section>,
+}
+
+/// Items that wait longer than this are past the service level a registrar promises its
+/// customers for a review (one working day, kept simple as 24 hours).
+const REVIEW_SLA_SECS: i64 = 24 * 3600;
+
+fn tile(
+    locale: Locale,
+    label_key: &str,
+    href: Option<&'static str>,
+    waiting_since: &[Timestamp],
+    now: Timestamp,
+) -> Tile {
+    let oldest = waiting_since.iter().min().copied();
+    Tile {
+        label: locale.t(label_key),
+        count: waiting_since.len(),
+        oldest: oldest.map(|at| waited(locale, at, now)),
+        href,
+        late: oldest.is_some_and(|at| now.0 - at.0 > REVIEW_SLA_SECS),
+    }
+}
+
+async fn sections(
+    state: &WebState,
+    actor: &Actor,
+    locale: Locale,
+    now: Timestamp,
+) -> Result<Vec<Section>, AppError> {
+    let app = &state.app;
+    let mut sections = Vec::new();
+    if actor.rights.contains(Right::ReviewQueue) {
+        let contacts = yuming_app::registrar::contacts::review_queue(app, actor, None, 200).await?;
+        let filings = yuming_app::filing::review_queue(app, actor).await?;
+        let names = yuming_app::registrar::domains::naming_review_queue(app, actor, 200).await?;
+        let contact_times: Vec<Timestamp> =
+            contacts.contacts.iter().map(|c| c.updated_at).collect();
+        let filing_times: Vec<Timestamp> = filings
+            .iter()
+            .map(|o| o.submitted_at.unwrap_or(o.updated_at))
+            .collect();
+        let name_times: Vec<Timestamp> = names.iter().map(|d| d.created_at).collect();
+        sections.push(Section {
+            title: locale.t("admin-role-review"),
+            tiles: vec![
+                tile(
+                    locale,
+                    "admin-queue-contacts",
+                    Some("/admin/review/contacts"),
+                    &contact_times,
+                    now,
+                ),
+                tile(
+                    locale,
+                    "admin-queue-filings",
+                    Some("/admin/review/filing"),
+                    &filing_times,
+                    now,
+                ),
+                tile(
+                    locale,
+                    "admin-queue-names",
+                    Some("/admin/review/names"),
+                    &name_times,
+                    now,
+                ),
+            ],
+        });
+    }
+    if actor.rights.contains(Right::BillingManage) {
+        let alerts = yuming_app::billing::payments::alerts(app, actor, false).await?;
+        let invoices = yuming_app::billing::invoices::queue(app, actor).await?;
+        let lines = yuming_app::billing::bank::lines(app, actor, Some("unmatched")).await?;
+        let alert_times: Vec<Timestamp> = alerts.iter().map(|a| Timestamp(a.created_at)).collect();
+        let invoice_times: Vec<Timestamp> = invoices.iter().map(|i| i.created_at).collect();
+        let line_times: Vec<Timestamp> =
+            lines.iter().map(|l| Timestamp(l.row.imported_at)).collect();
+        sections.push(Section {
+            title: locale.t("admin-role-finance"),
+            tiles: vec![
+                tile(locale, "admin-queue-alerts", None, &alert_times, now),
+                tile(locale, "admin-queue-invoices", None, &invoice_times, now),
+                tile(locale, "admin-queue-bank-lines", None, &line_times, now),
+            ],
+        });
+    }
+    if actor.rights.contains(Right::PlatformAdmin) {
+        let tlds = yuming_app::registrar::catalogue::price_list(app, actor).await?;
+        sections.push(Section {
+            title: locale.t("admin-role-admin"),
+            tiles: vec![Tile {
+                label: locale.t("admin-catalogue-tlds"),
+                count: tlds.len(),
+                oldest: None,
+                href: Some("/admin/catalogue"),
+                late: false,
+            }],
+        });
+    }
+    Ok(sections)
+}
+
+/// `GET /admin`: what waits for this staff member, per role.
+pub async fn dashboard(State(state): State<WebState>, visitor: Visitor) -> Response {
+    let actor = match require_staff(&visitor, &state) {
+        Ok(actor) => actor,
+        Err(answer) => return answer,
+    };
+    match sections(&state, actor, visitor.locale, visitor.now).await {
+        Ok(sections) => {
+            let template = DashboardPage {
+                base: Base::new(&visitor, &state, "admin-title", "admin-home"),
+                sections,
+            };
+            page(&visitor, StatusCode::OK, &template)
+        }
+        Err(e) => app_error_page(&visitor, &state, &e),
+    }
+}
+
+/// `GET /admin/{*rest}`: an unknown staff page (a 404 that does not tell customers more).
+pub async fn not_found(State(state): State<WebState>, visitor: Visitor) -> Response {
+    if let Err(answer) = require_staff(&visitor, &state) {
+        return answer;
+    }
+    app_error_page(&visitor, &state, &AppError::not_found())
+}
