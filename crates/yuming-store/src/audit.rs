@@ -105,6 +105,19 @@ where
         .bind(entry.client_request_id.as_str())
 }
 
+/// What an audit search keeps (every given part must match).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    /// The owning tenant.
+    pub tenant: Option<&'a str>,
+    /// The acting account.
+    pub actor: Option<&'a str>,
+    /// The action, or its beginning (`contact.` finds every contact action).
+    pub action_prefix: Option<&'a str>,
+    /// The object's id.
+    pub object_id: Option<&'a str>,
+}
+
 /// One page of a tenant's audit entries, newest first.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
@@ -194,15 +207,47 @@ impl Tx {
         before_seq: Option<i64>,
         limit: i64,
     ) -> Result<AuditPage, StoreError> {
+        let filter = AuditFilter {
+            tenant,
+            ..AuditFilter::default()
+        };
+        self.audit_search(&filter, before_seq, limit).await
+    }
+
+    /// The entries `filter` keeps, newest first, `limit` per page.
+    pub async fn audit_search(
+        &mut self,
+        filter: &AuditFilter<'_>,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<AuditPage, StoreError> {
         let limit = limit.clamp(1, 500);
         let sql = concat!(
             "SELECT ",
             audit_columns!(),
-            " FROM audit_log WHERE ($1 IS NULL OR tenant = $1) AND seq < $2 \
-             ORDER BY seq DESC LIMIT $3 + 0"
+            " FROM audit_log WHERE ($1 IS NULL OR tenant = $1) AND ($2 IS NULL OR actor = $2) \
+             AND ($3 IS NULL OR action = $3 OR action LIKE $4 ESCAPE '\\') \
+             AND ($5 IS NULL OR object_id = $5) \
+             AND seq < $6 ORDER BY seq DESC LIMIT $7 + 0"
         );
+        // The prefix is matched as typed: its own `%`, `_` and `\` are escaped.
+        let like = filter.action_prefix.map(|p| {
+            let mut pattern = String::with_capacity(p.len() + 1);
+            for c in p.chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(c);
+            }
+            pattern.push('%');
+            pattern
+        });
         let entries = on_conn!(self, c => sqlx::query_as::<_, StoredAuditEntry>(sql)
-            .bind(tenant)
+            .bind(filter.tenant)
+            .bind(filter.actor)
+            .bind(filter.action_prefix)
+            .bind(like.as_deref())
+            .bind(filter.object_id)
             .bind(before_seq.unwrap_or(i64::MAX))
             .bind(limit + 1)
             .fetch_all(c)

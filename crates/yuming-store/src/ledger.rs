@@ -324,3 +324,67 @@ impl Tx {
         Ok(())
     }
 }
+
+/// Completed orders of one day, TLD, kind and currency, summed (the revenue report).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RevenueRow {
+    /// Days since 1970-01-01 in China Standard Time (UTC+8), the day finance counts in.
+    pub day: i64,
+    /// The TLD of the order's domain (A-label), empty for orders without one.
+    pub tld: String,
+    /// The order's kind (`register`, `renew`, `refund`…).
+    pub kind: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// How many orders.
+    pub orders: i64,
+    /// Their amounts summed, in minor units.
+    pub amount: i64,
+}
+
+/// The grouping of [`Tx::revenue_by_day`]; only the TLD's extraction differs per backend.
+macro_rules! revenue_sql {
+    ($tld:literal) => {
+        concat!(
+            "SELECT (created_at + 28800) / 86400 AS day, ",
+            $tld,
+            " AS tld, kind, currency, COUNT(*) AS orders, CAST(SUM(amount) AS BIGINT) AS amount \
+             FROM orders WHERE status = 'completed' AND kind NOT IN ('topup', 'payment_refund') \
+             AND created_at >= $1 AND created_at < $2 \
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT $3 + 0"
+        )
+    };
+}
+
+impl Tx {
+    /// Completed orders with `from <= created_at < to`, other than top-ups and their refunds
+    /// (money held, not earned), summed per day (UTC+8), TLD, kind and currency; at most
+    /// `limit` groups.
+    pub async fn revenue_by_day(
+        &mut self,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<RevenueRow>, StoreError> {
+        per_backend!(self,
+            sqlite: c => sqlx::query_as::<_, RevenueRow>(revenue_sql!(
+                "COALESCE(SUBSTR(domain_name, INSTR(domain_name, '.') + 1), '')"
+            ))
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err),
+            postgres: c => sqlx::query_as::<_, RevenueRow>(revenue_sql!(
+                "COALESCE(SUBSTR(domain_name, STRPOS(domain_name, '.') + 1), '')"
+            ))
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err),
+        )
+    }
+}

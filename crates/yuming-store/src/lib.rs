@@ -43,7 +43,7 @@ mod webhooks;
 
 pub use accounts::{AccountRow, NewAccount, Reservation, Settlement};
 pub use api_keys::{ApiKeyRow, NewApiKey};
-pub use audit::{AuditPage, NewAuditEntry, StoredAuditEntry};
+pub use audit::{AuditFilter, AuditPage, NewAuditEntry, StoredAuditEntry};
 pub use backup::{DumpSummary, RestoreError};
 pub use bank::{BankStatementLineRow, BankTransferRow};
 pub use catalogue::TldRow;
@@ -65,7 +65,7 @@ pub use filing_after::{CertificateRow, SigningKeyRow};
 pub use filing_monitor::{FilingAlertRow, FilingCheckRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use invoices::InvoiceRow;
-pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow};
+pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow, RevenueRow};
 pub use notices::NoticeRow;
 pub use passkeys::{PasskeyRow, WebauthnChallengeRow};
 pub use payments::{

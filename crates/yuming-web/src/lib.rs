@@ -109,6 +109,10 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/console/filing/orders/{id}/materials",
             post(pages::filing::upload_material),
         )
+        .route(
+            "/admin/finance/statements",
+            post(pages::admin::finance::import_statement),
+        )
         .layer(DefaultBodyLimit::max(pages::upload::UPLOAD_BODY_LIMIT));
     let pages = Router::new()
         .route("/", get(pages::public::home))
@@ -431,6 +435,28 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::admin::review::filing_action),
         )
         .route("/admin/customers", get(pages::admin::customers::search))
+        .route("/admin/finance", get(pages::admin::finance::overview))
+        .route("/admin/audit", get(pages::audit::staff_log))
+        .route(
+            "/admin/finance/revenue",
+            get(pages::admin::finance::revenue),
+        )
+        .route(
+            "/admin/finance/revenue.csv",
+            get(pages::admin::finance::revenue_csv),
+        )
+        .route(
+            "/admin/finance/invoices/{id}/{action}",
+            post(pages::admin::finance::invoice_action),
+        )
+        .route(
+            "/admin/finance/alerts/{id}/resolve",
+            post(pages::admin::finance::resolve_alert),
+        )
+        .route(
+            "/admin/finance/lines/{id}/assign",
+            post(pages::admin::finance::assign_line),
+        )
         .route(
             "/admin/customers/{id}/credit",
             post(pages::admin::customers::credit),

@@ -3148,3 +3148,304 @@ both_backends!(
         assert!(audit.entries.iter().any(|e| e.action == "customer.lookup"));
     }
 );
+
+/// The `form_key` of the first form on a page.
+fn form_key(page: &Answer) -> String {
+    between(&page.body, "name=\"form_key\" value=\"", "\"").to_owned()
+}
+
+both_backends!(
+    finance_works_invoices_statements_and_the_audit_log_in_the_browser,
+    |db: TestDb| async move {
+        use yuming_app::billing::{bank, invoices};
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        let payer = fixtures::funded_customer(&app, "payer@example.com", 10_000).await;
+        fixtures::staff(&app, "money@example.com", Role::Finance).await;
+        let (orders, _) = invoices::invoiceable(&app, &payer).await.expect("orders");
+        let invoice = invoices::request(
+            &app,
+            &fixtures::ctx(),
+            &payer,
+            invoices::InvoiceRequest {
+                kind: "personal".into(),
+                buyer: invoices::InvoiceBuyer {
+                    title: "王五".into(),
+                    tax_id: String::new(),
+                    address: String::new(),
+                    phone: String::new(),
+                    bank: String::new(),
+                    bank_account: String::new(),
+                    email: String::new(),
+                },
+                order_ids: orders.iter().map(|(o, _)| o.id.clone()).collect(),
+            },
+        )
+        .await
+        .expect("invoice request");
+
+        let mut finance = Browser::new(&app, WebSettings::default());
+        finance.log_in("money@example.com", PASSWORD).await;
+        let page = finance.get("/admin/finance").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("王五"), "{}", page.body);
+        // An invoice number that is not one is refused beside the request; a good one issues it.
+        let refused = finance
+            .post(
+                &format!("/admin/finance/invoices/{}/issue", invoice.id),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("text", "abc"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert!(refused.body.contains("role=\"alert\""));
+        let issued = finance
+            .post(
+                &format!("/admin/finance/invoices/{}/issue", invoice.id),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&refused)),
+                    ("text", "24110000000000012345"),
+                ],
+            )
+            .await;
+        assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.body);
+        let after = invoices::get(&app, &payer, &invoice.id)
+            .await
+            .expect("invoice");
+        assert_eq!(after.status, "issued");
+
+        // A statement: its one line carries no reference, so it waits; finance credits it to
+        // the customer by e-mail, once even when the form is sent twice.
+        let statement = "txn_id,booked_on,amount,payer_name,payer_account,memo\n\
+                         T9,2026-12-01,88.00,王五,6222000000000009,域名费\n";
+        let page = finance.get("/admin/finance").await;
+        let imported = finance
+            .post_file(
+                "/admin/finance/statements",
+                &[("csrf_token", &page.csrf())],
+                "file",
+                statement.as_bytes(),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+        assert!(
+            imported.body.contains("已导入 1 条流水"),
+            "{}",
+            imported.body
+        );
+        assert!(imported.body.contains("6222000000000009"));
+        let line = bank::lines(&app, &fixtures::operator(), Some("unmatched"))
+            .await
+            .expect("lines")
+            .remove(0);
+        let balance = |app: App| async move {
+            let payer = fixtures::login(&app, "payer@example.com").await;
+            yuming_app::billing::balance(&app, &payer, yuming_core::money::Currency::Cny)
+                .await
+                .expect("balance")
+                .balance
+                .minor()
+        };
+        let before = balance(app.clone()).await;
+        let unknown = finance
+            .post(
+                &format!("/admin/finance/lines/{}/assign", line.row.id),
+                &[
+                    ("csrf_token", &imported.csrf()),
+                    ("form_key", &form_key(&imported)),
+                    ("email", "nobody@example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+        let key = form_key(&unknown);
+        for _ in 0..2 {
+            let assigned = finance
+                .post(
+                    &format!("/admin/finance/lines/{}/assign", line.row.id),
+                    &[
+                        ("csrf_token", &unknown.csrf()),
+                        ("form_key", &key),
+                        ("email", "payer@example.com"),
+                    ],
+                )
+                .await;
+            assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+        }
+        assert_eq!(balance(app.clone()).await, before + 8_800);
+
+        // The audit log: searched by object, and its chain verified.
+        let found = finance
+            .get(&format!("/admin/audit?object={}", invoice.id))
+            .await;
+        assert_eq!(found.status, StatusCode::OK);
+        assert!(found.body.contains(&invoice.id), "{}", found.body);
+        assert!(
+            !found.body.contains(&line.row.id),
+            "only the invoice's entries"
+        );
+        let verified = finance.get("/admin/audit?verify=1").await;
+        assert!(verified.body.contains("哈希链完好"), "{}", verified.body);
+        // Revenue: a registration counts, the top-ups do not; the CSV carries the same.
+        let contact = yuming_test_support::filing::verified_contact(
+            &app,
+            &payer,
+            "person",
+            "王五",
+            "resident_id",
+            "11010519491231002X",
+        )
+        .await;
+        yuming_test_support::filing::register(&app, &payer, "revenue-example.cn", &contact).await;
+        let report = finance.get("/admin/finance/revenue").await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+        assert!(report.body.contains(".cn"), "{}", report.body);
+        assert!(report.body.contains("注册"), "{}", report.body);
+        assert!(
+            !report.body.contains("data-label=\"业务\">充值"),
+            "top-ups are not revenue: {}",
+            report.body
+        );
+        let csv = finance
+            .get("/admin/finance/revenue.csv?from=2025-12-25&to=2026-01-01")
+            .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(
+            csv.headers[header::CONTENT_TYPE]
+                .to_str()
+                .is_ok_and(|t| t.starts_with("text/csv")),
+            "{:?}",
+            csv.headers
+        );
+        assert!(
+            csv.body.contains("2026-01-01,cn,register,1,"),
+            "{}",
+            csv.body
+        );
+        let backwards = finance
+            .get("/admin/finance/revenue?from=2026-01-02&to=2026-01-01")
+            .await;
+        assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+        assert!(backwards.body.contains("结束日期不能早于开始日期"));
+        let not_a_date = finance.get("/admin/finance/revenue?from=yesterday").await;
+        assert_eq!(not_a_date.status, StatusCode::BAD_REQUEST);
+
+        let mut customer = Browser::new(&app, WebSettings::default());
+        customer.log_in("payer@example.com", PASSWORD).await;
+        assert_eq!(
+            customer.get("/admin/finance/revenue.csv").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            customer.get("/admin/audit").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            customer.get("/admin/finance").await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+);
+
+both_backends!(
+    a_reviewer_cannot_decide_on_a_contact_that_changed_after_opening_it,
+    |db: TestDb| async move {
+        use yuming_app::registrar::{contact_documents, contacts};
+        use yuming_core::access::Role;
+        let (app, clock) = test_app(&db.db);
+        let holder = fixtures::customer(&app, "changes@example.com").await;
+        fixtures::staff(&app, "checker@example.com", Role::Reviewer).await;
+        let contact = contacts::create(
+            &app,
+            &fixtures::ctx(),
+            &holder,
+            &contacts::NewContactInput {
+                kind: "person".into(),
+                name: "赵六".into(),
+                id_type: "resident_id".into(),
+                id_number: "11010519491231002X".into(),
+                email: "zl@example.com".into(),
+                phone: "13700137000".into(),
+                address: contacts::AddressFields {
+                    country: "CN".into(),
+                    province: "北京".into(),
+                    city: "北京".into(),
+                    street: "王府井大街 1 号".into(),
+                    postal_code: None,
+                },
+            },
+        )
+        .await
+        .expect("contact");
+        let upload = |kind: &'static str| {
+            let (app, holder, id) = (app.clone(), holder.clone(), contact.id.clone());
+            async move {
+                contact_documents::upload(
+                    &app,
+                    &fixtures::ctx(),
+                    &holder,
+                    &id,
+                    kind,
+                    fixtures::document_png(1100, 700),
+                )
+                .await
+                .expect("upload")
+            }
+        };
+        upload("id_front").await;
+        upload("id_back").await;
+        let mut reviewer = Browser::new(&app, WebSettings::default());
+        reviewer.log_in("checker@example.com", PASSWORD).await;
+        let opened = reviewer
+            .get(&format!("/admin/review/contacts/{}", contact.id))
+            .await;
+        assert_eq!(opened.status, StatusCode::OK);
+        // The holder replaces a document while the reviewer looks at the old one.
+        clock.advance_secs(60);
+        upload("id_front").await;
+        let stale = reviewer
+            .post(
+                &format!("/admin/review/contacts/{}/decision", contact.id),
+                &[
+                    ("csrf_token", &opened.csrf()),
+                    ("form_key", &form_key(&opened)),
+                    (
+                        "seen",
+                        between(&opened.body, "name=\"seen\" value=\"", "\""),
+                    ),
+                    ("decision", "approve"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+        assert!(stale.body.contains("请刷新页面重新查看"), "{}", stale.body);
+        let now = contacts::get(&app, &holder, &contact.id)
+            .await
+            .expect("contact");
+        assert_eq!(now.verification.status.as_str(), "pending");
+        // Looked at again, it can be decided.
+        let again = reviewer
+            .get(&format!("/admin/review/contacts/{}", contact.id))
+            .await;
+        let decided = reviewer
+            .post(
+                &format!("/admin/review/contacts/{}/decision", contact.id),
+                &[
+                    ("csrf_token", &again.csrf()),
+                    ("form_key", &form_key(&again)),
+                    ("seen", between(&again.body, "name=\"seen\" value=\"", "\"")),
+                    ("decision", "approve"),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+        let now = contacts::get(&app, &holder, &contact.id)
+            .await
+            .expect("contact");
+        assert_eq!(now.verification.status.as_str(), "verified");
+    }
+);

@@ -1432,6 +1432,12 @@ async fn staff_work_in_the_back_office() {
         walk.open("/admin").await;
         walk.expect_text("发票申请").await;
         walk.check_page("finance-dashboard").await;
+        walk.open("/admin/finance").await;
+        walk.expect_text("银行流水").await;
+        walk.check_page("finance-queues").await;
+        walk.open("/admin/finance/revenue").await;
+        walk.expect_text("导出 CSV").await;
+        walk.check_page("revenue").await;
         if size == "desktop" {
             walk.open("/admin/customers?q=holder%40example.com").await;
             walk.expect_text("手工入账").await;
@@ -1451,6 +1457,9 @@ async fn staff_work_in_the_back_office() {
         walk.open("/admin").await;
         walk.expect_text("在售后缀").await;
         walk.check_page("admin-dashboard").await;
+        walk.open("/admin/audit?verify=1").await;
+        walk.expect_text("哈希链完好").await;
+        walk.check_page("audit-log").await;
         if size == "desktop" {
             walk.open("/admin/catalogue").await;
             walk.click("details:has(form[action='/admin/catalogue/top/prices']) > summary")

@@ -5,6 +5,7 @@ pub mod bank;
 pub mod gateways;
 pub mod invoices;
 pub mod payments;
+pub mod report;
 pub mod services;
 
 use serde_json::{Map, Value, json};

@@ -39,7 +39,8 @@ pub use orders::{
     update_order_fields, verify_type,
 };
 pub use review::{
-    FieldRejection, add_note, approve, claim, notes, reject, review_queue, review_view,
+    FieldRejection, add_note, approve, approve_seen, claim, notes, reject, reject_seen,
+    review_queue, review_view,
 };
 pub use rules::{RuleInput, add_rule, blacklist, list_rules};
 use sealing::{open_json, site_context};

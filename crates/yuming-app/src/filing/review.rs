@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 use yuming_core::access::{Actor, Right};
+use yuming_core::clock::Timestamp;
 use yuming_core::filing::{self, OrderEvent, OrderStatus};
 use yuming_store::{FilingNoteRow, FilingOrderRow};
 
@@ -159,6 +160,26 @@ pub async fn approve(
     actor: &Actor,
     id: &str,
 ) -> Result<OrderView, AppError> {
+    approve_seen(app, ctx, actor, id, None).await
+}
+
+/// Refuses a decision on an order changed since the reviewer opened it at `seen`.
+fn unchanged_since(row: &FilingOrderRow, seen: Option<Timestamp>) -> Result<(), AppError> {
+    match seen {
+        Some(seen) if row.updated_at != seen.0 => Err(AppError::changed_since_opened()),
+        _ => Ok(()),
+    }
+}
+
+/// [`approve`] by a reviewer who opened the order when it was last changed at `seen`: an
+/// order changed since is refused with `CHANGED_SINCE_OPENED`.
+pub async fn approve_seen(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+    seen: Option<Timestamp>,
+) -> Result<OrderView, AppError> {
     // Staff-only: a customer is refused whatever the id (403, not 404).
     actor.require(Right::ReviewQueue)?;
     let mut tx = app.db().read().await?;
@@ -173,7 +194,7 @@ pub async fn approve(
         OrderEvent::ProviderPass,
         Right::ReviewQueue,
         None,
-        |_| Ok(()),
+        |row| unchanged_since(row, seen),
     )
     .await?;
     if let Err(e) = push_to_authority(app, id).await {
@@ -203,6 +224,18 @@ pub async fn reject(
     actor: &Actor,
     id: &str,
     rejections: &[FieldRejection],
+) -> Result<OrderView, AppError> {
+    reject_seen(app, ctx, actor, id, rejections, None).await
+}
+
+/// [`reject`] by a reviewer who opened the order when it was last changed at `seen`.
+pub async fn reject_seen(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+    rejections: &[FieldRejection],
+    seen: Option<Timestamp>,
 ) -> Result<OrderView, AppError> {
     // Staff-only: a customer is refused whatever the id (403, not 404).
     actor.require(Right::ReviewQueue)?;
@@ -237,6 +270,7 @@ pub async fn reject(
         Right::ReviewQueue,
         Some(&note),
         |row| {
+            unchanged_since(row, seen)?;
             row.rejected_fields = fields_json;
             Ok(())
         },

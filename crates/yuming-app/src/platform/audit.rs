@@ -137,6 +137,57 @@ pub async fn list(
     })
 }
 
+/// What an audit search looks for; empty parts match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// The owning tenant (staff only: a customer always searches its own).
+    pub tenant: String,
+    /// The acting account.
+    pub actor: String,
+    /// The action or its beginning, e.g. `contact.` or `account.credit`.
+    pub action: String,
+    /// The object's id (a domain, a contact, an order…).
+    pub object_id: String,
+}
+
+/// Searches the audit log, newest first: staff across tenants, a customer in its own.
+pub async fn search(
+    app: &App,
+    actor: &Actor,
+    query: &AuditQuery,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<AuditListing, AppError> {
+    actor.require(Right::AuditRead)?;
+    let given = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.to_owned())
+    };
+    let tenant = if actor.role.is_staff() {
+        given(&query.tenant)
+    } else {
+        Some(actor.tenant_id.clone())
+    };
+    let (who, action, object) = (
+        given(&query.actor),
+        given(&query.action),
+        given(&query.object_id),
+    );
+    let filter = yuming_store::AuditFilter {
+        tenant: tenant.as_deref(),
+        actor: who.as_deref(),
+        action_prefix: action.as_deref(),
+        object_id: object.as_deref(),
+    };
+    let mut tx = app.db().read().await?;
+    let page = tx.audit_search(&filter, before_seq, limit).await?;
+    tx.commit().await?;
+    Ok(AuditListing {
+        entries: page.entries.into_iter().map(AuditEntryView::from).collect(),
+        next_before_seq: page.next_before_seq,
+    })
+}
+
 /// Verifies the whole hash chain: the number of intact entries, or the first bad one.
 pub async fn verify(app: &App) -> Result<Result<i64, ChainBreak>, AppError> {
     let mut tx = app.db().read().await?;

@@ -151,6 +151,17 @@ impl AppError {
         AppError::new(ErrorKind::BadRequest, code, message, message_zh)
     }
 
+    /// A reviewer's decision on an item that changed after the reviewer opened it (a new
+    /// upload, an edit, another reviewer's action): they must look at it again first.
+    pub fn changed_since_opened() -> Self {
+        AppError::new(
+            ErrorKind::Conflict,
+            "CHANGED_SINCE_OPENED",
+            "this item changed after you opened it; reload it and look again before deciding",
+            "该事项在您打开之后已有变化，请刷新页面重新查看后再作决定",
+        )
+    }
+
     /// The object does not exist for this actor.
     pub fn not_found() -> Self {
         AppError::new(

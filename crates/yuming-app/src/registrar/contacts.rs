@@ -574,9 +574,36 @@ pub async fn decide(
     decision: &str,
     reason: Option<&str>,
 ) -> Result<ContactView, AppError> {
+    decide_seen(app, ctx, actor, contact_id, decision, reason, None).await
+}
+
+/// [`decide`] for a reviewer who opened the contact when it was last changed at `seen`: a
+/// contact changed since (a new document, an edit) is refused with `CHANGED_SINCE_OPENED`, so
+/// that nobody approves what they have not seen.
+pub async fn decide_seen(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    contact_id: &str,
+    decision: &str,
+    reason: Option<&str>,
+    seen: Option<Timestamp>,
+) -> Result<ContactView, AppError> {
     let mut tx = app.db().write().await?;
     let row = authorized_row(&mut tx, actor, contact_id, Right::ReviewQueue).await?;
     actor.authorize_decision(&row.owner_id, Right::ReviewQueue)?;
+    if let Some(seen) = seen {
+        let last_document = tx
+            .contact_documents(&row.id)
+            .await?
+            .iter()
+            .map(|d| d.created_at)
+            .max()
+            .unwrap_or(0);
+        if row.updated_at.max(last_document) != seen.0 {
+            return Err(AppError::changed_since_opened());
+        }
+    }
     let decision = ReviewDecision::parse(decision).ok_or(ContactError::UnknownDecision)?;
     let reason = contact::parse_review_reason(reason, decision)?;
     let before = ContactView::from_row(app.cipher(), &row)?;

@@ -75,6 +75,10 @@ pub struct StaffMenu {
     pub review: bool,
     /// Customers (support, finance).
     pub customers: bool,
+    /// Finance work (invoices, alerts, statements).
+    pub finance: bool,
+    /// The audit log.
+    pub audit: bool,
     /// Catalogue and platform settings.
     pub platform: bool,
 }
@@ -87,6 +91,8 @@ impl StaffMenu {
                 any: true,
                 review: actor.rights.contains(Right::ReviewQueue),
                 customers: actor.rights.contains(Right::BillingRead),
+                finance: actor.rights.contains(Right::BillingManage),
+                audit: actor.rights.contains(Right::AuditRead),
                 platform: actor.rights.contains(Right::PlatformAdmin),
             },
             _ => StaffMenu::default(),

@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod customers;
+pub mod finance;
 pub mod review;
 
 use askama::Template;

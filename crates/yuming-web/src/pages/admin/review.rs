@@ -130,6 +130,8 @@ pub struct Past {
 struct ContactReviewPage {
     base: Base,
     id: String,
+    /// When the contact (or its newest document) last changed, as the page shows it.
+    seen: i64,
     name: String,
     pending: bool,
     status: String,
@@ -237,8 +239,17 @@ async fn contact_page(
             }
         })
         .collect();
+    let seen = document
+        .documents
+        .documents
+        .iter()
+        .map(|d| d.created_at.0)
+        .chain([c.updated_at.0])
+        .max()
+        .unwrap_or_default();
     let template = ContactReviewPage {
         base: Base::new(visitor, state, "admin-contact-title", "admin-contacts"),
+        seen,
         id: c.id.clone(),
         name: c.name.clone(),
         pending: c.verification.status == yuming_core::contact::VerificationStatus::Pending,
@@ -295,11 +306,21 @@ pub async fn contact_decision(
     } = form;
     let decision = fields.get("decision").cloned().unwrap_or_default();
     let reason = fields.get("reason").cloned().unwrap_or_default();
+    let seen = seen_of(&fields);
     let app = state.app.clone();
     let contact_id = id.clone();
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
         let reason = (!reason.trim().is_empty()).then_some(reason.as_str());
-        contacts::decide(&app, &ctx, &actor, &contact_id, &decision, reason).await?;
+        contacts::decide_seen(
+            &app,
+            &ctx,
+            &actor,
+            &contact_id,
+            &decision,
+            reason,
+            Some(seen),
+        )
+        .await?;
         Ok("/admin/review/contacts?done=review-decided".to_owned())
     })
     .await;
@@ -311,6 +332,17 @@ pub async fn contact_decision(
             contact_page(&state, &visitor, &id, form, status_of(&e)).await
         }
     }
+}
+
+/// The `seen` field of a decision form: when the item last changed as the reviewer saw it.
+/// A form without one (or a forged one) is treated as having seen nothing current.
+fn seen_of(fields: &std::collections::HashMap<String, String>) -> yuming_core::clock::Timestamp {
+    yuming_core::clock::Timestamp(
+        fields
+            .get("seen")
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(-1),
+    )
 }
 
 /// `GET /admin/review/names`: names held for the naming review.
@@ -453,6 +485,8 @@ pub struct Finding {
 struct FilingReviewPage {
     base: Base,
     id: String,
+    /// When the order last changed, as the page shows it.
+    seen: i64,
     title: String,
     status: String,
     badge: &'static str,
@@ -593,6 +627,7 @@ async fn filing_page(
     let claimed_by = order.claimed_by.clone();
     let template = FilingReviewPage {
         base: Base::new(visitor, state, "admin-filing-title", "admin-filings"),
+        seen: order.updated_at.0,
         id: order.id.clone(),
         title: order.payload.site.as_ref().map_or_else(
             || order.payload.entity.name.clone(),
@@ -702,6 +737,7 @@ pub async fn filing_action(
         code: fields.get("code").cloned().unwrap_or_default(),
         comment: fields.get("comment").cloned().unwrap_or_default(),
     };
+    let seen = Some(seen_of(&fields));
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
         match action.as_str() {
             "claim" => {
@@ -711,7 +747,7 @@ pub async fn filing_action(
                 ))
             }
             "approve" => {
-                filing::approve(&app, &ctx, &actor, &order_id).await?;
+                filing::approve_seen(&app, &ctx, &actor, &order_id, seen).await?;
                 Ok("/admin/review/filing?done=review-decided".to_owned())
             }
             "reject" => {
@@ -723,7 +759,7 @@ pub async fn filing_action(
                     )
                     .with_field("comment"));
                 }
-                filing::reject(&app, &ctx, &actor, &order_id, &[rejection]).await?;
+                filing::reject_seen(&app, &ctx, &actor, &order_id, &[rejection], seen).await?;
                 Ok("/admin/review/filing?done=review-decided".to_owned())
             }
             _ => Err(AppError::not_found()),
