@@ -218,6 +218,20 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// Every staff account (any role but `customer`), by e-mail; at most `limit`.
+    pub async fn staff_accounts(&mut self, limit: i64) -> Result<Vec<AccountRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts a WHERE a.role <> 'customer' ORDER BY a.email LIMIT $1 + 0"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, AccountRow>(sql)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// The sub-accounts of a tenant, oldest first.
     pub async fn sub_accounts(&mut self, parent_id: &str) -> Result<Vec<AccountRow>, StoreError> {
         let sql = concat!(

@@ -24,6 +24,21 @@
       }
     });
   }
+  // Review images: <button data-rotate> turns the image of its <figure> a quarter turn,
+  // <button data-zoom> doubles it (and back), so that a scan lying sideways can be read.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-rotate], [data-zoom]");
+    if (!button) return;
+    var img = button.closest("figure") && button.closest("figure").querySelector("img");
+    if (!img) return;
+    if (button.hasAttribute("data-rotate")) {
+      var turn = ((parseInt(img.getAttribute("data-turn") || "0", 10) + 90) % 360);
+      img.setAttribute("data-turn", String(turn));
+    } else {
+      img.classList.toggle("zoomed");
+      button.setAttribute("aria-pressed", img.classList.contains("zoomed") ? "true" : "false");
+    }
+  });
   // Copy buttons: <button data-copy="text">.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");

@@ -438,6 +438,10 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route("/admin/finance", get(pages::admin::finance::overview))
         .route("/admin/audit", get(pages::audit::staff_log))
         .route(
+            "/admin/staff",
+            get(pages::admin::staff::list).post(pages::admin::staff::create),
+        )
+        .route(
             "/admin/finance/revenue",
             get(pages::admin::finance::revenue),
         )

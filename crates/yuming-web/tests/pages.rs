@@ -3449,3 +3449,100 @@ both_backends!(
         assert_eq!(now.verification.status.as_str(), "verified");
     }
 );
+
+both_backends!(
+    an_administrator_adds_staff_and_support_sees_a_customers_orders,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::staff(&app, "boss@example.com", Role::Admin).await;
+        fixtures::funded_customer(&app, "buyer@example.com", 5_000).await;
+        let mut admin = Browser::new(&app, WebSettings::default());
+        admin.log_in("boss@example.com", PASSWORD).await;
+        let page = admin.get("/admin/staff").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("boss@example.com"));
+        assert!(
+            !page.body.contains("buyer@example.com"),
+            "customers are not staff"
+        );
+        // A weak first password is refused beside its field, and nothing is created.
+        let weak = admin
+            .post(
+                "/admin/staff",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("email", "helper@example.com"),
+                    ("display_name", "小帮手"),
+                    ("role", "support"),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::BAD_REQUEST, "{}", weak.body);
+        assert!(
+            weak.body
+                .contains("aria-invalid=\"true\" aria-describedby=\"e-s-password\"")
+        );
+        assert!(
+            weak.body.contains("helper@example.com"),
+            "the typed e-mail is kept"
+        );
+        // Not a staff role: refused.
+        let customer_role = admin
+            .post(
+                "/admin/staff",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&weak)),
+                    ("email", "helper@example.com"),
+                    ("display_name", "小帮手"),
+                    ("role", "customer"),
+                    ("password", "a long enough passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(customer_role.status, StatusCode::BAD_REQUEST);
+        let created = admin
+            .post(
+                "/admin/staff",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&customer_role)),
+                    ("email", "helper@example.com"),
+                    ("display_name", "小帮手"),
+                    ("role", "support"),
+                    ("password", "a long enough passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        // The new support member logs in, lands in the back office, and finds the customer
+        // with their orders; the catalogue is not theirs.
+        let mut support = Browser::new(&app, WebSettings::default());
+        support
+            .log_in("helper@example.com", "a long enough passphrase")
+            .await;
+        let home = support.get("/console").await;
+        assert_eq!(home.location(), "/admin");
+        let dashboard = support.get("/admin").await;
+        assert_eq!(dashboard.status, StatusCode::OK);
+        assert!(
+            !dashboard.body.contains("/admin/catalogue"),
+            "no platform menu for support"
+        );
+        let found = support.get("/admin/customers?q=buyer%40example.com").await;
+        assert!(found.body.contains("最近的订单"), "{}", found.body);
+        assert!(found.body.contains("充值"), "{}", found.body);
+        assert!(!found.body.contains("手工入账"), "support cannot credit");
+        assert_eq!(
+            support.get("/admin/catalogue").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            support.get("/admin/finance").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+);

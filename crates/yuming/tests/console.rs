@@ -1388,6 +1388,17 @@ async fn staff_work_in_the_back_office() {
                 .await
                 .expect("pictures");
             assert_eq!(pictures, json!([1100, 1100]), "both documents are shown");
+            // A scan lying sideways is turned a quarter for reading.
+            walk.click("figure.material [data-rotate]").await;
+            let turned: Value = walk
+                .client
+                .execute(
+                    "return document.querySelector('figure.material img').getAttribute('data-turn');",
+                    vec![],
+                )
+                .await
+                .expect("turned");
+            assert_eq!(turned, json!("90"));
             walk.check_page("contact-review").await;
             walk.click("button[name=decision][value=approve]").await;
             walk.expect_text("审核结论已保存").await;

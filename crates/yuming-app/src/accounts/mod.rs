@@ -332,6 +332,15 @@ pub async fn create_user(
     Ok(view)
 }
 
+/// Every staff account, by e-mail (administrators).
+pub async fn staff(app: &App, actor: &Actor) -> Result<Vec<AccountView>, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.staff_accounts(1_000).await?;
+    tx.commit().await?;
+    rows.iter().map(AccountView::from_row).collect()
+}
+
 /// The stored row of an account, read in a transaction of its own.
 async fn account_row(app: &App, account_id: &str) -> Result<AccountRow, AppError> {
     let mut tx = app.db().read().await?;

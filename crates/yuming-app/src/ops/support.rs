@@ -13,6 +13,9 @@ use crate::{App, AppError, RequestContext};
 /// How many of the customer's names the summary lists.
 const NAMES_SHOWN: i64 = 50;
 
+/// How many of the customer's latest orders the summary lists.
+const ORDERS_SHOWN: i64 = 20;
+
 /// A customer as staff see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerSummary {
@@ -32,6 +35,8 @@ pub struct CustomerSummary {
     pub credit_limit: Money,
     /// Its names (A-label, Unicode, expiry), by name, at most [`NAMES_SHOWN`].
     pub domains: Vec<(String, String, Timestamp)>,
+    /// Its latest orders (kind, domain, amount, status, when), newest first.
+    pub orders: Vec<(String, Option<String>, Money, String, Timestamp)>,
 }
 
 /// The customer whose e-mail is `query`, or who holds the domain `query`; `NOT_FOUND` when
@@ -81,6 +86,21 @@ pub async fn find_customer(
             .ok_or_else(AppError::not_found)?
     };
     let balance = tx.balance(&tenant, Currency::Cny.code()).await?;
+    let orders = tx
+        .orders_of_owner(&tenant, (i64::MAX, ""), ORDERS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let currency = Currency::parse(&o.currency).unwrap_or(Currency::Cny);
+            (
+                o.kind,
+                o.domain_name,
+                Money::new(o.amount, currency),
+                o.status,
+                Timestamp(o.created_at),
+            )
+        })
+        .collect();
     audit::record(
         app,
         &mut tx,
@@ -113,5 +133,6 @@ pub async fn find_customer(
         balance: Money::new(balance.balance, Currency::Cny),
         credit_limit: Money::new(balance.credit_limit, Currency::Cny),
         domains,
+        orders,
     })
 }

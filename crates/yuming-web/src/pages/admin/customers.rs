@@ -33,10 +33,39 @@ pub struct CustomerCard {
     pub credit_limit: String,
     /// Names: (Unicode name, expiry).
     pub domains: Vec<(String, String)>,
+    /// Latest orders: (when, what, amount, status).
+    pub orders: Vec<(String, String, String, String)>,
+    /// The customer's audit trail in the staff audit search.
+    pub audit: String,
 }
 
-fn card(summary: CustomerSummary) -> CustomerCard {
+fn card(locale: crate::i18n::Locale, summary: CustomerSummary) -> CustomerCard {
+    let words = |prefix: &str, value: &str| {
+        let key = format!("{prefix}-{value}");
+        if locale.has(&key) {
+            locale.t(&key)
+        } else {
+            value.to_owned()
+        }
+    };
     CustomerCard {
+        orders: summary
+            .orders
+            .iter()
+            .map(|(kind, domain, amount, status, at)| {
+                let what = match domain {
+                    Some(d) => format!("{} {}", words("order-kind", kind), format::unicode_name(d)),
+                    None => words("order-kind", kind),
+                };
+                (
+                    format::datetime(*at),
+                    what,
+                    format::money(*amount),
+                    words("order-status", status),
+                )
+            })
+            .collect(),
+        audit: format!("/admin/audit?tenant={}", summary.account_id),
         id: summary.account_id,
         email: summary.email,
         name: summary.display_name,
@@ -86,7 +115,7 @@ async fn customers_page(
         (None, None)
     } else {
         match support::find_customer(&state.app, &visitor.ctx, actor, query).await {
-            Ok(summary) => (Some(card(summary)), None),
+            Ok(summary) => (Some(card(visitor.locale, summary)), None),
             Err(e) => (None, Some(visitor.locale.error_message(&e))),
         }
     };

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod customers;
 pub mod finance;
 pub mod review;
+pub mod staff;
 
 use askama::Template;
 use axum::extract::State;
@@ -179,15 +180,27 @@ async fn sections(
     }
     if actor.rights.contains(Right::PlatformAdmin) {
         let tlds = yuming_app::registrar::catalogue::price_list(app, actor).await?;
+        let staff = yuming_app::accounts::staff(app, actor).await?;
+        let without_totp = staff.iter().filter(|a| !a.totp_enabled).count();
         sections.push(Section {
             title: locale.t("admin-role-admin"),
-            tiles: vec![Tile {
-                label: locale.t("admin-catalogue-tlds"),
-                count: tlds.len(),
-                oldest: None,
-                href: Some("/admin/catalogue"),
-                late: false,
-            }],
+            tiles: vec![
+                Tile {
+                    label: locale.t("admin-catalogue-tlds"),
+                    count: tlds.len(),
+                    oldest: None,
+                    href: Some("/admin/catalogue"),
+                    late: false,
+                },
+                // Staff can read personal data and move money: each should have a second factor.
+                Tile {
+                    label: locale.t("admin-staff-without-totp"),
+                    count: without_totp,
+                    oldest: None,
+                    href: Some("/admin/staff"),
+                    late: without_totp > 0,
+                },
+            ],
         });
     }
     Ok(sections)
