@@ -68,6 +68,9 @@ pub struct AppSettings {
     /// The operator's account customers transfer to (对公转账); bank transfer is offered
     /// only when it is set.
     pub bank_account: Option<crate::billing::bank::BankAccount>,
+    /// A person's manual credit above this many minor units needs a second finance person
+    /// (four eyes); the operator on the server is not held to it.
+    pub credit_second_approval_above: i64,
     /// Filing material images decoded at once (each may take up to
     /// `filing::materials::MAX_ALLOC` bytes); further uploads wait briefly, then get 503.
     pub material_decodes: usize,
@@ -99,6 +102,7 @@ impl Default for AppSettings {
             material_decodes: 2,
             payments_sandbox: true,
             bank_account: None,
+            credit_second_approval_above: 1_000_000,
         }
     }
 }

@@ -73,6 +73,9 @@ pub struct PaymentsConfig {
     pub wechat: Option<WechatPayConfig>,
     /// The account customers transfer to (对公转账; absent: not offered).
     pub bank: Option<BankAccountConfig>,
+    /// A staff member's manual credit above this many minor units (fen) waits for a second
+    /// finance person's approval (four eyes). Default 1 000 000 (¥10 000).
+    pub credit_second_approval_above: i64,
 }
 
 impl Default for PaymentsConfig {
@@ -83,6 +86,7 @@ impl Default for PaymentsConfig {
             alipay: None,
             wechat: None,
             bank: None,
+            credit_second_approval_above: 1_000_000,
         }
     }
 }

@@ -364,6 +364,8 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(billing::ledger))
         .routes(routes!(billing::orders))
         .routes(routes!(billing::credit))
+        .routes(routes!(billing::request_credit, billing::credit_requests))
+        .routes(routes!(billing::decide_credit_request))
         .routes(routes!(billing::credit_limit))
         .routes(routes!(payments::create, payments::list))
         .routes(routes!(payments::methods))

@@ -20,6 +20,7 @@ mod checkout;
 mod closures;
 mod contacts;
 mod coupons;
+mod credit_requests;
 mod dns;
 mod domains;
 mod filing;
@@ -75,6 +76,7 @@ pub use price_book::{PriceLevelRow, PromotionRow};
 pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
 pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
+pub use credit_requests::CreditRequestRow;
 pub use idempotency::IdempotencyClaim;
 pub use services::ServiceProductRow;
 pub use sessions::SessionRow;

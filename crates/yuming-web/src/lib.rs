@@ -454,6 +454,10 @@ pub fn router(state: WebState, api: Router) -> Router {
             post(pages::admin::finance::invoice_action),
         )
         .route(
+            "/admin/finance/credits/{id}/{decision}",
+            post(pages::admin::finance::decide_credit),
+        )
+        .route(
             "/admin/finance/alerts/{id}/resolve",
             post(pages::admin::finance::resolve_alert),
         )

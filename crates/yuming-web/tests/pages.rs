@@ -3546,3 +3546,76 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_large_credit_in_the_back_office_waits_for_a_second_person,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        let buyer = fixtures::customer(&app, "whale@example.com").await;
+        fixtures::staff(&app, "asker@example.com", Role::Finance).await;
+        fixtures::staff(&app, "checker2@example.com", Role::Finance).await;
+        let balance = |app: App| async move {
+            let buyer = fixtures::login(&app, "whale@example.com").await;
+            yuming_app::billing::balance(&app, &buyer, yuming_core::money::Currency::Cny)
+                .await
+                .expect("balance")
+                .balance
+                .minor()
+        };
+        let mut asker = Browser::new(&app, WebSettings::default());
+        asker.log_in("asker@example.com", PASSWORD).await;
+        let page = asker.get("/admin/customers?q=whale%40example.com").await;
+        let sent = asker
+            .post(
+                &format!("/admin/customers/{}/credit", buyer.tenant_id),
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("q", "whale@example.com"),
+                    ("amount", "20000"),
+                    ("note", "对公转账 T200"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        assert!(
+            sent.location().contains("done=credit-requested"),
+            "{}",
+            sent.location()
+        );
+        assert_eq!(
+            balance(app.clone()).await,
+            0,
+            "nothing booked before the second approval"
+        );
+        let own = asker.get("/admin/finance").await;
+        assert!(own.body.contains("这是您提交的申请"), "{}", own.body);
+        assert!(
+            !own.body.contains("/approve\""),
+            "no approve button for the asker"
+        );
+
+        let mut checker = Browser::new(&app, WebSettings::default());
+        checker.log_in("checker2@example.com", PASSWORD).await;
+        let queue = checker.get("/admin/finance").await;
+        assert!(queue.body.contains("¥20,000.00"), "{}", queue.body);
+        let request = between(
+            &queue.body,
+            "action=\"/admin/finance/credits/",
+            "/approve\"",
+        )
+        .to_owned();
+        let approved = checker
+            .post(
+                &format!("/admin/finance/credits/{request}/approve"),
+                &[
+                    ("csrf_token", &queue.csrf()),
+                    ("form_key", &form_key(&queue)),
+                ],
+            )
+            .await;
+        assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+        assert_eq!(balance(app.clone()).await, 2_000_000);
+    }
+);

@@ -169,6 +169,7 @@ pub fn app_settings(config: &Config) -> AppSettings {
         footer_max_bytes: config.filing.footer_max_bytes.clamp(1024, 16 << 20),
         material_decodes: config.filing.material_decodes.clamp(1, 64),
         payments_sandbox: config.payments.sandbox,
+        credit_second_approval_above: config.payments.credit_second_approval_above.max(0),
         bank_account: config
             .payments
             .bank

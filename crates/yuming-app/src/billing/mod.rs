@@ -2,6 +2,7 @@
 //! ([`payments`], [`gateways`]).
 
 pub mod bank;
+pub mod credit_requests;
 pub mod gateways;
 pub mod invoices;
 pub mod payments;
@@ -150,6 +151,26 @@ crate::platform::error::error_enum! {
             "set the parent account's limit, not a sub-account's",
             "请设置主账户的额度",
         ),
+        /// A person's credit above the amount that needs a second finance person.
+        SecondApprovalRequired { above: Money } = Conflict("SECOND_APPROVAL_REQUIRED", field = "amount") => (
+            format!("a credit above {above} needs a second finance person's approval: request it"),
+            format!("超过 {above} 的入账须由另一位财务人员复核，请提交入账申请"),
+        ),
+        /// The person who asked for a credit decides on it.
+        OwnCreditRequest = Forbidden("OWN_CREDIT_REQUEST") => (
+            "a credit request is decided by someone other than the person who made it",
+            "入账申请须由申请人以外的财务人员复核",
+        ),
+        /// The request was decided already.
+        CreditRequestDecided = Conflict("CREDIT_REQUEST_DECIDED") => (
+            "this credit request has been decided already",
+            "该入账申请已处理",
+        ),
+        /// A rejection without a reason.
+        ReasonRequired = BadRequest("REASON_REQUIRED", field = "reason") => (
+            "say why the request is rejected (1 to 200 characters)",
+            "请填写驳回原因（1 到 200 个字符）",
+        ),
         /// The balance (with the credit limit) does not cover a charge.
         InsufficientBalance { needed: Money } = PaymentRequired("INSUFFICIENT_BALANCE") => (
             format!("the balance does not cover {needed}"),
@@ -168,7 +189,10 @@ pub struct BalanceView {
 }
 
 /// Credits `amount` to a tenant's balance (finance staff and operators): a top-up received
-/// outside the platform, e.g. a bank transfer.
+/// outside the platform, e.g. a bank transfer. A person (not the operator on the server)
+/// crediting more than `AppSettings::credit_second_approval_above` is refused with
+/// `SECOND_APPROVAL_REQUIRED`: such a credit is a [`credit_requests::request`] that a second
+/// finance person approves.
 pub async fn credit(
     app: &App,
     ctx: &RequestContext,
@@ -178,48 +202,27 @@ pub async fn credit(
     note: &str,
 ) -> Result<BalanceView, AppError> {
     actor.require(Right::BillingManage)?;
-    if amount.minor() <= 0 || amount.minor() > MAX_TOP_UP_MINOR {
-        return Err(BillingError::InvalidCredit.into());
-    }
-    let note = note.trim();
-    if note.chars().count() > 200 || note.chars().any(char::is_control) {
-        return Err(BillingError::InvalidNote.into());
+    let note = check_credit(amount, note)?;
+    if credit_requests::needs_second_approval(app, actor, amount) {
+        return Err(BillingError::SecondApprovalRequired {
+            above: Money::new(
+                app.settings().credit_second_approval_above,
+                amount.currency(),
+            ),
+        }
+        .into());
     }
     HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
-    let now = app.now();
     let mut tx = app.db().write().await?;
-    let account = tx
-        .account_by_id(tenant_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if account.tenant_id != account.id {
-        return Err(BillingError::CreditToSubAccount.into());
-    }
-    crate::accounts::verification::require_verified(&mut tx, tenant_id).await?;
-    let order_id = new_id("ord");
-    let balance = credit_received(&mut tx, tenant_id, amount, &order_id, note, now).await?;
-    tx.insert_order(&OrderRow {
-        id: order_id.clone(),
-        owner_id: tenant_id.to_owned(),
-        actor_id: actor.account_id.clone(),
-        kind: "topup".into(),
-        domain_name: None,
-        years: None,
-        amount: amount.minor(),
-        currency: amount.currency().code().into(),
-        status: "completed".into(),
-        detail: json!({ "note": note }).to_string(),
-        created_at: now.0,
-    })
-    .await?;
-    audit::record(app, &mut tx, ctx, &actor.account_id, Change {
-        action: "account.credit",
-        object_type: "balance",
-        object_id: tenant_id,
-        tenant: tenant_id,
-        before: serde_json::Value::Null,
-        after: json!({ "amount": amount.minor(), "currency": amount.currency().code(), "balance": balance, "order_id": order_id, "note": note }),
-    })
+    let (balance, _) = book_credit(
+        app,
+        ctx,
+        &mut tx,
+        &actor.account_id,
+        tenant_id,
+        amount,
+        note,
+    )
     .await?;
     let limit = tx
         .balance(tenant_id, amount.currency().code())
@@ -230,6 +233,66 @@ pub async fn credit(
         balance: Money::new(balance, amount.currency()),
         credit_limit: Money::new(limit, amount.currency()),
     })
+}
+
+/// The note of a credit of `amount`, trimmed, when both are acceptable.
+fn check_credit(amount: Money, note: &str) -> Result<&str, AppError> {
+    if amount.minor() <= 0 || amount.minor() > MAX_TOP_UP_MINOR {
+        return Err(BillingError::InvalidCredit.into());
+    }
+    let note = note.trim();
+    if note.chars().count() > 200 || note.chars().any(char::is_control) {
+        return Err(BillingError::InvalidNote.into());
+    }
+    Ok(note)
+}
+
+/// Books a manual credit inside `tx`: the ledger, a completed `topup` order and the audit
+/// entry (`account.credit`, by `actor_id`). Returns the new balance and the order's id.
+async fn book_credit(
+    app: &App,
+    ctx: &RequestContext,
+    tx: &mut Tx,
+    actor_id: &str,
+    tenant_id: &str,
+    amount: Money,
+    note: &str,
+) -> Result<(i64, String), AppError> {
+    let now = app.now();
+    let account = tx
+        .account_by_id(tenant_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if account.tenant_id != account.id {
+        return Err(BillingError::CreditToSubAccount.into());
+    }
+    crate::accounts::verification::require_verified(tx, tenant_id).await?;
+    let order_id = new_id("ord");
+    let balance = credit_received(tx, tenant_id, amount, &order_id, note, now).await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: tenant_id.to_owned(),
+        actor_id: actor_id.to_owned(),
+        kind: "topup".into(),
+        domain_name: None,
+        years: None,
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "note": note }).to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    audit::record(app, tx, ctx, actor_id, Change {
+        action: "account.credit",
+        object_type: "balance",
+        object_id: tenant_id,
+        tenant: tenant_id,
+        before: serde_json::Value::Null,
+        after: json!({ "amount": amount.minor(), "currency": amount.currency().code(), "balance": balance, "order_id": order_id, "note": note }),
+    })
+    .await?;
+    Ok((balance, order_id))
 }
 
 /// The actor's tenant balance in `currency`.

@@ -8,8 +8,8 @@ use yuming_app::platform::paging::PageCursor;
 use yuming_core::money::{Currency, Money};
 
 use crate::dto::{
-    BalanceDto, CreditRequest, ErrorBody, LedgerDto, LedgerLineDto, OrderDto, OrderList,
-    TimePageQuery,
+    BalanceDto, CreditDecisionRequest, CreditRequest, CreditRequestDto, CreditRequestList,
+    ErrorBody, LedgerDto, LedgerLineDto, NewCreditRequest, OrderDto, OrderList, TimePageQuery,
 };
 use crate::extract::{ApiJson, ApiQuery, Auth, Ctx};
 use crate::{ApiError, AppState};
@@ -86,10 +86,13 @@ pub async fn orders(
     }))
 }
 
-/// Credits a customer's balance (finance staff).
+/// Credits a customer's balance (finance staff). A person's credit above the approval amount
+/// (`[payments] credit_second_approval_above`) is refused with `SECOND_APPROVAL_REQUIRED`
+/// (409): ask for it with `POST /api/v1/admin/credit-requests` instead.
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/credit", tag = "admin", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "the customer (tenant) account id")), request_body = CreditRequest,
-    responses((status = 200, body = BalanceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = BalanceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn credit(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -182,4 +185,86 @@ pub async fn set_low_balance_threshold(
             .await?
             .into(),
     ))
+}
+
+fn currency_of(code: Option<&str>) -> Result<Currency, AppError> {
+    Currency::parse(code.unwrap_or("CNY")).map_err(|_| {
+        AppError::bad_request("UNKNOWN_CURRENCY", "unknown currency", "未知币种")
+            .with_field("currency")
+    })
+}
+
+/// Asks for a manual credit that a second finance person approves (four eyes).
+#[utoipa::path(post, path = "/api/v1/admin/credit-requests", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    request_body = NewCreditRequest,
+    responses((status = 201, body = CreditRequestDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn request_credit(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<NewCreditRequest>,
+) -> Result<(axum::http::StatusCode, Json<CreditRequestDto>), ApiError> {
+    let amount = Money::new(body.amount, currency_of(body.currency.as_deref())?);
+    let view = billing::credit_requests::request(
+        &state.app,
+        &ctx,
+        &actor,
+        &body.account_id,
+        amount,
+        body.note.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view.into())))
+}
+
+/// Credit requests waiting for a second approval, oldest first (finance staff).
+#[utoipa::path(get, path = "/api/v1/admin/credit-requests", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = CreditRequestList), (status = 403, body = ErrorBody)))]
+pub async fn credit_requests(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<CreditRequestList>, ApiError> {
+    let pending = billing::credit_requests::pending(&state.app, &actor).await?;
+    Ok(Json(CreditRequestList {
+        requests: pending.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// A second finance person approves (the credit is booked) or rejects with a reason; the
+/// person who asked cannot decide (`OWN_CREDIT_REQUEST`, 403).
+#[utoipa::path(post, path = "/api/v1/admin/credit-requests/{id}/decision", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "the credit request id")), request_body = CreditDecisionRequest,
+    responses((status = 200, body = CreditRequestDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_credit_request(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreditDecisionRequest>,
+) -> Result<Json<CreditRequestDto>, ApiError> {
+    let approve = match body.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::bad_request(
+                "UNKNOWN_DECISION",
+                "decision must be approve or reject",
+                "结论须为 approve 或 reject",
+            )
+            .with_field("decision")
+            .into());
+        }
+    };
+    let view = billing::credit_requests::decide(
+        &state.app,
+        &ctx,
+        &actor,
+        &id,
+        approve,
+        body.reason.as_deref(),
+    )
+    .await?;
+    Ok(Json(view.into()))
 }

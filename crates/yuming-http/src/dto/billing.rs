@@ -110,3 +110,80 @@ pub struct CreditRequest {
     #[serde(default)]
     pub note: Option<String>,
 }
+
+/// A manual credit waiting for (or decided by) a second finance person.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreditRequestDto {
+    /// `crq_…`.
+    pub id: String,
+    /// The customer (tenant) account.
+    pub account_id: String,
+    /// How much.
+    pub amount: MoneyDto,
+    /// Why.
+    pub note: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// Who asked.
+    pub requested_by: String,
+    /// When (RFC 3339).
+    pub requested_at: String,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// The top-up order an approval made.
+    pub order_id: Option<String>,
+}
+
+impl From<yuming_app::billing::credit_requests::CreditRequestView> for CreditRequestDto {
+    fn from(v: yuming_app::billing::credit_requests::CreditRequestView) -> Self {
+        CreditRequestDto {
+            id: v.id,
+            account_id: v.tenant_id,
+            amount: v.amount.into(),
+            note: v.note,
+            status: v.status,
+            requested_by: v.requested_by,
+            requested_at: v.requested_at.to_rfc3339(),
+            decided_by: v.decided_by,
+            reason: v.reason,
+            order_id: v.order_id,
+        }
+    }
+}
+
+/// Asks for a manual credit that a second finance person approves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCreditRequest {
+    /// The customer (tenant) account.
+    pub account_id: String,
+    /// Minor units, positive.
+    pub amount: i64,
+    /// ISO 4217 code (default CNY).
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Reference, e.g. a bank transfer number.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A second finance person's decision on a credit request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditDecisionRequest {
+    /// `approve` or `reject`.
+    #[schema(example = "approve")]
+    pub decision: String,
+    /// Why (required to reject, 1–200 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Pending credit requests.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreditRequestList {
+    /// Oldest first.
+    pub requests: Vec<CreditRequestDto>,
+}

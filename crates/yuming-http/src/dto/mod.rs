@@ -19,7 +19,8 @@ pub use accounts::{
 };
 pub use audit::{AuditEntryDto, AuditList, AuditQuery};
 pub use billing::{
-    BalanceDto, CreditRequest, LedgerDto, LedgerLineDto, OrderDto, OrderList, TimePageQuery,
+    BalanceDto, CreditDecisionRequest, CreditRequest, CreditRequestDto, CreditRequestList,
+    LedgerDto, LedgerLineDto, NewCreditRequest, OrderDto, OrderList, TimePageQuery,
 };
 pub use common::{ErrorBody, ErrorDetail, Health};
 pub use contacts::{

@@ -7,6 +7,7 @@ mod bank;
 mod checkout;
 mod contacts;
 mod coupons;
+mod credit_requests;
 mod domains;
 mod errors;
 mod filing;

@@ -166,6 +166,11 @@ pub async fn credit(
     let back = serde_urlencoded::to_string([("q", query.as_str()), ("done", "credited")])
         .unwrap_or_default();
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        use yuming_app::billing::credit_requests;
+        if credit_requests::needs_second_approval(&app, &actor, amount) {
+            credit_requests::request(&app, &ctx, &actor, &id, amount, &note).await?;
+            return Ok("/admin/finance?done=credit-requested#credit-requests".to_owned());
+        }
         yuming_app::billing::credit(&app, &ctx, &actor, &id, amount, &note).await?;
         Ok(format!("/admin/customers?{back}"))
     })

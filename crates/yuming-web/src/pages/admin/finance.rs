@@ -58,10 +58,27 @@ pub struct BankLine {
     pub memo: String,
 }
 
+/// A credit waiting for a second finance person.
+pub struct CreditRequestLine {
+    /// Id.
+    pub id: String,
+    /// The customer's account.
+    pub tenant: String,
+    /// Amount.
+    pub amount: String,
+    /// Why.
+    pub note: String,
+    /// Who asked, and when.
+    pub asked: String,
+    /// The viewer asked for it (and so cannot decide it).
+    pub own: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/finance.html")]
 struct FinancePage {
     base: Base,
+    credits: Vec<CreditRequestLine>,
     invoices: Vec<InvoiceLine>,
     alerts: Vec<AlertLine>,
     lines: Vec<BankLine>,
@@ -107,16 +124,28 @@ async fn finance_page(
             invoices::queue(app, actor).await?,
             payments::alerts(app, actor, false).await?,
             bank::lines(app, actor, Some("unmatched")).await?,
+            yuming_app::billing::credit_requests::pending(app, actor).await?,
         ))
     }
     .await;
-    let (requests, alerts, lines) = match loaded {
+    let (requests, alerts, lines, credits) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return app_error_page(visitor, state, &e),
     };
     let locale = visitor.locale;
     let template = FinancePage {
         base: Base::new(visitor, state, "admin-finance-title", "admin-finance"),
+        credits: credits
+            .iter()
+            .map(|c| CreditRequestLine {
+                id: c.id.clone(),
+                tenant: c.tenant_id.clone(),
+                amount: format::money(c.amount),
+                note: c.note.clone(),
+                asked: format!("{} · {}", c.requested_by, format::datetime(c.requested_at)),
+                own: c.requested_by == actor.account_id,
+            })
+            .collect(),
         invoices: requests
             .iter()
             .map(|i| InvoiceLine {
@@ -190,6 +219,46 @@ pub async fn invoice_action(
     })
     .await;
     finish(&state, visitor, &fields, done, format!("invoice-{id}")).await
+}
+
+/// `POST /admin/finance/credits/{id}/{decision}`: a second finance person approves the
+/// credit (booked at once) or rejects it with a reason.
+pub async fn decide_credit(
+    State(state): State<WebState>,
+    Path((id, decision)): Path<(String, String)>,
+    form: SignedInForm,
+) -> Response {
+    if let Err(answer) = staff_form(&form, &state) {
+        return answer;
+    }
+    let SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    } = form;
+    let reason = fields.get("text").cloned().unwrap_or_default();
+    let app = state.app.clone();
+    let request = id.clone();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err(AppError::not_found()),
+        };
+        yuming_app::billing::credit_requests::decide(
+            &app,
+            &ctx,
+            &actor,
+            &request,
+            approve,
+            Some(&reason),
+        )
+        .await?;
+        Ok("/admin/finance?done=credit-decided#credit-requests".to_owned())
+    })
+    .await;
+    finish(&state, visitor, &fields, done, format!("credit-{id}")).await
 }
 
 /// `POST /admin/finance/alerts/{id}/resolve`: the alert was dealt with.
