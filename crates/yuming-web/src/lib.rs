@@ -438,6 +438,14 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route("/admin/finance", get(pages::admin::finance::overview))
         .route("/admin/audit", get(pages::audit::staff_log))
         .route(
+            "/admin/filing-settings",
+            get(pages::admin::filing_settings::show),
+        )
+        .route(
+            "/admin/filing-settings/{which}",
+            post(pages::admin::filing_settings::add),
+        )
+        .route(
             "/admin/staff",
             get(pages::admin::staff::list).post(pages::admin::staff::create),
         )

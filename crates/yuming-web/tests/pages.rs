@@ -3060,6 +3060,23 @@ both_backends!(
             "{}",
             refused.body
         );
+        // The first reviewer puts it back; now the second can claim it.
+        let page = first.get(&format!("/admin/review/filing/{order}")).await;
+        let released = first
+            .post(
+                &format!("/admin/review/filing/{order}/release"),
+                &[("csrf_token", &page.csrf()), ("form_key", &form_key(&page))],
+            )
+            .await;
+        assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
+        let page = second.get(&format!("/admin/review/filing/{order}")).await;
+        let claimed = second
+            .post(
+                &format!("/admin/review/filing/{order}/claim"),
+                &[("csrf_token", &page.csrf()), ("form_key", &form_key(&page))],
+            )
+            .await;
+        assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}", claimed.body);
         // A reviewer is not an administrator.
         assert_eq!(
             first.get("/admin/catalogue").await.status,
@@ -3617,5 +3634,125 @@ both_backends!(
             .await;
         assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
         assert_eq!(balance(app.clone()).await, 2_000_000);
+    }
+);
+
+both_backends!(
+    support_finds_a_customer_by_filing_number,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        use yuming_test_support::filing::{self as world, PERSON_ID};
+        let w = world::world(&db).await;
+        let (alice, order) = world::ready_order(
+            &w,
+            "filed-owner@example.com",
+            "filed-owner.cn",
+            "203.0.113.45",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        let (_, sites) = world::approved_first_filing(&w, &alice, &order).await;
+        let number = sites[0].site_no.clone().expect("a site number");
+        fixtures::staff(&w.app, "helpdesk@example.com", Role::Support).await;
+        let mut support = Browser::new(&w.app, WebSettings::default());
+        support.log_in("helpdesk@example.com", PASSWORD).await;
+        let query = serde_urlencoded::to_string([("q", number.as_str())]).expect("query");
+        let found = support.get(&format!("/admin/customers?{query}")).await;
+        assert_eq!(found.status, StatusCode::OK);
+        assert!(
+            found.body.contains("filed-owner@example.com"),
+            "{number}: {}",
+            found.body
+        );
+        assert!(found.body.contains("filed-owner.cn"));
+    }
+);
+
+both_backends!(
+    an_administrator_keeps_filing_rules_pools_and_the_blacklist,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::staff(&app, "rules@example.com", Role::Admin).await;
+        let mut admin = Browser::new(&app, WebSettings::default());
+        admin.log_in("rules@example.com", PASSWORD).await;
+        let page = admin.get("/admin/filing-settings").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let bad = admin
+            .post(
+                "/admin/filing-settings/pool",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("cidr", "203.0.113.0/99"),
+                    ("region", "北京"),
+                    ("mainland", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+        assert!(
+            bad.body.contains("203.0.113.0/99"),
+            "the typed range is kept"
+        );
+        let added = admin
+            .post(
+                "/admin/filing-settings/pool",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&bad)),
+                    ("cidr", "203.0.113.0/24"),
+                    ("region", "北京"),
+                    ("mainland", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let page = admin.get("/admin/filing-settings").await;
+        assert!(page.body.contains("203.0.113.0/24"), "{}", page.body);
+        let rule = admin
+            .post(
+                "/admin/filing-settings/rule",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("scope", "national"),
+                    ("scope_key", ""),
+                    ("key", "min_domain_age_days"),
+                    ("value", "0"),
+                    ("source", "工信部 2026 年通知"),
+                ],
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::SEE_OTHER, "{}", rule.body);
+        let blacklisted = admin
+            .post(
+                "/admin/filing-settings/blacklist",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", "web-blacklist-1"),
+                    ("id_type", "resident_id"),
+                    ("number", "11010519491231002X"),
+                    ("reason", "伪造证件"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            blacklisted.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            blacklisted.body
+        );
+        let page = admin.get("/admin/filing-settings").await;
+        assert!(page.body.contains("min_domain_age_days"));
+        assert!(
+            !page.body.contains("11010519491231002X"),
+            "the blacklist keeps no number in clear"
+        );
+        let audit = yuming_app::platform::audit::list(&app, &fixtures::operator(), None, 50)
+            .await
+            .expect("audit");
+        assert!(audit.entries.iter().any(|e| e.action.starts_with("filing.blacklist") || e.action.contains("blacklist")), "{:?}", audit.entries.iter().map(|e| &e.action).collect::<Vec<_>>());
     }
 );

@@ -1471,6 +1471,12 @@ async fn staff_work_in_the_back_office() {
         walk.open("/admin/audit?verify=1").await;
         walk.expect_text("哈希链完好").await;
         walk.check_page("audit-log").await;
+        walk.open("/admin/staff").await;
+        walk.expect_text("添加员工").await;
+        walk.check_page("staff").await;
+        walk.open("/admin/filing-settings").await;
+        walk.expect_text("接入地址段").await;
+        walk.check_page("filing-settings").await;
         if size == "desktop" {
             walk.open("/admin/catalogue").await;
             walk.click("details:has(form[action='/admin/catalogue/top/prices']) > summary")

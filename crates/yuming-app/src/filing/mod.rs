@@ -39,7 +39,7 @@ pub use orders::{
     update_order_fields, verify_type,
 };
 pub use review::{
-    FieldRejection, add_note, approve, approve_seen, claim, notes, reject, reject_seen,
+    FieldRejection, add_note, approve, approve_seen, claim, notes, reject, reject_seen, release,
     review_queue, review_view,
 };
 pub use rules::{RuleInput, add_rule, blacklist, list_rules};

@@ -81,6 +81,49 @@ pub async fn claim(
     order_view(app, &row, false)
 }
 
+/// Gives a claimed order back to the queue: its reviewer's own claim, or (administrators)
+/// anyone's, e.g. a colleague's who is away.
+pub async fn release(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+) -> Result<OrderView, AppError> {
+    actor.require(Right::ReviewQueue)?;
+    let mut tx = app.db().write().await?;
+    let mut row = authorized_order(&mut tx, actor, id, Right::ReviewQueue).await?;
+    let holder = row.claimed_by.clone().ok_or(FilingError::NotClaimed)?;
+    if holder != actor.account_id && !actor.rights.contains(Right::PlatformAdmin) {
+        return Err(claimed_by_other());
+    }
+    row.claimed_by = None;
+    row.updated_at = app.now().0;
+    let expected = row.status.clone();
+    if !tx
+        .update_filing_order(&row, &expected, &actor.account_id, None)
+        .await?
+    {
+        return Err(concurrent());
+    }
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "filing.order.release",
+            object_type: "filing_order",
+            object_id: &row.id,
+            tenant: &row.owner_id,
+            before: json!({"claimed_by": holder}),
+            after: json!({"claimed_by": null}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    order_view(app, &row, false)
+}
+
 fn claimed_by_other() -> AppError {
     AppError::from(FilingError::ClaimedByOther)
 }

@@ -39,8 +39,9 @@ pub struct CustomerSummary {
     pub orders: Vec<(String, Option<String>, Money, String, Timestamp)>,
 }
 
-/// The customer whose e-mail is `query`, or who holds the domain `query`; `NOT_FOUND` when
-/// neither matches (or the match is a staff account). Staff with the billing-read right
+/// The customer whose e-mail is `query`, who holds the domain `query`, or whose filed site or
+/// entity has the filing number `query`; `NOT_FOUND` when none matches (or the match is a
+/// staff account). Staff with the billing-read right
 /// (support, finance, admins).
 pub async fn find_customer(
     app: &App,
@@ -56,8 +57,8 @@ pub async fn find_customer(
     if query.is_empty() || query.chars().count() > 254 {
         return Err(AppError::bad_request(
             "INVALID_QUERY",
-            "enter an e-mail address or a domain name",
-            "请输入邮箱地址或域名",
+            "enter an e-mail address, a domain name or a filing number",
+            "请输入邮箱地址、域名或备案号",
         )
         .with_field("q"));
     }
@@ -70,7 +71,15 @@ pub async fn find_customer(
                 .map_or_else(|_| query.clone(), |valid| valid.value.ascii().to_owned());
             match tx.domain_by_name(&name).await? {
                 Some(domain) => tx.account_by_id(&domain.owner_id).await?,
-                None => None,
+                // An ICP filing number (主体 or 网站, e.g. 京ICP备2026000123号-1), as typed.
+                None => match tx
+                    .filed_sites_matching(None, Some(&query.to_uppercase()))
+                    .await?
+                    .first()
+                {
+                    Some(site) => tx.account_by_id(&site.owner_id).await?,
+                    None => None,
+                },
             }
         }
     };

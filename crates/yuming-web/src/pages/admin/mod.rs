@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod customers;
+pub mod filing_settings;
 pub mod finance;
 pub mod review;
 pub mod staff;
@@ -71,6 +72,8 @@ pub struct Tile {
     pub label: String,
     /// How many.
     pub count: usize,
+    /// A figure shown instead of the count (an amount of money).
+    pub figure: Option<String>,
     /// The oldest item's wait, when there is one.
     pub oldest: Option<String>,
     /// Where the list is worked, when the console has a page for it (else the API).
@@ -109,6 +112,7 @@ fn tile(
     Tile {
         label: locale.t(label_key),
         count: waiting_since.len(),
+        figure: None,
         oldest: oldest.map(|at| waited(locale, at, now)),
         href,
         late: oldest.is_some_and(|at| now.0 - at.0 > REVIEW_SLA_SECS),
@@ -169,12 +173,68 @@ async fn sections(
         let invoice_times: Vec<Timestamp> = invoices.iter().map(|i| i.created_at).collect();
         let line_times: Vec<Timestamp> =
             lines.iter().map(|l| Timestamp(l.row.imported_at)).collect();
+        // Today in China Standard Time, the day finance counts in.
+        let today = Timestamp(now.0 + 8 * 3600).date();
+        let report = yuming_app::billing::report::revenue(app, actor, today, today).await?;
+        let registrations: i64 = report
+            .lines
+            .iter()
+            .filter(|l| l.operation == "register")
+            .map(|l| l.orders)
+            .sum();
+        let net = report
+            .totals
+            .iter()
+            .map(|m| crate::format::money(*m))
+            .collect::<Vec<_>>()
+            .join(" · ");
         sections.push(Section {
             title: locale.t("admin-role-finance"),
             tiles: vec![
-                tile(locale, "admin-queue-alerts", None, &alert_times, now),
-                tile(locale, "admin-queue-invoices", None, &invoice_times, now),
-                tile(locale, "admin-queue-bank-lines", None, &line_times, now),
+                Tile {
+                    label: locale.t("admin-today-registrations"),
+                    count: usize::try_from(registrations).unwrap_or_default(),
+                    figure: None,
+                    oldest: None,
+                    href: Some("/admin/finance/revenue"),
+                    late: false,
+                },
+                Tile {
+                    label: locale.t("admin-today-revenue"),
+                    count: 0,
+                    figure: Some(if net.is_empty() {
+                        crate::format::money(yuming_core::money::Money::new(
+                            0,
+                            yuming_core::money::Currency::Cny,
+                        ))
+                    } else {
+                        net
+                    }),
+                    oldest: None,
+                    href: Some("/admin/finance/revenue"),
+                    late: false,
+                },
+                tile(
+                    locale,
+                    "admin-queue-alerts",
+                    Some("/admin/finance#alerts"),
+                    &alert_times,
+                    now,
+                ),
+                tile(
+                    locale,
+                    "admin-queue-invoices",
+                    Some("/admin/finance#invoices"),
+                    &invoice_times,
+                    now,
+                ),
+                tile(
+                    locale,
+                    "admin-queue-bank-lines",
+                    Some("/admin/finance#statements"),
+                    &line_times,
+                    now,
+                ),
             ],
         });
     }
@@ -188,6 +248,7 @@ async fn sections(
                 Tile {
                     label: locale.t("admin-catalogue-tlds"),
                     count: tlds.len(),
+                    figure: None,
                     oldest: None,
                     href: Some("/admin/catalogue"),
                     late: false,
@@ -196,6 +257,7 @@ async fn sections(
                 Tile {
                     label: locale.t("admin-staff-without-totp"),
                     count: without_totp,
+                    figure: None,
                     oldest: None,
                     href: Some("/admin/staff"),
                     late: without_totp > 0,

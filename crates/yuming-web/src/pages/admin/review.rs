@@ -746,6 +746,10 @@ pub async fn filing_action(
                     "/admin/review/filing/{order_id}?done=review-claimed"
                 ))
             }
+            "release" => {
+                filing::release(&app, &ctx, &actor, &order_id).await?;
+                Ok("/admin/review/filing?done=review-released".to_owned())
+            }
             "approve" => {
                 filing::approve_seen(&app, &ctx, &actor, &order_id, seen).await?;
                 Ok("/admin/review/filing?done=review-decided".to_owned())
