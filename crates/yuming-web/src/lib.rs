@@ -479,6 +479,10 @@ pub fn router(state: WebState, api: Router) -> Router {
         )
         .route("/admin/catalogue", get(pages::admin::catalogue::list))
         .route(
+            "/admin/catalogue/import",
+            get(pages::admin::catalogue::import_form).post(pages::admin::catalogue::import),
+        )
+        .route(
             "/admin/catalogue/{tld}/prices",
             post(pages::admin::catalogue::set_prices),
         )

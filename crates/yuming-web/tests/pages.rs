@@ -3756,3 +3756,81 @@ both_backends!(
         assert!(audit.entries.iter().any(|e| e.action.starts_with("filing.blacklist") || e.action.contains("blacklist")), "{:?}", audit.entries.iter().map(|e| &e.action).collect::<Vec<_>>());
     }
 );
+
+both_backends!(
+    a_catalogue_import_is_previewed_before_it_is_applied,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::staff(&app, "catalog@example.com", Role::Admin).await;
+        let mut admin = Browser::new(&app, WebSettings::default());
+        admin.log_in("catalog@example.com", PASSWORD).await;
+        // The catalogue exists once something reads it.
+        let page = admin.get("/admin/catalogue").await;
+        assert!(page.body.contains(".top"));
+        let form = admin.get("/admin/catalogue/import").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let file = "[[tld]]\nname = \"top\"\nprices = { register = 880, renew = 2900, transfer = 2900, restore = 12000 }\n\n\
+                    [[tld]]\nname = \"xyz\"\nprices = { register = 1500, renew = 8900, transfer = 8900, restore = 12000 }\n";
+        let preview = admin
+            .post(
+                "/admin/catalogue/import",
+                &[
+                    ("csrf_token", &form.csrf()),
+                    ("step", "preview"),
+                    ("text", file),
+                ],
+            )
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert!(preview.body.contains("新增"), "{}", preview.body);
+        assert!(preview.body.contains("有改动"));
+        assert!(
+            preview.body.contains("<s>9.00</s> <strong>8.80</strong>"),
+            "{}",
+            preview.body
+        );
+        // Nothing changed by looking.
+        let before = yuming_app::registrar::catalogue::price_list(&app, &fixtures::operator())
+            .await
+            .expect("prices");
+        assert!(before.iter().all(|t| t.ascii != "xyz"));
+        // A file that does not parse is refused beside the field, with the text kept.
+        let broken = admin
+            .post(
+                "/admin/catalogue/import",
+                &[
+                    ("csrf_token", &form.csrf()),
+                    ("step", "preview"),
+                    ("text", "[[tld]\nname = 1"),
+                ],
+            )
+            .await;
+        assert_eq!(broken.status, StatusCode::BAD_REQUEST, "{}", broken.body);
+        let applied = admin
+            .post(
+                "/admin/catalogue/import",
+                &[
+                    ("csrf_token", &preview.csrf()),
+                    ("form_key", &form_key(&preview)),
+                    ("step", "apply"),
+                    ("text", file),
+                ],
+            )
+            .await;
+        assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.body);
+        let after = yuming_app::registrar::catalogue::price_list(&app, &fixtures::operator())
+            .await
+            .expect("prices");
+        assert_eq!(
+            after
+                .iter()
+                .find(|t| t.ascii == "top")
+                .expect("top")
+                .prices
+                .register,
+            880
+        );
+        assert!(after.iter().any(|t| t.ascii == "xyz"));
+    }
+);

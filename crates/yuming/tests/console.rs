@@ -1488,6 +1488,16 @@ async fn staff_work_in_the_back_office() {
             walk.expect_text("价格已保存").await;
             walk.open("/search?q=new-price-example.top").await;
             walk.expect_text("¥8.80").await;
+            walk.open("/admin/catalogue/import").await;
+            walk.fill(
+                "text",
+                "[[tld]]\nname = \"top\"\nprices = { register = 990, renew = 2900, transfer = 2900, restore = 12000 }\n",
+            )
+            .await;
+            walk.click("form[action='/admin/catalogue/import'] button.btn:not(.primary)")
+                .await;
+            walk.expect_text("导入后的改动").await;
+            walk.check_page("catalogue-import-preview").await;
         }
         walk.client.close().await.expect("close the browser");
     }

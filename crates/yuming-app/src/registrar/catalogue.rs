@@ -714,6 +714,8 @@ pub struct TldPrices {
 /// Every TLD with its standard prices, by A-label (admins).
 pub async fn price_list(app: &App, actor: &Actor) -> Result<Vec<TldPrices>, AppError> {
     actor.require(Right::PlatformAdmin)?;
+    // A fresh installation's catalogue is seeded on first use: make sure it is.
+    current(app).await?;
     let mut tx = app.db().read().await?;
     let rows = tx.tlds().await?;
     tx.commit().await?;
@@ -747,6 +749,7 @@ pub async fn set_prices(
     new_prices: PricesFile,
 ) -> Result<TldPrices, AppError> {
     actor.require(Right::PlatformAdmin)?;
+    current(app).await?;
     let now = app.now().0;
     let mut tx = app.db().write().await?;
     let wanted = tld.trim().trim_start_matches('.').to_lowercase();
@@ -793,5 +796,84 @@ pub async fn set_prices(
         currency: file.currency,
         prices: new_prices,
         updated_at: now,
+    })
+}
+
+/// What importing a catalogue file would change for one TLD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TldChange {
+    /// A-label.
+    pub ascii: String,
+    /// Unicode form.
+    pub unicode: String,
+    /// Not in the catalogue yet.
+    pub added: bool,
+    /// Standard prices before (`None` when added) and after.
+    pub prices: (Option<PricesFile>, PricesFile),
+    /// Anything besides the standard prices differs (periods, lists, premium prices…).
+    pub other_changes: bool,
+}
+
+/// What an import would do, computed without writing anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPreview {
+    /// The TLDs the file names, in its order, with what changes (unchanged ones included).
+    pub tlds: Vec<TldChange>,
+    /// The file replaces the screening list.
+    pub screening: bool,
+}
+
+impl TldChange {
+    /// Nothing would change.
+    pub fn unchanged(&self) -> bool {
+        !self.added && !self.other_changes && self.prices.0 == Some(self.prices.1)
+    }
+}
+
+/// Reads a catalogue file the way [`import`] would (refusing what it would refuse) and says
+/// what importing it would change, TLD by TLD: so that an administrator sees the difference
+/// before applying it.
+pub async fn preview_import(
+    app: &App,
+    actor: &Actor,
+    text: &str,
+) -> Result<ImportPreview, AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    let (file, policies, _) = parse_file(text)?;
+    current(app).await?;
+    let mut tx = app.db().read().await?;
+    let stored = tx.tlds().await?;
+    tx.commit().await?;
+    let mut tlds = Vec::with_capacity(policies.len());
+    for (source, policy) in file.tlds.iter().zip(&policies) {
+        let before = stored
+            .iter()
+            .find(|row| row.ascii == policy.ascii)
+            .map(stored_definition)
+            .transpose()?;
+        let other_changes = match &before {
+            None => false,
+            Some(before) => {
+                let mut a = before.clone();
+                let mut b = source.clone();
+                // Compared without the prices (shown apart) and the name's spelling (the
+                // file may give the Unicode or the A-label form of the same TLD).
+                a.prices = b.prices;
+                a.name = policy.ascii.clone();
+                b.name = policy.ascii.clone();
+                toml::to_string(&a).ok() != toml::to_string(&b).ok()
+            }
+        };
+        tlds.push(TldChange {
+            ascii: policy.ascii.clone(),
+            unicode: policy.unicode.clone(),
+            added: before.is_none(),
+            prices: (before.map(|b| b.prices), source.prices),
+            other_changes,
+        });
+    }
+    Ok(ImportPreview {
+        tlds,
+        screening: file.screening.is_some(),
     })
 }

@@ -158,3 +158,167 @@ pub async fn set_prices(
         }
     }
 }
+
+/// One TLD of an import preview as the page shows it.
+pub struct ChangeLine {
+    /// `.unicode` (and the A-label when it differs).
+    pub name: String,
+    /// `added`, `changed` or `unchanged`.
+    pub kind: &'static str,
+    /// The kind in words.
+    pub words: String,
+    /// Each standard price: (label, before, after, differs).
+    pub prices: Vec<(String, String, String, bool)>,
+    /// Other parts of the definition change.
+    pub other: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/catalogue_import.html")]
+struct ImportPage {
+    base: Base,
+    text: String,
+    form: FormState,
+    changes: Vec<ChangeLine>,
+    /// The price columns' headings.
+    columns: Vec<String>,
+    screening: bool,
+    previewed: bool,
+}
+
+fn import_page(
+    visitor: &Visitor,
+    state: &WebState,
+    text: String,
+    form: FormState,
+    preview: Option<catalogue::ImportPreview>,
+    status: StatusCode,
+) -> Response {
+    let locale = visitor.locale;
+    let previewed = preview.is_some();
+    let (changes, screening) = match preview {
+        Some(preview) => (
+            preview
+                .tlds
+                .iter()
+                .map(|t| {
+                    let (kind, key) = if t.added {
+                        ("added", "admin-import-added")
+                    } else if t.unchanged() {
+                        ("unchanged", "admin-import-unchanged")
+                    } else {
+                        ("changed", "admin-import-changed")
+                    };
+                    let after = t.prices.1;
+                    let before = t.prices.0;
+                    let pick =
+                        |p: &PricesFile, i: usize| [p.register, p.renew, p.transfer, p.restore][i];
+                    let prices = PRICE_FIELDS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, field)| {
+                            let new = pick(&after, i);
+                            let old = before.as_ref().map(|b| pick(b, i));
+                            (
+                                locale.t(&format!("admin-price-{field}")),
+                                old.map(|m| yuan(m, Currency::Cny))
+                                    .unwrap_or_else(|| "—".into()),
+                                yuan(new, Currency::Cny),
+                                old != Some(new),
+                            )
+                        })
+                        .collect();
+                    ChangeLine {
+                        name: if t.unicode == t.ascii {
+                            format!(".{}", t.ascii)
+                        } else {
+                            format!(".{} (.{})", t.unicode, t.ascii)
+                        },
+                        kind,
+                        words: locale.t(key),
+                        prices,
+                        other: t.other_changes,
+                    }
+                })
+                .collect(),
+            preview.screening,
+        ),
+        None => (Vec::new(), false),
+    };
+    let template = ImportPage {
+        columns: PRICE_FIELDS
+            .iter()
+            .map(|field| locale.t(&format!("admin-price-{field}")))
+            .collect(),
+        base: Base::new(visitor, state, "admin-import-title", "admin-catalogue"),
+        text,
+        form,
+        changes,
+        screening,
+        previewed,
+    };
+    page(visitor, status, &template)
+}
+
+/// `GET /admin/catalogue/import`: paste a catalogue file to see what it would change.
+pub async fn import_form(State(state): State<WebState>, visitor: Visitor) -> Response {
+    if let Err(answer) = require_staff(&visitor, &state) {
+        return answer;
+    }
+    import_page(
+        &visitor,
+        &state,
+        String::new(),
+        FormState::new(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /admin/catalogue/import`: `preview` shows the difference; `apply` imports the
+/// previewed text (once per rendering of the preview).
+pub async fn import(State(state): State<WebState>, form: SignedInForm) -> Response {
+    if let Err(answer) = staff_form(&form, &state) {
+        return answer;
+    }
+    let SignedInForm {
+        mut visitor,
+        actor,
+        fields,
+        ..
+    } = form;
+    let text = fields.get("text").cloned().unwrap_or_default();
+    let apply = fields.get("step").is_some_and(|s| s == "apply");
+    if !apply {
+        return match catalogue::preview_import(&state.app, &actor, &text).await {
+            Ok(preview) => import_page(
+                &visitor,
+                &state,
+                text,
+                FormState::new(),
+                Some(preview),
+                StatusCode::OK,
+            ),
+            Err(e) => {
+                let mut form = FormState::from_fields(&fields);
+                form.fail(visitor.locale, &e, &["text"]);
+                import_page(&visitor, &state, text, form, None, status_of(&e))
+            }
+        };
+    }
+    let app = state.app.clone();
+    let file = text.clone();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        catalogue::import(&app, &ctx, &actor, &file).await?;
+        Ok("/admin/catalogue?done=catalogue-imported".to_owned())
+    })
+    .await;
+    match done {
+        Ok(location) => visitor.redirect(&location),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &["text"]);
+            import_page(&visitor, &state, text, form, None, status_of(&e))
+        }
+    }
+}
