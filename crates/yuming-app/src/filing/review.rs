@@ -53,14 +53,20 @@ pub async fn claim(
         Some(other) if *other != actor.account_id => return Err(claimed_by_other()),
         _ => {}
     }
+    let held = row.claimed_by.clone();
     row.claimed_by = Some(actor.account_id.clone());
     row.updated_at = app.now().0;
-    let expected = row.status.clone();
     if !tx
-        .update_filing_order(&row, &expected, &actor.account_id, None)
+        .set_filing_claim(
+            &row.id,
+            held.as_deref(),
+            Some(&actor.account_id),
+            row.updated_at,
+        )
         .await?
     {
-        return Err(concurrent());
+        // Another reviewer claimed it between our read and our write.
+        return Err(claimed_by_other());
     }
     audit::record(
         app,
@@ -98,9 +104,8 @@ pub async fn release(
     }
     row.claimed_by = None;
     row.updated_at = app.now().0;
-    let expected = row.status.clone();
     if !tx
-        .update_filing_order(&row, &expected, &actor.account_id, None)
+        .set_filing_claim(&row.id, Some(&holder), None, row.updated_at)
         .await?
     {
         return Err(concurrent());

@@ -2700,3 +2700,61 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    two_reviewers_claiming_at_once_cannot_both_hold_the_order,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let (alice, order) = ready_order(
+            &w,
+            "race-claim@example.com",
+            "race-claim.cn",
+            "203.0.113.46",
+            "13800138000",
+            yuming_test_support::filing::PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        filing::verify_type(&w.app, &ctx(), &alice, &order)
+            .await
+            .expect("type check");
+        filing::submit(&w.app, &ctx(), &alice, &order)
+            .await
+            .expect("submit");
+        let other = yuming_test_support::filing::reviewer(&w.app, "racer@example.com").await;
+        let request = ctx();
+        let (a, b) = tokio::join!(
+            filing::claim(&w.app, &request, &w.reviewer, &order),
+            filing::claim(&w.app, &request, &other, &order),
+        );
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "exactly one claim wins: {a:?} / {b:?}"
+        );
+        let loser = if a.is_ok() { b } else { a };
+        assert_eq!(code(loser), "CLAIMED_BY_OTHER");
+        let holder = if a_won(&w, &order).await {
+            &w.reviewer
+        } else {
+            &other
+        };
+        filing::release(&w.app, &ctx(), holder, &order)
+            .await
+            .expect("release");
+        // Free again: anyone may claim it.
+        filing::claim(&w.app, &ctx(), &other, &order)
+            .await
+            .expect("claim after release");
+    }
+);
+
+/// Whether the world's reviewer holds the order's claim.
+async fn a_won(w: &yuming_test_support::filing::World, order: &str) -> bool {
+    filing::review_view(&w.app, &ctx(), &w.reviewer, order)
+        .await
+        .expect("view")
+        .order
+        .claimed_by
+        .as_deref()
+        == Some(w.reviewer.account_id.as_str())
+}

@@ -436,6 +436,31 @@ impl Tx {
 
     /// Rewrites an order whose status is still `expected_status`; a status change appends a
     /// history row. Returns false, changing nothing, when a concurrent change won.
+    /// Sets who holds an order under review, only if it is still in review and held by
+    /// `expected` (`None`: free): two reviewers claiming at once cannot both win. `false` when
+    /// the order changed meanwhile.
+    pub async fn set_filing_claim(
+        &mut self,
+        id: &str,
+        expected: Option<&str>,
+        claim: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE filing_orders SET claimed_by = $3, updated_at = $4 \
+                   WHERE id = $1 AND status = 'PROVIDER_REVIEW' \
+                   AND (claimed_by = $2 OR (claimed_by IS NULL AND $2 IS NULL))";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(expected)
+            .bind(claim)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
+    }
+
     pub async fn update_filing_order(
         &mut self,
         row: &FilingOrderRow,
