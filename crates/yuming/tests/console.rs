@@ -859,8 +859,6 @@ fn clear_shots(shots: &Path, label: &str) {
 /// The console runs in this process over the shared filing world.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filed_site_pages_in_the_browser() {
-    use std::net::SocketAddr;
-    use std::sync::Arc;
     use yuming_test_support::filing::{self as world, PERSON_ID};
 
     let db = TestDb::sqlite().await;
@@ -879,38 +877,12 @@ async fn filed_site_pages_in_the_browser() {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let api = yuming_http::router(yuming_http::AppState {
-        app: w.app.clone(),
-        settings: yuming_http::HttpSettings::default(),
-    });
-    let web = yuming_web::WebState {
-        app: w.app.clone(),
-        settings: Arc::new(yuming_web::WebSettings::default()),
-    };
-    let router = yuming_web::router(web, api);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let server = serve_in_process(listener, &w.app);
 
     let driver = Driver::start();
     let shots = screenshot_dir();
     for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
-        let label: &'static str = Box::leak(format!("filed-{size}").into_boxed_str());
-        clear_shots(&shots, label);
-        let mut walk = Walk {
-            client: driver.browser(width, height).await,
-            base: format!("http://127.0.0.1:{port}"),
-            label,
-            phone: size == "phone",
-            axe: axe_source(),
-            shots: shots.clone(),
-            step: 0,
-            label_to_register: "",
-        };
+        let mut walk = walk_at(&driver, port, &shots, "filed", (size, width, height)).await;
         walk.open("/login").await;
         walk.fill("email", "filed@example.com").await;
         walk.fill("password", yuming_test_support::fixtures::PASSWORD)
@@ -949,9 +921,6 @@ async fn filed_site_pages_in_the_browser() {
 /// the method. The console runs in this process, at the address the sandbox notifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn top_up_and_refund_in_the_browser() {
-    use std::net::SocketAddr;
-    use std::sync::Arc;
-
     let db = TestDb::sqlite().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -975,38 +944,12 @@ async fn top_up_and_refund_in_the_browser() {
     )
     .await
     .expect("customer");
-    let api = yuming_http::router(yuming_http::AppState {
-        app: app.clone(),
-        settings: yuming_http::HttpSettings::default(),
-    });
-    let web = yuming_web::WebState {
-        app: app.clone(),
-        settings: Arc::new(yuming_web::WebSettings::default()),
-    };
-    let router = yuming_web::router(web, api);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let server = serve_in_process(listener, &app);
 
     let driver = Driver::start();
     let shots = screenshot_dir();
     for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
-        let label: &'static str = Box::leak(format!("payments-{size}").into_boxed_str());
-        clear_shots(&shots, label);
-        let mut walk = Walk {
-            client: driver.browser(width, height).await,
-            base: format!("http://127.0.0.1:{port}"),
-            label,
-            phone: size == "phone",
-            axe: axe_source(),
-            shots: shots.clone(),
-            step: 0,
-            label_to_register: "",
-        };
+        let mut walk = walk_at(&driver, port, &shots, "payments", (size, width, height)).await;
         walk.open("/login").await;
         walk.fill("email", "payer@example.com").await;
         walk.fill("password", yuming_test_support::fixtures::PASSWORD)
@@ -1073,8 +1016,6 @@ async fn top_up_and_refund_in_the_browser() {
 /// transfer's details and a value-added service, on a phone and a desktop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_paid_online_bank_transfer_and_services_in_the_browser() {
-    use std::net::SocketAddr;
-    use std::sync::Arc;
     use yuming_app::registrar::contacts::{self, AddressFields, NewContactInput};
 
     let db = TestDb::sqlite().await;
@@ -1152,38 +1093,12 @@ async fn order_paid_online_bank_transfer_and_services_in_the_browser() {
     )
     .await
     .expect("product");
-    let api = yuming_http::router(yuming_http::AppState {
-        app: app.clone(),
-        settings: yuming_http::HttpSettings::default(),
-    });
-    let web = yuming_web::WebState {
-        app: app.clone(),
-        settings: Arc::new(yuming_web::WebSettings::default()),
-    };
-    let router = yuming_web::router(web, api);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let server = serve_in_process(listener, &app);
 
     let driver = Driver::start();
     let shots = screenshot_dir();
     for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
-        let label: &'static str = Box::leak(format!("checkout-{size}").into_boxed_str());
-        clear_shots(&shots, label);
-        let mut walk = Walk {
-            client: driver.browser(width, height).await,
-            base: format!("http://127.0.0.1:{port}"),
-            label,
-            phone: size == "phone",
-            axe: axe_source(),
-            shots: shots.clone(),
-            step: 0,
-            label_to_register: "",
-        };
+        let mut walk = walk_at(&driver, port, &shots, "checkout", (size, width, height)).await;
         let name = format!("pay-online-{size}.top");
         walk.open("/login").await;
         walk.fill("email", "shop@example.com").await;
@@ -1256,8 +1171,6 @@ async fn sign_in_as(walk: &Walk, email: &str, expect: &str) {
 /// role's dashboard on a desktop and a phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_work_in_the_back_office() {
-    use std::net::SocketAddr;
-    use std::sync::Arc;
     use yuming_app::registrar::{contact_documents, contacts};
     use yuming_core::access::Role;
     use yuming_test_support::filing::{self as world, PERSON_ID};
@@ -1325,38 +1238,12 @@ async fn staff_work_in_the_back_office() {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let api = yuming_http::router(yuming_http::AppState {
-        app: w.app.clone(),
-        settings: yuming_http::HttpSettings::default(),
-    });
-    let web = yuming_web::WebState {
-        app: w.app.clone(),
-        settings: Arc::new(yuming_web::WebSettings::default()),
-    };
-    let router = yuming_web::router(web, api);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let server = serve_in_process(listener, &w.app);
 
     let driver = Driver::start();
     let shots = screenshot_dir();
     for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
-        let label: &'static str = Box::leak(format!("staff-{size}").into_boxed_str());
-        clear_shots(&shots, label);
-        let mut walk = Walk {
-            client: driver.browser(width, height).await,
-            base: format!("http://127.0.0.1:{port}"),
-            label,
-            phone: size == "phone",
-            axe: axe_source(),
-            shots: shots.clone(),
-            step: 0,
-            label_to_register: "",
-        };
+        let mut walk = walk_at(&driver, port, &shots, "staff", (size, width, height)).await;
         // Signed out: to the login page, and back to /admin afterwards.
         walk.open("/admin").await;
         walk.expect_text("还没有账户？").await;
@@ -1506,4 +1393,51 @@ async fn staff_work_in_the_back_office() {
         .expect("sums");
     assert!(sums.iter().all(|(_, sum)| *sum == 0), "{sums:?}");
     server.abort();
+}
+
+/// The console and the API in this process on `listener`, wired as `yuming serve` wires them.
+fn serve_in_process(
+    listener: tokio::net::TcpListener,
+    app: &yuming_app::App,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    use std::net::SocketAddr;
+    let api = yuming_http::router(yuming_http::AppState {
+        app: app.clone(),
+        settings: yuming_http::HttpSettings::default(),
+    });
+    let web = yuming_web::WebState {
+        app: app.clone(),
+        settings: std::sync::Arc::new(yuming_web::WebSettings::default()),
+    };
+    let router = yuming_web::router(web, api);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    })
+}
+
+/// A walk through the console on 127.0.0.1:`port` in a browser of one screen size, its
+/// screenshots labelled `<prefix>-<size>` (the earlier ones of that label removed).
+async fn walk_at(
+    driver: &Driver,
+    port: u16,
+    shots: &Path,
+    prefix: &str,
+    (size, width, height): (&str, u32, u32),
+) -> Walk {
+    let label: &'static str = Box::leak(format!("{prefix}-{size}").into_boxed_str());
+    clear_shots(shots, label);
+    Walk {
+        client: driver.browser(width, height).await,
+        base: format!("http://127.0.0.1:{port}"),
+        label,
+        phone: size == "phone",
+        axe: axe_source(),
+        shots: shots.to_path_buf(),
+        step: 0,
+        label_to_register: "",
+    }
 }

@@ -49,6 +49,11 @@ fn is_refund(kind: &str) -> bool {
     kind == "refund"
 }
 
+/// The day (China Standard Time) finance counts `at` in.
+pub fn day_of(at: yuming_core::clock::Timestamp) -> time::Date {
+    at.plus_secs(UTC_OFFSET_SECS).date()
+}
+
 fn start_of(day: time::Date) -> i64 {
     day.midnight().assume_utc().unix_timestamp() - UTC_OFFSET_SECS
 }
@@ -126,15 +131,13 @@ pub async fn revenue(
 pub fn to_csv(report: &RevenueReport) -> String {
     let mut out = String::from("\u{feff}day,tld,operation,orders,amount,currency\r\n");
     for line in &report.lines {
-        let shown = line.amount.to_string();
-        let amount = shown.split(' ').next().unwrap_or_default();
         out.push_str(&format!(
             "{},{},{},{},{},{}\r\n",
             line.day,
             line.tld,
             line.operation,
             line.orders,
-            amount,
+            yuming_core::payments::decimal_amount(line.amount),
             line.amount.currency().code()
         ));
     }

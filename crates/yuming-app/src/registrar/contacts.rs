@@ -547,6 +547,27 @@ pub async fn get_unmasked(
     })
 }
 
+impl ContactDocument {
+    /// When the contact or any of its documents last changed: what a reviewer's decision
+    /// must have seen ([`decide_seen`]).
+    pub fn changed_at(&self) -> Timestamp {
+        ContactDocument::last_change(self.contact.updated_at, &self.documents)
+    }
+
+    fn last_change(
+        updated_at: Timestamp,
+        documents: &crate::registrar::contact_documents::DocumentSet,
+    ) -> Timestamp {
+        documents
+            .documents
+            .iter()
+            .map(|d| d.created_at)
+            .chain([updated_at])
+            .max()
+            .unwrap_or(updated_at)
+    }
+}
+
 /// Contacts waiting for a reviewer, oldest first, masked; `limit` is 1–200.
 pub async fn review_queue(
     app: &App,
@@ -593,14 +614,8 @@ pub async fn decide_seen(
     let row = authorized_row(&mut tx, actor, contact_id, Right::ReviewQueue).await?;
     actor.authorize_decision(&row.owner_id, Right::ReviewQueue)?;
     if let Some(seen) = seen {
-        let last_document = tx
-            .contact_documents(&row.id)
-            .await?
-            .iter()
-            .map(|d| d.created_at)
-            .max()
-            .unwrap_or(0);
-        if row.updated_at.max(last_document) != seen.0 {
+        let documents = crate::registrar::contact_documents::document_set(&mut tx, &row).await?;
+        if ContactDocument::last_change(Timestamp(row.updated_at), &documents) != seen {
             return Err(AppError::changed_since_opened());
         }
     }

@@ -7,11 +7,11 @@ use axum::response::Response;
 use yuming_app::registrar::catalogue::{self, PricesFile};
 use yuming_core::money::{Currency, Money};
 
-use super::{require_staff, staff_form};
+use super::{StaffForm, require_staff};
 use crate::WebState;
 use crate::format;
 use crate::pages::payments::typed_yuan;
-use crate::pages::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::pages::{Base, FormState, app_error_page, page, submit_once};
 use crate::session::{Visitor, status_of};
 
 /// The price fields of the form, in the order shown.
@@ -42,8 +42,7 @@ struct CataloguePage {
 
 /// An amount as the form shows it: `59.00` (the currency stands beside the field).
 fn yuan(minor: i64, currency: Currency) -> String {
-    let shown = Money::new(minor, currency).to_string();
-    shown.split(' ').next().unwrap_or_default().to_owned()
+    yuming_core::payments::decimal_amount(Money::new(minor, currency))
 }
 
 async fn catalogue_page(
@@ -109,17 +108,12 @@ pub async fn list(State(state): State<WebState>, visitor: Visitor) -> Response {
 pub async fn set_prices(
     State(state): State<WebState>,
     Path(tld): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let mut typed = FormState::from_fields(&fields);
     let mut minors = [0i64; 4];
     for (i, name) in PRICE_FIELDS.iter().enumerate() {
@@ -277,16 +271,14 @@ pub async fn import_form(State(state): State<WebState>, visitor: Visitor) -> Res
 
 /// `POST /admin/catalogue/import`: `preview` shows the difference; `apply` imports the
 /// previewed text (once per rendering of the preview).
-pub async fn import(State(state): State<WebState>, form: SignedInForm) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+pub async fn import(
+    State(state): State<WebState>,
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let text = fields.get("text").cloned().unwrap_or_default();
     let apply = fields.get("step").is_some_and(|s| s == "apply");
     if !apply {

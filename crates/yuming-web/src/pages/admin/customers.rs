@@ -8,11 +8,11 @@ use axum::response::Response;
 use yuming_app::ops::support::{self, CustomerSummary};
 use yuming_core::access::Right;
 
-use super::{require_staff, staff_form};
+use super::{StaffForm, require_staff};
 use crate::WebState;
 use crate::format;
 use crate::pages::payments::typed_yuan;
-use crate::pages::{Base, FormState, SignedInForm, page, submit_once};
+use crate::pages::{Base, FormState, page, submit_once};
 use crate::session::{Visitor, status_of};
 
 /// The customer as the page shows them.
@@ -144,17 +144,12 @@ pub async fn search(
 pub async fn credit(
     State(state): State<WebState>,
     Path(id): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let query = fields.get("q").cloned().unwrap_or_default();
     let Some(amount) = fields.get("amount").and_then(|a| typed_yuan(a)) else {
         let mut form = FormState::from_fields(&fields);

@@ -11,10 +11,10 @@ use yuming_app::AppError;
 use yuming_app::filing::{self, RuleInput};
 use yuming_core::clock::Timestamp;
 
-use super::{require_staff, staff_form};
+use super::{StaffForm, require_staff};
 use crate::WebState;
 use crate::format;
-use crate::pages::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::pages::{Base, FormState, app_error_page, page, submit_once};
 use crate::session::{Visitor, status_of};
 
 /// An address pool as the page lists it.
@@ -130,17 +130,12 @@ pub async fn show(State(state): State<WebState>, visitor: Visitor) -> Response {
 pub async fn add(
     State(state): State<WebState>,
     Path(which): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let which: &'static str = match which.as_str() {
         "pool" => "pool",
         "rule" => "rule",

@@ -11,11 +11,11 @@ use yuming_app::billing::{bank, invoices, payments};
 use yuming_core::clock::Timestamp;
 use yuming_core::money::{Currency, Money};
 
-use super::{require_staff, staff_form};
+use super::{StaffForm, require_staff};
 use crate::WebState;
 use crate::format;
 use crate::pages::upload::UploadForm;
-use crate::pages::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::pages::{Base, FormState, app_error_page, page, submit_once};
 use crate::session::{Visitor, status_of};
 
 /// An invoice request as the page shows it.
@@ -195,17 +195,12 @@ pub async fn overview(State(state): State<WebState>, visitor: Visitor) -> Respon
 pub async fn invoice_action(
     State(state): State<WebState>,
     Path((id, action)): Path<(String, String)>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let text = fields.get("text").cloned().unwrap_or_default();
     let app = state.app.clone();
     let invoice = id.clone();
@@ -226,17 +221,12 @@ pub async fn invoice_action(
 pub async fn decide_credit(
     State(state): State<WebState>,
     Path((id, decision)): Path<(String, String)>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let reason = fields.get("text").cloned().unwrap_or_default();
     let app = state.app.clone();
     let request = id.clone();
@@ -265,17 +255,12 @@ pub async fn decide_credit(
 pub async fn resolve_alert(
     State(state): State<WebState>,
     Path(id): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let app = state.app.clone();
     let alert = id.clone();
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
@@ -291,17 +276,12 @@ pub async fn resolve_alert(
 pub async fn assign_line(
     State(state): State<WebState>,
     Path(id): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let email = fields.get("email").cloned().unwrap_or_default();
     let app = state.app.clone();
     let line = id.clone();
@@ -387,10 +367,16 @@ pub struct PeriodQuery {
     to: String,
 }
 
+/// The period shown when none is asked for: the last 7 days up to today (CST).
+fn last_week(now: Timestamp) -> (time::Date, time::Date) {
+    let today = yuming_app::billing::report::day_of(now);
+    (today - time::Duration::days(6), today)
+}
+
 /// The period asked for, or the field that is not a date.
 fn period(query: &PeriodQuery, now: Timestamp) -> Result<(time::Date, time::Date), AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let today = Timestamp(now.0 + 8 * 3600).date();
+    let (_, today) = last_week(now);
     let parse = |text: &str, field: &'static str, default: time::Date| {
         let text = text.trim();
         if text.is_empty() {
@@ -452,10 +438,7 @@ pub async fn revenue(
         Ok((from, to)) => yuming_app::billing::report::revenue(&state.app, actor, *from, *to).await,
         Err(e) => Err(e.clone()),
     };
-    let (from, to) = asked.unwrap_or_else(|_| {
-        let today = Timestamp(visitor.now.0 + 8 * 3600).date();
-        (today - time::Duration::days(6), today)
-    });
+    let (from, to) = asked.unwrap_or_else(|_| last_week(visitor.now));
     let (rows, totals, error, status) = match report {
         Ok(report) => (
             report

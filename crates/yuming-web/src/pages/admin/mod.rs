@@ -41,10 +41,34 @@ pub(crate) fn require_staff<'a>(
     }
 }
 
-/// A form sent by staff: a [`SignedInForm`] whose actor is staff (else as [`require_staff`]).
-#[allow(clippy::result_large_err, reason = "the error is the response itself")]
-pub(crate) fn staff_form(form: &SignedInForm, state: &WebState) -> Result<(), Response> {
-    require_staff(&form.visitor, state).map(|_| ())
+/// A form sent by staff: a [`SignedInForm`] (CSRF, origin and session checked) whose actor
+/// is staff; anyone else gets what [`require_staff`] answers, before the handler runs.
+pub(crate) struct StaffForm {
+    /// Who sent it.
+    pub visitor: Visitor,
+    /// The signed-in staff member.
+    pub actor: Actor,
+    /// The fields (the last value of a repeated name).
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+impl axum::extract::FromRequest<WebState> for StaffForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &WebState) -> Result<Self, Response> {
+        let SignedInForm {
+            visitor,
+            actor,
+            fields,
+            ..
+        } = SignedInForm::from_request(req, state).await?;
+        require_staff(&visitor, state)?;
+        Ok(StaffForm {
+            visitor,
+            actor,
+            fields,
+        })
+    }
 }
 
 /// The 404 a non-staff visitor gets for anything under `/admin`: the page every unknown
@@ -174,7 +198,7 @@ async fn sections(
         let line_times: Vec<Timestamp> =
             lines.iter().map(|l| Timestamp(l.row.imported_at)).collect();
         // Today in China Standard Time, the day finance counts in.
-        let today = Timestamp(now.0 + 8 * 3600).date();
+        let today = yuming_app::billing::report::day_of(now);
         let report = yuming_app::billing::report::revenue(app, actor, today, today).await?;
         let registrations: i64 = report
             .lines

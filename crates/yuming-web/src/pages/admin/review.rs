@@ -13,12 +13,12 @@ use yuming_app::registrar::{contact_documents, contacts, domains};
 use yuming_app::{AppError, ErrorKind};
 use yuming_core::filing::{RejectCode, Severity};
 
-use super::{require_staff, staff_form, waited};
+use super::{StaffForm, require_staff, waited};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
 use crate::pages::contacts::image_response;
-use crate::pages::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::pages::{Base, FormState, app_error_page, page, submit_once};
 use crate::session::{Visitor, status_of};
 
 /// One item of a queue.
@@ -239,14 +239,7 @@ async fn contact_page(
             }
         })
         .collect();
-    let seen = document
-        .documents
-        .documents
-        .iter()
-        .map(|d| d.created_at.0)
-        .chain([c.updated_at.0])
-        .max()
-        .unwrap_or_default();
+    let seen = document.changed_at().0;
     let template = ContactReviewPage {
         base: Base::new(visitor, state, "admin-contact-title", "admin-contacts"),
         seen,
@@ -293,17 +286,12 @@ pub async fn contact_document(
 pub async fn contact_decision(
     State(state): State<WebState>,
     Path(id): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let decision = fields.get("decision").cloned().unwrap_or_default();
     let reason = fields.get("reason").cloned().unwrap_or_default();
     let seen = seen_of(&fields);
@@ -385,17 +373,12 @@ struct NamesPage {
 pub async fn name_decision(
     State(state): State<WebState>,
     Path(name): Path<String>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let decision = fields.get("decision").cloned();
     let reason = fields
         .get("reason")
@@ -719,17 +702,12 @@ pub async fn filing_material(
 pub async fn filing_action(
     State(state): State<WebState>,
     Path((id, action)): Path<(String, String)>,
-    form: SignedInForm,
-) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let app = state.app.clone();
     let order_id = id.clone();
     let rejection = FieldRejection {

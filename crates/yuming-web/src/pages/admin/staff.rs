@@ -8,10 +8,10 @@ use axum::response::Response;
 use yuming_app::accounts::{self, NewAccountInput};
 use yuming_core::access::Role;
 
-use super::{require_staff, staff_form};
+use super::{StaffForm, require_staff};
 use crate::WebState;
 use crate::format;
-use crate::pages::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
+use crate::pages::{Base, FormState, app_error_page, page, submit_once};
 use crate::session::{Visitor, status_of};
 
 /// The roles a staff account can have, in the order the form offers them.
@@ -87,16 +87,14 @@ pub async fn list(State(state): State<WebState>, visitor: Visitor) -> Response {
 
 /// `POST /admin/staff`: a new staff account with a first password the administrator hands
 /// over (the staff member changes it under 登录与安全).
-pub async fn create(State(state): State<WebState>, form: SignedInForm) -> Response {
-    if let Err(answer) = staff_form(&form, &state) {
-        return answer;
-    }
-    let SignedInForm {
+pub async fn create(
+    State(state): State<WebState>,
+    StaffForm {
         mut visitor,
         actor,
         fields,
-        ..
-    } = form;
+    }: StaffForm,
+) -> Response {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let Some(role) = Role::parse(&field("role")).filter(|r| r.is_staff()) else {
         let mut form = FormState::from_fields(&fields);
