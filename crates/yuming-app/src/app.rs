@@ -74,6 +74,13 @@ pub struct AppSettings {
     /// Filing material images decoded at once (each may take up to
     /// `filing::materials::MAX_ALLOC` bytes); further uploads wait briefly, then get 503.
     pub material_decodes: usize,
+    /// Whether this installation runs the scheduler's jobs (`[scheduler] enabled`).
+    pub scheduler_enabled: bool,
+    /// Seconds between two runs of the scheduler's jobs; a job that has not run for three
+    /// of these is shown as lagging.
+    pub scheduler_interval_secs: u64,
+    /// Seconds between two filing syncs with the authority.
+    pub filing_sync_interval_secs: u64,
 }
 
 impl Default for AppSettings {
@@ -103,6 +110,9 @@ impl Default for AppSettings {
             payments_sandbox: true,
             bank_account: None,
             credit_second_approval_above: 1_000_000,
+            scheduler_enabled: true,
+            scheduler_interval_secs: 60,
+            filing_sync_interval_secs: 300,
         }
     }
 }
@@ -130,6 +140,7 @@ struct Inner {
     material_decodes: Arc<tokio::sync::Semaphore>,
     domain_hooks: Arc<dyn DomainHooks>,
     payment_gateways: std::sync::RwLock<Vec<Arc<dyn crate::billing::gateways::PaymentGateway>>>,
+    mailer: std::sync::RwLock<Option<crate::notify::notices::Mailer>>,
     sandbox_gateway: Option<Arc<crate::billing::gateways::sandbox::SandboxGateway>>,
 }
 
@@ -178,6 +189,7 @@ impl App {
                 material_decodes,
                 domain_hooks: Arc::new(PlatformHooks),
                 payment_gateways: std::sync::RwLock::new(payment_gateways),
+                mailer: std::sync::RwLock::new(None),
                 sandbox_gateway,
             }),
         }
@@ -277,6 +289,24 @@ impl App {
             Some(slot) => *slot = gateway,
             None => gateways.push(gateway),
         }
+    }
+
+    /// The SMTP sender of e-mail notices, when `smtp_url` is configured.
+    pub fn mailer(&self) -> Option<crate::notify::notices::Mailer> {
+        self.inner
+            .mailer
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sets the SMTP sender (at start-up, and in tests).
+    pub fn set_mailer(&self, mailer: crate::notify::notices::Mailer) {
+        *self
+            .inner
+            .mailer
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(mailer);
     }
 
     /// The built-in sandbox gateway, when offered (its pay page needs more than the port).

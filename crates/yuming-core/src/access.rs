@@ -61,9 +61,12 @@ impl Role {
             Role::Reviewer => {
                 RightSet::of(&[Right::ReviewQueue, Right::AuditRead, Right::DomainsRead])
             }
-            Role::Support => {
-                RightSet::of(&[Right::DomainsRead, Right::BillingRead, Right::AuditRead])
-            }
+            Role::Support => RightSet::of(&[
+                Right::DomainsRead,
+                Right::BillingRead,
+                Right::AuditRead,
+                Right::CustomerAssist,
+            ]),
             Role::Finance => {
                 RightSet::of(&[Right::BillingRead, Right::BillingManage, Right::AuditRead])
             }
@@ -107,11 +110,14 @@ pub enum Right {
     BillingManage,
     /// Staff only: catalogue, users and platform settings.
     PlatformAdmin,
+    /// Staff only: act for a customer who asked, through explicit, audited actions (unlock a
+    /// login, send the verification e-mail again) — never by logging in as them.
+    CustomerAssist,
 }
 
 impl Right {
     /// Every right.
-    pub const ALL: [Right; 13] = [
+    pub const ALL: [Right; 14] = [
         Right::DomainsRead,
         Right::DomainsManage,
         Right::DnsManage,
@@ -125,6 +131,7 @@ impl Right {
         Right::ReviewQueue,
         Right::BillingManage,
         Right::PlatformAdmin,
+        Right::CustomerAssist,
     ];
 
     /// The stable name, e.g. `domains:read`.
@@ -143,6 +150,7 @@ impl Right {
             Right::ReviewQueue => "staff:review",
             Right::BillingManage => "staff:billing",
             Right::PlatformAdmin => "staff:admin",
+            Right::CustomerAssist => "staff:assist",
         }
     }
 
@@ -155,7 +163,10 @@ impl Right {
     pub fn is_customer_right(self) -> bool {
         !matches!(
             self,
-            Right::ReviewQueue | Right::BillingManage | Right::PlatformAdmin
+            Right::ReviewQueue
+                | Right::BillingManage
+                | Right::PlatformAdmin
+                | Right::CustomerAssist
         )
     }
 

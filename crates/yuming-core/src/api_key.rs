@@ -94,7 +94,10 @@ pub fn scope_for(right: Right) -> Option<Scope> {
         Right::BillingPay => Some(Scope::Billing),
         Right::IcpManage => Some(Scope::Filing),
         Right::WebhooksManage => Some(Scope::Webhooks),
-        Right::ReviewQueue | Right::BillingManage | Right::PlatformAdmin => Some(Scope::Staff),
+        Right::ReviewQueue
+        | Right::BillingManage
+        | Right::PlatformAdmin
+        | Right::CustomerAssist => Some(Scope::Staff),
         Right::ApiKeysManage | Right::SubAccountsManage => None,
     }
 }

@@ -632,6 +632,19 @@ pub struct FieldRejectionDto {
 pub struct RejectRequest {
     /// The rejected fields.
     pub rejections: Vec<FieldRejectionDto>,
+    /// The order's `updated_at` the reviewer looked at (RFC 3339): when the order changed
+    /// since, the decision is refused with `CHANGED_SINCE_OPENED` (409).
+    #[serde(default)]
+    pub seen: Option<String>,
+}
+
+/// What a reviewer saw when passing an order.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApproveQuery {
+    /// The order's `updated_at` the reviewer looked at (RFC 3339): when the order changed
+    /// since, the decision is refused with `CHANGED_SINCE_OPENED` (409).
+    pub seen: Option<String>,
 }
 
 /// A server to add.

@@ -385,6 +385,21 @@ impl Tx {
         Ok(())
     }
 
+    /// Clears an account's failed logins and lock (support, at the customer's request);
+    /// `false` when the account does not exist.
+    pub async fn clear_lockout(&mut self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE accounts SET failed_logins = 0, locked_until = NULL, updated_at = $2 \
+                   WHERE id = $1";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
+    }
+
     /// Records the last accepted TOTP step; returns false if it was not newer (a replayed code).
     pub async fn advance_totp_step(&mut self, id: &str, step: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2";

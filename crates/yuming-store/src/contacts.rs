@@ -81,6 +81,8 @@ pub struct NewContact<'a> {
     pub email_sealed: &'a [u8],
     /// Encrypted phone.
     pub phone_sealed: &'a [u8],
+    /// Keyed blind index of the phone (support's search).
+    pub phone_index: &'a str,
     /// Encrypted full address.
     pub address_sealed: &'a [u8],
     /// Country code.
@@ -189,9 +191,9 @@ impl Tx {
         let sql = "INSERT INTO contacts (id, owner_id, kind, name, id_type, id_number_sealed, \
                    id_number_masked, id_number_digest, email_sealed, phone_sealed, email, phone, \
                    address_sealed, country, province, city, verification_status, manual_review, \
-                   entity_type_hint, created_at, updated_at) \
+                   entity_type_hint, created_at, updated_at, phone_index) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', '', $11, $12, $13, $14, \
-                   $15, $16, $17, $18, $18)";
+                   $15, $16, $17, $18, $18, $19)";
         on_conn!(self, c => sqlx::query(sql)
             .bind(new.id)
             .bind(new.owner_id)
@@ -211,6 +213,7 @@ impl Tx {
             .bind(new.manual_review)
             .bind(new.entity_type_hint)
             .bind(new.now)
+            .bind(new.phone_index)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -382,6 +385,50 @@ impl Tx {
                    OR phone_sealed IS NULL ORDER BY id LIMIT $1 + 0";
         on_conn!(self, c => sqlx::query_as::<_, (String, String, String)>(sql)
             .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// Up to `limit` contacts with a sealed phone but no phone index yet: `(id, phone_sealed)`.
+    pub async fn contacts_without_phone_index(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let sql = "SELECT id, phone_sealed FROM contacts WHERE phone_index IS NULL \
+                   AND phone_sealed IS NOT NULL ORDER BY id LIMIT $1 + 0";
+        on_conn!(self, c => sqlx::query_as::<_, (String, Vec<u8>)>(sql)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// Sets a contact's phone index (once: another instance may have done it).
+    pub async fn set_contact_phone_index(
+        &mut self,
+        id: &str,
+        index: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE contacts SET phone_index = $2 WHERE id = $1 AND phone_index IS NULL";
+        let n = on_conn!(self, c => sqlx::query(sql)
+            .bind(id)
+            .bind(index)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err))?;
+        Ok(n == 1)
+    }
+
+    /// The tenants holding a contact whose phone has this blind index.
+    pub async fn owners_by_contact_phone(
+        &mut self,
+        index: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT DISTINCT owner_id FROM contacts WHERE phone_index = $1 ORDER BY owner_id";
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql)
+            .bind(index)
             .fetch_all(c)
             .await
             .map_err(map_err))

@@ -29,12 +29,14 @@ pub struct CreditRequestRow {
     pub reason: Option<String>,
     /// The top-up order an approval made.
     pub order_id: Option<String>,
+    /// `credit` (money to the customer) or `debit` (money taken back).
+    pub direction: String,
 }
 
 macro_rules! request_columns {
     () => {
         "id, tenant_id, amount, currency, note, status, requested_by, requested_at, decided_by, \
-         decided_at, reason, order_id"
+         decided_at, reason, order_id, direction"
     };
 }
 
@@ -47,7 +49,7 @@ impl Tx {
         let sql = concat!(
             "INSERT INTO credit_requests (",
             request_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         );
         on_conn!(self, c => sqlx::query(sql)
             .bind(&row.id)
@@ -62,6 +64,7 @@ impl Tx {
             .bind(row.decided_at)
             .bind(&row.reason)
             .bind(&row.order_id)
+            .bind(&row.direction)
             .execute(c)
             .await
             .map(|r| r.rows_affected())

@@ -349,7 +349,7 @@ macro_rules! revenue_sql {
             "SELECT (created_at + 28800) / 86400 AS day, ",
             $tld,
             " AS tld, kind, currency, COUNT(*) AS orders, CAST(SUM(amount) AS BIGINT) AS amount \
-             FROM orders WHERE status = 'completed' AND kind NOT IN ('topup', 'payment_refund') \
+             FROM orders WHERE status = 'completed' AND kind NOT IN ('topup', 'payment_refund', 'debit') \
              AND created_at >= $1 AND created_at < $2 \
              GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT $3 + 0"
         )
@@ -357,7 +357,7 @@ macro_rules! revenue_sql {
 }
 
 impl Tx {
-    /// Completed orders with `from <= created_at < to`, other than top-ups and their refunds
+    /// Completed orders with `from <= created_at < to`, other than top-ups, their refunds and manual debits
     /// (money held, not earned), summed per day (UTC+8), TLD, kind and currency; at most
     /// `limit` groups.
     pub async fn revenue_by_day(

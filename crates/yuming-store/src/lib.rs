@@ -30,6 +30,7 @@ mod flows;
 mod housekeeping;
 mod idempotency;
 mod invoices;
+mod jobs;
 mod ledger;
 mod lone_read;
 mod notices;
@@ -66,15 +67,16 @@ pub use filing_after::{CertificateRow, SigningKeyRow};
 pub use filing_monitor::{FilingAlertRow, FilingCheckRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
 pub use invoices::InvoiceRow;
+pub use jobs::{JobRun, JobStatusRow, ReconciliationRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow, RevenueRow};
-pub use notices::NoticeRow;
+pub use notices::{NoticeRow, OutboxHealthRow};
 pub use passkeys::{PasskeyRow, WebauthnChallengeRow};
 pub use payments::{
     PaymentAlertRow, PaymentNotificationRow, PaymentRefundRow, PaymentRow, SandboxTradeRow,
 };
 pub use price_book::{PriceLevelRow, PromotionRow};
 pub use sandbox_authority::{SandboxSubjectRow, SandboxTicketRow};
-pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
+pub use webhooks::{FailingEndpointRow, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow};
 
 pub use credit_requests::CreditRequestRow;
 pub use idempotency::IdempotencyClaim;

@@ -57,6 +57,21 @@ macro_rules! notice_columns {
     };
 }
 
+/// Notices of one channel in one status.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxHealthRow {
+    /// `email`, `sms`, …
+    pub channel: String,
+    /// `pending`, `sent`, `failed`, `held`.
+    pub status: String,
+    /// How many.
+    pub count: i64,
+    /// The oldest one's creation.
+    pub oldest: i64,
+    /// The latest delivery among them.
+    pub last_sent: Option<i64>,
+}
+
 impl Tx {
     /// Inserts a notice unless one exists for the same account, kind, occasion and channel;
     /// returns whether it was inserted.
@@ -210,6 +225,26 @@ impl Tx {
     pub async fn notice_counts(&mut self) -> Result<Vec<(String, String, i64)>, StoreError> {
         let sql = "SELECT kind, status, COUNT(*) FROM notice_outbox GROUP BY kind, status ORDER BY kind, status";
         on_conn!(self, c => sqlx::query_as::<_, (String, String, i64)>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// Per channel and status: how many notices, the oldest one's creation and the latest
+    /// delivery (operators' view of e-mail and SMS health).
+    pub async fn outbox_health(&mut self) -> Result<Vec<OutboxHealthRow>, StoreError> {
+        let sql = "SELECT channel, status, COUNT(*) AS count, MIN(created_at) AS oldest, \
+                   MAX(sent_at) AS last_sent FROM notice_outbox GROUP BY channel, status \
+                   ORDER BY channel, status";
+        on_conn!(self, c => sqlx::query_as::<_, OutboxHealthRow>(sql).fetch_all(c).await.map_err(map_err))
+    }
+
+    /// The latest delivery errors of notices not (yet) sent, newest first.
+    pub async fn outbox_errors(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let sql = "SELECT channel, last_error, created_at FROM notice_outbox \
+                   WHERE last_error IS NOT NULL AND status <> 'sent' \
+                   ORDER BY created_at DESC LIMIT $1 + 0";
+        on_conn!(self, c => sqlx::query_as::<_, (String, String, i64)>(sql).bind(limit).fetch_all(c).await.map_err(map_err))
     }
 
     /// The channels an account chose for a notice kind, comma-separated, if it chose.

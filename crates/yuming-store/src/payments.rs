@@ -194,6 +194,43 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// The latest payments of every customer (in `status` when given), newest first.
+    pub async fn latest_payments(
+        &mut self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            payment_columns!(),
+            " FROM payments WHERE ($1 OR status = $2) ORDER BY created_at DESC, id DESC LIMIT $3 + 0"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, PaymentRow>(sql)
+            .bind(status.is_none())
+            .bind(status.unwrap_or(""))
+            .bind(limit.clamp(1, 500))
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// The latest refunds of every customer, newest first.
+    pub async fn latest_refunds(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<PaymentRefundRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            refund_columns!(),
+            " FROM payment_refunds ORDER BY created_at DESC, id DESC LIMIT $1 + 0"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, PaymentRefundRow>(sql)
+            .bind(limit.clamp(1, 500))
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// A tenant's payments, newest first, strictly after `(before_at, before_id)`.
     pub async fn payments_of_owner(
         &mut self,

@@ -79,7 +79,51 @@ const ENDPOINT_COLUMNS: &str =
 const DELIVERY_COLUMNS: &str = "id, endpoint_id, account_id, kind, occasion, payload, status, attempts, \
      next_attempt_at, lease_until, last_status, last_error, created_at, delivered_at";
 
+/// An endpoint whose deliveries fail, for operators.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FailingEndpointRow {
+    /// Endpoint id.
+    pub id: String,
+    /// Its customer.
+    pub account_id: String,
+    /// Where it points.
+    pub url: String,
+    /// Whether it is on.
+    pub enabled: bool,
+    /// Deliveries given up on.
+    pub failed: i64,
+    /// Deliveries still being retried after a failure.
+    pub retrying: i64,
+    /// A recent error text.
+    pub last_error: Option<String>,
+    /// A recent HTTP status answered.
+    pub last_status: Option<i64>,
+}
+
 impl Tx {
+    /// Endpoints with deliveries created since `since` that failed or are being retried,
+    /// most failures first.
+    pub async fn failing_webhook_endpoints(
+        &mut self,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<FailingEndpointRow>, StoreError> {
+        let sql = "SELECT e.id, e.account_id, e.url, e.enabled, \
+                   CAST(SUM(CASE WHEN d.status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed, \
+                   CAST(SUM(CASE WHEN d.status = 'pending' THEN 1 ELSE 0 END) AS BIGINT) AS retrying, \
+                   MAX(d.last_error) AS last_error, CAST(MAX(d.last_status) AS BIGINT) AS last_status \
+                   FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+                   WHERE d.created_at >= $1 AND (d.status = 'failed' OR (d.status = 'pending' AND d.attempts > 0)) \
+                   GROUP BY e.id, e.account_id, e.url, e.enabled ORDER BY failed DESC, retrying DESC, e.id \
+                   LIMIT $2 + 0";
+        on_conn!(self, c => sqlx::query_as::<_, FailingEndpointRow>(sql)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// Stores a new endpoint.
     pub async fn insert_webhook_endpoint(
         &mut self,

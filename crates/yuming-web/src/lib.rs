@@ -477,6 +477,10 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/admin/customers/{id}/credit",
             post(pages::admin::customers::credit),
         )
+        .route(
+            "/admin/customers/{id}/assist",
+            post(pages::admin::customers::assist),
+        )
         .route("/admin/catalogue", get(pages::admin::catalogue::list))
         .route(
             "/admin/catalogue/import",
@@ -486,6 +490,22 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/admin/catalogue/{tld}/prices",
             post(pages::admin::catalogue::set_prices),
         )
+        .route("/admin/catalogue/lists", get(pages::admin::lists::show))
+        .route(
+            "/admin/catalogue/screening",
+            post(pages::admin::lists::set_screening),
+        )
+        .route(
+            "/admin/catalogue/{tld}/reserved",
+            post(pages::admin::lists::set_reserved),
+        )
+        .route("/admin/operations", get(pages::admin::operations::show))
+        .route(
+            "/admin/operations/jobs/{name}/run",
+            post(pages::admin::operations::run_job),
+        )
+        .route("/admin/monitor", get(pages::admin::monitor::alerts))
+        .route("/admin/finance/payments", get(pages::admin::payments::list))
         .route("/admin/{*rest}", get(pages::admin::not_found))
         .merge(uploads)
         .layer(DefaultBodyLimit::max(body_limit))

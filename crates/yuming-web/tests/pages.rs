@@ -3666,6 +3666,18 @@ both_backends!(
             found.body
         );
         assert!(found.body.contains("filed-owner.cn"));
+        // By the principal's mobile, typed the way people write it.
+        let query = serde_urlencoded::to_string([("q", "+86 138-0013-8000")]).expect("query");
+        let by_mobile = support.get(&format!("/admin/customers?{query}")).await;
+        assert_eq!(by_mobile.status, StatusCode::OK);
+        assert!(
+            by_mobile.body.contains("filed-owner@example.com"),
+            "{}",
+            by_mobile.body
+        );
+        let query = serde_urlencoded::to_string([("q", "13900139000")]).expect("query");
+        let nobody = support.get(&format!("/admin/customers?{query}")).await;
+        assert!(!nobody.body.contains("filed-owner@example.com"));
     }
 );
 
@@ -3832,5 +3844,387 @@ both_backends!(
             880
         );
         assert!(after.iter().any(|t| t.ascii == "xyz"));
+    }
+);
+
+both_backends!(
+    an_administrator_watches_the_jobs_and_runs_one_now,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::staff(&app, "night@example.com", Role::Admin).await;
+        fixtures::staff(&app, "looker@example.com", Role::Reviewer).await;
+        customer(&app, "curious@example.com").await;
+        let mut admin = Browser::new(&app, WebSettings::default());
+        admin.log_in("night@example.com", PASSWORD).await;
+        let page = admin.get("/admin/operations").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("生命周期巡检"), "{}", page.body);
+        assert!(page.body.contains("尚未运行"));
+        assert!(page.body.contains("未设置 smtp_url"), "no SMTP here");
+        assert!(
+            !page
+                .body
+                .contains("/admin/operations/jobs/email_delivery/run"),
+            "no run button for e-mail without a mailer"
+        );
+        let forged = admin
+            .post("/admin/operations/jobs/lifecycle_sweep/run", &[])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+        let ran = admin
+            .post(
+                "/admin/operations/jobs/lifecycle_sweep/run",
+                &[("csrf_token", &page.csrf()), ("form_key", &form_key(&page))],
+            )
+            .await;
+        assert_eq!(ran.status, StatusCode::SEE_OTHER, "{}", ran.body);
+        assert!(
+            ran.location().contains("done=job-ran"),
+            "{}",
+            ran.location()
+        );
+        let after = admin.get(ran.location()).await;
+        assert!(after.body.contains("任务已运行"), "{}", after.body);
+        assert!(after.body.contains("手动运行"), "{}", after.body);
+        assert!(
+            after.body.contains("共运行 1 次，失败 0 次"),
+            "{}",
+            after.body
+        );
+
+        // E-mail cannot run without smtp_url: the form says why and nothing else changes.
+        let refused = admin
+            .post(
+                "/admin/operations/jobs/email_delivery/run",
+                &[
+                    ("csrf_token", &after.csrf()),
+                    ("form_key", &form_key(&after)),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert!(refused.body.contains("未配置 smtp_url"), "{}", refused.body);
+        let dashboard = admin.get("/admin").await;
+        assert!(dashboard.body.contains("失败的任务"), "{}", dashboard.body);
+        assert!(dashboard.body.contains("/admin/operations"));
+
+        // Reviewers see the monitor's alerts, not the operations page; customers see neither.
+        let mut reviewer = Browser::new(&app, WebSettings::default());
+        reviewer.log_in("looker@example.com", PASSWORD).await;
+        assert_eq!(
+            reviewer.get("/admin/operations").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let monitor = reviewer.get("/admin/monitor").await;
+        assert_eq!(monitor.status, StatusCode::OK);
+        assert!(monitor.body.contains("没有告警"), "{}", monitor.body);
+        let mut curious = Browser::new(&app, WebSettings::default());
+        curious.log_in("curious@example.com", PASSWORD).await;
+        for path in [
+            "/admin/operations",
+            "/admin/monitor",
+            "/admin/finance/payments",
+        ] {
+            assert_eq!(
+                curious.get(path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+    }
+);
+
+both_backends!(
+    finance_debits_a_balance_and_lists_payments,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        let buyer = fixtures::customer(&app, "overpaid@example.com").await;
+        fixtures::staff(&app, "cashier@example.com", Role::Finance).await;
+        let mut finance = Browser::new(&app, WebSettings::default());
+        finance.log_in("cashier@example.com", PASSWORD).await;
+        let path = format!("/admin/customers/{}/credit", buyer.tenant_id);
+        let page = finance
+            .get("/admin/customers?q=overpaid%40example.com")
+            .await;
+        assert!(
+            page.body.contains("扣款（从客户余额扣回）"),
+            "{}",
+            page.body
+        );
+        let credited = book(&mut finance, &page, &path, "credit", "300", "对公转账 T400").await;
+        assert_eq!(credited.status, StatusCode::SEE_OTHER, "{}", credited.body);
+        // Taking back more than the balance: refused with the balance, typed values kept.
+        let page = finance
+            .get("/admin/customers?q=overpaid%40example.com")
+            .await;
+        let too_much = book(
+            &mut finance,
+            &page,
+            &path,
+            "debit",
+            "300.01",
+            "重复入账更正",
+        )
+        .await;
+        assert_eq!(too_much.status, StatusCode::CONFLICT, "{}", too_much.body);
+        assert!(too_much.body.contains("当前余额为"), "{}", too_much.body);
+        assert!(too_much.body.contains("300.01"));
+        let debited = book(
+            &mut finance,
+            &too_much,
+            &path,
+            "debit",
+            "100",
+            "重复入账更正",
+        )
+        .await;
+        assert_eq!(debited.status, StatusCode::SEE_OTHER, "{}", debited.body);
+        assert!(debited.location().contains("done=debited"));
+        let shown = finance.get(debited.location()).await;
+        assert!(shown.body.contains("已扣款"), "{}", shown.body);
+        assert!(shown.body.contains("¥200.00"), "{}", shown.body);
+        assert!(
+            shown.body.contains("人工扣款"),
+            "the order is listed: {}",
+            shown.body
+        );
+
+        let payments = finance.get("/admin/finance/payments").await;
+        assert_eq!(payments.status, StatusCode::OK);
+        assert!(payments.body.contains("没有支付记录"), "{}", payments.body);
+        assert!(payments.body.contains("尚未对账"));
+        let filtered = finance.get("/admin/finance/payments?status=paid").await;
+        assert_eq!(filtered.status, StatusCode::OK);
+        let nonsense = finance
+            .get("/admin/finance/payments?status=%3Cscript%3E")
+            .await;
+        assert_eq!(
+            nonsense.status,
+            StatusCode::OK,
+            "an unknown status shows all"
+        );
+    }
+);
+
+/// Posts the customer page's credit/debit form.
+async fn book(
+    browser: &mut Browser,
+    page: &Answer,
+    path: &str,
+    direction: &str,
+    amount: &str,
+    note: &str,
+) -> Answer {
+    browser
+        .post(
+            path,
+            &[
+                ("csrf_token", &page.csrf()),
+                ("form_key", &form_key(page)),
+                ("q", "overpaid@example.com"),
+                ("direction", direction),
+                ("amount", amount),
+                ("note", note),
+            ],
+        )
+        .await
+}
+
+both_backends!(
+    an_administrator_keeps_the_reserved_and_screening_lists,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::staff(&app, "lists@example.com", Role::Admin).await;
+        let mut admin = Browser::new(&app, WebSettings::default());
+        admin.log_in("lists@example.com", PASSWORD).await;
+        let mut visitor = Browser::new(&app, WebSettings::default());
+        let before = visitor.get("/search?q=mybrand.top").await;
+        assert!(!before.body.contains("保留域名"), "{}", before.body);
+
+        let page = admin.get("/admin/catalogue/lists").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("同时使用内置词表"), "{}", page.body);
+        let saved = admin
+            .post(
+                "/admin/catalogue/top/reserved",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("reserved", "MyBrand\nother\n\nmybrand"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let reserved = visitor.get("/search?q=mybrand.top").await;
+        assert!(reserved.body.contains("保留域名"), "{}", reserved.body);
+        let page = admin.get("/admin/catalogue/lists").await;
+        assert!(
+            page.body.contains("mybrand\nother"),
+            "sorted, once: {}",
+            page.body
+        );
+
+        // A label that cannot be one is refused with the reason and changes nothing.
+        let bad = admin
+            .post(
+                "/admin/catalogue/top/reserved",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("reserved", "good\n-bad-"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+        assert!(bad.body.contains("-bad-"), "the typed list is kept");
+        assert!(
+            visitor
+                .get("/search?q=other.top")
+                .await
+                .body
+                .contains("保留域名")
+        );
+
+        // The screening list: a bad line is pointed at; a good list blocks at once.
+        let page = admin.get("/admin/catalogue/lists").await;
+        let bad_line = admin
+            .post(
+                "/admin/catalogue/screening",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("include_defaults", "1"),
+                    ("terms", "casinoroyale block\nslots forbid"),
+                ],
+            )
+            .await;
+        assert_eq!(bad_line.status, StatusCode::BAD_REQUEST);
+        assert!(bad_line.body.contains("第 2 行"), "{}", bad_line.body);
+        let screened = admin
+            .post(
+                "/admin/catalogue/screening",
+                &[
+                    ("csrf_token", &bad_line.csrf()),
+                    ("form_key", &form_key(&bad_line)),
+                    ("include_defaults", "1"),
+                    ("terms", "casinoroyale block"),
+                ],
+            )
+            .await;
+        assert_eq!(screened.status, StatusCode::SEE_OTHER, "{}", screened.body);
+        let blocked = visitor.get("/search?q=bestcasinoroyale.top").await;
+        assert!(blocked.body.contains("禁止注册"), "{}", blocked.body);
+        let page = admin.get("/admin/catalogue/lists").await;
+        assert!(
+            page.body.contains("casinoroyale block contains"),
+            "{}",
+            page.body
+        );
+        let audit = admin.get("/admin/audit?action=catalogue.").await;
+        assert!(audit.body.contains("catalogue.reserved"), "{}", audit.body);
+        assert!(audit.body.contains("catalogue.screening"), "{}", audit.body);
+    }
+);
+
+both_backends!(
+    support_acts_for_a_customer_only_through_audited_actions,
+    |db: TestDb| async move {
+        use yuming_app::accounts::{self, LoginInput};
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::customer(&app, "locked@example.com").await;
+        fixtures::staff(&app, "desk2@example.com", Role::Support).await;
+        fixtures::staff(&app, "money@example.com", Role::Finance).await;
+        let mut locked = false;
+        for _ in 0..20 {
+            let attempt = accounts::login(
+                &app,
+                &fixtures::ctx(),
+                LoginInput {
+                    email: "locked@example.com".into(),
+                    password: "not the password".into(),
+                    totp: None,
+                },
+            )
+            .await;
+            if attempt.is_err_and(|e| e.code == "ACCOUNT_LOCKED") {
+                locked = true;
+                break;
+            }
+        }
+        assert!(locked);
+
+        let mut support = Browser::new(&app, WebSettings::default());
+        support.log_in("desk2@example.com", PASSWORD).await;
+        let page = support.get("/admin/customers?q=locked%40example.com").await;
+        assert!(page.body.contains("代客户操作"), "{}", page.body);
+        assert!(page.body.contains("登录已锁定至"), "{}", page.body);
+        assert!(page.body.contains("邮箱已验证"));
+        assert!(page.body.contains("最近的邮件与短信通知"), "{}", page.body);
+        assert!(!page.body.contains("手工入账"), "support books no money");
+        let path = format!(
+            "/admin/customers/{}/assist",
+            between(&page.body, "action=\"/admin/customers/", "/assist\"")
+        );
+        let no_reason = support
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("q", "locked@example.com"),
+                    ("action", "unlock"),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert_eq!(
+            no_reason.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            no_reason.body
+        );
+        assert!(no_reason.body.contains("请填写原因"), "{}", no_reason.body);
+        let unlocked = support
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &no_reason.csrf()),
+                    ("form_key", &form_key(&no_reason)),
+                    ("q", "locked@example.com"),
+                    ("action", "unlock"),
+                    ("reason", "来电核实身份 T-9"),
+                ],
+            )
+            .await;
+        assert_eq!(unlocked.status, StatusCode::SEE_OTHER, "{}", unlocked.body);
+        let after = support.get(unlocked.location()).await;
+        assert!(after.body.contains("已解除登录锁定"), "{}", after.body);
+        assert!(after.body.contains("登录未锁定"), "{}", after.body);
+        fixtures::login(&app, "locked@example.com").await;
+
+        let mut finance = Browser::new(&app, WebSettings::default());
+        finance.log_in("money@example.com", PASSWORD).await;
+        let page = finance.get("/admin/customers?q=locked%40example.com").await;
+        assert!(
+            !page.body.contains("代客户操作"),
+            "finance does not act for customers"
+        );
+        let forged = finance
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("action", "unlock"),
+                    ("reason", "试试"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
     }
 );

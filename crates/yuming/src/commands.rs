@@ -210,9 +210,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 yuming_app::ops::scheduler::run_jobs(&app, &setup::instance_id(), mailer.as_ref())
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let filing = yuming_app::filing::sync(&app)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut synced = yuming_app::ops::scheduler::JobsReport::default();
+            yuming_app::ops::scheduler::run_recorded(
+                &app,
+                yuming_app::ops::scheduler::Job::FilingSync,
+                &setup::instance_id(),
+                yuming_app::ops::scheduler::Trigger::Schedule,
+                None,
+                &mut synced,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let filing = synced.filing_sync.unwrap_or_default();
             println!(
                 "jobs done: purged {purged} expired sessions, nonces, idempotency keys and rate windows; \
                  filing sync checked {} orders, changed {}, failed {}",

@@ -169,13 +169,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
 /// sweep, notice delivery) every `scheduler.interval_secs`. Each instance runs this; the
 /// sweep's lease and per-domain claims keep instances from doing the same work twice.
 async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
-    let mailer = match crate::setup::mailer(&config) {
-        Ok(mailer) => mailer,
-        Err(error) => {
-            tracing::error!(%error, "smtp_url is invalid; e-mail notices stay in the outbox");
-            None
-        }
-    };
+    // Built at start-up (an invalid smtp_url was reported there).
+    let mailer = app.mailer();
     let holder = crate::setup::instance_id();
     let period = Duration::from_secs(config.scheduler.interval_secs.max(1));
     // The jobs first run one period after start, so that starting a server changes nothing
@@ -207,10 +202,22 @@ async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
 /// Brings filing orders up to date with the authority (pushes, SMS expiry, decisions and
 /// numbers) at least every 30 minutes.
 async fn filing_sync(app: yuming_app::App, every_secs: u64) {
+    let holder = crate::setup::instance_id();
     let mut interval = tokio::time::interval(Duration::from_secs(every_secs));
     loop {
         interval.tick().await;
-        match yuming_app::filing::sync(&app).await {
+        let mut jobs = yuming_app::ops::scheduler::JobsReport::default();
+        let outcome = yuming_app::ops::scheduler::run_recorded(
+            &app,
+            yuming_app::ops::scheduler::Job::FilingSync,
+            &holder,
+            yuming_app::ops::scheduler::Trigger::Schedule,
+            None,
+            &mut jobs,
+        )
+        .await
+        .map(|_| jobs.filing_sync.unwrap_or_default());
+        match outcome {
             Ok(report) if report.changed > 0 || report.failed > 0 => {
                 tracing::info!(
                     checked = report.checked,

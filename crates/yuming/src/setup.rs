@@ -170,6 +170,9 @@ pub fn app_settings(config: &Config) -> AppSettings {
         material_decodes: config.filing.material_decodes.clamp(1, 64),
         payments_sandbox: config.payments.sandbox,
         credit_second_approval_above: config.payments.credit_second_approval_above.max(0),
+        scheduler_enabled: config.scheduler.enabled,
+        scheduler_interval_secs: config.scheduler.interval_secs.max(1),
+        filing_sync_interval_secs: config.filing.sync_interval_secs.clamp(1, 1800),
         bank_account: config
             .payments
             .bank
@@ -226,6 +229,13 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     db.migrate().await.context("applying migrations")?;
     let clock = Arc::new(SystemClock::with_offset(config.clock_offset_secs));
     let app = App::new(db, clock, cipher, app_settings(config));
+    match mailer(config) {
+        Ok(Some(mailer)) => app.set_mailer(mailer),
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "smtp_url is invalid; e-mail notices stay in the outbox")
+        }
+    }
     // Stored simplified/traditional variant keys follow the current variant rules before
     // anything checks availability.
     let rekey = yuming_app::registrar::domains::rekey_variants(&app)
@@ -260,6 +270,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<App> {
     if sealed.total() > 0 {
         tracing::warn!(
             contacts = sealed.contacts,
+            contact_phones = sealed.contact_phones,
             filing_principals = sealed.filing_principals,
             sandbox_rows = sealed.sandbox_rows,
             sms_notices = sealed.sms_notices,

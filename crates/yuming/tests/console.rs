@@ -1260,6 +1260,9 @@ async fn staff_work_in_the_back_office() {
         walk.open("/admin").await;
         walk.expect_text("实名认证待审").await;
         walk.check_page("reviewer-dashboard").await;
+        walk.open("/admin/monitor").await;
+        walk.expect_text("备案监测").await;
+        walk.check_page("monitor").await;
         if size == "desktop" {
             walk.open("/admin/review/contacts").await;
             walk.click("a[href^='/admin/review/contacts/']").await;
@@ -1336,6 +1339,9 @@ async fn staff_work_in_the_back_office() {
         walk.open("/admin/finance/revenue").await;
         walk.expect_text("导出 CSV").await;
         walk.check_page("revenue").await;
+        walk.open("/admin/finance/payments").await;
+        walk.expect_text("每日对账").await;
+        walk.check_page("finance-payments").await;
         if size == "desktop" {
             walk.open("/admin/customers?q=holder%40example.com").await;
             walk.expect_text("手工入账").await;
@@ -1364,6 +1370,20 @@ async fn staff_work_in_the_back_office() {
         walk.open("/admin/filing-settings").await;
         walk.expect_text("接入地址段").await;
         walk.check_page("filing-settings").await;
+        walk.open("/admin/operations").await;
+        walk.expect_text("计划任务").await;
+        if size == "desktop" {
+            walk.click("form[action='/admin/operations/jobs/lifecycle_sweep/run'] button")
+                .await;
+            walk.expect_text("任务已运行").await;
+        }
+        walk.check_page("operations").await;
+        walk.open("/admin/catalogue/lists").await;
+        walk.expect_text("筛查词表").await;
+        walk.check_page("naming-lists").await;
+        walk.open("/admin/customers?q=holder%40example.com").await;
+        walk.expect_text("代客户操作").await;
+        walk.check_page("customer-detail").await;
         if size == "desktop" {
             walk.open("/admin/catalogue").await;
             walk.click("details:has(form[action='/admin/catalogue/top/prices']) > summary")

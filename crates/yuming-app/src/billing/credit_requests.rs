@@ -1,5 +1,5 @@
-//! Four eyes on large manual credits: a finance person asks, another approves (the credit is
-//! booked in the approving transaction) or rejects with a reason. Nobody decides their own
+//! Four eyes on large manual credits and debits: a finance person asks, another approves (the
+//! money is booked in the approving transaction) or rejects with a reason. Nobody decides their own
 //! request, and a request is decided once, whatever races.
 
 use serde_json::json;
@@ -8,10 +8,38 @@ use yuming_core::clock::Timestamp;
 use yuming_core::money::{Currency, HolderId, Money};
 use yuming_store::CreditRequestRow;
 
-use super::{BillingError, book_credit, check_credit};
+use super::{BillingError, book_credit, book_debit, check_credit};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
+
+/// Which way a manual booking moves money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// To the customer's balance (money received outside the platform, goodwill).
+    Credit,
+    /// Taken back from it (a correction).
+    Debit,
+}
+
+impl Direction {
+    /// The stable name (`credit`, `debit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "credit" => Some(Direction::Credit),
+            "debit" => Some(Direction::Debit),
+            _ => None,
+        }
+    }
+}
 
 /// A credit request as the entry points show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,14 +62,19 @@ pub struct CreditRequestView {
     pub decided_by: Option<String>,
     /// Why it was rejected.
     pub reason: Option<String>,
-    /// The top-up order an approval made.
+    /// The order an approval made.
     pub order_id: Option<String>,
+    /// Which way the money moves.
+    pub direction: Direction,
 }
 
 fn view_of(row: CreditRequestRow) -> Result<CreditRequestView, AppError> {
     let currency = Currency::parse(&row.currency)
         .map_err(|_| AppError::internal(format!("credit request {} currency", row.id)))?;
+    let direction = Direction::parse(&row.direction)
+        .ok_or_else(|| AppError::internal(format!("credit request {} direction", row.id)))?;
     Ok(CreditRequestView {
+        direction,
         amount: Money::new(row.amount, currency),
         id: row.id,
         tenant_id: row.tenant_id,
@@ -65,8 +98,9 @@ pub fn needs_second_approval(app: &App, actor: &Actor, amount: Money) -> bool {
     person && amount.minor() > app.settings().credit_second_approval_above
 }
 
-/// Asks for a credit that a second finance person approves (finance staff). The customer must
-/// exist and be a main account; nothing is booked yet.
+/// Asks for a credit or debit that a second finance person approves (finance staff). The
+/// customer must exist and be a main account; nothing is booked yet (a debit's balance is
+/// checked when it is approved).
 pub async fn request(
     app: &App,
     ctx: &RequestContext,
@@ -74,6 +108,7 @@ pub async fn request(
     tenant_id: &str,
     amount: Money,
     note: &str,
+    direction: Direction,
 ) -> Result<CreditRequestView, AppError> {
     actor.require(Right::BillingManage)?;
     let note = check_credit(amount, note)?;
@@ -99,6 +134,7 @@ pub async fn request(
         decided_at: None,
         reason: None,
         order_id: None,
+        direction: direction.as_str().to_owned(),
     };
     tx.insert_credit_request(&row).await?;
     audit::record(
@@ -112,7 +148,7 @@ pub async fn request(
             object_id: &row.id,
             tenant: tenant_id,
             before: serde_json::Value::Null,
-            after: json!({ "amount": row.amount, "currency": row.currency, "note": row.note }),
+            after: json!({ "amount": row.amount, "currency": row.currency, "note": row.note, "direction": row.direction }),
         },
     )
     .await?;
@@ -161,16 +197,17 @@ pub async fn decide(
         let currency = Currency::parse(&row.currency)
             .map_err(|_| AppError::internal(format!("credit request {} currency", row.id)))?;
         let amount = Money::new(row.amount, currency);
-        let (_, order) = book_credit(
-            app,
-            ctx,
-            &mut tx,
-            &actor.account_id,
-            &row.tenant_id,
-            amount,
-            &row.note,
-        )
-        .await?;
+        let direction = Direction::parse(&row.direction)
+            .ok_or_else(|| AppError::internal(format!("credit request {} direction", row.id)))?;
+        let (tenant, note) = (row.tenant_id.as_str(), row.note.as_str());
+        let (_, order) = match direction {
+            Direction::Credit => {
+                book_credit(app, ctx, &mut tx, &actor.account_id, tenant, amount, note).await?
+            }
+            Direction::Debit => {
+                book_debit(app, ctx, &mut tx, &actor.account_id, tenant, amount, note).await?
+            }
+        };
         ("approved", Some(order))
     } else {
         ("rejected", None)

@@ -153,8 +153,8 @@ crate::platform::error::error_enum! {
         ),
         /// A person's credit above the amount that needs a second finance person.
         SecondApprovalRequired { above: Money } = Conflict("SECOND_APPROVAL_REQUIRED", field = "amount") => (
-            format!("a credit above {above} needs a second finance person's approval: request it"),
-            format!("超过 {above} 的入账须由另一位财务人员复核，请提交入账申请"),
+            format!("a manual credit or debit above {above} needs a second finance person's approval: request it"),
+            format!("超过 {above} 的人工入账或扣款须由另一位财务人员复核，请提交申请"),
         ),
         /// The person who asked for a credit decides on it.
         OwnCreditRequest = Forbidden("OWN_CREDIT_REQUEST") => (
@@ -165,6 +165,11 @@ crate::platform::error::error_enum! {
         CreditRequestDecided = Conflict("CREDIT_REQUEST_DECIDED") => (
             "this credit request has been decided already",
             "该入账申请已处理",
+        ),
+        /// A manual debit larger than the customer's balance.
+        DebitExceedsBalance { balance: Money } = Conflict("DEBIT_EXCEEDS_BALANCE", field = "amount") => (
+            format!("the balance is {balance}: a manual debit cannot take more than the customer holds"),
+            format!("当前余额为 {balance}，人工扣款不能超过客户余额"),
         ),
         /// A rejection without a reason.
         ReasonRequired = BadRequest("REASON_REQUIRED", field = "reason") => (
@@ -233,6 +238,119 @@ pub async fn credit(
         balance: Money::new(balance, amount.currency()),
         credit_limit: Money::new(limit, amount.currency()),
     })
+}
+
+/// Takes money back from a customer's balance (finance staff): the correction of a credit or
+/// payment booked in error, with a note saying why. The reverse of a top-up in the ledger
+/// (balance to cash), a completed `debit` order and an audit entry, all in one transaction;
+/// never more than the balance holds. Above the approval amount a person must ask for it
+/// ([`credit_requests::request`] with [`credit_requests::Direction::Debit`]).
+pub async fn debit(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tenant_id: &str,
+    amount: Money,
+    note: &str,
+) -> Result<BalanceView, AppError> {
+    actor.require(Right::BillingManage)?;
+    let note = check_credit(amount, note)?;
+    if credit_requests::needs_second_approval(app, actor, amount) {
+        return Err(BillingError::SecondApprovalRequired {
+            above: Money::new(
+                app.settings().credit_second_approval_above,
+                amount.currency(),
+            ),
+        }
+        .into());
+    }
+    HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
+    let mut tx = app.db().write().await?;
+    let (balance, _) = book_debit(
+        app,
+        ctx,
+        &mut tx,
+        &actor.account_id,
+        tenant_id,
+        amount,
+        note,
+    )
+    .await?;
+    let limit = tx
+        .balance(tenant_id, amount.currency().code())
+        .await?
+        .credit_limit;
+    tx.commit().await?;
+    Ok(BalanceView {
+        balance: Money::new(balance, amount.currency()),
+        credit_limit: Money::new(limit, amount.currency()),
+    })
+}
+
+/// Books a manual debit inside `tx` (see [`debit`]). Returns the new balance and the order.
+async fn book_debit(
+    app: &App,
+    ctx: &RequestContext,
+    tx: &mut Tx,
+    actor_id: &str,
+    tenant_id: &str,
+    amount: Money,
+    note: &str,
+) -> Result<(i64, String), AppError> {
+    let now = app.now();
+    let account = tx
+        .account_by_id(tenant_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if account.tenant_id != account.id {
+        return Err(BillingError::CreditToSubAccount.into());
+    }
+    let holder =
+        HolderId::parse(tenant_id).map_err(|e| AppError::internal(format!("holder id: {e}")))?;
+    let current = tx.balance(tenant_id, amount.currency().code()).await?;
+    if current.balance < amount.minor() {
+        return Err(BillingError::DebitExceedsBalance {
+            balance: Money::new(current.balance, amount.currency()),
+        }
+        .into());
+    }
+    let order_id = new_id("ord");
+    let balance = tx
+        .change_balance(tenant_id, amount.currency().code(), -amount.minor(), now.0)
+        .await?
+        .ok_or_else(|| {
+            AppError::from(BillingError::DebitExceedsBalance {
+                balance: Money::new(current.balance, amount.currency()),
+            })
+        })?;
+    let transaction = money::top_up(&holder, amount)
+        .map_err(|e| AppError::internal(format!("debit: {e}")))?
+        .reversed();
+    book(tx, &transaction, &order_id, note, now).await?;
+    tx.insert_order(&OrderRow {
+        id: order_id.clone(),
+        owner_id: tenant_id.to_owned(),
+        actor_id: actor_id.to_owned(),
+        kind: "debit".into(),
+        domain_name: None,
+        years: None,
+        amount: amount.minor(),
+        currency: amount.currency().code().into(),
+        status: "completed".into(),
+        detail: json!({ "note": note }).to_string(),
+        created_at: now.0,
+    })
+    .await?;
+    audit::record(app, tx, ctx, actor_id, Change {
+        action: "account.debit",
+        object_type: "balance",
+        object_id: tenant_id,
+        tenant: tenant_id,
+        before: json!({ "balance": current.balance }),
+        after: json!({ "amount": amount.minor(), "currency": amount.currency().code(), "balance": balance, "order_id": order_id, "note": note }),
+    })
+    .await?;
+    Ok((balance, order_id))
 }
 
 /// The note of a credit of `amount`, trimmed, when both are acceptable.

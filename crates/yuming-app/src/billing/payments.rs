@@ -335,6 +335,22 @@ pub async fn list(
     Ok(Page { items: rows, next })
 }
 
+/// The latest payments of every customer (in `status` when given) and the latest refunds,
+/// newest first (finance staff).
+pub async fn latest(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<PaymentRow>, Vec<PaymentRefundRow>), AppError> {
+    actor.require(Right::BillingManage)?;
+    let mut tx = app.db().read().await?;
+    let payments = tx.latest_payments(status, limit).await?;
+    let refunds = tx.latest_refunds(limit).await?;
+    tx.commit().await?;
+    Ok((payments, refunds))
+}
+
 /// Takes a gateway's notify: stores it as received, verifies it and applies what it
 /// reports, and returns the answer that gateway expects. A notify that does not verify
 /// changes nothing but an alert; one that fails half-way stays `received` and is processed
@@ -1032,8 +1048,57 @@ pub async fn reconcile(
         .await?;
         report.mismatches.push(detail);
     }
+    tx.upsert_reconciliation(&yuming_store::ReconciliationRow {
+        gateway: gateway.name().to_owned(),
+        day: day.to_string(),
+        ran_at: now.0,
+        matched: i64::try_from(report.matched).unwrap_or(i64::MAX),
+        mismatches: serde_json::to_string(&report.mismatches)
+            .map_err(|e| AppError::internal(format!("serialising mismatches: {e}")))?,
+    })
+    .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// A stored day's reconciliation, for finance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconciliationView {
+    /// Gateway name.
+    pub gateway: String,
+    /// The bill's day (China time), `YYYY-MM-DD`.
+    pub day: String,
+    /// When it was compared.
+    pub ran_at: Timestamp,
+    /// Bill lines that matched the ledger.
+    pub matched: i64,
+    /// The differences (each also raised as an alert).
+    pub mismatches: Vec<String>,
+}
+
+/// The latest daily reconciliations, newest day first (finance staff).
+pub async fn reconciliations(
+    app: &App,
+    actor: &Actor,
+    limit: i64,
+) -> Result<Vec<ReconciliationView>, AppError> {
+    actor.require(Right::BillingManage)?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.reconciliations(limit).await?;
+    tx.commit().await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ReconciliationView {
+                mismatches: serde_json::from_str(&row.mismatches).map_err(|e| {
+                    AppError::internal(format!("stored mismatches of {}: {e}", row.day))
+                })?,
+                gateway: row.gateway,
+                day: row.day,
+                ran_at: Timestamp(row.ran_at),
+                matched: row.matched,
+            })
+        })
+        .collect()
 }
 
 /// How long one instance holds a day's reconciliation before another may take it over.

@@ -49,8 +49,8 @@ pub use servers::{ServerInput, add_ip_pool, add_servers, list_ip_pools, list_ser
 pub use submission::{abandon, history, submit};
 pub use sync::{SyncReport, sync, verify_sms};
 pub use views::{
-    CheckReport, EntityView, HistoryEntry, IpPoolView, NoteView, OrderView, ReviewView, RuleView,
-    ServerView, SiteView,
+    CheckReport, EarlierOrder, EntityView, HistoryEntry, IpPoolView, NoteView, OrderView,
+    ReviewView, RuleView, ServerView, SiteView,
 };
 
 use yuming_store::FilingSiteRow;

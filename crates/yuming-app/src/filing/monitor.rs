@@ -45,6 +45,8 @@ pub struct AlertView {
     pub id: String,
     /// The site.
     pub site_id: String,
+    /// The site's domain.
+    pub domain: String,
     /// Stable kind.
     pub kind: String,
     /// `drift` or `risk`.
@@ -89,8 +91,9 @@ fn fix_path(fix: &str) -> &'static str {
     }
 }
 
-fn alert_view(row: FilingAlertRow) -> AlertView {
+fn alert_view(row: FilingAlertRow, domain: String) -> AlertView {
     AlertView {
+        domain,
         fix_path: fix_path(&row.fix).to_owned(),
         id: row.id,
         site_id: row.site_id,
@@ -507,8 +510,25 @@ pub async fn alerts(app: &App, actor: &Actor, open_only: bool) -> Result<Vec<Ale
     };
     let mut tx = app.db().read().await?;
     let rows = tx.filing_alerts_of(owner, open_only, 200).await?;
+    let mut domains = std::collections::HashMap::new();
+    for row in &rows {
+        if !domains.contains_key(&row.site_id) {
+            let domain = tx
+                .filing_site(&row.site_id)
+                .await?
+                .map(|site| site.domain)
+                .unwrap_or_default();
+            domains.insert(row.site_id.clone(), domain);
+        }
+    }
     tx.commit().await?;
-    Ok(rows.into_iter().map(alert_view).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let domain = domains.get(&row.site_id).cloned().unwrap_or_default();
+            alert_view(row, domain)
+        })
+        .collect())
 }
 
 /// A filed site's check results, newest first.

@@ -19,7 +19,10 @@ use super::shape::{bounded, concurrent, corrupt, transition_error};
 use super::submission::{history_entry, note_view};
 use super::sync::push_to_authority;
 use super::transitions::transition;
-use super::views::{NoteView, OrderView, ReviewView};
+use super::views::{EarlierOrder, NoteView, OrderView, ReviewView};
+
+/// How many of the entity's other orders a reviewer sees beside the one they review.
+const EARLIER_SHOWN: i64 = 10;
 
 /// Orders waiting for the provider's review, oldest first.
 pub async fn review_queue(app: &App, actor: &Actor) -> Result<Vec<OrderView>, AppError> {
@@ -175,6 +178,29 @@ pub async fn review_view(
         .iter()
         .map(note_view)
         .collect();
+    let mut earlier = Vec::new();
+    for other in tx
+        .filing_orders_of_entity(&row.entity_id, EARLIER_SHOWN + 1)
+        .await?
+        .into_iter()
+        .filter(|other| other.id != row.id)
+        .take(EARLIER_SHOWN as usize)
+    {
+        let decisions = tx
+            .filing_notes(&other.id)
+            .await?
+            .iter()
+            .filter(|n| n.from_staff)
+            .map(note_view)
+            .collect();
+        earlier.push(EarlierOrder {
+            id: other.id,
+            operation: other.operation,
+            status: other.status,
+            updated_at: Timestamp(other.updated_at),
+            decisions,
+        });
+    }
     audit::record(
         app,
         &mut tx,
@@ -197,6 +223,7 @@ pub async fn review_view(
         materials,
         history,
         notes,
+        earlier,
     })
 }
 

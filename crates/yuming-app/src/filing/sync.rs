@@ -166,7 +166,7 @@ pub async fn verify_sms(
 }
 
 /// What one `sync` run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// Orders looked at.
     pub checked: usize,

@@ -176,6 +176,23 @@ pub struct ReviewView {
     pub history: Vec<HistoryEntry>,
     /// Notes.
     pub notes: Vec<NoteView>,
+    /// The entity's other orders with their decisions, newest first.
+    pub earlier: Vec<EarlierOrder>,
+}
+
+/// Another order of the same entity, with what reviewers and the authority decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierOrder {
+    /// Its id.
+    pub id: String,
+    /// Its operation (stable name).
+    pub operation: String,
+    /// Its status now.
+    pub status: String,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// Its rejections and staff notes, oldest first.
+    pub decisions: Vec<NoteView>,
 }
 
 /// A customer's server (the address a filed site is hosted on).

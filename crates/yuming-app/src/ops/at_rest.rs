@@ -22,6 +22,8 @@ const BATCH: i64 = 200;
 pub struct SealReport {
     /// Contacts (e-mail and phone sealed).
     pub contacts: usize,
+    /// Contacts whose phone was given its blind index.
+    pub contact_phones: usize,
     /// Filing entities and sites (principal's mobile and e-mail indexed).
     pub filing_principals: usize,
     /// Sandbox authority tickets, filed subjects and text messages.
@@ -33,7 +35,11 @@ pub struct SealReport {
 impl SealReport {
     /// Every converted row.
     pub fn total(&self) -> usize {
-        self.contacts + self.filing_principals + self.sandbox_rows + self.sms_notices
+        self.contacts
+            + self.contact_phones
+            + self.filing_principals
+            + self.sandbox_rows
+            + self.sms_notices
     }
 }
 
@@ -63,6 +69,29 @@ pub async fn seal_legacy_plaintext(app: &App) -> Result<SealReport, AppError> {
                 .await?
             {
                 report.contacts += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    // Contacts written before their phones were indexed (migration 0037).
+    loop {
+        let mut tx = app.db().write().await?;
+        let rows = tx.contacts_without_phone_index(BATCH).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (id, sealed) in &rows {
+            let phone = cipher
+                .open(sealed, &crate::registrar::contacts::phone_context(id))
+                .map_err(|e| AppError::internal(format!("contact {id} phone: {e}")))?;
+            let phone = String::from_utf8(phone)
+                .map_err(|_| AppError::internal(format!("contact {id} phone is not UTF-8")))?;
+            let index = cipher.blind_index(
+                &crate::registrar::contacts::normal_phone(&phone),
+                crate::registrar::contacts::PHONE_INDEX,
+            );
+            if tx.set_contact_phone_index(id, &index).await? {
+                report.contact_phones += 1;
             }
         }
         tx.commit().await?;

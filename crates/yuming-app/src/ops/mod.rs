@@ -4,6 +4,8 @@
 pub mod at_rest;
 pub mod backup;
 pub mod data_export;
+pub mod health;
+pub mod jobs;
 pub mod scheduler;
 pub mod support;
 pub mod system;

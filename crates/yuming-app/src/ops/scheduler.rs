@@ -392,86 +392,311 @@ pub struct JobsReport {
     pub orders_fulfilled: usize,
     /// Unpaid checkout orders lapsed, their names and coupon uses released.
     pub orders_lapsed: usize,
+    /// The filing sync, when it ran.
+    pub filing_sync: Option<crate::filing::SyncReport>,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
 pub const JOB_LEASE_SECS: i64 = 900;
 
-/// Runs the periodic jobs once as `holder` (an instance id): the lifecycle sweep when no
-/// other instance holds its lease, then e-mail delivery when a mailer is configured
-/// (without one, e-mail stays in the outbox).
+/// The scheduler's jobs. Each run is recorded (`job_status`: last run, duration, items,
+/// failures), so administrators see what ran, what lags and what fails, and can run one now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// Reminders, auto-renewal, expiry, redemption and release (one instance at a time).
+    LifecycleSweep,
+    /// Batches whose instance stopped mid-way.
+    ResumeBatches,
+    /// Filing certificate renewal reminders.
+    CertificateReminders,
+    /// The filing consistency monitor (domain, server address, site footer).
+    FilingMonitor,
+    /// Payments and refunds settled by asking the gateways.
+    SettlePayments,
+    /// Yesterday's gateway bills compared with the ledger.
+    ReconcilePayments,
+    /// Paid checkout orders fulfilled.
+    FulfilOrders,
+    /// Unpaid checkout orders lapsed, their names released.
+    LapseOrders,
+    /// Transfers whose approval period ran out.
+    CompleteTransfers,
+    /// E-mail notices sent through SMTP.
+    EmailDelivery,
+    /// SMS notices handed to the gateway.
+    SmsDelivery,
+    /// Webhook deliveries.
+    WebhookDelivery,
+    /// Filing orders brought up to date with the authority (its own interval).
+    FilingSync,
+}
+
+impl Job {
+    /// Every job, in the order a run of the scheduler takes them.
+    pub const ALL: [Job; 13] = [
+        Job::LifecycleSweep,
+        Job::ResumeBatches,
+        Job::CertificateReminders,
+        Job::FilingMonitor,
+        Job::SettlePayments,
+        Job::ReconcilePayments,
+        Job::FulfilOrders,
+        Job::LapseOrders,
+        Job::CompleteTransfers,
+        Job::EmailDelivery,
+        Job::SmsDelivery,
+        Job::WebhookDelivery,
+        Job::FilingSync,
+    ];
+
+    /// Its stable name (stored, shown, used in addresses).
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::LifecycleSweep => "lifecycle_sweep",
+            Job::ResumeBatches => "resume_batches",
+            Job::CertificateReminders => "certificate_reminders",
+            Job::FilingMonitor => "filing_monitor",
+            Job::SettlePayments => "settle_payments",
+            Job::ReconcilePayments => "reconcile_payments",
+            Job::FulfilOrders => "fulfil_orders",
+            Job::LapseOrders => "lapse_orders",
+            Job::CompleteTransfers => "complete_transfers",
+            Job::EmailDelivery => "email_delivery",
+            Job::SmsDelivery => "sms_delivery",
+            Job::WebhookDelivery => "webhook_delivery",
+            Job::FilingSync => "filing_sync",
+        }
+    }
+
+    /// The job of this name.
+    pub fn from_name(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|job| job.name() == name)
+    }
+
+    /// Whether it runs on every tick of [`run_jobs`]; the filing sync has an interval of its
+    /// own (`[filing] sync_interval_secs`).
+    pub fn each_tick(self) -> bool {
+        self != Job::FilingSync
+    }
+}
+
+/// Who asked for a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger<'a> {
+    /// The scheduler's interval.
+    Schedule,
+    /// A staff member in the console (their account id).
+    Manual(&'a str),
+}
+
+/// Runs `job` once as `holder` and adds what it did to `report`. `None` when it did not run:
+/// another instance holds the lifecycle sweep's lease, or e-mail has no mailer.
+async fn run_one(
+    app: &App,
+    job: Job,
+    holder: &str,
+    mailer: Option<&notices::Mailer>,
+    report: &mut JobsReport,
+) -> Result<Option<usize>, AppError> {
+    let done = match job {
+        Job::LifecycleSweep => {
+            let now = app.now().0;
+            let mut tx = app.db().write().await?;
+            let leased = tx
+                .acquire_job_lease("lifecycle_sweep", holder, now, now + JOB_LEASE_SECS)
+                .await?;
+            tx.commit().await?;
+            if !leased {
+                return Ok(None);
+            }
+            let outcome = sweep(app).await;
+            let mut tx = app.db().write().await?;
+            tx.release_job_lease("lifecycle_sweep", holder, app.now().0)
+                .await?;
+            tx.commit().await?;
+            let sweep = outcome?;
+            report.sweep = Some(sweep);
+            usize::try_from(sweep.examined).unwrap_or(usize::MAX)
+        }
+        // Batches whose instance stopped mid-way (their lease ran out) are finished here;
+        // items that had already committed are recognised by their audit entries, not run
+        // again.
+        Job::ResumeBatches => {
+            let n = crate::registrar::batches::resume_stalled(app, holder, 10).await?;
+            report.batches_resumed += n;
+            n
+        }
+        // Idempotent per certificate (the notice's occasion), so every instance may run it.
+        Job::CertificateReminders => {
+            let n = crate::filing::certificates::remind_renewals(app).await?;
+            report.certificate_reminders += n;
+            n
+        }
+        Job::FilingMonitor => {
+            report.filing_monitor = crate::filing::monitor::run(app, 100).await?;
+            report.filing_monitor.checked
+        }
+        // Crediting is guarded row by row, so instances may settle concurrently.
+        Job::SettlePayments => {
+            report.payments = crate::billing::payments::settle(app).await?;
+            let p = report.payments;
+            p.notifies + p.credited + p.closed + p.refunds
+        }
+        Job::ReconcilePayments => {
+            report.reconciliations = crate::billing::payments::reconcile_due(app, holder)
+                .await?
+                .len();
+            report.reconciliations
+        }
+        // Claimed order by order, so instances may run these concurrently.
+        Job::FulfilOrders => {
+            report.orders_fulfilled = crate::registrar::checkout::fulfil_paid(app).await?;
+            report.orders_fulfilled
+        }
+        Job::LapseOrders => {
+            report.orders_lapsed = crate::registrar::checkout::expire_lapsed(app).await?;
+            report.orders_lapsed
+        }
+        // Each due transfer completes in its own transaction that re-checks its state, so
+        // concurrent instances cannot complete one twice.
+        Job::CompleteTransfers => {
+            let mut total = 0;
+            loop {
+                let done = crate::registrar::transfers::complete_due(app, 100).await?;
+                total += done;
+                if done < 100 {
+                    break;
+                }
+            }
+            report.transfers_completed += total;
+            total
+        }
+        Job::EmailDelivery => {
+            let Some(mailer) = mailer else {
+                return Ok(None);
+            };
+            let mut total = 0;
+            loop {
+                let (sent, failed) = notices::deliver_email(app, mailer, 100).await?;
+                report.emails_sent += sent;
+                report.emails_failed += failed;
+                total += sent + failed;
+                if sent + failed < 100 {
+                    break;
+                }
+            }
+            total
+        }
+        // The built-in gateway: no SMS provider has a public test endpoint, so messages are
+        // recorded (the outbox row marked sent) instead of leaving the machine.
+        Job::SmsDelivery => {
+            let mut total = 0;
+            loop {
+                let (sent, failed) =
+                    notices::deliver_sms(app, &notices::SandboxSmsGateway, 100).await?;
+                report.sms_sent += sent;
+                report.sms_failed += failed;
+                total += sent + failed;
+                if sent + failed < 100 {
+                    break;
+                }
+            }
+            total
+        }
+        // Deliveries are claimed under a lease (SKIP LOCKED on PostgreSQL): instances share
+        // the work without sending one twice.
+        Job::WebhookDelivery => {
+            let mut total = 0;
+            loop {
+                let (sent, failed) = crate::notify::webhooks::deliver_webhooks(app, 100).await?;
+                report.webhooks_sent += sent;
+                report.webhooks_failed += failed;
+                total += sent + failed;
+                if sent + failed < 100 {
+                    break;
+                }
+            }
+            total
+        }
+        Job::FilingSync => {
+            let sync = crate::filing::sync(app).await?;
+            report.filing_sync = Some(sync);
+            sync.checked
+        }
+    };
+    Ok(Some(done))
+}
+
+/// Runs `job` once and records the run (its failure too) in the job status. `Ok(None)` when
+/// it did not run (see [`run_one`]); the error is the job's own.
+pub async fn run_recorded(
+    app: &App,
+    job: Job,
+    holder: &str,
+    trigger: Trigger<'_>,
+    mailer: Option<&notices::Mailer>,
+    report: &mut JobsReport,
+) -> Result<Option<usize>, AppError> {
+    let started_at = app.now().0;
+    let started = std::time::Instant::now();
+    let outcome = run_one(app, job, holder, mailer, report).await;
+    let processed = match &outcome {
+        Ok(None) => return Ok(None),
+        Ok(Some(n)) => i64::try_from(*n).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    };
+    let error = outcome.as_ref().err().map(|e| {
+        // The log detail is for operators; the stored text is what staff see.
+        tracing::warn!(job = job.name(), error = %e.message, detail = ?e.detail, "job failed");
+        e.message.clone()
+    });
+    let trigger_text = match trigger {
+        Trigger::Schedule => "schedule".to_owned(),
+        Trigger::Manual(who) => format!("manual:{who}"),
+    };
+    let run = yuming_store::JobRun {
+        name: job.name(),
+        started_at,
+        finished_at: app.now().0,
+        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        processed,
+        error: error.as_deref(),
+        holder,
+        trigger: &trigger_text,
+    };
+    // A run that cannot be recorded (the database is down) is still the job's outcome.
+    let recorded = async {
+        let mut tx = app.db().write().await?;
+        tx.record_job_run(&run).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(job = job.name(), error = %e.message, "job run not recorded");
+    }
+    outcome
+}
+
+/// Runs the periodic jobs once as `holder` (an instance id), each recorded: the lifecycle
+/// sweep when no other instance holds its lease, …, e-mail delivery when a mailer is
+/// configured (without one, e-mail stays in the outbox). A failing job does not stop the
+/// others; the first failure is returned after all ran.
 pub async fn run_jobs(
     app: &App,
     holder: &str,
     mailer: Option<&notices::Mailer>,
 ) -> Result<JobsReport, AppError> {
     let mut report = JobsReport::default();
-    let now = app.now().0;
-    let mut tx = app.db().write().await?;
-    let leased = tx
-        .acquire_job_lease("lifecycle_sweep", holder, now, now + JOB_LEASE_SECS)
-        .await?;
-    tx.commit().await?;
-    if leased {
-        let outcome = sweep(app).await;
-        let mut tx = app.db().write().await?;
-        tx.release_job_lease("lifecycle_sweep", holder, app.now().0)
-            .await?;
-        tx.commit().await?;
-        report.sweep = Some(outcome?);
-    }
-    // Batches whose instance stopped mid-way (their lease ran out) are finished here; items
-    // that had already committed are recognised by their audit entries, not run again.
-    report.batches_resumed += crate::registrar::batches::resume_stalled(app, holder, 10).await?;
-    // Idempotent per certificate (the notice's occasion), so every instance may run it.
-    report.certificate_reminders += crate::filing::certificates::remind_renewals(app).await?;
-    report.filing_monitor = crate::filing::monitor::run(app, 100).await?;
-    // Crediting is guarded row by row, so instances may settle concurrently.
-    report.payments = crate::billing::payments::settle(app).await?;
-    report.reconciliations = crate::billing::payments::reconcile_due(app, holder)
-        .await?
-        .len();
-    // Claimed order by order, so instances may run these concurrently.
-    report.orders_fulfilled = crate::registrar::checkout::fulfil_paid(app).await?;
-    report.orders_lapsed = crate::registrar::checkout::expire_lapsed(app).await?;
-    // Each due transfer completes in its own transaction that re-checks its state, so
-    // concurrent instances cannot complete one twice.
-    loop {
-        let done = crate::registrar::transfers::complete_due(app, 100).await?;
-        report.transfers_completed += done;
-        if done < 100 {
-            break;
+    let mut first_error = None;
+    for job in Job::ALL.into_iter().filter(|job| job.each_tick()) {
+        if let Err(e) = run_recorded(app, job, holder, Trigger::Schedule, mailer, &mut report).await
+        {
+            first_error.get_or_insert(e);
         }
     }
-    if let Some(mailer) = mailer {
-        loop {
-            let (sent, failed) = notices::deliver_email(app, mailer, 100).await?;
-            report.emails_sent += sent;
-            report.emails_failed += failed;
-            if sent + failed < 100 {
-                break;
-            }
-        }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(report),
     }
-    // The built-in gateway: no SMS provider has a public test endpoint, so messages are
-    // recorded (the outbox row marked sent) instead of leaving the machine.
-    loop {
-        let (sent, failed) = notices::deliver_sms(app, &notices::SandboxSmsGateway, 100).await?;
-        report.sms_sent += sent;
-        report.sms_failed += failed;
-        if sent + failed < 100 {
-            break;
-        }
-    }
-    // Deliveries are claimed under a lease (SKIP LOCKED on PostgreSQL): instances share the
-    // work without sending one twice.
-    loop {
-        let (sent, failed) = crate::notify::webhooks::deliver_webhooks(app, 100).await?;
-        report.webhooks_sent += sent;
-        report.webhooks_failed += failed;
-        if sent + failed < 100 {
-            break;
-        }
-    }
-    Ok(report)
 }

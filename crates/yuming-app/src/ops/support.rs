@@ -16,6 +16,10 @@ const NAMES_SHOWN: i64 = 50;
 /// How many of the customer's latest orders the summary lists.
 const ORDERS_SHOWN: i64 = 20;
 
+/// How many of the customer's filing orders and notices (per channel) the summary lists.
+const FILINGS_SHOWN: usize = 20;
+const NOTICES_SHOWN: i64 = 10;
+
 /// A customer as staff see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerSummary {
@@ -37,10 +41,151 @@ pub struct CustomerSummary {
     pub domains: Vec<(String, String, Timestamp)>,
     /// Its latest orders (kind, domain, amount, status, when), newest first.
     pub orders: Vec<(String, Option<String>, Money, String, Timestamp)>,
+    /// Its ICP filing orders (id, operation, status, last change), newest first.
+    pub filings: Vec<(String, String, String, Timestamp)>,
+    /// Its latest e-mail and SMS notices (when, kind, channel, status, subject), newest
+    /// first: what support needs to answer "did you send me…".
+    pub notices: Vec<(Timestamp, String, String, String, String)>,
+    /// Logins refused until then after too many failures.
+    pub locked_until: Option<Timestamp>,
+    /// Whether the e-mail address is verified.
+    pub email_verified: bool,
 }
 
-/// The customer whose e-mail is `query`, who holds the domain `query`, or whose filed site or
-/// entity has the filing number `query`; `NOT_FOUND` when none matches (or the match is a
+/// What support may do for a customer who asked (on the phone, in a ticket): each explicit,
+/// with a reason, audited, and none of them a way to act as the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assist {
+    /// Lift the lock that failed logins set.
+    Unlock,
+    /// Send a fresh e-mail verification link to the address on file.
+    ResendVerification,
+}
+
+impl Assist {
+    /// The stable name (`unlock`, `resend_verification`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assist::Unlock => "unlock",
+            Assist::ResendVerification => "resend_verification",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Assist> {
+        [Assist::Unlock, Assist::ResendVerification]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// Does `action` for the customer account `account_id` (staff with the assist right): the
+/// reason (1 to 200 characters, e.g. the ticket or call it answers) goes into the audit
+/// entry `customer.assist`. An account that is not locked, or already verified, is refused
+/// (`NOTHING_TO_DO`, 409), so that nothing is recorded as done that was not.
+pub async fn assist(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    account_id: &str,
+    action: Assist,
+    reason: &str,
+) -> Result<(), AppError> {
+    if !actor.role.is_staff() {
+        return Err(AppError::not_found());
+    }
+    actor.require(Right::CustomerAssist)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+        return Err(AppError::bad_request(
+            "REASON_REQUIRED",
+            "say why (1 to 200 characters), e.g. the ticket or call this answers",
+            "请填写原因（1 到 200 个字符），如对应的工单或来电",
+        )
+        .with_field("reason"));
+    }
+    let nothing_to_do = |what: &str, what_zh: &str| {
+        AppError::new(
+            crate::platform::error::ErrorKind::Conflict,
+            "NOTHING_TO_DO",
+            what.to_owned(),
+            what_zh.to_owned(),
+        )
+    };
+    let now = app.now();
+    let account = {
+        let mut tx = app.db().read().await?;
+        let account = tx.account_by_id(account_id).await?;
+        tx.commit().await?;
+        account
+            .filter(|a| a.role == "customer")
+            .ok_or_else(AppError::not_found)?
+    };
+    // The mail budget is a write of its own: taken before this action's transaction (SQLite
+    // has one writer at a time).
+    if action == Assist::ResendVerification
+        && account.email_verified_at.is_none()
+        && !crate::accounts::verification::may_mail(app, &account.email).await?
+    {
+        return Err(AppError::new(
+            crate::platform::error::ErrorKind::TooManyRequests,
+            "RATE_LIMITED",
+            "this address had its share of mails this hour; try again later",
+            "该邮箱本小时的邮件已达上限，请稍后再试",
+        )
+        .with_retry_after(3600));
+    }
+    let mut tx = app.db().write().await?;
+    let before = match action {
+        Assist::Unlock => {
+            let Some(until) = account.locked_until.filter(|until| *until > now.0) else {
+                return Err(nothing_to_do(
+                    "this account is not locked",
+                    "该账户未被锁定",
+                ));
+            };
+            tx.clear_lockout(&account.id, now.0).await?;
+            json!({ "locked_until": until, "failed_logins": account.failed_logins })
+        }
+        Assist::ResendVerification => {
+            if account.email_verified_at.is_some() {
+                return Err(nothing_to_do(
+                    "this address is verified already",
+                    "该邮箱已通过验证",
+                ));
+            }
+            crate::accounts::verification::issue_link(
+                app,
+                &mut tx,
+                &account.id,
+                &account.display_name,
+            )
+            .await?;
+            json!({ "email_verified": false })
+        }
+    };
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "customer.assist",
+            object_type: "account",
+            object_id: &account.id,
+            tenant: &account.tenant_id,
+            before,
+            after: json!({ "action": action.as_str(), "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The customer whose e-mail is `query`, who holds the domain `query`, whose filed site or
+/// entity has the filing number `query`, or whose filing (as a principal's) or domain contact
+/// has `query` as its mainland mobile; `NOT_FOUND` when none matches (or the match is a
 /// staff account). Staff with the billing-read right
 /// (support, finance, admins).
 pub async fn find_customer(
@@ -57,8 +202,8 @@ pub async fn find_customer(
     if query.is_empty() || query.chars().count() > 254 {
         return Err(AppError::bad_request(
             "INVALID_QUERY",
-            "enter an e-mail address, a domain name or a filing number",
-            "请输入邮箱地址、域名或备案号",
+            "enter an e-mail address, a domain name, a filing number or a mobile number",
+            "请输入邮箱地址、域名、备案号或手机号",
         )
         .with_field("q"));
     }
@@ -78,7 +223,27 @@ pub async fn find_customer(
                     .first()
                 {
                     Some(site) => tx.account_by_id(&site.owner_id).await?,
-                    None => None,
+                    // The mobile of a filing's principal (主体或网站负责人), found through its
+                    // blind index: the number itself is only in the sealed documents.
+                    None => match mainland_mobile(&query) {
+                        Some(mobile) => {
+                            let index = app.cipher().blind_index(
+                                &crate::filing::normal_mobile(&mobile),
+                                crate::filing::MOBILE_INDEX,
+                            );
+                            let contact_index = app.cipher().blind_index(
+                                &crate::registrar::contacts::normal_phone(&mobile),
+                                crate::registrar::contacts::PHONE_INDEX,
+                            );
+                            let mut owners = tx.owners_by_principal_mobile(&index).await?;
+                            owners.extend(tx.owners_by_contact_phone(&contact_index).await?);
+                            match owners.first() {
+                                Some(owner) => tx.account_by_id(owner).await?,
+                                None => None,
+                            }
+                        }
+                        None => None,
+                    },
                 },
             }
         }
@@ -110,6 +275,31 @@ pub async fn find_customer(
             )
         })
         .collect();
+    let filings = tx
+        .filing_orders_of_owner(&tenant)
+        .await?
+        .into_iter()
+        .take(FILINGS_SHOWN)
+        .map(|o| (o.id, o.operation, o.status, Timestamp(o.updated_at)))
+        .collect();
+    let mut notices = Vec::new();
+    for channel in ["email", "sms"] {
+        notices.extend(
+            tx.notices_of_account(&tenant, channel, i64::MAX, NOTICES_SHOWN)
+                .await?
+                .into_iter()
+                .map(|n| {
+                    (
+                        Timestamp(n.created_at),
+                        n.kind,
+                        n.channel,
+                        n.status,
+                        n.subject,
+                    )
+                }),
+        );
+    }
+    notices.sort_by_key(|n| std::cmp::Reverse(n.0));
     audit::record(
         app,
         &mut tx,
@@ -143,5 +333,56 @@ pub async fn find_customer(
         credit_limit: Money::new(balance.credit_limit, Currency::Cny),
         domains,
         orders,
+        filings,
+        notices,
+        locked_until: tenant_row
+            .locked_until
+            .filter(|until| *until > app.now().0)
+            .map(Timestamp),
+        email_verified: tenant_row.email_verified_at.is_some(),
     })
+}
+
+/// `query` as an 11-digit mainland mobile number (spaces, dashes and a `+86`/`86` prefix
+/// removed), when it is one.
+fn mainland_mobile(query: &str) -> Option<String> {
+    let digits: String = query
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect();
+    let digits = digits
+        .strip_prefix("+86")
+        .or_else(|| digits.strip_prefix("0086"))
+        .unwrap_or(&digits);
+    let digits = if digits.len() == 13 {
+        digits.strip_prefix("86").unwrap_or(digits)
+    } else {
+        digits
+    };
+    (digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mainland_mobile;
+
+    #[test]
+    fn mobiles_are_recognised_in_the_forms_people_type() {
+        for typed in [
+            "13800138000",
+            "138 0013 8000",
+            "+86 138-0013-8000",
+            "8613800138000",
+        ] {
+            assert_eq!(
+                mainland_mobile(typed).as_deref(),
+                Some("13800138000"),
+                "{typed}"
+            );
+        }
+        for other in ["1380013800", "23800138000", "example.cn", "1380013800x", ""] {
+            assert_eq!(mainland_mobile(other), None, "{other}");
+        }
+    }
 }

@@ -748,6 +748,62 @@ pub async fn set_prices(
     tld: &str,
     new_prices: PricesFile,
 ) -> Result<TldPrices, AppError> {
+    let (row, file, now) = change_definition(app, ctx, actor, tld, "catalogue.prices", |file| {
+        let before = file.prices;
+        file.prices = new_prices;
+        (
+            serde_json::to_value(before).unwrap_or_default(),
+            serde_json::to_value(new_prices).unwrap_or_default(),
+        )
+    })
+    .await?;
+    Ok(TldPrices {
+        ascii: row.ascii,
+        unicode: row.unicode,
+        currency: file.currency,
+        prices: new_prices,
+        updated_at: now,
+    })
+}
+
+/// Replaces one TLD's reserved second-level labels (admins; audited with the lists before
+/// and after). Each label is checked like an import's (`reserved[i]` names a bad one);
+/// availability refuses the new ones as `RESERVED` within seconds on every instance.
+pub async fn set_reserved(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tld: &str,
+    labels: Vec<String>,
+) -> Result<(), AppError> {
+    let mut labels: Vec<String> = labels
+        .into_iter()
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty())
+        .collect();
+    labels.sort();
+    labels.dedup();
+    change_definition(app, ctx, actor, tld, "catalogue.reserved", move |file| {
+        let before = std::mem::replace(&mut file.reserved, labels);
+        (
+            json!({ "reserved": before }),
+            json!({ "reserved": file.reserved }),
+        )
+    })
+    .await?;
+    Ok(())
+}
+
+/// Changes one stored TLD definition with `change` (which returns the audit's before and
+/// after), validated like an import, in one audited transaction; drops the catalogue cache.
+async fn change_definition(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tld: &str,
+    action: &'static str,
+    change: impl FnOnce(&mut TldFile) -> (serde_json::Value, serde_json::Value),
+) -> Result<(TldRow, TldFile, i64), AppError> {
     actor.require(Right::PlatformAdmin)?;
     current(app).await?;
     let now = app.now().0;
@@ -760,10 +816,10 @@ pub async fn set_prices(
         .find(|row| row.ascii == wanted || row.unicode == wanted)
         .ok_or_else(AppError::not_found)?;
     let mut file = stored_definition(&row)?;
-    let before = file.prices;
-    file.prices = new_prices;
-    // The same validation as an import: a price out of range is refused with its field.
-    let policy = tld_policy(&file, "prices")?;
+    let (before, after) = change(&mut file);
+    // The same validation as an import: a bad price or label is refused with its field.
+    let field = action.trim_start_matches("catalogue.");
+    let policy = tld_policy(&file, field)?;
     let definition = toml::to_string(&file)
         .map_err(|e| AppError::internal(format!("serialising a TLD: {e}")))?;
     tx.upsert_tld(&TldRow {
@@ -779,24 +835,119 @@ pub async fn set_prices(
         ctx,
         &actor.account_id,
         Change {
-            action: "catalogue.prices",
+            action,
             object_type: "tld",
             object_id: &row.ascii,
             tenant: "",
-            before: serde_json::to_value(before).unwrap_or_default(),
-            after: serde_json::to_value(new_prices).unwrap_or_default(),
+            before,
+            after,
         },
     )
     .await?;
     tx.commit().await?;
     app.invalidate_catalogue();
-    Ok(TldPrices {
-        ascii: row.ascii,
-        unicode: row.unicode,
-        currency: file.currency,
-        prices: new_prices,
-        updated_at: now,
-    })
+    Ok((row, file, now))
+}
+
+/// One TLD's reserved and premium labels, as administrators keep them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TldLists {
+    /// A-label.
+    pub ascii: String,
+    /// Unicode form.
+    pub unicode: String,
+    /// ISO 4217 code of the premium prices.
+    pub currency: String,
+    /// Reserved labels as entered.
+    pub reserved: Vec<String>,
+    /// Premium labels with their prices.
+    pub premium: Vec<(String, PricesFile)>,
+}
+
+/// The naming-review list as administrators keep it.
+#[derive(Debug, Clone)]
+pub struct ScreeningLists {
+    /// Whether the built-in list applies as well.
+    pub include_defaults: bool,
+    /// How many terms the built-in list has.
+    pub built_in: usize,
+    /// The platform's own terms.
+    pub terms: Vec<TermFile>,
+}
+
+/// Every TLD's reserved and premium labels, and the screening list (admins).
+pub async fn lists(app: &App, actor: &Actor) -> Result<(Vec<TldLists>, ScreeningLists), AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    current(app).await?;
+    let mut tx = app.db().read().await?;
+    let rows = tx.tlds().await?;
+    let screening_text = tx.setting(SCREENING_SETTING).await?;
+    tx.commit().await?;
+    let tlds = rows
+        .iter()
+        .map(|row| {
+            let file = stored_definition(row)?;
+            Ok(TldLists {
+                ascii: row.ascii.clone(),
+                unicode: row.unicode.clone(),
+                currency: file.currency.clone(),
+                reserved: file.reserved.clone(),
+                premium: file.premium.into_iter().collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let screening: Option<ScreeningFile> = match screening_text {
+        Some(text) => Some(
+            toml::from_str(&text)
+                .map_err(|e| AppError::internal(format!("stored screening does not parse: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok((
+        tlds,
+        ScreeningLists {
+            include_defaults: screening.as_ref().is_none_or(|f| f.include_defaults),
+            built_in: DEFAULT_BLOCKLIST.len(),
+            terms: screening.map(|f| f.terms).unwrap_or_default(),
+        },
+    ))
+}
+
+/// Replaces the naming-review list (admins; audited): the platform's own terms, and whether
+/// the built-in list applies as well. Checked like an import (`screening.terms[i]` names a
+/// bad term); names are screened with it within seconds on every instance.
+pub async fn set_screening(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    file: ScreeningFile,
+) -> Result<(), AppError> {
+    actor.require(Right::PlatformAdmin)?;
+    screening_terms(Some(&file))?;
+    let value = toml::to_string(&file)
+        .map_err(|e| AppError::internal(format!("serialising screening: {e}")))?;
+    let mut tx = app.db().write().await?;
+    let before = tx.setting(SCREENING_SETTING).await?;
+    tx.set_setting(SCREENING_SETTING, &value, app.now().0)
+        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        ctx,
+        &actor.account_id,
+        Change {
+            action: "catalogue.screening",
+            object_type: "catalogue",
+            object_id: "screening",
+            tenant: "",
+            before: json!({ "screening": before }),
+            after: json!({ "screening": value }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    app.invalidate_catalogue();
+    Ok(())
 }
 
 /// What importing a catalogue file would change for one TLD.

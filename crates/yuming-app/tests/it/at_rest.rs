@@ -262,7 +262,7 @@ async fn as_an_older_release_wrote_it(db: &TestDb) {
     };
     let sql = format!(
         "UPDATE contacts SET email = '{CONTACT_EMAIL}', phone = '{CONTACT_PHONE}', \
-            email_sealed = NULL, phone_sealed = NULL; \
+            email_sealed = NULL, phone_sealed = NULL, phone_index = NULL; \
          UPDATE filing_entities SET principal_mobile = '{MOBILE}', \
             principal_email = '{PRINCIPAL_EMAIL}', principal_mobile_index = NULL, \
             principal_email_index = NULL; \
@@ -302,6 +302,7 @@ both_backends!(
 
         let report = at_rest::seal_legacy_plaintext(&w.app).await.expect("seal");
         assert_eq!(report.contacts, 1);
+        assert_eq!(report.contact_phones, 1, "indexed once sealed");
         assert_eq!(report.filing_principals, 2, "entity and site");
         assert!(report.sandbox_rows >= 3, "{report:?}");
         assert!(report.sms_notices >= 1, "{report:?}");
@@ -315,6 +316,22 @@ both_backends!(
         );
         assert_nothing_in_clear(&db).await;
         reads_return_the_values(&w, &filed).await;
+        // Support finds the customer by the contact's phone through the backfilled index.
+        let support = yuming_test_support::fixtures::staff(
+            &w.app,
+            "helpdesk@example.com",
+            yuming_core::access::Role::Support,
+        )
+        .await;
+        let found = yuming_app::ops::support::find_customer(
+            &w.app,
+            &yuming_test_support::fixtures::ctx(),
+            &support,
+            "133 1234 5678",
+        )
+        .await
+        .expect("found by the contact's phone");
+        assert_eq!(found.account_id, filed.actor.tenant_id);
 
         // The converted indexes match what new rows are indexed by: another customer's
         // filing naming the same mobile is caught by the duplicate check.

@@ -401,6 +401,21 @@ both_backends!(
         filing::submit(app, &ctx(), &alice, &add.id)
             .await
             .expect("submit add-site");
+        // The reviewer sees the entity's first order beside this one, with its rejection.
+        let review = filing::review_view(app, &ctx(), &w.reviewer, &add.id)
+            .await
+            .expect("review view");
+        assert_eq!(review.earlier.len(), 1, "{:?}", review.earlier);
+        assert_eq!(review.earlier[0].id, order.id);
+        assert_eq!(review.earlier[0].operation, "FIRST");
+        assert!(
+            review.earlier[0]
+                .decisions
+                .iter()
+                .any(|d| d.kind == "rejection" && d.from_staff),
+            "{:?}",
+            review.earlier[0].decisions
+        );
         through_review(&w, &alice, &add.id, "13800138000").await;
         let (_, sites) = filing::get_entity(app, &alice, &entity.id)
             .await

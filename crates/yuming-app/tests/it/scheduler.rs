@@ -620,3 +620,141 @@ both_backends!(
         assert_ledger_balanced(&app).await;
     }
 );
+
+both_backends!(
+    jobs_are_recorded_and_administrators_run_them_now,
+    |db: TestDb| async move {
+        use yuming_app::ops::jobs;
+        use yuming_app::ops::scheduler::Job;
+        use yuming_core::access::Role;
+        use yuming_test_support::fixtures;
+        let (app, clock) = test_app(&db.db);
+        let admin = fixtures::staff(&app, "ops@example.com", Role::Admin).await;
+        let reviewer = fixtures::staff(&app, "eyes@example.com", Role::Reviewer).await;
+
+        // Before anything ran, every job is listed as never run; e-mail without a mailer
+        // cannot run at all.
+        let listed = jobs::list(&app, &admin).await.expect("list");
+        assert_eq!(listed.len(), Job::ALL.len());
+        assert!(listed.iter().all(|j| j.status.is_none() && !j.failing));
+        let email = listed
+            .iter()
+            .find(|j| j.job == Job::EmailDelivery)
+            .expect("email job");
+        assert!(email.unavailable);
+
+        scheduler::run_jobs(&app, "instance-a", None)
+            .await
+            .expect("jobs");
+        let listed = jobs::list(&app, &admin).await.expect("list");
+        for view in &listed {
+            let ran = view.job.each_tick() && view.job != Job::EmailDelivery;
+            assert_eq!(view.status.is_some(), ran, "{:?}", view.job);
+            if let Some(status) = &view.status {
+                assert_eq!(status.runs, 1);
+                assert_eq!(status.failures, 0);
+                assert_eq!(status.last_trigger, "schedule");
+                assert_eq!(status.last_holder, "instance-a");
+                assert_eq!(status.last_ok_at, Some(status.last_finished_at));
+            }
+        }
+
+        // A failure is counted and shown until a run succeeds again; the message stays for
+        // reference.
+        let mut tx = app.db().write().await.expect("tx");
+        tx.record_job_run(&yuming_store::JobRun {
+            name: "complete_transfers",
+            started_at: app.now().0,
+            finished_at: app.now().0,
+            duration_ms: 3,
+            processed: 0,
+            error: Some("database is locked"),
+            holder: "instance-b",
+            trigger: "schedule",
+        })
+        .await
+        .expect("record");
+        tx.commit().await.expect("commit");
+        let (failing, _) = jobs::trouble(&app, &admin).await.expect("trouble");
+        assert_eq!(failing, 1);
+        let transfers = jobs::list(&app, &admin)
+            .await
+            .expect("list")
+            .into_iter()
+            .find(|j| j.job == Job::CompleteTransfers)
+            .expect("transfers");
+        let status = transfers.status.clone().expect("status");
+        assert!(transfers.failing);
+        assert_eq!((status.runs, status.failures), (2, 1));
+        assert_eq!(status.consecutive_failures, 1);
+        assert_eq!(status.last_error.as_deref(), Some("database is locked"));
+
+        // Run now: audited, recorded as manual, and the failure streak ends.
+        let ran = jobs::run_now(&app, &ctx(), &admin, "complete_transfers")
+            .await
+            .expect("run now");
+        assert_eq!(ran.job, Job::CompleteTransfers);
+        let transfers = jobs::list(&app, &admin)
+            .await
+            .expect("list")
+            .into_iter()
+            .find(|j| j.job == Job::CompleteTransfers)
+            .expect("transfers");
+        let status = transfers.status.expect("status");
+        assert!(!transfers.failing);
+        assert_eq!((status.runs, status.failures), (3, 1));
+        assert_eq!(status.consecutive_failures, 0);
+        assert_eq!(status.last_trigger, format!("manual:{}", admin.account_id));
+        assert_eq!(status.last_error.as_deref(), Some("database is locked"));
+        let mut tx = app.db().read().await.expect("tx");
+        let audit = tx
+            .audit_search(
+                &yuming_store::AuditFilter {
+                    action_prefix: Some("job.run_now"),
+                    ..Default::default()
+                },
+                None,
+                10,
+            )
+            .await
+            .expect("audit");
+        tx.commit().await.expect("commit");
+        assert_eq!(audit.entries.len(), 1, "{audit:?}");
+
+        // Refusals: e-mail without smtp_url, an unknown job, a reviewer.
+        let no_smtp = jobs::run_now(&app, &ctx(), &admin, "email_delivery")
+            .await
+            .expect_err("no mailer");
+        assert_eq!(no_smtp.code, "SMTP_NOT_CONFIGURED");
+        let unknown = jobs::run_now(&app, &ctx(), &admin, "mine_bitcoin")
+            .await
+            .expect_err("unknown");
+        assert_eq!(unknown.code, "NOT_FOUND");
+        assert!(
+            jobs::run_now(&app, &ctx(), &reviewer, "lifecycle_sweep")
+                .await
+                .is_err()
+        );
+        assert!(jobs::list(&app, &reviewer).await.is_err());
+
+        // The sweep's lease held by a running instance: a run asked for now is refused and
+        // not recorded as a run.
+        let now = app.now().0;
+        let mut tx = app.db().write().await.expect("tx");
+        assert!(
+            tx.acquire_job_lease("lifecycle_sweep", "instance-c", now, now + 900)
+                .await
+                .expect("lease")
+        );
+        tx.commit().await.expect("commit");
+        let busy = jobs::run_now(&app, &ctx(), &admin, "lifecycle_sweep")
+            .await
+            .expect_err("busy");
+        assert_eq!(busy.code, "JOB_RUNNING_ELSEWHERE");
+
+        // A job not run for three intervals lags.
+        clock.set(Timestamp(app.now().0 + 4 * 60 + 61));
+        let (_, lagging) = jobs::trouble(&app, &admin).await.expect("trouble");
+        assert!(lagging > 0);
+    }
+);

@@ -1,7 +1,7 @@
 //! Platform administration.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use yuming_app::AppError;
 use yuming_app::accounts::{self, NewAccountInput};
@@ -78,4 +78,42 @@ pub async fn system_status(
             })
             .collect(),
     }))
+}
+
+/// An action support takes for a customer who asked.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistRequest {
+    /// `unlock` (lift the lock failed logins set) or `resend_verification` (a fresh e-mail
+    /// verification link to the address on file).
+    pub action: String,
+    /// Why: the ticket or call this answers (1 to 200 characters); audited.
+    pub reason: String,
+}
+
+/// Acts for a customer who asked, through one explicit action (support and admins; audited as
+/// `customer.assist` with the reason). Nothing to do (not locked, already verified) is 409
+/// `NOTHING_TO_DO`.
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/assist", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "the customer account id")), request_body = AssistRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn assist(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AssistRequest>,
+) -> Result<StatusCode, ApiError> {
+    use yuming_app::ops::support::{self, Assist};
+    let action = Assist::parse(&body.action).ok_or_else(|| {
+        AppError::bad_request(
+            "UNKNOWN_ACTION",
+            "action must be unlock or resend_verification",
+            "操作须为 unlock 或 resend_verification",
+        )
+        .with_field("action")
+    })?;
+    support::assist(&state.app, &ctx, &actor, &id, action, &body.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -119,6 +119,36 @@ pub async fn credit(
     ))
 }
 
+/// Takes money back from a customer's balance (finance staff): the correction of a credit or
+/// payment booked in error, never more than the balance holds (`DEBIT_EXCEEDS_BALANCE`, 409).
+/// Above the approval amount a person's debit is refused with `SECOND_APPROVAL_REQUIRED`
+/// (409): ask for it with `POST /api/v1/admin/credit-requests` and `"direction": "debit"`.
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/debit", tag = "admin", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "the customer (tenant) account id")), request_body = CreditRequest,
+    responses((status = 200, body = BalanceDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn debit(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreditRequest>,
+) -> Result<Json<BalanceDto>, ApiError> {
+    let amount = Money::new(body.amount, currency_of(body.currency.as_deref())?);
+    Ok(Json(
+        billing::debit(
+            &state.app,
+            &ctx,
+            &actor,
+            &id,
+            amount,
+            body.note.as_deref().unwrap_or(""),
+        )
+        .await?
+        .into(),
+    ))
+}
+
 /// Sets how far below zero a customer's balance may go (finance staff).
 #[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/credit-limit", tag = "admin", security(("bearer" = []), ("api_key" = [])),
     params(("id" = String, Path, description = "the customer (tenant) account id")), request_body = crate::dto::CreditLimitRequest,
@@ -206,6 +236,16 @@ pub async fn request_credit(
     ApiJson(body): ApiJson<NewCreditRequest>,
 ) -> Result<(axum::http::StatusCode, Json<CreditRequestDto>), ApiError> {
     let amount = Money::new(body.amount, currency_of(body.currency.as_deref())?);
+    let direction =
+        billing::credit_requests::Direction::parse(body.direction.as_deref().unwrap_or("credit"))
+            .ok_or_else(|| {
+            AppError::bad_request(
+                "UNKNOWN_DIRECTION",
+                "direction must be credit or debit",
+                "方向须为 credit 或 debit",
+            )
+            .with_field("direction")
+        })?;
     let view = billing::credit_requests::request(
         &state.app,
         &ctx,
@@ -213,6 +253,7 @@ pub async fn request_credit(
         &body.account_id,
         amount,
         body.note.as_deref().unwrap_or(""),
+        direction,
     )
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(view.into())))

@@ -50,7 +50,7 @@ pub(crate) fn image_response(content_type: &str, bytes: Vec<u8>) -> Response {
     (headers, bytes).into_response()
 }
 
-fn parse_time(value: &str, field: &str) -> Result<Timestamp, ApiError> {
+pub(crate) fn parse_time(value: &str, field: &str) -> Result<Timestamp, ApiError> {
     time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
         .map(|t| Timestamp(t.unix_timestamp()))
         .map_err(|_| {
@@ -459,17 +459,25 @@ pub async fn claim(
 
 /// Passes the claimed order; it is pushed to the authority.
 #[utoipa::path(post, path = "/api/v1/review/filing/{id}/approve", tags = ["admin", "review"], security(("bearer" = []), ("api_key" = [])),
-    params(("id" = String, Path, description = "order id")),
-    responses((status = 200, body = FilingOrderDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+    params(("id" = String, Path, description = "order id"), crate::filing_dto::ApproveQuery),
+    responses((status = 200, body = FilingOrderDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Auth(actor): Auth,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<crate::filing_dto::ApproveQuery>,
 ) -> Result<Json<FilingOrderDto>, ApiError> {
+    let seen = query
+        .seen
+        .as_deref()
+        .map(|s| parse_time(s, "seen"))
+        .transpose()?;
     Ok(Json(
-        filing::approve(&state.app, &ctx, &actor, &id).await?.into(),
+        filing::approve_seen(&state.app, &ctx, &actor, &id, seen)
+            .await?
+            .into(),
     ))
 }
 
@@ -495,8 +503,13 @@ pub async fn reject(
             comment: r.comment,
         })
         .collect();
+    let seen = body
+        .seen
+        .as_deref()
+        .map(|s| parse_time(s, "seen"))
+        .transpose()?;
     Ok(Json(
-        filing::reject(&state.app, &ctx, &actor, &id, &rejections)
+        filing::reject_seen(&state.app, &ctx, &actor, &id, &rejections, seen)
             .await?
             .into(),
     ))

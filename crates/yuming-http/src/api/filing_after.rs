@@ -405,6 +405,8 @@ pub struct AlertDto {
     pub id: String,
     /// The site.
     pub site_id: String,
+    /// The site's domain.
+    pub domain: String,
     /// `DOMAIN_LOST`, `DOMAIN_UNVERIFIED`, `DOMAIN_EXPIRING`, `UNFILED_ADDRESS`,
     /// `SERVER_EXPIRED`, `SERVER_EXPIRING`, `FOOTER_MISSING`.
     pub kind: String,
@@ -473,6 +475,7 @@ pub async fn alerts(
             .map(|a| AlertDto {
                 id: a.id,
                 site_id: a.site_id,
+                domain: a.domain,
                 kind: a.kind,
                 severity: a.severity,
                 reason_en: a.reason_en,

@@ -63,13 +63,19 @@ pub async fn contact_decision(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReviewDecisionRequest>,
 ) -> Result<Json<ReviewContactDto>, ApiError> {
-    let contact = contacts::decide(
+    let seen = body
+        .seen
+        .as_deref()
+        .map(|s| crate::api::filing::parse_time(s, "seen"))
+        .transpose()?;
+    let contact = contacts::decide_seen(
         &state.app,
         &ctx,
         &actor,
         &id,
         body.decision.as_deref().unwrap_or_default(),
         body.reason.as_deref(),
+        seen,
     )
     .await?;
     Ok(Json(contact.into()))

@@ -132,8 +132,10 @@ pub struct CreditRequestDto {
     pub decided_by: Option<String>,
     /// Why it was rejected.
     pub reason: Option<String>,
-    /// The top-up order an approval made.
+    /// The order an approval made.
     pub order_id: Option<String>,
+    /// `credit` (to the customer's balance) or `debit` (taken back from it).
+    pub direction: String,
 }
 
 impl From<yuming_app::billing::credit_requests::CreditRequestView> for CreditRequestDto {
@@ -149,14 +151,18 @@ impl From<yuming_app::billing::credit_requests::CreditRequestView> for CreditReq
             decided_by: v.decided_by,
             reason: v.reason,
             order_id: v.order_id,
+            direction: v.direction.as_str().to_owned(),
         }
     }
 }
 
-/// Asks for a manual credit that a second finance person approves.
+/// Asks for a manual credit (or debit) that a second finance person approves.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCreditRequest {
+    /// `credit` (default) or `debit`.
+    #[serde(default)]
+    pub direction: Option<String>,
     /// The customer (tenant) account.
     pub account_id: String,
     /// Minor units, positive.

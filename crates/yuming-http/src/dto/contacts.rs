@@ -201,6 +201,11 @@ pub struct ReviewDecisionRequest {
     /// Why (1–500 characters); required to reject.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The `changed_at` of the document the reviewer looked at (RFC 3339, from
+    /// `GET /api/v1/review/contacts/{id}`): when the contact or its images changed since, the
+    /// decision is refused with `CHANGED_SINCE_OPENED` (409).
+    #[serde(default)]
+    pub seen: Option<String>,
 }
 
 /// A full postal address (review only).
@@ -252,6 +257,9 @@ impl From<ReviewEntry> for ReviewHistoryDto {
 /// plain document number and street.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ContactDocumentDto {
+    /// When the contact or one of its images last changed (RFC 3339): send it back as the
+    /// decision's `seen`.
+    pub changed_at: String,
     /// The contact.
     pub contact: ReviewContactDto,
     /// The document number, unmasked.
@@ -332,6 +340,7 @@ impl From<DocumentSet> for ContactImagesDto {
 impl From<ContactDocument> for ContactDocumentDto {
     fn from(document: ContactDocument) -> Self {
         ContactDocumentDto {
+            changed_at: document.changed_at().to_rfc3339(),
             contact: document.contact.into(),
             id_number: document.id_number,
             address: FullAddressDto {

@@ -279,7 +279,23 @@ both_backends!(contacts_over_http, |db: TestDb| async move {
         (no_decision.status, no_decision.code()),
         (StatusCode::BAD_REQUEST, "INVALID_DECISION")
     );
-    let rejected = decide(json!({"decision": "reject", "reason": "证件信息与姓名不符"})).await;
+    // A decision on what the reviewer saw: an older `changed_at` is refused, nothing changes.
+    let changed_at = document.json["changed_at"]
+        .as_str()
+        .expect("changed_at")
+        .to_owned();
+    let stale = decide(json!({"decision": "approve", "seen": "2020-01-01T00:00:00Z"})).await;
+    assert_eq!(
+        (stale.status, stale.code()),
+        (StatusCode::CONFLICT, "CHANGED_SINCE_OPENED"),
+        "{}",
+        stale.json
+    );
+    let not_a_time = decide(json!({"decision": "approve", "seen": "yesterday"})).await;
+    assert_eq!(not_a_time.code(), "INVALID_TIME", "{}", not_a_time.json);
+    let rejected =
+        decide(json!({"decision": "reject", "reason": "证件信息与姓名不符", "seen": changed_at}))
+            .await;
     assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.json);
     assert_eq!(rejected.json["verification"]["status"], "rejected");
     assert_eq!(

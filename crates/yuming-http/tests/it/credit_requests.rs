@@ -167,3 +167,102 @@ both_backends!(
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
 );
+
+both_backends!(
+    a_manual_debit_corrects_a_balance_with_four_eyes_above_the_line,
+    |db: TestDb| async move {
+        let h = Harness::new(db);
+        let (customer, customer_token) = h.customer("wrongly@example.com").await;
+        let (_, first) = h.staff("fixer@example.com", "finance").await;
+        let (_, second) = h.staff("checker@example.com", "finance").await;
+        let (_, support) = h.staff("desk@example.com", "support").await;
+        let book = |kind: &'static str, token: String, amount: i64| {
+            let h = &h;
+            let path = format!("/api/v1/admin/accounts/{customer}/{kind}");
+            async move {
+                h.call(
+                    Method::POST,
+                    &path,
+                    Some(&token),
+                    Some(json!({"amount": amount, "note": "重复入账更正 T300"})),
+                )
+                .await
+            }
+        };
+        let credited = book("credit", first.clone(), 800_000).await;
+        assert_eq!(credited.status, StatusCode::OK, "{}", credited.json);
+
+        // More than the balance holds: refused, nothing moves.
+        let too_much = book("debit", first.clone(), 800_001).await;
+        assert_eq!(
+            (too_much.status, too_much.code()),
+            (StatusCode::CONFLICT, "DEBIT_EXCEEDS_BALANCE"),
+            "{}",
+            too_much.json
+        );
+        let not_finance = book("debit", support.clone(), 100).await;
+        assert_eq!(not_finance.status, StatusCode::FORBIDDEN);
+        let zero = book("debit", first.clone(), 0).await;
+        assert_eq!(zero.code(), "INVALID_AMOUNT", "{}", zero.json);
+
+        let debited = book("debit", first.clone(), 300_000).await;
+        assert_eq!(debited.status, StatusCode::OK, "{}", debited.json);
+        assert_eq!(debited.json["balance"]["amount"], 500_000);
+        assert_eq!(balance(&h, &customer_token).await, 500_000);
+
+        // Above the approval line a debit is asked for and a second person books it, once.
+        let mut more = book("credit", first.clone(), 1_000_000).await;
+        assert_eq!(more.status, StatusCode::OK, "{}", more.json);
+        more = book("credit", second.clone(), 1_000_000).await;
+        assert_eq!(more.status, StatusCode::OK, "{}", more.json);
+        let large = book("debit", first.clone(), 2_000_000).await;
+        assert_eq!(large.code(), "SECOND_APPROVAL_REQUIRED", "{}", large.json);
+        let unknown = h
+            .call(
+                Method::POST,
+                "/api/v1/admin/credit-requests",
+                Some(&first),
+                Some(json!({"account_id": customer, "amount": 2_000_000, "direction": "sideways"})),
+            )
+            .await;
+        assert_eq!(unknown.code(), "UNKNOWN_DIRECTION", "{}", unknown.json);
+        let asked = h
+            .call(
+                Method::POST,
+                "/api/v1/admin/credit-requests",
+                Some(&first),
+                Some(json!({"account_id": customer, "amount": 2_000_000, "direction": "debit", "note": "重复入账更正 T301"})),
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.json);
+        assert_eq!(asked.json["direction"], "debit");
+        assert_eq!(balance(&h, &customer_token).await, 2_500_000);
+        let id = asked.json["id"].as_str().expect("id").to_owned();
+        let approved = h
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/credit-requests/{id}/decision"),
+                Some(&second),
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
+        assert_eq!(balance(&h, &customer_token).await, 500_000);
+        let sums = yuming_app::billing::ledger_sums(&h.app)
+            .await
+            .expect("sums");
+        assert!(sums.iter().all(|(_, sum)| *sum == 0), "{sums:?}");
+
+        // The customer sees the debits among their orders.
+        let orders = h
+            .call(Method::GET, "/api/v1/orders", Some(&customer_token), None)
+            .await;
+        let debits = orders.json["orders"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .filter(|o| o["kind"] == "debit")
+            .count();
+        assert_eq!(debits, 2, "{}", orders.json);
+    }
+);

@@ -3,6 +3,7 @@
 mod harness;
 
 mod account_security;
+mod assist;
 mod bank;
 mod checkout;
 mod contacts;

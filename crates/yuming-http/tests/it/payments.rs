@@ -784,5 +784,41 @@ both_backends!(
                 .is_empty(),
             "by one instance"
         );
+        // Finance sees the day's result (not only differences) and the payment in the list
+        // of every customer's payments.
+        let finance = yuming_test_support::fixtures::staff(
+            &h.app,
+            "books@example.com",
+            yuming_core::access::Role::Finance,
+        )
+        .await;
+        let kept = payments::reconciliations(&h.app, &finance, 10)
+            .await
+            .expect("reconciliations");
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(
+            (
+                kept[0].gateway.as_str(),
+                kept[0].day.as_str(),
+                kept[0].matched
+            ),
+            ("sandbox", "2026-01-01", 1)
+        );
+        assert!(kept[0].mismatches.is_empty());
+        let (latest, _) = payments::latest(&h.app, &finance, Some("paid"), 10)
+            .await
+            .expect("latest");
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].id, id);
+        let (pending, _) = payments::latest(&h.app, &finance, Some("pending"), 10)
+            .await
+            .expect("latest");
+        assert!(pending.is_empty());
+        let customer = yuming_test_support::fixtures::login(&h.app, "payer@example.com").await;
+        assert!(
+            payments::reconciliations(&h.app, &customer, 10)
+                .await
+                .is_err()
+        );
     }
 );

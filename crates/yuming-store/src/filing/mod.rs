@@ -275,6 +275,22 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// The customers with a live filing (entity or site) whose principal's mobile has this
+    /// blind index.
+    pub async fn owners_by_principal_mobile(
+        &mut self,
+        index: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT owner_id FROM filing_entities WHERE principal_mobile_index = $1 \
+                   AND status <> 'cancelled' UNION SELECT owner_id FROM filing_sites \
+                   WHERE principal_mobile_index = $1 AND status <> 'cancelled' ORDER BY 1";
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql)
+            .bind(index)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// The certificate indexes of the live entities (other than `entity_id`) whose principal
     /// or a live site's principal has this blind index of a mobile (`mobile`) or e-mail.
     pub async fn filing_contact_users(
@@ -570,6 +586,25 @@ impl Tx {
         );
         on_conn!(self, c => sqlx::query_as::<_, FilingOrderRow>(sql)
             .bind(owner_id)
+            .fetch_all(c)
+            .await
+            .map_err(map_err))
+    }
+
+    /// The orders of an entity (主体), newest first, at most `limit`.
+    pub async fn filing_orders_of_entity(
+        &mut self,
+        entity_id: &str,
+        limit: i64,
+    ) -> Result<Vec<FilingOrderRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            order_columns!(),
+            " FROM filing_orders WHERE entity_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 + 0"
+        );
+        on_conn!(self, c => sqlx::query_as::<_, FilingOrderRow>(sql)
+            .bind(entity_id)
+            .bind(limit)
             .fetch_all(c)
             .await
             .map_err(map_err))

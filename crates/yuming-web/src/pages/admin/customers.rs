@@ -1,5 +1,6 @@
 //! Support and finance find a customer and see what they hold; finance credits a balance
-//! (money received outside the platform) with a note, through the same use case as the API.
+//! (money received outside the platform) or debits it (a correction) with a note, through the
+//! same use cases as the API.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -37,6 +38,14 @@ pub struct CustomerCard {
     pub orders: Vec<(String, String, String, String)>,
     /// The customer's audit trail in the staff audit search.
     pub audit: String,
+    /// Filing orders: (last change, operation, status).
+    pub filings: Vec<(String, String, String)>,
+    /// Latest e-mail and SMS notices: (when, channel, subject, status).
+    pub notices: Vec<(String, String, String, String)>,
+    /// Logins refused until then, in words.
+    pub locked_until: Option<String>,
+    /// The e-mail address is verified.
+    pub email_verified: bool,
 }
 
 fn card(locale: crate::i18n::Locale, summary: CustomerSummary) -> CustomerCard {
@@ -66,6 +75,31 @@ fn card(locale: crate::i18n::Locale, summary: CustomerSummary) -> CustomerCard {
             })
             .collect(),
         audit: format!("/admin/audit?tenant={}", summary.account_id),
+        locked_until: summary.locked_until.map(format::datetime),
+        email_verified: summary.email_verified,
+        filings: summary
+            .filings
+            .iter()
+            .map(|(_, operation, status, at)| {
+                (
+                    format::datetime(*at),
+                    words("filing-op", operation),
+                    crate::pages::filing::status_words(locale, status).1,
+                )
+            })
+            .collect(),
+        notices: summary
+            .notices
+            .iter()
+            .map(|(at, _, channel, status, subject)| {
+                (
+                    format::datetime(*at),
+                    words("notice-channel", channel),
+                    subject.clone(),
+                    words("admin-notice-status", status),
+                )
+            })
+            .collect(),
         id: summary.account_id,
         email: summary.email,
         name: summary.display_name,
@@ -90,6 +124,9 @@ struct CustomersPage {
     customer: Option<CustomerCard>,
     can_credit: bool,
     credit: FormState,
+    can_assist: bool,
+    /// The assist form (its alert when an action failed).
+    assist: FormState,
 }
 
 /// The search box's query.
@@ -105,6 +142,7 @@ async fn customers_page(
     visitor: &Visitor,
     query: &str,
     credit: FormState,
+    assist: FormState,
     status: StatusCode,
 ) -> Response {
     let actor = match require_staff(visitor, state) {
@@ -126,6 +164,8 @@ async fn customers_page(
         customer,
         can_credit: actor.rights.contains(Right::BillingManage),
         credit,
+        can_assist: actor.rights.contains(Right::CustomerAssist),
+        assist,
     };
     page(visitor, status, &template)
 }
@@ -136,11 +176,20 @@ pub async fn search(
     visitor: Visitor,
     Query(query): Query<SearchQuery>,
 ) -> Response {
-    customers_page(&state, &visitor, &query.q, FormState::new(), StatusCode::OK).await
+    customers_page(
+        &state,
+        &visitor,
+        &query.q,
+        FormState::new(),
+        FormState::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// `POST /admin/customers/{id}/credit`: credits the balance with a note (finance), once per
-/// rendering of the form.
+/// `POST /admin/customers/{id}/credit`: credits the balance, or with `direction=debit` takes
+/// money back, with a note (finance), once per rendering of the form; above the approval
+/// amount it becomes a request for a second finance person.
 pub async fn credit(
     State(state): State<WebState>,
     Path(id): Path<String>,
@@ -154,19 +203,42 @@ pub async fn credit(
     let Some(amount) = fields.get("amount").and_then(|a| typed_yuan(a)) else {
         let mut form = FormState::from_fields(&fields);
         form.set_error("amount", visitor.locale.t("form-amount-yuan"));
-        return customers_page(&state, &visitor, &query, form, StatusCode::BAD_REQUEST).await;
+        return customers_page(
+            &state,
+            &visitor,
+            &query,
+            form,
+            FormState::new(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
+    use yuming_app::billing::credit_requests::{self, Direction};
+    let direction = fields
+        .get("direction")
+        .and_then(|d| Direction::parse(d))
+        .unwrap_or(Direction::Credit);
     let note = fields.get("note").cloned().unwrap_or_default();
     let app = state.app.clone();
-    let back = serde_urlencoded::to_string([("q", query.as_str()), ("done", "credited")])
-        .unwrap_or_default();
+    let flash = match direction {
+        Direction::Credit => "credited",
+        Direction::Debit => "debited",
+    };
+    let back =
+        serde_urlencoded::to_string([("q", query.as_str()), ("done", flash)]).unwrap_or_default();
     let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
-        use yuming_app::billing::credit_requests;
         if credit_requests::needs_second_approval(&app, &actor, amount) {
-            credit_requests::request(&app, &ctx, &actor, &id, amount, &note).await?;
+            credit_requests::request(&app, &ctx, &actor, &id, amount, &note, direction).await?;
             return Ok("/admin/finance?done=credit-requested#credit-requests".to_owned());
         }
-        yuming_app::billing::credit(&app, &ctx, &actor, &id, amount, &note).await?;
+        match direction {
+            Direction::Credit => {
+                yuming_app::billing::credit(&app, &ctx, &actor, &id, amount, &note).await?
+            }
+            Direction::Debit => {
+                yuming_app::billing::debit(&app, &ctx, &actor, &id, amount, &note).await?
+            }
+        };
         Ok(format!("/admin/customers?{back}"))
     })
     .await;
@@ -175,7 +247,63 @@ pub async fn credit(
         Err(e) => {
             let mut form = FormState::from_fields(&fields);
             form.fail(visitor.locale, &e, &["amount", "note"]);
-            customers_page(&state, &visitor, &query, form, status_of(&e)).await
+            customers_page(
+                &state,
+                &visitor,
+                &query,
+                form,
+                FormState::new(),
+                status_of(&e),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /admin/customers/{id}/assist`: an explicit action for the customer who asked
+/// (`action` = `unlock` or `resend_verification`) with the reason, audited.
+pub async fn assist(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    StaffForm {
+        mut visitor,
+        actor,
+        fields,
+    }: StaffForm,
+) -> Response {
+    let query = fields.get("q").cloned().unwrap_or_default();
+    let Some(action) = fields.get("action").and_then(|a| support::Assist::parse(a)) else {
+        return crate::pages::app_error_page(&visitor, &state, &yuming_app::AppError::not_found());
+    };
+    let reason = fields.get("reason").cloned().unwrap_or_default();
+    let app = state.app.clone();
+    let back = serde_urlencoded::to_string([
+        ("q", query.as_str()),
+        (
+            "done",
+            &format!("assist-{}", action.as_str().replace('_', "-")),
+        ),
+    ])
+    .unwrap_or_default();
+    let done = submit_once(&state, &mut visitor, &fields, |ctx| async move {
+        support::assist(&app, &ctx, &actor, &id, action, &reason).await?;
+        Ok(format!("/admin/customers?{back}"))
+    })
+    .await;
+    match done {
+        Ok(location) => visitor.redirect(&location),
+        Err(e) => {
+            let mut form = FormState::from_fields(&fields);
+            form.fail(visitor.locale, &e, &["reason"]);
+            customers_page(
+                &state,
+                &visitor,
+                &query,
+                FormState::new(),
+                form,
+                status_of(&e),
+            )
+            .await
         }
     }
 }

@@ -58,10 +58,14 @@ pub struct BankLine {
     pub memo: String,
 }
 
-/// A credit waiting for a second finance person.
+/// A credit or debit waiting for a second finance person.
 pub struct CreditRequestLine {
     /// Id.
     pub id: String,
+    /// Credit or debit, in words.
+    pub direction: String,
+    /// A debit (money taken back).
+    pub debit: bool,
     /// The customer's account.
     pub tenant: String,
     /// Amount.
@@ -139,6 +143,8 @@ async fn finance_page(
             .iter()
             .map(|c| CreditRequestLine {
                 id: c.id.clone(),
+                direction: locale.t(&format!("admin-credit-direction-{}", c.direction.as_str())),
+                debit: c.direction == yuming_app::billing::credit_requests::Direction::Debit,
                 tenant: c.tenant_id.clone(),
                 amount: format::money(c.amount),
                 note: c.note.clone(),

@@ -10,6 +10,10 @@ pub mod catalogue;
 pub mod customers;
 pub mod filing_settings;
 pub mod finance;
+pub mod lists;
+pub mod monitor;
+pub mod operations;
+pub mod payments;
 pub mod review;
 pub mod staff;
 
@@ -162,6 +166,10 @@ async fn sections(
             .map(|o| o.submitted_at.unwrap_or(o.updated_at))
             .collect();
         let name_times: Vec<Timestamp> = names.iter().map(|d| d.created_at).collect();
+        let monitor_alerts = yuming_app::filing::monitor::alerts(app, actor, true).await?;
+        let overdue = monitor_alerts
+            .iter()
+            .any(|a| a.deadline_at.is_some_and(|d| d.0 < now.0));
         sections.push(Section {
             title: locale.t("admin-role-review"),
             tiles: vec![
@@ -186,6 +194,20 @@ async fn sections(
                     &name_times,
                     now,
                 ),
+                // A filed site out of step with its filing must be fixed by a deadline; the
+                // tile warns once any deadline has passed.
+                Tile {
+                    label: locale.t("admin-monitor-open"),
+                    count: monitor_alerts.len(),
+                    figure: None,
+                    oldest: monitor_alerts
+                        .iter()
+                        .map(|a| a.opened_at)
+                        .min()
+                        .map(|at| waited(locale, at, now)),
+                    href: Some("/admin/monitor"),
+                    late: overdue,
+                },
             ],
         });
     }
@@ -266,6 +288,7 @@ async fn sections(
         let tlds = yuming_app::registrar::catalogue::price_list(app, actor).await?;
         let staff = yuming_app::accounts::staff(app, actor).await?;
         let without_totp = staff.iter().filter(|a| !a.totp_enabled).count();
+        let (failing_jobs, lagging_jobs) = yuming_app::ops::jobs::trouble(app, actor).await?;
         sections.push(Section {
             title: locale.t("admin-role-admin"),
             tiles: vec![
@@ -285,6 +308,22 @@ async fn sections(
                     oldest: None,
                     href: Some("/admin/staff"),
                     late: without_totp > 0,
+                },
+                Tile {
+                    label: locale.t("admin-jobs-failing"),
+                    count: failing_jobs,
+                    figure: None,
+                    oldest: None,
+                    href: Some("/admin/operations"),
+                    late: failing_jobs > 0,
+                },
+                Tile {
+                    label: locale.t("admin-jobs-lagging"),
+                    count: lagging_jobs,
+                    figure: None,
+                    oldest: None,
+                    href: Some("/admin/operations"),
+                    late: lagging_jobs > 0,
                 },
             ],
         });

@@ -481,6 +481,8 @@ struct FilingReviewPage {
     pictures: Vec<Picture>,
     history: Vec<Past>,
     notes: Vec<Past>,
+    /// The entity's other orders: (when, operation and status, decisions).
+    earlier: Vec<(String, String, Vec<Past>)>,
     fields: Vec<(String, String)>,
     codes: Vec<(String, String)>,
     form: FormState,
@@ -633,18 +635,20 @@ async fn filing_page(
                 note: h.note.clone().unwrap_or_default(),
             })
             .collect(),
-        notes: notes
+        notes: notes.iter().map(past_of_note).collect(),
+        earlier: view
+            .earlier
             .iter()
-            .map(|n| Past {
-                at: format::datetime(n.at),
-                what: format!(
-                    "{} {}",
-                    n.field.clone().unwrap_or_default(),
-                    n.code.clone().unwrap_or_default()
+            .map(|e| {
+                (
+                    format::datetime(e.updated_at),
+                    format!(
+                        "{} · {}",
+                        operation_words(locale, &e.operation),
+                        crate::pages::filing::status_words(locale, &e.status).1
+                    ),
+                    e.decisions.iter().map(past_of_note).collect(),
                 )
-                .trim()
-                .to_owned(),
-                note: n.body.clone(),
             })
             .collect(),
         fields,
@@ -652,6 +656,21 @@ async fn filing_page(
         form,
     };
     page(visitor, status, &template)
+}
+
+/// A filing note (a rejection with its field and code, or a message) as a line of history.
+fn past_of_note(n: &yuming_app::filing::NoteView) -> Past {
+    Past {
+        at: format::datetime(n.at),
+        what: format!(
+            "{} {}",
+            n.field.clone().unwrap_or_default(),
+            n.code.clone().unwrap_or_default()
+        )
+        .trim()
+        .to_owned(),
+        note: n.body.clone(),
+    }
 }
 
 /// The rejection catalogue (spec §1.8) as choices: code and its words.
