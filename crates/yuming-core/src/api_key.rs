@@ -75,6 +75,7 @@ impl Scope {
                 Right::ReviewQueue,
                 Right::BillingManage,
                 Right::PlatformAdmin,
+                Right::CustomerAssist,
             ]),
         }
     }
