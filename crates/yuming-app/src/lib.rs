@@ -24,6 +24,7 @@ mod app;
 
 pub mod accounts;
 pub mod billing;
+pub mod care;
 pub mod dns;
 pub mod filing;
 pub mod notify;

@@ -21,6 +21,7 @@ pub mod pricing;
 pub mod promotion;
 pub mod rules;
 pub mod signing;
+pub mod ticket;
 pub mod totp;
 pub mod webauthn;
 pub mod webhook;

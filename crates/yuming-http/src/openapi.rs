@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::api::{
     account_data, admin, api_keys, audit, auth, bank, billing, checkout, contacts, coupons, dns,
     domains, filing, filing_after, flows, health, invoices, notifications, payments, pricing,
-    review, services, sub_accounts, validate, webhooks,
+    review, services, sub_accounts, tickets, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,7 @@ use crate::api::{
         (name = "dns", description = "Hosted DNS zones and records"),
         (name = "billing", description = "Balance, ledger and orders"),
         (name = "notifications", description = "In-app notices and notice preferences"),
+        (name = "support", description = "Support tickets: threads with support, service levels, ratings"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
         (name = "filing", description = "ICP filing (备案): entities, sites, servers, orders, self-check, materials"),
     )
@@ -398,6 +399,14 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(pricing::set_level))
         .routes(routes!(pricing::assign_level))
         .routes(routes!(pricing::set_volume_tiers, pricing::volume_tiers))
+        .routes(routes!(tickets::open, tickets::list))
+        .routes(routes!(tickets::get))
+        .routes(routes!(tickets::message))
+        .routes(routes!(tickets::close))
+        .routes(routes!(tickets::rate))
+        .routes(routes!(tickets::attachment))
+        .routes(routes!(tickets::queue))
+        .routes(routes!(tickets::update))
         .routes(routes!(invoices::request, invoices::list))
         .routes(routes!(invoices::invoiceable))
         .routes(routes!(invoices::get))

@@ -106,6 +106,17 @@ impl Tx {
             .map_err(map_err))
     }
 
+    /// An order by id.
+    pub async fn order(&mut self, id: &str) -> Result<Option<OrderRow>, StoreError> {
+        let sql = "SELECT id, owner_id, actor_id, kind, domain_name, years, amount, currency, status, detail, created_at \
+                   FROM orders WHERE id = $1";
+        on_conn!(self, c => sqlx::query_as::<_, OrderRow>(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+            .map_err(map_err))
+    }
+
     /// Changes a customer balance by `delta` (negative: spending), refusing to take it below
     /// `-credit_limit`. Returns the new balance, or `None` when the balance does not cover
     /// the debit. The check and the change are one statement, so concurrent debits cannot

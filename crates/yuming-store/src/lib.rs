@@ -41,6 +41,7 @@ mod rate;
 mod sandbox_authority;
 mod services;
 mod sessions;
+mod tickets;
 mod webhooks;
 
 pub use accounts::{AccountRow, NewAccount, Reservation, Settlement};
@@ -82,3 +83,4 @@ pub use credit_requests::CreditRequestRow;
 pub use idempotency::IdempotencyClaim;
 pub use services::ServiceProductRow;
 pub use sessions::SessionRow;
+pub use tickets::{TicketAttachmentRow, TicketMessageRow, TicketRow};

@@ -113,6 +113,15 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/admin/finance/statements",
             post(pages::admin::finance::import_statement),
         )
+        .route(
+            "/console/tickets",
+            get(pages::tickets::list).post(pages::tickets::open),
+        )
+        .route("/console/tickets/{id}/reply", post(pages::tickets::reply))
+        .route(
+            "/admin/tickets/{id}/reply",
+            post(pages::admin::tickets::reply),
+        )
         .layer(DefaultBodyLimit::max(pages::upload::UPLOAD_BODY_LIMIT));
     let pages = Router::new()
         .route("/", get(pages::public::home))
@@ -498,6 +507,25 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route(
             "/admin/catalogue/{tld}/reserved",
             post(pages::admin::lists::set_reserved),
+        )
+        .route("/console/tickets/{id}", get(pages::tickets::show))
+        .route(
+            "/console/tickets/{id}/attachments/{attachment}",
+            get(pages::tickets::attachment),
+        )
+        .route(
+            "/console/tickets/{id}/{action}",
+            post(pages::tickets::action),
+        )
+        .route("/admin/tickets", get(pages::admin::tickets::queue))
+        .route("/admin/tickets/{id}", get(pages::admin::tickets::show))
+        .route(
+            "/admin/tickets/{id}/attachments/{attachment}",
+            get(pages::admin::tickets::attachment),
+        )
+        .route(
+            "/admin/tickets/{id}/{action}",
+            post(pages::admin::tickets::action),
         )
         .route("/admin/operations", get(pages::admin::operations::show))
         .route(

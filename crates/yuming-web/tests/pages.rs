@@ -4228,3 +4228,168 @@ both_backends!(
         assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
     }
 );
+
+both_backends!(
+    a_customer_and_support_work_a_ticket_with_an_attachment,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        customer(&app, "ticketer@example.com").await;
+        customer(&app, "other@example.com").await;
+        fixtures::staff(&app, "answers@example.com", Role::Support).await;
+        let mut alice = Browser::new(&app, WebSettings::default());
+        alice.log_in("ticketer@example.com", PASSWORD).await;
+        let page = alice.get("/console/tickets").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("提交工单"), "{}", page.body);
+
+        // A script is not an attachment: refused, what was typed is kept.
+        let refused = alice
+            .post_file(
+                "/console/tickets",
+                &[
+                    ("csrf_token", &page.csrf()),
+                    ("form_key", &form_key(&page)),
+                    ("category", "dns"),
+                    ("priority", "normal"),
+                    ("subject", "解析问题"),
+                    ("body", "截图见附件"),
+                ],
+                "attachment",
+                b"<script>alert(1)</script>",
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert!(refused.body.contains("附件仅支持"), "{}", refused.body);
+        assert!(refused.body.contains("截图见附件"));
+
+        let png = fixtures::document_png(40, 30);
+        let opened = alice
+            .post_file(
+                "/console/tickets",
+                &[
+                    ("csrf_token", &refused.csrf()),
+                    ("form_key", &form_key(&refused)),
+                    ("category", "dns"),
+                    ("priority", "normal"),
+                    ("subject", "解析问题"),
+                    ("body", "截图见附件"),
+                ],
+                "attachment",
+                &png,
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+        let ticket_path = opened
+            .location()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let shown = alice.get(opened.location()).await;
+        assert!(shown.body.contains("工单已提交"), "{}", shown.body);
+        let end = shown.body.find("\" download>").expect("an attachment link");
+        let start = shown.body[..end].rfind("href=\"").expect("its address") + "href=\"".len();
+        let download = shown.body[start..end].to_owned();
+        assert!(download.contains("/attachments/"), "{download}");
+        let file = alice.get(&download).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(
+            file.headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some("image/png")
+        );
+        assert!(
+            file.headers
+                .get(header::CONTENT_DISPOSITION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("attachment")),
+            "never shown inline"
+        );
+
+        // Another customer: 404 for the ticket and its attachment.
+        let mut other = Browser::new(&app, WebSettings::default());
+        other.log_in("other@example.com", PASSWORD).await;
+        assert_eq!(other.get(&ticket_path).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(other.get(&download).await.status, StatusCode::NOT_FOUND);
+
+        // Support answers from the queue.
+        let mut support = Browser::new(&app, WebSettings::default());
+        support.log_in("answers@example.com", PASSWORD).await;
+        let queue = support.get("/admin/tickets").await;
+        assert!(queue.body.contains("解析问题"), "{}", queue.body);
+        let dashboard = support.get("/admin").await;
+        assert!(
+            dashboard.body.contains("待客服处理的工单"),
+            "{}",
+            dashboard.body
+        );
+        let id = ticket_path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let staff_view = support.get(&format!("/admin/tickets/{id}")).await;
+        assert!(
+            staff_view.body.contains("ticketer@example.com"),
+            "{}",
+            staff_view.body
+        );
+        let answered = support
+            .post_file(
+                &format!("/admin/tickets/{id}/reply"),
+                &[
+                    ("csrf_token", &staff_view.csrf()),
+                    ("form_key", &form_key(&staff_view)),
+                    ("body", "已为您刷新缓存，请再试。"),
+                ],
+                "attachment",
+                b"",
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+
+        // The customer reads it, closes and rates.
+        let notices = alice.get("/console/notices").await;
+        assert!(notices.body.contains("有新回复"), "{}", notices.body);
+        let thread = alice.get(&ticket_path).await;
+        assert!(thread.body.contains("已为您刷新缓存"), "{}", thread.body);
+        assert!(thread.body.contains("已答复"));
+        let close_key = between(
+            &thread.body[thread.body.find("/close\"").unwrap_or(0)..],
+            "name=\"form_key\" value=\"",
+            "\"",
+        )
+        .to_owned();
+        let closed = alice
+            .post(
+                &format!("{ticket_path}/close"),
+                &[("csrf_token", &thread.csrf()), ("form_key", &close_key)],
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+        let closed_page = alice.get(closed.location()).await;
+        let rate_key = between(
+            &closed_page.body[closed_page.body.find("/rate\"").unwrap_or(0)..],
+            "name=\"form_key\" value=\"",
+            "\"",
+        )
+        .to_owned();
+        let rated = alice
+            .post(
+                &format!("{ticket_path}/rate"),
+                &[
+                    ("csrf_token", &closed_page.csrf()),
+                    ("form_key", &rate_key),
+                    ("stars", "5"),
+                    ("comment", "很快"),
+                ],
+            )
+            .await;
+        assert_eq!(rated.status, StatusCode::SEE_OTHER, "{}", rated.body);
+        let done = alice.get(rated.location()).await;
+        assert!(done.body.contains("感谢您的评价"), "{}", done.body);
+        assert!(done.body.contains("5 星"));
+    }
+);

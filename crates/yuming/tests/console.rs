@@ -1415,6 +1415,93 @@ async fn staff_work_in_the_back_office() {
     server.abort();
 }
 
+/// Support tickets in the browser: a customer opens one with a screenshot, support answers
+/// from the queue, the customer reads the notice, closes and rates the ticket; another
+/// customer gets 404 for it. On a desktop and a phone, axe-checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_is_answered_and_rated_in_the_browser() {
+    use yuming_core::access::Role;
+    use yuming_test_support::fixtures;
+
+    let db = TestDb::sqlite().await;
+    let (app, _clock) = yuming_test_support::test_app(&db.db);
+    fixtures::customer(&app, "asks@example.com").await;
+    fixtures::customer(&app, "stranger@example.com").await;
+    fixtures::staff(&app, "care@example.com", Role::Support).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let screenshot = dir.path().join("解析截图.png");
+    std::fs::write(&screenshot, fixtures::document_png(300, 200)).expect("screenshot file");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = serve_in_process(listener, &app);
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let mut walk = walk_at(&driver, port, &shots, "tickets", (size, width, height)).await;
+        let subject = format!("解析不生效（{size}）");
+        sign_in_as(&walk, "asks@example.com", "账户余额").await;
+        walk.open("/console/tickets").await;
+        walk.expect_text("提交工单").await;
+        walk.fill("subject", &subject).await;
+        walk.fill("body", "添加的 A 记录一小时后仍查询不到，截图见附件。")
+            .await;
+        walk.choose_file("input[name=attachment]", &screenshot)
+            .await;
+        walk.check_page("new-ticket").await;
+        walk.click("form[action='/console/tickets'] button[type=submit]")
+            .await;
+        walk.expect_text("工单已提交").await;
+        walk.expect_text("解析截图.png").await;
+        let ticket = walk
+            .path()
+            .await
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+
+        sign_in_as(&walk, "stranger@example.com", "账户余额").await;
+        walk.open(&ticket).await;
+        walk.expect_text("未找到该资源").await;
+        assert!(!walk.text().await.contains(&subject), "nothing of it shows");
+
+        sign_in_as(&walk, "care@example.com", "待处理的工作按角色分组").await;
+        walk.open("/admin").await;
+        walk.expect_text("待客服处理的工单").await;
+        walk.check_page("support-dashboard").await;
+        walk.open("/admin/tickets").await;
+        walk.click(&format!(
+            "a[href='{}']",
+            ticket.replace("/console/", "/admin/")
+        ))
+        .await;
+        walk.expect_text("asks@example.com").await;
+        walk.fill("body", "已刷新解析缓存，请再查询一次。").await;
+        walk.check_page("staff-ticket").await;
+        walk.click("form[action$='/reply'] button[type=submit]")
+            .await;
+        walk.expect_text("消息已发送").await;
+
+        sign_in_as(&walk, "asks@example.com", "账户余额").await;
+        walk.open("/console/notices").await;
+        walk.expect_text("有新回复").await;
+        walk.open(&ticket).await;
+        walk.expect_text("已刷新解析缓存").await;
+        walk.click("form[action$='/close'] button[type=submit]")
+            .await;
+        walk.expect_text("工单已关闭").await;
+        walk.click("form[action$='/rate'] button[type=submit]")
+            .await;
+        walk.expect_text("感谢您的评价").await;
+        walk.check_page("rated-ticket").await;
+        walk.client.close().await.expect("close the browser");
+    }
+    server.abort();
+}
+
 /// The console and the API in this process on `listener`, wired as `yuming serve` wires them.
 fn serve_in_process(
     listener: tokio::net::TcpListener,

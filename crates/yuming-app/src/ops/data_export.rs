@@ -210,6 +210,28 @@ pub async fn export(
     }
     files.push(json_file("notices.json", &json!(notices))?);
 
+    // Support tickets with their threads (attachments are listed; their bytes stay in the
+    // console and API downloads).
+    let mut tickets = Vec::new();
+    if actor.rights.contains(Right::DomainsRead) {
+        for ticket in crate::care::tickets::list(app, actor).await? {
+            let detail = crate::care::tickets::get(app, actor, &ticket.id).await?;
+            tickets.push(json!({
+                "id": ticket.id, "category": ticket.category.as_str(), "subject": ticket.subject,
+                "priority": ticket.priority.as_str(), "status": ticket.status.as_str(),
+                "created_at": ticket.created_at.to_rfc3339(), "rating": ticket.rating,
+                "messages": detail.messages.iter().map(|m| json!({
+                    "from_staff": m.from_staff, "body": m.body,
+                    "created_at": m.created_at.to_rfc3339(),
+                    "attachments": m.attachments.iter().map(|a| json!({
+                        "file_name": a.file_name, "content_type": a.content_type,
+                        "size_bytes": a.size_bytes })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    files.push(json_file("tickets.json", &json!(tickets))?);
+
     let sessions = crate::accounts::sessions(app, actor).await?;
     files.push(json_file(
         "sessions.json",

@@ -394,6 +394,8 @@ pub struct JobsReport {
     pub orders_lapsed: usize,
     /// The filing sync, when it ran.
     pub filing_sync: Option<crate::filing::SyncReport>,
+    /// Support tickets found past a due time (each alerted once).
+    pub tickets_late: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -427,13 +429,15 @@ pub enum Job {
     SmsDelivery,
     /// Webhook deliveries.
     WebhookDelivery,
+    /// Support tickets past their first-response or resolution time alerted.
+    TicketSla,
     /// Filing orders brought up to date with the authority (its own interval).
     FilingSync,
 }
 
 impl Job {
     /// Every job, in the order a run of the scheduler takes them.
-    pub const ALL: [Job; 13] = [
+    pub const ALL: [Job; 14] = [
         Job::LifecycleSweep,
         Job::ResumeBatches,
         Job::CertificateReminders,
@@ -446,6 +450,7 @@ impl Job {
         Job::EmailDelivery,
         Job::SmsDelivery,
         Job::WebhookDelivery,
+        Job::TicketSla,
         Job::FilingSync,
     ];
 
@@ -464,6 +469,7 @@ impl Job {
             Job::EmailDelivery => "email_delivery",
             Job::SmsDelivery => "sms_delivery",
             Job::WebhookDelivery => "webhook_delivery",
+            Job::TicketSla => "ticket_sla",
             Job::FilingSync => "filing_sync",
         }
     }
@@ -617,6 +623,13 @@ async fn run_one(
                 }
             }
             total
+        }
+        // Each late ticket is marked in its own transaction before it is alerted, so
+        // instances alert once.
+        Job::TicketSla => {
+            let n = crate::care::tickets::sla_sweep(app).await?;
+            report.tickets_late += n;
+            n
         }
         Job::FilingSync => {
             let sync = crate::filing::sync(app).await?;

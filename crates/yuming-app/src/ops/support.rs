@@ -46,6 +46,9 @@ pub struct CustomerSummary {
     /// Its latest e-mail and SMS notices (when, kind, channel, status, subject), newest
     /// first: what support needs to answer "did you send me…".
     pub notices: Vec<(Timestamp, String, String, String, String)>,
+    /// Its support tickets (id, subject, status, last change), most recent first; only for
+    /// staff who work tickets.
+    pub tickets: Vec<(String, String, String, Timestamp)>,
     /// Logins refused until then after too many failures.
     pub locked_until: Option<Timestamp>,
     /// Whether the e-mail address is verified.
@@ -300,6 +303,15 @@ pub async fn find_customer(
         );
     }
     notices.sort_by_key(|n| std::cmp::Reverse(n.0));
+    let tickets = if actor.rights.contains(Right::CustomerAssist) {
+        tx.tickets_of_owner(&tenant, NOTICES_SHOWN)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.subject, t.status, Timestamp(t.updated_at)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     audit::record(
         app,
         &mut tx,
@@ -335,6 +347,7 @@ pub async fn find_customer(
         orders,
         filings,
         notices,
+        tickets,
         locked_until: tenant_row
             .locked_until
             .filter(|until| *until > app.now().0)

@@ -26,6 +26,18 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["platform", "notify", "accounts", "billing", "registrar"],
     ),
     (
+        "care",
+        &[
+            "platform",
+            "notify",
+            "accounts",
+            "billing",
+            "registrar",
+            "dns",
+            "filing",
+        ],
+    ),
+    (
         "ops",
         &[
             "platform",
@@ -35,6 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "registrar",
             "dns",
             "filing",
+            "care",
         ],
     ),
 ];

@@ -24,5 +24,6 @@ pub mod pricing;
 pub mod review;
 pub mod services;
 pub mod sub_accounts;
+pub mod tickets;
 pub mod validate;
 pub mod webhooks;

@@ -22,5 +22,6 @@ mod pricing;
 mod services;
 mod signed_requests;
 mod tenant_isolation;
+mod tickets;
 mod validate;
 mod webhooks;

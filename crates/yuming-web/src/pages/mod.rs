@@ -20,6 +20,7 @@ pub mod public;
 pub mod security;
 pub mod services;
 pub mod team;
+pub mod tickets;
 pub mod transfers;
 pub mod upload;
 pub mod webhooks;
@@ -81,6 +82,8 @@ pub struct StaffMenu {
     pub audit: bool,
     /// Catalogue and platform settings.
     pub platform: bool,
+    /// Support tickets and acting for customers.
+    pub assist: bool,
 }
 
 impl StaffMenu {
@@ -94,6 +97,7 @@ impl StaffMenu {
                 finance: actor.rights.contains(Right::BillingManage),
                 audit: actor.rights.contains(Right::AuditRead),
                 platform: actor.rights.contains(Right::PlatformAdmin),
+                assist: actor.rights.contains(Right::CustomerAssist),
             },
             _ => StaffMenu::default(),
         }

@@ -17,11 +17,13 @@ use crate::session::Visitor;
 /// Largest upload request: the largest accepted file plus room for the form's other fields
 /// and the multipart framing. A larger file is reported as too large, in words.
 pub const UPLOAD_BODY_LIMIT: usize = materials::MAX_BYTES + 64 * 1024;
-/// Largest text field of an upload form.
-const MAX_TEXT_FIELD: usize = 4096;
+/// Largest text field of an upload form (a ticket message of 10 000 Chinese characters).
+const MAX_TEXT_FIELD: usize = 48 * 1024;
 
 /// A file as sent.
 pub struct UploadedFile {
+    /// The name the browser sent it under.
+    pub name: String,
     /// The bytes.
     pub bytes: Vec<u8>,
 }
@@ -89,11 +91,12 @@ impl FromRequest<WebState> for UploadForm {
                 match multipart.next_field().await {
                     Ok(Some(field)) => {
                         let name = field.name().unwrap_or_default().to_owned();
-                        let is_file = field.file_name().is_some();
+                        let file_name = field.file_name().map(str::to_owned);
                         match field.bytes().await {
-                            Ok(bytes) if is_file => {
+                            Ok(bytes) if file_name.is_some() => {
                                 if !bytes.is_empty() && file.is_err() {
                                     file = Ok(UploadedFile {
+                                        name: file_name.unwrap_or_default(),
                                         bytes: bytes.to_vec(),
                                     });
                                 }

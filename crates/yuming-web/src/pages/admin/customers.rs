@@ -42,6 +42,8 @@ pub struct CustomerCard {
     pub filings: Vec<(String, String, String)>,
     /// Latest e-mail and SMS notices: (when, channel, subject, status).
     pub notices: Vec<(String, String, String, String)>,
+    /// Support tickets: (address, subject, status in words, last change).
+    pub tickets: Vec<(String, String, String, String)>,
     /// Logins refused until then, in words.
     pub locked_until: Option<String>,
     /// The e-mail address is verified.
@@ -75,6 +77,18 @@ fn card(locale: crate::i18n::Locale, summary: CustomerSummary) -> CustomerCard {
             })
             .collect(),
         audit: format!("/admin/audit?tenant={}", summary.account_id),
+        tickets: summary
+            .tickets
+            .iter()
+            .map(|(id, subject, status, at)| {
+                (
+                    format!("/admin/tickets/{id}"),
+                    subject.clone(),
+                    words("ticket-status", status),
+                    format::datetime(*at),
+                )
+            })
+            .collect(),
         locked_until: summary.locked_until.map(format::datetime),
         email_verified: summary.email_verified,
         filings: summary

@@ -16,6 +16,7 @@ pub mod operations;
 pub mod payments;
 pub mod review;
 pub mod staff;
+pub mod tickets;
 
 use askama::Template;
 use axum::extract::State;
@@ -281,6 +282,50 @@ async fn sections(
                     &line_times,
                     now,
                 ),
+            ],
+        });
+    }
+    if actor.rights.contains(Right::CustomerAssist) {
+        let open =
+            yuming_app::care::tickets::queue(app, actor, yuming_core::ticket::Status::Open).await?;
+        let answered =
+            yuming_app::care::tickets::queue(app, actor, yuming_core::ticket::Status::Answered)
+                .await?;
+        let breached = open
+            .iter()
+            .chain(answered.iter())
+            .filter(|t| t.breached)
+            .count();
+        let waiting: Vec<Timestamp> = open.iter().map(|t| t.updated_at).collect();
+        sections.push(Section {
+            title: locale.t("admin-role-support"),
+            tiles: vec![
+                Tile {
+                    late: breached > 0,
+                    ..tile(
+                        locale,
+                        "admin-tickets-waiting",
+                        Some("/admin/tickets"),
+                        &waiting,
+                        now,
+                    )
+                },
+                Tile {
+                    label: locale.t("admin-tickets-breached"),
+                    count: breached,
+                    figure: None,
+                    oldest: None,
+                    href: Some("/admin/tickets"),
+                    late: breached > 0,
+                },
+                Tile {
+                    label: locale.t("admin-tickets-answered"),
+                    count: answered.len(),
+                    figure: None,
+                    oldest: None,
+                    href: Some("/admin/tickets?status=answered"),
+                    late: false,
+                },
             ],
         });
     }
