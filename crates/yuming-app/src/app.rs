@@ -81,6 +81,8 @@ pub struct AppSettings {
     pub scheduler_interval_secs: u64,
     /// Seconds between two filing syncs with the authority.
     pub filing_sync_interval_secs: u64,
+    /// Working days within which a complaint gets its final written answer.
+    pub complaint_resolution_working_days: u32,
 }
 
 impl Default for AppSettings {
@@ -113,6 +115,7 @@ impl Default for AppSettings {
             scheduler_enabled: true,
             scheduler_interval_secs: 60,
             filing_sync_interval_secs: 300,
+            complaint_resolution_working_days: 15,
         }
     }
 }

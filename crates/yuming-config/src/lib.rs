@@ -54,6 +54,25 @@ pub struct Config {
     pub web: WebConfig,
     /// Payment gateways.
     pub payments: PaymentsConfig,
+    /// Customer care: tickets, complaints.
+    pub care: CareConfig,
+}
+
+/// Customer care (`[care]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CareConfig {
+    /// Working days (China's calendar) within which a complaint or appeal gets its final
+    /// written answer. Default 15.
+    pub complaint_resolution_working_days: u32,
+}
+
+impl Default for CareConfig {
+    fn default() -> Self {
+        CareConfig {
+            complaint_resolution_working_days: 15,
+        }
+    }
 }
 
 /// Payment gateways (`[payments]`). Private keys and the WeChat Pay APIv3 key are given
@@ -498,6 +517,7 @@ impl Default for Config {
             scheduler: SchedulerConfig::default(),
             web: WebConfig::default(),
             payments: PaymentsConfig::default(),
+            care: CareConfig::default(),
         }
     }
 }

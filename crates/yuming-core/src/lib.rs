@@ -7,6 +7,7 @@ pub mod access;
 pub mod api_key;
 pub mod audit;
 pub mod bank_statement;
+pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod contact;

@@ -18,6 +18,7 @@ mod bank;
 mod catalogue;
 mod checkout;
 mod closures;
+mod complaints;
 mod contacts;
 mod coupons;
 mod credit_requests;
@@ -52,6 +53,7 @@ pub use bank::{BankStatementLineRow, BankTransferRow};
 pub use catalogue::TldRow;
 pub use checkout::CheckoutOrderRow;
 pub use closures::ClosureRow;
+pub use complaints::ComplaintRow;
 pub use contacts::{
     ContactDocumentRow, ContactKey, ContactPage, ContactReviewRow, ContactRow, NewContact,
     PublishedContact, VerificationChange,

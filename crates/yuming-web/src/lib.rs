@@ -517,6 +517,24 @@ pub fn router(state: WebState, api: Router) -> Router {
             "/console/tickets/{id}/{action}",
             post(pages::tickets::action),
         )
+        .route(
+            "/console/complaints",
+            get(pages::complaints::list).post(pages::complaints::file),
+        )
+        .route("/console/complaints/{id}", get(pages::complaints::show))
+        .route("/admin/complaints", get(pages::admin::complaints::queue))
+        .route(
+            "/admin/complaints.csv",
+            get(pages::admin::complaints::export),
+        )
+        .route(
+            "/admin/complaints/{id}",
+            get(pages::admin::complaints::show),
+        )
+        .route(
+            "/admin/complaints/{id}/{action}",
+            post(pages::admin::complaints::action),
+        )
         .route("/admin/tickets", get(pages::admin::tickets::queue))
         .route("/admin/tickets/{id}", get(pages::admin::tickets::show))
         .route(

@@ -173,6 +173,10 @@ pub fn app_settings(config: &Config) -> AppSettings {
         scheduler_enabled: config.scheduler.enabled,
         scheduler_interval_secs: config.scheduler.interval_secs.max(1),
         filing_sync_interval_secs: config.filing.sync_interval_secs.clamp(1, 1800),
+        complaint_resolution_working_days: config
+            .care
+            .complaint_resolution_working_days
+            .clamp(1, 60),
         bank_account: config
             .payments
             .bank

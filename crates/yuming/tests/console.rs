@@ -1502,6 +1502,92 @@ async fn a_ticket_is_answered_and_rated_in_the_browser() {
     server.abort();
 }
 
+/// A complaint in the browser: a customer files an appeal; the clock jumps to three hours
+/// before its acknowledgement is due; an administrator runs the deadline job from the
+/// operations page and finds the escalation notice in the inbox; support acknowledges and
+/// answers, and the customer reads the written answer. Desktop and phone, axe-checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_is_escalated_after_a_clock_jump_and_answered() {
+    use yuming_core::access::Role;
+    use yuming_core::clock::Timestamp;
+    use yuming_test_support::fixtures;
+
+    let db = TestDb::sqlite().await;
+    let (app, clock) = yuming_test_support::test_app(&db.db);
+    fixtures::customer(&app, "appeals@example.com").await;
+    fixtures::staff(&app, "care2@example.com", Role::Support).await;
+    fixtures::staff(&app, "chief@example.com", Role::Admin).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = serve_in_process(listener, &app);
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let mut walk = walk_at(&driver, port, &shots, "complaints", (size, width, height)).await;
+        let subject = format!("实名审核驳回有误（{size}）");
+        sign_in_as(&walk, "appeals@example.com", "账户余额").await;
+        walk.open("/console/complaints").await;
+        walk.expect_text("提交投诉或申诉").await;
+        walk.click("input[name=kind][value=appeal]").await;
+        walk.fill("subject", &subject).await;
+        walk.fill("body", "证件清晰完整，请复核。").await;
+        walk.check_page("file-complaint").await;
+        walk.click("form[action='/console/complaints'] button[type=submit]")
+            .await;
+        walk.expect_text("我们将在 1 个工作日内受理").await;
+        let complaint = walk
+            .path()
+            .await
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let id = complaint.rsplit('/').next().unwrap_or_default().to_owned();
+        let filed = yuming_app::care::complaints::queue(
+            &app,
+            &fixtures::login(&app, "care2@example.com").await,
+        )
+        .await
+        .expect("queue")
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("in the queue");
+
+        // Three hours before the acknowledgement is due.
+        clock.set(Timestamp(filed.ack_due_at.0 - 3 * 3600));
+        sign_in_as(&walk, "chief@example.com", "待处理的工作按角色分组").await;
+        walk.open("/admin/operations").await;
+        walk.click("form[action='/admin/operations/jobs/complaint_deadlines/run'] button")
+            .await;
+        walk.expect_text("任务已运行").await;
+        walk.open("/console/notices").await;
+        walk.expect_text("受理即将到期").await;
+        walk.check_page("escalation-notice").await;
+
+        sign_in_as(&walk, "care2@example.com", "待处理的工作按角色分组").await;
+        walk.open(&format!("/admin/complaints/{id}")).await;
+        walk.expect_text("已督办").await;
+        walk.click("form[action$='/acknowledge'] button").await;
+        walk.expect_text("已通知客户").await;
+        walk.fill("body", "经复核，您的证件符合要求，已重新通过实名审核。")
+            .await;
+        walk.check_page("answer-complaint").await;
+        walk.click("form[action$='/answer'] button").await;
+        walk.expect_text("已通知客户").await;
+
+        sign_in_as(&walk, "appeals@example.com", "账户余额").await;
+        walk.open(&complaint).await;
+        walk.expect_text("已重新通过实名审核").await;
+        walk.check_page("complaint-answered").await;
+        walk.client.close().await.expect("close the browser");
+        clock.set(yuming_test_support::EPOCH_2026);
+    }
+    server.abort();
+}
+
 /// The console and the API in this process on `listener`, wired as `yuming serve` wires them.
 fn serve_in_process(
     listener: tokio::net::TcpListener,

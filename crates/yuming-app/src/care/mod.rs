@@ -1,5 +1,6 @@
-//! Customer care: where customers reach people — support tickets (and, to come, the help
-//! centre, complaints and feedback). Sits above the registrar and filing contexts, whose
+//! Customer care: where customers reach people — support tickets, and complaints and appeals
+//! with their working-day deadlines (the help centre and feedback are to come). Sits above the registrar and filing contexts, whose
 //! objects a ticket may concern, and below operations, whose scheduler runs its sweeps.
 
+pub mod complaints;
 pub mod tickets;

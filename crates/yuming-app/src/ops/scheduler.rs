@@ -396,6 +396,8 @@ pub struct JobsReport {
     pub filing_sync: Option<crate::filing::SyncReport>,
     /// Support tickets found past a due time (each alerted once).
     pub tickets_late: usize,
+    /// Complaint deadlines escalated to the supervisors.
+    pub complaints_escalated: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -431,13 +433,15 @@ pub enum Job {
     WebhookDelivery,
     /// Support tickets past their first-response or resolution time alerted.
     TicketSla,
+    /// Complaints whose acknowledgement or answer deadline is near escalated.
+    ComplaintDeadlines,
     /// Filing orders brought up to date with the authority (its own interval).
     FilingSync,
 }
 
 impl Job {
     /// Every job, in the order a run of the scheduler takes them.
-    pub const ALL: [Job; 14] = [
+    pub const ALL: [Job; 15] = [
         Job::LifecycleSweep,
         Job::ResumeBatches,
         Job::CertificateReminders,
@@ -451,6 +455,7 @@ impl Job {
         Job::SmsDelivery,
         Job::WebhookDelivery,
         Job::TicketSla,
+        Job::ComplaintDeadlines,
         Job::FilingSync,
     ];
 
@@ -470,6 +475,7 @@ impl Job {
             Job::SmsDelivery => "sms_delivery",
             Job::WebhookDelivery => "webhook_delivery",
             Job::TicketSla => "ticket_sla",
+            Job::ComplaintDeadlines => "complaint_deadlines",
             Job::FilingSync => "filing_sync",
         }
     }
@@ -629,6 +635,12 @@ async fn run_one(
         Job::TicketSla => {
             let n = crate::care::tickets::sla_sweep(app).await?;
             report.tickets_late += n;
+            n
+        }
+        // Each deadline is marked before it is escalated, so instances escalate once.
+        Job::ComplaintDeadlines => {
+            let n = crate::care::complaints::escalate(app).await?;
+            report.complaints_escalated += n;
             n
         }
         Job::FilingSync => {

@@ -8,6 +8,7 @@ mod at_rest;
 mod audit_chain;
 mod backup;
 mod certificate_jcs;
+mod complaints;
 mod contacts;
 mod dns;
 mod filing;

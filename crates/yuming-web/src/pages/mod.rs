@@ -9,6 +9,7 @@ pub mod bank;
 pub mod batches;
 pub mod cancellation;
 pub mod cart;
+pub mod complaints;
 pub mod console;
 pub mod contacts;
 pub mod dns;

@@ -7,6 +7,7 @@
 //! any unknown page, so that the back office does not admit it exists.
 
 pub mod catalogue;
+pub mod complaints;
 pub mod customers;
 pub mod filing_settings;
 pub mod finance;
@@ -297,6 +298,8 @@ async fn sections(
             .filter(|t| t.breached)
             .count();
         let waiting: Vec<Timestamp> = open.iter().map(|t| t.updated_at).collect();
+        let complaints = yuming_app::care::complaints::queue(app, actor).await?;
+        let complaints_escalated = complaints.iter().filter(|c| c.escalated).count();
         sections.push(Section {
             title: locale.t("admin-role-support"),
             tiles: vec![
@@ -325,6 +328,19 @@ async fn sections(
                     oldest: None,
                     href: Some("/admin/tickets?status=answered"),
                     late: false,
+                },
+                // Complaints have statutory deadlines: any escalated one is shown as late.
+                Tile {
+                    label: locale.t("admin-complaints-open"),
+                    count: complaints.len(),
+                    figure: None,
+                    oldest: complaints
+                        .iter()
+                        .map(|c| c.received_at)
+                        .min()
+                        .map(|at| waited(locale, at, now)),
+                    href: Some("/admin/complaints"),
+                    late: complaints_escalated > 0,
                 },
             ],
         });
