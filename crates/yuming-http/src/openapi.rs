@@ -14,9 +14,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
-    account_data, admin, api_keys, audit, auth, bank, billing, checkout, contacts, coupons, dns,
-    domains, filing, filing_after, flows, health, invoices, notifications, payments, pricing,
-    review, services, sub_accounts, tickets, validate, webhooks,
+    account_data, admin, api_keys, audit, auth, bank, billing, checkout, complaints, contacts,
+    coupons, dns, domains, filing, filing_after, flows, health, invoices, notifications, payments,
+    pricing, review, services, sub_accounts, tickets, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -399,6 +399,12 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(pricing::set_level))
         .routes(routes!(pricing::assign_level))
         .routes(routes!(pricing::set_volume_tiers, pricing::volume_tiers))
+        .routes(routes!(complaints::file, complaints::list))
+        .routes(routes!(complaints::get))
+        .routes(routes!(complaints::queue))
+        .routes(routes!(complaints::acknowledge))
+        .routes(routes!(complaints::answer))
+        .routes(routes!(complaints::export))
         .routes(routes!(tickets::open, tickets::list))
         .routes(routes!(tickets::get))
         .routes(routes!(tickets::message))

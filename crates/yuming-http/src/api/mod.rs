@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bank;
 pub mod billing;
 pub mod checkout;
+pub mod complaints;
 pub mod contacts;
 pub mod coupons;
 pub mod dns;

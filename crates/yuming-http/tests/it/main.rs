@@ -6,6 +6,7 @@ mod account_security;
 mod assist;
 mod bank;
 mod checkout;
+mod complaints;
 mod contacts;
 mod coupons;
 mod credit_requests;
