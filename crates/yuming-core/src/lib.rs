@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod net;
 pub mod payments;
+pub mod pow;
 pub mod pricing;
 pub mod promotion;
 pub mod rules;

@@ -126,6 +126,7 @@ pub fn router(state: WebState, api: Router) -> Router {
     let pages = Router::new()
         .route("/", get(pages::public::home))
         .route("/search", get(pages::public::search))
+        .route("/abuse", get(pages::abuse::form).post(pages::abuse::report))
         .route("/lang/{locale}", get(pages::public::switch_language))
         .route("/offline", get(pages::public::offline))
         .route("/cart", get(pages::cart::show))

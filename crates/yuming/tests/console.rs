@@ -1588,6 +1588,61 @@ async fn a_complaint_is_escalated_after_a_clock_jump_and_answered() {
     server.abort();
 }
 
+/// A signed-out visitor reports abuse of a domain held here: the page's script solves the
+/// proof of work in the browser and the report reaches support's complaint queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_reports_abuse_and_support_sees_it() {
+    use yuming_core::access::Role;
+    use yuming_test_support::filing::{self as world, PERSON_ID};
+    use yuming_test_support::fixtures;
+
+    let db = TestDb::sqlite().await;
+    let w = world::world(&db).await;
+    world::ready_order(
+        &w,
+        "abused@example.com",
+        "abused-name.cn",
+        "203.0.113.61",
+        "13800138000",
+        PERSON_ID,
+    )
+    .await;
+    fixtures::staff(&w.app, "care5@example.com", Role::Support).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = serve_in_process(listener, &w.app);
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let mut walk = walk_at(&driver, port, &shots, "abuse", (size, width, height)).await;
+        walk.client
+            .delete_all_cookies()
+            .await
+            .expect("forget cookies");
+        walk.open("/abuse").await;
+        walk.expect_text("举报滥用").await;
+        walk.fill("domain", "abused-name.cn").await;
+        walk.fill(
+            "body",
+            &format!("https://abused-name.cn/login 仿冒银行登录页（{size}）"),
+        )
+        .await;
+        walk.check_page("abuse-form").await;
+        walk.click("form[action='/abuse'] button[type=submit]")
+            .await;
+        walk.expect_text("举报已收到").await;
+        walk.check_page("abuse-received").await;
+
+        sign_in_as(&walk, "care5@example.com", "待处理的工作按角色分组").await;
+        walk.open("/admin/complaints").await;
+        walk.expect_text("phishing: abused-name.cn").await;
+        walk.client.close().await.expect("close the browser");
+    }
+    server.abort();
+}
+
 /// The console and the API in this process on `listener`, wired as `yuming serve` wires them.
 fn serve_in_process(
     listener: tokio::net::TcpListener,

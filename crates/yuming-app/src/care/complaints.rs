@@ -86,7 +86,7 @@ pub struct ComplaintView {
     pub escalated: bool,
 }
 
-fn body_context(id: &str) -> String {
+pub(super) fn body_context(id: &str) -> String {
     format!("complaint.body:{id}")
 }
 

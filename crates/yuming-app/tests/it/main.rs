@@ -1,5 +1,6 @@
 //! Use-case stories, each run on SQLite and on PostgreSQL.
 
+mod abuse;
 mod account_data;
 mod accounts;
 mod api_keys;

@@ -19,6 +19,8 @@ pub struct ComplaintLine {
     pub id: String,
     /// Complaint or appeal, in words.
     pub kind: String,
+    /// `complaint`, `appeal` or `abuse`.
+    pub kind_code: String,
     /// Subject.
     pub subject: String,
     /// The text.
@@ -46,6 +48,7 @@ pub fn line_of(locale: Locale, c: &ComplaintView) -> ComplaintLine {
     ComplaintLine {
         id: c.id.clone(),
         kind: locale.t(&format!("complaint-kind-{}", c.kind)),
+        kind_code: c.kind.clone(),
         subject: c.subject.clone(),
         body: c.body.clone(),
         related: c.related.clone().unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! The pages, one module per area, and what they share: the layout's facts ([`Base`]), form
 //! state with errors next to their fields, error pages, and submitting a form exactly once.
 
+pub mod abuse;
 pub mod account;
 pub mod admin;
 pub mod audit;
