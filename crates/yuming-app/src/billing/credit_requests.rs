@@ -8,7 +8,7 @@ use yuming_core::clock::Timestamp;
 use yuming_core::money::{Currency, HolderId, Money};
 use yuming_store::CreditRequestRow;
 
-use super::{BillingError, book_credit, book_debit, check_credit};
+use super::{BillingError, book_manual, check_credit};
 use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::{App, AppError, RequestContext};
@@ -199,15 +199,17 @@ pub async fn decide(
         let amount = Money::new(row.amount, currency);
         let direction = Direction::parse(&row.direction)
             .ok_or_else(|| AppError::internal(format!("credit request {} direction", row.id)))?;
-        let (tenant, note) = (row.tenant_id.as_str(), row.note.as_str());
-        let (_, order) = match direction {
-            Direction::Credit => {
-                book_credit(app, ctx, &mut tx, &actor.account_id, tenant, amount, note).await?
-            }
-            Direction::Debit => {
-                book_debit(app, ctx, &mut tx, &actor.account_id, tenant, amount, note).await?
-            }
-        };
+        let (_, order) = book_manual(
+            app,
+            ctx,
+            &mut tx,
+            &actor.account_id,
+            &row.tenant_id,
+            amount,
+            &row.note,
+            direction,
+        )
+        .await?;
         ("approved", Some(order))
     } else {
         ("rejected", None)

@@ -19,6 +19,7 @@ use crate::platform::audit::{self, Change};
 use crate::platform::crypto::new_id;
 use crate::platform::paging::{Page, PageCursor, next_cursor};
 use crate::{App, AppError, RequestContext};
+use credit_requests::Direction;
 
 /// The largest single top-up: 10 million yuan.
 pub const MAX_TOP_UP_MINOR: i64 = 1_000_000_000;
@@ -206,38 +207,7 @@ pub async fn credit(
     amount: Money,
     note: &str,
 ) -> Result<BalanceView, AppError> {
-    actor.require(Right::BillingManage)?;
-    let note = check_credit(amount, note)?;
-    if credit_requests::needs_second_approval(app, actor, amount) {
-        return Err(BillingError::SecondApprovalRequired {
-            above: Money::new(
-                app.settings().credit_second_approval_above,
-                amount.currency(),
-            ),
-        }
-        .into());
-    }
-    HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
-    let mut tx = app.db().write().await?;
-    let (balance, _) = book_credit(
-        app,
-        ctx,
-        &mut tx,
-        &actor.account_id,
-        tenant_id,
-        amount,
-        note,
-    )
-    .await?;
-    let limit = tx
-        .balance(tenant_id, amount.currency().code())
-        .await?
-        .credit_limit;
-    tx.commit().await?;
-    Ok(BalanceView {
-        balance: Money::new(balance, amount.currency()),
-        credit_limit: Money::new(limit, amount.currency()),
-    })
+    manual_booking(app, ctx, actor, tenant_id, amount, note, Direction::Credit).await
 }
 
 /// Takes money back from a customer's balance (finance staff): the correction of a credit or
@@ -253,6 +223,20 @@ pub async fn debit(
     amount: Money,
     note: &str,
 ) -> Result<BalanceView, AppError> {
+    manual_booking(app, ctx, actor, tenant_id, amount, note, Direction::Debit).await
+}
+
+/// A person's manual credit or debit at or under the approval amount, booked in one
+/// transaction (above it: [`credit_requests::request`]).
+async fn manual_booking(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    tenant_id: &str,
+    amount: Money,
+    note: &str,
+    direction: Direction,
+) -> Result<BalanceView, AppError> {
     actor.require(Right::BillingManage)?;
     let note = check_credit(amount, note)?;
     if credit_requests::needs_second_approval(app, actor, amount) {
@@ -266,7 +250,7 @@ pub async fn debit(
     }
     HolderId::parse(tenant_id).map_err(|_| AppError::not_found())?;
     let mut tx = app.db().write().await?;
-    let (balance, _) = book_debit(
+    let (balance, _) = book_manual(
         app,
         ctx,
         &mut tx,
@@ -274,6 +258,7 @@ pub async fn debit(
         tenant_id,
         amount,
         note,
+        direction,
     )
     .await?;
     let limit = tx
@@ -285,6 +270,27 @@ pub async fn debit(
         balance: Money::new(balance, amount.currency()),
         credit_limit: Money::new(limit, amount.currency()),
     })
+}
+
+/// Books a manual credit or debit inside `tx`; returns the new balance and the order.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the booking's facts, each needed"
+)]
+async fn book_manual(
+    app: &App,
+    ctx: &RequestContext,
+    tx: &mut Tx,
+    actor_id: &str,
+    tenant_id: &str,
+    amount: Money,
+    note: &str,
+    direction: Direction,
+) -> Result<(i64, String), AppError> {
+    match direction {
+        Direction::Credit => book_credit(app, ctx, tx, actor_id, tenant_id, amount, note).await,
+        Direction::Debit => book_debit(app, ctx, tx, actor_id, tenant_id, amount, note).await,
+    }
 }
 
 /// Books a manual debit inside `tx` (see [`debit`]). Returns the new balance and the order.

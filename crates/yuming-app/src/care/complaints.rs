@@ -123,18 +123,9 @@ fn view_of(app: &App, row: &ComplaintRow) -> Result<ComplaintView, AppError> {
     })
 }
 
-/// The right a complaint needs: the customer's own, or staff who act for customers.
-fn complaint_right(actor: &Actor) -> Right {
-    if actor.role.is_staff() {
-        Right::CustomerAssist
-    } else {
-        Right::DomainsRead
-    }
-}
-
 async fn authorized(tx: &mut Tx, actor: &Actor, id: &str) -> Result<ComplaintRow, AppError> {
     let row = tx.complaint(id).await?.ok_or_else(AppError::not_found)?;
-    actor.authorize(&row.owner_id, complaint_right(actor))?;
+    actor.authorize(&row.owner_id, super::care_right(actor))?;
     Ok(row)
 }
 
@@ -217,7 +208,7 @@ pub async fn file(
 
 /// The customer's complaints, newest first.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<ComplaintView>, AppError> {
-    actor.require(complaint_right(actor))?;
+    actor.require(super::care_right(actor))?;
     let mut tx = app.db().read().await?;
     let rows = tx.complaints_of_owner(&actor.tenant_id, 100).await?;
     tx.commit().await?;
@@ -403,6 +394,26 @@ pub async fn escalate(app: &App) -> Result<usize, AppError> {
     let now = app.now().0;
     let mut tx = app.db().read().await?;
     let open = tx.open_complaints(500).await?;
+    // The deadlines to escalate now: (complaint, acknowledgement or resolution).
+    let due: Vec<(ComplaintRow, bool)> = open
+        .into_iter()
+        .flat_map(|row| {
+            let ack_near = row.acknowledged_at.is_none()
+                && row.ack_escalated_at.is_none()
+                && now >= row.ack_due_at - ACK_ESCALATE_BEFORE_SECS;
+            let resolution_near = row.resolution_escalated_at.is_none()
+                && now >= row.resolution_due_at - RESOLUTION_ESCALATE_BEFORE_SECS;
+            [(true, ack_near), (false, resolution_near)]
+                .into_iter()
+                .filter(|(_, near)| *near)
+                .map(move |(ack, _)| (row.clone(), ack))
+        })
+        .collect();
+    // Most ticks escalate nothing: the supervisors are read only when someone is to be told.
+    if due.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
     let supervisors: Vec<String> = tx
         .staff_accounts(1_000)
         .await?
@@ -412,85 +423,75 @@ pub async fn escalate(app: &App) -> Result<usize, AppError> {
         .collect();
     tx.commit().await?;
     let mut escalated = 0;
-    for row in open {
-        let ack_near = row.acknowledged_at.is_none()
-            && row.ack_escalated_at.is_none()
-            && now >= row.ack_due_at - ACK_ESCALATE_BEFORE_SECS;
-        let resolution_near = row.resolution_escalated_at.is_none()
-            && now >= row.resolution_due_at - RESOLUTION_ESCALATE_BEFORE_SECS;
-        for (ack, near) in [(true, ack_near), (false, resolution_near)] {
-            if !near {
-                continue;
-            }
-            let mut tx = app.db().write().await?;
-            if !tx.mark_complaint_escalated(&row.id, ack, now).await? {
-                continue;
-            }
-            let due = Timestamp(if ack {
-                row.ack_due_at
-            } else {
-                row.resolution_due_at
-            });
-            let due_text = yuming_core::calendar::china_datetime(due);
-            let (what_zh, what_en) = if ack {
-                ("受理", "acknowledgement")
-            } else {
-                ("书面答复", "written answer")
-            };
-            let state_zh = if now > due.0 {
-                "已超期"
-            } else {
-                "即将到期"
-            };
-            let state_en = if now > due.0 {
-                "is overdue"
-            } else {
-                "is due soon"
-            };
-            for supervisor in &supervisors {
-                let mut params = Map::new();
-                params.insert(
-                    "subject".into(),
-                    Value::String(format!("投诉{what_zh}{state_zh}：{}", row.subject)),
-                );
-                params.insert(
-                    "body".into(),
-                    Value::String(format!(
-                        "投诉/申诉 {} 的{what_zh}期限为 {due_text}，{state_zh}，请督办。",
-                        row.id
-                    )),
-                );
-                params.insert(
-                    "subject_en".into(),
-                    Value::String(format!("Complaint {what_en} {state_en}: {}", row.subject)),
-                );
-                params.insert(
-                    "body_en".into(),
-                    Value::String(format!(
-                        "The {what_en} of complaint {} is due {due_text} and {state_en}; please see to it.",
-                        row.id
-                    )),
-                );
-                notices::enqueue(
-                    &mut tx,
-                    &NoticeRequest {
-                        account_id: supervisor.clone(),
-                        kind: NoticeKind::Generic,
-                        occasion: format!(
-                            "complaint-escalation:{}:{}",
-                            row.id,
-                            if ack { "ack" } else { "resolution" }
-                        ),
-                        params,
-                        sms_to: None,
-                    },
-                    now,
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            escalated += 1;
+    for (row, ack) in due {
+        let mut tx = app.db().write().await?;
+        if !tx.mark_complaint_escalated(&row.id, ack, now).await? {
+            continue;
         }
+        let due = Timestamp(if ack {
+            row.ack_due_at
+        } else {
+            row.resolution_due_at
+        });
+        let due_text = yuming_core::calendar::china_datetime(due);
+        let (what_zh, what_en) = if ack {
+            ("受理", "acknowledgement")
+        } else {
+            ("书面答复", "written answer")
+        };
+        let state_zh = if now > due.0 {
+            "已超期"
+        } else {
+            "即将到期"
+        };
+        let state_en = if now > due.0 {
+            "is overdue"
+        } else {
+            "is due soon"
+        };
+        for supervisor in &supervisors {
+            let mut params = Map::new();
+            params.insert(
+                "subject".into(),
+                Value::String(format!("投诉{what_zh}{state_zh}：{}", row.subject)),
+            );
+            params.insert(
+                "body".into(),
+                Value::String(format!(
+                    "投诉/申诉 {} 的{what_zh}期限为 {due_text}，{state_zh}，请督办。",
+                    row.id
+                )),
+            );
+            params.insert(
+                "subject_en".into(),
+                Value::String(format!("Complaint {what_en} {state_en}: {}", row.subject)),
+            );
+            params.insert(
+                "body_en".into(),
+                Value::String(format!(
+                    "The {what_en} of complaint {} is due {due_text} and {state_en}; please see to it.",
+                    row.id
+                )),
+            );
+            notices::enqueue(
+                &mut tx,
+                &NoticeRequest {
+                    account_id: supervisor.clone(),
+                    kind: NoticeKind::Generic,
+                    occasion: format!(
+                        "complaint-escalation:{}:{}",
+                        row.id,
+                        if ack { "ack" } else { "resolution" }
+                    ),
+                    params,
+                    sms_to: None,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        escalated += 1;
     }
     Ok(escalated)
 }

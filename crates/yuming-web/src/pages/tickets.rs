@@ -148,7 +148,7 @@ pub async fn list(State(state): State<WebState>, visitor: Visitor) -> Response {
 }
 
 /// The attachment of an upload form, when one was chosen.
-fn attachment_of(
+pub(crate) fn attachment_of(
     file: Result<super::upload::UploadedFile, UploadProblem>,
 ) -> Result<Vec<NewAttachment>, yuming_app::AppError> {
     match file {

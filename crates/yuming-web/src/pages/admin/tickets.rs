@@ -6,16 +6,17 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use yuming_app::care::tickets::{self, NewAttachment, TicketChange};
+use yuming_app::care::tickets::{self, TicketChange};
 use yuming_core::ticket::{Priority, Status};
 
 use super::{StaffForm, require_staff};
 use crate::WebState;
 use crate::format;
 use crate::pages::tickets::{
-    ThreadLine, TicketLine, attachment_response, line_of, related_words, thread_of, words,
+    ThreadLine, TicketLine, attachment_of, attachment_response, line_of, related_words, thread_of,
+    words,
 };
-use crate::pages::upload::{UploadForm, UploadProblem};
+use crate::pages::upload::UploadForm;
 use crate::pages::{Base, FormState, app_error_page, page, submit_once};
 use crate::session::{Visitor, status_of};
 
@@ -170,16 +171,9 @@ pub async fn reply(
         file,
     } = form;
     let body = fields.get("body").cloned().unwrap_or_default();
-    let files = match file {
-        Ok(file) => vec![NewAttachment {
-            file_name: file.name,
-            bytes: file.bytes,
-        }],
-        Err(UploadProblem::Missing) => Vec::new(),
-        Err(problem) => {
-            let e = problem.error().with_field("attachment");
-            return finish(&state, visitor, &id, &fields, Err(e)).await;
-        }
+    let files = match attachment_of(file) {
+        Ok(files) => files,
+        Err(e) => return finish(&state, visitor, &id, &fields, Err(e)).await,
     };
     let app = state.app.clone();
     let ticket = id.clone();
