@@ -145,6 +145,7 @@ struct Inner {
     payment_gateways: std::sync::RwLock<Vec<Arc<dyn crate::billing::gateways::PaymentGateway>>>,
     mailer: std::sync::RwLock<Option<crate::notify::notices::Mailer>>,
     sandbox_gateway: Option<Arc<crate::billing::gateways::sandbox::SandboxGateway>>,
+    help: crate::care::help::HelpIndex,
 }
 
 impl App {
@@ -194,6 +195,7 @@ impl App {
                 payment_gateways: std::sync::RwLock::new(payment_gateways),
                 mailer: std::sync::RwLock::new(None),
                 sandbox_gateway,
+                help: crate::care::help::HelpIndex::default(),
             }),
         }
     }
@@ -235,6 +237,10 @@ impl App {
 
     pub(crate) fn availability(&self) -> &crate::registrar::availability::AvailabilityIndex {
         &self.inner.availability
+    }
+
+    pub(crate) fn help_index(&self) -> &crate::care::help::HelpIndex {
+        &self.inner.help
     }
 
     pub(crate) fn material_decodes(&self) -> &Arc<tokio::sync::Semaphore> {

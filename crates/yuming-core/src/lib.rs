@@ -14,6 +14,7 @@ pub mod contact;
 pub mod credentials;
 pub mod dns;
 pub mod filing;
+pub mod help;
 pub mod lifecycle;
 pub mod money;
 pub mod net;

@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::{
     account_data, admin, api_keys, audit, auth, bank, billing, checkout, complaints, contacts,
-    coupons, dns, domains, filing, filing_after, flows, health, invoices, notifications, payments,
-    pricing, review, services, sub_accounts, tickets, validate, webhooks,
+    coupons, dns, domains, filing, filing_after, flows, health, help, invoices, notifications,
+    payments, pricing, review, services, sub_accounts, tickets, validate, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -44,6 +44,7 @@ use crate::api::{
         (name = "billing", description = "Balance, ledger and orders"),
         (name = "notifications", description = "In-app notices and notice preferences"),
         (name = "support", description = "Support tickets: threads with support, service levels, ratings"),
+        (name = "help", description = "The help centre: articles, search, the article that explains a code (public)"),
         (name = "validation", description = "Identifier checks shared by forms, self-check and imports"),
         (name = "filing", description = "ICP filing (备案): entities, sites, servers, orders, self-check, materials"),
     )
@@ -399,6 +400,17 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(pricing::set_level))
         .routes(routes!(pricing::assign_level))
         .routes(routes!(pricing::set_volume_tiers, pricing::volume_tiers))
+        .routes(routes!(help::contents))
+        .routes(routes!(help::article))
+        .routes(routes!(help::search))
+        .routes(routes!(help::code))
+        .routes(routes!(help::create))
+        .routes(routes!(help::editor_get))
+        .routes(routes!(help::save))
+        .routes(routes!(help::publish))
+        .routes(routes!(help::feedback_list, help::feedback_post))
+        .routes(routes!(help::feedback_vote))
+        .routes(routes!(help::feedback_status))
         .routes(routes!(complaints::file, complaints::list))
         .routes(routes!(complaints::get))
         .routes(routes!(complaints::queue))

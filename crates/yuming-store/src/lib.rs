@@ -28,6 +28,7 @@ mod filing;
 mod filing_after;
 mod filing_monitor;
 mod flows;
+mod help;
 mod housekeeping;
 mod idempotency;
 mod invoices;
@@ -69,6 +70,7 @@ pub use filing::{
 pub use filing_after::{CertificateRow, SigningKeyRow};
 pub use filing_monitor::{FilingAlertRow, FilingCheckRow};
 pub use flows::{BatchItemRow, BatchRow, CancellationDomainRow, CancellationRow, TransferRow};
+pub use help::{FeedbackRow, HelpArticleRow, HelpRevisionRow, PublishedHelpRow};
 pub use invoices::InvoiceRow;
 pub use jobs::{JobRun, JobStatusRow, ReconciliationRow};
 pub use ledger::{BalanceRow, LedgerEntryRow, OrderRow, RevenueRow};

@@ -127,6 +127,28 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route("/", get(pages::public::home))
         .route("/search", get(pages::public::search))
         .route("/abuse", get(pages::abuse::form).post(pages::abuse::report))
+        .route("/help", get(pages::help::index))
+        .route("/help/search", get(pages::help::search))
+        .route("/help/articles/{slug}", get(pages::help::article))
+        .route(
+            "/console/feedback",
+            get(pages::help::board).post(pages::help::post),
+        )
+        .route("/console/feedback/{id}/vote", post(pages::help::vote))
+        .route(
+            "/admin/help",
+            get(pages::admin::help::list).post(pages::admin::help::create),
+        )
+        .route("/admin/help/{slug}", get(pages::admin::help::show))
+        .route(
+            "/admin/help/{slug}/{action}",
+            post(pages::admin::help::action),
+        )
+        .route("/admin/feedback", get(pages::admin::help::feedback_board))
+        .route(
+            "/admin/feedback/{id}/status",
+            post(pages::admin::help::feedback_status),
+        )
         .route("/lang/{locale}", get(pages::public::switch_language))
         .route("/offline", get(pages::public::offline))
         .route("/cart", get(pages::cart::show))

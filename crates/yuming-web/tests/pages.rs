@@ -372,8 +372,11 @@ both_backends!(
             .await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            answer.body.contains("id=\"e-email\">电子邮箱地址无效<"),
-            "the API's message_zh beside the field: {}",
+            answer.body.contains(
+                "id=\"e-email\">电子邮箱地址无效 <a class=\"help-link\" \
+                 href=\"/help/articles/account-security\">查看帮助</a><"
+            ),
+            "the API's message_zh beside the field, with the article that explains it: {}",
             answer.body
         );
         assert!(answer.body.contains("value=\"not-an-address\""), "kept");

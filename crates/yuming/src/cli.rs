@@ -208,6 +208,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Help-centre search over the shipped articles plus generated ones, through the use
+    /// case the pages call, beside a substring scan over the same texts; every answer is
+    /// checked. A fresh temporary SQLite database unless `--database-url` names a disposable
+    /// PostgreSQL database.
+    HelpSearch {
+        /// Database to benchmark (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Generated articles (each in zh-CN and English).
+        #[arg(long, default_value_t = 10_000)]
+        articles: usize,
+        /// Queries in the measured phase.
+        #[arg(long, default_value_t = 5_000)]
+        queries: usize,
+        /// Concurrent searchers.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+    },
     /// ICP filing: the self-check of one complete order with eight 5 MB materials, and
     /// submissions per second. A fresh temporary SQLite database unless `--database-url`
     /// names a disposable PostgreSQL database.

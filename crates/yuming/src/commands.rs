@@ -343,6 +343,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map(|()| ExitCode::SUCCESS),
         Command::Bench {
             command:
+                BenchCommand::HelpSearch {
+                    database_url,
+                    articles,
+                    queries,
+                    concurrency,
+                },
+        } => crate::bench_help::help(&config, database_url, articles, queries, concurrency)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            command:
                 BenchCommand::Sweep {
                     database_url,
                     domains,

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_filing;
+mod bench_help;
 mod cli;
 mod commands;
 mod http_server;

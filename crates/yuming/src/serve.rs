@@ -32,6 +32,11 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     yuming_app::dns::backfill_zones(&app, 500)
         .await
         .map_err(|e| anyhow::anyhow!("creating the zones of older domains: {}", e.message))?;
+    // The help centre's shipped articles and search index, so that the first reader does
+    // not wait for them.
+    yuming_app::care::help::ensure_ready(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("preparing the help centre: {}", e.message))?;
     // Try-out values that must not reach customers (e.g. the example.net nameservers in every
     // zone's SOA and NS); staff also see them at GET /api/v1/admin/system.
     for warning in yuming_app::ops::system::setting_warnings(app.settings()) {

@@ -1643,6 +1643,98 @@ async fn a_visitor_reports_abuse_and_support_sees_it() {
     server.abort();
 }
 
+/// A signed-out visitor finds help: searches the help centre in Chinese (`备案 驳回` finds the
+/// rejection article, the words highlighted), opens the article, switches to English and
+/// searches there; a customer then meets an error whose message links to its article, and
+/// posts and votes for product feedback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_searches_the_help_centre_in_chinese_and_english() {
+    let db = TestDb::sqlite().await;
+    let (app, _clock) = yuming_test_support::test_app(&db.db);
+    yuming_test_support::fixtures::customer(&app, "helped@example.com").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = serve_in_process(listener, &app);
+    let driver = Driver::start();
+    let shots = screenshot_dir();
+    for (size, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+        let mut walk = walk_at(&driver, port, &shots, "help", (size, width, height)).await;
+        walk.client
+            .delete_all_cookies()
+            .await
+            .expect("forget cookies");
+        walk.open("/help").await;
+        walk.expect_text("帮助中心").await;
+        walk.expect_text("ICP 备案").await;
+        walk.check_page("help-index").await;
+        walk.fill("q", "备案 驳回").await;
+        walk.click("form[action='/help/search'] button[type=submit]")
+            .await;
+        walk.expect_text("备案常见驳回原因").await;
+        let marked: Value = walk
+            .client
+            .execute(
+                "return [...document.querySelectorAll('.search-results mark')].map(m => m.textContent);",
+                vec![],
+            )
+            .await
+            .expect("marks");
+        let marked: Vec<String> = serde_json::from_value(marked).expect("texts");
+        assert!(
+            marked.iter().any(|m| m == "驳回") && marked.iter().any(|m| m == "备案"),
+            "{marked:?}"
+        );
+        walk.check_page("help-search-zh").await;
+        walk.click(".search-results a[href='/help/articles/icp-rejection-reasons']")
+            .await;
+        walk.expect_text("DOMAIN_RESOLVING").await;
+        walk.check_page("help-article-zh").await;
+
+        walk.click("a[hreflang='en']").await;
+        walk.expect_text("Common reasons a filing is rejected")
+            .await;
+        walk.fill("q", "rejected filing").await;
+        walk.click("form[action='/help/search'] button[type=submit]")
+            .await;
+        walk.expect_text("Common reasons a filing is rejected")
+            .await;
+        walk.check_page("help-search-en").await;
+        walk.fill("q", "zzzqqqxy").await;
+        walk.click("form[action='/help/search'] button[type=submit]")
+            .await;
+        walk.expect_text("No article matches").await;
+
+        // Signed in, an error names its article.
+        walk.click("a[hreflang='zh-CN']").await;
+        sign_in_as(&walk, "helped@example.com", "概览").await;
+        walk.open("/console/feedback").await;
+        walk.click("details.card summary").await;
+        walk.fill("title", "").await;
+        walk.click("form[action='/console/feedback'] button[type=submit]")
+            .await;
+        walk.expect_text("请填写 1 到 120 个字符的标题").await;
+        let help_link: Value = walk
+            .client
+            .execute(
+                "const a = document.querySelector('.error a.help-link, .alert a.help-link'); return a && a.getAttribute('href');",
+                vec![],
+            )
+            .await
+            .expect("help link");
+        assert_eq!(help_link, json!("/help/articles/tickets"));
+        walk.fill("title", &format!("批量续费提醒（{size}）")).await;
+        walk.fill("body", "到期前一次提醒所有域名。").await;
+        walk.click("form[action='/console/feedback'] button[type=submit]")
+            .await;
+        walk.expect_text("建议已提交").await;
+        walk.check_page("feedback-board").await;
+        walk.client.close().await.expect("close the browser");
+    }
+    server.abort();
+}
+
 /// The console and the API in this process on `listener`, wired as `yuming serve` wires them.
 fn serve_in_process(
     listener: tokio::net::TcpListener,

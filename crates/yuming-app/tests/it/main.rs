@@ -14,6 +14,7 @@ mod contacts;
 mod dns;
 mod filing;
 mod flows;
+mod help;
 mod notices;
 mod passkeys;
 mod registrar;

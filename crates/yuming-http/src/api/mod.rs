@@ -18,6 +18,7 @@ pub mod filing;
 pub mod filing_after;
 pub mod flows;
 pub mod health;
+pub mod help;
 pub mod invoices;
 pub mod notifications;
 pub mod payments;

@@ -14,6 +14,7 @@ mod domains;
 mod errors;
 mod filing;
 mod flows;
+mod help;
 mod idempotency;
 mod invoices;
 mod lookups;

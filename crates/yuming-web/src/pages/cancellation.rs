@@ -13,6 +13,7 @@ use yuming_app::registrar::export::ArchiveFormat;
 use super::{Base, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, status_of};
 
 /// A step of the checklist as the page shows it.
@@ -177,7 +178,7 @@ pub async fn confirm(
         Err(e) if e.kind == ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
         Err(e) => {
             let mut form = FormState::new();
-            form.alert = Some(visitor.locale.error_message(&e));
+            form.alert = Some(ErrorText::of(visitor.locale, &e));
             cancellation_page(&state, &visitor, &id, form, status_of(&e)).await
         }
     }

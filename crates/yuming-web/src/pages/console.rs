@@ -16,6 +16,7 @@ use super::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
+use crate::pages::ErrorText;
 use crate::pages::public::{ResultRow, result_row};
 use crate::session::Visitor;
 
@@ -520,7 +521,7 @@ async fn update_domain(
                     .ns_form
                     .set_error("nameservers", visitor.locale.error_message(&e));
             } else {
-                extras.form.alert = Some(visitor.locale.error_message(&e));
+                extras.form.alert = Some(ErrorText::of(visitor.locale, &e));
             }
             domain_page(state, &visitor, name, extras, crate::session::status_of(&e)).await
         }

@@ -9,6 +9,7 @@ use yuming_app::dns::{self, ImportMode, RecordChange, ZoneView};
 
 use super::{Base, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, status_of};
 
 /// TTLs offered in the form, in seconds (any other value can still be imported).
@@ -370,7 +371,7 @@ pub async fn delete_record(
         Ok(()) => visitor.redirect(&format!("/console/domains/{name}/dns?done=record-deleted")),
         Err(e) => {
             let mut form = FormState::new();
-            form.alert = Some(visitor.locale.error_message(&e));
+            form.alert = Some(ErrorText::of(visitor.locale, &e));
             dns_page(
                 &state,
                 &visitor,

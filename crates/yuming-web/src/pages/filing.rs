@@ -20,6 +20,7 @@ use super::{Base, CheckedForm, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, status_of};
 
 /// Entity types in the order people look for them.
@@ -448,7 +449,7 @@ async fn start_order(
         Err(e) => {
             // The site stays as a draft of the entity; its page offers to start again.
             let mut form = FormState::new();
-            form.alert = Some(visitor.locale.error_message(&e));
+            form.alert = Some(ErrorText::of(visitor.locale, &e));
             entity_page(state, visitor, entity_id, form, status_of(&e)).await
         }
     }
@@ -478,6 +479,8 @@ pub struct FindingLine {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The help article's section that explains the code.
+    pub help: String,
 }
 
 #[derive(Template)]
@@ -497,7 +500,7 @@ struct OrderPage {
     extra_error: Option<String>,
     edit_fields: Vec<EditField>,
     edit_lead: String,
-    edit_alert: Option<String>,
+    edit_alert: Option<ErrorText>,
     /// The reviewer's comments since the last submission: (field, code, comment).
     review_notes: Vec<(String, String, String)>,
 }
@@ -513,7 +516,7 @@ pub struct EditField {
     /// A list, one item per line.
     pub multiline: bool,
     /// The error beside it.
-    pub error: Option<String>,
+    pub error: Option<ErrorText>,
 }
 
 /// The fields of an order the console edits, with their label keys. Document numbers are
@@ -575,7 +578,7 @@ fn edit_fields(locale: Locale, order: &filing::OrderView, typed: &FormState) -> 
                 label: locale.t(label),
                 value,
                 multiline: *path == "site.servers",
-                error: typed.error(path).map(str::to_owned),
+                error: typed.error(path).cloned(),
             })
         })
         .collect()
@@ -711,6 +714,9 @@ async fn order_page_with(
                         Locale::En => (p.message.clone(), p.fix.clone()),
                     };
                     FindingLine {
+                        help: yuming_core::help::article_for_code(p.code.as_str())
+                            .map(|link| link.path())
+                            .unwrap_or_default(),
                         code: p.code.as_str().to_owned(),
                         field,
                         blocking: p.severity == Severity::Blocking,

@@ -15,6 +15,7 @@ pub mod console;
 pub mod contacts;
 pub mod dns;
 pub mod filing;
+pub mod help;
 pub mod invoices;
 pub mod notices;
 pub mod payments;
@@ -199,9 +200,9 @@ fn flash_of(visitor: &Visitor) -> Option<(&'static str, String)> {
 /// carries a fresh idempotency key, so that any paying form it renders is submitted once.
 pub struct FormState {
     values: HashMap<String, String>,
-    errors: HashMap<String, String>,
+    errors: HashMap<String, ErrorText>,
     /// An error that names no field of this form.
-    pub alert: Option<String>,
+    pub alert: Option<ErrorText>,
     /// The idempotency key of this rendering of the form.
     pub key: String,
 }
@@ -246,9 +247,9 @@ impl FormState {
 
     /// The alert, or else an error of a field the page does not show (a form that shows
     /// only some of its fields still says what was wrong).
-    pub fn alert_besides(&self, shown: &[&str]) -> Option<String> {
+    pub fn alert_besides(&self, shown: &[&str]) -> Option<ErrorText> {
         self.alert.clone().or_else(|| {
-            let mut hidden: Vec<(&String, &String)> = self
+            let mut hidden: Vec<(&String, &ErrorText)> = self
                 .errors
                 .iter()
                 .filter(|(field, _)| !shown.contains(&field.as_str()))
@@ -276,19 +277,20 @@ impl FormState {
     }
 
     /// The error to show beside field `name`.
-    pub fn error(&self, name: &str) -> Option<&str> {
-        self.errors.get(name).map(String::as_str)
+    pub fn error(&self, name: &str) -> Option<&ErrorText> {
+        self.errors.get(name)
     }
 
     /// Sets the error shown beside field `name`.
     pub fn set_error(&mut self, name: &str, message: String) {
-        self.errors.insert(name.to_owned(), message);
+        self.errors
+            .insert(name.to_owned(), ErrorText::plain(message));
     }
 
     /// Places a use-case error beside the field it names, or at the top when the form has
     /// no such field.
     pub fn fail(&mut self, locale: Locale, error: &AppError, fields: &[&str]) {
-        let message = locale.error_message(error);
+        let message = ErrorText::of(locale, error);
         // The API names an item of a list field by its index (`nameservers[1]`); the form
         // has the list as one field.
         let field = error
@@ -303,6 +305,58 @@ impl FormState {
         }
     }
 }
+
+/// An error as a page shows it: the message in the visitor's language and, when the help
+/// centre has an article that explains its code, a link to it. Rendered as HTML by templates
+/// (`{{ error }}`): the message is escaped here, the link is built from a fixed table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ErrorText {
+    /// The message.
+    pub message: String,
+    /// The article's path and the link's text.
+    pub help: Option<(String, String)>,
+}
+
+impl ErrorText {
+    /// A use-case error with its help link.
+    pub fn of(locale: Locale, error: &AppError) -> ErrorText {
+        ErrorText::coded(locale, locale.error_message(error), error.code)
+    }
+
+    /// A message about `code` (an error or a self-check finding) with its help link.
+    pub fn coded(locale: Locale, message: String, code: &str) -> ErrorText {
+        ErrorText {
+            message,
+            help: yuming_core::help::article_for_code(code)
+                .map(|link| (link.path(), locale.t("help-explain"))),
+        }
+    }
+
+    /// A message with no help link.
+    pub fn plain(message: String) -> ErrorText {
+        ErrorText {
+            message,
+            help: None,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::format::escape_html(&self.message))?;
+        if let Some((path, label)) = &self.help {
+            write!(
+                f,
+                " <a class=\"help-link\" href=\"{}\">{}</a>",
+                crate::format::escape_html(path),
+                crate::format::escape_html(label)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl askama::filters::HtmlSafe for ErrorText {}
 
 /// Parses an `application/x-www-form-urlencoded` body into fields (the last value wins).
 pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
@@ -395,14 +449,15 @@ pub fn app_error_page(visitor: &Visitor, state: &WebState, error: &AppError) -> 
     } else {
         "/"
     };
-    message(
-        visitor,
-        state,
-        status,
-        heading,
-        text,
-        vec![(home.to_owned(), visitor.locale.t("link-home"))],
-    )
+    let mut links = vec![(home.to_owned(), visitor.locale.t("link-home"))];
+    // A code the help centre explains gets its article (not a missing page: that one has
+    // nothing to explain beyond "not found").
+    if status != StatusCode::NOT_FOUND
+        && let Some(help) = yuming_core::help::article_for_code(error.code)
+    {
+        links.push((help.path(), visitor.locale.t("help-explain")));
+    }
+    message(visitor, state, status, heading, text, links)
 }
 
 /// The answer to a form whose CSRF token is missing or wrong (an old tab, or a forgery).

@@ -13,6 +13,7 @@ use super::{Base, app_error_page, page};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, local_path};
 
 #[derive(Template)]
@@ -77,7 +78,7 @@ struct SearchPage {
     q: String,
     rows: Vec<ResultRow>,
     suggestions: Vec<ResultRow>,
-    alert: Option<String>,
+    alert: Option<ErrorText>,
     bulk: bool,
     available: usize,
 }
@@ -183,11 +184,11 @@ pub async fn search(
     let mut rows = Vec::new();
     let mut suggestions = Vec::new();
     if names.len() > MAX_BULK_CHECK {
-        alert = Some(
+        alert = Some(ErrorText::plain(
             visitor
                 .locale
                 .t_args("search-too-many", &[("max", MAX_BULK_CHECK.to_string())]),
-        );
+        ));
     } else if !names.is_empty() {
         let buyer = super::buyer_of(&state, &visitor).await;
         match domains::check_as(&state.app, buyer.as_ref(), &names).await {
@@ -209,7 +210,7 @@ pub async fn search(
                     .map(|a| result_row(visitor.locale, a))
                     .collect();
             }
-            Err(e) => alert = Some(visitor.locale.error_message(&e)),
+            Err(e) => alert = Some(ErrorText::of(visitor.locale, &e)),
         }
     }
     let template = SearchPage {

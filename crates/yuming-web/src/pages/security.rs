@@ -13,6 +13,7 @@ use yuming_app::{AppError, ErrorKind};
 use super::{Base, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, status_of};
 
 /// Scopes an API key can be given, as the API names them.
@@ -268,7 +269,7 @@ pub async fn totp_begin(
         }
         Err(e) => {
             let mut form = FormState::new();
-            form.alert = Some(visitor.locale.error_message(&e));
+            form.alert = Some(ErrorText::of(visitor.locale, &e));
             let shown = Shown {
                 totp_form: Some(form),
                 ..Shown::default()

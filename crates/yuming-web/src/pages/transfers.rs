@@ -13,6 +13,7 @@ use super::{Base, FormState, SignedInForm, app_error_page, page, submit_once};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, status_of};
 
 /// A transfer as the list shows it.
@@ -205,7 +206,7 @@ pub async fn decide(
         }
         Err(e) if e.kind == yuming_app::ErrorKind::BadRequest => {
             let mut form = FormState::new();
-            form.alert = Some(visitor.locale.error_message(&e));
+            form.alert = Some(ErrorText::of(visitor.locale, &e));
             transfers_page(&state, &visitor, form, status_of(&e)).await
         }
         Err(e) => app_error_page(&visitor, &state, &e),
@@ -223,7 +224,7 @@ pub async fn accept(
         Err(e) if e.kind == yuming_app::ErrorKind::NotFound => app_error_page(&visitor, &state, &e),
         Err(e) => {
             let mut form = FormState::new();
-            form.alert = Some(visitor.locale.error_message(&e));
+            form.alert = Some(ErrorText::of(visitor.locale, &e));
             transfers_page(&state, &visitor, form, status_of(&e)).await
         }
     }

@@ -15,6 +15,7 @@ use super::{Base, FormState, SignedInForm, app_error_page, page};
 use crate::WebState;
 use crate::format;
 use crate::i18n::Locale;
+use crate::pages::ErrorText;
 use crate::session::{Visitor, status_of};
 
 /// Deliveries an endpoint's page shows.
@@ -182,7 +183,7 @@ struct EndpointPage {
     deliveries: Vec<DeliveryLine>,
     secret: Option<String>,
     form: FormState,
-    alert: Option<String>,
+    alert: Option<ErrorText>,
 }
 
 /// What an endpoint's page shows besides the stored endpoint.
@@ -193,7 +194,7 @@ struct Shown {
     /// The settings form as sent, with its errors, and the kinds ticked.
     form: Option<(FormState, Vec<String>)>,
     /// An error of an action, at the top.
-    alert: Option<String>,
+    alert: Option<ErrorText>,
 }
 
 async fn endpoint_page(
@@ -333,7 +334,7 @@ async fn after_action(
         Err(e) if e.kind == ErrorKind::NotFound => app_error_page(visitor, state, &e),
         Err(e) => {
             let shown = Shown {
-                alert: Some(visitor.locale.error_message(&e)),
+                alert: Some(ErrorText::of(visitor.locale, &e)),
                 ..Shown::default()
             };
             endpoint_page(state, visitor, id, shown, status_of(&e)).await

@@ -11,6 +11,7 @@ pub mod complaints;
 pub mod customers;
 pub mod filing_settings;
 pub mod finance;
+pub mod help;
 pub mod lists;
 pub mod monitor;
 pub mod operations;
