@@ -1,15 +1,23 @@
 # Shared by the bench scripts (sourced): load generators that fail the benchmark when any
 # answer is not the expected one, so that a rate never counts refusals or errors.
 
-# wrk_checked ARGS…: runs wrk, prints its report, and fails when a response was not 2xx/3xx
-# ("Non-2xx or 3xx responses") or a request got no answer ("Socket errors": connect, read,
-# write, timeout).
+# wrk_checked ARGS…: runs wrk, prints its report, and fails when a request got no answer
+# ("Socket errors": connect, read, write, timeout) or an answer was not exactly 200: wrk's own
+# "Non-2xx or 3xx responses" line lets redirects pass, so unless the caller brings its own
+# script, bench/status200.lua counts every status other than 200 ("Non-200 responses").
 wrk_checked() {
-    local out
-    out=$(wrk "$@") || { echo "$out"; echo "FAIL: wrk $* did not run" >&2; return 1; }
+    local out args=("$@")
+    if ! printf '%s\n' "$@" | grep -qx -- "-s"; then
+        args=(-s "$(dirname "${BASH_SOURCE[0]}")/status200.lua" "$@")
+    fi
+    out=$(wrk "${args[@]}") || { echo "$out"; echo "FAIL: wrk $* did not run" >&2; return 1; }
     echo "$out"
     if grep -q "Non-2xx or 3xx responses" <<<"$out"; then
         echo "FAIL: wrk $*: $(grep "Non-2xx or 3xx responses" <<<"$out" | xargs) (of $(grep "requests in" <<<"$out" | awk '{print $1}'))" >&2
+        return 1
+    fi
+    if grep -Eq "Non-200 responses: [1-9]" <<<"$out"; then
+        echo "FAIL: wrk $*: $(grep "Non-200 responses" <<<"$out" | xargs) (of $(grep "requests in" <<<"$out" | awk '{print $1}'))" >&2
         return 1
     fi
     if grep -q "Socket errors" <<<"$out"; then

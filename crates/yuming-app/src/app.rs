@@ -83,6 +83,9 @@ pub struct AppSettings {
     pub filing_sync_interval_secs: u64,
     /// Working days within which a complaint gets its final written answer.
     pub complaint_resolution_working_days: u32,
+    /// The working-day calendar complaints count in: China's, with the days the operator
+    /// added for years published after this release.
+    pub work_calendar: yuming_core::calendar::WorkCalendar,
 }
 
 impl Default for AppSettings {
@@ -116,6 +119,7 @@ impl Default for AppSettings {
             scheduler_interval_secs: 60,
             filing_sync_interval_secs: 300,
             complaint_resolution_working_days: 15,
+            work_calendar: yuming_core::calendar::WorkCalendar::china(),
         }
     }
 }

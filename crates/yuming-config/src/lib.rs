@@ -65,14 +65,45 @@ pub struct CareConfig {
     /// Working days (China's calendar) within which a complaint or appeal gets its final
     /// written answer. Default 15.
     pub complaint_resolution_working_days: u32,
+    /// Public holidays (`YYYY-MM-DD`) of years whose State Council notice came after this
+    /// release; the built-in calendar has 2025 and 2026.
+    pub holidays: Vec<String>,
+    /// Weekend days worked in exchange (调休上班), `YYYY-MM-DD`, for the same years.
+    pub worked_days: Vec<String>,
 }
 
 impl Default for CareConfig {
     fn default() -> Self {
         CareConfig {
             complaint_resolution_working_days: 15,
+            holidays: Vec::new(),
+            worked_days: Vec::new(),
         }
     }
+}
+
+/// Whether `text` is a `YYYY-MM-DD` day that exists.
+fn is_day(text: &str) -> bool {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<u32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (2000..=2100).contains(&year) && (1..=days).contains(&day)
 }
 
 /// Payment gateways (`[payments]`). Private keys and the WeChat Pay APIv3 key are given
@@ -588,6 +619,17 @@ impl Config {
                 "memory must be at least 8 KiB and iterations at least 1",
             );
         }
+        if let Some(day) = self
+            .care
+            .holidays
+            .iter()
+            .chain(&self.care.worked_days)
+            .find(|d| !is_day(d))
+        {
+            return Err(ConfigError::File(format!(
+                "care.holidays / care.worked_days: {day:?} is not a YYYY-MM-DD day"
+            )));
+        }
         if self.http.body_limit_bytes < 1024 {
             return bad("http.body_limit_bytes", "must be at least 1024");
         }
@@ -731,6 +773,18 @@ fn env_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<toml:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holidays_must_be_days_that_exist() {
+        let mut config = Config::default();
+        config.care.holidays = vec!["2027-02-08".into(), "2028-02-29".into()];
+        config.care.worked_days = vec!["2027-02-20".into()];
+        assert!(config.check().is_ok());
+        for bad in ["2027-02-29", "2027-13-01", "27-02-08", "2027/02/08", ""] {
+            config.care.worked_days = vec![bad.into()];
+            assert!(config.check().is_err(), "{bad:?}");
+        }
+    }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

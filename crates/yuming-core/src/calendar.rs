@@ -96,6 +96,20 @@ impl WorkCalendar {
         }
     }
 
+    /// This calendar with days the operator adds (`[care] holidays` and `worked_days`: a year's
+    /// notice published after this release); each year named there counts as covered.
+    pub fn with_days(mut self, holidays: &[Date], worked_weekends: &[Date]) -> WorkCalendar {
+        for day in holidays {
+            self.holidays.insert(*day);
+            self.years.insert(day.year());
+        }
+        for day in worked_weekends {
+            self.worked_weekends.insert(*day);
+            self.years.insert(day.year());
+        }
+        self
+    }
+
     /// Whether the calendar has the holidays of `year` (otherwise only weekends count).
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)
@@ -147,6 +161,18 @@ impl WorkCalendar {
     }
 }
 
+/// A `YYYY-MM-DD` day.
+pub fn parse_day(text: &str) -> Option<Date> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    if !(2000..=2100).contains(&year) {
+        return None;
+    }
+    date(year, month, day)
+}
+
 /// `at` as a China Standard Time date and time, `2026-12-07 18:30`, for texts that leave the
 /// console (notices, exports).
 pub fn china_datetime(at: Timestamp) -> String {
@@ -192,6 +218,16 @@ mod tests {
         assert!(!cal.is_working_day(day(2026, 12, 5)));
         assert!(cal.is_working_day(day(2026, 12, 7)));
         assert!(cal.covers(2026) && cal.covers(2025));
+        // A later year's notice, added by the operator.
+        assert!(!cal.covers(2027));
+        let holiday = parse_day("2027-02-08").unwrap();
+        let worked = parse_day("2027-02-20").unwrap();
+        let later = cal.clone().with_days(&[holiday], &[worked]);
+        assert!(later.covers(2027));
+        assert!(!later.is_working_day(holiday) && cal.is_working_day(holiday));
+        assert!(later.is_working_day(worked) && !cal.is_working_day(worked));
+        assert_eq!(parse_day("2027-02-30"), None);
+        assert_eq!(parse_day("27-2-8"), None);
         assert_eq!(
             china_datetime(at(datetime!(2026-12-07 10:30 UTC))),
             "2026-12-07 18:30"

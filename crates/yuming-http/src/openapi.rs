@@ -423,6 +423,7 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(tickets::close))
         .routes(routes!(tickets::rate))
         .routes(routes!(tickets::attachment))
+        .routes(routes!(tickets::upload_attachment))
         .routes(routes!(tickets::queue))
         .routes(routes!(tickets::update))
         .routes(routes!(invoices::request, invoices::list))

@@ -43,13 +43,16 @@ pub struct ComplaintRow {
     pub resolution_escalated_at: Option<i64>,
     /// Last change.
     pub updated_at: i64,
+    /// Abuse reports: the sealed address the reporter left for the answer.
+    pub reporter_email_sealed: Option<Vec<u8>>,
 }
 
 macro_rules! complaint_columns {
     () => {
         "id, owner_id, filed_by, kind, subject, body_sealed, related, status, received_at, \
          ack_due_at, resolution_due_at, acknowledged_at, acknowledged_by, answered_at, \
-         answered_by, answer_sealed, ack_escalated_at, resolution_escalated_at, updated_at"
+         answered_by, answer_sealed, ack_escalated_at, resolution_escalated_at, updated_at, \
+         reporter_email_sealed"
     };
 }
 
@@ -60,7 +63,7 @@ impl Tx {
             "INSERT INTO complaints (",
             complaint_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19)"
+             $17, $18, $19, $20)"
         );
         on_conn!(self, c => sqlx::query(sql)
             .bind(&row.id)
@@ -82,6 +85,7 @@ impl Tx {
             .bind(row.ack_escalated_at)
             .bind(row.resolution_escalated_at)
             .bind(row.updated_at)
+            .bind(&row.reporter_email_sealed)
             .execute(c)
             .await
             .map(|_| ())

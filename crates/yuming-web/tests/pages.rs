@@ -3552,6 +3552,10 @@ both_backends!(
             !dashboard.body.contains("/admin/catalogue"),
             "no platform menu for support"
         );
+        assert!(
+            !dashboard.body.contains("上线前请修改"),
+            "settings are the admins' concern"
+        );
         let found = support.get("/admin/customers?q=buyer%40example.com").await;
         assert!(found.body.contains("最近的订单"), "{}", found.body);
         assert!(found.body.contains("充值"), "{}", found.body);
@@ -3912,6 +3916,13 @@ both_backends!(
         let dashboard = admin.get("/admin").await;
         assert!(dashboard.body.contains("失败的任务"), "{}", dashboard.body);
         assert!(dashboard.body.contains("/admin/operations"));
+        // The try-out nameservers are named on the administrators' dashboard, not only in
+        // the log and the API.
+        assert!(
+            dashboard.body.contains("上线前请修改") && dashboard.body.contains("ns1.example.net"),
+            "{}",
+            dashboard.body
+        );
 
         // Reviewers see the monitor's alerts, not the operations page; customers see neither.
         let mut reviewer = Browser::new(&app, WebSettings::default());

@@ -39,7 +39,12 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("preparing the help centre: {}", e.message))?;
     // Try-out values that must not reach customers (e.g. the example.net nameservers in every
     // zone's SOA and NS); staff also see them at GET /api/v1/admin/system.
-    for warning in yuming_app::ops::system::setting_warnings(app.settings()) {
+    let year = yuming_core::calendar::WorkCalendar::day_of(app.now()).year();
+    let calendar = yuming_app::ops::system::calendar_warning(app.settings(), year);
+    for warning in yuming_app::ops::system::setting_warnings(app.settings())
+        .into_iter()
+        .chain(calendar)
+    {
         tracing::warn!(
             code = warning.code,
             setting = warning.setting,

@@ -177,6 +177,17 @@ pub fn app_settings(config: &Config) -> AppSettings {
             .care
             .complaint_resolution_working_days
             .clamp(1, 60),
+        work_calendar: {
+            let days = |list: &[String]| -> Vec<_> {
+                list.iter()
+                    .filter_map(|d| yuming_core::calendar::parse_day(d))
+                    .collect()
+            };
+            yuming_core::calendar::WorkCalendar::china().with_days(
+                &days(&config.care.holidays),
+                &days(&config.care.worked_days),
+            )
+        },
         bank_account: config
             .payments
             .bank

@@ -5,7 +5,6 @@
 //! domain's holder), who find the domain's data beside it.
 
 use serde_json::json;
-use yuming_core::calendar::WorkCalendar;
 use yuming_core::pow;
 use yuming_core::ticket::{self, BODY_MAX_CHARS};
 use yuming_store::ComplaintRow;
@@ -157,7 +156,7 @@ pub async fn report(
         return Err(AbuseError::Challenge.into());
     }
     let now = app.now();
-    let calendar = WorkCalendar::china();
+    let calendar = &app.settings().work_calendar;
     let id = new_id("cmp");
     let text = if email.is_empty() {
         body
@@ -186,6 +185,10 @@ pub async fn report(
         ack_escalated_at: None,
         resolution_escalated_at: None,
         updated_at: now.0,
+        reporter_email_sealed: (!email.is_empty()).then(|| {
+            app.cipher()
+                .seal(email.as_bytes(), &super::complaints::reporter_context(&id))
+        }),
     };
     let mut tx = app.db().write().await?;
     tx.insert_complaint(&row).await?;

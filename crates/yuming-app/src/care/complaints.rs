@@ -7,7 +7,6 @@
 
 use serde_json::{Map, Value, json};
 use yuming_core::access::{Actor, Right};
-use yuming_core::calendar::WorkCalendar;
 use yuming_core::clock::Timestamp;
 use yuming_core::ticket::{self, BODY_MAX_CHARS, SUBJECT_MAX_CHARS};
 use yuming_store::{ComplaintRow, Tx};
@@ -94,6 +93,11 @@ fn answer_context(id: &str) -> String {
     format!("complaint.answer:{id}")
 }
 
+/// The sealing context of an abuse reporter's address.
+pub(super) fn reporter_context(id: &str) -> String {
+    format!("complaint.reporter:{id}")
+}
+
 fn view_of(app: &App, row: &ComplaintRow) -> Result<ComplaintView, AppError> {
     let open = |sealed: &[u8], context: &str| {
         app.cipher()
@@ -159,7 +163,7 @@ pub async fn file(
         ),
     };
     let now = app.now();
-    let calendar = WorkCalendar::china();
+    let calendar = &app.settings().work_calendar;
     let id = new_id("cmp");
     let row = ComplaintRow {
         body_sealed: app.cipher().seal(body.as_bytes(), &body_context(&id)),
@@ -183,6 +187,7 @@ pub async fn file(
         ack_escalated_at: None,
         resolution_escalated_at: None,
         updated_at: now.0,
+        reporter_email_sealed: None,
     };
     let mut tx = app.db().write().await?;
     tx.insert_complaint(&row).await?;
@@ -233,14 +238,47 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ComplaintView, Ap
 }
 
 /// Tells the customer about a step of their complaint (e-mail and in-app).
+/// An abuse report has no customer: its reporter hears by e-mail when they left an address
+/// (the answer itself included, as they have no console), and no one otherwise.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the step's texts for customer and reporter"
+)]
 async fn tell_customer(
+    app: &App,
     tx: &mut Tx,
+    sender: &str,
     row: &ComplaintRow,
     step: &str,
     zh: String,
     en: String,
+    reporter: (String, String),
     now: i64,
 ) -> Result<(), AppError> {
+    if row.owner_id.is_empty() {
+        let Some(sealed) = &row.reporter_email_sealed else {
+            return Ok(());
+        };
+        let to = app
+            .cipher()
+            .open(sealed, &reporter_context(&row.id))
+            .map_err(|e| AppError::internal(format!("complaint {}: reporter: {e}", row.id)))?;
+        let to = String::from_utf8_lossy(&to);
+        let (zh, en) = reporter;
+        notices::enqueue_outside_email(
+            tx,
+            app.cipher(),
+            sender,
+            &to,
+            &format!("complaint:{}:{step}", row.id),
+            "zh-CN",
+            &format!("您的举报 / Your abuse report: {}", row.subject),
+            &format!("{zh}\n\n{en}"),
+            now,
+        )
+        .await?;
+        return Ok(());
+    }
     let mut params = Map::new();
     params.insert(
         "subject".into(),
@@ -290,7 +328,9 @@ pub async fn acknowledge(
     }
     let due = yuming_core::calendar::china_datetime(Timestamp(row.resolution_due_at));
     tell_customer(
+        app,
         &mut tx,
+        &actor.account_id,
         &row,
         "acknowledged",
         format!(
@@ -300,6 +340,13 @@ pub async fn acknowledge(
         format!(
             "We have taken up your complaint ({}) and will answer in writing by {due}.",
             row.id
+        ),
+        (
+            format!("我们已受理您的举报（{}），将于 {due} 前答复。", row.id),
+            format!(
+                "We have taken up your report ({}) and will answer by {due}.",
+                row.id
+            ),
         ),
         now,
     )
@@ -354,7 +401,9 @@ pub async fn answer(
         return Err(ComplaintError::WrongStep.into());
     }
     tell_customer(
+        app,
         &mut tx,
+        &actor.account_id,
         &row,
         "answered",
         format!(
@@ -364,6 +413,10 @@ pub async fn answer(
         format!(
             "Your complaint ({}) has a written answer; read it under Complaints in the console.",
             row.id
+        ),
+        (
+            format!("关于您的举报（{}），我们的答复如下：\n\n{text}", row.id),
+            format!("Our answer to your report ({}):\n\n{text}", row.id),
         ),
         now,
     )

@@ -224,6 +224,52 @@ pub async fn enqueue_with_secret(
     Ok(inserted)
 }
 
+/// An e-mail to someone without an account here (the reporter of an abuse complaint who
+/// left an address for the answer): through the same outbox, retries and SMTP as notices,
+/// the address kept only sealed, no in-app copy. The outbox files every row under an
+/// account, so the row is filed under `sender`, the staff account that wrote (it never shows
+/// in that account's inbox, which lists in-app rows). `occasion` deduplicates as for notices.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one outbox row, each argument a column"
+)]
+pub async fn enqueue_outside_email(
+    tx: &mut Tx,
+    cipher: &Cipher,
+    sender: &str,
+    to: &str,
+    occasion: &str,
+    language: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let id = new_id("ntc");
+    let row = NoticeRow {
+        recipient_sealed: Some(seal_recipient(cipher, &id, to)),
+        id,
+        account_id: sender.to_owned(),
+        kind: NoticeKind::Generic.as_str().to_owned(),
+        occasion: occasion.to_owned(),
+        channel: Channel::Email.as_str().to_owned(),
+        recipient: String::new(),
+        language: language.to_owned(),
+        subject: subject.to_owned(),
+        body: body.to_owned(),
+        params: "{}".into(),
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: 0,
+        last_error: None,
+        read_at: None,
+        created_at: now,
+        sent_at: None,
+        secret_sealed: None,
+    };
+    Ok(tx.insert_notice(&row).await?)
+}
+
 async fn channels_of(
     tx: &mut Tx,
     account_id: &str,

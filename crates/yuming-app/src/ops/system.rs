@@ -49,6 +49,29 @@ pub fn setting_warnings(settings: &AppSettings) -> Vec<SettingWarning> {
     warnings
 }
 
+/// A warning when the working-day calendar has no public holidays for `year` (complaint
+/// deadlines would then count only weekends as days off).
+pub fn calendar_warning(settings: &AppSettings, year: i32) -> Option<SettingWarning> {
+    if settings.work_calendar.covers(year) {
+        return None;
+    }
+    Some(SettingWarning {
+        code: "HOLIDAYS_MISSING",
+        setting: "care.holidays",
+        message: format!(
+            "the working-day calendar has no public holidays for {year}: complaint deadlines \
+             count only weekends as days off. Add that year's State Council notice as \
+             care.holidays and care.worked_days (YYYY-MM-DD lists; \
+             YUMING_CARE__HOLIDAYS=…, YUMING_CARE__WORKED_DAYS=…)"
+        ),
+        message_zh: format!(
+            "工作日日历没有 {year} 年的法定节假日：投诉时限只会把周末算作休息日。\
+             请按国务院办公厅当年的通知设置 care.holidays 与 care.worked_days\
+             （YYYY-MM-DD 列表；YUMING_CARE__HOLIDAYS、YUMING_CARE__WORKED_DAYS）"
+        ),
+    })
+}
+
 /// Names reserved for documentation and testing (RFC 2606, RFC 6761): they never reach a
 /// real nameserver.
 fn is_documentation_name(host: &str) -> bool {
@@ -76,9 +99,10 @@ pub struct SystemStatus {
 /// The platform's state; needs `staff:admin`.
 pub fn status(app: &App, actor: &Actor) -> Result<SystemStatus, AppError> {
     actor.require(Right::PlatformAdmin)?;
-    Ok(SystemStatus {
-        warnings: setting_warnings(app.settings()),
-    })
+    let mut warnings = setting_warnings(app.settings());
+    let year = yuming_core::calendar::WorkCalendar::day_of(app.now()).year();
+    warnings.extend(calendar_warning(app.settings(), year));
+    Ok(SystemStatus { warnings })
 }
 
 #[cfg(test)]
@@ -113,5 +137,20 @@ mod tests {
         for real in ["myexample.net", "example.net.cn", "ns1.examples.com"] {
             assert!(!is_documentation_name(real), "{real}");
         }
+    }
+
+    #[test]
+    fn a_year_without_holidays_is_flagged_until_its_days_are_added() {
+        let defaults = AppSettings::default();
+        assert_eq!(calendar_warning(&defaults, 2026), None);
+        let warning = calendar_warning(&defaults, 2027).expect("2027 is not built in");
+        assert_eq!(warning.code, "HOLIDAYS_MISSING");
+        assert!(warning.message.contains("YUMING_CARE__HOLIDAYS"));
+        let day = yuming_core::calendar::parse_day("2027-01-01").unwrap();
+        let added = AppSettings {
+            work_calendar: defaults.work_calendar.clone().with_days(&[day], &[]),
+            ..AppSettings::default()
+        };
+        assert_eq!(calendar_warning(&added, 2027), None);
     }
 }

@@ -4,9 +4,11 @@
 
 use yuming_app::RequestContext;
 use yuming_app::care::{abuse, complaints};
+use yuming_app::notify::notices::{self, Mailer};
 use yuming_core::access::Role;
 use yuming_core::pow;
 use yuming_test_support::filing::{PERSON_ID, ready_order, world};
+use yuming_test_support::smtp::SmtpSink;
 use yuming_test_support::{TestDb, both_backends, fixtures};
 
 fn from_ip(ip: &str) -> RequestContext {
@@ -93,6 +95,52 @@ both_backends!(
                 .expect_err("holder")
                 .code,
             "NOT_FOUND"
+        );
+
+        // Staff take it up and answer: the reporter, who has no account, hears both by e-mail
+        // through the outbox and SMTP (the address was kept sealed), the answer included.
+        let sink = SmtpSink::start();
+        let mailer = Mailer::new(
+            &format!("smtp://127.0.0.1:{}", sink.port),
+            "Yuming <noreply@yuming.test>",
+        )
+        .expect("mailer");
+        complaints::acknowledge(&w.app, &ctx, &care, &reference)
+            .await
+            .expect("acknowledge");
+        complaints::answer(
+            &w.app,
+            &ctx,
+            &care,
+            &reference,
+            "该域名的解析已暂停，持有人已被要求整改。",
+        )
+        .await
+        .expect("answer");
+        let (sent, failed) = notices::deliver_email(&w.app, &mailer, 20)
+            .await
+            .expect("deliver");
+        assert_eq!((sent, failed), (2, 0));
+        let mails = sink.received();
+        assert!(
+            mails
+                .iter()
+                .all(|m| m["to"] == serde_json::json!(["reporter@example.org"])),
+            "{mails:?}"
+        );
+        // Both went out in one delivery run: their order is the outbox's, not the steps'.
+        assert!(
+            mails
+                .iter()
+                .any(|m| m["body"].as_str().unwrap_or("").contains("解析已暂停")),
+            "the answer itself reaches the reporter: {mails:?}"
+        );
+        assert!(
+            mails.iter().all(|m| m["subject"]
+                .as_str()
+                .unwrap_or("")
+                .contains("phish-target.cn")),
+            "{mails:?}"
         );
 
         // Five reports an hour per address.

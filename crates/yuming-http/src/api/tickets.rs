@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yuming_app::AppError;
-use yuming_app::care::tickets::{self, NewTicket, TicketChange, TicketDetail, TicketView};
+use yuming_app::care::tickets::{
+    self, NewAttachment, NewTicket, TicketChange, TicketDetail, TicketView,
+};
 use yuming_core::ticket::Status;
 
 use crate::dto::ErrorBody;
@@ -267,6 +269,49 @@ pub async fn message(
 ) -> Result<Json<TicketDto>, ApiError> {
     let view = tickets::reply(&state.app, &ctx, &actor, &id, &body.body, Vec::new()).await?;
     Ok(Json(view.into()))
+}
+
+/// Where an uploaded attachment goes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachmentQuery {
+    /// The file's name as the other side sees it (`.png`, `.jpg`, `.jpeg` or `.pdf`).
+    pub file_name: String,
+    /// The message the file comes with (default: the file's name).
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Adds a message with one attachment: the raw file as the body (PNG, JPEG or PDF, up to
+/// 5 MB, at most 10 per ticket; the bytes decide the type, not the header). It is stored
+/// sealed like filing materials; the other side is notified as for any message.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "support", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = String, Path, description = "ticket id"), AttachmentQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
+    responses((status = 201, body = TicketDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<AttachmentQuery>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<TicketDto>), ApiError> {
+    let bytes = axum::body::to_bytes(body, yuming_core::ticket::ATTACHMENT_MAX_BYTES)
+        .await
+        .map_err(|_| AppError::from(tickets::TicketError::AttachmentTooLarge))?
+        .to_vec();
+    let message = query
+        .message
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| query.file_name.clone());
+    let files = vec![NewAttachment {
+        file_name: query.file_name,
+        bytes,
+    }];
+    let view = tickets::reply(&state.app, &ctx, &actor, &id, &message, files).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
 }
 
 /// Closes a ticket.

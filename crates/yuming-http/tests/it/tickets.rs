@@ -292,3 +292,79 @@ both_backends!(
         assert_eq!(unknown.code(), "INVALID_STATUS");
     }
 );
+
+both_backends!(
+    an_attachment_is_uploaded_raw_and_downloaded_by_the_other_side,
+    |db: TestDb| async move {
+        use axum::body::Body;
+        use axum::http::Request;
+        let h = Harness::new(db);
+        let (_, alice) = h.customer("attaches@example.com").await;
+        let (_, bob) = h.customer("snoops@example.com").await;
+        let (_, care) = h.staff("care-att@example.com", "support").await;
+        let opened = h
+            .call(
+                Method::POST,
+                "/api/v1/tickets",
+                Some(&alice),
+                Some(json!({"category": "dns", "subject": "解析不生效", "body": "见截图。"})),
+            )
+            .await;
+        let id = opened.json["id"].as_str().expect("id").to_owned();
+        let upload = |token: &str, name: &str, bytes: Vec<u8>| {
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!(
+                    "/api/v1/tickets/{id}/attachments?file_name={name}&message=screenshot"
+                ))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "image/png")
+                .body(Body::from(bytes))
+                .expect("request")
+        };
+        let png = yuming_test_support::fixtures::document_png(400, 300);
+        let stored = h.send(upload(&alice, "shot.png", png.clone())).await;
+        assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.json);
+        let wrong = h
+            .send(upload(
+                &alice,
+                "notes.png",
+                b"plain text, not an image".to_vec(),
+            ))
+            .await;
+        assert_eq!(wrong.code(), "ATTACHMENT_TYPE", "{}", wrong.json);
+        let big = h
+            .send(upload(&alice, "big.png", vec![0u8; 5 * 1024 * 1024 + 1]))
+            .await;
+        assert_eq!(big.code(), "ATTACHMENT_TOO_LARGE", "{}", big.json);
+        let stranger = h.send(upload(&bob, "x.png", png.clone())).await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+
+        let thread = h
+            .call(
+                Method::GET,
+                &format!("/api/v1/tickets/{id}"),
+                Some(&care),
+                None,
+            )
+            .await;
+        let messages = thread.json["messages"].as_array().expect("messages");
+        let last = messages.last().expect("a message");
+        assert_eq!(last["body"], "screenshot");
+        let url = last["attachments"][0]["url"]
+            .as_str()
+            .expect("url")
+            .to_owned();
+        let download = h
+            .send(
+                Request::builder()
+                    .uri(&url)
+                    .header("authorization", format!("Bearer {care}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert!(download.body.starts_with(b"\x89PNG"), "the file as stored");
+    }
+);

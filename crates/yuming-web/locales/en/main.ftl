@@ -1566,3 +1566,5 @@ admin-feedback-votes = { $count ->
    *[other] { $count } votes
 }
 admin-feedback-save = Save
+
+admin-setting-warning = Change before going live:

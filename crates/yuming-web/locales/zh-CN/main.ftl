@@ -1548,3 +1548,5 @@ admin-feedback-title = 产品建议
 admin-feedback-lead = 按票数排列的客户建议。设置状态并回复，所有客户都能看到。
 admin-feedback-votes = { $count } 票
 admin-feedback-save = 保存
+
+admin-setting-warning = 上线前请修改：

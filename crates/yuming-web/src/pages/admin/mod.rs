@@ -126,6 +126,8 @@ pub struct Section {
 struct DashboardPage {
     base: Base,
     sections: Vec<Section>,
+    /// Settings to change before customers rely on the installation (administrators).
+    warnings: Vec<String>,
 }
 
 /// Items that wait longer than this are past the service level a registrar promises its
@@ -401,9 +403,26 @@ pub async fn dashboard(State(state): State<WebState>, visitor: Visitor) -> Respo
     };
     match sections(&state, actor, visitor.locale, visitor.now).await {
         Ok(sections) => {
+            let warnings = if actor
+                .rights
+                .contains(yuming_core::access::Right::PlatformAdmin)
+            {
+                yuming_app::ops::system::status(&state.app, actor)
+                    .map(|status| status.warnings)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|w| match visitor.locale {
+                        Locale::ZhCn => w.message_zh,
+                        Locale::En => w.message,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let template = DashboardPage {
                 base: Base::new(&visitor, &state, "admin-title", "admin-home"),
                 sections,
+                warnings,
             };
             page(&visitor, StatusCode::OK, &template)
         }
