@@ -2163,6 +2163,51 @@ both_backends!(
 );
 
 both_backends!(
+    a_draft_filing_is_submitted_from_the_console_in_one_step,
+    |db: TestDb| async move {
+        use yuming_test_support::filing::{self as world, PERSON_ID};
+        let w = world::world(&db).await;
+        let (alice, order) = world::ready_order(
+            &w,
+            "draft@example.com",
+            "draft-notes.cn",
+            "203.0.113.41",
+            "13800138000",
+            PERSON_ID,
+        )
+        .await;
+        w.clock.advance_days(31);
+        let before = yuming_app::filing::get_order(&w.app, &alice, &order)
+            .await
+            .expect("order");
+        assert_eq!(before.status.as_str(), "DRAFT");
+        let mut browser = Browser::new(&w.app, WebSettings::default());
+        browser
+            .log_in("draft@example.com", fixtures::PASSWORD)
+            .await;
+        let order_path = format!("/console/filing/orders/{order}");
+        let page = browser.get(&order_path).await;
+        assert!(page.body.contains("/submit\""), "{}", page.body);
+        let submitted = browser
+            .post(
+                &format!("{order_path}/submit"),
+                &[("csrf_token", &page.csrf())],
+            )
+            .await;
+        assert_eq!(
+            submitted.location(),
+            format!("{order_path}?done=order-submitted"),
+            "{}",
+            submitted.body
+        );
+        let after = yuming_app::filing::get_order(&w.app, &alice, &order)
+            .await
+            .expect("order");
+        assert_eq!(after.status.as_str(), "PROVIDER_REVIEW");
+    }
+);
+
+both_backends!(
     a_filing_is_verified_by_sms_and_its_filed_site_shows_the_certificate,
     |db: TestDb| async move {
         use yuming_test_support::filing::{self as world, PERSON_ID};

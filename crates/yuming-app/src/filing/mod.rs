@@ -46,7 +46,7 @@ pub use rules::{RuleInput, add_rule, blacklist, list_rules};
 use sealing::{open_json, site_context};
 pub use self_check::check;
 pub use servers::{ServerInput, add_ip_pool, add_servers, list_ip_pools, list_servers};
-pub use submission::{abandon, history, submit};
+pub use submission::{abandon, history, submit, verify_and_submit};
 pub use sync::{SyncReport, sync, verify_sms};
 pub use views::{
     CheckReport, EarlierOrder, EntityView, HistoryEntry, IpPoolView, NoteView, OrderView,

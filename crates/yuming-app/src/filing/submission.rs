@@ -37,6 +37,22 @@ fn limit_error(limit: i64, per_account: bool, resets: Timestamp, now: Timestamp)
     AppError::from(error).with_retry_after(resets.0 - now.0)
 }
 
+/// The applicant's one step in the console: an order still in DRAFT first has its type
+/// verified with the authority (验证备案类型, which freezes the verified fields), then it is
+/// submitted — the two use cases the API offers separately, each in its own transaction.
+pub async fn verify_and_submit(
+    app: &App,
+    ctx: &RequestContext,
+    actor: &Actor,
+    id: &str,
+) -> Result<OrderView, AppError> {
+    let order = super::orders::get_order(app, actor, id).await?;
+    if order.status == OrderStatus::Draft {
+        super::orders::verify_type(app, ctx, actor, id).await?;
+    }
+    submit(app, ctx, actor, id).await
+}
+
 /// Submits (or resubmits) an order to the provider's review. Refused while the self-check
 /// has blocking problems, and beyond the daily limits per account and per source IP
 /// (counted in the database, in this transaction: a refused submission does not count).

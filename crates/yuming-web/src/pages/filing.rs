@@ -954,7 +954,8 @@ pub async fn start_site_order(
 /// The operations a filed site's page offers.
 const SITE_OPERATIONS: [&str; 3] = ["CHANGE_SITE", "CANCEL_ACCESS", "CANCEL_SITE"];
 
-/// `POST /console/filing/orders/{id}/submit`.
+/// `POST /console/filing/orders/{id}/submit`: verifies the type of an order still in DRAFT,
+/// then submits it.
 pub async fn submit(
     State(state): State<WebState>,
     Path(id): Path<String>,
@@ -965,7 +966,7 @@ pub async fn submit(
         ..
     }: SignedInForm,
 ) -> Response {
-    let outcome = filing::submit(&state.app, &visitor.ctx, &actor, &id).await;
+    let outcome = filing::verify_and_submit(&state.app, &visitor.ctx, &actor, &id).await;
     after_order_step(&state, &visitor, &id, outcome, "order-submitted").await
 }
 
