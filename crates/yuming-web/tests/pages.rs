@@ -4452,3 +4452,177 @@ both_backends!(
         assert!(done.body.contains("5 星"));
     }
 );
+
+both_backends!(
+    support_edits_the_help_centre_and_answers_feedback_in_the_browser,
+    |db: TestDb| async move {
+        use yuming_core::access::Role;
+        let (app, _clock) = test_app(&db.db);
+        fixtures::staff(&app, "editor@example.com", Role::Support).await;
+        fixtures::customer(&app, "idea@example.com").await;
+        let mut staff = Browser::new(&app, WebSettings::default());
+        staff.log_in("editor@example.com", PASSWORD).await;
+
+        let list = staff.get("/admin/help").await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(
+            list.body.contains("icp-rejection-reasons"),
+            "shipped articles listed"
+        );
+        let bad = staff
+            .post(
+                "/admin/help",
+                &[
+                    ("csrf_token", &list.csrf()),
+                    ("form_key", &form_key(&list)),
+                    ("slug", "Bad Slug"),
+                    ("kind", "article"),
+                    ("category", "dns"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("id=\"e-slug\""), "{}", bad.body);
+        let created = staff
+            .post(
+                "/admin/help",
+                &[
+                    ("csrf_token", &list.csrf()),
+                    ("form_key", &form_key(&bad)),
+                    ("slug", "ttl-values"),
+                    ("kind", "article"),
+                    ("category", "dns"),
+                    ("position", "50"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            created.location(),
+            "/admin/help/ttl-values?done=help-created"
+        );
+
+        // A draft, previewed to the editor, unseen by readers; then published.
+        let editor = staff.get("/admin/help/ttl-values").await;
+        let key = between(&editor.body, "name=\"form_key\" value=\"", "\"").to_owned();
+        let drafted = staff
+            .post(
+                "/admin/help/ttl-values/save",
+                &[
+                    ("csrf_token", &editor.csrf()),
+                    ("form_key", &key),
+                    ("locale", "zh-CN"),
+                    ("title", "TTL 怎么设"),
+                    (
+                        "body",
+                        "TTL 越短，**修改**生效越快。<img src=x onerror=alert(1)>",
+                    ),
+                    ("intent", "draft"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            drafted.location(),
+            "/admin/help/ttl-values?done=help-draft-saved",
+            "{}",
+            drafted.body
+        );
+        let editor = staff.get("/admin/help/ttl-values").await;
+        assert!(
+            editor.body.contains("<strong>修改</strong>"),
+            "preview: {}",
+            editor.body
+        );
+        assert!(
+            !editor.body.contains("<img src=x"),
+            "raw HTML is shown as text"
+        );
+        let mut reader = Browser::new(&app, WebSettings::default());
+        assert_eq!(
+            reader.get("/help/articles/ttl-values").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let key = between(&editor.body, "name=\"form_key\" value=\"", "\"").to_owned();
+        let empty_title = staff
+            .post(
+                "/admin/help/ttl-values/save",
+                &[
+                    ("csrf_token", &editor.csrf()),
+                    ("form_key", &key),
+                    ("locale", "zh-CN"),
+                    ("title", ""),
+                    ("body", "x"),
+                    ("intent", "publish"),
+                ],
+            )
+            .await;
+        assert_eq!(empty_title.status, StatusCode::BAD_REQUEST);
+        assert!(empty_title.body.contains("请填写 1 到 120 个字符的标题"));
+        let published = staff
+            .post(
+                "/admin/help/ttl-values/publish",
+                &[
+                    ("csrf_token", &editor.csrf()),
+                    ("form_key", "publish-zh-1"),
+                    ("locale", "zh-CN"),
+                    ("revision", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            published.location(),
+            "/admin/help/ttl-values?done=help-published"
+        );
+        let article = reader.get("/help/articles/ttl-values").await;
+        assert_eq!(article.status, StatusCode::OK);
+        assert!(article.body.contains("TTL 怎么设") && article.body.contains("&lt;img"));
+        let found = reader.get("/help/search?q=TTL%20%E7%94%9F%E6%95%88").await;
+        assert!(
+            found.body.contains("href=\"/help/articles/ttl-values\""),
+            "{}",
+            found.body
+        );
+
+        // Customers post ideas; support gives one a status every customer then sees.
+        let mut customer = Browser::new(&app, WebSettings::default());
+        customer.log_in("idea@example.com", PASSWORD).await;
+        assert_eq!(
+            customer.get("/admin/help").await.status,
+            StatusCode::NOT_FOUND,
+            "the staff console is not for customers"
+        );
+        let board = customer.get("/console/feedback").await;
+        let posted = customer
+            .post(
+                "/console/feedback",
+                &[
+                    ("csrf_token", &board.csrf()),
+                    ("form_key", &form_key(&board)),
+                    ("title", "WHOIS 隐私保护"),
+                    ("body", "希望默认开启。"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.location(), "/console/feedback?done=feedback-posted");
+        let ideas = staff.get("/admin/feedback").await;
+        assert!(ideas.body.contains("WHOIS 隐私保护"), "{}", ideas.body);
+        let id = between(&ideas.body, "id=\"idea-", "\"").to_owned();
+        let answered = staff
+            .post(
+                &format!("/admin/feedback/{id}/status"),
+                &[
+                    ("csrf_token", &ideas.csrf()),
+                    ("form_key", &format!("status-{id}")),
+                    ("status", "planned"),
+                    ("note", "排入下季度"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            answered.location(),
+            format!("/admin/feedback?done=feedback-updated#idea-{id}")
+        );
+        let board = customer.get("/console/feedback").await;
+        assert!(board.body.contains("已计划") && board.body.contains("排入下季度"));
+        assert!(board.body.contains("已投票"), "the poster's vote counts");
+    }
+);
