@@ -315,7 +315,16 @@ pub async fn auth(
 
     let login_body = serde_json::json!({ "email": email, "password": password });
     let (c, b, body) = (client.clone(), base.clone(), login_body.clone());
-    let mut login = run_phase("POST /api/v1/auth/login", concurrency, seconds, move |_| {
+    // Password checks run one per core and shed load with 429 SERVER_BUSY once a check has
+    // queued too long: more clients than a few per core would measure the shedding, and a
+    // refused login is not a login. The phase uses two clients per core, and says so.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let login_clients = concurrency.min(2 * cores);
+    println!(
+        "login phase: {login_clients} clients (password checks are bounded per core; the other \
+         phases use {concurrency})"
+    );
+    let mut login = run_phase("POST /api/v1/auth/login", login_clients, seconds, move |_| {
         let (c, b, body) = (c.clone(), b.clone(), body.clone());
         async move {
             matches!(c.post(format!("{b}/api/v1/auth/login")).json(&body).send().await, Ok(r) if r.status().is_success())
