@@ -275,8 +275,9 @@ pub async fn message(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AttachmentQuery {
-    /// The file's name as the other side sees it (`.png`, `.jpg`, `.jpeg` or `.pdf`).
-    pub file_name: String,
+    /// The file's name as the other side sees it (default `attachment`).
+    #[serde(default)]
+    pub file_name: Option<String>,
     /// The message the file comes with (default: the file's name).
     #[serde(default)]
     pub message: Option<String>,
@@ -302,14 +303,15 @@ pub async fn upload_attachment(
         .await
         .map_err(|_| AppError::from(tickets::TicketError::AttachmentTooLarge))?
         .to_vec();
+    let file_name = query
+        .file_name
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "attachment".to_owned());
     let message = query
         .message
         .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| query.file_name.clone());
-    let files = vec![NewAttachment {
-        file_name: query.file_name,
-        bytes,
-    }];
+        .unwrap_or_else(|| file_name.clone());
+    let files = vec![NewAttachment { file_name, bytes }];
     let view = tickets::reply(&state.app, &ctx, &actor, &id, &message, files).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
