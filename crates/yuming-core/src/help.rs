@@ -352,6 +352,23 @@ pub fn plain_text(markdown: &str) -> String {
     text.trim().to_owned()
 }
 
+/// `text` with the characters that mean something in HTML escaped, for HTML built outside a
+/// template (search snippets' plain parts, error links).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Parses a shipped file: `---`, `key: value` lines (`title`, `category`, `order`), `---`,
 /// then the Markdown body.
 pub fn parse_front_matter(source: &str) -> Option<(String, String, i64, String)> {

@@ -57,6 +57,8 @@ pub struct PublishedHelpRow {
     pub slug: String,
     /// `zh-CN` or `en`.
     pub locale: String,
+    /// The revision's number.
+    pub number: i64,
     /// `article` or `announcement`.
     pub kind: String,
     /// Category id.
@@ -262,7 +264,7 @@ impl Tx {
         &mut self,
         slug: Option<&str>,
     ) -> Result<Vec<PublishedHelpRow>, StoreError> {
-        let sql = "SELECT r.slug, r.locale, a.kind, a.category, a.position, r.title, r.body, \
+        let sql = "SELECT r.slug, r.locale, r.number, a.kind, a.category, a.position, r.title, r.body, \
                    r.published_at FROM help_revisions r JOIN help_articles a ON a.slug = r.slug \
                    WHERE r.published_at IS NOT NULL AND ($1 IS NULL OR r.slug = $1) \
                    AND r.number = (SELECT MAX(p.number) FROM help_revisions p WHERE \

@@ -140,23 +140,6 @@ pub fn qr_data_url(text: &str) -> String {
     }
 }
 
-/// `text` with the characters that mean something in HTML escaped, for the few places that
-/// build HTML outside a template (which escapes by itself).
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

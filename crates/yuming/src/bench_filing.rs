@@ -209,7 +209,8 @@ async fn ready_order(app: &App, actor: &Actor, i: usize) -> anyhow::Result<Strin
     Ok(order.id)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The `p` quantile of sorted latencies (zero when there are none).
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

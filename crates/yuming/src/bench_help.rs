@@ -7,7 +7,7 @@
 //! their article in the first ten; any wrong answer fails the run.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use yuming_app::care::help::{self, ImportedArticle};
@@ -17,6 +17,7 @@ use yuming_app::{App, RequestContext};
 use yuming_config::Config;
 use yuming_store::Db;
 
+use crate::bench_filing::percentile;
 use crate::commands::operator;
 use crate::setup;
 
@@ -95,13 +96,6 @@ fn generated(n: usize, zh: &[String], en: &[String]) -> ImportedArticle {
             ),
         ],
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
 
 /// One query and what a right answer is.

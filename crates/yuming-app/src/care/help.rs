@@ -665,14 +665,14 @@ impl BuiltIndex {
                 let mut body = body_snippets.snippet_from_doc(&doc);
                 body.set_snippet_prefix_postfix("<mark>", "</mark>");
                 let title_html = if title.is_empty() {
-                    escape(&text(self.fields.title))
+                    rules::escape_html(&text(self.fields.title))
                 } else {
                     title.to_html()
                 };
                 let snippet_html = if body.is_empty() {
                     let opening: String =
                         text(self.fields.body).chars().take(SNIPPET_CHARS).collect();
-                    escape(&opening)
+                    rules::escape_html(&opening)
                 } else {
                     body.to_html()
                 };
@@ -692,21 +692,6 @@ impl BuiltIndex {
         }
         Ok(results)
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -848,16 +833,10 @@ pub async fn editor_list(app: &App, actor: &Actor) -> Result<Vec<EditorEntry>, A
                     let latest = latest
                         .iter()
                         .find(|r| r.slug == article.slug && r.locale == locale);
-                    let published_number = latest.and_then(|l| {
-                        if l.published_at.is_some() {
-                            Some(l.number)
-                        } else {
-                            published
-                                .iter()
-                                .any(|p| p.slug == article.slug && p.locale == locale)
-                                .then_some(l.number - 1)
-                        }
-                    });
+                    let published_number = published
+                        .iter()
+                        .find(|p| p.slug == article.slug && p.locale == locale)
+                        .map(|p| p.number);
                     LocaleState {
                         locale,
                         title: latest.map(|r| r.title.clone()),
@@ -1344,6 +1323,7 @@ mod tests {
         PublishedHelpRow {
             slug: slug.into(),
             locale: locale.into(),
+            number: 1,
             kind: "article".into(),
             category: category.into(),
             position: 10,

@@ -175,6 +175,31 @@ both_backends!(
                 .title,
             "邮件交换记录"
         );
+        // Two drafts on top of the restored text: the editors' list still names revision 3
+        // as the one readers see, and the newest draft as the draft.
+        for draft in ["草稿一", "草稿二"] {
+            help::save(
+                &app,
+                &ctx,
+                &support,
+                "mx-records",
+                "zh-CN",
+                draft,
+                "正文",
+                false,
+            )
+            .await
+            .expect("draft");
+        }
+        let listed = help::editor_list(&app, &support).await.expect("list");
+        let mx = listed
+            .iter()
+            .find(|e| e.article.slug == "mx-records")
+            .expect("listed");
+        assert_eq!(
+            (mx.locales[0].published, mx.locales[0].draft),
+            (Some(3), Some(5))
+        );
         assert_eq!(
             help::publish_revision(&app, &ctx, &support, "mx-records", "zh-CN", 9)
                 .await

@@ -343,13 +343,13 @@ impl ErrorText {
 
 impl std::fmt::Display for ErrorText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::format::escape_html(&self.message))?;
+        f.write_str(&yuming_core::help::escape_html(&self.message))?;
         if let Some((path, label)) = &self.help {
             write!(
                 f,
                 " <a class=\"help-link\" href=\"{}\">{}</a>",
-                crate::format::escape_html(path),
-                crate::format::escape_html(label)
+                yuming_core::help::escape_html(path),
+                yuming_core::help::escape_html(label)
             )?;
         }
         Ok(())
