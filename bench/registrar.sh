@@ -59,6 +59,22 @@ wrk_checked -t2 -c"$CLIENTS" -d"${DURATION}s" --latency "$url" > "$work/wrk-chec
 grep -E "Requests/sec|Latency|99%|50%" "$work/wrk-check.txt"
 kill "$yuming_pid"; wait "$yuming_pid" 2>/dev/null || true; yuming_pid=
 
+# What counting requests for /metrics costs: the same server with counting off
+# ([metrics] enabled = false), the same data directory, the same check.
+echo "-- yuming GET /api/v1/domains/check with metrics off"
+YUMING_DATA_DIR="$work/data" YUMING_HTTP_ADDR=127.0.0.1:18080 YUMING_DNS_ADDR= YUMING_WHOIS_ADDR= YUMING_LOG=warn \
+    YUMING_METRICS__ENABLED=false "$BIN" serve &
+yuming_pid=$!
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done
+wrk_checked -t2 -c"$CLIENTS" -d"${DURATION}s" --latency "$url" > "$work/wrk-check-off.txt" ||
+    { cat "$work/wrk-check-off.txt"; exit 1; }
+grep -E "Requests/sec" "$work/wrk-check-off.txt"
+kill "$yuming_pid"; wait "$yuming_pid" 2>/dev/null || true; yuming_pid=
+awk '/Requests\/sec/ { r[FILENAME] = $2 } END {
+    on = r[ARGV[1]]; off = r[ARGV[2]];
+    printf "metrics overhead on the single check: %.1f %% (%.0f req/s counted, %.0f not)\n", (off - on) / off * 100, on, off }' \
+    "$work/wrk-check.txt" "$work/wrk-check-off.txt"
+
 echo "== yuming bench registrar on SQLite"
 "$BIN" bench registrar --seconds "$DURATION"
 

@@ -86,6 +86,10 @@ pub struct AppSettings {
     /// The working-day calendar complaints count in: China's, with the days the operator
     /// added for years published after this release.
     pub work_calendar: yuming_core::calendar::WorkCalendar,
+    /// Backups `serve` takes by itself (`[backup]`); off where `interval_secs` is 0.
+    pub backup: crate::ops::scheduled_backup::BackupSchedule,
+    /// Whether requests and queries are counted for `/metrics` (`[metrics] enabled`).
+    pub metrics_enabled: bool,
 }
 
 impl Default for AppSettings {
@@ -120,6 +124,8 @@ impl Default for AppSettings {
             filing_sync_interval_secs: 300,
             complaint_resolution_working_days: 15,
             work_calendar: yuming_core::calendar::WorkCalendar::china(),
+            backup: crate::ops::scheduled_backup::BackupSchedule::default(),
+            metrics_enabled: true,
         }
     }
 }
@@ -150,6 +156,7 @@ struct Inner {
     mailer: std::sync::RwLock<Option<crate::notify::notices::Mailer>>,
     sandbox_gateway: Option<Arc<crate::billing::gateways::sandbox::SandboxGateway>>,
     help: crate::care::help::HelpIndex,
+    metrics: crate::platform::metrics::Metrics,
 }
 
 impl App {
@@ -181,6 +188,7 @@ impl App {
         let material_decodes = Arc::new(tokio::sync::Semaphore::new(
             settings.material_decodes.max(1),
         ));
+        let settings_metrics = settings.metrics_enabled;
         App {
             inner: Arc::new(Inner {
                 db,
@@ -200,6 +208,7 @@ impl App {
                 mailer: std::sync::RwLock::new(None),
                 sandbox_gateway,
                 help: crate::care::help::HelpIndex::default(),
+                metrics: crate::platform::metrics::Metrics::new(settings_metrics),
             }),
         }
     }
@@ -212,6 +221,11 @@ impl App {
     /// Now, from the injected clock.
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    /// This instance's metrics (`/metrics`).
+    pub fn metrics(&self) -> &crate::platform::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// The field/file cipher.

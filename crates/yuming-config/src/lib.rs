@@ -56,6 +56,10 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// Customer care: tickets, complaints.
     pub care: CareConfig,
+    /// `/metrics`.
+    pub metrics: MetricsConfig,
+    /// Backups `serve` takes by itself.
+    pub backup: BackupConfig,
 }
 
 /// Customer care (`[care]`).
@@ -456,6 +460,58 @@ impl Default for AuthConfig {
     }
 }
 
+/// Scheduled backups inside `serve`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Seconds between backups (the most data a disaster can lose); 0 turns them off.
+    pub interval_secs: u64,
+    /// Where archives go. Empty: `<data_dir>/backups`. Put it on another disk (or a mount
+    /// that is copied off the machine): a backup beside the database dies with it.
+    pub dir: String,
+    /// Archives kept, newest first (96 = one day at the default interval).
+    pub keep: usize,
+    /// Every this many backups, one is restored into a scratch database and its row counts
+    /// compared (0: never).
+    pub trial_restore_every: u64,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            interval_secs: 900,
+            dir: String::new(),
+            keep: 96,
+            trial_restore_every: 4,
+        }
+    }
+}
+
+/// Where and for whom `/metrics` is served.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Count requests and queries (default). `false` only to measure what counting costs
+    /// (`bench/registrar.sh` runs the single check both ways).
+    pub enabled: bool,
+    /// A listener of its own for `/metrics` (`127.0.0.1:9464`), so that it need not be
+    /// reachable where customers are; the main listener then answers 404 there. Empty (the
+    /// default): served on the main HTTP listener.
+    pub addr: String,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`. Empty: open.
+    pub token: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: true,
+            addr: String::new(),
+            token: String::new(),
+        }
+    }
+}
+
 /// HTTP API settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -487,6 +543,12 @@ pub struct HttpConfig {
     /// e-mails such as the address verification. Empty: `http://` + `http_addr`, which is
     /// right only for a development machine.
     pub public_url: String,
+    /// Reverse proxies (addresses or CIDR blocks, such as `10.0.0.0/8`) whose
+    /// `Forwarded`/`X-Forwarded-For` headers name the client. Empty (the default): the peer
+    /// is always the client and those headers are ignored, so nobody can pick their own
+    /// address for the per-IP limits. Set it to the load balancers' addresses in a
+    /// multi-instance deployment.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The failpoints `[http] failpoint` accepts.
@@ -504,6 +566,7 @@ impl Default for HttpConfig {
             idle_timeout_secs: 60,
             failpoint: String::new(),
             public_url: String::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -549,6 +612,8 @@ impl Default for Config {
             web: WebConfig::default(),
             payments: PaymentsConfig::default(),
             care: CareConfig::default(),
+            metrics: MetricsConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }

@@ -80,6 +80,13 @@ impl AuditEntry {
     }
 }
 
+/// The bytes a signed tree head's signature covers: a versioned, line-based text so that a
+/// verifier in any language can rebuild it: `yuming-audit-tree-head/1`, the tree size, the
+/// signing time (unix seconds) and the root hash in lower-case hex, each on its own line.
+pub fn tree_head_message(tree_size: u64, signed_at: i64, root_hash_hex: &str) -> Vec<u8> {
+    format!("yuming-audit-tree-head/1\n{tree_size}\n{signed_at}\n{root_hash_hex}\n").into_bytes()
+}
+
 /// Where and how the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainBreak {

@@ -45,6 +45,11 @@ pub struct HttpSettings {
     /// `Idempotency-Key` pauses for ever after its effect committed and before its response
     /// is stored, so that a test can kill the process in that window. Never set in production.
     pub pause_before_idempotent_store: bool,
+    /// `GET /metrics` needs `Authorization: Bearer <this>` (`[metrics] token`); `None` is open.
+    pub metrics_token: Option<String>,
+    /// Whether this listener serves `/metrics` (not when `[metrics] addr` gives it a listener
+    /// of its own).
+    pub metrics_here: bool,
 }
 
 impl Default for HttpSettings {
@@ -54,6 +59,8 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(30),
             lookup: yuming_lookup::LookupSettings::default(),
             pause_before_idempotent_store: false,
+            metrics_token: None,
+            metrics_here: true,
         }
     }
 }
@@ -65,6 +72,13 @@ pub fn router(state: AppState) -> Router {
         std::sync::Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
     let full = middleware::wrap(api_router, document_json, state.clone());
     middleware::with_fast_check(full, state)
+}
+
+/// A router with `/metrics` alone, for `[metrics] addr`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(api::health::metrics))
+        .with_state(state)
 }
 
 /// The OpenAPI document of `/api/v1`, generated from the handlers' annotations.

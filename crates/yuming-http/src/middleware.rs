@@ -74,6 +74,7 @@ pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -
     .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
         ApiError::from(AppError::internal("handler panicked")).into_response()
     }))
+    .layer(from_fn(expose_route))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
         tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
@@ -81,6 +82,21 @@ pub fn wrap(api: Router<AppState>, openapi_json: Arc<String>, state: AppState) -
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(SequentialRequestIds::new()))
     .with_state(state)
+}
+
+/// Copies the matched route template (`/api/v1/domains/{id}`) onto the response, where the
+/// request metrics recorded outside the API router (which reaches it as a fallback and so
+/// never sees its routes) find it.
+async fn expose_route(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .cloned();
+    let mut response = next.run(req).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
 }
 
 /// Puts the public single availability check in front of `full` on a short path. It is the
@@ -130,10 +146,14 @@ pub fn with_fast_check(full: Router, state: AppState) -> Router {
         .route_layer(PropagateRequestIdLayer::x_request_id())
         .route_layer(SetRequestIdLayer::x_request_id(ids))
         .fallback_service(full.clone());
-    Router::new()
-        .route("/api/v1/domains/check", check)
+    let mut router = Router::new().route("/api/v1/domains/check", check);
+    if state.settings.metrics_here {
+        router = router.route("/metrics", get(crate::api::health::metrics));
+    }
+    router
         .merge(rdap)
         .fallback_service(full)
+        .layer(from_fn(expose_route))
         .layer(from_fn(keep_client_request_id))
         .with_state(state)
 }

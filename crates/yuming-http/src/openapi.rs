@@ -308,6 +308,7 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
     };
     let checked = checked
         .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
         .routes(routes!(auth::signup))
         .routes(routes!(auth::verify_email))
         .routes(routes!(auth::resend_verification))
@@ -348,6 +349,10 @@ fn build() -> (Router<AppState>, OpenApiDoc, Vec<String>) {
         .routes(routes!(review::contact_document))
         .routes(routes!(review::contact_decision))
         .routes(routes!(audit::list))
+        .routes(routes!(audit::proof))
+        .routes(routes!(audit::tree_head))
+        .routes(routes!(audit::tree_head_of_size))
+        .routes(routes!(audit::consistency))
         .routes(routes!(admin::create_user))
         .routes(routes!(admin::assist))
         .routes(routes!(admin::system_status))

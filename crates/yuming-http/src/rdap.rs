@@ -86,11 +86,12 @@ fn app_error(rdap: &Rdap, error: &AppError) -> Response {
 
 /// Refuses the request when the source IP is over its limit. Requests without a peer
 /// address (in-process tests) share one bucket.
-fn limited(rdap: &Rdap, extensions: &Extensions) -> Option<Response> {
+fn limited(app: &yuming_app::App, rdap: &Rdap, extensions: &Extensions) -> Option<Response> {
     let ip = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(a)| a.ip());
     let wait = rdap.limiter.check(ip, Instant::now()).err()?;
+    app.metrics().rate_limited("rdap");
     let mut response = error_reply(
         rdap,
         StatusCode::TOO_MANY_REQUESTS,
@@ -109,7 +110,7 @@ async fn domain(
     extensions: Extensions,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(refused) = limited(&rdap, &extensions) {
+    if let Some(refused) = limited(&state.app, &rdap, &extensions) {
         return refused;
     }
     match domains::lookup(&state.app, &name).await {
@@ -127,7 +128,7 @@ async fn nameserver(
     extensions: Extensions,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(refused) = limited(&rdap, &extensions) {
+    if let Some(refused) = limited(&state.app, &rdap, &extensions) {
         return refused;
     }
     match domains::lookup_nameserver(&state.app, &name).await {
@@ -145,7 +146,7 @@ async fn entity(
     extensions: Extensions,
     Path(handle): Path<String>,
 ) -> Response {
-    if let Some(refused) = limited(&rdap, &extensions) {
+    if let Some(refused) = limited(&state.app, &rdap, &extensions) {
         return refused;
     }
     match domains::lookup_registrant(&state.app, &handle).await {
@@ -157,8 +158,12 @@ async fn entity(
     }
 }
 
-async fn help(Extension(rdap): Extension<Rdap>, extensions: Extensions) -> Response {
-    if let Some(refused) = limited(&rdap, &extensions) {
+async fn help(
+    State(state): State<AppState>,
+    Extension(rdap): Extension<Rdap>,
+    extensions: Extensions,
+) -> Response {
+    if let Some(refused) = limited(&state.app, &rdap, &extensions) {
         return refused;
     }
     reply(StatusCode::OK, &rdap::help(&rdap.settings))

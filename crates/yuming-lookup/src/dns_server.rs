@@ -15,11 +15,12 @@
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use yuming_app::App;
+use yuming_app::platform::metrics::DnsCounters;
 
 use crate::dns::{Outcome, Snapshot, Transport, answer, notify_message, transfer_messages};
 use crate::listener::{AcceptBackoff, ConnectionLimits, ConnectionTracker, accept};
@@ -80,12 +81,15 @@ impl Shared {
 
 /// Loads every zone (the first snapshot).
 pub async fn initial_snapshot(app: &App) -> Result<Shared, yuming_app::AppError> {
+    app.metrics().dns_snapshot_loading();
     yuming_app::dns::backfill_zones(app, 500).await?;
     let mut snapshot = Snapshot::default();
     snapshot.apply(&yuming_app::dns::served_zones_since(app, 0).await?);
     let shared = Shared::default();
+    let zones = snapshot.len();
     shared.replace(snapshot);
     refresh_watch(app, &shared).await?;
+    app.metrics().dns_snapshot_loaded(zones);
     Ok(shared)
 }
 
@@ -127,10 +131,12 @@ pub async fn serve(
         };
         let shared = shared.clone();
         let stop = Arc::clone(&stop);
+        let counters = app.metrics().dns().worker("udp");
         threads.push(std::thread::spawn(move || {
-            udp_loop(&socket, &shared, &stop)
+            udp_loop(&socket, &shared, &stop, &counters)
         }));
     }
+    let tcp_counters = app.metrics().dns().worker("tcp");
     let poller = tokio::spawn(poll_loop(app, shared.clone(), settings.clone()));
     let tracker = ConnectionTracker::new(ConnectionLimits {
         total: settings.tcp_connections,
@@ -160,9 +166,10 @@ pub async fn serve(
         let shared = shared.clone();
         let allowed = Arc::clone(&allowed);
         let idle = settings.tcp_idle;
+        let counters = Arc::clone(&tcp_counters);
         tokio::spawn(async move {
             let _permit = permit;
-            let _ = tcp_connection(stream, peer, &shared, &allowed, idle).await;
+            let _ = tcp_connection(stream, peer, &shared, &allowed, idle, &counters).await;
         });
     }
     stop.store(true, Ordering::Relaxed);
@@ -172,13 +179,14 @@ pub async fn serve(
     }
 }
 
-fn udp_loop(socket: &UdpSocket, shared: &Shared, stop: &AtomicBool) {
+fn udp_loop(socket: &UdpSocket, shared: &Shared, stop: &AtomicBool, counters: &DnsCounters) {
     let mut buf = [0u8; 4096];
     let mut out = Vec::with_capacity(1500);
     while !stop.load(Ordering::Relaxed) {
         let Ok((n, peer)) = socket.recv_from(&mut buf) else {
             continue;
         };
+        let started = Instant::now();
         let snapshot = shared.current();
         match answer(
             &snapshot,
@@ -187,11 +195,12 @@ fn udp_loop(socket: &UdpSocket, shared: &Shared, stop: &AtomicBool) {
             std::mem::take(&mut out),
         ) {
             Outcome::Reply(reply) => {
+                counted(counters, &buf[..n], &reply, started);
                 let _ = socket.send_to(&reply, peer);
                 out = reply;
             }
             Outcome::Transfer(_, buffer) => out = buffer,
-            Outcome::Drop => {}
+            Outcome::Drop => counters.malformed(),
         }
     }
 }
@@ -202,6 +211,7 @@ async fn tcp_connection(
     shared: &Shared,
     allowed: &[IpAddr],
     idle: Duration,
+    counters: &DnsCounters,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 65_535];
     loop {
@@ -219,9 +229,13 @@ async fn tcp_connection(
             Ok(Ok(_)) => {}
             _ => return Ok(()),
         }
+        let started = Instant::now();
         let snapshot = shared.current();
         let messages = match answer(&snapshot, &buf[..n], Transport::Tcp, Vec::new()) {
-            Outcome::Reply(reply) => vec![reply],
+            Outcome::Reply(reply) => {
+                counted(counters, &buf[..n], &reply, started);
+                vec![reply]
+            }
             Outcome::Transfer(zone, _) if allowed.contains(&peer.ip()) => {
                 transfer_messages(&zone, &buf[..n])
             }
@@ -229,7 +243,10 @@ async fn tcp_connection(
                 tracing::info!(%peer, "zone transfer refused: not a configured secondary");
                 vec![refused(&buf[..n])]
             }
-            Outcome::Drop => return Ok(()),
+            Outcome::Drop => {
+                counters.malformed();
+                return Ok(());
+            }
         };
         for m in messages {
             let len = u16::try_from(m.len()).unwrap_or(u16::MAX);
@@ -237,6 +254,32 @@ async fn tcp_connection(
             stream.write_all(&m[..usize::from(len)]).await?;
         }
     }
+}
+
+/// Counts an answered query by its type and the answer's response code.
+fn counted(counters: &DnsCounters, request: &[u8], reply: &[u8], started: Instant) {
+    let rcode = reply.get(3).map_or(0, |flags| flags & 0x0f);
+    counters.answered(question_type(request), rcode, started.elapsed());
+}
+
+/// The QTYPE of a request's first question: after the 12-byte header, the name's labels up
+/// to the root (a request's question is never compressed).
+fn question_type(request: &[u8]) -> Option<u16> {
+    let mut at = 12;
+    loop {
+        let len = usize::from(*request.get(at)?);
+        if len == 0 {
+            break;
+        }
+        if len & 0xc0 != 0 {
+            return None;
+        }
+        at += 1 + len;
+    }
+    Some(u16::from_be_bytes([
+        *request.get(at + 1)?,
+        *request.get(at + 2)?,
+    ]))
 }
 
 /// REFUSED echoing the request's id and question.
@@ -274,6 +317,7 @@ async fn poll_loop(app: App, shared: Shared, settings: DnsSettings) {
             Ok(changed) if !changed.is_empty() => {
                 let mut next = (*shared.current()).clone();
                 let notify = next.apply(&changed);
+                app.metrics().set_dns_zones(next.len());
                 shared.replace(next);
                 since = started;
                 if !notify.is_empty() && !settings.secondaries.is_empty() {
@@ -301,5 +345,23 @@ async fn send_notify(zone: &str, id: u16, secondaries: &[SocketAddr]) {
             let _ = socket.send_to(&message, secondary).await;
             tracing::debug!(%zone, %secondary, "NOTIFY sent");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::question_type;
+
+    #[test]
+    fn the_question_type_is_read_after_the_name() {
+        // id, flags, counts; "a.cn." AAAA IN
+        let mut query = vec![0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        query.extend_from_slice(&[1, b'a', 2, b'c', b'n', 0, 0, 28, 0, 1]);
+        assert_eq!(question_type(&query), Some(28));
+        assert_eq!(question_type(&query[..query.len() - 3]), None, "cut short");
+        assert_eq!(question_type(&query[..12]), None, "no question");
+        let mut pointer = query[..12].to_vec();
+        pointer.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+        assert_eq!(question_type(&pointer), None, "compressed question");
     }
 }

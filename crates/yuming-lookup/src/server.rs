@@ -123,14 +123,28 @@ async fn answer(
     settings: &WhoisSettings,
     limiter: &RateLimiter,
 ) {
+    let metrics = app.metrics();
     let reply = match limiter.check(ip, Instant::now()) {
-        Err(wait) => format!("Error: rate limit exceeded; try again in {wait} seconds.\r\n"),
+        Err(wait) => {
+            metrics.rate_limited("whois");
+            metrics.lookup("whois", "limited");
+            format!("Error: rate limit exceeded; try again in {wait} seconds.\r\n")
+        }
         Ok(()) => match tokio::time::timeout(settings.read_timeout, read_line(&mut stream)).await {
-            Err(_) => "Error: no query received in time.\r\n".to_owned(),
+            Err(_) => {
+                metrics.lookup("whois", "timeout");
+                "Error: no query received in time.\r\n".to_owned()
+            }
             Ok(Err(_)) => return,
-            Ok(Ok(None)) => QueryError::TooLong.line().to_owned(),
+            Ok(Ok(None)) => {
+                metrics.lookup("whois", "invalid");
+                QueryError::TooLong.line().to_owned()
+            }
             Ok(Ok(Some(line))) => match whois::parse_query(&line) {
-                Err(error) => error.line().to_owned(),
+                Err(error) => {
+                    metrics.lookup("whois", "invalid");
+                    error.line().to_owned()
+                }
                 Ok(query) => lookup(app, &query, &settings.lookup).await,
             },
         },
@@ -163,13 +177,22 @@ async fn answer(
 
 async fn lookup(app: &App, query: &str, settings: &LookupSettings) -> String {
     let now = app.now();
+    let metrics = app.metrics();
     match domains::lookup(app, query).await {
-        Ok(view) => whois::render_record(&view, settings, now),
+        Ok(view) => {
+            metrics.lookup("whois", "found");
+            whois::render_record(&view, settings, now)
+        }
         Err(error) if error.kind == ErrorKind::NotFound => {
+            metrics.lookup("whois", "not_found");
             whois::render_no_match(query, settings, now)
         }
-        Err(error) if error.kind == ErrorKind::BadRequest => whois::render_invalid(query),
+        Err(error) if error.kind == ErrorKind::BadRequest => {
+            metrics.lookup("whois", "invalid");
+            whois::render_invalid(query)
+        }
         Err(error) => {
+            metrics.lookup("whois", "error");
             tracing::error!(%error, "WHOIS lookup failed");
             "Error: the service is temporarily unavailable; try again later.\r\n".to_owned()
         }

@@ -61,7 +61,8 @@ pub struct StoredAuditEntry {
 }
 
 impl StoredAuditEntry {
-    fn to_entry(&self) -> AuditEntry {
+    /// The entry as hashed, to recompute its hash.
+    pub fn to_entry(&self) -> AuditEntry {
         AuditEntry {
             seq: self.seq,
             at: Timestamp(self.at),

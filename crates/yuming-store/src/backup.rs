@@ -200,7 +200,7 @@ fn postgres_literal(
     Ok(())
 }
 
-fn write_io(out: &mut dyn Write, text: &str) -> Result<(), StoreError> {
+fn write_io(out: &mut (dyn Write + Send), text: &str) -> Result<(), StoreError> {
     out.write_all(text.as_bytes())
         .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))
 }
@@ -209,7 +209,7 @@ impl Db {
     /// Writes every table as SQL `INSERT` statements to `out`, from one consistent snapshot
     /// (a read transaction on SQLite's WAL; `REPEATABLE READ` on PostgreSQL), while the
     /// service keeps running.
-    pub async fn dump_sql(&self, out: &mut dyn Write) -> Result<DumpSummary, StoreError> {
+    pub async fn dump_sql(&self, out: &mut (dyn Write + Send)) -> Result<DumpSummary, StoreError> {
         let backend = self.backend();
         let mut tx = match &self.inner {
             DbInner::Sqlite(pool) => TxInner::Sqlite(pool.begin().await.map_err(map_err)?),

@@ -314,6 +314,42 @@ impl Db {
         tx.commit().await
     }
 
+    /// Whether every migration this release embeds is applied (and none failed half-way):
+    /// `/readyz` refuses traffic to an instance whose schema is behind its code.
+    pub async fn migrations_applied(&self) -> Result<bool, StoreError> {
+        let (expected, mut tx) = match &self.inner {
+            DbInner::Sqlite(_) => (
+                sqlx::migrate!("./migrations/sqlite").iter().count(),
+                self.read().await?,
+            ),
+            DbInner::Postgres(_) => (
+                sqlx::migrate!("./migrations/postgres").iter().count(),
+                self.read().await?,
+            ),
+        };
+        let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+        let (applied,): (i64,) =
+            on_conn!(tx, c => sqlx::query_as(sql).fetch_one(c).await.map_err(map_err))?;
+        tx.commit().await?;
+        Ok(usize::try_from(applied).unwrap_or(0) >= expected)
+    }
+
+    /// The connection pool right now: (open connections, of which idle, the maximum).
+    pub fn pool_usage(&self) -> (u32, u32, u32) {
+        match &self.inner {
+            DbInner::Sqlite(pool) => (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                pool.options().get_max_connections(),
+            ),
+            DbInner::Postgres(pool) => (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                pool.options().get_max_connections(),
+            ),
+        }
+    }
+
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
         match &self.inner {
@@ -332,6 +368,34 @@ impl Db {
             sqlx::query("VACUUM").execute(pool).await.map_err(map_err)?;
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(pool)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: creates (`create`) or drops a database beside this one on the same server
+    /// (restore drills), outside any transaction as PostgreSQL requires. The name must be
+    /// lower-case letters, digits and `_`; on SQLite this does nothing.
+    pub async fn scratch_database(&self, name: &str, create: bool) -> Result<(), StoreError> {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                "invalid scratch database name {name:?}"
+            ))));
+        }
+        if let DbInner::Postgres(pool) = &self.inner {
+            let sql = if create {
+                format!("CREATE DATABASE {name}")
+            } else {
+                format!("DROP DATABASE IF EXISTS {name}")
+            };
+            let mut conn = pool.acquire().await.map_err(map_err)?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
                 .await
                 .map_err(map_err)?;
         }

@@ -346,3 +346,13 @@ impl Tx {
         on_conn!(self, c => sqlx::query_as::<_, WebhookAttemptRow>(sql).bind(delivery_id).fetch_all(c).await.map_err(map_err))
     }
 }
+
+impl Tx {
+    /// Webhook deliveries waiting to be sent or retried.
+    pub async fn webhook_queue_depth(&mut self) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'";
+        let (count,): (i64,) =
+            on_conn!(self, c => sqlx::query_as(sql).fetch_one(c).await.map_err(map_err))?;
+        Ok(count)
+    }
+}

@@ -591,6 +591,7 @@ pub fn router(state: WebState, api: Router) -> Router {
             },
         ))
         .with_state(state.clone());
+    let metrics_app = state.app.clone();
     let api_or_page_404 = axum::routing::any(move |req: Request| {
         let api = api.clone();
         let state = state.clone();
@@ -612,6 +613,36 @@ pub fn router(state: WebState, api: Router) -> Router {
         .merge(assets::routes())
         .merge(pages)
         .fallback(api_or_page_404)
+        .layer(from_fn(move |req: Request, next: Next| {
+            record_request(metrics_app.clone(), req, next)
+        }))
+}
+
+/// Counts every request answered (pages, assets and the API behind them) by route template
+/// and status. The API is reached as a fallback, so its template comes back on the response.
+async fn record_request(app: yuming_app::App, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .cloned();
+    let response = next.run(req).await;
+    let route = route.or_else(|| {
+        response
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .cloned()
+    });
+    app.metrics().http_request(
+        method.as_str(),
+        route
+            .as_ref()
+            .map_or("unmatched", axum::extract::MatchedPath::as_str),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// An HTML response with the console's default headers.

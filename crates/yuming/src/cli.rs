@@ -60,6 +60,17 @@ pub enum Command {
         /// The archive to write.
         #[arg(long)]
         out: PathBuf,
+        /// `tar.gz` (the default: what `yuming restore` reads), `zip` (the same members), or
+        /// `sql` (only the database's INSERT statements, for sqlite3/psql).
+        #[arg(long, default_value = "tar.gz")]
+        format: String,
+    },
+    /// Restore a backup (the newest in `[backup] dir` unless one is named) into a scratch
+    /// database and data directory, report how long it took and what it held (the recovery
+    /// time), then remove the scratch copies. Exit 1 when the restore fails.
+    RestoreDrill {
+        /// The archive; default the newest scheduled backup.
+        archive: Option<PathBuf>,
     },
     /// Restore a `yuming backup` archive into an empty database and data directory.
     Restore {
@@ -146,6 +157,30 @@ pub enum AccountCommand {
 pub enum AuditCommand {
     /// Verify the hash chain: exit 0 when intact, 1 naming the first bad entry.
     Verify,
+    /// Print the receipt (inclusion proof against a signed tree head) of audit entry SEQ as
+    /// JSON, signing a new head first if none covers it yet.
+    Prove {
+        /// The entry's position in the log.
+        seq: i64,
+    },
+    /// Check a receipt offline (no database): the entry's hash, the audit path to the signed
+    /// head's root, and the head's signature. Exit 0 when it holds, 1 saying why not.
+    VerifyReceipt {
+        /// The receipt (`GET /api/v1/audit/{seq}/proof` or `yuming audit prove`).
+        receipt: PathBuf,
+    },
+    /// Check that a newer signed tree head extends an older one (RFC 9162 consistency):
+    /// both signatures and the proof. Exit 0 when it holds, 1 saying why not.
+    CheckConsistency {
+        /// The older head (`GET /api/v1/public/audit/sth/{size}`).
+        old: PathBuf,
+        /// The newer head.
+        new: PathBuf,
+        /// The proof (`GET /api/v1/public/audit/consistency`); without it, it is computed
+        /// from this platform's database.
+        #[arg(long)]
+        proof: Option<PathBuf>,
+    },
 }
 
 /// `yuming filing …`

@@ -181,6 +181,92 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Audit {
+            command: AuditCommand::Prove { seq },
+        } => {
+            let app = setup::build_app(&config).await?;
+            let receipt = yuming_app::platform::audit_tree::receipt(&app, &operator(), seq)
+                .await
+                .map_err(app_error)?;
+            let receipt = yuming_http::dto::AuditReceiptDto::from(receipt);
+            println!("{}", serde_json::to_string_pretty(&receipt)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::VerifyReceipt { receipt },
+        } => {
+            let text = std::fs::read_to_string(&receipt)
+                .with_context(|| format!("reading {}", receipt.display()))?;
+            let dto: yuming_http::dto::AuditReceiptDto = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a receipt", receipt.display()))?;
+            let (seq, size, key) = (
+                dto.entry.seq,
+                dto.tree_head.tree_size,
+                dto.tree_head.key_id.clone(),
+            );
+            match yuming_app::platform::audit_tree::receipt_valid(&dto.into()) {
+                Ok(()) => {
+                    println!(
+                        "receipt valid: entry {seq} is in the tree of {size} entries signed by {key}"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(reason) => {
+                    eprintln!("receipt INVALID: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::CheckConsistency { old, new, proof },
+        } => {
+            let head = |path: &std::path::Path| -> anyhow::Result<yuming_http::dto::TreeHeadDto> {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a signed tree head", path.display()))
+            };
+            let (old, new) = (head(&old)?, head(&new)?);
+            let hashes = match proof {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    let dto: yuming_http::dto::ConsistencyProofDto = serde_json::from_str(&text)
+                        .with_context(|| {
+                            format!("{} is not a consistency proof", path.display())
+                        })?;
+                    if (dto.first, dto.second) != (old.tree_size, new.tree_size) {
+                        eprintln!(
+                            "the proof connects sizes {} and {}, the heads {} and {}",
+                            dto.first, dto.second, old.tree_size, new.tree_size
+                        );
+                        return Ok(ExitCode::from(1));
+                    }
+                    dto.proof
+                }
+                None => {
+                    let app = setup::build_app(&config).await?;
+                    yuming_app::platform::audit_tree::consistency(
+                        &app,
+                        old.tree_size,
+                        new.tree_size,
+                    )
+                    .await
+                    .map_err(app_error)?
+                }
+            };
+            let (from, to) = (old.tree_size, new.tree_size);
+            match yuming_app::platform::audit_tree::consistent(&old.into(), &new.into(), &hashes) {
+                Ok(()) => {
+                    println!("consistent: the tree of {to} entries extends the tree of {from}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(reason) => {
+                    eprintln!("NOT consistent: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::Filing {
             command: FilingCommand::RotateSigningKey,
         } => {
@@ -260,22 +346,86 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { out } => {
+        Command::Backup { out, format } => {
             let db = setup::open_db(&config).await?;
             let now = SystemClock::with_offset(config.clock_offset_secs).now();
-            let report = backup::create(&db, &config.data_dir, &out, now)
+            match format.as_str() {
+                "sql" => {
+                    let rows = backup::export_sql(&db, &out)
+                        .await
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    println!(
+                        "{rows} rows written to {} as SQL (no uploaded files; use the tar.gz format for a full backup)",
+                        out.display()
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                "tar.gz" | "zip" => {}
+                other => anyhow::bail!("--format {other:?}: use tar.gz, zip or sql"),
+            }
+            let tar_path = if format == "zip" {
+                out.with_extension("tar.gz.partial")
+            } else {
+                out.clone()
+            };
+            let report = backup::create(&db, &config.data_dir, &tar_path, now)
                 .await
                 .with_context(|| format!("writing the backup {}", out.display()))?;
+            if format == "zip" {
+                let converted = backup::tar_to_zip(&tar_path, &out);
+                let _ = std::fs::remove_file(&tar_path);
+                converted.with_context(|| format!("writing {}", out.display()))?;
+            }
             let rows: u64 = report.manifest.tables.iter().map(|t| t.rows).sum();
             println!(
                 "backup written to {}: {} tables, {rows} rows, {} uploaded files, {} bytes (schema at migration {}); the master key is not included",
                 out.display(),
                 report.manifest.tables.len(),
                 report.manifest.files.len() - 1,
-                report.archive_size,
+                std::fs::metadata(&out).map_or(report.archive_size, |m| m.len()),
                 report.manifest.migration_version,
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::RestoreDrill { archive } => {
+            let db = setup::open_db(&config).await?;
+            let app = setup::build_app(&config).await?;
+            let schedule = &app.settings().backup;
+            let Some(archive) =
+                archive.or_else(|| yuming_app::ops::scheduled_backup::latest(&schedule.dir))
+            else {
+                eprintln!("no backup in {} to drill with", schedule.dir.display());
+                return Ok(ExitCode::from(1));
+            };
+            let scratch = schedule.dir.join("drills");
+            match yuming_app::ops::scheduled_backup::drill(
+                &db,
+                &schedule.database_url,
+                &archive,
+                &scratch,
+            )
+            .await
+            {
+                Ok(drill) => {
+                    println!(
+                        "restore drill: {} restored into a scratch database in {:.1} s: {} tables, {} rows, {} uploaded files; scratch copies removed",
+                        drill.archive.display(),
+                        drill.elapsed.as_secs_f64(),
+                        drill.tables,
+                        drill.rows,
+                        drill.uploads
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    eprintln!(
+                        "restore drill FAILED for {}: {}",
+                        archive.display(),
+                        error.message
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         Command::Restore { archive } => {
             let db = setup::open_db(&config).await?;

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use hyper::HeaderMap;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -27,12 +28,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tower::ServiceExt;
+use yuming_core::client_address::TrustedProxies;
 use yuming_lookup::listener::{
     AcceptBackoff, ConnectionLimits, ConnectionTracker, Refused, accept,
 };
 
-/// Limits of the HTTP listener.
-#[derive(Debug, Clone, Copy)]
+/// Limits of the HTTP listener, and whom it believes about the client's address.
+#[derive(Debug, Clone)]
 pub struct HttpLimits {
     /// Open connections in all and per source.
     pub connections: ConnectionLimits,
@@ -40,6 +42,9 @@ pub struct HttpLimits {
     pub header_read_timeout: Duration,
     /// Time without a byte moving either way before the connection is closed.
     pub idle_timeout: Duration,
+    /// Proxies whose forwarding headers name the client (`[http] trusted_proxies`). The
+    /// connection caps always count the peer itself: that is who holds the socket.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open connections
@@ -76,8 +81,9 @@ pub async fn serve(
         let builder = builder.clone();
         let stop = stop_rx.clone();
         let idle = limits.idle_timeout;
+        let proxies = Arc::clone(&limits.trusted_proxies);
         tokio::spawn(async move {
-            connection(stream, peer, router, &builder, idle, stop).await;
+            connection(stream, peer, router, &builder, idle, proxies, stop).await;
             drop(permit);
         });
     }
@@ -122,6 +128,7 @@ async fn connection(
     router: Router,
     builder: &http1::Builder,
     idle: Duration,
+    proxies: Arc<TrustedProxies>,
     mut stop: watch::Receiver<bool>,
 ) {
     let activity = Arc::new(Activity::new());
@@ -130,8 +137,11 @@ async fn connection(
         activity: Arc::clone(&activity),
     });
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        // What `into_make_service_with_connect_info` would add: the handlers' view of the peer.
-        request.extensions_mut().insert(ConnectInfo(peer));
+        // What `into_make_service_with_connect_info` would add: the handlers' view of the
+        // client, which every per-IP limit, session record and audit entry reads. Behind a
+        // trusted proxy that is the address the proxy forwarded for.
+        let client = client_of(peer, &proxies, request.headers());
+        request.extensions_mut().insert(ConnectInfo(client));
         router.clone().oneshot(request)
     });
     let conn = builder.serve_connection(io, service);
@@ -159,6 +169,23 @@ async fn connection(
             }
         }
     }
+}
+
+/// The client's address: the peer, or behind a trusted proxy the forwarded address (with the
+/// peer's port, which handlers do not use).
+fn client_of(peer: SocketAddr, proxies: &TrustedProxies, headers: &HeaderMap) -> SocketAddr {
+    if proxies.is_empty() {
+        return peer;
+    }
+    let values = |name: &str| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    let client = proxies.client(peer.ip(), &values("forwarded"), &values("x-forwarded-for"));
+    SocketAddr::new(client, peer.port())
 }
 
 /// When a byte last moved on a connection, in milliseconds since it was accepted.

@@ -63,7 +63,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
             request_timeout: Duration::from_secs(config.http.request_timeout_secs),
             lookup: config.lookup.clone(),
             pause_before_idempotent_store: config.http.failpoint == "pause_before_idempotent_store",
-            ..HttpSettings::default()
+            metrics_token: (!config.metrics.token.is_empty()).then(|| config.metrics.token.clone()),
+            metrics_here: config.metrics.addr.is_empty(),
         },
     };
     let web = yuming_web::WebState {
@@ -80,7 +81,20 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
             body_limit_bytes: config.http.body_limit_bytes,
         }),
     };
+    let metrics_listener = if config.metrics.addr.is_empty() {
+        None
+    } else {
+        let listener = tokio::net::TcpListener::bind(&config.metrics.addr)
+            .await
+            .with_context(|| format!("binding the metrics listener to {}", config.metrics.addr))?;
+        tracing::info!(metrics = %listener.local_addr()?, "metrics are serving");
+        Some((listener, yuming_http::metrics_router(state.clone())))
+    };
     let router = yuming_web::router(web, yuming_http::router(state));
+    let trusted_proxies = std::sync::Arc::new(
+        yuming_core::client_address::TrustedProxies::parse(&config.http.trusted_proxies)
+            .context("http.trusted_proxies")?,
+    );
     tracing::info!(http = %local, database = ?app.db().backend(), "yuming is serving");
 
     // One signal stops every listener: each waits on its own receiver.
@@ -144,24 +158,32 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     });
 
     let housekeeping = tokio::spawn(housekeeping(app.clone(), config.clone()));
+    let backups = tokio::spawn(backups(app.clone()));
     let filing_sync = tokio::spawn(filing_sync(
         app.clone(),
         config.filing.sync_interval_secs.clamp(1, 1800),
     ));
-    crate::http_server::serve(
-        listener,
-        router,
-        crate::http_server::HttpLimits {
-            connections: ConnectionLimits {
-                total: config.http.max_connections,
-                per_source: config.http.max_connections_per_ip,
-            },
-            header_read_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
-            idle_timeout: Duration::from_secs(config.http.idle_timeout_secs),
+    let limits = crate::http_server::HttpLimits {
+        connections: ConnectionLimits {
+            total: config.http.max_connections,
+            per_source: config.http.max_connections_per_ip,
         },
-        wait_for(stopped),
-    )
-    .await;
+        header_read_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(config.http.idle_timeout_secs),
+        trusted_proxies,
+    };
+    let metrics_server = metrics_listener.map(|(listener, router)| {
+        tokio::spawn(crate::http_server::serve(
+            listener,
+            router,
+            limits.clone(),
+            wait_for(stopped.clone()),
+        ))
+    });
+    crate::http_server::serve(listener, router, limits, wait_for(stopped)).await;
+    if let Some(metrics_server) = metrics_server {
+        let _ = metrics_server.await;
+    }
     if let Some(whois) = whois {
         let _ = whois.await;
     }
@@ -169,6 +191,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         let _ = dns.await;
     }
     housekeeping.abort();
+    backups.abort();
     filing_sync.abort();
     app.db().close().await;
     tracing::info!("yuming stopped");
@@ -205,6 +228,35 @@ async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
             Err(error) => {
                 tracing::warn!(%error, "scheduler jobs failed; retrying at the next tick")
             }
+        }
+    }
+}
+
+/// Takes a backup whenever one is due (`[backup] interval_secs`), checking every minute at
+/// most, so that a restart after a long stop backs up soon. The first check waits a minute
+/// (or the interval, if shorter) so that starting a server does not begin with a backup.
+async fn backups(app: yuming_app::App) {
+    let every = app.settings().backup.interval_secs;
+    if every == 0 {
+        return;
+    }
+    let holder = crate::setup::instance_id();
+    let check = Duration::from_secs(every.clamp(1, 60));
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + check, check);
+    loop {
+        interval.tick().await;
+        let mut jobs = yuming_app::ops::scheduler::JobsReport::default();
+        if let Err(error) = yuming_app::ops::scheduler::run_recorded(
+            &app,
+            yuming_app::ops::scheduler::Job::Backup,
+            &holder,
+            yuming_app::ops::scheduler::Trigger::Schedule,
+            None,
+            &mut jobs,
+        )
+        .await
+        {
+            tracing::error!(%error, "the scheduled backup failed; retrying at the next interval");
         }
     }
 }

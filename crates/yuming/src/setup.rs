@@ -172,6 +172,19 @@ pub fn app_settings(config: &Config) -> AppSettings {
         credit_second_approval_above: config.payments.credit_second_approval_above.max(0),
         scheduler_enabled: config.scheduler.enabled,
         scheduler_interval_secs: config.scheduler.interval_secs.max(1),
+        metrics_enabled: config.metrics.enabled,
+        backup: yuming_app::ops::scheduled_backup::BackupSchedule {
+            interval_secs: config.backup.interval_secs,
+            dir: if config.backup.dir.is_empty() {
+                config.data_dir.join("backups")
+            } else {
+                std::path::PathBuf::from(&config.backup.dir)
+            },
+            keep: config.backup.keep,
+            trial_restore_every: config.backup.trial_restore_every,
+            data_dir: config.data_dir.clone(),
+            database_url: config.database_url(),
+        },
         filing_sync_interval_secs: config.filing.sync_interval_secs.clamp(1, 1800),
         complaint_resolution_working_days: config
             .care

@@ -26,6 +26,15 @@ async fn connect_from(from: [u8; 4], to: SocketAddr) -> TcpStream {
     socket.connect(to).await.expect("connect")
 }
 
+/// An HTTP client whose connections come from the local address `ip`.
+fn from(ip: [u8; 4]) -> reqwest::Client {
+    yuming_app::platform::http::client_builder()
+        .local_address(IpAddr::from(ip))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
 /// Everything the server sends until it closes; `None` if it keeps the connection open
 /// (silent) for `wait`.
 async fn until_closed(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
@@ -64,13 +73,6 @@ async fn idle_floods_from_one_address_do_not_lock_out_others() {
     let dns_addr = served.listening.dns.expect("DNS is on");
     let whois_addr = served.listening.whois.expect("WHOIS is on");
     let dns = dns_addr.port();
-    let from = |ip: [u8; 4]| {
-        yuming_app::platform::http::client_builder()
-            .local_address(IpAddr::from(ip))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("client")
-    };
     let healthz = format!("http://{http_addr}/healthz");
 
     // HTTP: 127.0.0.1 fills its slots with connections that send nothing (one sends half a
@@ -177,5 +179,52 @@ async fn idle_floods_from_one_address_do_not_lock_out_others() {
         String::from_utf8_lossy(&answer)
     );
     drop(held);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Behind a trusted proxy the per-IP limits count the address the proxy forwarded for; from
+/// any other peer the forwarding headers are ignored and the peer itself is counted, so a
+/// client cannot dodge a limit by inventing `X-Forwarded-For` values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_ip_limits_believe_forwarded_addresses_only_from_trusted_proxies() {
+    let dir = std::env::temp_dir().join(format!("yuming-proxies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut server = yuming(&dir.join("data"));
+    server
+        .arg("serve")
+        .env("YUMING_HTTP__TRUSTED_PROXIES", "127.0.0.2, 10.0.0.0/8")
+        .env("YUMING_LOOKUP__RDAP_PER_IP_PER_MINUTE", "2")
+        .stdout(Stdio::null());
+    let mut served = start_serve(&mut server, false);
+    served.wait_healthy().await;
+    let rdap = format!("http://{}/rdap/help", served.listening.http);
+    let get = |client: reqwest::Client, forwarded_for: &'static str| {
+        let rdap = rdap.clone();
+        async move {
+            client
+                .get(&rdap)
+                .header("x-forwarded-for", forwarded_for)
+                .send()
+                .await
+                .expect("RDAP answers")
+                .status()
+                .as_u16()
+        }
+    };
+
+    // Through the trusted proxy: 198.51.100.1 spends its two lookups, 198.51.100.2 still has
+    // its own. A hop the client wrote itself (left of the proxy's) changes nothing.
+    let proxy = from([127, 0, 0, 2]);
+    assert_eq!(get(proxy.clone(), "198.51.100.1").await, 200);
+    assert_eq!(get(proxy.clone(), "6.6.6.6, 198.51.100.1").await, 200);
+    assert_eq!(get(proxy.clone(), "198.51.100.1").await, 429);
+    assert_eq!(get(proxy.clone(), "198.51.100.2, 10.1.2.3").await, 200);
+
+    // From an untrusted peer every request counts against the peer, whatever it claims.
+    let direct = from([127, 0, 0, 4]);
+    assert_eq!(get(direct.clone(), "198.51.100.7").await, 200);
+    assert_eq!(get(direct.clone(), "198.51.100.8").await, 200);
+    assert_eq!(get(direct.clone(), "198.51.100.9").await, 429);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use ring::signature::{ED25519, KeyPair, UnparsedPublicKey};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use yuming_core::access::{Actor, Right};
@@ -17,16 +17,15 @@ use yuming_core::rules::Rejection;
 use yuming_core::rules::domain_name::{DomainName, DomainPolicy};
 use yuming_core::rules::icp_number::{IcpFilingNumber, IcpParseOptions};
 use yuming_core::rules::province;
-use yuming_store::{CertificateRow, FilingEntityRow, FilingSiteRow, SigningKeyRow, Tx};
+use yuming_store::{CertificateRow, FilingEntityRow, FilingSiteRow, Tx};
 
 use super::SiteInput;
 use super::sealing::{open_json, site_context};
 use crate::filing::FilingError;
 use crate::notify::notices::{NoticeKind, NoticeRequest};
-use crate::platform::crypto::{new_id, sha256_hex};
+use crate::platform::crypto::new_id;
+use crate::platform::signing_key;
 use crate::{App, AppError, RequestContext};
-
-const KEY_CONTEXT: &str = "filing.signing_key";
 
 /// Days before a certificate ends that its renewal reminder goes out.
 pub const RENEWAL_REMINDER_DAYS: i64 = 30;
@@ -103,38 +102,6 @@ pub struct PublicFiling {
     pub certificate_id: Option<String>,
 }
 
-fn key_pair(app: &App, row: &SigningKeyRow) -> Result<Ed25519KeyPair, AppError> {
-    let pkcs8 = app
-        .cipher()
-        .open(&row.private_sealed, KEY_CONTEXT)
-        .map_err(|e| AppError::internal(format!("signing key does not open: {e}")))?;
-    Ed25519KeyPair::from_pkcs8(&pkcs8)
-        .map_err(|_| AppError::internal("signing key unreadable".to_owned()))
-}
-
-/// The key that signs now, made on first use.
-async fn signing_key(app: &App, tx: &mut Tx) -> Result<(String, Ed25519KeyPair), AppError> {
-    if let Some(row) = tx.active_signing_key().await? {
-        let pair = key_pair(app, &row)?;
-        return Ok((row.key_id, pair));
-    }
-    let rng = ring::rand::SystemRandom::new();
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
-        .map_err(|_| AppError::internal("no randomness for the signing key".to_owned()))?;
-    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
-        .map_err(|_| AppError::internal("generated key unreadable".to_owned()))?;
-    let public = pair.public_key().as_ref();
-    let row = SigningKeyRow {
-        key_id: format!("fsk-{}", &sha256_hex(public)[..16]),
-        public_key: BASE64.encode(public),
-        private_sealed: app.cipher().seal(pkcs8.as_ref(), KEY_CONTEXT),
-        created_at: app.now().0,
-        retired_at: None,
-    };
-    tx.insert_signing_key(&row).await?;
-    Ok((row.key_id, pair))
-}
-
 fn entity_public_name(entity: &FilingEntityRow) -> String {
     if entity.entity_type == "PERSON" {
         masked_person_name(&entity.name)
@@ -161,7 +128,7 @@ pub(super) async fn issue(
         return Err(FilingError::NotFiled.into());
     };
     let input: SiteInput = open_json(app, &site.data_sealed, &site_context(&site.id))?;
-    let (key_id, pair) = signing_key(app, tx).await?;
+    let (key_id, pair) = signing_key::signing_key(app, tx).await?;
     let now = app.now();
     let certificate = Certificate {
         id: new_id("fce"),
@@ -266,7 +233,7 @@ pub async fn certificate_pdf(
         .find(|k| k.key_id == signed.certificate.key_id)
         .ok_or_else(|| AppError::internal("the certificate's key is gone".to_owned()))?;
     tx.commit().await?;
-    let pair = key_pair(app, &key)?;
+    let pair = signing_key::key_pair(app, &key)?;
     let signature = format!("{}.{}", key.key_id, BASE64.encode(pair.sign(&pdf).as_ref()));
     Ok((pdf, signature))
 }
@@ -320,7 +287,7 @@ pub async fn rotate_signing_key(
     let now = app.now();
     let mut tx = app.db().write().await?;
     let retired = tx.retire_signing_keys(now.0).await?;
-    let (key_id, pair) = signing_key(app, &mut tx).await?;
+    let (key_id, pair) = signing_key::signing_key(app, &mut tx).await?;
     crate::platform::audit::record(
         app,
         &mut tx,

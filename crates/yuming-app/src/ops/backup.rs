@@ -332,29 +332,9 @@ fn checked_member(path: &Path) -> Result<String, BackupError> {
     Ok(joined)
 }
 
-/// What a finished restore loaded.
-#[derive(Debug, Clone)]
-pub struct RestoreReport {
-    /// The archive's manifest.
-    pub manifest: Manifest,
-    /// Uploaded files put back.
-    pub uploads: usize,
-}
-
-/// Restores `archive` into `db` (which must be empty) and `data_dir/uploads` (which must be
-/// empty or absent). Every member is checked against the manifest's digests before anything
-/// is written; the rows load in one transaction.
-pub async fn restore(
-    db: &Db,
-    data_dir: &Path,
-    archive: &Path,
-) -> Result<RestoreReport, BackupError> {
-    let uploads_root = data_dir.join(UPLOADS_DIR);
-    if !list_files(&uploads_root)?.is_empty() {
-        return Err(BackupError::UploadsNotEmpty(uploads_root));
-    }
-    fs::create_dir_all(data_dir).map_err(io_err(format!("creating {}", data_dir.display())))?;
-    let work = tempfile::tempdir_in(data_dir).map_err(io_err("creating a working directory"))?;
+/// Extracts `archive` into `work`, checking every member's path and SHA-256 against the
+/// manifest; the manifest when everything matches.
+fn unpack(archive: &Path, work: &Path) -> Result<Manifest, BackupError> {
     let file = File::open(archive).map_err(io_err(format!("opening {}", archive.display())))?;
     let mut reader = tar::Archive::new(flate2::read::GzDecoder::new(io::BufReader::new(file)));
     let mut manifest: Option<Manifest> = None;
@@ -397,7 +377,7 @@ pub async fn restore(
                 "manifest.json must be the first member".into(),
             ));
         }
-        let target = work.path().join(&member);
+        let target = work.join(&member);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(io_err("extracting the archive"))?;
         }
@@ -432,6 +412,96 @@ pub async fn restore(
             "{differing} does not match the manifest (altered, truncated or missing)"
         )));
     }
+    Ok(manifest)
+}
+
+/// Reads `archive` back and checks every member against its manifest's digests (into a
+/// scratch directory beside it, removed after): a backup is only counted once it verifies.
+pub fn verify(archive: &Path) -> Result<Manifest, BackupError> {
+    let parent = archive
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let work = tempfile::tempdir_in(parent).map_err(io_err("creating a working directory"))?;
+    unpack(archive, work.path())
+}
+
+/// Writes only the database's `INSERT` statements (the `sql` export format) to `out`,
+/// readable with `sqlite3` or `psql`; returns the rows written.
+pub async fn export_sql(db: &Db, out: &Path) -> Result<u64, BackupError> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
+    let partial = tempfile::NamedTempFile::new_in(parent).map_err(io_err("writing the export"))?;
+    let file = create_private(partial.path()).map_err(io_err("writing the export"))?;
+    let mut writer = BufWriter::new(file);
+    let summary = db.dump_sql(&mut writer).await?;
+    writer.flush().map_err(io_err("writing the export"))?;
+    drop(writer);
+    partial
+        .persist(out)
+        .map_err(|e| io_err(format!("moving the export to {}", out.display()))(e.error))?;
+    Ok(summary.tables.iter().map(|(_, rows)| rows).sum())
+}
+
+/// Rewrites a `.tar.gz` backup as a `.zip` with the same members (the `zip` export format),
+/// after checking it against its manifest.
+pub fn tar_to_zip(archive: &Path, out: &Path) -> Result<(), BackupError> {
+    verify(archive)?;
+    let file = File::open(archive).map_err(io_err(format!("opening {}", archive.display())))?;
+    let mut reader = tar::Archive::new(flate2::read::GzDecoder::new(io::BufReader::new(file)));
+    let zip_file = create_private(out).map_err(io_err(format!("writing {}", out.display())))?;
+    let mut zip = zip::ZipWriter::new(BufWriter::new(zip_file));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o600);
+    let entries = reader
+        .entries()
+        .map_err(|e| BackupError::InvalidArchive(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| BackupError::InvalidArchive(e.to_string()))?;
+        let path = entry
+            .path()
+            .map_err(|e| BackupError::InvalidArchive(e.to_string()))?
+            .into_owned();
+        let member = checked_member(&path)?;
+        zip.start_file(member, options)
+            .map_err(|e| BackupError::InvalidArchive(e.to_string()))?;
+        io::copy(&mut entry, &mut zip).map_err(io_err("writing the zip"))?;
+    }
+    let mut inner = zip
+        .finish()
+        .map_err(|e| BackupError::InvalidArchive(e.to_string()))?;
+    inner.flush().map_err(io_err("writing the zip"))?;
+    Ok(())
+}
+
+/// What a finished restore loaded.
+#[derive(Debug, Clone)]
+pub struct RestoreReport {
+    /// The archive's manifest.
+    pub manifest: Manifest,
+    /// Uploaded files put back.
+    pub uploads: usize,
+}
+
+/// Restores `archive` into `db` (which must be empty) and `data_dir/uploads` (which must be
+/// empty or absent). Every member is checked against the manifest's digests before anything
+/// is written; the rows load in one transaction.
+pub async fn restore(
+    db: &Db,
+    data_dir: &Path,
+    archive: &Path,
+) -> Result<RestoreReport, BackupError> {
+    let uploads_root = data_dir.join(UPLOADS_DIR);
+    if !list_files(&uploads_root)?.is_empty() {
+        return Err(BackupError::UploadsNotEmpty(uploads_root));
+    }
+    fs::create_dir_all(data_dir).map_err(io_err(format!("creating {}", data_dir.display())))?;
+    let work = tempfile::tempdir_in(data_dir).map_err(io_err("creating a working directory"))?;
+    let manifest = unpack(archive, work.path())?;
     let backend = match manifest.backend.as_str() {
         "sqlite" => Backend::Sqlite,
         "postgres" => Backend::Postgres,

@@ -49,12 +49,13 @@ fn views(app: &App, rows: Vec<JobStatusRow>, now: Timestamp) -> Vec<JobView> {
         .into_iter()
         .map(|job| {
             let status = rows.iter().find(|r| r.name == job.name()).cloned();
-            let every_secs = if job.each_tick() {
-                settings.scheduler_interval_secs
-            } else {
-                settings.filing_sync_interval_secs
+            let every_secs = match job {
+                Job::Backup => settings.backup.interval_secs,
+                job if job.each_tick() => settings.scheduler_interval_secs,
+                _ => settings.filing_sync_interval_secs,
             };
-            let unavailable = job == Job::EmailDelivery && !mailer;
+            let unavailable = (job == Job::EmailDelivery && !mailer)
+                || (job == Job::Backup && settings.backup.interval_secs == 0);
             let lag_secs = status.as_ref().map(|s| (now.0 - s.last_started_at).max(0));
             let allowed =
                 i64::try_from(every_secs.saturating_mul(LAG_INTERVALS) + 60).unwrap_or(i64::MAX);

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod data_export;
 pub mod health;
 pub mod jobs;
+pub mod scheduled_backup;
 pub mod scheduler;
 pub mod support;
 pub mod system;

@@ -398,6 +398,8 @@ pub struct JobsReport {
     pub tickets_late: usize,
     /// Complaint deadlines escalated to the supervisors.
     pub complaints_escalated: usize,
+    /// Backups taken (and verified).
+    pub backups_taken: usize,
 }
 
 /// How long a job's lease lasts: a worker that dies mid-job frees it after this.
@@ -437,11 +439,15 @@ pub enum Job {
     ComplaintDeadlines,
     /// Filing orders brought up to date with the authority (its own interval).
     FilingSync,
+    /// The audit log's Merkle tree extended and a new tree head signed.
+    AuditTreeHead,
+    /// A backup of the database and uploads (its own interval, `[backup] interval_secs`).
+    Backup,
 }
 
 impl Job {
     /// Every job, in the order a run of the scheduler takes them.
-    pub const ALL: [Job; 15] = [
+    pub const ALL: [Job; 17] = [
         Job::LifecycleSweep,
         Job::ResumeBatches,
         Job::CertificateReminders,
@@ -457,6 +463,8 @@ impl Job {
         Job::TicketSla,
         Job::ComplaintDeadlines,
         Job::FilingSync,
+        Job::AuditTreeHead,
+        Job::Backup,
     ];
 
     /// Its stable name (stored, shown, used in addresses).
@@ -477,6 +485,8 @@ impl Job {
             Job::TicketSla => "ticket_sla",
             Job::ComplaintDeadlines => "complaint_deadlines",
             Job::FilingSync => "filing_sync",
+            Job::AuditTreeHead => "audit_tree_head",
+            Job::Backup => crate::ops::scheduled_backup::JOB_NAME,
         }
     }
 
@@ -488,7 +498,7 @@ impl Job {
     /// Whether it runs on every tick of [`run_jobs`]; the filing sync has an interval of its
     /// own (`[filing] sync_interval_secs`).
     pub fn each_tick(self) -> bool {
-        self != Job::FilingSync
+        !matches!(self, Job::FilingSync | Job::Backup)
     }
 }
 
@@ -507,6 +517,7 @@ async fn run_one(
     app: &App,
     job: Job,
     holder: &str,
+    trigger: Trigger<'_>,
     mailer: Option<&notices::Mailer>,
     report: &mut JobsReport,
 ) -> Result<Option<usize>, AppError> {
@@ -643,6 +654,31 @@ async fn run_one(
             report.complaints_escalated += n;
             n
         }
+        // Idempotent: instances extending at once write identical nodes, and a head of a
+        // size already signed is kept.
+        // Due by its own interval; a staff member's "run now" takes one at once.
+        Job::Backup => {
+            let force = matches!(trigger, Trigger::Manual(_));
+            match crate::ops::scheduled_backup::run_if_due(app, holder, force).await? {
+                Some(backup) => {
+                    tracing::info!(
+                        archive = %backup.archive.display(),
+                        rows = backup.rows,
+                        bytes = backup.bytes,
+                        trial_restored = backup.trial_restored,
+                        pruned = backup.pruned,
+                        "backup taken"
+                    );
+                    report.backups_taken += 1;
+                    usize::try_from(backup.rows).unwrap_or(usize::MAX)
+                }
+                None => return Ok(None),
+            }
+        }
+        Job::AuditTreeHead => {
+            let head = crate::platform::audit_tree::sign_head(app).await?;
+            usize::try_from(head.map_or(0, |h| h.tree_size)).unwrap_or(usize::MAX)
+        }
         Job::FilingSync => {
             let sync = crate::filing::sync(app).await?;
             report.filing_sync = Some(sync);
@@ -664,7 +700,7 @@ pub async fn run_recorded(
 ) -> Result<Option<usize>, AppError> {
     let started_at = app.now().0;
     let started = std::time::Instant::now();
-    let outcome = run_one(app, job, holder, mailer, report).await;
+    let outcome = run_one(app, job, holder, trigger, mailer, report).await;
     let processed = match &outcome {
         Ok(None) => return Ok(None),
         Ok(Some(n)) => i64::try_from(*n).unwrap_or(i64::MAX),

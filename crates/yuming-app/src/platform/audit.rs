@@ -84,8 +84,31 @@ pub struct AuditEntryView {
     pub before: String,
     /// Summary after (JSON text, empty when nothing is left).
     pub after: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
     /// This entry's hash.
     pub hash: String,
+}
+
+impl AuditEntryView {
+    /// The hash its fields give (equal to [`AuditEntryView::hash`] unless altered).
+    pub fn recomputed_hash(&self) -> String {
+        yuming_core::audit::AuditEntry {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor.clone(),
+            tenant: self.tenant.clone(),
+            action: self.action.clone(),
+            object_type: self.object_type.clone(),
+            object_id: self.object_id.clone(),
+            request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
+            before: self.before.clone(),
+            after: self.after.clone(),
+            prev_hash: self.prev_hash.clone(),
+        }
+        .compute_hash()
+    }
 }
 
 impl From<StoredAuditEntry> for AuditEntryView {
@@ -102,6 +125,7 @@ impl From<StoredAuditEntry> for AuditEntryView {
             client_request_id: e.client_request_id,
             before: e.before_summary,
             after: e.after_summary,
+            prev_hash: e.prev_hash,
             hash: e.hash,
         }
     }

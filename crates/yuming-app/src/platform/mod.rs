@@ -3,15 +3,18 @@
 //! durable rate limits and the shared validation entry point.
 
 pub mod audit;
+pub mod audit_tree;
 pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod images;
+pub mod metrics;
 pub mod paging;
 pub mod pdf;
 pub mod rate_limit;
+pub mod signing_key;
 pub mod validation;
 
 /// A boxed future, so that traits with async methods (ports and hooks) stay object-safe.

@@ -35,5 +35,9 @@ async fn count(
     let mut tx = app.db().write().await?;
     let hits = tx.hit_rate_counter(bucket, window_start).await?;
     tx.commit().await?;
+    if hits > limit {
+        let limiter = bucket.split(':').next().unwrap_or(bucket);
+        app.metrics().rate_limited(limiter);
+    }
     Ok((hits > limit).then_some(window_start + window_secs - now))
 }

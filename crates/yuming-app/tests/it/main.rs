@@ -7,6 +7,7 @@ mod api_keys;
 mod architecture;
 mod at_rest;
 mod audit_chain;
+mod audit_tree;
 mod backup;
 mod certificate_jcs;
 mod complaints;

@@ -347,6 +347,7 @@ pub const CODE_ARTICLES: &[(&str, &[&str])] = &[
             "CHANGED_SINCE_OPENED",
         ],
     ),
+    ("audit-receipts", &["INVALID_TREE_SIZES"]),
     (
         "tickets",
         &[

@@ -11,7 +11,7 @@ macro_rules! shipped_files {
 }
 
 /// Slug, Chinese source and English source of every shipped article.
-const FILES: [(&str, &str, &str); 41] = shipped_files![
+const FILES: [(&str, &str, &str); 42] = shipped_files![
     "search-and-register",
     "bulk-registration",
     "idn-names",
@@ -50,6 +50,7 @@ const FILES: [(&str, &str, &str); 41] = shipped_files![
     "signed-requests",
     "webhooks",
     "error-codes",
+    "audit-receipts",
     "tickets",
     "complaints-and-appeals",
     "report-abuse",

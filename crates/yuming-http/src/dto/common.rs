@@ -25,6 +25,19 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// `GET /readyz` answer: whether this instance should be sent traffic, and why not.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    pub status: String,
+    /// The database answers.
+    pub database: bool,
+    /// Every migration this release embeds is applied.
+    pub migrations: bool,
+    /// The DNS snapshot is loaded (true where this instance does not serve DNS).
+    pub dns_snapshot: bool,
+}
+
 /// `GET /healthz` answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {

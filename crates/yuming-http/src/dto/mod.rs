@@ -17,12 +17,15 @@ pub use accounts::{
     SubAccountUpdateRequest, TotpCodeRequest, TotpSetupResponse, UserCreateRequest,
     VerificationSentResponse, VerifyEmailRequest,
 };
-pub use audit::{AuditEntryDto, AuditList, AuditQuery};
+pub use audit::{
+    AuditEntryDto, AuditList, AuditQuery, AuditReceiptDto, ConsistencyProofDto, ConsistencyQuery,
+    ReceiptEntryDto, TreeHeadDto,
+};
 pub use billing::{
     BalanceDto, CreditDecisionRequest, CreditRequest, CreditRequestDto, CreditRequestList,
     LedgerDto, LedgerLineDto, NewCreditRequest, OrderDto, OrderList, TimePageQuery,
 };
-pub use common::{ErrorBody, ErrorDetail, Health};
+pub use common::{ErrorBody, ErrorDetail, Health, Readiness};
 pub use contacts::{
     AddressRequest, ContactCreateRequest, ContactDocumentDto, ContactDto, ContactImageDto,
     ContactImagesDto, ContactList, ContactListQuery, CreditLimitRequest, FullAddressDto,

@@ -4,6 +4,7 @@ mod harness;
 
 mod account_security;
 mod assist;
+mod audit_proofs;
 mod bank;
 mod checkout;
 mod complaints;
