@@ -549,6 +549,12 @@ pub struct HttpConfig {
     /// address for the per-IP limits. Set it to the load balancers' addresses in a
     /// multi-instance deployment.
     pub trusted_proxies: Vec<String>,
+    /// PEM certificate chain for HTTPS on `http_addr` (with `tls_key`); empty: plain HTTP
+    /// (TLS ending at a proxy). `serve` reloads both files on SIGHUP, keeping the old pair
+    /// when the new one does not load.
+    pub tls_cert: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert`.
+    pub tls_key: String,
 }
 
 /// The failpoints `[http] failpoint` accepts.
@@ -567,6 +573,8 @@ impl Default for HttpConfig {
             failpoint: String::new(),
             public_url: String::new(),
             trusted_proxies: Vec::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 }

@@ -11,9 +11,10 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -45,6 +46,69 @@ pub struct HttpLimits {
     /// Proxies whose forwarding headers name the client (`[http] trusted_proxies`). The
     /// connection caps always count the peer itself: that is who holds the socket.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// HTTPS with this certificate (`[http] tls_cert`/`tls_key`); `None` is plain HTTP.
+    pub tls: Option<Arc<Tls>>,
+}
+
+/// The listener's certificate and key, reloadable while it serves: connections accepted
+/// after a [`Tls::reload`] get the new pair, open ones keep theirs.
+#[derive(Debug)]
+pub struct Tls {
+    cert: PathBuf,
+    key: PathBuf,
+    config: RwLock<Arc<rustls::ServerConfig>>,
+}
+
+impl Tls {
+    /// Loads the PEM certificate chain and private key.
+    pub fn load(cert: &Path, key: &Path) -> anyhow::Result<Tls> {
+        Ok(Tls {
+            cert: cert.to_owned(),
+            key: key.to_owned(),
+            config: RwLock::new(Arc::new(server_config(cert, key)?)),
+        })
+    }
+
+    /// Reads the files again (after a certificate renewal); on any error the pair in use
+    /// stays and the error is returned.
+    pub fn reload(&self) -> anyhow::Result<()> {
+        let fresh = Arc::new(server_config(&self.cert, &self.key)?);
+        *self
+            .config
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
+    fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        let config = self
+            .config
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tokio_rustls::TlsAcceptor::from(Arc::clone(&config))
+    }
+}
+
+fn server_config(cert: &Path, key: &Path) -> anyhow::Result<rustls::ServerConfig> {
+    use anyhow::Context as _;
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("reading the certificate {}", cert.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("parsing the certificate {}", cert.display()))?;
+    anyhow::ensure!(!chain.is_empty(), "{} holds no certificate", cert.display());
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("reading the private key {}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .context("the certificate and key do not make a pair")?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open connections
@@ -82,8 +146,32 @@ pub async fn serve(
         let stop = stop_rx.clone();
         let idle = limits.idle_timeout;
         let proxies = Arc::clone(&limits.trusted_proxies);
+        let tls = limits.tls.as_ref().map(|tls| tls.acceptor());
+        let handshake = limits.header_read_timeout;
         tokio::spawn(async move {
-            connection(stream, peer, router, &builder, idle, proxies, stop).await;
+            let activity = Arc::new(Activity::new());
+            let tracked = Tracked {
+                inner: stream,
+                activity: Arc::clone(&activity),
+            };
+            let peer_side = Peer {
+                addr: peer,
+                proxies,
+                activity,
+                idle,
+            };
+            match tls {
+                None => connection(tracked, peer_side, router, &builder, stop).await,
+                // The handshake gets the header-read timeout: a client that opens a connection
+                // and stalls in it holds a slot no longer than one that stalls in its header.
+                Some(acceptor) => match tokio::time::timeout(handshake, acceptor.accept(tracked))
+                    .await
+                {
+                    Ok(Ok(stream)) => connection(stream, peer_side, router, &builder, stop).await,
+                    Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                },
+            }
             drop(permit);
         });
     }
@@ -122,20 +210,30 @@ fn refuse(stream: &TcpStream, refused: Refused) {
     let _ = stream.try_write(response.as_bytes());
 }
 
-async fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
+/// Who is on the other end of a connection, and how long it may stay silent.
+struct Peer {
+    addr: SocketAddr,
+    proxies: Arc<TrustedProxies>,
+    activity: Arc<Activity>,
+    idle: Duration,
+}
+
+async fn connection<S>(
+    stream: S,
+    peer: Peer,
     router: Router,
     builder: &http1::Builder,
-    idle: Duration,
-    proxies: Arc<TrustedProxies>,
     mut stop: watch::Receiver<bool>,
-) {
-    let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(Tracked {
-        inner: stream,
-        activity: Arc::clone(&activity),
-    });
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let Peer {
+        addr: peer,
+        proxies,
+        activity,
+        idle,
+    } = peer;
+    let io = TokioIo::new(stream);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         // What `into_make_service_with_connect_info` would add: the handlers' view of the
         // client, which every per-IP limit, session record and audit entry reads. Behind a

@@ -71,7 +71,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         app: app.clone(),
         settings: std::sync::Arc::new(yuming_web::WebSettings {
             secure_cookies: config.web.secure_cookies
-                || config.http.public_url.starts_with("https://"),
+                || config.http.public_url.starts_with("https://")
+                || !config.http.tls_cert.is_empty(),
             site: yuming_web::SiteSettings {
                 operator: config.web.operator_name.clone(),
                 icp_number: config.web.icp_number.clone(),
@@ -163,6 +164,21 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         app.clone(),
         config.filing.sync_interval_secs.clamp(1, 1800),
     ));
+    let tls = match (config.http.tls_cert.as_str(), config.http.tls_key.as_str()) {
+        ("", "") => None,
+        ("", _) | (_, "") => {
+            anyhow::bail!("http.tls_cert and http.tls_key go together: set both or neither")
+        }
+        (cert, key) => {
+            let tls = std::sync::Arc::new(crate::http_server::Tls::load(
+                std::path::Path::new(cert),
+                std::path::Path::new(key),
+            )?);
+            tokio::spawn(reload_on_hangup(std::sync::Arc::clone(&tls)));
+            tracing::info!(cert, "HTTPS: serving TLS, certificate reloaded on SIGHUP");
+            Some(tls)
+        }
+    };
     let limits = crate::http_server::HttpLimits {
         connections: ConnectionLimits {
             total: config.http.max_connections,
@@ -171,6 +187,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         header_read_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
         idle_timeout: Duration::from_secs(config.http.idle_timeout_secs),
         trusted_proxies,
+        tls,
     };
     let metrics_server = metrics_listener.map(|(listener, router)| {
         tokio::spawn(crate::http_server::serve(
@@ -227,6 +244,27 @@ async fn housekeeping(app: yuming_app::App, config: yuming_config::Config) {
             Ok(report) => tracing::debug!(?report, "scheduler jobs ran"),
             Err(error) => {
                 tracing::warn!(%error, "scheduler jobs failed; retrying at the next tick")
+            }
+        }
+    }
+}
+
+/// Reloads the TLS certificate and key on every SIGHUP (after a renewal), keeping the pair in
+/// use when the new files do not load.
+async fn reload_on_hangup(tls: std::sync::Arc<crate::http_server::Tls>) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        tracing::warn!("cannot listen for SIGHUP: the TLS certificate reloads only on restart");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match tls.reload() {
+            Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+            Err(error) => {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "SIGHUP: the new TLS certificate did not load; still serving the old one"
+                )
             }
         }
     }

@@ -13,11 +13,13 @@ use std::time::Instant;
 use yuming_store::Db;
 
 use crate::ops::backup::{self, BackupError};
-use crate::ops::scheduler::JOB_LEASE_SECS;
 use crate::{App, AppError};
 
 /// The job (and lease) name.
 pub const JOB_NAME: &str = "backup";
+/// How long the backup lease lasts: an instance that dies mid-backup frees it after this. A
+/// large database with a trial restore takes longer than the scheduler's other jobs.
+const LEASE_SECS: i64 = 3 * 3600;
 /// Archive names: `yuming-<UTC time>.tar.gz`, so that names sort by age.
 const PREFIX: &str = "yuming-";
 const SUFFIX: &str = ".tar.gz";
@@ -72,15 +74,16 @@ fn backup_error(error: BackupError) -> AppError {
 }
 
 /// Takes a backup when one is due (the last started `interval_secs` ago or more) and this
-/// instance gets the lease; `None` otherwise. `force` (a staff member's "run now") ignores
-/// the interval but not the lease.
+/// instance gets the lease; `None` otherwise (and always while scheduled backups are off).
+/// `force` (a staff member's "run now") ignores the interval but not the lease.
 pub async fn run_if_due(
     app: &App,
     holder: &str,
     force: bool,
 ) -> Result<Option<ScheduledBackup>, AppError> {
     let schedule = &app.settings().backup;
-    if schedule.interval_secs == 0 && !force {
+    // Off means off, also for "run now": without `[backup]` there is no agreed place to write.
+    if schedule.interval_secs == 0 {
         return Ok(None);
     }
     let now = app.now().0;
@@ -100,7 +103,7 @@ pub async fn run_if_due(
         return Ok(None);
     }
     let leased = tx
-        .acquire_job_lease(JOB_NAME, holder, now, now + JOB_LEASE_SECS)
+        .acquire_job_lease(JOB_NAME, holder, now, now + LEASE_SECS)
         .await?;
     tx.commit().await?;
     if !leased {

@@ -321,8 +321,8 @@ pub async fn consistency(app: &App, first: u64, second: u64) -> Result<Vec<Strin
         tx.commit().await?;
         return Err(AppError::bad_request(
             "INVALID_TREE_SIZES",
-            format!("sizes must satisfy 0 < first ≤ second ≤ {latest} (the newest signed head)"),
-            format!("树大小须满足 0 < first ≤ second ≤ {latest}（最新签名树头）"),
+            format!("sizes must satisfy 1 ≤ first ≤ second ≤ {latest} (the newest signed head)"),
+            format!("树大小须满足 1 ≤ first ≤ second ≤ {latest}（最新签名树头）"),
         )
         .with_field("first"));
     }
