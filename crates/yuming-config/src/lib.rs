@@ -498,7 +498,8 @@ pub struct MetricsConfig {
     /// reachable where customers are; the main listener then answers 404 there. Empty (the
     /// default): served on the main HTTP listener.
     pub addr: String,
-    /// When set, `/metrics` needs `Authorization: Bearer <token>`. Empty: open.
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`. Empty: open on `addr`,
+    /// and on the main listener only to the machine itself (loopback peers).
     pub token: String,
 }
 

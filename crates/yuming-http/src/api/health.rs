@@ -50,10 +50,23 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `GET /metrics`: Prometheus text format. Open when `[metrics] token` is empty, else only
-/// with `Authorization: Bearer <token>` (401 otherwise). Not part of the API document: it is
-/// for the operator's Prometheus, not for customers.
-pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+/// `GET /metrics`: Prometheus text format, for the operator's Prometheus, not for customers
+/// (so not in the API document). With `[metrics] token` set it needs `Authorization: Bearer
+/// <token>` (401 otherwise). Without a token it is open on a listener of its own (`[metrics]
+/// addr`, which the operator exposes where they choose) but answers only the machine itself
+/// on the main listener: order and payment volumes are nobody else's business (404).
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Response {
+    // In-process callers (tests) have no peer; a listener always records one.
+    let local = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_none_or(|axum::extract::ConnectInfo(addr)| addr.ip().is_loopback());
+    if state.settings.metrics_token.is_none() && state.settings.metrics_here && !local {
+        return ApiError::from(yuming_app::AppError::not_found()).into_response();
+    }
     if let Some(expected) = &state.settings.metrics_token {
         let given = headers
             .get(axum::http::header::AUTHORIZATION)
