@@ -69,48 +69,39 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-/// Nodes fetched from the database for one computation. Proofs and roots ask for a set of
-/// nodes that depends only on the sizes and indices involved, never on hash values, so they
-/// are computed twice: once against [`Recorder`] to learn which nodes, then against the
-/// fetched ones.
-struct Fetched(HashMap<(u32, u64), Hash>);
-
-impl Subtrees for Fetched {
-    type Error = merkle::MissingSubtree;
-
-    fn subtree(&self, level: u32, index: u64) -> Result<Hash, Self::Error> {
-        self.0
-            .get(&(level, index))
-            .copied()
-            .ok_or(merkle::MissingSubtree { level, index })
-    }
+/// Stored nodes for one computation. Which nodes a root or a proof needs depends only on the
+/// sizes and indices involved, never on hash values, so it runs twice: first to learn the
+/// nodes (an unknown one reads as zeros and is noted), then on the ones fetched.
+#[derive(Default)]
+struct Nodes {
+    known: HashMap<(u32, u64), Hash>,
+    unknown: std::cell::RefCell<Vec<(u32, u64)>>,
 }
 
-struct Recorder(std::cell::RefCell<Vec<(u32, u64)>>);
-
-impl Subtrees for Recorder {
+impl Subtrees for Nodes {
     type Error = std::convert::Infallible;
 
     fn subtree(&self, level: u32, index: u64) -> Result<Hash, Self::Error> {
-        self.0.borrow_mut().push((level, index));
-        Ok([0; 32])
+        Ok(self.known.get(&(level, index)).copied().unwrap_or_else(|| {
+            self.unknown.borrow_mut().push((level, index));
+            [0; 32]
+        }))
     }
 }
 
 /// Runs `compute` against the stored nodes it needs.
 async fn with_nodes<T, E>(
     tx: &mut Tx,
-    compute: impl Fn(&dyn SubtreesDyn) -> Result<T, E>,
+    compute: impl Fn(&Nodes) -> Result<T, E>,
 ) -> Result<T, AppError>
 where
     E: std::fmt::Display,
 {
-    let recorder = Recorder(std::cell::RefCell::new(Vec::new()));
+    let mut nodes = Nodes::default();
     // The dry run's errors are about sizes, and come back the same in the real run.
-    let _ = compute(&recorder);
-    let mut fetched = HashMap::new();
-    for (level, index) in recorder.0.into_inner() {
-        if fetched.contains_key(&(level, index)) {
+    let _ = compute(&nodes);
+    for (level, index) in nodes.unknown.take() {
+        if nodes.known.contains_key(&(level, index)) {
             continue;
         }
         let stored = tx
@@ -119,38 +110,9 @@ where
             .ok_or_else(|| {
                 AppError::internal(format!("audit tree node {level}/{index} missing"))
             })?;
-        fetched.insert((level, index), hex_hash(&stored)?);
+        nodes.known.insert((level, index), hex_hash(&stored)?);
     }
-    compute(&Fetched(fetched)).map_err(|e| AppError::internal(format!("audit tree: {e}")))
-}
-
-/// [`Subtrees`] as an object, so that one closure serves the dry and the real run.
-trait SubtreesDyn {
-    fn node(&self, level: u32, index: u64) -> Option<Hash>;
-}
-
-impl SubtreesDyn for Recorder {
-    fn node(&self, level: u32, index: u64) -> Option<Hash> {
-        self.subtree(level, index).ok()
-    }
-}
-
-impl SubtreesDyn for Fetched {
-    fn node(&self, level: u32, index: u64) -> Option<Hash> {
-        self.subtree(level, index).ok()
-    }
-}
-
-struct Dyn<'a>(&'a dyn SubtreesDyn);
-
-impl Subtrees for Dyn<'_> {
-    type Error = merkle::MissingSubtree;
-
-    fn subtree(&self, level: u32, index: u64) -> Result<Hash, Self::Error> {
-        self.0
-            .node(level, index)
-            .ok_or(merkle::MissingSubtree { level, index })
-    }
+    compute(&nodes).map_err(|e| AppError::internal(format!("audit tree: {e}")))
 }
 
 /// Adds every audit entry not yet in the tree; returns the tree's size.
@@ -236,7 +198,7 @@ pub async fn sign_head(app: &App) -> Result<Option<SignedTreeHead>, AppError> {
         tx.commit().await?;
         return Ok(None);
     }
-    let root = with_nodes(&mut tx, |src| merkle::root(&Dyn(src), size)).await?;
+    let root = with_nodes(&mut tx, |nodes| merkle::root(nodes, size)).await?;
     let root_hex = hex::encode(root);
     let signed_at = app.now().0;
     let (key_id, pair) = signing_key::signing_key(app, &mut tx).await?;
@@ -295,8 +257,8 @@ pub async fn receipt(app: &App, actor: &Actor, seq: i64) -> Result<Receipt, AppE
     let leaf = merkle::leaf_hash(&hex_hash(&entry.hash)?);
     let size = head.tree_size;
     let mut tx = app.db().read().await?;
-    let proof = with_nodes(&mut tx, |src| {
-        merkle::inclusion_proof(&Dyn(src), leaf_index, size)
+    let proof = with_nodes(&mut tx, |nodes| {
+        merkle::inclusion_proof(nodes, leaf_index, size)
     })
     .await?;
     tx.commit().await?;
@@ -326,8 +288,8 @@ pub async fn consistency(app: &App, first: u64, second: u64) -> Result<Vec<Strin
         )
         .with_field("first"));
     }
-    let proof = with_nodes(&mut tx, |src| {
-        merkle::consistency_proof(&Dyn(src), first, second)
+    let proof = with_nodes(&mut tx, |nodes| {
+        merkle::consistency_proof(nodes, first, second)
     })
     .await?;
     tx.commit().await?;
